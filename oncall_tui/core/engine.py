@@ -1,0 +1,247 @@
+"""The engine: every source in its own loop, so one bad source hurts only itself.
+
+Each source gets an asyncio task that collects, waits its interval, and repeats; polls
+of one source never overlap. A collection runs under an overall deadline; a plugin that
+raises, hangs, or returns garbage marks only its own signals unknown, and the source
+backs off exponentially (with jitter, so many failing sources do not retry in step).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from oncall_tui.core.config import AppConfig, SourceSpec
+from oncall_tui.core.durations import format_duration
+from oncall_tui.core.model import Reading, SourceState
+from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
+from oncall_tui.core.registry import PluginRegistry, default_registry
+from oncall_tui.core.store import SignalStore
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 60.0
+"""Longest wait after repeated failures: an on-call tool must notice recovery soon."""
+SWEEP_INTERVAL = 1.0
+
+
+class MalformedOutput(Exception):
+    """A plugin returned something that is not a list of readings."""
+
+
+def backoff_delay(interval: float, failures: int, rng: random.Random) -> float:
+    """Seconds to wait after `failures` consecutive failures: doubling from the
+    interval, capped, then jittered by ±20%."""
+    if failures <= 0:
+        return interval
+    base = min(interval * 2.0 ** (failures - 1), max(MAX_BACKOFF, interval))
+    return base * rng.uniform(0.8, 1.2)
+
+
+def check_readings(result: object) -> Sequence[Reading]:
+    if not isinstance(result, list | tuple):
+        raise MalformedOutput(
+            f"plugin returned malformed data: expected a list of readings, "
+            f"got {type(result).__name__}"
+        )
+    for index, item in enumerate(result):
+        if not isinstance(item, Reading):
+            raise MalformedOutput(
+                f"plugin returned malformed data: item {index} is "
+                f"{type(item).__name__}, expected a Reading"
+            )
+    return result
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line reason for the panel: a plugin's own SourceError speaks for itself;
+    anything else is a bug in the plugin and says so with its type."""
+    if isinstance(exc, SourceError | MalformedOutput):
+        return str(exc)
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class SourceRunner:
+    """One source: its plugin instance, its loop, its failure count."""
+
+    def __init__(
+        self,
+        spec: SourceSpec,
+        store: SignalStore,
+        plugin: Plugin[PluginConfig] | None,
+        error: str = "",
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.spec = spec
+        self.store = store
+        self.plugin = plugin
+        self.broken = error
+        """Set when the plugin could not be created: every collection fails with it."""
+        self.failures = 0
+        self.collections = 0
+        self.wake = asyncio.Event()
+        self._rng = rng or random.Random()
+        self._abandoned: asyncio.Task[Any] | None = None
+
+    async def collect(self) -> bool:
+        """One collection under the deadline, recorded in the store. Never raises
+        (except cancellation of the runner itself)."""
+        started = time.perf_counter()
+        self.collections += 1
+        try:
+            readings = await self._collect()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.failures += 1
+            self.store.fail(self.spec.name, describe_error(exc), duration_ms=_ms(started))
+            return False
+        self.failures = 0
+        self.store.apply(self.spec.name, readings, duration_ms=_ms(started))
+        return True
+
+    async def _collect(self) -> Sequence[Reading]:
+        if self.broken or self.plugin is None:
+            raise SourceError(self.broken or "plugin not loaded")
+        if self._abandoned is not None and not self._abandoned.done():
+            raise SourceError(
+                "previous collection is still running after its deadline "
+                "(the plugin ignores cancellation)"
+            )
+        task = asyncio.ensure_future(self.plugin.collect())
+        # asyncio.wait, not asyncio.timeout: a plugin that swallows cancellation must
+        # not be able to hold the runner past its deadline.
+        done, _ = await _wait_or_cancel(task, self.spec.timeout)
+        if not done:
+            task.cancel()
+            self._abandoned = task
+            task.add_done_callback(_consume)
+            raise SourceError(f"timed out after {format_duration(self.spec.timeout)}")
+        return check_readings(task.result())
+
+    async def run(self) -> None:
+        """Collect forever at the source's interval; failures back off."""
+        while True:
+            started = time.monotonic()
+            await self.collect()
+            delay = backoff_delay(self.spec.interval, self.failures, self._rng)
+            remaining = delay - (time.monotonic() - started)
+            self.wake.clear()
+            if remaining > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), remaining)
+
+
+async def _wait_or_cancel(
+    task: asyncio.Future[Any], deadline: float
+) -> tuple[set[asyncio.Future[Any]], set[asyncio.Future[Any]]]:
+    try:
+        return await asyncio.wait({task}, timeout=deadline)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+class Engine:
+    """All sources of one config, feeding one store."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        registry: PluginRegistry | None = None,
+        store: SignalStore | None = None,
+        read_only: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        self.config = config
+        self.read_only = read_only
+        self.store = store or SignalStore(history=config.history, events=config.events)
+        self.runners: dict[str, SourceRunner] = {}
+        self._registry = registry or default_registry
+        self._rng = random.Random(seed)
+        self._tasks: list[asyncio.Task[None]] = []
+        for spec in config.sources:
+            self.runners[spec.name] = self._runner(spec)
+
+    def _runner(self, spec: SourceSpec) -> SourceRunner:
+        plugin: Plugin[PluginConfig] | None = None
+        error = spec.load_error
+        kinds: frozenset[Any] = frozenset()
+        transient = False
+        if not error:
+            try:
+                cls = self._registry.load(spec.plugin)
+                context = SourceContext(
+                    name=spec.name,
+                    config_dir=self.config.config_dir,
+                    interval=spec.interval,
+                    timeout=spec.timeout,
+                    read_only=self.read_only,
+                )
+                plugin = cls(spec.options, context)  # type: ignore[arg-type]
+                kinds = plugin.kinds()
+                transient = cls.transient
+            except Exception as exc:
+                error = f"plugin {spec.plugin!r} failed to start: {describe_error(exc)}"
+                plugin = None
+        state = SourceState(
+            name=spec.name, plugin=spec.plugin, kinds=frozenset(kinds), interval=spec.interval
+        )
+        self.store.add_source(
+            state, config_dir=self.config.config_dir, max_age=spec.max_age, transient=transient
+        )
+        return SourceRunner(spec, self.store, plugin, error, rng=random.Random(self._rng.random()))
+
+    async def collect_once(self) -> None:
+        """One collection of every source, concurrently: what `check` prints."""
+        await asyncio.gather(*(runner.collect() for runner in self.runners.values()))
+
+    def start(self) -> None:
+        """Start every source's loop and the staleness sweep on the running loop."""
+        if self._tasks:
+            return
+        for runner in self.runners.values():
+            self._tasks.append(asyncio.create_task(runner.run(), name=f"source:{runner.spec.name}"))
+        self._tasks.append(asyncio.create_task(self._sweep(), name="sweep"))
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            try:
+                self.store.sweep()
+            except Exception:  # never let bookkeeping kill the engine
+                log.exception("sweep failed")
+
+    def refresh_now(self) -> None:
+        """Collect every source now instead of at its next tick (the `r` key)."""
+        for runner in self.runners.values():
+            runner.wake.set()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for runner in self.runners.values():
+            if runner.plugin is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(runner.plugin.aclose(), 2.0)

@@ -1,0 +1,68 @@
+"""Values as people read them. Shared by `check` and the UI so both say the same."""
+
+from __future__ import annotations
+
+from oncall_tui.core.model import Status, Thresholds, Unit
+
+
+def format_value(value: float | None, unit: Unit) -> str:
+    """`value` in `unit`, short enough for a table cell; "—" when there is none (never 0)."""
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return _trim(value * 100) + "%"
+    if unit == "percent":
+        return _trim(value) + "%"
+    if unit == "seconds":
+        if abs(value) < 1:
+            return _trim(value * 1000) + "ms"
+        return _trim(value) + "s"
+    if unit == "per_second":
+        return _si(value) + "/s"
+    if unit == "bool":
+        return "yes" if value else "no"
+    if unit == "bytes":
+        return _si(value, 1024) + "B"
+    return _si(value)
+
+
+def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
+    """e.g. "warn ≥ 2%, crit ≥ 5%" — what the value is judged against."""
+    if thresholds is None:
+        return ""
+    op = "≤" if thresholds.below else "≥"
+    parts = []
+    if thresholds.warning is not None:
+        parts.append(f"warn {op} {format_value(thresholds.warning, unit)}")
+    if thresholds.critical is not None:
+        parts.append(f"crit {op} {format_value(thresholds.critical, unit)}")
+    if thresholds.for_seconds:
+        parts.append(f"for {thresholds.for_seconds:g}s")
+    return ", ".join(parts)
+
+
+def default_summary(
+    value: float | None, unit: Unit, status: Status, thresholds: Thresholds | None
+) -> str:
+    """What the row says when the source gave no summary of its own."""
+    if value is None:
+        return "no data"
+    limits = format_thresholds(thresholds, unit)
+    text = format_value(value, unit)
+    return f"{text} ({limits})" if limits and status is not Status.OK else text
+
+
+def _trim(number: float) -> str:
+    if abs(number) >= 100:
+        return f"{number:.0f}"
+    if abs(number) >= 10:
+        return f"{number:.1f}".rstrip("0").rstrip(".")
+    return f"{number:.2f}".rstrip("0").rstrip(".")
+
+
+def _si(number: float, base: int = 1000) -> str:
+    for suffix in ("", "k", "M", "G", "T"):
+        if abs(number) < base or suffix == "T":
+            return _trim(number) + suffix
+        number /= base
+    return _trim(number)  # pragma: no cover - loop always returns

@@ -1,0 +1,170 @@
+"""The signal model shared by the engine, the plugins, `check` and the UI.
+
+Plugins produce `Reading`s (raw observations); the store turns them into `Signal`s
+(sanitised, evaluated against thresholds, with history). Keeping the two apart means a
+plugin can never skip sanitising or status evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+Kind = Literal["health", "risk_rule", "dependency", "alert"]
+KINDS: tuple[Kind, ...] = ("health", "risk_rule", "dependency", "alert")
+
+Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes"]
+UNITS: tuple[Unit, ...] = ("ratio", "percent", "seconds", "per_second", "count", "bool", "bytes")
+
+
+class Status(StrEnum):
+    """Nagios/Prometheus vocabulary. `severity` gives the one order used everywhere."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    UNKNOWN = "unknown"
+
+    @property
+    def severity(self) -> int:
+        """critical > unknown > warning > ok: an unknown is worse than a warning because
+        nobody can tell what it hides, but not as bad as a confirmed outage."""
+        return _SEVERITY[self]
+
+    @property
+    def exit_code(self) -> int:
+        """Nagios exit codes: 0 ok, 1 warning, 2 critical, 3 unknown."""
+        return _EXIT_CODE[self]
+
+    @classmethod
+    def worst(cls, statuses: Iterable[Status]) -> Status:
+        """The most severe of `statuses`; ok for none, so an empty board is not alarming."""
+        worst = cls.OK
+        for status in statuses:
+            if status.severity > worst.severity:
+                worst = status
+        return worst
+
+
+_SEVERITY = {Status.OK: 0, Status.WARNING: 1, Status.UNKNOWN: 2, Status.CRITICAL: 3}
+_EXIT_CODE = {Status.OK: 0, Status.WARNING: 1, Status.CRITICAL: 2, Status.UNKNOWN: 3}
+
+
+class Reason(StrEnum):
+    """Why a signal is unknown. Shown to the user: the words matter."""
+
+    NO_DATA = "no data"
+    STALE = "stale"
+    SOURCE_ERROR = "source error"
+
+
+def as_number(value: object) -> float | None:
+    """A finite float, or None for anything that must not be drawn as a number.
+
+    NaN and ±Inf come out of Prometheus for divisions by zero; drawing them as 0 or as a
+    huge number would be a lie, so they are no data.
+    """
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a value becomes warning or critical.
+
+    `below` flips the direction (low is bad: success rate, free disk). `for_seconds` is
+    how long a breach must last before it counts, so one spike does not page anyone.
+    """
+
+    warning: float | None = None
+    critical: float | None = None
+    below: bool = False
+    for_seconds: float = 0.0
+
+    def level(self, value: float) -> Status:
+        """The status the value alone deserves, before `for` is applied. Touching the
+        threshold counts as breaching it (>=, or <= when `below`)."""
+
+        def breached(limit: float | None) -> bool:
+            if limit is None:
+                return False
+            return value <= limit if self.below else value >= limit
+
+        if breached(self.critical):
+            return Status.CRITICAL
+        if breached(self.warning):
+            return Status.WARNING
+        return Status.OK
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One observation as a plugin returns it, before sanitising and evaluation.
+
+    `key` only has to be unique and stable within its source; the store prefixes the
+    source name. `status` is for sources that decide the status themselves (an alert's
+    severity, a Nagios exit code); otherwise `thresholds` decide it from `value`.
+    """
+
+    key: str
+    kind: Kind
+    name: str
+    value: float | None = None
+    unit: Unit = "count"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    summary: str = ""
+    runbook: str = ""
+    status: Status | None = None
+    thresholds: Thresholds | None = None
+    query: str = ""
+    baseline: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A status change of one signal, for the timeline."""
+
+    at: float
+    key: str
+    name: str
+    before: Status
+    after: Status
+    value: float | None
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What is known about one source's last collection, for `check` and the panels."""
+
+    name: str
+    plugin: str
+    kinds: frozenset[Kind]
+    ok: bool | None = None  # None until the first collection finishes
+    error: str = ""
+    duration_ms: float | None = None
+    last_success: float | None = None
+    last_attempt: float | None = None
+    signal_count: int = 0
+    interval: float = 5.0
+    note: str = ""
+    """Something worth knowing that is not an error, e.g. signals dropped over a cap."""
+
+    @property
+    def status(self) -> Literal["ok", "error", "pending"]:
+        if self.ok is None:
+            return "pending"
+        return "ok" if self.ok else "error"

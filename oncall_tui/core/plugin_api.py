@@ -1,0 +1,98 @@
+"""The plugin API: what a data source implements, first-party or third-party alike.
+
+A plugin is a class registered under the entry-point group `oncall_tui.plugins`:
+
+    [project.entry-points."oncall_tui.plugins"]
+    mysource = "my_package:MySourcePlugin"
+
+It declares `Config` (a pydantic model, unknown keys forbidden; each field's docstring
+is the user documentation `oncall-tui plugins` prints) and an async `collect()` that
+returns `Reading`s. The engine owns scheduling, deadlines, backoff, sanitising and
+status; a plugin only observes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from oncall_tui.core.model import Kind, Reading
+
+ENTRY_POINT_GROUP = "oncall_tui.plugins"
+
+
+class PluginConfig(BaseModel):
+    """Base of every plugin's options. Unknown keys are errors, so a typo in a
+    threshold name is caught by `validate` instead of silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class Capability:
+    """What a plugin can do beyond reading. Read-only mode refuses any plugin action
+    whose capability is listed in `WRITES`."""
+
+    ACTIONS = "actions"
+    """The plugin can change something outside the process (e.g. create a silence)."""
+
+    WRITES = frozenset({ACTIONS})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceContext:
+    """What the engine tells a plugin about the source instance it serves."""
+
+    name: str
+    """The source's name in the config (`[sources.<name>]`)."""
+    config_dir: Path
+    """Directory of the config file: relative paths in the plugin's options resolve here."""
+    interval: float
+    """Seconds between collections."""
+    timeout: float
+    """Overall deadline of one collection, in seconds; the engine enforces it."""
+    read_only: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+C = TypeVar("C", bound=PluginConfig)
+
+
+class Plugin(ABC, Generic[C]):
+    """A data source. One instance per `[sources.<name>]` table."""
+
+    Config: ClassVar[type[PluginConfig]]
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    transient: ClassVar[bool] = False
+    """True when a signal missing from a collection is over (a resolved alert) rather
+    than missing data (a series that vanished, shown as unknown: no data)."""
+
+    def __init__(self, config: C, context: SourceContext) -> None:
+        self.config = config
+        self.context = context
+
+    @abstractmethod
+    def kinds(self) -> frozenset[Kind]:
+        """The panels this source feeds, so its errors show in the right place before
+        it has produced a single signal."""
+
+    @abstractmethod
+    async def collect(self) -> Sequence[Reading]:
+        """One observation of everything the source covers.
+
+        Raise on failure with a message an on-call engineer can act on; the engine marks
+        this source's signals unknown and backs off. Blocking calls must run off the
+        event loop (`asyncio.to_thread`), or they freeze the screen.
+        """
+
+    async def aclose(self) -> None:
+        """Release connections; called once when the engine stops."""
+
+
+class SourceError(Exception):
+    """A collection failure whose message is fit to show as it is."""

@@ -1,0 +1,370 @@
+"""The signal store: where readings become signals.
+
+Every reading passes through `apply`: sanitised once, its status evaluated (thresholds,
+`for`, explicit status), its history and status changes recorded. Sources failing or
+going quiet turn their signals unknown here too, so there is one place that decides
+what the board says.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from oncall_tui.core.formatting import default_summary
+from oncall_tui.core.history import EventLog, History
+from oncall_tui.core.model import (
+    KINDS,
+    UNITS,
+    Event,
+    Kind,
+    Reading,
+    Reason,
+    SourceState,
+    Status,
+    Thresholds,
+    Unit,
+    as_number,
+)
+from oncall_tui.core.sanitize import redactor, sanitize
+
+MAX_SIGNALS_PER_SOURCE = 10_000
+"""A query matching 100k series must not eat the wallboard's memory."""
+MAX_LABELS = 32
+GONE_AFTER = 900.0
+"""Seconds a non-transient signal stays on the board (as unknown: no data) after its
+source stopped reporting it; long enough to notice, short enough to stay bounded."""
+
+Listener = Callable[[set[str]], None]
+
+
+@dataclass(slots=True, eq=False)
+class Signal:
+    """One row on the board. Mutated in place by the store; readers treat it read-only."""
+
+    key: str
+    kind: Kind
+    name: str
+    source: str
+    labels: dict[str, str]
+    unit: Unit
+    value: float | None = None
+    status: Status = Status.UNKNOWN
+    reason: Reason | None = Reason.NO_DATA
+    summary: str = ""
+    runbook: str = ""
+    query: str = ""
+    thresholds: Thresholds | None = None
+    baseline: float | None = None
+    observed_at: float | None = None
+    changed_at: float | None = None
+    """When the status last changed: how long has this been red?"""
+    missing_since: float | None = None
+    history: History = field(default_factory=History)
+    breach_since: dict[Status, float] = field(default_factory=dict)
+    explicit_status: Status | None = None
+
+    @property
+    def severity(self) -> int:
+        return self.status.severity
+
+
+def sort_key(signal: Signal) -> tuple[int, str]:
+    """Worst first, then by name so rows do not jump around among equals."""
+    return (-signal.status.severity, signal.name)
+
+
+@dataclass(slots=True)
+class _Source:
+    state: SourceState
+    config_dir: Path
+    max_age: float
+    transient: bool
+    keys: set[str] = field(default_factory=set)
+
+
+class SignalStore:
+    """All signals and source states of one process, plus the event log."""
+
+    def __init__(
+        self,
+        *,
+        history: int = 360,
+        events: int = 1000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.signals: dict[str, Signal] = {}
+        self.events = EventLog(events)
+        self._sources: dict[str, _Source] = {}
+        self._history = history
+        self._listeners: list[Listener] = []
+        self.clock = clock
+        self.version = 0
+        """Bumped on every change, so a viewer can skip work when nothing moved."""
+
+    # -- sources -----------------------------------------------------------------
+
+    def add_source(
+        self,
+        state: SourceState,
+        *,
+        config_dir: Path = Path("."),
+        max_age: float | None = None,
+        transient: bool = False,
+    ) -> None:
+        """Register a source; `max_age` defaults to twice its interval (DESIGN: stale)."""
+        age = max_age if max_age is not None else 2 * state.interval
+        self._sources[state.name] = _Source(state, config_dir, age, transient)
+
+    @property
+    def sources(self) -> list[SourceState]:
+        return [source.state for source in self._sources.values()]
+
+    def source(self, name: str) -> SourceState:
+        return self._sources[name].state
+
+    def subscribe(self, listener: Listener) -> None:
+        """`listener(changed_keys)` after every change; an empty set means only
+        source states changed."""
+        self._listeners.append(listener)
+
+    # -- updates -----------------------------------------------------------------
+
+    def apply(
+        self,
+        source_name: str,
+        readings: Sequence[Reading],
+        *,
+        duration_ms: float | None = None,
+        at: float | None = None,
+    ) -> None:
+        """A successful collection: update, add, and retire this source's signals."""
+        now = self.clock() if at is None else at
+        source = self._sources[source_name]
+        changed: set[str] = set()
+        seen: set[str] = set()
+        note = ""
+        if len(readings) > MAX_SIGNALS_PER_SOURCE:
+            note = f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept"
+            readings = readings[:MAX_SIGNALS_PER_SOURCE]
+        for reading in readings:
+            key = f"{source_name}/{sanitize(reading.key, 256)}"
+            seen.add(key)
+            if self._ingest(key, source_name, source, reading, now):
+                changed.add(key)
+        for key in source.keys - seen:
+            if self._retire(key, source, now):
+                changed.add(key)
+        source.keys = {key for key in source.keys | seen if key in self.signals}
+        source.state = replace(
+            source.state,
+            ok=True,
+            error="",
+            note=note,
+            duration_ms=duration_ms,
+            last_success=now,
+            last_attempt=now,
+            signal_count=len(source.keys),
+        )
+        self._notify(changed)
+
+    def fail(
+        self,
+        source_name: str,
+        error: str,
+        *,
+        duration_ms: float | None = None,
+        at: float | None = None,
+    ) -> None:
+        """A failed collection: every signal of the source becomes unknown (source error)."""
+        now = self.clock() if at is None else at
+        source = self._sources[source_name]
+        message = sanitize(redactor.redact(error), 300) or "collection failed"
+        changed: set[str] = set()
+        for key in source.keys:
+            signal = self.signals[key]
+            before = (signal.status, signal.reason, signal.summary)
+            signal.breach_since.clear()
+            self._set_status(signal, Status.UNKNOWN, Reason.SOURCE_ERROR, now)
+            signal.summary = message
+            if (signal.status, signal.reason, signal.summary) != before:
+                changed.add(key)
+        source.state = replace(
+            source.state,
+            ok=False,
+            error=message,
+            duration_ms=duration_ms,
+            last_attempt=now,
+        )
+        self._notify(changed)
+
+    def sweep(self, at: float | None = None) -> None:
+        """Mark signals stale whose data is older than their source's `max_age`, and
+        drop those gone long enough. Called about once a second by the engine."""
+        now = self.clock() if at is None else at
+        changed: set[str] = set()
+        for source in self._sources.values():
+            for key in list(source.keys):
+                signal = self.signals[key]
+                if signal.missing_since is not None and now - signal.missing_since > GONE_AFTER:
+                    del self.signals[key]
+                    source.keys.discard(key)
+                    changed.add(key)
+                    continue
+                if (
+                    signal.observed_at is not None
+                    and signal.missing_since is None
+                    and signal.reason is not Reason.SOURCE_ERROR
+                    and signal.reason is not Reason.STALE
+                    and now - signal.observed_at > source.max_age
+                ):
+                    signal.breach_since.clear()
+                    self._set_status(signal, Status.UNKNOWN, Reason.STALE, now)
+                    age = now - signal.observed_at
+                    signal.summary = f"stale: last data {age:.0f}s ago"
+                    changed.add(key)
+        if changed:
+            self._notify(changed)
+
+    # -- queries -----------------------------------------------------------------
+
+    def by_kind(self, kind: Kind) -> list[Signal]:
+        return sorted((s for s in self.signals.values() if s.kind == kind), key=sort_key)
+
+    def worst(self) -> Signal | None:
+        return min(self.signals.values(), key=sort_key, default=None)
+
+    def counts(self) -> dict[Status, int]:
+        counts = dict.fromkeys(Status, 0)
+        for signal in self.signals.values():
+            counts[signal.status] += 1
+        return counts
+
+    def overall(self) -> Status:
+        """Worst status of all signals, where a failing source counts as unknown even
+        when it has no signals (it might be hiding the outage)."""
+        statuses: list[Status] = [s.status for s in self.signals.values()]
+        statuses += [Status.UNKNOWN for s in self.sources if s.ok is False]
+        return Status.worst(statuses)
+
+    def data_age(self, at: float | None = None) -> float | None:
+        """Seconds since the oldest source last succeeded: what the header shows."""
+        now = self.clock() if at is None else at
+        times = [s.last_success for s in self.sources]
+        if not times or any(t is None for t in times):
+            return None
+        return now - min(t for t in times if t is not None)
+
+    # -- internals ---------------------------------------------------------------
+
+    def _ingest(
+        self, key: str, source_name: str, source: _Source, reading: Reading, now: float
+    ) -> bool:
+        kind: Kind = reading.kind if reading.kind in KINDS else "health"
+        unit: Unit = reading.unit if reading.unit in UNITS else "count"
+        value = as_number(reading.value)
+        signal = self.signals.get(key)
+        if signal is None:
+            signal = Signal(
+                key=key,
+                kind=kind,
+                name="",
+                source=source_name,
+                labels={},
+                unit=unit,
+                history=History(self._history),
+            )
+            self.signals[key] = signal
+            source.keys.add(key)
+        before = (signal.value, signal.status, signal.summary, signal.name)
+        signal.kind = kind
+        signal.unit = unit
+        signal.name = sanitize(reading.name, 200) or key
+        signal.labels = _clean_labels(reading.labels)
+        signal.query = sanitize(reading.query, 2000)
+        signal.runbook = _resolve_runbook(sanitize(reading.runbook, 2000), source.config_dir)
+        signal.thresholds = reading.thresholds
+        signal.baseline = as_number(reading.baseline)
+        signal.explicit_status = reading.status
+        signal.value = value
+        signal.observed_at = now
+        signal.missing_since = None
+        signal.history.append(now, value)
+        status, reason = self._evaluate(signal, now)
+        self._set_status(signal, status, reason, now)
+        summary = sanitize(reading.summary, 300)
+        signal.summary = summary or default_summary(value, unit, status, reading.thresholds)
+        return before != (signal.value, signal.status, signal.summary, signal.name)
+
+    def _evaluate(self, signal: Signal, now: float) -> tuple[Status, Reason | None]:
+        if signal.explicit_status is not None:
+            if signal.explicit_status is Status.UNKNOWN:
+                return Status.UNKNOWN, Reason.NO_DATA
+            return signal.explicit_status, None
+        if signal.value is None:
+            signal.breach_since.clear()
+            return Status.UNKNOWN, Reason.NO_DATA
+        thresholds = signal.thresholds
+        if thresholds is None:
+            return Status.OK, None
+        level = thresholds.level(signal.value)
+        status = Status.OK
+        for step in (Status.WARNING, Status.CRITICAL):
+            if level.severity >= step.severity:
+                since = signal.breach_since.setdefault(step, now)
+                if now - since >= thresholds.for_seconds:
+                    status = step
+            else:
+                signal.breach_since.pop(step, None)
+        return status, None
+
+    def _retire(self, key: str, source: _Source, now: float) -> bool:
+        signal = self.signals[key]
+        if source.transient:
+            del self.signals[key]
+            return True
+        if signal.missing_since is not None:
+            return False
+        signal.missing_since = now
+        signal.breach_since.clear()
+        signal.value = None
+        self._set_status(signal, Status.UNKNOWN, Reason.NO_DATA, now)
+        signal.summary = "no longer reported by its source"
+        return True
+
+    def _set_status(
+        self, signal: Signal, status: Status, reason: Reason | None, now: float
+    ) -> None:
+        if signal.status is status and signal.reason is reason:
+            return
+        if signal.changed_at is not None or status is not Status.OK:
+            # A signal's first appearance as ok is not news; anything else is.
+            self.events.append(
+                Event(now, signal.key, signal.name, signal.status, status, signal.value, reason)
+            )
+        signal.status = status
+        signal.reason = reason
+        signal.changed_at = now
+
+    def _notify(self, changed: set[str]) -> None:
+        self.version += 1
+        for listener in self._listeners:
+            listener(changed)
+
+
+def _clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    for name, value in list(labels.items())[:MAX_LABELS]:
+        cleaned[sanitize(name, 100)] = sanitize(value, 300)
+    return cleaned
+
+
+def _resolve_runbook(runbook: str, config_dir: Path) -> str:
+    """Relative runbook paths are relative to the config file, not to wherever the
+    dashboard happened to be started."""
+    if not runbook or "://" in runbook:
+        return runbook
+    path = Path(runbook).expanduser()
+    return str(path if path.is_absolute() else (config_dir / path))
