@@ -178,7 +178,14 @@ def parse_config(
         settings = Settings.model_validate(expanded)
     except ValidationError as exc:
         problems += _describe(exc.errors(), (), Settings)
-        raise ConfigError(problems) from None
+        # Go on with the defaults for what failed, so the sources' mistakes are
+        # reported in the same run.
+        bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+        kept = {k: v for k, v in expanded.items() if k not in bad}
+        try:
+            settings = Settings.model_validate(kept)
+        except ValidationError:
+            raise ConfigError(_first_per_path(problems)) from None
 
     specs: list[SourceSpec] = []
     load_errors: list[str] = []
@@ -187,7 +194,7 @@ def parse_config(
         if spec is not None:
             specs.append(spec)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_first_per_path(problems))
     return AppConfig(
         title=settings.title,
         refresh=settings.refresh,
@@ -286,6 +293,19 @@ def _expand(
 
 
 # -- error messages ------------------------------------------------------------------
+
+
+def _first_per_path(problems: list[str]) -> list[str]:
+    """One message per path: a missing `${VAR}` leaves an empty value behind, and the
+    follow-on "expected one of ..." for it would only confuse."""
+    seen: set[str] = set()
+    kept = []
+    for problem in problems:
+        path = problem.split(": ", 1)[0]
+        if path not in seen:
+            seen.add(path)
+            kept.append(problem)
+    return kept
 
 
 def _path(loc: Iterable[str | int]) -> str:

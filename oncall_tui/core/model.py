@@ -158,7 +158,6 @@ class SourceState:
     duration_ms: float | None = None
     last_success: float | None = None
     last_attempt: float | None = None
-    signal_count: int = 0
     interval: float = 5.0
     note: str = ""
     """Something worth knowing that is not an error, e.g. signals dropped over a cap."""

@@ -166,7 +166,6 @@ class SignalStore:
             duration_ms=duration_ms,
             last_success=now,
             last_attempt=now,
-            signal_count=len(source.keys),
         )
         self._notify(changed)
 

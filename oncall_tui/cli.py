@@ -1,0 +1,241 @@
+"""Command line: the dashboard and its sub-commands.
+
+Textual is imported only by the dashboard and `serve`, so `check`, `validate` and
+`plugins` start fast and run where no terminal is attached (cron, CI, a probe).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel
+
+from oncall_tui import __version__
+from oncall_tui.core.config import AppConfig, ConfigError, load_config
+from oncall_tui.core.registry import PluginLoadError, default_registry
+
+EXIT_CONFIG = 2
+
+DESCRIPTION = """\
+A live terminal dashboard for on-call engineers: is it our services, our risk rules,
+or a dependency? Without --config it reads $XDG_CONFIG_HOME/oncall-tui/config.toml,
+or runs the embedded demo when there is none."""
+
+EPILOG = """\
+commands:
+  check      collect every source once, print the result, exit 0/1/2/3 (ok/warning/critical/unknown)
+  validate   report every config error at once, with its path; exit 0 or 2
+  plugins    list installed data-source plugins and their options
+  serve      the dashboard in a browser (read-only), needs the 'serve' extra
+
+examples:
+  oncall-tui                          the demo, or your default config
+  oncall-tui --config prod.toml --read-only
+  oncall-tui check --format json | jq .status
+  oncall-tui validate --config prod.toml
+"""
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        metavar="FILE",
+        help="config file (TOML); default: $XDG_CONFIG_HOME/oncall-tui/config.toml or the demo",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oncall-tui",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"oncall-tui {__version__}")
+    _config_option(parser)
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="nothing can change anything outside the process (no silences, no browser)",
+    )
+    parser.add_argument(
+        "--wallboard", action="store_true", help="big status for a wall TV; implies --read-only"
+    )
+    parser.add_argument("--theme", metavar="NAME", help="colour theme")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="collect once, print, exit by the worst status")
+    _config_option(check)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+
+    validate = sub.add_parser("validate", help="check the config and report every error")
+    _config_option(validate)
+
+    sub.add_parser("plugins", help="installed plugins and their options")
+
+    serve = sub.add_parser("serve", help="the dashboard in a browser, read-only")
+    _config_option(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # httpx logs full URLs (credentials included) at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args.config, args.format)
+        if args.command == "validate":
+            return _validate(args.config)
+        if args.command == "plugins":
+            return _plugins()
+        if args.command == "serve":
+            return _serve(args)
+        return _dashboard(args)
+    except ConfigError as exc:
+        _print_problems(exc.problems)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _print_problems(problems: list[str]) -> None:
+    noun = "problem" if len(problems) == 1 else "problems"
+    print(f"oncall-tui: {len(problems)} config {noun}:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def _check(path: Path | None, fmt: str) -> int:
+    from oncall_tui.core.engine import Engine
+    from oncall_tui.core.report import render_json, render_text
+
+    config = load_config(path)
+    engine = Engine(config, read_only=True)
+
+    async def collect() -> None:
+        try:
+            await engine.collect_once()
+        finally:
+            await engine.stop()
+
+    asyncio.run(collect())
+    store = engine.store
+    print(render_json(store, time.time()) if fmt == "json" else render_text(store))
+    return store.overall().exit_code
+
+
+def _validate(path: Path | None) -> int:
+    config = load_config(path)
+    if config.load_errors:
+        _print_problems(config.load_errors)
+        return EXIT_CONFIG
+    where = config.path or "embedded demo config"
+    names = ", ".join(f"{s.name} ({s.plugin})" for s in config.sources) or "none"
+    print(f"{where}: valid; sources: {names}")
+    return 0
+
+
+def _plugins() -> int:
+    registry = default_registry
+    for name in registry.names():
+        try:
+            plugin = registry.load(name)
+        except PluginLoadError as exc:
+            print(f"{name}  [BROKEN] {exc}\n")
+            continue
+        doc = (plugin.description or (plugin.__doc__ or "")).strip().splitlines()
+        print(f"{name}  ({registry.origin(name)})")
+        if doc:
+            print(f"  {doc[0]}")
+        for line in _describe_model(plugin.Config, "    "):
+            print(line)
+        print()
+    print("Every source also takes: plugin, interval, timeout, max_age (see DESIGN.md).")
+    return 0
+
+
+def _describe_model(model: type[BaseModel], indent: str) -> list[str]:
+    lines = []
+    for field_name, info in model.model_fields.items():
+        key = info.alias or field_name
+        annotation = _type_name(info.annotation)
+        default = (
+            "" if info.is_required() else f" = {info.get_default(call_default_factory=True)!r}"
+        )
+        required = " (required)" if info.is_required() else ""
+        lines.append(f"{indent}{key}: {annotation}{default}{required}")
+        if info.description:
+            for doc_line in info.description.strip().splitlines():
+                lines.append(f"{indent}    {doc_line.strip()}")
+        nested = _nested_model(info.annotation)
+        if nested is not None:
+            lines += _describe_model(nested, indent + "    ")
+    return lines
+
+
+def _type_name(annotation: Any) -> str:
+    text = getattr(annotation, "__name__", None) if not get_args(annotation) else None
+    return text or str(annotation).replace("typing.", "")
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    read_only = args.read_only or args.wallboard
+    return run_dashboard(config, read_only=read_only, theme=args.theme)
+
+
+def run_dashboard(config: AppConfig, *, read_only: bool, theme: str | None) -> int:
+    from oncall_tui.core.engine import Engine
+    from oncall_tui.ui.app import OncallApp
+
+    logging.getLogger().addHandler(logging.NullHandler())
+    engine = Engine(config, read_only=read_only)
+    app = OncallApp(engine, read_only=read_only)
+    app.run()
+    return app.return_code or 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print(
+            "oncall-tui: `serve` needs textual-serve: pip install 'oncall-tui[serve]'",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    load_config(args.config)  # fail here, not inside every browser session
+    command = [sys.executable, "-m", "oncall_tui", "--read-only"]
+    if args.config is not None:
+        command += ["--config", str(args.config.resolve())]
+    Server(" ".join(_quote(part) for part in command), host=args.host, port=args.port).serve()
+    return 0
+
+
+def _quote(part: str) -> str:
+    import shlex
+
+    return shlex.quote(part)

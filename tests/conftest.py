@@ -1,0 +1,105 @@
+"""Shared fixtures: in-process plugins that misbehave on purpose, for engine tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import ClassVar
+
+import pytest
+
+from oncall_tui.core.model import Kind, Reading, Thresholds
+from oncall_tui.core.plugin_api import Plugin, PluginConfig
+from oncall_tui.core.registry import PluginRegistry
+
+
+class CountConfig(PluginConfig):
+    count: int = 3
+    """Readings per collection."""
+    value: float = 0.1
+    """Value of every reading."""
+
+
+class _Base(Plugin[CountConfig]):
+    Config = CountConfig
+    calls: ClassVar[int] = 0
+
+    def kinds(self) -> frozenset[Kind]:
+        return frozenset({"health"})
+
+
+class SteadyPlugin(_Base):
+    """Always answers; counts its own collections so cadence can be checked."""
+
+    def __init__(self, config: CountConfig, context: object) -> None:
+        super().__init__(config, context)  # type: ignore[arg-type]
+        self.collections = 0
+
+    async def collect(self) -> Sequence[Reading]:
+        self.collections += 1
+        return [
+            Reading(
+                key=f"r{i}",
+                kind="health",
+                name=f"steady-{i}",
+                value=self.config.value,
+                unit="ratio",
+                thresholds=Thresholds(warning=0.5, critical=0.9),
+            )
+            for i in range(self.config.count)
+        ]
+
+
+class RaisingPlugin(_Base):
+    async def collect(self) -> Sequence[Reading]:
+        raise RuntimeError("boom")
+
+
+class HangingPlugin(_Base):
+    async def collect(self) -> Sequence[Reading]:
+        await asyncio.Event().wait()
+        return []
+
+
+class StubbornPlugin(_Base):
+    """Swallows cancellation (twice: forever would also hang the test's event loop at
+    shutdown, which no engine can prevent without threads)."""
+
+    async def collect(self) -> Sequence[Reading]:
+        for _ in range(3):
+            try:
+                await asyncio.sleep(1.0)
+            except asyncio.CancelledError:
+                continue
+        return []
+
+
+class GarbagePlugin(_Base):
+    async def collect(self) -> Sequence[Reading]:
+        return 42  # type: ignore[return-value]
+
+
+class GarbageItemsPlugin(_Base):
+    async def collect(self) -> Sequence[Reading]:
+        return [Reading(key="a", kind="health", name="a", value=1.0), "not a reading"]  # type: ignore[list-item]
+
+
+class BrokenInitPlugin(RaisingPlugin):
+    def __init__(self, config: CountConfig, context: object) -> None:
+        raise ValueError("cannot start")
+
+
+@pytest.fixture
+def registry() -> PluginRegistry:
+    reg = PluginRegistry(group="oncall_tui.tests.none")
+    for name, cls in {
+        "steady": SteadyPlugin,
+        "raising": RaisingPlugin,
+        "hanging": HangingPlugin,
+        "stubborn": StubbornPlugin,
+        "garbage": GarbagePlugin,
+        "garbage_items": GarbageItemsPlugin,
+        "broken_init": BrokenInitPlugin,
+    }.items():
+        reg.register(name, cls)  # type: ignore[arg-type]
+    return reg

@@ -1,0 +1,169 @@
+"""The CLI contract: exit codes, the check JSON, validate, plugins; never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SteadyPlugin
+
+from oncall_tui.cli import main
+from oncall_tui.core.registry import default_registry
+
+DATA = Path(__file__).parent / "data" / "config"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oncall_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def steady(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(default_registry._loaded, "steady", SteadyPlugin)
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "status"),
+    [(0.1, 0, "ok"), (0.6, 1, "warning"), (0.95, 2, "critical")],
+)
+def test_check_exit_code_follows_the_worst_status(
+    steady: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    value: float,
+    code: int,
+    status: str,
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[sources.s]\nplugin = "steady"\nvalue = {value}\n')
+    assert main(["check", "--config", str(config), "--format", "json"]) == code
+    assert json.loads(capsys.readouterr().out)["status"] == status
+
+
+def test_check_counts_a_failing_source_as_unknown(
+    steady: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[sources.s]\nplugin = "steady"\nvalue = 0.95\n'
+        '[sources.down]\nplugin = "prometheus"\nurl = "http://127.0.0.1:9"\ntimeout = "2s"\n'
+        '[[sources.down.queries]]\nkind = "health"\nname = "up"\nquery = "up"\n'
+    )
+    # Critical outranks unknown ...
+    assert main(["check", "--config", str(config)]) == 2
+    out = capsys.readouterr().out
+    assert "ERROR" in out and "down (prometheus" in out
+    # ... and unknown outranks warning and ok.
+    config.write_text(config.read_text().replace("0.95", "0.1"))
+    assert main(["check", "--config", str(config), "--format", "json"]) == 3
+    document = json.loads(capsys.readouterr().out)
+    down = next(s for s in document["sources"] if s["name"] == "down")
+    assert down["status"] == "error" and down["error"]
+
+
+def test_check_json_on_the_demo_is_the_contract() -> None:
+    result = _run("check", "--config", str(DATA / "valid.toml"), "--format", "json")
+    document = json.loads(result.stdout)
+    assert set(document) == {"status", "generated_at", "signals", "sources"}
+    assert (
+        result.returncode
+        == {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}[document["status"]]
+    )
+    assert document["signals"], "the demo yields signals"
+    kinds = {s["kind"] for s in document["signals"]}
+    assert {"health", "risk_rule", "dependency"} <= kinds
+    for signal in document["signals"]:
+        assert set(signal) == {
+            "key", "kind", "name", "status", "value", "unit", "summary", "runbook", "source",
+            "labels", "reason",
+        }  # fmt: skip
+        assert signal["status"] in {"ok", "warning", "critical", "unknown"}
+        assert (signal["reason"] is None) == (signal["status"] != "unknown")
+    assert document["sources"] == [
+        {
+            "name": "demo",
+            "plugin": "demo",
+            "status": "ok",
+            "error": None,
+            "duration_ms": document["sources"][0]["duration_ms"],
+        }
+    ]
+    severities = ["critical", "unknown", "warning", "ok"]
+    order = [severities.index(s["status"]) for s in document["signals"]]
+    assert order == sorted(order), "worst first"
+
+
+def test_check_text_is_a_readable_table() -> None:
+    result = _run("check", "--config", str(DATA / "valid.toml"))
+    lines = result.stdout.splitlines()
+    assert lines[0].split(":")[0] in {"OK", "WARNING", "CRITICAL", "UNKNOWN"}
+    assert any("risk_rule" in line for line in lines)
+    assert "sources:" in lines
+    assert "\x1b" not in result.stdout
+
+
+def test_validate_ok_and_four_mistakes() -> None:
+    ok = _run("validate", "--config", str(DATA / "valid.toml"))
+    assert ok.returncode == 0 and "valid" in ok.stdout
+    bad = _run("validate", "--config", str(DATA / "four_mistakes.toml"))
+    assert bad.returncode == 2
+    assert "4 config problems" in bad.stderr
+    for path in (
+        "refresh:",
+        "sources.prom.queries[0].critical:",
+        "queries[0].treshold:",
+        "sources.gw.plugin:",
+    ):
+        assert path in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "not_toml.toml",
+        "wrong_type.toml",
+        "extra_key.toml",
+        "unknown_plugin.toml",
+        "bad_duration.toml",
+        "missing_env.toml",
+        "missing_plugin_key.toml",
+        "plugin_option.toml",
+        "does_not_exist.toml",
+    ],
+)
+@pytest.mark.parametrize("command", [["validate"], ["check"], []])
+def test_bad_input_is_a_message_and_exit_2(fixture: str, command: list[str]) -> None:
+    code = main([*command, "--config", str(DATA / fixture)])
+    assert code == 2
+
+
+def test_bad_config_in_a_subprocess_has_no_traceback() -> None:
+    result = _run("--config", str(DATA / "not_toml.toml"))
+    assert result.returncode == 2
+    assert "invalid TOML" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_plugins_lists_options_with_their_docs() -> None:
+    result = _run("plugins")
+    assert result.returncode == 0
+    for name in ("demo", "host", "prometheus"):
+        assert any(line.startswith(f"{name}  (") for line in result.stdout.splitlines())
+    assert "services: int = 6" in result.stdout
+    assert "queries:" in result.stdout  # nested model options are listed too
+
+
+def test_version_and_help() -> None:
+    assert _run("--version").stdout.startswith("oncall-tui ")
+    helptext = _run("--help").stdout
+    for word in ("check", "validate", "plugins", "--read-only", "--config"):
+        assert word in helptext

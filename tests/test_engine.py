@@ -1,0 +1,163 @@
+"""Engine isolation: one bad source never stops, delays or hides the others."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from conftest import CountConfig, SteadyPlugin
+
+from oncall_tui.core.config import parse_config
+from oncall_tui.core.engine import MAX_BACKOFF, Engine, backoff_delay
+from oncall_tui.core.model import Reading, Reason, Status
+from oncall_tui.core.registry import PluginRegistry
+
+
+def _config(registry: PluginRegistry, sources: dict[str, str], interval: str = "100ms") -> Engine:
+    text = f'refresh = "{interval}"\n'
+    for name, plugin in sources.items():
+        text += f'[sources.{name}]\nplugin = "{plugin}"\ntimeout = "300ms"\n'
+    return Engine(parse_config(text, Path("."), registry=registry), registry=registry)
+
+
+async def _until(condition: object, deadline: float = 10.0) -> None:
+    """Poll a condition instead of sleeping a fixed time."""
+    end = time.monotonic() + deadline
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > end:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(0.02)
+
+
+async def test_bad_sources_do_not_stop_the_others(registry: PluginRegistry) -> None:
+    engine = _config(
+        registry,
+        {
+            "good": "steady",
+            "raises": "raising",
+            "hangs": "hanging",
+            "stubborn": "stubborn",
+            "garbage": "garbage",
+            "items": "garbage_items",
+            "noinit": "broken_init",
+        },
+    )
+    good = engine.runners["good"].plugin
+    assert isinstance(good, SteadyPlugin)
+    engine.start()
+    try:
+        # The hanging sources each take 300 ms per attempt; the good one, polled every
+        # 100 ms, must keep its cadence meanwhile.
+        started = time.monotonic()
+        await _until(lambda: good.collections >= 10)
+        elapsed = time.monotonic() - started
+        await _until(lambda: all(r.collections >= 2 for r in engine.runners.values()))
+    finally:
+        await engine.stop()
+    assert elapsed < 5.0, f"good source slowed to {elapsed:.1f}s for 10 polls"
+    store = engine.store
+    errors = {s.name: s.error for s in store.sources if s.name != "good"}
+    assert errors["raises"] == "RuntimeError: boom"
+    assert errors["hangs"] == "timed out after 300ms"
+    assert errors["stubborn"] in {
+        "timed out after 300ms",
+        "previous collection is still running after its deadline (the plugin ignores cancellation)",
+    }
+    assert "malformed" in errors["garbage"] and "int" in errors["garbage"]
+    assert "item 1 is str" in errors["items"]
+    assert "failed to start" in errors["noinit"] and "cannot start" in errors["noinit"]
+    assert store.source("good").ok
+    assert all(s.status is Status.OK for s in store.signals.values())
+    assert store.overall() is Status.UNKNOWN  # failing sources count even without signals
+
+
+async def test_polls_of_one_source_never_overlap(registry: PluginRegistry) -> None:
+    active, peak = 0, 0
+
+    class Slow(SteadyPlugin):
+        async def collect(self) -> Sequence[Reading]:
+            nonlocal active, peak
+            active += 1
+            peak = max(peak, active)
+            try:
+                await asyncio.sleep(0.15)  # longer than the 50 ms interval
+                return await super().collect()
+            finally:
+                active -= 1
+
+    registry.register("slow", Slow)  # type: ignore[arg-type]
+    engine = _config(registry, {"slow": "slow"}, interval="50ms")
+    plugin = engine.runners["slow"].plugin
+    assert isinstance(plugin, Slow)
+    engine.start()
+    for _ in range(5):
+        engine.refresh_now()  # asking for more must not start a second poll
+        await asyncio.sleep(0.05)
+    await _until(lambda: plugin.collections >= 4)
+    await engine.stop()
+    assert peak == 1
+
+
+async def test_a_failing_source_recovers_and_its_signals_return(registry: PluginRegistry) -> None:
+    class Flaky(SteadyPlugin):
+        fail = True
+
+        async def collect(self) -> Sequence[Reading]:
+            readings = await super().collect()
+            if Flaky.fail and self.collections > 1:
+                raise ConnectionError("gateway unreachable")
+            return readings
+
+    registry.register("flaky", Flaky)  # type: ignore[arg-type]
+    engine = _config(registry, {"f": "flaky"})
+    runner = engine.runners["f"]
+    await runner.collect()
+    assert engine.store.signals["f/r0"].status is Status.OK
+    await runner.collect()
+    signal = engine.store.signals["f/r0"]
+    assert (signal.status, signal.reason) == (Status.UNKNOWN, Reason.SOURCE_ERROR)
+    assert signal.summary == "ConnectionError: gateway unreachable"
+    assert runner.failures == 1
+    Flaky.fail = False
+    await runner.collect()
+    assert engine.store.signals["f/r0"].status is Status.OK
+    assert runner.failures == 0 and engine.store.source("f").error == ""
+
+
+def test_backoff_doubles_with_jitter_and_is_capped() -> None:
+    rng = random.Random(7)
+    assert backoff_delay(5, 0, rng) == 5
+    for failures, base in [(1, 5), (2, 10), (3, 20), (4, 40), (5, 60), (12, 60)]:
+        delays = [backoff_delay(5, failures, rng) for _ in range(50)]
+        assert all(0.8 * base <= d <= 1.2 * base for d in delays), failures
+        assert len(set(delays)) > 1  # jittered, not in lockstep
+    assert backoff_delay(300, 3, rng) <= 1.2 * 300  # never below a long interval's own cap
+    assert MAX_BACKOFF == 60
+
+
+async def test_collect_once_runs_all_sources_concurrently(registry: PluginRegistry) -> None:
+    engine = _config(registry, {"a": "steady", "b": "hanging", "c": "steady"})
+    started = time.monotonic()
+    await engine.collect_once()
+    await engine.stop()
+    assert time.monotonic() - started < 2.0  # one deadline, not one per source in turn
+    assert {s.name: s.status for s in engine.store.sources} == {
+        "a": "ok",
+        "b": "error",
+        "c": "ok",
+    }
+
+
+def test_plugin_options_reach_the_plugin(registry: PluginRegistry) -> None:
+    config = parse_config(
+        '[sources.x]\nplugin = "steady"\ncount = 7\n', Path("."), registry=registry
+    )
+    engine = Engine(config, registry=registry)
+    plugin = engine.runners["x"].plugin
+    assert isinstance(plugin, SteadyPlugin)
+    assert isinstance(plugin.config, CountConfig) and plugin.config.count == 7
+    assert engine.runners["x"].spec.interval == 5.0  # the default refresh
+    assert engine.runners["x"].spec.timeout == 5.0

@@ -1,0 +1,63 @@
+"""The headless core and the plugins never import Textual: `check` runs without a
+terminal, and a plugin author can test without one."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parent / "data" / "config"
+
+
+def test_no_textual_import_in_core_or_plugins_source() -> None:
+    offenders = []
+    for folder in (ROOT / "oncall_tui" / "core", ROOT / "plugins"):
+        for path in folder.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                if any(n == "textual" or n.startswith(("textual.", "rich")) for n in names):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_check_runs_without_loading_textual() -> None:
+    code = (
+        "import sys\n"
+        "from oncall_tui.cli import main\n"
+        f"rc = main(['check', '--config', {str(DATA / 'valid.toml')!r}, '--format', 'json'])\n"
+        "import oncall_tui_prometheus, oncall_tui_host, oncall_tui_demo\n"
+        "loaded = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
+        "assert not loaded, loaded\n"
+        "sys.exit(0 if rc in (0, 1, 2, 3) else 9)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_wheel_has_no_generic_top_level_package(tmp_path: Path) -> None:
+    """`pip install .` must put `oncall_tui_prometheus`, not `plugins`, in site-packages,
+    and ship the non-Python files (demo config, runbooks, stylesheets)."""
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    (wheel,) = tmp_path.glob("oncall_tui-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names if "dist-info" not in name}
+    assert tops == {"oncall_tui", "oncall_tui_demo", "oncall_tui_host", "oncall_tui_prometheus"}
+    assert "oncall_tui/core/demo_config.toml" in names
+    assert any(name.startswith("oncall_tui_demo/runbooks/") for name in names)
+    assert any(name.endswith(".tcss") for name in names)

@@ -1,0 +1,186 @@
+from pathlib import Path
+
+from oncall_tui.core.model import Reading, Reason, SourceState, Status, Thresholds
+from oncall_tui.core.store import GONE_AFTER, MAX_SIGNALS_PER_SOURCE, SignalStore
+
+
+def _store(*, transient: bool = False, config_dir: Path = Path("/etc/oncall")) -> SignalStore:
+    store = SignalStore(clock=lambda: 0.0, history=50, events=20)
+    store.add_source(
+        SourceState("prom", "prometheus", frozenset({"risk_rule"}), interval=5),
+        config_dir=config_dir,
+        transient=transient,
+    )
+    return store
+
+
+def _rule(value: float | None, key: str = "velocity", **kw: object) -> Reading:
+    return Reading(
+        key=key,
+        kind="risk_rule",
+        name=f"paylater/{key}",
+        value=value,
+        unit="ratio",
+        thresholds=Thresholds(warning=0.05, critical=0.2),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_every_string_is_sanitised_on_ingest() -> None:
+    store = _store()
+    store.apply(
+        "prom",
+        [
+            Reading(
+                key="k\x1b",
+                kind="health",
+                name="pay\x1b[2J-api",
+                labels={"rule\u202e": "geo\x07"},
+                summary="\x1b]52;c;eA==\x07",
+                runbook="https://x.example/\x1b",
+                query="up\x00",
+                value=1.0,
+            )
+        ],
+        at=1,
+    )
+    (signal,) = store.signals.values()
+    assert signal.key == "prom/k\\x1b"
+    assert signal.name == "pay\\x1b[2J-api"
+    assert signal.labels == {"rule\\u202e": "geo\\x07"}
+    assert "\x1b" not in signal.summary and "\x1b" not in signal.runbook
+    assert signal.query == "up\\x00"
+
+
+def test_status_changes_become_events_with_from_and_to() -> None:
+    store = _store()
+    store.apply("prom", [_rule(0.01)], at=1)
+    assert len(store.events) == 0  # appearing healthy is not news
+    store.apply("prom", [_rule(0.3)], at=2)
+    store.apply("prom", [_rule(0.3)], at=3)
+    store.apply("prom", [_rule(0.06)], at=4)
+    events = list(store.events)
+    assert [(e.before, e.after, e.at) for e in events] == [
+        (Status.OK, Status.CRITICAL, 2),
+        (Status.CRITICAL, Status.WARNING, 4),
+    ]
+    assert events[0].value == 0.3 and events[0].key == "prom/velocity"
+
+
+def test_source_failure_marks_only_its_signals_unknown() -> None:
+    store = _store()
+    store.add_source(SourceState("demo", "demo", frozenset({"health"}), interval=5))
+    store.apply("prom", [_rule(0.01)], at=1)
+    store.apply("demo", [Reading(key="a", kind="health", name="pay-api", value=1.0)], at=1)
+    store.fail("prom", "cannot connect to 127.0.0.1:9090 (connection refused)", at=2)
+    prom, demo = store.signals["prom/velocity"], store.signals["demo/a"]
+    assert (prom.status, prom.reason) == (Status.UNKNOWN, Reason.SOURCE_ERROR)
+    assert "connection refused" in prom.summary
+    assert demo.status is Status.OK
+    assert store.source("prom").status == "error"
+    assert store.overall() is Status.UNKNOWN
+
+
+def test_failing_source_without_signals_still_counts_as_unknown() -> None:
+    store = _store()
+    store.fail("prom", "timed out after 3s", at=1)
+    assert store.signals == {}
+    assert store.overall() is Status.UNKNOWN
+
+
+def test_stale_after_twice_the_interval() -> None:
+    store = _store()
+    store.apply("prom", [_rule(0.3)], at=100)
+    store.sweep(at=109)
+    assert store.signals["prom/velocity"].status is Status.CRITICAL
+    store.sweep(at=111)
+    signal = store.signals["prom/velocity"]
+    assert (signal.status, signal.reason) == (Status.UNKNOWN, Reason.STALE)
+    assert "stale" in signal.summary
+
+
+def test_own_max_age_overrides_the_interval() -> None:
+    store = SignalStore()
+    store.add_source(SourceState("p", "x", frozenset({"health"}), interval=5), max_age=60)
+    store.apply("p", [_rule(0.0)], at=0)
+    store.sweep(at=30)
+    assert store.signals["p/velocity"].status is Status.OK
+    store.sweep(at=61)
+    assert store.signals["p/velocity"].reason is Reason.STALE
+
+
+def test_vanished_series_turns_unknown_then_is_dropped() -> None:
+    store = _store()
+    store.apply("prom", [_rule(0.01, "a"), _rule(0.01, "b")], at=0)
+    store.apply("prom", [_rule(0.01, "a")], at=5)
+    gone = store.signals["prom/b"]
+    assert (gone.status, gone.reason, gone.value) == (Status.UNKNOWN, Reason.NO_DATA, None)
+    store.sweep(at=5 + GONE_AFTER + 1)
+    assert "prom/b" not in store.signals
+    assert [s.key for s in store.by_kind("risk_rule")] == ["prom/a"]
+
+
+def test_transient_sources_drop_missing_signals_at_once() -> None:
+    store = _store(transient=True)
+    store.apply("prom", [_rule(0.01, "a"), _rule(0.01, "b")], at=0)
+    store.apply("prom", [_rule(0.01, "a")], at=5)
+    assert set(store.signals) == {"prom/a"}
+
+
+def test_explicit_status_wins_over_thresholds() -> None:
+    store = _store()
+    store.apply("prom", [_rule(0.0, status=Status.CRITICAL)], at=0)
+    assert store.signals["prom/velocity"].status is Status.CRITICAL
+
+
+def test_relative_runbooks_resolve_against_the_config_dir() -> None:
+    store = _store(config_dir=Path("/srv/oncall"))
+    store.apply(
+        "prom",
+        [
+            _rule(0.0, "a", runbook="runbooks/velocity.md"),
+            _rule(0.0, "b", runbook="https://runbooks.example.com/b"),
+            _rule(0.0, "c", runbook="/abs/c.md"),
+        ],
+        at=0,
+    )
+    assert store.signals["prom/a"].runbook == "/srv/oncall/runbooks/velocity.md"
+    assert store.signals["prom/b"].runbook == "https://runbooks.example.com/b"
+    assert store.signals["prom/c"].runbook == "/abs/c.md"
+
+
+def test_history_and_events_stay_bounded() -> None:
+    store = _store()
+    for t in range(500):
+        store.apply("prom", [_rule(0.3 if t % 2 else 0.0)], at=t)
+    assert len(store.signals["prom/velocity"].history) == 50
+    assert len(store.events) == 20
+
+
+def test_signals_per_source_are_capped() -> None:
+    store = _store()
+    readings = [_rule(0.0, f"r{i}") for i in range(MAX_SIGNALS_PER_SOURCE + 5)]
+    store.apply("prom", readings, at=0)
+    assert len(store.signals) == MAX_SIGNALS_PER_SOURCE
+    assert "only the first" in store.source("prom").note
+
+
+def test_listeners_hear_which_keys_changed() -> None:
+    store = _store()
+    heard: list[set[str]] = []
+    store.subscribe(heard.append)
+    store.apply("prom", [_rule(0.01, "a"), _rule(0.01, "b")], at=0)
+    store.apply("prom", [_rule(0.01, "a"), _rule(0.02, "b")], at=1)
+    assert heard == [{"prom/a", "prom/b"}, {"prom/b"}]
+
+
+def test_sorted_worst_first_then_by_name() -> None:
+    store = _store()
+    store.apply(
+        "prom",
+        [_rule(0.0, "a"), _rule(0.3, "z"), _rule(0.1, "m"), _rule(None, "n"), _rule(0.3, "b")],
+        at=0,
+    )
+    names = [s.name for s in store.by_kind("risk_rule")]
+    assert names == ["paylater/b", "paylater/z", "paylater/n", "paylater/m", "paylater/a"]
+    assert store.worst() is store.signals["prom/b"]
