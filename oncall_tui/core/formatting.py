@@ -9,10 +9,8 @@ def format_value(value: float | None, unit: Unit) -> str:
     """`value` in `unit`, short enough for a table cell; "—" when there is none (never 0)."""
     if value is None:
         return "—"
-    if unit == "ratio":
-        return _trim(value * 100) + "%"
-    if unit == "percent":
-        return _trim(value) + "%"
+    if unit in ("ratio", "percent"):
+        return _percent(value * 100 if unit == "ratio" else value)
     if unit == "seconds":
         if abs(value) < 1:
             return _trim(value * 1000) + "ms"
@@ -50,6 +48,13 @@ def default_summary(
     limits = format_thresholds(thresholds, unit)
     text = format_value(value, unit)
     return f"{text} ({limits})" if limits and status is not Status.OK else text
+
+
+def _percent(pct: float) -> str:
+    """Availability lives between 99% and 100%: 99.97% must never read "100%"."""
+    if 99 <= pct < 100:
+        return f"{min(pct, 99.99):.2f}%"
+    return _trim(pct) + "%"
 
 
 def _trim(number: float) -> str:

@@ -1,0 +1,128 @@
+"""The `demo` source: a simulated credit-payments platform, the dashboard's default.
+
+It exists to make the product's point to someone who has never been on call here: when
+payments fail, is it our services, our risk rules or a dependency? Values are random
+walks around each signal's normal level; incidents are laid over them on a timeline
+(see `scenario`), so the board shows each failure building up and recovering.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
+
+from oncall_tui.core.model import Kind, Reading
+from oncall_tui.core.plugin_api import Plugin, SourceContext
+from oncall_tui_demo import catalog, scenario
+from oncall_tui_demo.config import DemoConfig
+from oncall_tui_demo.describe import Describer
+from oncall_tui_demo.scenario import Effect, Effects, IncidentKind
+from oncall_tui_demo.walk import Walks
+
+Clock = Callable[[], float]
+
+REVERSION_TIME = 45.0
+"""Seconds over which a calm deviation mostly fades: slow enough to look like drift, fast
+enough that a blip is gone within a minute."""
+INCIDENT_JITTER = 0.1
+"""How much an incident's level wobbles with the walk (±10% per deviation, at most
+±20%), so a signal at full strength still looks alive but never drops below critical."""
+
+
+class DemoPlugin(Plugin[DemoConfig]):
+    """Simulated services, risk rules and dependencies of a pay-later wallet and a
+    cash-loan product; no network, no setup."""
+
+    Config = DemoConfig
+    description = (
+        "A simulated credit-payments platform (pay-later wallet and cash loans sharing "
+        "one risk engine) with scripted incidents; the default when no config exists."
+    )
+
+    clock: ClassVar[Clock] = time.monotonic
+    """Where the incident timeline reads the time. Tests (or a screenshot run) replace it,
+    or pass `clock` in `SourceContext.extra`, to jump through the cycle without waiting."""
+
+    def __init__(self, config: DemoConfig, context: SourceContext) -> None:
+        super().__init__(config, context)
+        extra_clock = context.extra.get("clock")
+        self._clock: Clock | None = extra_clock if callable(extra_clock) else None
+        rng = random.Random(config.seed)
+        self._specs = catalog.build(config, rng)
+        self._describers = [Describer(spec) for spec in self._specs]
+        reversion = 1.0 - math.exp(-max(context.interval, 0.001) / REVERSION_TIME)
+        self._walks = Walks(len(self._specs), rng, reversion)
+        self._affected: dict[IncidentKind, list[int]] = {
+            kind: [] for kind in scenario.INCIDENT_KINDS
+        }
+        for index, spec in enumerate(self._specs):
+            if spec.incident is not None:
+                self._affected[spec.incident].append(index)
+        self._readings: list[Reading] = []
+        self._drawn_with: list[Effect | None] = []
+        self._started: float | None = None
+
+    def kinds(self) -> frozenset[Kind]:
+        return frozenset({"health", "risk_rule", "dependency"})
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else type(self).clock()
+
+    async def collect(self) -> Sequence[Reading]:
+        now = self._now()
+        if self._started is None:
+            self._started = now
+        effects = scenario.effects(self.config.incident, now - self._started)
+        if not self._readings:
+            size = len(self._specs)
+            self._readings = [_PENDING] * size
+            self._drawn_with = [None] * size
+            self._redraw(range(size), effects)
+            return list(self._readings)
+        moved = self._walks.pick(self.config.change_rate)
+        self._walks.step(moved)
+        self._redraw(moved, effects)
+        # An incident follows its own timeline even for values that did not move this
+        # time: a ramp must not stall because change_rate is low.
+        for kind, indices in self._affected.items():
+            effect = effects.get(kind)
+            self._redraw([i for i in indices if self._drawn_with[i] != effect], effects)
+        return list(self._readings)
+
+    def _redraw(self, indices: Iterable[int], effects: Effects) -> None:
+        """New readings for `indices` from their walks and the incidents under way."""
+        specs, describers, walks = self._specs, self._describers, self._walks.z
+        readings, drawn_with = self._readings, self._drawn_with
+        exp = math.exp
+        for index in indices:
+            spec = specs[index]
+            z = walks[index]
+            level = spec.level * exp(spec.spread * z)
+            effect = effects.get(spec.incident) if spec.incident is not None else None
+            if effect is not None:
+                wobble = 1.0 + INCIDENT_JITTER * (2.0 if z > 2.0 else -2.0 if z < -2.0 else z)
+                level += effect.intensity * (spec.target * wobble - level)
+            value = 1.0 - level if spec.inverted else level
+            if spec.unit == "ratio":
+                value = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+            readings[index] = Reading(
+                key=spec.key,
+                kind=spec.kind,
+                name=spec.name,
+                value=value,
+                unit=spec.unit,
+                labels=spec.labels,
+                summary=describers[index](value, effect),
+                runbook=spec.runbook,
+                thresholds=spec.thresholds,
+                query=spec.query,
+                baseline=spec.baseline,
+            )
+            drawn_with[index] = effect
+
+
+_PENDING = Reading(key="", kind="health", name="")
+"""Placeholder filling the list until the first collection has drawn every signal."""

@@ -1,0 +1,439 @@
+"""The demo source: a simulated credit platform that must tell the three-layer story.
+
+Every check runs the plugin directly with an injected clock, so the incident cycle is
+walked through in milliseconds and nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oncall_tui_demo import DemoPlugin
+from oncall_tui_demo.runbooks import RUNBOOK_DIR
+from oncall_tui_demo.scenario import CALM, CYCLE, PERIOD, RAMP
+from pydantic import ValidationError
+
+from oncall_tui.core.model import Kind, Reading, Status
+from oncall_tui.core.plugin_api import SourceContext
+
+LAYER: dict[str, Kind] = {
+    "overload": "health",
+    "risk_rule": "risk_rule",
+    "dependency": "dependency",
+}
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make(clock: FakeClock | None = None, interval: float = 1.0, **options: Any) -> DemoPlugin:
+    extra: dict[str, object] = {"clock": clock} if clock is not None else {}
+    context = SourceContext(
+        name="demo", config_dir=Path("."), interval=interval, timeout=3.0, extra=extra
+    )
+    return DemoPlugin(DemoPlugin.Config(**options), context)
+
+
+def level(reading: Reading) -> Status:
+    assert reading.thresholds is not None
+    assert reading.value is not None
+    return reading.thresholds.level(reading.value)
+
+
+def by_key(readings: Sequence[Reading]) -> dict[str, Reading]:
+    return {r.key: r for r in readings}
+
+
+def critical_layers(readings: Sequence[Reading]) -> set[Kind]:
+    return {r.kind for r in readings if level(r) is Status.CRITICAL}
+
+
+# --- shape ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("services", "rules", "dependencies"),
+    [(6, 12, 4), (0, 0, 0), (1, 1, 1), (12, 20, 9), (500, 600, 200)],
+)
+async def test_counts_per_kind_scale_with_options(
+    services: int, rules: int, dependencies: int
+) -> None:
+    plugin = make(services=services, rules=rules, dependencies=dependencies)
+    readings = await plugin.collect()
+    counts = Counter(r.kind for r in readings)
+    assert counts["health"] == 2 * services
+    assert counts["risk_rule"] == rules
+    assert counts["dependency"] == 2 * dependencies
+    assert len({r.key for r in readings}) == len(readings), "keys must be unique"
+    assert {r.kind for r in readings} <= plugin.kinds()
+
+
+async def test_two_thousand_signals() -> None:
+    plugin = make(services=500, rules=600, dependencies=200, change_rate=0.1)
+    for _ in range(3):
+        readings = await plugin.collect()
+        assert len(readings) == 2000
+        assert all(r.value is not None and math.isfinite(r.value) for r in readings)
+
+
+def test_kinds_are_the_three_layers() -> None:
+    assert make().kinds() == frozenset({"health", "risk_rule", "dependency"})
+
+
+async def test_default_platform_names() -> None:
+    readings = by_key(await make(incident="none").collect())
+    for service in ("pay-api", "loan-api", "repayment-api", "checkout-web", "wallet-api"):
+        assert f"svc/{service}/errors" in readings
+        assert f"svc/{service}/latency" in readings
+    assert readings["rule/paylater/velocity-check"].name == "paylater/velocity-check"
+    assert readings["rule/cashloan/device-fingerprint"].labels["product"] == "cashloan"
+    for dependency in ("payment-gateway", "credit-bureau", "sms-otp", "bank-core"):
+        assert f"dep/{dependency}/availability" in readings
+    pay = readings["svc/pay-api/errors"]
+    assert pay.labels["service"] == "pay-api"
+    assert pay.labels["product"] == "paylater"
+    assert pay.unit == "ratio"
+    assert 'service="pay-api"' in pay.query
+    availability = readings["dep/credit-bureau/availability"]
+    assert availability.thresholds is not None and availability.thresholds.below
+
+
+async def test_names_beyond_the_catalog_get_a_suffix() -> None:
+    readings = await make(services=30, rules=40, dependencies=10).collect()
+    keys = {r.key for r in readings}
+    assert "svc/pay-api-2/errors" in keys
+    assert "svc/pay-api-3/latency" in keys
+    assert "rule/paylater/velocity-check-2" in keys
+    assert "dep/credit-bureau-2/availability" in keys
+
+
+async def test_keys_and_names_stable_across_collections() -> None:
+    clock = FakeClock()
+    plugin = make(clock)
+    first = [(r.key, r.name, r.kind) for r in await plugin.collect()]
+    for step in range(1, 40):
+        clock.now += 20.0 * step
+        assert [(r.key, r.name, r.kind) for r in await plugin.collect()] == first
+
+
+async def test_rules_carry_their_baseline_and_explain_it() -> None:
+    readings = await make(incident="none").collect()
+    rules = [r for r in readings if r.kind == "risk_rule"]
+    assert rules
+    for rule in rules:
+        assert rule.baseline is not None and 0.0 < rule.baseline < 0.05
+        assert "baseline" in rule.summary
+        assert rule.unit == "ratio"
+
+
+# --- determinism and movement -----------------------------------------------------
+
+
+async def collect_values(plugin: DemoPlugin, clock: FakeClock, times: int) -> list[list[Any]]:
+    rounds = []
+    for _ in range(times):
+        clock.now += 7.0
+        rounds.append([(r.key, r.value, r.summary) for r in await plugin.collect()])
+    return rounds
+
+
+async def test_same_seed_same_values() -> None:
+    a_clock, b_clock = FakeClock(), FakeClock()
+    a = await collect_values(make(a_clock, seed=42, change_rate=0.5), a_clock, 30)
+    b = await collect_values(make(b_clock, seed=42, change_rate=0.5), b_clock, 30)
+    assert a == b
+
+
+async def test_other_seed_other_values() -> None:
+    a_clock, b_clock = FakeClock(), FakeClock()
+    a = await collect_values(make(a_clock, seed=1), a_clock, 3)
+    b = await collect_values(make(b_clock, seed=2), b_clock, 3)
+    assert a != b
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.5])
+async def test_change_rate_moves_that_share_of_values(rate: float) -> None:
+    plugin = make(incident="none", services=300, rules=300, dependencies=100, change_rate=rate)
+    previous = await plugin.collect()
+    for _ in range(5):
+        current = await plugin.collect()
+        changed = sum(a.value != b.value for a, b in zip(previous, current, strict=True))
+        assert changed / len(current) == pytest.approx(rate, abs=0.01)
+        # The others repeat exactly, summary included.
+        assert all(a == b for a, b in zip(previous, current, strict=True) if a.value == b.value)
+        previous = current
+
+
+async def test_full_change_rate_moves_everything_and_zero_moves_nothing() -> None:
+    moving = make(incident="none", change_rate=1.0)
+    before = await moving.collect()
+    after = await moving.collect()
+    assert all(a.value != b.value for a, b in zip(before, after, strict=True))
+    frozen = make(incident="none", change_rate=0.0)
+    assert await frozen.collect() == await frozen.collect()
+
+
+async def test_calm_values_wander_but_stay_plausible() -> None:
+    """A mean-reverting walk: bounded, near its normal level, and smooth (successive
+    values are close), unlike white noise or a runaway random walk."""
+    plugin = make(incident="none", services=20, rules=30, dependencies=10)
+    series: dict[str, list[float]] = {}
+    for _ in range(400):
+        for reading in await plugin.collect():
+            assert reading.value is not None and math.isfinite(reading.value)
+            assert level(reading) is not Status.CRITICAL, reading
+            if reading.unit == "ratio":
+                assert 0.0 <= reading.value <= 1.0
+            else:
+                assert 0.0 < reading.value < 5.0
+            series.setdefault(reading.key, []).append(reading.value)
+
+    smoothness = []
+    for key, values in series.items():
+        logs = [math.log(v if not key.endswith("/availability") else 1.0 - v) for v in values]
+        steps = [b - a for a, b in itertools.pairwise(logs)]
+        assert statistics.pstdev(logs) > 0.0, f"{key} never moves"
+        smoothness.append(statistics.pstdev(steps) / statistics.pstdev(logs))
+    # White noise gives about 1.4; a slow mean-reverting walk far less.
+    assert statistics.median(smoothness) < 0.5
+
+    # Mean reversion: rules hover around their baseline instead of drifting away.
+    readings = await plugin.collect()
+    ratios = [
+        statistics.mean(series[r.key]) / r.baseline
+        for r in readings
+        if r.kind == "risk_rule" and r.baseline
+    ]
+    assert 0.7 < statistics.median(ratios) < 1.4
+
+
+# --- incidents --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("incident", ["overload", "risk_rule", "dependency"])
+async def test_fixed_incident_is_critical_in_its_layer_only(incident: str) -> None:
+    plugin = make(incident=incident, services=10, rules=16, dependencies=6)
+    for _ in range(60):
+        readings = await plugin.collect()
+        assert critical_layers(readings) == {LAYER[incident]}
+        worst = max(readings, key=lambda r: level(r).severity)
+        assert worst.kind == LAYER[incident]
+
+
+async def test_overload_hits_a_couple_of_services_on_both_measures() -> None:
+    readings = by_key(await make(incident="overload").collect())
+    critical = {k for k, r in readings.items() if level(r) is Status.CRITICAL}
+    assert {"svc/pay-api/errors", "svc/pay-api/latency"} <= critical
+    services = {readings[k].labels["service"] for k in critical}
+    assert 1 < len(services) <= 3
+    assert "overload" in readings["svc/pay-api/errors"].summary
+    assert "(critical ≥ 5%)" in readings["svc/pay-api/errors"].summary
+
+
+async def test_risk_rule_incident_blocks_far_above_baseline_with_services_green() -> None:
+    readings = await make(incident="risk_rule").collect()
+    spiking = [r for r in readings if level(r) is Status.CRITICAL]
+    assert [r.key for r in spiking] == ["rule/paylater/device-fingerprint"]
+    rule = spiking[0]
+    assert rule.value is not None and rule.baseline is not None
+    assert rule.value > 10 * rule.baseline
+    assert "blocks" in rule.summary and "baseline" in rule.summary
+    services = [r for r in readings if r.kind == "health"]
+    assert all(level(r) is not Status.CRITICAL for r in services)
+
+
+async def test_dependency_incident_takes_the_bureau_down_and_slows_loan_api() -> None:
+    plugin = make(incident="dependency")
+    for _ in range(30):
+        readings = by_key(await plugin.collect())
+        bureau = readings["dep/credit-bureau/availability"]
+        assert level(bureau) is Status.CRITICAL
+        assert level(readings["dep/credit-bureau/latency"]) is Status.CRITICAL
+        # The knock-on is visible but never outranks the cause.
+        assert level(readings["svc/loan-api/latency"]) is Status.WARNING
+        assert "credit-bureau" in readings["svc/loan-api/latency"].summary
+    assert "(critical ≤ 95%)" in bureau.summary
+
+
+@pytest.mark.parametrize(
+    ("options", "incident", "layer"),
+    [
+        ({"rules": 2}, "risk_rule", "risk_rule"),
+        ({"dependencies": 1}, "dependency", "dependency"),
+        ({"services": 1}, "overload", "health"),
+    ],
+)
+async def test_small_platforms_still_show_each_incident(
+    options: dict[str, Any], incident: str, layer: Kind
+) -> None:
+    readings = await make(incident=incident, **options).collect()
+    assert critical_layers(readings) == {layer}
+
+
+async def test_summaries_name_the_threshold_they_cross() -> None:
+    readings: list[Reading] = []
+    for incident in ("overload", "risk_rule", "dependency"):
+        readings += await make(incident=incident, services=30, rules=30, dependencies=8).collect()
+    seen = Counter(level(r) for r in readings)
+    assert seen[Status.CRITICAL] and seen[Status.WARNING] and seen[Status.OK]
+    for reading in readings:
+        status = level(reading)
+        assert ("(critical" in reading.summary) == (status is Status.CRITICAL), reading
+        assert ("(warning" in reading.summary) == (status is Status.WARNING), reading
+
+
+# --- the cycle --------------------------------------------------------------------
+
+
+async def test_cycle_walks_through_every_incident_and_recovers() -> None:
+    clock = FakeClock(5000.0)
+    plugin = make(clock)
+    start = clock.now
+    timeline: list[tuple[int, set[Kind]]] = []
+    summaries: list[str] = []
+    for offset in range(0, int(PERIOD + CALM), 5):
+        clock.now = start + offset
+        readings = await plugin.collect()
+        layers = critical_layers(readings)
+        assert len(layers) <= 1, f"one incident at a time, got {layers} at {offset}s"
+        timeline.append((offset, layers))
+        summaries += [r.summary for r in readings]
+
+    first_seen: dict[Kind, int] = {}
+    for offset, layers in timeline:
+        for layer in layers:
+            first_seen.setdefault(layer, offset)
+    assert set(first_seen) == {"health", "risk_rule", "dependency"}
+    assert first_seen["health"] < first_seen["risk_rule"] < first_seen["dependency"]
+    # Calm at the start, and calm again once the last incident has recovered.
+    assert all(not layers for offset, layers in timeline if offset < CALM)
+    assert all(not layers for offset, layers in timeline if offset >= PERIOD)
+    # Between incidents the board recovers completely.
+    for window in CYCLE:
+        after = window.end + 5
+        assert all(not layers for offset, layers in timeline if after <= offset < after + 60)
+    assert any("recovering" in s for s in summaries)
+
+
+async def test_cycle_ramps_in_through_warning() -> None:
+    """An incident creeps in: the overloaded service warns before it goes critical."""
+    clock = FakeClock()
+    plugin = make(clock)
+    start = clock.now
+    await plugin.collect()  # the cycle starts at the first collection
+    overload = next(w for w in CYCLE if w.kind == "overload")
+    statuses = []
+    for second in range(int(overload.start), int(overload.start + RAMP + 10)):
+        clock.now = start + second
+        statuses.append(level(by_key(await plugin.collect())["svc/pay-api/errors"]))
+    assert statuses[0] is Status.OK
+    first_critical = statuses.index(Status.CRITICAL)
+    assert Status.WARNING in statuses[:first_critical]
+
+
+async def test_cycle_does_not_stall_when_few_values_move() -> None:
+    clock = FakeClock()
+    plugin = make(clock, change_rate=0.0)
+    start = clock.now
+    await plugin.collect()
+    for window in CYCLE:
+        clock.now = start + window.start + WINDOW_MIDDLE
+        assert critical_layers(await plugin.collect()) == {LAYER[window.kind]}
+        clock.now = start + window.end + 1
+        assert not critical_layers(await plugin.collect())
+
+
+WINDOW_MIDDLE = RAMP + 30.0
+
+
+async def test_class_clock_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine builds plugins itself; the class attribute lets a test or a screenshot
+    run move time for those too."""
+    clock = FakeClock()
+    monkeypatch.setattr(DemoPlugin, "clock", clock)
+    plugin = make()  # no clock in the context
+    start = clock.now
+    await plugin.collect()
+    dependency = next(w for w in CYCLE if w.kind == "dependency")
+    clock.now = start + dependency.start + WINDOW_MIDDLE
+    assert critical_layers(await plugin.collect()) == {"dependency"}
+
+
+# --- config -----------------------------------------------------------------------
+
+
+def test_defaults_match_the_config_contract() -> None:
+    config = DemoPlugin.Config()
+    assert (config.services, config.rules, config.dependencies) == (6, 12, 4)
+    assert config.incident == "cycle"
+    assert config.change_rate == 1.0
+    assert config.seed == 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"services": -1},
+        {"rules": -3},
+        {"dependencies": -1},
+        {"services": 5001},
+        {"rules": "12"},
+        {"services": 2.5},
+        {"incident": "meltdown"},
+        {"change_rate": 1.5},
+        {"change_rate": -0.1},
+        {"seed": "one"},
+        {"sevices": 6},
+    ],
+)
+def test_config_rejects_bad_values(options: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        DemoPlugin.Config(**options)
+    assert caught.value.errors()[0]["loc"] == (next(iter(options)),)
+
+
+def test_config_accepts_an_integer_change_rate_and_every_incident() -> None:
+    assert DemoPlugin.Config(change_rate=1).change_rate == 1.0
+    for incident in ("none", "overload", "risk_rule", "dependency", "cycle"):
+        assert DemoPlugin.Config(incident=incident).incident == incident
+
+
+def test_every_option_is_documented() -> None:
+    for name, field in DemoPlugin.Config.model_fields.items():
+        assert field.description and len(field.description) > 30, name
+
+
+# --- runbooks ---------------------------------------------------------------------
+
+
+async def test_runbooks_are_packaged_markdown() -> None:
+    readings: list[Reading] = []
+    for incident in ("none", "dependency"):
+        readings += await make(incident=incident, services=12, rules=20, dependencies=8).collect()
+    used = {Path(r.runbook) for r in readings}
+    for path in used:
+        assert path.is_absolute() and path.suffix == ".md"
+        assert path.parent == RUNBOOK_DIR
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# ")
+        assert len(text) > 1500, path
+        for section in ("## First five minutes", "## Mitigations", "## Escalation"):
+            assert section in text, (path, section)
+        assert "## When to declare an incident" in text
+    # Every shipped runbook is reachable from some signal: none rots unseen.
+    assert used == set(RUNBOOK_DIR.glob("*.md"))
+    assert len(used) >= 5

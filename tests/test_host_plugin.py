@@ -1,0 +1,206 @@
+"""The host source against the real machine, plus the CPU meter against fake counters."""
+
+from __future__ import annotations
+
+import math
+import socket
+import threading
+from collections import namedtuple
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from oncall_tui_host import HostPlugin, cpu
+from pydantic import ValidationError
+
+from oncall_tui.core.model import Reading, Status
+from oncall_tui.core.plugin_api import SourceContext
+
+
+def make(config_dir: Path = Path("."), **options: Any) -> HostPlugin:
+    context = SourceContext(name="host", config_dir=config_dir, interval=5.0, timeout=3.0)
+    return HostPlugin(HostPlugin.Config(**options), context)
+
+
+def by_key(readings: Any) -> dict[str, Reading]:
+    return {r.key: r for r in readings}
+
+
+async def test_reads_this_machine() -> None:
+    readings = by_key(await make().collect())
+    assert set(readings) == {"cpu", "memory", "load", "disk:/"}
+    for reading in readings.values():
+        assert reading.kind == "health"
+        assert reading.value is not None and math.isfinite(reading.value), reading
+        assert reading.labels["host"] == socket.gethostname()
+        assert reading.thresholds is not None
+        assert reading.summary
+    for key in ("cpu", "memory", "disk:/"):
+        assert readings[key].unit == "percent"
+        value = readings[key].value
+        assert value is not None and 0.0 <= value <= 100.0
+    load = readings["load"].value
+    assert load is not None and load >= 0.0
+    assert readings["cpu"].name == "host/cpu"
+    assert readings["disk:/"].labels["path"] == "/"
+
+
+async def test_thresholds_come_from_the_config() -> None:
+    readings = by_key(
+        await make(
+            cpu_warning=0,
+            cpu_critical=0,
+            memory_warning=0,
+            memory_critical=100,
+            disk_warning=100,
+            disk_critical=100,
+        ).collect()
+    )
+
+    def status(key: str) -> Status:
+        reading = readings[key]
+        assert reading.thresholds is not None and reading.value is not None
+        return reading.thresholds.level(reading.value)
+
+    assert status("cpu") is Status.CRITICAL  # touching 0% counts
+    assert readings["memory"].thresholds is not None
+    assert readings["memory"].thresholds.warning == 0
+    assert status("memory") is Status.WARNING
+    assert status("disk:/") is Status.OK
+
+
+async def test_missing_disk_path_is_unknown_not_a_failure(tmp_path: Path) -> None:
+    missing = tmp_path / "gone"
+    readings = by_key(await make(disk_paths=["/", str(missing)]).collect())
+    gone = readings[f"disk:{missing}"]
+    assert gone.value is None
+    assert "does not exist" in gone.summary
+    assert str(missing) in gone.summary
+    assert readings["disk:/"].value is not None
+    assert readings["cpu"].value is not None
+
+
+async def test_relative_disk_paths_resolve_against_the_config_dir(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    readings = by_key(await make(tmp_path, disk_paths=["data"]).collect())
+    assert readings["disk:data"].value is not None
+    assert readings["disk:data"].labels["path"] == str(tmp_path / "data")
+
+
+async def test_psutil_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    real = psutil.virtual_memory
+
+    def spy() -> Any:
+        threads.append(threading.get_ident())
+        return real()
+
+    monkeypatch.setattr(psutil, "virtual_memory", spy)
+    await make().collect()
+    assert threads and loop_thread not in threads
+
+
+# --- CPU meter ----------------------------------------------------------------------
+
+Times = namedtuple("Times", "user system idle iowait guest guest_nice")
+
+
+class FakeCounters:
+    """CPU time counters, a clock and a sleep under the test's control."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.times = Times(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        self.slept: list[float] = []
+
+    def meter(self) -> cpu.CpuMeter:
+        return cpu.CpuMeter(read_times=lambda: self.times, clock=lambda: self.now, sleep=self.sleep)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        # While "asleep", both CPUs are 75% busy, a little of it as guest time.
+        busy, idle = 0.75 * 2 * seconds, 0.25 * 2 * seconds
+        t = self.times
+        self.times = Times(
+            t.user + busy * 0.8,
+            t.system + busy * 0.2,
+            t.idle + idle,
+            t.iowait,
+            t.guest + busy * 0.1,
+            t.guest_nice,
+        )
+
+
+def test_first_cpu_reading_is_measured_not_a_bogus_zero() -> None:
+    fake = FakeCounters()
+    meter = fake.meter()
+    assert meter.busy_percent() == pytest.approx(75.0, abs=0.1)
+    assert fake.slept == [pytest.approx(cpu.MIN_WINDOW)]
+
+
+def test_cpu_reading_spans_the_time_since_the_previous_one() -> None:
+    fake = FakeCounters()
+    meter = fake.meter()
+    meter.busy_percent()
+    fake.slept.clear()
+    # Five seconds pass between collections: the CPUs sat idle the whole time.
+    fake.now += 5.0
+    t = fake.times
+    fake.times = t._replace(idle=t.idle + 10.0)
+    assert meter.busy_percent() == 0.0
+    assert fake.slept == []
+
+
+def test_cpu_counters_that_do_not_advance_give_zero() -> None:
+    fake = FakeCounters()
+    meter = fake.meter()
+    meter.busy_percent()
+    fake.now += 5.0
+    assert meter.busy_percent() == 0.0
+
+
+# --- config -------------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    config = HostPlugin.Config()
+    assert (config.cpu_warning, config.cpu_critical) == (80, 95)
+    assert (config.memory_warning, config.memory_critical) == (85, 95)
+    assert (config.disk_warning, config.disk_critical) == (85, 95)
+    assert (config.load_warning, config.load_critical) == (1.5, 3.0)
+    assert config.disk_paths == ["/"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"cpu_warning": 90, "cpu_critical": 80}, "cpu_critical"),
+        ({"memory_warning": 96}, "memory_critical"),
+        ({"disk_critical": 50}, "disk_critical"),
+        ({"load_warning": 4.0}, "load_critical"),
+        ({"cpu_warning": 101}, "cpu_warning"),
+        ({"disk_critical": -1}, "disk_critical"),
+        ({"load_critical": -0.5}, "load_critical"),
+        ({"load_critical": float("inf")}, "load_critical"),
+        ({"disk_paths": ["/", "/"]}, "disk_paths"),
+        ({"disk_paths": [""]}, "disk_paths"),
+        ({"cpu_warn": 50}, "cpu_warn"),
+    ],
+)
+def test_config_rejects(options: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        HostPlugin.Config(**options)
+    assert [error["loc"][0] for error in caught.value.errors()] == [field]
+
+
+def test_equal_warning_and_critical_is_allowed() -> None:
+    config = HostPlugin.Config(cpu_warning=90, cpu_critical=90, disk_paths=[])
+    assert config.cpu_critical == 90
+
+
+def test_every_option_is_documented() -> None:
+    for name, field in HostPlugin.Config.model_fields.items():
+        assert field.description and len(field.description) > 20, name
