@@ -18,7 +18,8 @@ from typing import Any, get_args
 from pydantic import BaseModel
 
 from oncall_tui import __version__
-from oncall_tui.core.config import AppConfig, ConfigError, load_config
+from oncall_tui.core.config import AppConfig, ConfigError, SourceSettings, load_config
+from oncall_tui.core.durations import parse_duration
 from oncall_tui.core.registry import PluginLoadError, default_registry
 
 EXIT_CONFIG = 2
@@ -163,7 +164,9 @@ def _plugins() -> int:
         for line in _describe_model(plugin.Config, "    "):
             print(line)
         print()
-    print("Every source also takes: plugin, interval, timeout, max_age (see DESIGN.md).")
+    print("Every source also takes:")
+    for line in _describe_model(SourceSettings, "    "):
+        print(line)
     return 0
 
 
@@ -171,7 +174,15 @@ def _describe_model(model: type[BaseModel], indent: str) -> list[str]:
     lines = []
     for field_name, info in model.model_fields.items():
         key = info.alias or field_name
-        annotation = _type_name(info.annotation)
+        # Duration is Annotated[float, <parse_duration>]: say "duration", not float.
+        is_duration = any(
+            getattr(m, "func", None) is parse_duration for m in info.metadata
+        ) or parse_duration.__name__ in str(info.annotation)
+        optional = type(None) in get_args(info.annotation)
+        if is_duration:
+            annotation = "duration | None" if optional else "duration"
+        else:
+            annotation = _type_name(info.annotation)
         default = (
             "" if info.is_required() else f" = {info.get_default(call_default_factory=True)!r}"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from oncall_tui.core.model import Kind, Reading, Thresholds
 from oncall_tui.core.plugin_api import Plugin, PluginConfig
 from oncall_tui.core.registry import PluginRegistry
+from servers import RATIO, Platform, start_platform, wait_for_query
 
 
 class CountConfig(PluginConfig):
@@ -87,6 +88,16 @@ class GarbageItemsPlugin(_Base):
 class BrokenInitPlugin(RaisingPlugin):
     def __init__(self, config: CountConfig, context: object) -> None:
         raise ValueError("cannot start")
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[Platform]:
+    """Exporter, real Prometheus and Alertmanager, with enough samples for rate().
+    Session-wide: Prometheus's first target discovery costs ~6 s."""
+    with start_platform() as running:
+        # rate() needs two samples inside the window: wait for finite values.
+        wait_for_query(running.prometheus, RATIO, min_series=4)
+        yield running
 
 
 @pytest.fixture

@@ -342,7 +342,8 @@ def _describe(
         loc = tuple(part for part in error["loc"] if not _is_internal(part))
         path = _path((*prefix, *loc))
         kind = error["type"]
-        given = _show(error.get("input"))
+        secret = any(part in _SECRET_KEYS for part in loc)
+        given = "a value (not shown)" if secret else _show(error.get("input"))
         if kind == "missing":
             message = "required key is missing"
         elif kind == "extra_forbidden":
@@ -355,6 +356,10 @@ def _describe(
             message = f"{error['msg']}, got {given}"
         messages.append(f"{path}: {redactor.redact(message)}")
     return messages
+
+
+_SECRET_KEYS = frozenset({"headers", "url", "password", "token", "secret"})
+"""Where a config value may hold a credential: its input is never echoed."""
 
 
 def _is_internal(part: str | int) -> bool:

@@ -9,8 +9,10 @@ messages, instead of each plugin rediscovering httpx's traps.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
 import socket
 import ssl
@@ -19,11 +21,13 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import certifi
 import httpx
 
 from oncall_tui import __version__
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sanitize import sanitize
 
 # httpx logs every request at INFO with the full URL, `user:password@` included; a user
 # who turns on debug logging must not leak credentials into a log file.
@@ -45,6 +49,7 @@ _ERROR_BODY_BYTES = 64 * 1024
 """How much of an error response is read looking for a JSON explanation."""
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_ACCEPT_JSON = {"Accept": "application/json"}
 
 # httpx's own default headers carry nothing secret; anything else a plugin set (tokens,
 # cookies, API keys) is scrubbed from messages.
@@ -80,15 +85,30 @@ def build_client(
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
-    all_headers = {"User-Agent": f"oncall-tui/{__version__}", "Accept": "application/json"}
-    all_headers.update(headers)
+    all_headers = {"User-Agent": f"oncall-tui/{__version__}", **headers}
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, MAX_CONNECT_TIMEOUT)),
         headers=all_headers,
-        verify=verify,
+        verify=tls_context() if verify else False,
         trust_env=True,
         follow_redirects=False,
     )
+
+
+def tls_context() -> ssl.SSLContext:
+    """Certificate verification against the system's trust store.
+
+    httpx alone trusts only certifi's public CAs, so a Prometheus behind the company's
+    internal CA (installed in /etc/ssl/certs, the usual fix) would fail verification
+    and push people to `verify_tls = false`. OpenSSL's defaults also honour
+    SSL_CERT_FILE / SSL_CERT_DIR; when neither is set, certifi is added for systems
+    without a populated store (python.org builds on macOS).
+    """
+    context = ssl.create_default_context()
+    if not (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")):
+        with contextlib.suppress(OSError, ssl.SSLError):
+            context.load_verify_locations(certifi.where())
+    return context
 
 
 async def get_json(
@@ -105,8 +125,8 @@ async def get_json(
     contains credentials. Cancellation (the engine's deadline) is never swallowed.
     """
     try:
-        async with client.stream("GET", url, params=params) as response:
-            if response.is_redirect or 300 <= response.status_code < 400:
+        async with client.stream("GET", url, params=params, headers=_ACCEPT_JSON) as response:
+            if 300 <= response.status_code < 400:
                 raise SourceError(_redirect_message(response))
             if not 200 <= response.status_code < 300:
                 payload = await _error_payload(response)
@@ -115,22 +135,18 @@ async def get_json(
                 )
             body = await _read_capped(response, max_bytes)
             content_type = response.headers.get("content-type", "")
+    except HTTPStatusError as exc:
+        raise HTTPStatusError(
+            _finish(str(exc), client), status_code=exc.status_code, payload=exc.payload
+        ) from None
     except SourceError as exc:
-        raise type(exc)(_finish(str(exc), client)) from (
-            None if not isinstance(exc, HTTPStatusError) else _rewrap(exc, client)
-        )
+        raise SourceError(_finish(str(exc), client)) from None
     except httpx.HTTPError as exc:
         raise SourceError(_finish(describe_error(exc, client), client)) from None
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise SourceError(_invalid_json_message(exc, content_type)) from None
-
-
-def _rewrap(exc: HTTPStatusError, client: httpx.AsyncClient) -> HTTPStatusError:
-    return HTTPStatusError(
-        _finish(str(exc), client), status_code=exc.status_code, payload=exc.payload
-    )
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
@@ -317,19 +333,20 @@ def scrub(text: str, secrets: Mapping[str, str] | httpx.Headers = _NO_HEADERS) -
     for name, value in secrets.items():
         if name.lower() in _DEFAULT_HEADER_NAMES:
             continue
-        for part in {value, *value.split()}:
-            # "Bearer xyz": the token alone may appear too. Very short parts ("Bearer"
-            # is long enough, "a" is not) would redact half of every message.
-            if len(part) >= 4 and part in text:
+        # "Bearer xyz": the token alone may appear too. Short values are left alone:
+        # redacting "Basic" or "1" would mangle every message and protect nothing.
+        parts = {value} if len(value) >= 4 else set()
+        parts.update(part for part in value.split() if len(part) >= 8)
+        for part in sorted(parts, key=len, reverse=True):
+            if part in text:
                 text = text.replace(part, "***")
     return text
 
 
 def _finish(message: str, client: httpx.AsyncClient) -> str:
-    message = scrub(message, client.headers)
-    if len(message) > MAX_MESSAGE:
-        message = message[: MAX_MESSAGE - 1] + "…"
-    return message
+    # Reason phrases, Location headers and exception texts come from the server: escape
+    # control characters here so no caller can forget to.
+    return sanitize(scrub(message, client.headers), MAX_MESSAGE)
 
 
 def format_size(size: int) -> str:

@@ -1,0 +1,95 @@
+"""`oncall-tui check` pointed at a real Prometheus with a config shaped like DESIGN.md's:
+what a user does first with a new config."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from servers import RATIO, Platform
+
+CONFIG = """
+title = "Credit payments on-call"
+refresh = "5s"
+
+[sources.prom]
+plugin = "prometheus"
+url = "{url}"
+timeout = "3s"
+headers = {{ Authorization = "Bearer ${{PROM_TOKEN}}" }}
+
+  [[sources.prom.queries]]
+  kind = "risk_rule"
+  name = "{{product}}/{{rule}}"
+  query = '{ratio}'
+  unit = "ratio"
+  warning = 0.05
+  critical = 0.2
+  below = false
+  runbook = "https://runbooks.example.com/risk/{{rule}}"
+
+  [[sources.prom.queries]]
+  kind = "health"
+  name = "{{service}} up"
+  query = 'service_up'
+  unit = "bool"
+  critical = 0.5
+  below = true
+  runbook = "runbooks/service-down.md"
+"""
+
+TOKEN = "tok-9f8e7d6c5b4a"
+
+
+def _check(platform: Platform, tmp_path: Path) -> tuple[int, dict[str, object], str]:
+    config = tmp_path / "oncall.toml"
+    config.write_text(CONFIG.format(url=platform.prometheus.url, ratio=RATIO))
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["PROM_TOKEN"] = TOKEN
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    return result.returncode, json.loads(result.stdout), result.stdout + result.stderr
+
+
+def test_check_shows_prometheus_series_with_status_and_runbook(
+    platform: Platform, tmp_path: Path
+) -> None:
+    code, document, output = _check(platform, tmp_path)
+    signals = {s["name"]: s for s in document["signals"]}  # type: ignore[attr-defined]
+    assert document["status"] == "critical" and code == 2
+    assert signals["cashloan/device_fingerprint"]["status"] == "critical"
+    assert signals["paylater/credit_limit"]["status"] == "warning"
+    assert signals["paylater/velocity_check"]["status"] == "ok"
+    assert signals["paylater/velocity_check"]["value"] == pytest.approx(0.01, rel=0.05)
+    assert (
+        signals["cashloan/device_fingerprint"]["runbook"]
+        == "https://runbooks.example.com/risk/device_fingerprint"
+    )
+    assert signals["ledger up"]["status"] == "critical"
+    assert signals["payment-api up"]["status"] == "ok"
+    assert signals["ledger up"]["runbook"] == str(tmp_path / "runbooks" / "service-down.md")
+    assert signals["ledger up"]["labels"]["service"] == "ledger"  # type: ignore[index]
+    # The hostile label arrives escaped, never raw.
+    evil = [name for name in signals if name.startswith("paylater/evil")]
+    assert evil == ["paylater/evil\\x1b[31m\\u202erule"]
+    assert "\x1b" not in output and "\u202e" not in output
+    assert TOKEN not in output
+    assert document["sources"] == [
+        {
+            "name": "prom",
+            "plugin": "prometheus",
+            "status": "ok",
+            "error": None,
+            "duration_ms": document["sources"][0]["duration_ms"],  # type: ignore[index]
+        }
+    ]
