@@ -1,0 +1,103 @@
+"""The Textual application: owns the engine's lifetime and the global keys.
+
+Everything visible lives in screens (`screens/`) and widgets (`widgets/`); this module
+only wires them to an `Engine`, so screens can be tested with a hand-built store and
+no engine at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.sanitize import sanitize
+from oncall_tui.ui.screens.dashboard import DashboardScreen
+from oncall_tui.ui.theme import status_variables
+
+log = logging.getLogger(__name__)
+
+
+class OncallApp(App[None]):
+    """The on-call dashboard.
+
+    `clock` is injected so header, heartbeat and ages can be frozen in tests;
+    `start_engine=False` lets tests drive the store by hand.
+    """
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    """Absolute, so a subclass defined elsewhere (tests, a wallboard) finds it too."""
+    TITLE = "oncall-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("r", "refresh_now", "Refresh"),
+    ]
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (120, "-wide"),
+    ]
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        read_only: bool = False,
+        clock: Callable[[], float] = time.time,
+        start_engine: bool = True,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.read_only = read_only or engine.read_only
+        self.clock = clock
+        self.start_engine = start_engine
+        # The window title reaches the terminal as an escape sequence: sanitise it.
+        self.title = sanitize(engine.config.title, 200)
+        self._engine_started = False
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        for candidate in self.screen_stack:
+            if isinstance(candidate, DashboardScreen):
+                return candidate
+        raise LookupError("the dashboard is not mounted")
+
+    def get_default_screen(self) -> Screen[None]:
+        return DashboardScreen(
+            self.engine.store,
+            title=self.engine.config.title,
+            clock=self.clock,
+            read_only=self.read_only,
+        )
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return status_variables(self.current_theme)
+
+    def on_mount(self) -> None:
+        theme = self.engine.config.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        if self.start_engine:
+            # The engine's first collection lands after mount; the dashboard picks
+            # the worst signal when it arrives.
+            self.engine.start()
+            self._engine_started = True
+
+    async def on_unmount(self) -> None:
+        """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
+        close the plugins' connections before the loop goes away."""
+        if self._engine_started:
+            self._engine_started = False
+            try:
+                await self.engine.stop()
+            except Exception:
+                log.exception("stopping the engine failed")
+
+    def action_refresh_now(self) -> None:
+        self.engine.refresh_now()

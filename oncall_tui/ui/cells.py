@@ -1,0 +1,77 @@
+"""Plain-text cell helpers for the Line-API widgets.
+
+Rows are built as Rich `Segment`s from plain strings: a segment's text is never parsed
+as markup, so `disk [/mnt] full` or `[@click=app.quit]` are drawn exactly as they are.
+Widths are measured in terminal cells (CJK names take two per character).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.cells import cell_len, set_cell_size
+
+from oncall_tui.core.formatting import format_value
+from oncall_tui.core.model import Status
+from oncall_tui.core.store import Signal
+
+ELLIPSIS = "…"
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    """`text` padded or cut to exactly `width` cells; a cut shows an ellipsis so a
+    truncated name is never mistaken for a whole one."""
+    if width <= 0:
+        return ""
+    length = cell_len(text)
+    if length > width:
+        if width == 1:
+            return ELLIPSIS
+        return set_cell_size(text, width - 1) + ELLIPSIS
+    padding = " " * (width - length)
+    return padding + text if right else text + padding
+
+
+def sparkline(values: Sequence[float | None], width: int) -> str:
+    """The last `width` values as bars, scaled to their own range; gaps (no data) stay
+    blank rather than being drawn as zero. A flat series is a row of the lowest bar."""
+    if width <= 0:
+        return ""
+    recent = list(values[-width:])
+    numbers = [v for v in recent if v is not None and math.isfinite(v)]
+    if len(numbers) < 2:
+        return " " * width  # one point is not a trend
+    low, high = min(numbers), max(numbers)
+    span = high - low
+    top = len(SPARK_BARS) - 1
+    chars = []
+    for value in recent:
+        if value is None or not math.isfinite(value):
+            chars.append(" ")
+        elif span <= 0:
+            chars.append(SPARK_BARS[0])
+        else:
+            chars.append(SPARK_BARS[round((value - low) / span * top)])
+    return "".join(chars).rjust(width)
+
+
+def row_summary(signal: Signal) -> str:
+    """What the row says after the value: for unknown signals the reason comes first
+    ("stale: …", "source error: …") because *why* it is unknown is the whole point;
+    a summary that only repeats the value is dropped."""
+    summary = signal.summary
+    if signal.status is Status.UNKNOWN and signal.reason is not None:
+        reason = signal.reason.value
+        if not summary:
+            return reason
+        if not summary.lower().startswith(reason):
+            return f"{reason}: {summary}"
+        return summary
+    value = format_value(signal.value, signal.unit)
+    if summary == value:
+        return ""
+    if summary.startswith(f"{value} (") and summary.endswith(")"):
+        return summary[len(value) + 2 : -1]  # "8.3% (warn ≥ 2%, …)": the value has a column
+    return summary

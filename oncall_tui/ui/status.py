@@ -1,0 +1,61 @@
+"""How a status is spelled on screen: a glyph and a word, never colour alone.
+
+Kept free of Textual so the header, the panels and the detail screen (and later the
+wallboard) spell statuses identically, and so the words can be unit-tested.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from oncall_tui.core.model import Kind, Status
+
+GLYPH: Final[dict[Status, str]] = {
+    Status.CRITICAL: "✖",
+    Status.UNKNOWN: "?",
+    Status.WARNING: "▲",
+    Status.OK: "●",
+}
+SHORT: Final[dict[Status, str]] = {
+    Status.CRITICAL: "CRIT",
+    Status.UNKNOWN: "UNKN",
+    Status.WARNING: "WARN",
+    Status.OK: "OK",
+}
+COUNT_WORD: Final[dict[Status, str]] = {
+    Status.CRITICAL: "crit",
+    Status.UNKNOWN: "unkn",
+    Status.WARNING: "warn",
+    Status.OK: "ok",
+}
+LONG: Final[dict[Status, str]] = {
+    Status.CRITICAL: "CRITICAL",
+    Status.UNKNOWN: "UNKNOWN",
+    Status.WARNING: "WARNING",
+    Status.OK: "OK",
+}
+WORST_FIRST: Final[tuple[Status, ...]] = tuple(
+    sorted(Status, key=lambda status: status.severity, reverse=True)
+)
+"""critical, unknown, warning, ok: the order counts are read in."""
+
+PANEL_TITLES: Final[dict[Kind, str]] = {
+    "health": "Health",
+    "risk_rule": "Risk rules",
+    "dependency": "Dependencies",
+    "alert": "Alerts",
+}
+
+
+def badge(status: Status) -> str:
+    """e.g. "✖ CRIT": fixed width (6 cells) so the name column lines up."""
+    return f"{GLYPH[status]} {SHORT[status]:<4}"
+
+
+def count_parts(counts: dict[Status, int], *, zeros: bool = True) -> list[tuple[Status, str]]:
+    """("2 crit", ...) worst first; each with its status so the caller can colour it."""
+    return [
+        (status, f"{GLYPH[status]} {counts.get(status, 0)} {COUNT_WORD[status]}")
+        for status in WORST_FIRST
+        if zeros or counts.get(status, 0)
+    ]

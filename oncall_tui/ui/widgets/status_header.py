@@ -1,0 +1,269 @@
+"""The one-line header: what is wrong overall, how fresh the data is, and proof of life.
+
+The clock, the heartbeat and the data age change every second. Textual 8 writes a
+partial repaint of a line from the left edge of the widget that owns it (the
+compositor crops at widget boundaries, not at the dirty cells), so a one-widget header
+would rewrite all of its ~120 cells every second. The header is therefore a row of
+small Line-API pieces; a piece is repainted only when its own text changed, and the
+per-second repaint is the few cells of the clock and the age.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.app import ComposeResult
+from textual.strip import Strip
+from textual.widget import Widget
+
+from oncall_tui.core.durations import format_duration
+from oncall_tui.core.model import Status
+from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.store import SignalStore
+from oncall_tui.ui.cells import fit
+from oncall_tui.ui.status import COUNT_WORD, GLYPH, LONG, WORST_FIRST
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = "◐◓◑◒"
+"""One frame per second of the injected clock: visibly moving while the UI is alive,
+frozen in tests that freeze the clock."""
+AGE_WIDTH = 15
+"""Cells kept for the data age, so its piece does not change width every second."""
+TITLE_MIN = 14
+"""Cells of the title kept before the counts are abbreviated: which board is this,
+prod or staging?"""
+
+Part = tuple[str, str]
+"""(text, style name)."""
+PIECES = ("summary", "read-only", "age", "clock")
+"""The header's pieces, left to right; the summary takes the width the others leave."""
+
+
+def data_age_text(store: SignalStore, now: float) -> tuple[str, bool]:
+    """("data 3s old", is it old) from the sources' last successes.
+
+    The store's `data_age` is None while any source has never succeeded; a source that
+    fails from the start must not hide how fresh the others are, so fall back to the
+    sources that did succeed.
+    """
+    sources = store.sources
+    if not sources:
+        return "no sources", True
+    age = store.data_age(at=now)
+    if age is None:
+        successes = [s.last_success for s in sources if s.last_success is not None]
+        if not successes:
+            return "waiting for data", False
+        age = now - min(successes)
+    age = max(0.0, age)
+    words = f"{int(age)}s" if age < 60 else format_duration(age)
+    limit = 2 * max(source.interval for source in sources)
+    return f"data {words} old", age > limit
+
+
+class HeaderPiece(Widget):
+    """One independently repainted piece of the header.
+
+    A `sized` piece is exactly as wide as its text; the other one (the summary) takes
+    the remaining width. Resizing a piece is a layout pass, which in Textual 8 repaints
+    the whole screen, so sized pieces keep fixed-width text (the age is padded) and
+    change width only when the layout itself changes (a resize, a narrower variant).
+    """
+
+    def __init__(self, *, id: str, sized: bool = True) -> None:
+        super().__init__(id=id)
+        self.strip = Strip([])
+        self.sized = sized
+        self.pad_style = Style()
+        """Style of the cells past the text: the header's own background."""
+
+    def show(self, strip: Strip) -> None:
+        """Repaint only when the text or its styles changed."""
+        if strip == self.strip:
+            return
+        resized = strip.cell_length != self.strip.cell_length
+        self.strip = strip
+        if resized and self.sized:
+            self.styles.width = strip.cell_length
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if y == 0:
+            # Explicit styles everywhere: NO_COLOR's monochrome filter fails on None.
+            return self.strip.adjust_cell_length(self.size.width, self.pad_style)
+        return Strip.blank(self.size.width, Style())
+
+
+class StatusHeader(Widget):
+    """Title, worst status spelled out, counts, failing sources, read-only badge, data
+    age, heartbeat and clock."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "status-header--title",
+        "status-header--muted",
+        "status-header--critical",
+        "status-header--unknown",
+        "status-header--warning",
+        "status-header--ok",
+        "status-header--badge-critical",
+        "status-header--badge-unknown",
+        "status-header--badge-warning",
+        "status-header--badge-ok",
+        "status-header--read-only",
+        "status-header--alert",
+    }
+
+    def __init__(
+        self,
+        store: SignalStore,
+        *,
+        title: str,
+        clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.title_text = sanitize(title, 200)
+        self.clock = clock
+        self.read_only = read_only
+        self.pieces = {
+            name: HeaderPiece(id=f"header-{name}", sized=name != "summary") for name in PIECES
+        }
+        self._parts: dict[str, list[Part]] = {name: [] for name in PIECES}
+        self._styles: dict[str, Style] = {}
+        self._aggregate: tuple[Status, dict[Status, int], int] | None = None
+        self._aggregate_key = (-1, -1)
+
+    def compose(self) -> ComposeResult:
+        yield from self.pieces.values()
+
+    @property
+    def text(self) -> str:
+        """The header as plain text, pieces joined by a space (for tests and logs)."""
+        return " ".join("".join(text for text, _ in self._parts[name]) for name in PIECES).strip()
+
+    def update_status(self) -> None:
+        """Recompute every piece; those whose text changed repaint themselves."""
+        width = self.size.width
+        if not width:
+            return
+        try:
+            self._parts = self._compose_parts(width)
+            for name, parts in self._parts.items():
+                self.pieces[name].pad_style = self._style("muted")
+                self.pieces[name].show(self._to_strip(parts))
+        except Exception:  # the header must never take the board down with it
+            log.exception("updating the header failed")
+            error = [("⚠ header error (see log)", "alert")]
+            self.pieces["summary"].show(self._to_strip(error))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.update_status()
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
+        if self.is_mounted:
+            self.call_after_refresh(self.update_status)
+
+    # -- content --------------------------------------------------------------------
+
+    def _compose_parts(self, width: int) -> dict[str, list[Part]]:
+        now = self.clock()
+        store = self.store
+        overall, counts, failing = self._aggregates()
+        age, old = data_age_text(store, now)
+        clock = time.strftime("%H:%M:%S", time.localtime(now))
+        beat = HEARTBEAT[int(now) % len(HEARTBEAT)]
+
+        if not store.signals and any(source.ok is None for source in store.sources):
+            status_badge: list[Part] = [(" WAITING ", "badge-unknown")]
+        elif not store.sources:
+            status_badge = [(" NO SOURCES ", "badge-unknown")]
+        else:
+            status_badge = [(f" {LONG[overall]} ", f"badge-{overall.value}")]
+        full_counts: list[Part] = []
+        short_counts: list[Part] = []
+        for status in WORST_FIRST:
+            count = counts[status]
+            style = status.value if count else "muted"
+            if full_counts:
+                full_counts.append((" · ", "muted"))
+                short_counts.append((" ", "muted"))
+            full_counts.append((f"{GLYPH[status]} {count} {COUNT_WORD[status]}", style))
+            short_counts.append((f"{GLYPH[status]}{count}", style))
+        plural = "s" if failing != 1 else ""
+        failing_long: list[Part] = (
+            [(f"⚠ {failing} source{plural} failing", "alert")] if failing else []
+        )
+        failing_short: list[Part] = [(f"⚠{failing}", "alert")] if failing else []
+        read_only: list[Part] = [("  ", "muted"), (" READ-ONLY ", "read-only")]
+        clock_parts: list[Part] = [("  ", "muted"), (beat, "title"), (" ", "muted")]
+        clock_parts += [(clock, "title"), (" ", "muted")]
+
+        def gap(parts: list[Part]) -> list[Part]:
+            return [("  ", "muted"), *parts] if parts else []
+
+        age_style = "alert" if old else "muted"
+        # Fixed width (up to "data 59m59s old"): no layout pass per tick.
+        age_long = gap([(age.rjust(AGE_WIDTH), age_style)])
+        age_short = gap([(age.removeprefix("data ").rjust(8), age_style)])
+        layouts = [
+            (full_counts, failing_long, age_long),
+            (short_counts, failing_long, age_long),
+            (short_counts, failing_short, age_long),
+            (short_counts, failing_short, age_short),
+            (short_counts, failing_short, []),
+            ([], failing_short, []),
+        ]
+        title_width = min(cell_len(self.title_text), TITLE_MIN)
+        for counts_parts, failing_parts, age_parts in layouts:
+            left = [*status_badge, *gap(counts_parts), *gap(failing_parts)]
+            pieces = {
+                "read-only": read_only if self.read_only else [],
+                "age": age_parts,
+                "clock": clock_parts,
+            }
+            room = width - _width(left) - sum(_width(p) for p in pieces.values()) - 1
+            if room - 3 >= title_width:
+                break
+        title: list[Part] = []
+        if room - 3 >= 6 and self.title_text:
+            shown = fit(self.title_text, min(cell_len(self.title_text), room - 3))
+            title = [(" ", "title"), (shown, "title"), ("  ", "muted")]
+        elif room >= 1:
+            title = [(" ", "muted")]
+        return {"summary": [*title, *left], **pieces}
+
+    def _aggregates(self) -> tuple[Status, dict[Status, int], int]:
+        """Worst status, counts and failing sources; recomputed only when the store
+        changed, because the clock asks every second and a store may hold thousands."""
+        key = (self.store.version, len(self.store.sources))
+        if self._aggregate_key != key or self._aggregate is None:
+            failing = sum(1 for source in self.store.sources if source.ok is False)
+            self._aggregate = (self.store.overall(), self.store.counts(), failing)
+            self._aggregate_key = key
+        return self._aggregate
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_visual_style(f"status-header--{name}").rich_style
+            self._styles[name] = style
+        return style
+
+    def _to_strip(self, parts: list[Part]) -> Strip:
+        return Strip([Segment(text, self._style(name)) for text, name in parts if text])
+
+
+def _width(parts: list[Part]) -> int:
+    return sum(cell_len(text) for text, _ in parts)

@@ -1,0 +1,598 @@
+"""Pilot tests of the dashboard: selection, keys, in-place updates, hostile strings,
+source errors, size, and one run against the real engine with the demo plugin."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.text import Text
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.theme import Theme
+from textual.widgets import Static
+
+from oncall_tui.core.config import parse_config
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.model import KINDS, Kind, SourceState, Status
+from oncall_tui.core.store import SignalStore
+from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.cells import fit, row_summary, sparkline
+from oncall_tui.ui.screens.dashboard import DashboardScreen
+from oncall_tui.ui.screens.detail import SignalDetailScreen
+from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel, column_widths
+from test_ui_support import (
+    ALL_KINDS,
+    RATIO,
+    T0,
+    demo_readings,
+    make_app,
+    make_engine,
+    make_store,
+    reading,
+)
+
+BIG = (160, 50)
+SMALL = (80, 24)
+
+
+def panels(app: OncallApp) -> dict[Kind, SignalPanel]:
+    return app.dashboard.panels
+
+
+def panel_lines(panel: SignalPanel) -> list[str]:
+    """What the panel shows, line by line, as plain text."""
+    return [panel.render_line(y).text for y in range(panel.scrollable_content_region.height)]
+
+
+async def settle(pilot: Pilot[Any], app: OncallApp) -> None:
+    """Apply pending store changes now instead of at the next debounced sync."""
+    await pilot.pause()
+    app.dashboard.sync()
+    await pilot.pause()
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 10) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await pilot.pause(0.05)
+
+
+# -- launch -------------------------------------------------------------------------
+
+
+async def test_worst_signal_selected_and_its_panel_focused_at_launch() -> None:
+    # The only critical signal is a dependency: its panel gets the focus.
+    readings = [
+        r
+        if r.key != "dep/gateway"
+        else reading("dep/gateway", "dependency", "payment-gateway availability", 0.5)
+        for r in demo_readings("none")
+    ]
+    store = make_store("ok", readings=readings)
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        dependencies = panels(app)["dependency"]
+        assert app.focused is dependencies
+        assert dependencies.selected_key == "demo/dep/gateway"
+        # every other panel starts on its own worst row
+        for panel in panels(app).values():
+            if panel.row_keys:
+                assert panel.selected_key == panel.row_keys[0]
+
+
+async def test_equally_bad_signals_in_several_panels_pick_the_first_panel() -> None:
+    store = make_store("critical")
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        health = panels(app)["health"]
+        assert app.focused is health
+        selected = health.selected_signal
+        assert selected is not None and selected.status is Status.CRITICAL
+
+
+async def test_worst_selected_once_when_first_data_arrives_then_left_alone() -> None:
+    store = SignalStore(clock=lambda: T0)
+    store.add_source(SourceState(name="demo", plugin="demo", kinds=ALL_KINDS, interval=5))
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        assert app.focused is panels(app)["health"]
+        assert "WAITING" in app.dashboard.header.text
+        assert "waiting for first collection…" in panel_lines(panels(app)["health"])[1]
+        readings = [
+            r
+            if r.key != "rule/limit"
+            else reading("rule/limit", "risk_rule", "cashloan/credit-limit", 0.5)
+            for r in demo_readings("none")
+        ]
+        store.apply("demo", readings, at=T0)
+        # through the store listener and the debounce timer, not a direct sync
+        await wait_for(pilot, lambda: app.focused is panels(app)["risk_rule"])
+        assert panels(app)["risk_rule"].selected_key == "demo/rule/limit"
+        await pilot.press("3")
+        # a worse signal later does not yank the selection
+        store.apply("demo", demo_readings("critical"), at=T0 + 1)
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        assert app.focused is panels(app)["dependency"]
+        assert panels(app)["risk_rule"].selected_key == "demo/rule/limit"
+
+
+async def test_empty_store_and_no_sources() -> None:
+    store = SignalStore(clock=lambda: T0)
+    app = make_app(store)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert "NO SOURCES" in app.dashboard.header.text
+        for panel in panels(app).values():
+            assert panel.row_keys == []
+            assert "no source feeds this panel" in panel_lines(panel)[1]
+        for key in ("j", "k", "g", "G", "enter", "tab", "4", "r"):
+            await pilot.press(key)
+        assert app.is_running and isinstance(app.screen, DashboardScreen)
+
+
+# -- keys ---------------------------------------------------------------------------
+
+
+async def test_keys_move_the_selection() -> None:
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("1")
+        health = panels(app)["health"]
+        assert app.focused is health
+        keys = health.row_keys
+        assert health.selected_key == keys[0]
+        await pilot.press("j")
+        assert health.selected_key == keys[1]
+        await pilot.press("down", "down")
+        assert health.selected_key == keys[3]
+        await pilot.press("k")
+        assert health.selected_key == keys[2]
+        await pilot.press("up", "up", "up")  # stops at the top
+        assert health.selected_key == keys[0]
+        await pilot.press("G")
+        assert health.selected_key == keys[-1]
+        await pilot.press("j")  # stops at the bottom
+        assert health.selected_key == keys[-1]
+        await pilot.press("g")
+        assert health.selected_key == keys[0]
+        await pilot.press("end")
+        assert health.selected_key == keys[-1]
+        await pilot.press("home")
+        assert health.selected_key == keys[0]
+
+        await pilot.press("tab")
+        assert app.focused is panels(app)["risk_rule"]
+        await pilot.press("tab", "tab", "tab")  # wraps around
+        assert app.focused is health
+        await pilot.press("shift+tab")
+        assert app.focused is panels(app)["alert"]
+        for key, kind in zip("1234", KINDS, strict=True):
+            await pilot.press(key)
+            assert app.focused is panels(app)[kind]
+        # each panel kept its own selection
+        assert health.selected_key == keys[0]
+
+
+async def test_selection_scrolls_into_view_in_a_small_panel() -> None:
+    readings = [reading(f"s{i:03}", "health", f"svc-{i:03}", 0.001) for i in range(60)]
+    app = make_app(make_store("ok", readings=readings))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("1")
+        health = panels(app)["health"]
+        await pilot.press("G")
+        assert health.selected_key == "demo/s059"
+        assert health.scroll_offset.y > 0
+        assert any("svc-059" in line for line in panel_lines(health))
+        await pilot.press("g")
+        assert health.scroll_offset.y == 0
+        await pilot.press("pagedown")
+        assert health.cursor_index > 1
+
+
+async def test_enter_opens_the_detail_and_escape_comes_back() -> None:
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("1", "j")
+        health = panels(app)["health"]
+        key = health.selected_key
+        await pilot.press("enter")
+        assert isinstance(app.screen, SignalDetailScreen)
+        assert app.screen.signal.key == key
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        assert health.selected_key == key and app.focused is health
+
+
+async def test_click_selects_and_double_click_opens() -> None:
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=BIG) as pilot:
+        health = panels(app)["health"]
+        # line 0 is the title, the rows start at line 1
+        await pilot.click(health, offset=(20, 3))
+        assert health.selected_key == health.row_keys[2]
+        await pilot.click(health, offset=(20, 2), times=2)
+        await pilot.pause()
+        assert isinstance(app.screen, SignalDetailScreen)
+        assert app.screen.signal.key == health.row_keys[1]
+
+
+async def test_r_asks_the_engine_for_a_refresh_and_q_quits() -> None:
+    app = make_app(make_store("ok"))
+    calls: list[int] = []
+    app.engine.refresh_now = lambda: calls.append(1)  # type: ignore[method-assign,assignment]
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("r")
+        assert calls == [1]
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+# -- live updates -------------------------------------------------------------------
+
+
+async def test_rows_update_in_place_and_only_changed_lines_repaint() -> None:
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("1")
+        before = dict(panels(app))
+        health = before["health"]
+        refreshes: list[tuple[Region, ...]] = []
+        original = health.refresh
+
+        def spy(*regions: Region, **kwargs: Any) -> SignalPanel:
+            refreshes.append(regions)
+            return original(*regions, **kwargs)
+
+        health.refresh = spy  # type: ignore[method-assign]
+        # same statuses, new values: pay-api error ratio 0.4% -> 0.5%
+        store.apply("demo", demo_readings("none", step=1), at=T0 + 1)
+        await settle(pilot, app)
+        assert panels(app) == before and all(panels(app)[kind] is before[kind] for kind in KINDS)
+        assert any("0.5%" in line and "pay-api error ratio" in line for line in panel_lines(health))
+        assert refreshes, "changed rows were not repainted"
+        assert all(len(regions) == 1 and regions[0].height == 1 for regions in refreshes)
+        assert len(refreshes) <= 3  # pay-api, loan-api errors; nothing else moved
+
+
+async def test_selection_follows_its_signal_when_rows_resort() -> None:
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("1")
+        health = panels(app)["health"]
+        target = "demo/pay-api/p99"
+        assert health.select_key(target)
+        index_before = health.cursor_index
+        readings = [
+            reading(
+                "pay-api/p99", "health", "pay-api p99 latency", 2.5, "seconds", thresholds=RATIO
+            )
+            if r.key == "pay-api/p99"
+            else r
+            for r in demo_readings("none")
+        ]
+        store.apply("demo", readings, at=T0 + 1)
+        await settle(pilot, app)
+        assert health.selected_key == target
+        assert health.row_keys[0] == target and health.cursor_index == 0 != index_before
+        assert health.counts[Status.CRITICAL] == 1
+        assert panel_lines(health)[1].startswith(f"{CURSOR_MARK}✖ CRIT pay-api p99 latency")
+
+
+async def test_a_failing_refresh_does_not_kill_the_app(caplog: pytest.LogCaptureFixture) -> None:
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        health = panels(app)["health"]
+
+        def broken(changed: object = None) -> None:
+            raise RuntimeError("bug in a panel")
+
+        health.sync = broken  # type: ignore[method-assign]
+        store.apply("demo", demo_readings("critical"), at=T0 + 1)
+        await wait_for(pilot, lambda: app.dashboard.sync_errors > 0)
+        assert app.is_running
+        # the other panels still updated
+        assert panels(app)["dependency"].counts[Status.CRITICAL] == 1
+        assert "bug in a panel" in caplog.text
+
+
+# -- hostile strings, errors, size ----------------------------------------------------
+
+
+HOSTILE = [
+    "disk [/mnt] full",
+    "[@click=app.quit]x",
+    "[bold red]not bold[/]",
+    "[link=https://x.io]x[/link]",
+    "名前が長いサービス-[x]",
+]
+
+
+async def test_markup_like_strings_render_literally() -> None:
+    readings = [
+        reading(f"h{i}", "health", name, 0.5, summary=f"summary {name}")
+        for i, name in enumerate(HOSTILE)
+    ]
+    store = make_store("ok", readings=readings)
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("1")
+        lines = "\n".join(panel_lines(panels(app)["health"]))
+        for name in HOSTILE:
+            assert name in lines
+        assert "summary disk [/mnt] full" in lines
+        for _ in HOSTILE:
+            await pilot.press("enter")
+            assert isinstance(app.screen, SignalDetailScreen)
+            await pilot.pause()
+            body = app.screen.query_one("#detail-body", Static).content
+            assert isinstance(body, Text) and app.screen.signal.name in body.plain
+            await pilot.press("escape", "j")
+        assert app.is_running
+
+
+async def test_escape_sequences_from_sources_are_shown_escaped() -> None:
+    readings = [reading("x", "health", "evil\x1b]52;c;aGk=\x07name\u202e", 0.5)]
+    app = make_app(make_store("ok", readings=readings))
+    async with app.run_test(size=(220, 50)) as pilot:
+        await pilot.press("1")
+        text = "\n".join(panel_lines(panels(app)["health"]))
+        assert "\x1b" not in text and "\\x1b]52" in text and "\\u202e" in text
+
+
+async def test_source_error_shows_inside_the_panels_it_feeds() -> None:
+    store = make_store("ok")
+    store.fail("alerts", "cannot connect to 127.0.0.1:9093 (connection refused)", at=T0)
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        alerts = panel_lines(panels(app)["alert"])
+        assert alerts[1].startswith("⚠ source alerts: cannot connect to 127.0.0.1:9093")
+        assert "no signals" in alerts[2]
+        for kind in ("health", "risk_rule", "dependency"):
+            assert not any("source alerts" in line for line in panel_lines(panels(app)[kind]))
+        assert "1 source failing" in app.dashboard.header.text
+        # the demo source fails too: its three panels say so, rows turn unknown
+        store.fail("demo", "timed out after 3s", at=T0 + 1)
+        await settle(pilot, app)
+        health = panel_lines(panels(app)["health"])
+        assert health[1].startswith("⚠ source demo: timed out after 3s")
+        assert "? UNKN" in health[2] and "source error: timed out" in health[2]
+        assert "UNKNOWN" in app.dashboard.header.text
+
+
+async def test_stale_signals_say_so() -> None:
+    app = make_app(make_store("stale"))
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        lines = panel_lines(panels(app)["health"])
+        assert "? UNKN" in lines[1] and "stale: last data 30s ago" in lines[1]
+        assert "data 30s old" in app.dashboard.header.text
+
+
+async def test_two_thousand_signals_mount_and_navigate() -> None:
+    kinds: list[Kind] = ["health", "risk_rule", "dependency"]
+    readings = [
+        reading(f"k{i}", kinds[i % 3], f"signal-{i:04}", (i % 100) / 1000) for i in range(2000)
+    ]
+    store = make_store("ok", readings=readings)
+    app = make_app(store)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        total = sum(len(panel.row_keys) for panel in panels(app).values())
+        assert total == 2000
+        await pilot.press("1", "G")
+        health = panels(app)["health"]
+        assert health.cursor_index == len(health.row_keys) - 1
+        store.apply("demo", readings[::-1], at=T0 + 1)
+        await settle(pilot, app)
+        assert app.is_running
+
+
+async def test_layout_stacks_at_80_columns_and_is_a_grid_when_wide() -> None:
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        regions = [panel.region for panel in panels(app).values()]
+        assert all(region.x == 0 and region.width >= 78 for region in regions)
+        assert all(region.height >= 3 for region in regions)
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        regions = [panel.region for panel in panels(app).values()]
+        assert len({region.x for region in regions}) == 2
+        assert len({region.y for region in regions}) == 2
+
+
+async def test_header_spells_out_status_counts_and_read_only() -> None:
+    app = make_app(make_store("critical"), read_only=True)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        text = app.dashboard.header.text
+        assert "CRITICAL" in text
+        assert "✖ 5 crit · ? 0 unkn · ▲ 2 warn · ● 6 ok" in text
+        assert "READ-ONLY" in text and "data 2s old" in text
+        assert "Credit payments on-call" in text
+    app = make_app(make_store("ok"))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert "READ-ONLY" not in app.dashboard.header.text
+
+
+async def test_heartbeat_moves_with_the_clock() -> None:
+    now = [T0]
+    store = make_store("ok")
+    app = OncallApp(make_engine(store), clock=lambda: now[0], start_engine=False)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        header = app.dashboard.header
+        frames = set()
+        for step in range(4):
+            now[0] = T0 + step
+            header.update_status()
+            frames.add(header.text.split()[-2])
+        assert len(frames) == 4
+
+
+# -- the real engine ------------------------------------------------------------------
+
+
+async def test_real_engine_with_the_demo_plugin(tmp_path: Path) -> None:
+    config = parse_config(
+        'title = "demo test"\nrefresh = "1s"\n'
+        '[sources.demo]\nplugin = "demo"\nservices = 6\nrules = 12\ndependencies = 4\n'
+        'incident = "dependency"\nseed = 3\n',
+        tmp_path,
+    )
+    engine = Engine(config)
+    app = OncallApp(engine)
+    async with app.run_test(size=BIG) as pilot:
+        await wait_for(pilot, lambda: bool(engine.store.signals))
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.focused, SignalPanel) and app.focused.selected_key is not None,
+        )
+        worst = engine.store.worst()
+        assert worst is not None
+        focused = app.focused
+        assert isinstance(focused, SignalPanel) and focused.kind == worst.kind
+        assert focused.selected_key == worst.key
+        assert sum(len(panel.row_keys) for panel in panels(app).values()) == len(
+            engine.store.signals
+        )
+        assert "demo test" in app.dashboard.header.text
+        assert engine._tasks
+        await pilot.press("q")
+        await pilot.pause()
+    assert not engine._tasks, "the engine was not stopped on exit"
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def test_fit_pads_cuts_and_counts_cells() -> None:
+    assert fit("abc", 5) == "abc  "
+    assert fit("abc", 5, right=True) == "  abc"
+    assert fit("abcdef", 4) == "abc…"
+    assert fit("名前名前", 5) == "名前…"
+    assert fit("x", 0) == ""
+
+
+def test_sparkline_keeps_gaps_and_needs_two_points() -> None:
+    assert sparkline([1.0], 4) == "    "
+    assert sparkline([0.0, None, 1.0], 3) == "▁ █"
+    assert sparkline([2.0, 2.0, 2.0], 3) == "▁▁▁"
+
+
+def test_row_summary_names_the_reason_of_unknown() -> None:
+    store = make_store("error")
+    signal = store.signals["demo/pay-api/errors"]
+    assert row_summary(signal) == "source error: timed out after 3s"
+    ok = make_store("critical").signals["demo/loan-api/errors"]
+    assert row_summary(ok) == "warn ≥ 2%, crit ≥ 5%"
+
+
+@pytest.mark.parametrize("width", range(0, 200, 7))
+def test_column_widths_fill_the_row(width: int) -> None:
+    name, value, summary = column_widths(width, 30)
+    used = 8 + name + (value + 1 if value else 0) + (summary + 1 if summary else 0)
+    assert width <= 8 or used == width
+
+
+async def test_no_color_keeps_status_words_and_the_cursor_mark(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.press("1")
+        assert app.no_color
+        lines = panel_lines(panels(app)["health"])
+        assert lines[1].startswith(f"{CURSOR_MARK}✖ CRIT ")
+        assert any(line.startswith(" ▲ WARN ") for line in lines)
+        assert "CRITICAL" in app.dashboard.header.text
+        await pilot.press("enter")
+        assert isinstance(app.screen, SignalDetailScreen)
+        app.export_screenshot()  # renders every line through the monochrome filter
+        await pilot.press("escape", "j", "tab")
+        assert app.is_running
+
+
+async def test_every_builtin_theme_and_a_theme_with_its_own_status_colours() -> None:
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=BIG) as pilot:
+        app.register_theme(
+            Theme(
+                name="wallboard-test",
+                primary="#3366ff",
+                variables={"status-critical": "#ff00ff"},
+            )
+        )
+        for name in [*app.available_themes, "wallboard-test"]:
+            app.theme = name
+            await pilot.pause()
+            app.export_screenshot()
+        assert app.get_css_variables()["status-critical"] == "#ff00ff"
+        health = panels(app)["health"]
+        style = health.get_visual_style("signal-panel--critical").rich_style
+        assert style.color is not None and style.color.triplet is not None
+        assert style.color.triplet.hex == "#ff00ff"
+
+
+async def test_a_longer_name_widens_the_name_column_of_every_row() -> None:
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.press("1")
+        health = panels(app)["health"]
+        before = panel_lines(health)
+        full_repaints: list[int] = []
+        original = health.refresh
+
+        def spy(*regions: Region, **kwargs: Any) -> SignalPanel:
+            if not regions:
+                full_repaints.append(1)
+            return original(*regions, **kwargs)
+
+        health.refresh = spy  # type: ignore[method-assign]
+        readings = [
+            reading(r.key, r.kind, "pay-api error ratio, all regions, all products", 0.004)
+            if r.key == "pay-api/errors"
+            else r
+            for r in demo_readings("none")
+        ]
+        store.apply("demo", readings, at=T0 + 1)
+        await settle(pilot, app)
+        after = panel_lines(health)
+        assert after != before and full_repaints
+        # every row's value column moved right, not only the renamed row's
+        assert all(
+            old.index("%" if "%" in old else "ms") < new.index("%" if "%" in new else "ms")
+            for old, new in zip(before[1:7], after[1:7], strict=True)
+        )
+
+
+async def test_a_broken_listener_never_raises_into_the_engine() -> None:
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("no timers today")
+
+        app.dashboard.set_timer = broken  # type: ignore[method-assign,assignment]
+        store.apply("demo", demo_readings("critical"), at=T0 + 1)  # must not raise
+        assert app.is_running

@@ -1,0 +1,156 @@
+"""Shared fixtures of the UI tests: stores in known states, built by hand.
+
+Deterministic by construction: a frozen clock, fixed readings, no engine running. The
+module has no tests of its own; it lives under a `test_ui_` name because the UI tests
+own only those files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from oncall_tui.core.config import AppConfig
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.model import Kind, Reading, SourceState, Status, Thresholds, Unit
+from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.store import SignalStore
+from oncall_tui.ui.app import OncallApp
+
+T0 = 1_764_000_000.0
+"""2025-11-24 16:00:00 UTC: the frozen 'now' of every UI test."""
+
+RATIO = Thresholds(warning=0.02, critical=0.05)
+LATENCY = Thresholds(warning=0.3, critical=1.0)
+AVAILABILITY = Thresholds(warning=0.99, critical=0.95, below=True)
+HIT_RATE = Thresholds(warning=0.05, critical=0.2)
+
+
+def reading(
+    key: str,
+    kind: Kind,
+    name: str,
+    value: float | None,
+    unit: Unit = "ratio",
+    thresholds: Thresholds | None = RATIO,
+    *,
+    summary: str = "",
+    baseline: float | None = None,
+) -> Reading:
+    return Reading(
+        key=key,
+        kind=kind,
+        name=name,
+        value=value,
+        unit=unit,
+        thresholds=thresholds,
+        summary=summary,
+        baseline=baseline,
+    )
+
+
+def demo_readings(incident: str = "none", step: int = 0) -> list[Reading]:
+    """A small credit platform; `incident` decides what is wrong, `step` nudges values."""
+    bump = step * 0.001
+    overload = incident == "critical"
+    readings = [
+        reading("pay-api/errors", "health", "pay-api error ratio", 0.004 + bump),
+        reading("pay-api/p99", "health", "pay-api p99 latency", 0.12, "seconds", LATENCY),
+        reading(
+            "loan-api/errors",
+            "health",
+            "loan-api error ratio",
+            0.083 if overload else 0.006 + bump,
+        ),
+        reading(
+            "loan-api/p99",
+            "health",
+            "loan-api p99 latency",
+            1.8 if overload else 0.21,
+            "seconds",
+            LATENCY,
+        ),
+        reading("wallet-api/errors", "health", "wallet-api error ratio", 0.025),
+        reading("risk-engine/p99", "health", "risk-engine p99 latency", 0.09, "seconds", LATENCY),
+        reading(
+            "rule/velocity",
+            "risk_rule",
+            "paylater/velocity-check",
+            0.31 if overload else 0.021,
+            thresholds=HIT_RATE,
+            baseline=0.02,
+        ),
+        reading("rule/limit", "risk_rule", "cashloan/credit-limit", 0.034, thresholds=HIT_RATE),
+        reading(
+            "rule/device", "risk_rule", "paylater/device-fingerprint", 0.011, thresholds=HIT_RATE
+        ),
+        reading(
+            "dep/bureau",
+            "dependency",
+            "credit-bureau availability",
+            0.91 if overload else 0.999,
+            thresholds=AVAILABILITY,
+        ),
+        reading(
+            "dep/gateway",
+            "dependency",
+            "payment-gateway availability",
+            0.998,
+            thresholds=AVAILABILITY,
+        ),
+        reading("dep/sms", "dependency", "sms-otp p99 latency", 0.45, "seconds", LATENCY),
+    ]
+    return readings
+
+
+ALL_KINDS: frozenset[Kind] = frozenset({"health", "risk_rule", "dependency"})
+
+
+def make_store(
+    state: str = "ok",
+    *,
+    readings: Sequence[Reading] | None = None,
+    extra_sources: Iterable[SourceState] = (),
+) -> SignalStore:
+    """A store in one of the board's states: ok, critical, stale, error."""
+    store = SignalStore(clock=lambda: T0)
+    store.add_source(
+        SourceState(name="demo", plugin="demo", kinds=ALL_KINDS, interval=5), max_age=10
+    )
+    store.add_source(
+        SourceState(name="alerts", plugin="alertmanager", kinds=frozenset({"alert"}), interval=5)
+    )
+    for source in extra_sources:
+        store.add_source(source)
+    incident = "critical" if state == "critical" else "none"
+    first = T0 - 30 if state == "stale" else T0 - 2
+    store.apply(
+        "demo", list(readings if readings is not None else demo_readings(incident)), at=first
+    )
+    alerts: list[Reading] = []
+    if state == "critical":
+        alerts.append(
+            Reading(
+                key="LoanApiErrors",
+                kind="alert",
+                name="LoanApiErrors",
+                status=Status.CRITICAL,
+                summary="loan-api 5xx above 5% for 2m",
+            )
+        )
+    store.apply("alerts", alerts, at=first)
+    if state == "stale":
+        store.sweep(at=T0)
+    if state == "error":
+        store.fail("alerts", "cannot connect to 127.0.0.1:9093 (connection refused)", at=T0 - 1)
+        store.fail("demo", "timed out after 3s", at=T0 - 1)
+    return store
+
+
+def make_engine(store: SignalStore, title: str = "Credit payments on-call") -> Engine:
+    config = AppConfig(title=title, refresh=5.0, sources=[], config_dir=Path("."))
+    return Engine(config, registry=PluginRegistry(), store=store)
+
+
+def make_app(store: SignalStore, *, read_only: bool = False) -> OncallApp:
+    return OncallApp(make_engine(store), read_only=read_only, clock=lambda: T0, start_engine=False)
