@@ -44,12 +44,15 @@ examples:
 """
 
 
-def _config_option(parser: argparse.ArgumentParser) -> None:
+def _config_option(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
     parser.add_argument(
         "--config",
         "-c",
         type=Path,
         metavar="FILE",
+        # On a sub-command, SUPPRESS keeps `oncall-tui --config F check` working: a
+        # default of None there would overwrite the F parsed before the sub-command.
+        default=argparse.SUPPRESS if sub else None,
         help="config file (TOML); default: $XDG_CONFIG_HOME/oncall-tui/config.toml or the demo",
     )
 
@@ -75,16 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="collect once, print, exit by the worst status")
-    _config_option(check)
+    _config_option(check, sub=True)
     check.add_argument("--format", choices=("text", "json"), default="text")
 
     validate = sub.add_parser("validate", help="check the config and report every error")
-    _config_option(validate)
+    _config_option(validate, sub=True)
 
     sub.add_parser("plugins", help="installed plugins and their options")
 
     serve = sub.add_parser("serve", help="the dashboard in a browser, read-only")
-    _config_option(serve)
+    _config_option(serve, sub=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     return parser
@@ -110,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `oncall-tui check | head`
+        sys.stderr.close()
+        return 0
 
 
 def _print_problems(problems: list[str]) -> None:
@@ -132,9 +138,18 @@ def _check(path: Path | None, fmt: str) -> int:
         finally:
             await engine.stop()
 
-    asyncio.run(collect())
+    # Not asyncio.run(): at exit it waits for every task, and a plugin that ignores
+    # cancellation would hang `check` forever after its deadline was already reported.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(collect())
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.close()
     store = engine.store
     print(render_json(store, time.time()) if fmt == "json" else render_text(store))
+    sys.stdout.flush()
     return store.overall().exit_code
 
 
@@ -219,9 +234,17 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def run_dashboard(config: AppConfig, *, read_only: bool, theme: str | None) -> int:
+    from textual.theme import BUILTIN_THEMES
+
     from oncall_tui.core.engine import Engine
     from oncall_tui.ui.app import OncallApp
 
+    if theme is not None:
+        if theme not in BUILTIN_THEMES:
+            names = ", ".join(sorted(BUILTIN_THEMES))
+            print(f"oncall-tui: unknown theme {theme!r} (available: {names})", file=sys.stderr)
+            return EXIT_CONFIG
+        config.theme = theme
     logging.getLogger().addHandler(logging.NullHandler())
     engine = Engine(config, read_only=read_only)
     app = OncallApp(engine, read_only=read_only)

@@ -111,6 +111,37 @@ def registry() -> PluginRegistry:
         "garbage": GarbagePlugin,
         "garbage_items": GarbageItemsPlugin,
         "broken_init": BrokenInitPlugin,
+        "exiting": ExitingPlugin,
+        "generator_exit": GeneratorExitPlugin,
+        "bad_fields": BadFieldsPlugin,
     }.items():
         reg.register(name, cls)  # type: ignore[arg-type]
     return reg
+
+
+class ExitingPlugin(_Base):
+    async def collect(self) -> Sequence[Reading]:
+        raise SystemExit(3)
+
+
+class GeneratorExitPlugin(_Base):
+    async def collect(self) -> Sequence[Reading]:
+        raise GeneratorExit
+
+
+class BadFieldsPlugin(_Base):
+    """Readings whose fields have the wrong types: the dataclass does not check them."""
+
+    async def collect(self) -> Sequence[Reading]:
+        return [Reading(key="a", kind="health", name="a", value=1.0, labels=None)]  # type: ignore[arg-type]
+
+
+class ForeverStubbornPlugin(_Base):
+    """Ignores cancellation for good."""
+
+    async def collect(self) -> Sequence[Reading]:
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                continue

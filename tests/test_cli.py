@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SteadyPlugin
 
+from conftest import SteadyPlugin
 from oncall_tui.cli import main
 from oncall_tui.core.registry import default_registry
 
@@ -167,3 +167,27 @@ def test_version_and_help() -> None:
     helptext = _run("--help").stdout
     for word in ("check", "validate", "plugins", "--read-only", "--config"):
         assert word in helptext
+
+
+def test_config_before_the_sub_command_is_honoured() -> None:
+    result = _run("--config", str(DATA / "four_mistakes.toml"), "validate")
+    assert result.returncode == 2 and "4 config problems" in result.stderr
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_check_finishes_when_a_plugin_ignores_cancellation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import ForeverStubbornPlugin
+
+    monkeypatch.setitem(default_registry._loaded, "forever", ForeverStubbornPlugin)
+    config = tmp_path / "c.toml"
+    config.write_text('[sources.f]\nplugin = "forever"\ntimeout = "200ms"\n')
+    assert main(["check", "--config", str(config), "--format", "json"]) == 3
+    assert json.loads(capsys.readouterr().out)["sources"][0]["error"] == "timed out after 200ms"
+
+
+def test_check_piped_into_head_has_no_traceback() -> None:
+    command = f"{sys.executable} -m oncall_tui check --config {DATA / 'valid.toml'} | head -1"
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in result.stderr

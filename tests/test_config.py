@@ -89,7 +89,11 @@ def test_env_expansion_and_secrets_are_redacted(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_dollar_dollar_is_a_literal_dollar() -> None:
-    config = parse_config('title = "cost $$5 ${WHO}"\n', DATA, environ={"WHO": "team-a"})
+    config = parse_config(
+        'title = "cost $$5 ${WHO}"\n[sources.demo]\nplugin = "demo"\n',
+        DATA,
+        environ={"WHO": "team-a"},
+    )
     assert config.title == "cost $5 team-a"
 
 
@@ -121,7 +125,7 @@ def test_default_path_then_embedded_demo(tmp_path: Path, monkeypatch: pytest.Mon
     assert {s.plugin for s in demo.sources} >= {"demo"}
     user = tmp_path / "oncall-tui" / "config.toml"
     user.parent.mkdir()
-    user.write_text('title = "mine"\n')
+    user.write_text('title = "mine"\n[sources.h]\nplugin = "host"\n')
     assert load_config(None).title == "mine"
 
 
@@ -146,3 +150,65 @@ def test_plugin_that_fails_to_import_is_reported_not_fatal(tmp_path: Path) -> No
     (spec,) = config.sources
     assert "failed to import" in spec.load_error and "needs libfoo" in spec.load_error
     assert config.load_errors[0].startswith("sources.b.plugin: plugin 'broken'")
+
+
+def test_no_sources_is_an_error() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config('title = "empty"\n', DATA)
+    assert info.value.problems == ["sources: no sources configured (add a [sources.<name>] table)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "sources = 5\n",
+            "sources: expected a table",
+        ),
+        (
+            '[sources]\nx = "str"\n[sources.demo]\nplugin = "demo"\nservices = "many"\n',
+            "sources.x: expected a table ([sources.x]), got 'str'",
+        ),
+        (
+            '[sources."a/b"]\nplugin = "demo"\n',
+            "sources.a/b: source names are letters, digits, '_' and '-' (at most 64)",
+        ),
+        ("[sources.d]\nplugin = 5\n", "sources.d.plugin: expected a string, got 5"),
+        (
+            '[sources.d]\nplugin = "demo"\ninterval = "10s"\nmax_age = "3s"\n',
+            "sources.d.max_age: must be at least the interval (10s), or every signal flaps"
+            " to stale between polls",
+        ),
+        (
+            '[sources.d]\nplugin = "demo"\ninterval = "1ms"\n',
+            "sources.d.interval: must be at least 50ms",
+        ),
+        (
+            '[sources.d]\nplugin = "demo"\ninterval = "99999999999s"\n',
+            "sources.d.interval: '99999999999s' is longer than a year",
+        ),
+        ("[[sources]]\nplugin = 'demo'\n", "sources: expected a table"),
+    ],
+)
+def test_odd_shapes_are_clear_problems(text: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, DATA)
+    assert any(p.startswith(problem) for p in info.value.problems), info.value.problems
+
+
+def test_one_bad_source_does_not_hide_the_others() -> None:
+    text = '[sources]\nx = "str"\n[sources.demo]\nplugin = "demo"\nservices = "many"\n'
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, DATA)
+    assert len(info.value.problems) == 2
+
+
+def test_literal_header_values_and_url_passwords_become_secrets() -> None:
+    parse_config(
+        '[sources.p]\nplugin = "prometheus"\nurl = "http://bob:pa55word-x@127.0.0.1:9"\n'
+        'headers = { Authorization = "Bearer literal-token-123" }\n'
+        '[[sources.p.queries]]\nkind = "health"\nname = "up"\nquery = "up"\n',
+        DATA,
+    )
+    assert redactor.redact("echo: Bearer literal-token-123") == "echo: ***"
+    assert redactor.redact("got literal-token-123 and pa55word-x") == "got *** and ***"

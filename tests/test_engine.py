@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conftest import CountConfig, SteadyPlugin
-
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import MAX_BACKOFF, Engine, backoff_delay
 from oncall_tui.core.model import Reading, Reason, Status
+from oncall_tui.core.plugin_api import SourceError
 from oncall_tui.core.registry import PluginRegistry
 
 
@@ -161,3 +161,78 @@ def test_plugin_options_reach_the_plugin(registry: PluginRegistry) -> None:
     assert isinstance(plugin.config, CountConfig) and plugin.config.count == 7
     assert engine.runners["x"].spec.interval == 5.0  # the default refresh
     assert engine.runners["x"].spec.timeout == 5.0
+
+
+async def test_exit_exceptions_from_a_plugin_stay_inside_its_source(
+    registry: PluginRegistry,
+) -> None:
+    engine = _config(
+        registry, {"a": "steady", "x": "exiting", "g": "generator_exit", "f": "bad_fields"}
+    )
+    await engine.collect_once()
+    await engine.stop()
+    errors = {s.name: s.error for s in engine.store.sources}
+    assert errors["x"] == "plugin raised SystemExit(3)"
+    assert errors["g"] == "plugin raised GeneratorExit"
+    assert errors["f"] == (
+        "plugin returned malformed data: item 0 has labels that are not a mapping of strings"
+    )
+    assert errors["a"] == ""
+
+
+async def test_partial_failure_keeps_what_worked(registry: PluginRegistry) -> None:
+    class Partial(SteadyPlugin):
+        async def collect(self) -> Sequence[Reading]:
+            readings = await super().collect()
+            if self.collections == 1:
+                return readings
+            raise SourceError("queries[1] (broken): bad_data", readings=readings[:1])
+
+    registry.register("partial", Partial)  # type: ignore[arg-type]
+    engine = _config(registry, {"p": "partial"})
+    runner = engine.runners["p"]
+    await runner.collect()
+    await runner.collect()
+    signals = engine.store.signals
+    assert signals["p/r0"].status is Status.OK
+    assert (signals["p/r1"].status, signals["p/r1"].reason) == (
+        Status.UNKNOWN,
+        Reason.SOURCE_ERROR,
+    )
+    assert signals["p/r1"].summary == "queries[1] (broken): bad_data"
+    assert engine.store.source("p").error == "queries[1] (broken): bad_data"
+    assert runner.failures == 1
+
+
+async def test_a_listener_bug_does_not_kill_the_source(registry: PluginRegistry) -> None:
+    engine = _config(registry, {"a": "steady"})
+    plugin = engine.runners["a"].plugin
+    assert isinstance(plugin, SteadyPlugin)
+
+    def broken_listener(changed: set[str]) -> None:
+        raise RuntimeError("ui bug")
+
+    engine.store.subscribe(broken_listener)
+    engine.start()
+    try:
+        await _until(lambda: plugin.collections >= 3)
+    finally:
+        await engine.stop()
+
+
+async def test_stop_does_not_wait_for_an_aclose_that_ignores_cancellation(
+    registry: PluginRegistry,
+) -> None:
+    class SlowClose(SteadyPlugin):
+        async def aclose(self) -> None:
+            for _ in range(3):
+                try:
+                    await asyncio.sleep(10)
+                except asyncio.CancelledError:
+                    continue
+
+    registry.register("slow_close", SlowClose)  # type: ignore[arg-type]
+    engine = _config(registry, {"a": "slow_close", "b": "slow_close"})
+    started = time.monotonic()
+    await engine.stop()
+    assert time.monotonic() - started < 5.0  # one 2 s grace for all, not 2 s each forever

@@ -86,3 +86,21 @@ def test_redactor_hides_secrets() -> None:
     redactor.add("s3cr3t-token")
     redactor.add("ab")  # too short to be worth redacting
     assert redactor.redact("401 for Bearer s3cr3t-token at ab") == "401 for Bearer *** at ab"
+
+
+def test_lone_surrogates_are_escaped() -> None:
+    assert sanitize("a\ud800b") == "a\\ud800b"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://runbooks.example.com@evil.example/x",
+        "https://user:pass@h.example/",
+        "https://h.example/a\u3000b",
+        "https://h.example/a\u00a0b",
+        "https://h.example:99999/",
+    ],
+)
+def test_deceptive_links_are_plain_text(url: str) -> None:
+    assert safe_link(url) is None

@@ -1,4 +1,7 @@
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from oncall_tui.core.model import Reading, Reason, SourceState, Status, Thresholds
 from oncall_tui.core.store import GONE_AFTER, MAX_SIGNALS_PER_SOURCE, SignalStore
@@ -184,3 +187,68 @@ def test_sorted_worst_first_then_by_name() -> None:
     names = [s.name for s in store.by_kind("risk_rule")]
     assert names == ["paylater/b", "paylater/z", "paylater/n", "paylater/m", "paylater/a"]
     assert store.worst() is store.signals["prom/b"]
+
+
+def test_a_breach_timer_survives_a_failed_poll_and_a_gap() -> None:
+    store = _store()
+    rule = Reading(
+        key="k",
+        kind="risk_rule",
+        name="r",
+        value=5.0,
+        thresholds=Thresholds(warning=1, critical=2, for_seconds=60),
+    )
+    store.apply("prom", [rule], at=0)
+    store.apply("prom", [rule], at=100)
+    assert store.signals["prom/k"].status is Status.CRITICAL
+    store.fail("prom", "timed out", at=105)
+    store.apply("prom", [replace(rule, value=None)], at=110)
+    store.apply("prom", [rule], at=115)
+    assert store.signals["prom/k"].status is Status.CRITICAL  # not ok for another 60 s
+
+
+def test_partial_collection_marks_only_the_missing_signals() -> None:
+    store = _store()
+    store.apply("prom", [_rule(0.01, "a"), _rule(0.01, "b")], at=0)
+    store.apply("prom", [_rule(0.01, "a")], at=5, error="queries[1]: bad_data")
+    assert store.signals["prom/a"].status is Status.OK
+    assert store.signals["prom/b"].reason is Reason.SOURCE_ERROR
+    assert store.source("prom").status == "error"
+
+
+def test_runbook_paths_cannot_climb_out_of_the_config_dir() -> None:
+    store = _store(config_dir=Path("/srv/oncall"))
+    store.apply(
+        "prom",
+        [
+            _rule(0.0, "a", runbook="runbooks/../../../etc/passwd"),
+            _rule(0.0, "b", runbook="~/.aws/credentials"),
+        ],
+        at=0,
+    )
+    assert store.signals["prom/a"].runbook == "runbooks/../../../etc/passwd"  # not resolved
+    assert store.signals["prom/b"].runbook == "/srv/oncall/~/.aws/credentials"  # no ~
+
+
+def test_missing_signals_count_toward_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import oncall_tui.core.store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_SIGNALS_PER_SOURCE", 10)
+    store = _store()
+    for poll in range(5):  # every poll a new set of keys
+        store.apply("prom", [_rule(0.0, f"p{poll}-{i}") for i in range(8)], at=poll)
+    assert len(store.signals) == 10
+    assert all(store.signals[f"prom/p4-{i}"].status is Status.OK for i in range(8))
+
+
+def test_secrets_are_redacted_in_every_stored_string() -> None:
+    from oncall_tui.core.sanitize import redactor
+
+    redactor.add("tok-store-secret-1")
+    store = _store()
+    store.apply(
+        "prom",
+        [_rule(0.0, "a", runbook="https://grafana.example/d?api_key=tok-store-secret-1")],
+        at=0,
+    )
+    assert "tok-store-secret-1" not in store.signals["prom/a"].runbook

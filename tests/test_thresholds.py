@@ -131,3 +131,8 @@ def test_severity_order_for_sorting_and_exit_codes() -> None:
     ]
     assert Status.worst([Status.WARNING, Status.UNKNOWN]) is Status.UNKNOWN
     assert Status.worst([]) is Status.OK
+
+
+@pytest.mark.parametrize("raw", ["1_000", " 12 ", "١٢", "0x10", 10**400])
+def test_only_plain_numbers_are_numbers(raw: object) -> None:
+    assert as_number(raw) is None

@@ -18,16 +18,21 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-from oncall_tui.core.durations import Duration
+from oncall_tui.core.durations import Duration, format_duration
 from oncall_tui.core.plugin_api import PluginConfig
 from oncall_tui.core.registry import PluginLoadError, PluginRegistry, default_registry
 from oncall_tui.core.sanitize import redactor
 
 CORE_SOURCE_KEYS = frozenset({"plugin", "interval", "timeout", "max_age"})
+MIN_INTERVAL = 0.05
+"""Faster polling only hammers the source; the screen repaints at most 4 times a second."""
+SOURCE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+"""Source names become key prefixes (`prom/...`): no `/`, nothing empty."""
 MAX_TIMEOUT = 10.0
 """Default deadline cap: a collection slower than this is broken, whatever the interval."""
 
@@ -55,15 +60,13 @@ class Settings(BaseModel):
     """Values kept per signal for the detail chart."""
     events: int = Field(default=1000, ge=10, le=1_000_000)
     """Status changes kept for the event timeline."""
-    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sources: dict[str, Any] = Field(default_factory=dict)
     """Data sources, one table each: `[sources.<name>]`."""
 
     @field_validator("refresh")
     @classmethod
-    def _positive(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("must be longer than 0s")
-        return value
+    def _interval(cls, value: float) -> float:
+        return _at_least(value, MIN_INTERVAL)
 
 
 class SourceSettings(BaseModel):
@@ -80,12 +83,23 @@ class SourceSettings(BaseModel):
     max_age: Duration | None = None
     """Data older than this is shown as stale; defaults to twice the interval."""
 
-    @field_validator("interval", "timeout", "max_age")
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: float | None) -> float | None:
+        return None if value is None else _at_least(value, MIN_INTERVAL)
+
+    @field_validator("timeout", "max_age")
     @classmethod
     def _positive(cls, value: float | None) -> float | None:
         if value is not None and value <= 0:
             raise ValueError("must be longer than 0s")
         return value
+
+
+def _at_least(value: float, minimum: float) -> float:
+    if value < minimum:
+        raise ValueError(f"must be at least {format_duration(minimum)}")
+    return value
 
 
 @dataclass(slots=True)
@@ -193,8 +207,12 @@ def parse_config(
         spec = _source(name, table, settings.refresh, registry, problems, load_errors)
         if spec is not None:
             specs.append(spec)
+    if not settings.sources and "sources" not in raw:
+        problems.append("sources: no sources configured (add a [sources.<name>] table)")
     if problems:
-        raise ConfigError(_first_per_path(problems))
+        # Plugins that failed to import are problems too when there are others.
+        raise ConfigError(_first_per_path(problems + load_errors))
+    _register_secrets(expanded)
     return AppConfig(
         title=settings.title,
         refresh=settings.refresh,
@@ -216,6 +234,14 @@ def _source(
     load_errors: list[str],
 ) -> SourceSpec | None:
     where = ("sources", name)
+    if not SOURCE_NAME.fullmatch(name):
+        problems.append(
+            f"{_path(where)}: source names are letters, digits, '_' and '-' (at most 64)"
+        )
+        return None
+    if not isinstance(table, dict):
+        problems.append(f"{_path(where)}: expected a table ([sources.{name}]), got {_show(table)}")
+        return None
     core: SourceSettings | None = None
     try:
         core = SourceSettings.model_validate(table)
@@ -247,10 +273,22 @@ def _source(
         except ValidationError as exc:
             problems += _describe(exc.errors(), where, plugin.Config)
             return None
+        except Exception as exc:  # a plugin's validator with a bug of its own
+            problems.append(
+                f"{_path(where)}: plugin {plugin_name!r} failed to check its options: "
+                f"{type(exc).__name__}: {redactor.redact(str(exc))[:200]}"
+            )
+            return None
     if core is None:
         return None
     interval = core.interval or refresh
     timeout = core.timeout or min(interval, MAX_TIMEOUT)
+    if core.max_age is not None and core.max_age < interval:
+        problems.append(
+            f"{_path((*where, 'max_age'))}: must be at least the interval "
+            f"({format_duration(interval)}), or every signal flaps to stale between polls"
+        )
+        return None
     return SourceSpec(
         name,
         plugin_name,
@@ -290,6 +328,30 @@ def _expand(
         return environ[var]
 
     return _VAR.sub(replace, value)
+
+
+def _register_secrets(value: Any, key: str = "") -> None:
+    """Header values and URL passwords written literally in the config are secrets too,
+    not only `${VAR}` values: a server echoing them back must not put them on screen."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "headers" and isinstance(v, dict):
+                for header in v.values():
+                    if isinstance(header, str):
+                        redactor.add(header)
+                        redactor.add(header.rsplit(" ", 1)[-1])  # "Bearer <token>"
+            else:
+                _register_secrets(v, k)
+    elif isinstance(value, list):
+        for item in value:
+            _register_secrets(item, key)
+    elif isinstance(value, str) and "@" in value and "://" in value:
+        try:
+            password = urlsplit(value).password
+        except ValueError:
+            password = None
+        if password:
+            redactor.add(password)
 
 
 # -- error messages ------------------------------------------------------------------
@@ -374,7 +436,7 @@ def _show(value: object) -> str:
         return "a table"
     if isinstance(value, list):
         return "a list"
-    text = repr(value)
+    text = redactor.redact(repr(value))  # before the cut: no secret prefix survives
     return text if len(text) <= 60 else text[:57] + "..."
 
 

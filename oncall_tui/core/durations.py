@@ -25,7 +25,12 @@ def parse_duration(text: object) -> float:
         pos = match.end()
     if not compact or pos != len(compact):
         raise ValueError(f"expected a duration like '5s' or '300ms', got {text!r}")
+    if total > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than a year")
     return total
+
+
+MAX_DURATION = 366 * 86400.0
 
 
 def format_duration(seconds: float) -> str:
@@ -49,9 +54,3 @@ Duration = Annotated[
     PlainSerializer(format_duration, return_type=str),
 ]
 """A config field written as a duration string, held as seconds."""
-
-
-def positive(seconds: float) -> float:
-    if seconds <= 0:
-        raise ValueError("must be longer than 0s")
-    return seconds

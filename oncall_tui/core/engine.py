@@ -13,17 +13,18 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from oncall_tui.core.config import AppConfig, SourceSpec
 from oncall_tui.core.durations import format_duration
-from oncall_tui.core.model import Reading, SourceState
+from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
 from oncall_tui.core.registry import PluginRegistry, default_registry
 from oncall_tui.core.store import SignalStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BACKOFF = 60.0
 """Longest wait after repeated failures: an on-call tool must notice recovery soon."""
@@ -50,18 +51,56 @@ def check_readings(result: object) -> Sequence[Reading]:
             f"got {type(result).__name__}"
         )
     for index, item in enumerate(result):
-        if not isinstance(item, Reading):
-            raise MalformedOutput(
-                f"plugin returned malformed data: item {index} is "
-                f"{type(item).__name__}, expected a Reading"
-            )
+        problem = _reading_problem(item)
+        if problem:
+            raise MalformedOutput(f"plugin returned malformed data: item {index} {problem}")
     return result
+
+
+def _reading_problem(item: object) -> str:
+    """What is wrong with one reading, if anything. The dataclass does not check its
+    field types, and a wrong one must fail this source, not the store."""
+    if not isinstance(item, Reading):
+        return f"is {type(item).__name__}, expected a Reading"
+    if not isinstance(item.labels, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in item.labels.items()
+    ):
+        return "has labels that are not a mapping of strings"
+    if item.status is not None and not isinstance(item.status, Status):
+        return f"has status {item.status!r}, expected a Status"
+    thresholds = item.thresholds
+    if thresholds is not None and (
+        not isinstance(thresholds, Thresholds)
+        or not all(
+            limit is None or (isinstance(limit, int | float) and not isinstance(limit, bool))
+            for limit in (thresholds.warning, thresholds.critical)
+        )
+        or not isinstance(thresholds.for_seconds, int | float)
+    ):
+        return "has thresholds that are not numbers"
+    return ""
+
+
+class PluginCrashed(Exception):
+    """A plugin raised SystemExit or GeneratorExit: asyncio would let those end the
+    whole loop, so they are turned into an ordinary failure of that one source."""
+
+
+async def _guarded(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except (SystemExit, GeneratorExit) as exc:
+        raise PluginCrashed(f"plugin raised {type(exc).__name__}{_args(exc)}") from None
+
+
+def _args(exc: BaseException) -> str:
+    return f"({exc.args[0]!r})" if exc.args else ""
 
 
 def describe_error(exc: BaseException) -> str:
     """A one-line reason for the panel: a plugin's own SourceError speaks for itself;
     anything else is a bug in the plugin and says so with its type."""
-    if isinstance(exc, SourceError | MalformedOutput):
+    if isinstance(exc, SourceError | MalformedOutput | PluginCrashed):
         return str(exc)
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -95,16 +134,25 @@ class SourceRunner:
         (except cancellation of the runner itself)."""
         started = time.perf_counter()
         self.collections += 1
+        name = self.spec.name
         try:
-            readings = await self._collect()
+            try:
+                readings = await self._collect()
+            except SourceError as exc:
+                if exc.readings is None:
+                    raise
+                partial = check_readings(exc.readings)
+                self.failures += 1
+                self.store.apply(name, partial, duration_ms=_ms(started), error=str(exc))
+                return False
+            self.store.apply(name, readings, duration_ms=_ms(started))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             self.failures += 1
-            self.store.fail(self.spec.name, describe_error(exc), duration_ms=_ms(started))
+            self.store.fail(name, describe_error(exc), duration_ms=_ms(started))
             return False
         self.failures = 0
-        self.store.apply(self.spec.name, readings, duration_ms=_ms(started))
         return True
 
     async def _collect(self) -> Sequence[Reading]:
@@ -115,7 +163,7 @@ class SourceRunner:
                 "previous collection is still running after its deadline "
                 "(the plugin ignores cancellation)"
             )
-        task = asyncio.ensure_future(self.plugin.collect())
+        task = asyncio.ensure_future(_guarded(self.plugin.collect()))
         # asyncio.wait, not asyncio.timeout: a plugin that swallows cancellation must
         # not be able to hold the runner past its deadline.
         done, _ = await _wait_or_cancel(task, self.spec.timeout)
@@ -130,10 +178,19 @@ class SourceRunner:
         """Collect forever at the source's interval; failures back off."""
         while True:
             started = time.monotonic()
-            await self.collect()
+            # Cleared before collecting, so `r` pressed during a slow poll is not lost.
+            self.wake.clear()
+            try:
+                await self.collect()
+            except asyncio.CancelledError:
+                raise
+            except BaseException:
+                # collect() handles the plugin's errors; this is a bug of ours (or a
+                # store listener's). Log it and keep the source alive.
+                self.failures += 1
+                log.exception("collection of %s failed", self.spec.name)
             delay = backoff_delay(self.spec.interval, self.failures, self._rng)
             remaining = delay - (time.monotonic() - started)
-            self.wake.clear()
             if remaining > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), remaining)
@@ -198,7 +255,7 @@ class Engine:
                 plugin = cls(spec.options, context)  # type: ignore[arg-type]
                 kinds = plugin.kinds()
                 transient = cls.transient
-            except Exception as exc:
+            except (Exception, SystemExit, GeneratorExit) as exc:
                 error = f"plugin {spec.plugin!r} failed to start: {describe_error(exc)}"
                 plugin = None
         state = SourceState(
@@ -241,7 +298,15 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        for runner in self.runners.values():
-            if runner.plugin is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(runner.plugin.aclose(), 2.0)
+        closing = [
+            asyncio.ensure_future(_guarded(runner.plugin.aclose()))
+            for runner in self.runners.values()
+            if runner.plugin is not None
+        ]
+        if closing:
+            # All at once, and asyncio.wait rather than wait_for: an aclose() that
+            # ignores cancellation must not hold up quitting.
+            await asyncio.wait(closing, timeout=2.0)
+            for task in closing:
+                task.cancel()
+                task.add_done_callback(_consume)

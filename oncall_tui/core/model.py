@@ -8,6 +8,7 @@ plugin can never skip sanitising or status evaluation.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -69,16 +70,18 @@ def as_number(value: object) -> float | None:
     """
     if isinstance(value, bool):
         return 1.0 if value else 0.0
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
+    try:
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+            number = float(value)
+        else:
             return None
-    else:
+    except OverflowError:  # an int beyond float range
         return None
     return number if math.isfinite(number) else None
+
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""ASCII decimal only: float() also takes "1_000", padding and Arabic-Indic digits."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,13 +14,14 @@ status; a plugin only observes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from oncall_tui.core.blocking import BlockingRunner
 from oncall_tui.core.model import Kind, Reading
 
 ENTRY_POINT_GROUP = "oncall_tui.plugins"
@@ -57,8 +58,19 @@ class SourceContext:
     """Overall deadline of one collection, in seconds; the engine enforces it."""
     read_only: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    _blocking: BlockingRunner = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_blocking", BlockingRunner(self.name))
+
+    async def run_blocking(self, fn: Callable[[], T]) -> T:
+        """Run a blocking call (psutil, a subprocess wait, a file read) off the event
+        loop, on this source's own thread. Use this rather than `asyncio.to_thread`:
+        a call stuck forever then costs one thread, not the shared pool."""
+        return await self._blocking(fn)
 
 
+T = TypeVar("T")
 C = TypeVar("C", bound=PluginConfig)
 
 
@@ -86,8 +98,13 @@ class Plugin(ABC, Generic[C]):
         """One observation of everything the source covers.
 
         Raise on failure with a message an on-call engineer can act on; the engine marks
-        this source's signals unknown and backs off. Blocking calls must run off the
-        event loop (`asyncio.to_thread`), or they freeze the screen.
+        this source's signals unknown and backs off. When only part failed, raise
+        `SourceError(message, readings=...)` with what did work. Blocking calls must run
+        off the event loop (`self.context.run_blocking`), or they freeze the screen.
+
+        `Reading.runbook` is a URL or a path relative to the config file; an absolute
+        path only for a file the plugin itself ships. Never pass a path taken from the
+        source's data: it would let the source point the runbook viewer at any file.
         """
 
     async def aclose(self) -> None:
@@ -95,4 +112,12 @@ class Plugin(ABC, Generic[C]):
 
 
 class SourceError(Exception):
-    """A collection failure whose message is fit to show as it is."""
+    """A collection failure whose message is fit to show as it is.
+
+    `readings`, when given, are the parts that did work (one failing query of five):
+    they are kept, and only the source's other signals turn unknown.
+    """
+
+    def __init__(self, message: str, *, readings: Sequence[Reading] | None = None) -> None:
+        super().__init__(message)
+        self.readings = readings

@@ -47,7 +47,7 @@ class PluginRegistry:
         ep = self._eps()[name]
         try:
             loaded = ep.load()
-        except Exception as exc:
+        except (Exception, SystemExit, GeneratorExit) as exc:  # a module calling sys.exit()
             last = traceback.extract_tb(exc.__traceback__)[-1:]
             where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
             raise PluginLoadError(

@@ -34,51 +34,9 @@ _UNSAFE = re.compile(
     "\ufff9-\ufffb"  # interlinear annotations
     "\U000e0000-\U000e007f"  # tag characters
     "\U000e0100-\U000e01ef"  # variation selectors supplement
+    "\ud800-\udfff"  # lone surrogates: valid in JSON, unprintable, crash encoders
     "]"
 )
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def sanitize(text: object, limit: int = MAX_TEXT) -> str:
-    """Source text made safe to show: unsafe characters escaped, length capped.
-
-    The cap is applied before escaping too, so a 1 MB string costs one slice, not a
-    regex pass over a megabyte.
-    """
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
-    if len(text) > limit:
-        text = text[: limit * 2]
-    if _UNSAFE.search(text):
-        text = _UNSAFE.sub(_escape, text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
-
-def safe_link(url: str) -> str | None:
-    """`url` if it may be shown as a clickable link, else None (show it as plain text).
-
-    Only http(s) with a host, no control or invisible characters, bounded length:
-    `javascript:`, `file:` or an OSC-laden string never becomes a hyperlink.
-    """
-    if not url or len(url) > MAX_LINK or _UNSAFE.search(url) or " " in url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 class Redactor:
@@ -105,3 +63,54 @@ class Redactor:
 
 redactor = Redactor()
 """Process-wide: secrets are a property of the process's config, not of one object."""
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def sanitize(text: object, limit: int = MAX_TEXT) -> str:
+    """Source text made safe to show: unsafe characters escaped, length capped.
+
+    The cap is applied before escaping too, so a 1 MB string costs one slice, not a
+    regex pass over a megabyte.
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    # Secrets first, before any cut could leave a prefix of one behind.
+    text = redactor.redact(text)
+    if len(text) > limit:
+        text = text[: limit * 2]
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub(_escape, text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def safe_link(url: str) -> str | None:
+    """`url` if it may be shown as a clickable link, else None (show it as plain text).
+
+    Only http(s) with a host, no control or invisible characters, bounded length:
+    `javascript:`, `file:` or an OSC-laden string never becomes a hyperlink.
+    """
+    if not url or len(url) > MAX_LINK or _UNSAFE.search(url):
+        return None
+    if any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if "@" in parts.netloc:
+        # `https://runbooks.example.com@evil.example/` reads as one host, goes to another.
+        return None
+    return url

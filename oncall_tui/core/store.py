@@ -8,6 +8,7 @@ what the board says.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -65,6 +66,9 @@ class Signal:
     history: History = field(default_factory=History)
     breach_since: dict[Status, float] = field(default_factory=dict)
     explicit_status: Status | None = None
+    raw: tuple[object, ...] = ()
+    """The reading's labels, runbook and query as last sanitised: unchanged ones (the
+    usual case) are not sanitised again on every collection."""
 
     @property
     def severity(self) -> int:
@@ -139,30 +143,49 @@ class SignalStore:
         *,
         duration_ms: float | None = None,
         at: float | None = None,
+        error: str = "",
     ) -> None:
-        """A successful collection: update, add, and retire this source's signals."""
+        """A collection: update, add, and retire this source's signals.
+
+        With `error`, the collection only partly worked: the readings given are kept
+        and the source's other signals turn unknown (source error) instead of retiring.
+        """
         now = self.clock() if at is None else at
         source = self._sources[source_name]
+        message = _error_message(error) if error else ""
         changed: set[str] = set()
         seen: set[str] = set()
-        note = ""
+        notes = []
         if len(readings) > MAX_SIGNALS_PER_SOURCE:
-            note = f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept"
+            notes.append(f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept")
             readings = readings[:MAX_SIGNALS_PER_SOURCE]
+        bad = 0
         for reading in readings:
             key = f"{source_name}/{sanitize(reading.key, 256)}"
+            try:
+                updated = self._ingest(key, source_name, source, reading, now)
+            except Exception:  # a reading the engine's checks did not catch
+                bad += 1
+                self.signals.pop(key, None)
+                continue
             seen.add(key)
-            if self._ingest(key, source_name, source, reading, now):
+            if updated:
                 changed.add(key)
+        if bad:
+            notes.append(f"{bad} malformed readings dropped")
         for key in source.keys - seen:
-            if self._retire(key, source, now):
+            if message:
+                if self._fail_signal(self.signals[key], message, now):
+                    changed.add(key)
+            elif self._retire(key, source, now):
                 changed.add(key)
         source.keys = {key for key in source.keys | seen if key in self.signals}
+        self._evict_missing(source, changed)
         source.state = replace(
             source.state,
-            ok=True,
-            error="",
-            note=note,
+            ok=not message,
+            error=message,
+            note="; ".join(notes),
             duration_ms=duration_ms,
             last_success=now,
             last_attempt=now,
@@ -180,16 +203,8 @@ class SignalStore:
         """A failed collection: every signal of the source becomes unknown (source error)."""
         now = self.clock() if at is None else at
         source = self._sources[source_name]
-        message = sanitize(redactor.redact(error), 300) or "collection failed"
-        changed: set[str] = set()
-        for key in source.keys:
-            signal = self.signals[key]
-            before = (signal.status, signal.reason, signal.summary)
-            signal.breach_since.clear()
-            self._set_status(signal, Status.UNKNOWN, Reason.SOURCE_ERROR, now)
-            signal.summary = message
-            if (signal.status, signal.reason, signal.summary) != before:
-                changed.add(key)
+        message = _error_message(error)
+        changed = {key for key in source.keys if self._fail_signal(self.signals[key], message, now)}
         source.state = replace(
             source.state,
             ok=False,
@@ -219,7 +234,6 @@ class SignalStore:
                     and signal.reason is not Reason.STALE
                     and now - signal.observed_at > source.max_age
                 ):
-                    signal.breach_since.clear()
                     self._set_status(signal, Status.UNKNOWN, Reason.STALE, now)
                     age = now - signal.observed_at
                     signal.summary = f"stale: last data {age:.0f}s ago"
@@ -228,6 +242,10 @@ class SignalStore:
             self._notify(changed)
 
     # -- queries -----------------------------------------------------------------
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def by_kind(self, kind: Kind) -> list[Signal]:
         return sorted((s for s in self.signals.values() if s.kind == kind), key=sort_key)
@@ -281,9 +299,12 @@ class SignalStore:
         signal.kind = kind
         signal.unit = unit
         signal.name = sanitize(reading.name, 200) or key
-        signal.labels = _clean_labels(reading.labels)
-        signal.query = sanitize(reading.query, 2000)
-        signal.runbook = _resolve_runbook(sanitize(reading.runbook, 2000), source.config_dir)
+        raw = (reading.labels, reading.runbook, reading.query)
+        if raw != signal.raw:
+            signal.labels = _clean_labels(reading.labels)
+            signal.query = sanitize(reading.query, 2000)
+            signal.runbook = _resolve_runbook(sanitize(reading.runbook, 2000), source.config_dir)
+            signal.raw = raw
         signal.thresholds = reading.thresholds
         signal.baseline = as_number(reading.baseline)
         signal.explicit_status = reading.status
@@ -303,7 +324,7 @@ class SignalStore:
                 return Status.UNKNOWN, Reason.NO_DATA
             return signal.explicit_status, None
         if signal.value is None:
-            signal.breach_since.clear()
+            # Breach timers survive a gap: one lost sample must not reset `for`.
             return Status.UNKNOWN, Reason.NO_DATA
         thresholds = signal.thresholds
         if thresholds is None:
@@ -327,11 +348,32 @@ class SignalStore:
         if signal.missing_since is not None:
             return False
         signal.missing_since = now
-        signal.breach_since.clear()
         signal.value = None
         self._set_status(signal, Status.UNKNOWN, Reason.NO_DATA, now)
         signal.summary = "no longer reported by its source"
         return True
+
+    def _fail_signal(self, signal: Signal, message: str, now: float) -> bool:
+        before = (signal.status, signal.reason, signal.summary)
+        self._set_status(signal, Status.UNKNOWN, Reason.SOURCE_ERROR, now)
+        signal.summary = message
+        return (signal.status, signal.reason, signal.summary) != before
+
+    def _evict_missing(self, source: _Source, changed: set[str]) -> None:
+        """Keep a source's signals, missing ones included, under the cap: a source
+        whose keys change every poll must not grow the board for 15 minutes."""
+        excess = len(source.keys) - MAX_SIGNALS_PER_SOURCE
+        if excess <= 0:
+            return
+        missing = sorted(
+            (self.signals[k].missing_since or 0.0, k)
+            for k in source.keys
+            if self.signals[k].missing_since is not None
+        )
+        for _, key in missing[:excess]:
+            del self.signals[key]
+            source.keys.discard(key)
+            changed.add(key)
 
     def _set_status(
         self, signal: Signal, status: Status, reason: Reason | None, now: float
@@ -360,10 +402,18 @@ def _clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
+def _error_message(error: str) -> str:
+    return sanitize(redactor.redact(error), 300) or "collection failed"
+
+
 def _resolve_runbook(runbook: str, config_dir: Path) -> str:
     """Relative runbook paths are relative to the config file, not to wherever the
-    dashboard happened to be started."""
-    if not runbook or "://" in runbook:
+    dashboard happened to be started. A relative path that climbs out of the config
+    directory (a label value of `../../etc/passwd` in a template) stays unresolved
+    text; no `~` expansion, since the string may come from the source's data."""
+    if not runbook or "://" in runbook or runbook.startswith("/"):
         return runbook
-    path = Path(runbook).expanduser()
-    return str(path if path.is_absolute() else (config_dir / path))
+    resolved = os.path.normpath(os.path.join(config_dir, runbook))
+    if not resolved.startswith(os.path.join(os.path.normpath(config_dir), "")):
+        return runbook
+    return resolved

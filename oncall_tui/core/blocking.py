@@ -1,0 +1,53 @@
+"""Blocking calls of one source, off the event loop, on a thread of its own.
+
+`asyncio.to_thread` shares one small pool with the whole process (DNS lookups
+included): a `statvfs` stuck on a dead NFS mount, repeated every poll, fills that pool
+and every HTTP source starts failing. Here each source gets one daemon thread at a
+time; while its previous call is still stuck, the next one is refused instead of
+piling up, and a stuck thread never keeps the process from exiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class BlockingStillRunning(Exception):
+    """The source's previous blocking call has not returned yet."""
+
+
+class BlockingRunner:
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._busy = threading.Lock()
+
+    async def __call__(self, fn: Callable[[], T]) -> T:
+        if not self._busy.acquire(blocking=False):
+            raise BlockingStillRunning(
+                f"a previous blocking call of {self._name} is still running (stuck I/O?)"
+            )
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def deliver(setter: Callable[[], None]) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(setter)
+
+        def work() -> None:
+            try:
+                result = fn()
+            except BaseException as exc:
+                error = exc
+                deliver(lambda: None if future.done() else future.set_exception(error))
+            else:
+                deliver(lambda: None if future.done() else future.set_result(result))
+            finally:
+                self._busy.release()
+
+        threading.Thread(target=work, name=f"oncall-{self._name}", daemon=True).start()
+        return await future
