@@ -14,6 +14,7 @@ from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 CONFIG = """
 title = "Credit payments on-call (demo)"
 refresh = "1s"
@@ -32,16 +33,15 @@ plugin = "host"
 
 
 async def main() -> None:
-    engine = Engine(parse_config(CONFIG, Path.cwd()))
+    engine = Engine(parse_config(CONFIG, DOCS))
     app = OncallApp(engine)
     async with app.run_test(size=(160, 44)) as pilot:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and len(engine.store.signals) < 40:
             await pilot.pause(0.2)
         await pilot.pause(4.0)  # the launch selection settles after every source answered
-        out = Path(__file__).resolve().parent.parent / "docs"
-        app.save_screenshot(filename="dashboard.svg", path=str(out))
-        print(f"wrote {out / 'dashboard.svg'}")
+        app.save_screenshot(filename="dashboard.svg", path=str(DOCS))
+        print(f"wrote {DOCS / 'dashboard.svg'}")
 
 
 if __name__ == "__main__":
