@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -15,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oncall_tui_demo import DemoPlugin
-from oncall_tui_demo.runbooks import RUNBOOK_DIR
-from oncall_tui_demo.scenario import CALM, CYCLE, PERIOD, RAMP
 from pydantic import ValidationError
 
 from oncall_tui.core.model import Kind, Reading, Status
 from oncall_tui.core.plugin_api import SourceContext
+from oncall_tui_demo import DemoPlugin
+from oncall_tui_demo.catalog import build
+from oncall_tui_demo.describe import Describer
+from oncall_tui_demo.runbooks import RUNBOOK_DIR
+from oncall_tui_demo.scenario import CALM, CYCLE, PERIOD, RAMP
 
 LAYER: dict[str, Kind] = {
     "overload": "health",
@@ -294,6 +297,23 @@ async def test_summaries_name_the_threshold_they_cross() -> None:
         status = level(reading)
         assert ("(critical" in reading.summary) == (status is Status.CRITICAL), reading
         assert ("(warning" in reading.summary) == (status is Status.WARNING), reading
+
+
+def test_touching_a_threshold_names_it() -> None:
+    # Same rule as the status (Thresholds.level): reaching the limit counts, whichever
+    # way the limits point.
+    specs = build(DemoPlugin.Config(), random.Random(1))
+    errors = next(s for s in specs if s.metric == "errors")
+    availability = next(s for s in specs if s.metric == "availability")
+    for spec in (errors, availability):
+        describe = Describer(spec)
+        limits = spec.thresholds
+        assert limits.warning is not None and limits.critical is not None
+        assert "(critical" in describe(limits.critical, None)
+        assert "(warning" in describe(limits.warning, None)
+        nudge = 0.001 if limits.below else -0.001
+        assert "(" not in describe(limits.warning + nudge, None)
+    assert Describer(availability)(0.95, None) == "availability 95.00% (critical ≤ 95%)"
 
 
 # --- the cycle --------------------------------------------------------------------

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import socket
 import threading
 from collections import namedtuple
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
-from oncall_tui_host import HostPlugin, cpu
 from pydantic import ValidationError
 
 from oncall_tui.core.model import Reading, Status
-from oncall_tui.core.plugin_api import SourceContext
+from oncall_tui.core.plugin_api import SourceContext, SourceError
+from oncall_tui_host import HostPlugin, cpu, probe
 
 
-def make(config_dir: Path = Path("."), **options: Any) -> HostPlugin:
-    context = SourceContext(name="host", config_dir=config_dir, interval=5.0, timeout=3.0)
+def make(config_dir: Path = Path("."), timeout: float = 3.0, **options: Any) -> HostPlugin:
+    context = SourceContext(name="host", config_dir=config_dir, interval=5.0, timeout=timeout)
     return HostPlugin(HostPlugin.Config(**options), context)
 
 
@@ -90,16 +92,121 @@ async def test_relative_disk_paths_resolve_against_the_config_dir(tmp_path: Path
 
 async def test_psutil_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     loop_thread = threading.get_ident()
-    threads: list[int] = []
+    threads: list[threading.Thread] = []
     real = psutil.virtual_memory
 
     def spy() -> Any:
-        threads.append(threading.get_ident())
+        threads.append(threading.current_thread())
         return real()
 
     monkeypatch.setattr(psutil, "virtual_memory", spy)
     await make().collect()
-    assert threads and loop_thread not in threads
+    assert threads and loop_thread not in [t.ident for t in threads]
+    # The source's own thread (SourceContext.run_blocking), not asyncio's shared pool.
+    assert [t.name for t in threads] == ["oncall-host"]
+
+
+class Gate:
+    """Makes a probe block like `statvfs` on a dead NFS mount, until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = 0
+
+    def block(self, result: Callable[[], Any]) -> Any:
+        self.entered += 1
+        self.release.wait()
+        return result()
+
+
+@pytest.fixture
+def gate() -> Iterator[Gate]:
+    gate = Gate()
+    try:
+        yield gate
+    finally:
+        gate.release.set()  # never leave a test thread blocked behind
+
+
+async def until_disk_reads(plugin: HostPlugin, key: str) -> dict[str, Reading]:
+    """Collect until the released probe's thread has returned and `key` reads again."""
+    for _ in range(200):
+        readings = by_key(await plugin.collect())
+        if readings[key].value is not None:
+            return readings
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{key} never read again")
+
+
+async def test_hanging_disk_path_blanks_only_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, gate: Gate
+) -> None:
+    stuck = tmp_path / "nfs"
+    stuck.mkdir()
+    real = probe.disk
+
+    def disk(path: Path) -> probe.Disk:
+        if path == stuck:
+            return gate.block(lambda: real(path))  # type: ignore[no-any-return]
+        return real(path)
+
+    monkeypatch.setattr(probe, "disk", disk)
+    plugin = make(timeout=1.0, disk_paths=["/", str(stuck)])
+
+    first = by_key(await plugin.collect())
+    assert first[f"disk:{stuck}"].value is None
+    assert first[f"disk:{stuck}"].summary == (
+        f"cannot read {stuck}: disk probe still running after 750ms (stuck mount?)"
+    )
+    for key in ("cpu", "memory", "load", "disk:/"):
+        assert first[key].value is not None, key
+
+    # The next collection does not start a second thread on the stuck mount.
+    second = by_key(await plugin.collect())
+    assert second[f"disk:{stuck}"].value is None
+    assert "still running since an earlier collection" in second[f"disk:{stuck}"].summary
+    assert second["cpu"].value is not None and second["disk:/"].value is not None
+    assert gate.entered == 1
+
+    gate.release.set()
+    recovered = await until_disk_reads(plugin, f"disk:{stuck}")
+    assert recovered[f"disk:{stuck}"].summary.startswith(f"{stuck} ")
+
+
+async def test_hanging_cpu_probe_keeps_the_disks(
+    monkeypatch: pytest.MonkeyPatch, gate: Gate
+) -> None:
+    real = probe.memory
+    monkeypatch.setattr(probe, "memory", lambda: gate.block(real))
+    plugin = make(timeout=0.4)
+    with pytest.raises(SourceError) as caught:
+        await plugin.collect()
+    assert str(caught.value) == "reading cpu, memory and load still running after 300ms"
+    assert caught.value.readings is not None
+    assert [r.key for r in caught.value.readings] == ["disk:/"]
+    assert caught.value.readings[0].value is not None
+
+    with pytest.raises(SourceError, match="still running since an earlier collection"):
+        await plugin.collect()
+    assert gate.entered == 1
+    gate.release.set()
+
+
+async def test_broken_disk_probe_is_unknown_not_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk(path: Path) -> probe.Disk:
+        raise RuntimeError("psutil bug")
+
+    monkeypatch.setattr(probe, "disk", disk)
+    readings = by_key(await make().collect())
+    assert readings["disk:/"].value is None
+    summary = readings["disk:/"].summary
+    assert summary == "cannot read /: disk probe failed: RuntimeError: psutil bug"
+    assert readings["cpu"].value is not None
+
+
+def test_path_with_nul_is_reported_not_raised() -> None:
+    seen = probe.disk(Path("/tmp/a\0b"))
+    assert seen.percent is None and "invalid path" in seen.error
 
 
 # --- CPU meter ----------------------------------------------------------------------

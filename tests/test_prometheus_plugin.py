@@ -6,8 +6,10 @@ after it take milliseconds each.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from pydantic import ValidationError
 from oncall_tui.core.model import Reading, Status, Thresholds
 from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin, Query
-from oncall_tui_prometheus.plugin import series_key
+from oncall_tui_prometheus.plugin import is_url_template, series_key
 from oncall_tui_prometheus.templates import LabelTemplate
 from servers import (
     EVIL_RULE,
@@ -26,6 +28,7 @@ from servers import (
     closed_port,
     no_proxy,
     require_binary,
+    serve_http,
     wait_for_alert,
 )
 
@@ -215,6 +218,31 @@ async def test_promql_syntax_error_names_the_query(platform: Platform) -> None:
     assert message.startswith("queries[1] (broken): bad_data: ")
     assert "parse error" in message
     assert len(message) <= 300
+    # The good query's signals are kept; only the broken one's turn unknown.
+    assert caught.value.readings is not None
+    assert len(caught.value.readings) == 4
+    assert {r.key[:3] for r in caught.value.readings} == {"q0{"}
+
+
+@pytest.mark.servers
+async def test_runtime_error_in_one_query_keeps_the_others(platform: Platform) -> None:
+    # Valid PromQL that fails while it runs: three paylater rules on the "one" side.
+    broken = {
+        "kind": "risk_rule",
+        "name": "joined",
+        "query": "risk_decisions_total / on(product) group_left risk_rule_hits_total",
+    }
+    healthy = {"kind": "health", "name": "{service}", "query": "service_up"}
+    async with plugin_for(prom_url(platform), broken, healthy) as plugin:
+        with pytest.raises(SourceError) as caught:
+            await plugin.collect()
+    message = str(caught.value)
+    assert message.startswith("queries[0] (joined): execution: ")
+    assert "found duplicate series for the match group" in message
+    assert caught.value.readings is not None
+    readings = by_name(list(caught.value.readings))
+    assert set(readings) == {"risk-engine", "payment-api", "ledger"}
+    assert readings["ledger"].value == 0.0
 
 
 @pytest.mark.servers
@@ -228,6 +256,82 @@ async def test_two_failing_queries(platform: Platform) -> None:
             await plugin.collect()
     assert str(caught.value).startswith("queries[0] (a): bad_data: ")
     assert str(caught.value).endswith("(and 1 more of 2 failed)")
+    assert caught.value.readings is None, "nothing worked: a plain failure"
+
+
+@pytest.mark.servers
+async def test_label_values_cannot_leave_the_runbook_folder(platform: Platform) -> None:
+    def relabelled(name: str, value: str, runbook: str) -> dict[str, Any]:
+        return {
+            "kind": "health",
+            "name": name,
+            "query": f'label_replace(vector(1), "service", "{value}", "", "")',
+            "runbook": runbook,
+        }
+
+    queries = [
+        relabelled("climb", "../../etc/passwd", "runbooks/{service}.md"),
+        relabelled("dots", "..", "runbooks/{service}/index.md"),
+        relabelled("backslash", "..\\\\secrets", "runbooks/{service}.md"),
+        relabelled("plain", "payment-api", "runbooks/{service}.md"),
+        relabelled("url", "../../admin?x=1", "https://runbooks.example.com/{service}"),
+    ]
+    async with plugin_for(prom_url(platform), *queries) as plugin:
+        readings = by_name(list(await plugin.collect()))
+    assert readings["climb"].runbook == "runbooks/.._.._etc_passwd.md"
+    assert readings["dots"].runbook == "runbooks/__/index.md"
+    assert readings["backslash"].runbook == "runbooks/.._secrets.md"
+    assert readings["plain"].runbook == "runbooks/payment-api.md"
+    assert readings["url"].runbook == "https://runbooks.example.com/..%2F..%2Fadmin%3Fx%3D1"
+
+
+def test_url_templates_are_recognised() -> None:
+    assert is_url_template("https://runbooks.example.com/{rule}")
+    assert is_url_template("HTTP://runbooks/{rule}")
+    assert not is_url_template("runbooks/{service}.md")
+    assert not is_url_template("{base}/runbooks")
+
+
+async def test_error_body_is_scrubbed_of_secrets() -> None:
+    class EchoingProxy(BaseHTTPRequestHandler):
+        """A gateway in front of Prometheus that quotes the request in its error."""
+
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            body = json.dumps(
+                {
+                    "status": "error",
+                    "errorType": "bad_data",
+                    "error": (
+                        f"rejected Authorization={self.headers.get('Authorization')} "
+                        f"X-Api-Key={self.headers.get('X-Api-Key')} "
+                        "for http://oncall:hunter22@prom:9090/api/v1/query"
+                    ),
+                }
+            ).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    headers = {"X-Api-Key": "key-0123456789abcdef"}
+    with serve_http(EchoingProxy) as server, no_proxy():
+        url = server.url.replace("http://", "http://oncall:hunter22@")
+        async with plugin_for(url, RISK_QUERY, headers=headers) as plugin:
+            with pytest.raises(SourceError) as caught:
+                await plugin.collect()
+    message = str(caught.value)
+    assert message.startswith("queries[0] (")
+    assert "rejected Authorization=***" in message
+    assert "X-Api-Key=***" in message
+    assert "hunter22" not in message
+    assert "key-0123456789abcdef" not in message
+    assert "b25jYWxsOmh1bnRlcjIy" not in message, "base64 of oncall:hunter22"
 
 
 @pytest.mark.servers

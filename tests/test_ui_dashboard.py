@@ -501,7 +501,7 @@ def test_row_summary_names_the_reason_of_unknown() -> None:
     signal = store.signals["demo/pay-api/errors"]
     assert row_summary(signal) == "source error: timed out after 3s"
     ok = make_store("critical").signals["demo/loan-api/errors"]
-    assert row_summary(ok) == "warn ≥ 2%, crit ≥ 5%"
+    assert row_summary(ok) == "critical: ≥ 5%"
 
 
 @pytest.mark.parametrize("width", range(0, 200, 7))

@@ -31,9 +31,9 @@ def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
     op = "≤" if thresholds.below else "≥"
     parts = []
     if thresholds.warning is not None:
-        parts.append(f"warn {op} {format_value(thresholds.warning, unit)}")
+        parts.append(f"warn {op} {_limit(thresholds.warning, unit)}")
     if thresholds.critical is not None:
-        parts.append(f"crit {op} {format_value(thresholds.critical, unit)}")
+        parts.append(f"crit {op} {_limit(thresholds.critical, unit)}")
     if thresholds.for_seconds:
         parts.append(f"for {thresholds.for_seconds:g}s")
     return ", ".join(parts)
@@ -42,12 +42,22 @@ def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
 def default_summary(
     value: float | None, unit: Unit, status: Status, thresholds: Thresholds | None
 ) -> str:
-    """What the row says when the source gave no summary of its own."""
+    """What the row says when the source gave no summary of its own. The value has a
+    column of its own; the summary says which limit it crossed, or nothing when ok."""
     if value is None:
         return "no data"
-    limits = format_thresholds(thresholds, unit)
-    text = format_value(value, unit)
-    return f"{text} ({limits})" if limits and status is not Status.OK else text
+    if status is Status.OK or thresholds is None:
+        return ""
+    limit = thresholds.critical if status is Status.CRITICAL else thresholds.warning
+    if limit is None:
+        return status.value
+    op = "≤" if thresholds.below else "≥"
+    return f"{status.value}: {op} {_limit(limit, unit)}"
+
+
+def _limit(limit: float, unit: Unit) -> str:
+    # A bool threshold of 0.5 is a number, not "yes".
+    return _trim(limit) if unit == "bool" else format_value(limit, unit)
 
 
 def _percent(pct: float) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
 
-from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Status
 from oncall_tui.core.store import Signal
 
@@ -60,7 +59,7 @@ def sparkline(values: Sequence[float | None], width: int) -> str:
 def row_summary(signal: Signal) -> str:
     """What the row says after the value: for unknown signals the reason comes first
     ("stale: …", "source error: …") because *why* it is unknown is the whole point;
-    a summary that only repeats the value is dropped."""
+    the store's default summaries never repeat the value, which has its own column."""
     summary = signal.summary
     if signal.status is Status.UNKNOWN and signal.reason is not None:
         reason = signal.reason.value
@@ -69,9 +68,4 @@ def row_summary(signal: Signal) -> str:
         if not summary.lower().startswith(reason):
             return f"{reason}: {summary}"
         return summary
-    value = format_value(signal.value, signal.unit)
-    if summary == value:
-        return ""
-    if summary.startswith(f"{value} (") and summary.endswith(")"):
-        return summary[len(value) + 2 : -1]  # "8.3% (warn ≥ 2%, …)": the value has a column
     return summary
