@@ -37,7 +37,7 @@ HEARTBEAT = "◐◓◑◒"
 frozen in tests that freeze the clock."""
 AGE_WIDTH = 15
 """Cells kept for the data age, so its piece does not change width every second."""
-TITLE_MIN = 14
+TITLE_MIN = 32
 """Cells of the title kept before the counts are abbreviated: which board is this,
 prod or staging?"""
 
