@@ -10,6 +10,7 @@ piling up, and a stuck thread never keeps the process from exiting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,20 +35,25 @@ class BlockingRunner:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
 
-        def deliver(setter: Callable[[], None]) -> None:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(setter)
+        def settle(result: T | None, error: BaseException | None) -> None:
+            if future.done():  # the awaiting side gave up (deadline)
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
 
         def work() -> None:
+            result: T | None = None
+            error: BaseException | None = None
             try:
                 result = fn()
-            except BaseException as exc:
+            except BaseException as exc:  # handed to the awaiting side
                 error = exc
-                deliver(lambda: None if future.done() else future.set_exception(error))
-            else:
-                deliver(lambda: None if future.done() else future.set_result(result))
-            finally:
-                self._busy.release()
+            # Free before delivering: the caller may start the next call at once.
+            self._busy.release()
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(settle, result, error)
 
         threading.Thread(target=work, name=f"oncall-{self._name}", daemon=True).start()
         return await future

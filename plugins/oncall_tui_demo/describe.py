@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from oncall_tui.core.model import Thresholds
+from oncall_tui.core.model import Status, Thresholds
 from oncall_tui_demo.catalog import SignalSpec
 from oncall_tui_demo.scenario import Effect, Phase
 
@@ -76,13 +76,17 @@ class Describer:
     """Writes the summary of one signal, e.g.
     `error ratio 7.2% (critical ≥ 5%); overloaded: traffic 3x normal, ...`."""
 
-    __slots__ = ("_critical", "_hints", "_measure", "_thresholds", "_warning")
+    __slots__ = ("_breach", "_hints", "_measure", "_thresholds")
 
     def __init__(self, spec: SignalSpec) -> None:
         self._measure = _measure(spec)
         self._thresholds: Thresholds = spec.thresholds
-        self._warning = _breach_text(spec, "warning", spec.thresholds.warning)
-        self._critical = _breach_text(spec, "critical", spec.thresholds.critical)
+        # The same rule the engine applies (Thresholds.level), so the summary never
+        # names a breach the status does not show.
+        self._breach: dict[Status, str] = {
+            Status.WARNING: _breach_text(spec, "warning", spec.thresholds.warning),
+            Status.CRITICAL: _breach_text(spec, "critical", spec.thresholds.critical),
+        }
         story: str | None = spec.incident
         if story == "dependency" and spec.kind == "health":
             story = "knock_on"
@@ -93,14 +97,6 @@ class Describer:
         )
 
     def __call__(self, value: float, effect: Effect | None) -> str:
-        thresholds = self._thresholds
-        below = thresholds.below
-        critical, warning = thresholds.critical, thresholds.warning
-        if critical is not None and (value <= critical if below else value >= critical):
-            breach = self._critical
-        elif warning is not None and (value <= warning if below else value >= warning):
-            breach = self._warning
-        else:
-            breach = ""
+        breach = self._breach.get(self._thresholds.level(value), "")
         hint = self._hints.get(effect.phase, "") if effect is not None else ""
         return self._measure(value) + breach + hint

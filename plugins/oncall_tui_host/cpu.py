@@ -1,9 +1,9 @@
 """CPU busy percentage between two collections.
 
 `psutil.cpu_percent(interval=None)` keeps its previous sample per *thread*, and
-`asyncio.to_thread` runs each collection on whichever pool thread is free, so it would
-compare against a random earlier moment (or return a meaningless 0.0 on a fresh
-thread). This meter keeps its own previous sample instead.
+`SourceContext.run_blocking` runs each collection on a fresh thread of its own, so
+psutil would have no previous sample at all and return a meaningless 0.0 every time.
+This meter keeps its own previous sample instead.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import psutil
 
 MIN_WINDOW = 0.2
 """Shortest span a percentage is measured over. The first collection (and a refresh
-pressed right after another) waits this long, in a worker thread, rather than report a
+pressed right after another) waits this long, off the event loop, rather than report a
 bogus 0% or 100% from a few jiffies."""
 
 
@@ -36,8 +36,8 @@ def _sample(times: Any, at: float) -> _Sample:
 
 
 class CpuMeter:
-    """Busy percentage of all CPUs since the previous reading. Blocking: call it from a
-    worker thread."""
+    """Busy percentage of all CPUs since the previous reading. Blocking: call it through
+    `SourceContext.run_blocking`."""
 
     def __init__(
         self,
@@ -50,8 +50,8 @@ class CpuMeter:
         self._clock = clock
         self._sleep = sleep
         self._last: _Sample | None = None
-        # A collection abandoned at its deadline keeps running in its thread while the
-        # next one starts; the lock keeps them from interleaving on `_last`.
+        # `run_blocking` already refuses a call while the previous one still runs; the
+        # lock keeps `_last` consistent for any other caller (tests, a second thread).
         self._lock = threading.Lock()
 
     def _sample(self) -> _Sample:

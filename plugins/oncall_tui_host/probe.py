@@ -1,4 +1,7 @@
-"""Blocking reads of memory, load and disk usage, run in a worker thread."""
+"""Blocking reads of memory, load and disk usage, run off the event loop.
+
+Each disk path is probed on its own thread: `statvfs` on a dead NFS mount can block
+for minutes, and must not hold back the other readings."""
 
 from __future__ import annotations
 
@@ -57,6 +60,8 @@ def disk(path: Path) -> Disk:
     except OSError as exc:
         reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
         return Disk(path, error=reason)
+    except ValueError as exc:  # "embedded null byte"
+        return Disk(path, error=f"invalid path ({exc})")
     return Disk(
         path, percent=float(usage.percent), free=float(usage.free), total=float(usage.total)
     )

@@ -59,9 +59,12 @@ class Query(BaseModel):
     spike does not flap the board. Written `for` in the config."""
 
     runbook: Template = ""
-    """Runbook for these signals, filled from labels:
-    "https://runbooks.example.com/risk/{rule}". Label values are percent-encoded, so a
-    label cannot change the link's host or path."""
+    """Runbook for these signals, filled from labels: a URL such as
+    "https://runbooks.example.com/risk/{rule}", or a path relative to the config file
+    such as "runbooks/{service}.md". In a URL label values are percent-encoded, so a
+    label cannot change the link's host or path; in a path "/" and "\\" in a value
+    become "_" and a value of "." or ".." becomes underscores, so a label cannot leave
+    the runbook folder."""
 
     summary: Template = ""
     """One line shown next to each signal, filled from labels: "{service} on {instance}"."""

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from oncall_tui.core.http import HTTPStatusError, build_client, get_json
+from oncall_tui.core.http import HTTPStatusError, build_client, get_json, scrub
 from oncall_tui.core.model import Kind, Reading, Thresholds, as_number
 from oncall_tui.core.plugin_api import Plugin, SourceContext, SourceError
 from oncall_tui.core.sanitize import sanitize
@@ -43,6 +44,9 @@ class _Compiled:
     query: Query
     name: LabelTemplate
     runbook: LabelTemplate
+    runbook_value: Callable[[str], str]
+    """How a label value is inserted into the runbook: encoded for a URL, made a single
+    harmless file name for a path."""
     summary: LabelTemplate
     thresholds: Thresholds
 
@@ -53,7 +57,37 @@ class _Compiled:
 
 
 def _url_value(value: str) -> str:
+    """Percent-encoded: a label cannot change the link's host, path or query."""
     return quote(value, safe="")
+
+
+def _path_value(value: str) -> str:
+    """One file-name part: a label cannot add a directory or climb out of the runbook
+    folder (`../../etc/passwd` becomes `.._.._etc_passwd`, `..` becomes `__`)."""
+    value = value.replace("/", "_").replace("\\", "_")
+    if value and not value.strip("."):
+        return "_" * len(value)
+    return value
+
+
+def is_url_template(template: str) -> bool:
+    """A runbook template that is a link (label values percent-encoded), not a path."""
+    return template.lstrip().lower().startswith(("http://", "https://"))
+
+
+def _secrets(config: PrometheusConfig) -> dict[str, str]:
+    """What must never appear in a message: the configured header values and the URL's
+    credentials (httpx sends those as a Basic header a server may echo back)."""
+    secrets = dict(config.headers)
+    parts = urlsplit(config.url)
+    if parts.password:
+        # As written (maybe percent-encoded) and as sent.
+        secrets["url password"] = parts.password
+        secrets["url password, decoded"] = unquote(parts.password)
+    if parts.username is not None or parts.password is not None:
+        pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()
+        secrets["url basic auth"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return secrets
 
 
 def series_key(index: int, labels: Mapping[str, str]) -> str:
@@ -86,6 +120,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
                 query=query,
                 name=LabelTemplate.parse(query.name),
                 runbook=LabelTemplate.parse(query.runbook),
+                runbook_value=_url_value if is_url_template(query.runbook) else _path_value,
                 summary=LabelTemplate.parse(query.summary),
                 thresholds=Thresholds(query.warning, query.critical, query.below, query.for_),
             )
@@ -94,6 +129,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         # Created on first use, inside the running event loop, and reused: one pool of
         # keep-alive connections instead of a TCP (and TLS) handshake per query.
         self._client: httpx.AsyncClient | None = None
+        self._secrets = _secrets(config)
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset(query.kind for query in self.config.queries)
@@ -124,9 +160,14 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
                 failures.append((compiled, result))
             else:
                 readings.extend(result)
-        if failures:
-            raise SourceError(self._failure_message(failures))
-        return readings
+        if not failures:
+            return readings
+        message = self._failure_message(failures)
+        if len(failures) < len(self._queries):
+            # The queries that worked keep their signals; only the failed ones' turn
+            # unknown.
+            raise SourceError(message, readings=readings)
+        raise SourceError(message)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -208,7 +249,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
             unit=compiled.query.unit,
             labels=labels,
             summary=summary,
-            runbook=compiled.runbook.render(labels, escape=_url_value),
+            runbook=compiled.runbook.render(labels, escape=compiled.runbook_value),
             thresholds=compiled.thresholds,
             query=compiled.query.query,
         )
@@ -224,9 +265,10 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
             message = f"{first[0].label}: {first[1]}"
             if len(failures) > 1:
                 message += f" (and {len(failures) - 1} more of {len(self._queries)} failed)"
-        # Server-supplied text (error strings, reason phrases) may carry control
-        # characters; the message is shown as it is.
-        return sanitize(message, MAX_MESSAGE)
+        # Server-supplied text (a JSON error body, an odd result type) may echo a header
+        # or the URL's password, and may carry control characters; the message is shown
+        # as it is. Scrubbed before the cut, so no prefix of a secret survives.
+        return sanitize(scrub(message, self._secrets), MAX_MESSAGE)
 
 
 def _api_error(payload: object) -> str:
