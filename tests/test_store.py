@@ -252,3 +252,24 @@ def test_secrets_are_redacted_in_every_stored_string() -> None:
         at=0,
     )
     assert "tok-store-secret-1" not in store.signals["prom/a"].runbook
+
+
+def test_the_same_reading_object_again_still_advances_for_and_recovers_from_stale() -> None:
+    store = _store()
+    same = Reading(
+        key="k",
+        kind="risk_rule",
+        name="r",
+        value=5.0,
+        thresholds=Thresholds(warning=1, critical=2, for_seconds=30),
+    )
+    store.apply("prom", [same], at=0)
+    assert store.signals["prom/k"].status is Status.OK
+    store.apply("prom", [same], at=40)  # identical object: the `for` timer still runs
+    assert store.signals["prom/k"].status is Status.CRITICAL
+    store.sweep(at=100)
+    assert store.signals["prom/k"].reason is Reason.STALE
+    store.apply("prom", [same], at=101)
+    signal = store.signals["prom/k"]
+    assert (signal.status, signal.reason, signal.observed_at) == (Status.CRITICAL, None, 101)
+    assert len(signal.history) == 3

@@ -44,13 +44,17 @@ def backoff_delay(interval: float, failures: int, rng: random.Random) -> float:
     return base * rng.uniform(0.8, 1.2)
 
 
-def check_readings(result: object) -> Sequence[Reading]:
+def check_readings(result: object, known: Mapping[int, Reading] | None = None) -> Sequence[Reading]:
+    """`result` if it is a list of well-formed readings. Readings in `known` (by
+    identity: checked last time and handed back unchanged) are not checked again."""
     if not isinstance(result, list | tuple):
         raise MalformedOutput(
             f"plugin returned malformed data: expected a list of readings, "
             f"got {type(result).__name__}"
         )
     for index, item in enumerate(result):
+        if known is not None and known.get(id(item)) is item:
+            continue
         problem = _reading_problem(item)
         if problem:
             raise MalformedOutput(f"plugin returned malformed data: item {index} {problem}")
@@ -128,6 +132,7 @@ class SourceRunner:
         self.wake = asyncio.Event()
         self._rng = rng or random.Random()
         self._abandoned: asyncio.Task[Any] | None = None
+        self._checked: dict[int, Reading] = {}
 
     async def collect(self) -> bool:
         """One collection under the deadline, recorded in the store. Never raises
@@ -172,7 +177,9 @@ class SourceRunner:
             self._abandoned = task
             task.add_done_callback(_consume)
             raise SourceError(f"timed out after {format_duration(self.spec.timeout)}")
-        return check_readings(task.result())
+        readings = check_readings(task.result(), self._checked)
+        self._checked = {id(reading): reading for reading in readings}
+        return readings
 
     async def run(self) -> None:
         """Collect forever at the source's interval; failures back off."""

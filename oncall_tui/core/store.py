@@ -66,6 +66,9 @@ class Signal:
     history: History = field(default_factory=History)
     breach_since: dict[Status, float] = field(default_factory=dict)
     explicit_status: Status | None = None
+    last: Reading | None = None
+    """The reading last ingested: a plugin handing back the very same object (a value
+    that did not move) skips the whole ingest."""
     raw: tuple[object, ...] = ()
     """The reading's labels, runbook and query as last sanitised: unchanged ones (the
     usual case) are not sanitised again on every collection."""
@@ -87,6 +90,9 @@ class _Source:
     max_age: float
     transient: bool
     keys: set[str] = field(default_factory=set)
+    key_of: dict[str, str] = field(default_factory=dict)
+    """Store key by the plugin's raw key, as of the last collection: saves sanitising
+    every key again on every poll."""
 
 
 class SignalStore:
@@ -160,8 +166,10 @@ class SignalStore:
             notes.append(f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept")
             readings = readings[:MAX_SIGNALS_PER_SOURCE]
         bad = 0
+        known, source.key_of = source.key_of, {}
         for reading in readings:
-            key = f"{source_name}/{sanitize(reading.key, 256)}"
+            key = known.get(reading.key) or f"{source_name}/{sanitize(reading.key, 256)}"
+            source.key_of[reading.key] = key
             try:
                 updated = self._ingest(key, source_name, source, reading, now)
             except Exception:  # a reading the engine's checks did not catch
@@ -279,10 +287,14 @@ class SignalStore:
     def _ingest(
         self, key: str, source_name: str, source: _Source, reading: Reading, now: float
     ) -> bool:
+        signal = self.signals.get(key)
+        if signal is not None and reading is signal.last and _settled(signal):
+            signal.observed_at = now
+            signal.history.append(now, signal.value)
+            return False
         kind: Kind = reading.kind if reading.kind in KINDS else "health"
         unit: Unit = reading.unit if reading.unit in UNITS else "count"
         value = as_number(reading.value)
-        signal = self.signals.get(key)
         if signal is None:
             signal = Signal(
                 key=key,
@@ -316,6 +328,7 @@ class SignalStore:
         self._set_status(signal, status, reason, now)
         summary = sanitize(reading.summary, 300)
         signal.summary = summary or default_summary(value, unit, status, reading.thresholds)
+        signal.last = reading
         return before != (signal.value, signal.status, signal.summary, signal.name)
 
     def _evaluate(self, signal: Signal, now: float) -> tuple[Status, Reason | None]:
@@ -393,6 +406,15 @@ class SignalStore:
         self.version += 1
         for listener in self._listeners:
             listener(changed)
+
+
+def _settled(signal: Signal) -> bool:
+    """Whether the same reading again cannot change the signal: its status comes from
+    its data (not stale, missing or failed) and no `for` timer is running."""
+    if signal.reason is not None:
+        return False
+    thresholds = signal.thresholds
+    return not (signal.breach_since and thresholds is not None and thresholds.for_seconds)
 
 
 def _clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
