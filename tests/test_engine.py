@@ -218,6 +218,8 @@ async def test_a_listener_bug_does_not_kill_the_source(registry: PluginRegistry)
         await _until(lambda: plugin.collections >= 3)
     finally:
         await engine.stop()
+    assert engine.store.source("a").ok  # a viewer's bug is not blamed on the source
+    assert all(s.status is Status.OK for s in engine.store.signals.values())
 
 
 async def test_stop_does_not_wait_for_an_aclose_that_ignores_cancellation(

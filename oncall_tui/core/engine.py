@@ -191,9 +191,9 @@ class SourceRunner:
                 await self.collect()
             except asyncio.CancelledError:
                 raise
-            except BaseException:
-                # collect() handles the plugin's errors; this is a bug of ours (or a
-                # store listener's). Log it and keep the source alive.
+            except Exception:
+                # collect() handles the plugin's errors; this is a bug of ours. Log it
+                # and keep the source alive.
                 self.failures += 1
                 log.exception("collection of %s failed", self.spec.name)
             delay = backoff_delay(self.spec.interval, self.failures, self._rng)

@@ -8,6 +8,7 @@ what the board says.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +40,7 @@ GONE_AFTER = 900.0
 source stopped reporting it; long enough to notice, short enough to stay bounded."""
 
 Listener = Callable[[set[str]], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True, eq=False)
@@ -405,7 +407,10 @@ class SignalStore:
     def _notify(self, changed: set[str]) -> None:
         self.version += 1
         for listener in self._listeners:
-            listener(changed)
+            try:
+                listener(changed)
+            except Exception:  # a viewer's bug is not the source's failure
+                log.exception("store listener failed")
 
 
 def _settled(signal: Signal) -> bool:
