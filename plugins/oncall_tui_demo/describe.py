@@ -1,7 +1,8 @@
 """One-line summaries of simulated readings, written the way an engineer would say them.
 
-The summary is what a newcomer reads first, so it names the measure, says which
-threshold is crossed and, while an incident runs, hints at what is going on. Everything
+The summary sits next to the value, so it does not repeat it: it says which threshold
+is crossed, how a rule compares with its baseline and, while an incident runs, hints at
+what is going on. Everything
 that does not depend on the value is prepared once per signal: a collection of thousands
 of signals should spend its time moving numbers, not rebuilding the same phrases.
 """
@@ -49,37 +50,33 @@ _HINTS: dict[tuple[str, Phase], str] = {
 _PHASES: tuple[Phase, ...] = ("starting", "ongoing", "recovering")
 
 
-def _measure(spec: SignalSpec) -> Callable[[float], str]:
-    if spec.metric == "errors":
-        return lambda value: f"error ratio {percent(value)}"
-    if spec.metric in ("latency", "dependency_latency"):
-        return lambda value: f"p99 latency {duration(value)}"
-    if spec.metric == "availability":
-        return lambda value: f"availability {value * 100.0:.2f}%"
+def _context(spec: SignalSpec) -> Callable[[float], str]:
+    """What the value column does not say: for a risk rule, how far it is from its
+    baseline. Other measures need no words while healthy (the value has its column)."""
     baseline = spec.baseline or 0.0
+    if spec.metric in ("errors", "latency", "dependency_latency", "availability"):
+        return lambda value: ""
     if baseline <= 0.0:
-        return lambda value: f"blocks {percent(value)} of decisions"
+        return lambda value: "share of decisions blocked"
     normal = percent(baseline)
-    return lambda value: (
-        f"blocks {percent(value)} of decisions (baseline {normal}, {value / baseline:.1f}x)"
-    )
+    return lambda value: f"blocks {value / baseline:.1f}x its baseline of {normal}"
 
 
 def _breach_text(spec: SignalSpec, word: str, limit: float | None) -> str:
     if limit is None:
         return ""
     shown = duration(limit) if spec.unit == "seconds" else limit_percent(limit)
-    return f" ({word} {'≤' if spec.thresholds.below else '≥'} {shown})"
+    return f"({word} {'≤' if spec.thresholds.below else '≥'} {shown})"
 
 
 class Describer:
     """Writes the summary of one signal, e.g.
-    `error ratio 7.2% (critical ≥ 5%); overloaded: traffic 3x normal, ...`."""
+    `(critical ≥ 5%) overloaded: traffic 3x normal, ...`."""
 
-    __slots__ = ("_breach", "_hints", "_measure", "_thresholds")
+    __slots__ = ("_breach", "_context", "_hints", "_thresholds")
 
     def __init__(self, spec: SignalSpec) -> None:
-        self._measure = _measure(spec)
+        self._context = _context(spec)
         self._thresholds: Thresholds = spec.thresholds
         # The same rule the engine applies (Thresholds.level), so the summary never
         # names a breach the status does not show.
@@ -91,7 +88,7 @@ class Describer:
         if story == "dependency" and spec.kind == "health":
             story = "knock_on"
         self._hints: dict[Phase, str] = (
-            {p: "; " + _HINTS[story, p].format(cause=spec.cause) for p in _PHASES}
+            {p: _HINTS[story, p].format(cause=spec.cause) for p in _PHASES}
             if story is not None
             else {}
         )
@@ -99,4 +96,4 @@ class Describer:
     def __call__(self, value: float, effect: Effect | None) -> str:
         breach = self._breach.get(self._thresholds.level(value), "")
         hint = self._hints.get(effect.phase, "") if effect is not None else ""
-        return self._measure(value) + breach + hint
+        return " ".join(part for part in (self._context(value), breach, hint) if part)
