@@ -264,17 +264,23 @@ class SignalStore:
         return min(self.signals.values(), key=sort_key, default=None)
 
     def counts(self) -> dict[Status, int]:
-        counts = dict.fromkeys(Status, 0)
-        for signal in self.signals.values():
-            counts[signal.status] += 1
-        return counts
+        return self.summary()[1]
 
     def overall(self) -> Status:
         """Worst status of all signals, where a failing source counts as unknown even
         when it has no signals (it might be hiding the outage)."""
-        statuses: list[Status] = [s.status for s in self.signals.values()]
-        statuses += [Status.UNKNOWN for s in self.sources if s.ok is False]
-        return Status.worst(statuses)
+        return self.summary()[0]
+
+    def summary(self) -> tuple[Status, dict[Status, int]]:
+        """Overall status and counts per status, in one pass over the signals (the
+        header asks on every change of a board that may hold thousands)."""
+        counts = dict.fromkeys(Status, 0)
+        for signal in self.signals.values():
+            counts[signal.status] += 1
+        present = [status for status, count in counts.items() if count]
+        if any(source.ok is False for source in self.sources):
+            present.append(Status.UNKNOWN)
+        return Status.worst(present), counts
 
     def data_age(self, at: float | None = None) -> float | None:
         """Seconds since the oldest source last succeeded: what the header shows."""

@@ -194,7 +194,6 @@ class SignalPanel(ScrollView, can_focus=True):
         panel picks its own); None means "anything may have changed". Repaints only the
         lines whose content differs from what is on screen.
         """
-        before_visible = self._visible()
         before_pinned = self._pinned
         before_height = len(before_pinned) + len(self._rows)
         before_longest = self._longest_name
@@ -214,6 +213,9 @@ class SignalPanel(ScrollView, can_focus=True):
                     resort = True
                 elif signal is not self._rows[self._position[key]]:
                     resort = True  # replaced by a new object with the same key
+        # Without a re-sort the rows, the cursor and the scroll position stay put: only
+        # the lines of changed signals can differ (the usual case: values moved).
+        before_visible = self._visible() if resort else None
         if resort:
             self._resort()
         self._synced = True
@@ -232,10 +234,17 @@ class SignalPanel(ScrollView, can_focus=True):
         for y, (old, new) in enumerate(zip(before_pinned, self._pinned, strict=True)):
             if old != new:
                 self._refresh_screen_line(y)
-        after_visible = self._visible()
         top = len(self._pinned)
         first = self.scroll_offset.y
-        for offset, line in enumerate(after_visible):
+        if before_visible is None:
+            bottom = first + self._rows_height()
+            position = self._position
+            for key in dirty:
+                index = position[key]
+                if first <= index < bottom:
+                    self._repaint_if_changed(top + index - first, index)
+            return
+        for offset, line in enumerate(self._visible()):
             old_line = before_visible[offset] if offset < len(before_visible) else None
             if line != old_line or line[0] in dirty:
                 self._repaint_if_changed(top + offset, first + offset)

@@ -139,6 +139,8 @@ class StatusHeader(Widget):
             name: HeaderPiece(id=f"header-{name}", sized=name != "summary") for name in PIECES
         }
         self._parts: dict[str, list[Part]] = {name: [] for name in PIECES}
+        self._shown: dict[str, list[Part]] = {}
+        """The parts each piece shows now: unchanged parts are not turned into strips."""
         self._styles: dict[str, Style] = {}
         self._aggregate: tuple[Status, dict[Status, int], int] | None = None
         self._aggregate_key = (-1, -1)
@@ -159,11 +161,17 @@ class StatusHeader(Widget):
         try:
             self._parts = self._compose_parts(width)
             for name, parts in self._parts.items():
-                self.pieces[name].pad_style = self._style("muted")
-                self.pieces[name].show(self._to_strip(parts))
+                piece = self.pieces[name]
+                piece.pad_style = self._style("muted")
+                # Most calls (the clock tick, a sync after values moved) change one
+                # piece at most: the others keep their strips.
+                if parts != self._shown.get(name):
+                    piece.show(self._to_strip(parts))
+                    self._shown[name] = parts
         except Exception:  # the header must never take the board down with it
             log.exception("updating the header failed")
             error = [("⚠ header error (see log)", "alert")]
+            self._shown.pop("summary", None)
             self.pieces["summary"].show(self._to_strip(error))
 
     def on_resize(self, event: events.Resize) -> None:
@@ -171,6 +179,7 @@ class StatusHeader(Widget):
 
     def notify_style_update(self) -> None:
         self._styles.clear()
+        self._shown.clear()
         super().notify_style_update()
         if self.is_mounted:
             self.call_after_refresh(self.update_status)
@@ -250,7 +259,8 @@ class StatusHeader(Widget):
         key = (self.store.version, len(self.store.sources))
         if self._aggregate_key != key or self._aggregate is None:
             failing = sum(1 for source in self.store.sources if source.ok is False)
-            self._aggregate = (self.store.overall(), self.store.counts(), failing)
+            overall, counts = self.store.summary()
+            self._aggregate = (overall, counts, failing)
             self._aggregate_key = key
         return self._aggregate
 
