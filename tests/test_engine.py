@@ -93,11 +93,13 @@ async def test_polls_of_one_source_never_overlap(registry: PluginRegistry) -> No
     plugin = engine.runners["slow"].plugin
     assert isinstance(plugin, Slow)
     engine.start()
-    for _ in range(5):
-        engine.refresh_now()  # asking for more must not start a second poll
-        await asyncio.sleep(0.05)
-    await _until(lambda: plugin.collections >= 4)
-    await engine.stop()
+    try:
+        for _ in range(5):
+            engine.refresh_now()  # asking for more must not start a second poll
+            await asyncio.sleep(0.05)
+        await _until(lambda: plugin.collections >= 4)
+    finally:
+        await engine.stop()
     assert peak == 1
 
 

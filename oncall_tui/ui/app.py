@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -101,3 +101,49 @@ class OncallApp(App[None]):
 
     def action_refresh_now(self) -> None:
         self.engine.refresh_now()
+
+    # -- read-only: the one place where side effects are refused --------------------
+    # Every way Textual (or a later feature: open a runbook, silence an alert) can
+    # change something outside the process passes through one of these, so read-only
+    # is enforced here rather than by hiding keys.
+
+    def side_effect_allowed(self, what: str) -> bool:
+        """False, with a notice, when read-only forbids `what`."""
+        if self.read_only:
+            self.notify(f"read-only: {what} is disabled", severity="warning")
+            return False
+        return True
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if self.read_only and command.title == "Screenshot":
+                continue  # it writes a file
+            yield command
+
+    def save_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str:
+        if not self.side_effect_allowed("saving a screenshot"):
+            return ""
+        return super().save_screenshot(filename, path, time_format)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        if not self.side_effect_allowed("saving a screenshot"):
+            return None
+        return super().deliver_screenshot(filename, path, time_format)
+
+    def deliver_text(self, *args: Any, **kwargs: Any) -> str | None:
+        if not self.side_effect_allowed("saving a file"):
+            return None
+        return super().deliver_text(*args, **kwargs)
+
+    def deliver_binary(self, *args: Any, **kwargs: Any) -> str | None:
+        if not self.side_effect_allowed("saving a file"):
+            return None
+        return super().deliver_binary(*args, **kwargs)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        if self.side_effect_allowed("opening a browser"):
+            super().open_url(url, new_tab=new_tab)

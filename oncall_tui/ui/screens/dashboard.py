@@ -75,11 +75,6 @@ class DashboardScreen(Screen[None]):
         self.sync_errors = 0
         """Failed syncs so far (each is logged); the board keeps running."""
 
-    @property
-    def launch_selection_done(self) -> bool:
-        """True once the launch selection happened (or the user chose for themselves)."""
-        return self._selected_once
-
     def compose(self) -> ComposeResult:
         yield self.header
         with Container(id="panels"):
@@ -92,6 +87,10 @@ class DashboardScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         self.panels["health"].focus()
         self.sync(full=True)
+
+    def on_unmount(self) -> None:
+        # The store outlives screens (a wallboard rotates them for weeks).
+        self.store.unsubscribe(self._store_changed)
 
     # -- store → screen -------------------------------------------------------------
 
@@ -128,12 +127,7 @@ class DashboardScreen(Screen[None]):
                 self.sync_errors += 1
                 self._failed.add(panel.kind)
                 log.exception("updating panel %s failed", panel.kind)
-        try:
-            self.header.update_status()
-            self._select_worst_once()
-        except Exception:
-            self.sync_errors += 1
-            log.exception("updating the header failed")
+        self._tick()
 
     def _tick(self) -> None:
         try:

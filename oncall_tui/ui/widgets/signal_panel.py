@@ -438,7 +438,7 @@ class SignalPanel(ScrollView, can_focus=True):
             return Strip.blank(width, Style())
         except Exception:  # a bad row must cost one line, not the app
             log.exception("rendering line %d of panel %s failed", y, self.kind)
-            return Strip([Segment(fit("⚠ cannot draw this row (see log)", width), Style())])
+            return Strip([Segment(fit("⚠ cannot draw this row", width), Style())])
 
     def _pinned_strip(self, line: PinnedLine, width: int) -> Strip:
         is_title = line[0][1] == "title"

@@ -170,9 +170,11 @@ class StatusHeader(Widget):
                     self._shown[name] = parts
         except Exception:  # the header must never take the board down with it
             log.exception("updating the header failed")
-            error = [("⚠ header error (see log)", "alert")]
             self._shown.pop("summary", None)
-            self.pieces["summary"].show(self._to_strip(error))
+            try:  # plain style: the styles themselves may be what failed
+                self.pieces["summary"].show(Strip([Segment("⚠ header error", Style())]))
+            except Exception:
+                log.exception("showing the header error failed")
 
     def on_resize(self, event: events.Resize) -> None:
         self.update_status()
