@@ -207,7 +207,16 @@ async def test_enter_opens_the_detail_and_escape_comes_back() -> None:
         key = health.selected_key
         await pilot.press("enter")
         assert isinstance(app.screen, SignalDetailScreen)
-        assert app.screen.signal.key == key
+        assert app.screen.key == key
+        # The detail follows the store: a new value shows without leaving the screen.
+        body = app.screen.body
+        store = app.engine.store
+        store.apply("demo", demo_readings("none"), at=T0 + 5)
+        app.screen._refresh_body()
+        assert "OK" in str(body.content) and "CRIT" not in str(body.content)
+        store.apply("demo", [], at=T0 + 6)  # gone from the source: unknown, no data
+        app.screen._refresh_body()
+        assert "no data" in str(body.content)
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         assert health.selected_key == key and app.focused is health
@@ -223,7 +232,7 @@ async def test_click_selects_and_double_click_opens() -> None:
         await pilot.click(health, offset=(20, 2), times=2)
         await pilot.pause()
         assert isinstance(app.screen, SignalDetailScreen)
-        assert app.screen.signal.key == health.row_keys[1]
+        assert app.screen.key == health.row_keys[1]
 
 
 async def test_r_asks_the_engine_for_a_refresh_and_q_quits() -> None:
@@ -339,7 +348,7 @@ async def test_markup_like_strings_render_literally() -> None:
             assert isinstance(app.screen, SignalDetailScreen)
             await pilot.pause()
             body = app.screen.query_one("#detail-body", Static).content
-            assert isinstance(body, Text) and app.screen.signal.name in body.plain
+            assert isinstance(body, Text) and store.signals[app.screen.key].name in body.plain
             await pilot.press("escape", "j")
         assert app.is_running
 

@@ -180,6 +180,5 @@ class DashboardScreen(Screen[None]):
         panels[(current + step) % len(panels)].focus()
 
     def on_signal_panel_selected(self, message: SignalPanel.Selected) -> None:
-        signal = self.store.signals.get(message.key)
-        if signal is not None:
-            self.app.push_screen(SignalDetailScreen(signal, clock=self.clock))
+        if message.key in self.store.signals:
+            self.app.push_screen(SignalDetailScreen(self.store, message.key, clock=self.clock))
