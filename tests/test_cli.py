@@ -191,3 +191,44 @@ def test_check_piped_into_head_has_no_traceback() -> None:
     command = f"{sys.executable} -m oncall_tui check --config {DATA / 'valid.toml'} | head -1"
     result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in result.stderr
+
+
+def test_unknown_theme_is_a_message_and_exit_2() -> None:
+    result = _run("--config", str(DATA / "valid.toml"), "--theme", "no-such-theme")
+    assert result.returncode == 2
+    assert "unknown theme 'no-such-theme'" in result.stderr and "nord" in result.stderr
+
+
+def test_serve_answers_in_a_browser_read_only() -> None:
+    import os
+    import signal
+    import time
+
+    import httpx
+
+    from servers import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oncall_tui", "serve", "--config", str(DATA / "valid.toml"),
+         "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2, trust_env=False)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert page.status_code == 200 and "textual" in page.text.lower()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+    assert process.stdout is not None
+    assert "--read-only" in process.stdout.read().decode()
