@@ -26,6 +26,7 @@ from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel, column_widths
 from test_ui_support import (
     ALL_KINDS,
+    HIT_RATE,
     RATIO,
     T0,
     demo_readings,
@@ -124,6 +125,34 @@ async def test_worst_selected_once_when_first_data_arrives_then_left_alone() -> 
         app.dashboard._tick()
         assert app.focused is panels(app)["risk_rule"]
         assert panels(app)["risk_rule"].selected_key == "demo/rule/limit"
+
+
+async def test_a_slow_source_gets_a_provisional_selection_then_the_real_one() -> None:
+    # "prom" has not answered yet; after the wait the worst so far (a warning) is
+    # selected, and prom's first answer (a critical rule) moves the selection once.
+    store = make_store(
+        "ok",
+        extra_sources=[
+            SourceState(name="prom", plugin="prometheus", kinds=frozenset({"risk_rule"}))
+        ],
+    )
+    app = make_app(store)
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot, app)
+        dashboard = app.dashboard
+        dashboard._started -= 60  # past FIRST_SELECTION_WAIT without sleeping
+        dashboard._tick()
+        assert app.focused is panels(app)["health"]
+        assert panels(app)["health"].selected_key == "demo/wallet-api/errors"  # a warning
+        store.apply("prom", [reading("r", "risk_rule", "paylater/geo", 0.5, thresholds=HIT_RATE)])
+        await settle(pilot, app)
+        assert app.focused is panels(app)["risk_rule"]
+        assert panels(app)["risk_rule"].selected_key == "prom/r"
+        # Every source has answered: that was the last automatic move.
+        store.apply("demo", demo_readings("critical"), at=T0 + 1)
+        await settle(pilot, app)
+        dashboard._tick()
+        assert app.focused is panels(app)["risk_rule"]
 
 
 async def test_empty_store_and_no_sources() -> None:

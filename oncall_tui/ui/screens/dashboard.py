@@ -138,8 +138,12 @@ class DashboardScreen(Screen[None]):
             log.exception("clock tick failed")
 
     def _select_worst_once(self) -> None:
-        """At launch, put the cursor on the worst signal and focus its panel, once the
-        first data is in; never again afterwards, and not if the user moved first."""
+        """At launch, put the cursor on the worst signal and focus its panel, once every
+        source has answered; never again afterwards, and not if the user moved first.
+
+        A slow source does not leave the board without a selection: after
+        FIRST_SELECTION_WAIT the worst so far is selected provisionally, and selected
+        again when the late source's first answer brings something worse."""
         if self._selected_once:
             return
         if self._user_moved or any(panel.touched for panel in self.panels.values()):
@@ -156,9 +160,10 @@ class DashboardScreen(Screen[None]):
         for panel in self.panels.values():
             first = panel.first_signal
             if first is not None and first.status is worst.status:
-                panel.select_key(first.key)
-                panel.focus()
-                self._selected_once = True
+                if panel.selected_key != first.key or self.focused is not panel:
+                    panel.select_key(first.key)
+                    panel.focus()
+                self._selected_once = not waiting
                 return
 
     # -- keys -----------------------------------------------------------------------
