@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -265,11 +266,5 @@ def _serve(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "oncall_tui", "--read-only"]
     if args.config is not None:
         command += ["--config", str(args.config.resolve())]
-    Server(" ".join(_quote(part) for part in command), host=args.host, port=args.port).serve()
+    Server(shlex.join(command), host=args.host, port=args.port).serve()
     return 0
-
-
-def _quote(part: str) -> str:
-    import shlex
-
-    return shlex.quote(part)

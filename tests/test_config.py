@@ -90,11 +90,13 @@ def test_env_expansion_and_secrets_are_redacted(monkeypatch: pytest.MonkeyPatch)
 
 def test_dollar_dollar_is_a_literal_dollar() -> None:
     config = parse_config(
-        'title = "cost $$5 ${WHO}"\n[sources.demo]\nplugin = "demo"\n',
+        'title = "cost $$5 ${WHO}"\n[sources.demo]\nplugin = "demo"\nincident = "${INC}"\n',
         DATA,
-        environ={"WHO": "team-a"},
+        environ={"WHO": "team-a", "INC": "overload"},
     )
-    assert config.title == "cost $5 team-a"
+    # ${VAR} values are secrets (DESIGN): expanded for the plugin, never shown.
+    assert config.title == "cost $5 ***"
+    assert getattr(config.sources[0].options, "incident", None) == "overload"
 
 
 def test_valid_config_and_defaults() -> None:
@@ -212,3 +214,11 @@ def test_literal_header_values_and_url_passwords_become_secrets() -> None:
     )
     assert redactor.redact("echo: Bearer literal-token-123") == "echo: ***"
     assert redactor.redact("got literal-token-123 and pa55word-x") == "got *** and ***"
+
+
+def test_the_title_is_sanitised_once_at_load() -> None:
+    # It reaches the terminal as the window title too: no escape sequence may pass.
+    config = parse_config(
+        'title = "pay\\u001b]0;owned\\u0007"\n[sources.demo]\nplugin = "demo"\n', DATA
+    )
+    assert config.title == "pay\\x1b]0;owned\\x07"

@@ -26,7 +26,7 @@ from pydantic_core import ErrorDetails
 from oncall_tui.core.durations import Duration, format_duration
 from oncall_tui.core.plugin_api import PluginConfig
 from oncall_tui.core.registry import PluginLoadError, PluginRegistry, default_registry
-from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.sanitize import redactor, sanitize
 
 CORE_SOURCE_KEYS = frozenset({"plugin", "interval", "timeout", "max_age"})
 MIN_INTERVAL = 0.05
@@ -214,7 +214,7 @@ def parse_config(
         raise ConfigError(_first_per_path(problems + load_errors))
     _register_secrets(expanded)
     return AppConfig(
-        title=settings.title,
+        title=sanitize(settings.title, 200),
         refresh=settings.refresh,
         sources=specs,
         config_dir=config_dir,

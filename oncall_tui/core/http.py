@@ -27,7 +27,7 @@ import httpx
 from oncall_tui import __version__
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.plugin_api import SourceError
-from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.sanitize import MAX_LINE, sanitize
 
 # httpx logs every request at INFO with the full URL, `user:password@` included; a user
 # who turns on debug logging must not leak credentials into a log file.
@@ -41,9 +41,6 @@ wallboard that runs for weeks."""
 MAX_CONNECT_TIMEOUT = 5.0
 """A server that has not accepted a TCP connection in 5 s is down for practical purposes;
 waiting the whole collection deadline to say so only delays the verdict."""
-
-MAX_MESSAGE = 300
-"""Longest error message returned: it is shown in a panel, not a log viewer."""
 
 _ERROR_BODY_BYTES = 64 * 1024
 """How much of an error response is read looking for a JSON explanation."""
@@ -346,7 +343,7 @@ def scrub(text: str, secrets: Mapping[str, str] | httpx.Headers = _NO_HEADERS) -
 def _finish(message: str, client: httpx.AsyncClient) -> str:
     # Reason phrases, Location headers and exception texts come from the server: escape
     # control characters here so no caller can forget to.
-    return sanitize(scrub(message, client.headers), MAX_MESSAGE)
+    return sanitize(scrub(message, client.headers), MAX_LINE)
 
 
 def format_size(size: int) -> str:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 MAX_TEXT = 1024
 """Longest string kept from a source; a 1 MB label must not reach the screen."""
+MAX_LINE = 300
+"""Longest one-line text (a summary, an error): read in a panel at 3 a.m., not a log."""
 MAX_LINK = 2048
 """Longest URL still treated as a link."""
 

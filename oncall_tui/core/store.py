@@ -30,7 +30,7 @@ from oncall_tui.core.model import (
     Unit,
     as_number,
 )
-from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.sanitize import MAX_LINE, sanitize
 
 MAX_SIGNALS_PER_SOURCE = 10_000
 """A query matching 100k series must not eat the wallboard's memory."""
@@ -334,7 +334,7 @@ class SignalStore:
         signal.history.append(now, value)
         status, reason = self._evaluate(signal, now)
         self._set_status(signal, status, reason, now)
-        summary = sanitize(reading.summary, 300)
+        summary = sanitize(reading.summary, MAX_LINE)
         signal.summary = summary or default_summary(value, unit, status, reading.thresholds)
         signal.last = reading
         return before != (signal.value, signal.status, signal.summary, signal.name)
@@ -431,12 +431,12 @@ def _settled(signal: Signal) -> bool:
 def _clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for name, value in list(labels.items())[:MAX_LABELS]:
-        cleaned[sanitize(name, 100)] = sanitize(value, 300)
+        cleaned[sanitize(name, 100)] = sanitize(value, MAX_LINE)
     return cleaned
 
 
 def _error_message(error: str) -> str:
-    return sanitize(redactor.redact(error), 300) or "collection failed"
+    return sanitize(error, MAX_LINE) or "collection failed"
 
 
 def _resolve_runbook(runbook: str, config_dir: Path) -> str:

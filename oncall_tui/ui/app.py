@@ -18,7 +18,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.sanitize import sanitize
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.theme import status_variables
 
@@ -57,8 +56,8 @@ class OncallApp(App[None]):
         self.read_only = read_only or engine.read_only
         self.clock = clock
         self.start_engine = start_engine
-        # The window title reaches the terminal as an escape sequence: sanitise it.
-        self.title = sanitize(engine.config.title, 200)
+        # Sanitised by the config loader: the window title reaches the terminal raw.
+        self.title = engine.config.title
         self._engine_started = False
 
     @property

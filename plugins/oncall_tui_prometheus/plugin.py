@@ -15,16 +15,10 @@ import httpx
 from oncall_tui.core.http import HTTPStatusError, build_client, get_json, scrub
 from oncall_tui.core.model import Kind, Reading, Thresholds, as_number
 from oncall_tui.core.plugin_api import Plugin, SourceContext, SourceError
-from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.sanitize import MAX_LINE, sanitize
 
 from .config import PrometheusConfig, Query
 from .templates import LabelTemplate
-
-MAX_MESSAGE = 300
-"""Longest error message: it is read in a panel at 3 a.m., not in a log viewer."""
-
-MAX_SUMMARY = 300
-"""The store's cap on summaries."""
 
 _MAX_KEY = 200
 """Keys longer than this (many or long labels) are hashed, so they stay unique after the
@@ -239,7 +233,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         summary = compiled.summary.render(labels)
         if note:
             # The store caps summaries; cut the template's text, never the warning.
-            room = MAX_SUMMARY - len(note) - 3
+            room = MAX_LINE - len(note) - 3
             summary = f"{summary[:room]} ({note})" if summary else note
         return Reading(
             key=key or series_key(compiled.index, labels),
@@ -268,7 +262,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         # Server-supplied text (a JSON error body, an odd result type) may echo a header
         # or the URL's password, and may carry control characters; the message is shown
         # as it is. Scrubbed before the cut, so no prefix of a secret survives.
-        return sanitize(scrub(message, self._secrets), MAX_MESSAGE)
+        return sanitize(scrub(message, self._secrets), MAX_LINE)
 
 
 def _api_error(payload: object) -> str:

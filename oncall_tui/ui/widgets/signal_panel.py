@@ -280,7 +280,7 @@ class SignalPanel(ScrollView, can_focus=True):
         lines: list[PinnedLine] = [self._title_line()]
         feeding = [source for source in self.store.sources if self.kind in source.kinds]
         for source in feeding:
-            name = sanitize(source.name, 60)
+            name = sanitize(source.name, 64)
             if source.ok is False:
                 text = f"⚠ source {name}: {source.error or 'collection failed'}"
                 lines.append(((text, "banner-error"),))

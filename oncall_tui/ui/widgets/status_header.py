@@ -25,7 +25,6 @@ from textual.widget import Widget
 
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.model import Status
-from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.store import SignalStore
 from oncall_tui.ui.cells import fit
 from oncall_tui.ui.status import COUNT_WORD, GLYPH, LONG, WORST_FIRST
@@ -132,7 +131,7 @@ class StatusHeader(Widget):
     ) -> None:
         super().__init__(id=id)
         self.store = store
-        self.title_text = sanitize(title, 200)
+        self.title_text = title
         self.clock = clock
         self.read_only = read_only
         self.pieces = {
