@@ -222,3 +222,28 @@ def test_the_title_is_sanitised_once_at_load() -> None:
         'title = "pay\\u001b]0;owned\\u0007"\n[sources.demo]\nplugin = "demo"\n', DATA
     )
     assert config.title == "pay\\x1b]0;owned\\x07"
+
+
+def test_triage_and_wallboard_keys_are_read() -> None:
+    text = """
+bell = true
+change_window = "30m"
+[topology]
+"jiebei-loan" = ["credit-bureau", "sms-otp"]
+[wallboard]
+pages = ["overview", "alert"]
+dwell = "10s"
+[sources.demo]
+plugin = "demo"
+"""
+    config = parse_config(text, Path("."))
+    assert config.bell is True and config.change_window == 1800.0
+    assert config.topology == {"jiebei-loan": ["credit-bureau", "sms-otp"]}
+    assert config.wallboard.pages == ["overview", "alert"] and config.wallboard.dwell == 10.0
+
+
+def test_unknown_wallboard_page_is_a_config_error() -> None:
+    text = '[wallboard]\npages = ["overveiw"]\n[sources.demo]\nplugin = "demo"\n'
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("."))
+    assert caught.value.problems[0].startswith("wallboard.pages[0]:")

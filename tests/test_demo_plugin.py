@@ -44,9 +44,8 @@ class FakeClock:
 
 
 def make(clock: FakeClock | None = None, interval: float = 1.0, **options: Any) -> DemoPlugin:
-    extra: dict[str, object] = {"clock": clock} if clock is not None else {}
     context = SourceContext(
-        name="demo", config_dir=Path("."), interval=interval, timeout=3.0, extra=extra
+        name="demo", config_dir=Path("."), interval=interval, timeout=3.0, clock=clock
     )
     return DemoPlugin(DemoPlugin.Config(**options), context)
 
@@ -445,7 +444,8 @@ async def test_runbooks_are_packaged_markdown() -> None:
     readings: list[Reading] = []
     for incident in ("none", "dependency"):
         readings += await make(incident=incident, services=12, rules=20, dependencies=8).collect()
-    used = {Path(r.runbook) for r in readings}
+    assert all(r.runbook is not None and r.runbook.is_file for r in readings)
+    used = {Path(str(r.runbook)) for r in readings}
     for path in used:
         assert path.is_absolute() and path.suffix == ".md"
         assert path.parent == RUNBOOK_DIR

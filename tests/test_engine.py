@@ -67,7 +67,12 @@ async def test_bad_sources_do_not_stop_the_others(registry: PluginRegistry) -> N
         "previous collection is still running after its deadline (the plugin ignores cancellation)",
     }
     assert "malformed" in errors["garbage"] and "int" in errors["garbage"]
-    assert "item 1 is str" in errors["items"]
+    # One policy for bad readings: the bad one is dropped, the rest kept, the source
+    # says so in its note and stays ok.
+    assert errors["items"] == ""
+    assert "1 malformed reading dropped" in store.source("items").note
+    assert "item 1 is str" in store.source("items").note
+    assert store.signals["items/a"].status is Status.OK
     assert "failed to start" in errors["noinit"] and "cannot start" in errors["noinit"]
     assert store.source("good").ok
     assert all(s.status is Status.OK for s in store.signals.values())
@@ -176,9 +181,11 @@ async def test_exit_exceptions_from_a_plugin_stay_inside_its_source(
     errors = {s.name: s.error for s in engine.store.sources}
     assert errors["x"] == "plugin raised SystemExit(3)"
     assert errors["g"] == "plugin raised GeneratorExit"
-    assert errors["f"] == (
-        "plugin returned malformed data: item 0 has labels that are not a mapping of strings"
+    assert errors["f"] == ""
+    assert engine.store.source("f").note == (
+        "1 malformed reading dropped (first: item 0 has labels that are not a mapping of strings)"
     )
+    assert not any(key.startswith("f/") for key in engine.store.signals)
     assert errors["a"] == ""
 
 
@@ -203,7 +210,46 @@ async def test_partial_failure_keeps_what_worked(registry: PluginRegistry) -> No
     )
     assert signals["p/r1"].summary == "queries[1] (broken): bad_data"
     assert engine.store.source("p").error == "queries[1] (broken): bad_data"
-    assert runner.failures == 1
+    # A source that delivered readings polls on its cadence: no backoff.
+    assert runner.failures == 0
+
+
+async def test_a_partly_failing_source_keeps_its_cadence(registry: PluginRegistry) -> None:
+    class Partial(SteadyPlugin):
+        async def collect(self) -> Sequence[Reading]:
+            readings = await super().collect()
+            raise SourceError("queries[1] (broken): bad_data", readings=readings[:1])
+
+    registry.register("partial", Partial)  # type: ignore[arg-type]
+    engine = _config(registry, {"p": "partial"}, interval="100ms")
+    engine.start()
+    started = time.monotonic()
+    try:
+        await _until(lambda: engine.runners["p"].collections >= 8)
+    finally:
+        await engine.stop()
+    # Backing off would double the wait each time: 0.1+0.2+0.4+0.8+... > 12 s for 8 polls.
+    assert time.monotonic() - started < 5.0
+    signal = engine.store.signals["p/r0"]
+    assert signal.status is Status.OK, "the working part never went stale"
+    assert not any(event.key == "p/r0" for event in engine.store.events)
+
+
+async def test_a_polite_timeout_is_not_blamed_as_ignoring_cancellation(
+    registry: PluginRegistry,
+) -> None:
+    # timeout = interval (the default) and a plugin that hangs but honours cancellation:
+    # every poll times out, once, and none claims the plugin ignores cancellation.
+    text = 'refresh = "200ms"\n[sources.h]\nplugin = "hanging"\n'
+    engine = Engine(parse_config(text, Path("."), registry=registry), registry=registry)
+    runner = engine.runners["h"]
+    errors = []
+    for _ in range(4):
+        await runner.collect()
+        errors.append(engine.store.source("h").error)
+    await engine.stop()
+    assert errors == ["timed out after 200ms"] * 4
+    assert runner.failures == 4
 
 
 async def test_a_listener_bug_does_not_kill_the_source(registry: PluginRegistry) -> None:

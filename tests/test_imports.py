@@ -14,8 +14,11 @@ DATA = Path(__file__).parent / "data" / "config"
 
 def test_no_textual_import_in_core_or_plugins_source() -> None:
     offenders = []
+    paths = [ROOT / "oncall_tui" / "plugin.py"]
     for folder in (ROOT / "oncall_tui" / "core", ROOT / "plugins"):
-        for path in folder.rglob("*.py"):
+        paths += folder.rglob("*.py")
+    for path in paths:
+        if True:
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
                 names: list[str] = []
                 if isinstance(node, ast.Import):

@@ -18,9 +18,10 @@ from pydantic import ValidationError
 
 from oncall_tui.core.model import Reading, Status, Thresholds
 from oncall_tui.core.plugin_api import SourceContext, SourceError
+from oncall_tui.core.runbook import Runbook
+from oncall_tui.core.templates import LabelTemplate
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin, Query
-from oncall_tui_prometheus.plugin import is_url_template, series_key
-from oncall_tui_prometheus.templates import LabelTemplate
+from oncall_tui_prometheus.plugin import series_key
 from servers import (
     EVIL_RULE,
     RATIO,
@@ -90,7 +91,7 @@ async def test_risk_rule_ratio_one_reading_per_series(platform: Platform) -> Non
     assert limit.unit == "ratio"
     assert limit.value == pytest.approx(0.08)
     assert dict(limit.labels) == {"product": "paylater", "rule": "credit_limit"}
-    assert limit.runbook == "https://runbooks.example.com/risk/credit_limit"
+    assert limit.runbook == Runbook.link("https://runbooks.example.com/risk/credit_limit")
     assert limit.summary == "credit_limit refuses paylater payments"
     assert limit.query == RATIO
     assert limit.thresholds == Thresholds(0.05, 0.2, below=False, for_seconds=30.0)
@@ -150,7 +151,7 @@ async def test_below_thresholds_and_missing_labels(platform: Platform) -> None:
     assert ledger.thresholds.level(0.0) is Status.CRITICAL
     assert ledger.thresholds.level(1.0) is Status.OK
     assert ledger.summary == "ledger scraped from platform"
-    assert ledger.runbook == "runbooks/ledger.md"
+    assert ledger.runbook == Runbook.file(Path("runbooks/ledger.md"))
     assert readings["payment-api/?"].value == 1.0
     assert ledger.labels["__name__"] == "service_up"
 
@@ -204,7 +205,7 @@ async def test_label_with_escape_sequence_arrives_raw(platform: Platform) -> Non
     evil = next(r for r in readings if r.labels.get("rule") == EVIL_RULE)
     assert "\x1b[31m" in evil.name and "\u202e" in evil.name
     # In a URL the value is percent-encoded: it cannot change the link's path or host.
-    assert evil.runbook == "https://runbooks.example.com/risk/evil%1B%5B31m%E2%80%AErule"
+    assert str(evil.runbook) == "https://runbooks.example.com/risk/evil%1B%5B31m%E2%80%AErule"
     assert "\\u001b" in evil.key, "keys are ASCII-escaped"
 
 
@@ -278,18 +279,19 @@ async def test_label_values_cannot_leave_the_runbook_folder(platform: Platform) 
     ]
     async with plugin_for(prom_url(platform), *queries) as plugin:
         readings = by_name(list(await plugin.collect()))
-    assert readings["climb"].runbook == "runbooks/.._.._etc_passwd.md"
-    assert readings["dots"].runbook == "runbooks/__/index.md"
-    assert readings["backslash"].runbook == "runbooks/.._secrets.md"
-    assert readings["plain"].runbook == "runbooks/payment-api.md"
-    assert readings["url"].runbook == "https://runbooks.example.com/..%2F..%2Fadmin%3Fx%3D1"
+    here = Path.cwd()
 
+    def runbook(name: str) -> str:
+        found = readings[name].runbook
+        assert found is not None
+        return str(found)
 
-def test_url_templates_are_recognised() -> None:
-    assert is_url_template("https://runbooks.example.com/{rule}")
-    assert is_url_template("HTTP://runbooks/{rule}")
-    assert not is_url_template("runbooks/{service}.md")
-    assert not is_url_template("{base}/runbooks")
+    assert runbook("climb") == str(here / "runbooks/.._.._etc_passwd.md")
+    assert runbook("dots") == str(here / "runbooks/__/index.md")
+    assert runbook("backslash") == str(here / "runbooks/.._secrets.md")
+    assert runbook("plain") == str(here / "runbooks/payment-api.md")
+    assert runbook("url") == "https://runbooks.example.com/..%2F..%2Fadmin%3Fx%3D1"
+    assert all(readings[name].runbook.is_file for name in ("climb", "dots", "plain"))  # type: ignore[union-attr]
 
 
 async def test_error_body_is_scrubbed_of_secrets() -> None:

@@ -1,17 +1,16 @@
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from oncall_tui.core.model import Reading, Reason, SourceState, Status, Thresholds
+from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.store import GONE_AFTER, MAX_SIGNALS_PER_SOURCE, SignalStore
 
 
-def _store(*, transient: bool = False, config_dir: Path = Path("/etc/oncall")) -> SignalStore:
+def _store(*, transient: bool = False) -> SignalStore:
     store = SignalStore(clock=lambda: 0.0, history=50, events=20)
     store.add_source(
         SourceState("prom", "prometheus", frozenset({"risk_rule"}), interval=5),
-        config_dir=config_dir,
         transient=transient,
     )
     return store
@@ -40,7 +39,7 @@ def test_every_string_is_sanitised_on_ingest() -> None:
                 name="pay\x1b[2J-api",
                 labels={"rule\u202e": "geo\x07"},
                 summary="\x1b]52;c;eA==\x07",
-                runbook="https://x.example/\x1b",
+                runbook=Runbook.link("https://x.example/\x1b"),
                 query="up\x00",
                 value=1.0,
             )
@@ -51,7 +50,8 @@ def test_every_string_is_sanitised_on_ingest() -> None:
     assert signal.key == "prom/k\\x1b"
     assert signal.name == "pay\\x1b[2J-api"
     assert signal.labels == {"rule\\u202e": "geo\\x07"}
-    assert "\x1b" not in signal.summary and "\x1b" not in signal.runbook
+    assert "\x1b" not in signal.summary and signal.runbook is not None
+    assert "\x1b" not in signal.runbook.target and not signal.runbook.is_link
     assert signal.query == "up\\x00"
 
 
@@ -136,22 +136,6 @@ def test_explicit_status_wins_over_thresholds() -> None:
     assert store.signals["prom/velocity"].status is Status.CRITICAL
 
 
-def test_relative_runbooks_resolve_against_the_config_dir() -> None:
-    store = _store(config_dir=Path("/srv/oncall"))
-    store.apply(
-        "prom",
-        [
-            _rule(0.0, "a", runbook="runbooks/velocity.md"),
-            _rule(0.0, "b", runbook="https://runbooks.example.com/b"),
-            _rule(0.0, "c", runbook="/abs/c.md"),
-        ],
-        at=0,
-    )
-    assert store.signals["prom/a"].runbook == "/srv/oncall/runbooks/velocity.md"
-    assert store.signals["prom/b"].runbook == "https://runbooks.example.com/b"
-    assert store.signals["prom/c"].runbook == "/abs/c.md"
-
-
 def test_history_and_events_stay_bounded() -> None:
     store = _store()
     for t in range(500):
@@ -216,20 +200,6 @@ def test_partial_collection_marks_only_the_missing_signals() -> None:
     assert store.source("prom").status == "error"
 
 
-def test_runbook_paths_cannot_climb_out_of_the_config_dir() -> None:
-    store = _store(config_dir=Path("/srv/oncall"))
-    store.apply(
-        "prom",
-        [
-            _rule(0.0, "a", runbook="runbooks/../../../etc/passwd"),
-            _rule(0.0, "b", runbook="~/.aws/credentials"),
-        ],
-        at=0,
-    )
-    assert store.signals["prom/a"].runbook == "runbooks/../../../etc/passwd"  # not resolved
-    assert store.signals["prom/b"].runbook == "/srv/oncall/~/.aws/credentials"  # no ~
-
-
 def test_missing_signals_count_toward_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     import oncall_tui.core.store as store_module
 
@@ -248,10 +218,16 @@ def test_secrets_are_redacted_in_every_stored_string() -> None:
     store = _store()
     store.apply(
         "prom",
-        [_rule(0.0, "a", runbook="https://grafana.example/d?api_key=tok-store-secret-1")],
+        [
+            _rule(
+                0.0,
+                "a",
+                runbook=Runbook.link("https://grafana.example/d?api_key=tok-store-secret-1"),
+            )
+        ],
         at=0,
     )
-    assert "tok-store-secret-1" not in store.signals["prom/a"].runbook
+    assert "tok-store-secret-1" not in str(store.signals["prom/a"].runbook)
 
 
 def test_the_same_reading_object_again_still_advances_for_and_recovers_from_stale() -> None:
@@ -273,3 +249,26 @@ def test_the_same_reading_object_again_still_advances_for_and_recovers_from_stal
     signal = store.signals["prom/k"]
     assert (signal.status, signal.reason, signal.observed_at) == (Status.CRITICAL, None, 101)
     assert len(signal.history) == 3
+
+
+def test_change_markers_are_events_never_statuses() -> None:
+    store = _store()
+    deploy = Reading(key="d", kind="change", name="ledger deployed", value=1_700_000_000.0)
+    store.apply("prom", [deploy, _rule(0.5)], at=0)
+    store.apply("prom", [replace(deploy, value=1_700_000_600.0), _rule(0.5)], at=5)
+    store.fail("prom", "connection refused", at=10)
+    signal = store.signals["prom/d"]
+    assert signal.status is Status.OK and signal.reason is None
+    assert signal.component == "ledger deployed"
+    changes = [event for event in store.events if event.change]
+    assert [event.value for event in changes] == [1_700_000_000.0, 1_700_000_600.0]
+    # Never counted: one critical rule, and the change marker is not an ok row either.
+    _, counts = store.summary()
+    assert counts[Status.OK] == 0 and counts[Status.UNKNOWN] == 1
+
+
+def test_component_defaults_to_the_name_and_is_sanitised() -> None:
+    store = _store()
+    store.apply("prom", [_rule(0.0, "a"), _rule(0.0, "b", component="credit\x1b-bureau")], at=0)
+    assert store.signals["prom/a"].component == "paylater/a"
+    assert store.signals["prom/b"].component == "credit\\x1b-bureau"

@@ -17,11 +17,11 @@ from textual.widgets import Static
 
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import KINDS, Kind, SourceState, Status
+from oncall_tui.core.model import Kind, SourceState, Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.cells import fit, row_summary, sparkline
-from oncall_tui.ui.screens.dashboard import DashboardScreen
+from oncall_tui.ui.screens.dashboard import PANEL_KINDS, DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel, column_widths
 from test_ui_support import (
@@ -205,7 +205,7 @@ async def test_keys_move_the_selection() -> None:
         assert app.focused is health
         await pilot.press("shift+tab")
         assert app.focused is panels(app)["alert"]
-        for key, kind in zip("1234", KINDS, strict=True):
+        for key, kind in zip("1234", PANEL_KINDS, strict=True):
             await pilot.press(key)
             assert app.focused is panels(app)[kind]
         # each panel kept its own selection
@@ -297,7 +297,9 @@ async def test_rows_update_in_place_and_only_changed_lines_repaint() -> None:
         # same statuses, new values: pay-api error ratio 0.4% -> 0.5%
         store.apply("demo", demo_readings("none", step=1), at=T0 + 1)
         await settle(pilot, app)
-        assert panels(app) == before and all(panels(app)[kind] is before[kind] for kind in KINDS)
+        assert panels(app) == before and all(
+            panels(app)[kind] is before[kind] for kind in PANEL_KINDS
+        )
         assert any("0.5%" in line and "pay-api error ratio" in line for line in panel_lines(health))
         assert refreshes, "changed rows were not repainted"
         assert all(len(regions) == 1 and regions[0].height == 1 for regions in refreshes)

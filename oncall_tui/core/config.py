@@ -9,21 +9,20 @@ config one error per run at 3 a.m. is cruel.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import ErrorDetails
 
+from oncall_tui.core.config_errors import describe, first_per_path, path_of, show
 from oncall_tui.core.durations import Duration, format_duration
+from oncall_tui.core.envvars import expand, register_secrets
 from oncall_tui.core.plugin_api import PluginConfig
 from oncall_tui.core.registry import PluginLoadError, PluginRegistry, default_registry
 from oncall_tui.core.sanitize import redactor, sanitize
@@ -45,6 +44,22 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+WallboardPage = Literal["overview", "business", "health", "risk_rule", "dependency", "alert"]
+
+DEFAULT_PAGES: tuple[WallboardPage, ...] = ("overview", "risk_rule", "dependency", "alert")
+
+
+class WallboardSettings(BaseModel):
+    """`[wallboard]`: what a TV on the wall rotates through."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    pages: list[WallboardPage] = Field(default_factory=lambda: list(DEFAULT_PAGES), min_length=1)
+    """Pages in rotation order: overview, business, health, risk_rule, dependency, alert."""
+    dwell: Duration = 20.0
+    """How long each page stays up."""
+
+
 class Settings(BaseModel):
     """Top-level keys of the config file."""
 
@@ -56,6 +71,16 @@ class Settings(BaseModel):
     """Default interval of every source."""
     theme: str | None = None
     """Theme name; `--theme` overrides it."""
+    bell: bool = False
+    """Ring the terminal bell when a signal turns critical."""
+    change_window: Duration = 3600.0
+    """How long before a breach a change (deploy, rule edit, reload) is still shown as
+    its probable trigger."""
+    topology: dict[str, list[str]] = Field(default_factory=dict)
+    """What each component depends on: `"jiebei-loan" = ["credit-bureau", "sms-otp"]`.
+    Keys may be glob patterns (`"jiebei/*"`). Used to tell a cause from its symptoms."""
+    wallboard: WallboardSettings = Field(default_factory=lambda: WallboardSettings())
+    """The `[wallboard]` table: pages and how long each stays up."""
     history: int = Field(default=360, ge=10, le=100_000)
     """Values kept per signal for the detail chart."""
     events: int = Field(default=1000, ge=10, le=1_000_000)
@@ -128,9 +153,13 @@ class AppConfig:
     history: int = 360
     events: int = 1000
     load_errors: list[str] = field(default_factory=list)
+    bell: bool = False
+    change_window: float = 3600.0
+    topology: dict[str, list[str]] = field(default_factory=dict)
+    wallboard: WallboardSettings = field(default_factory=WallboardSettings)
 
 
-def default_config_path() -> Path:
+def default_configpath_of() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "oncall-tui" / "config.toml"
 
@@ -146,7 +175,7 @@ def load_config(
     Raises ConfigError with every problem found.
     """
     if path is None:
-        candidate = default_config_path()
+        candidate = default_configpath_of()
         if candidate.is_file():
             path = candidate
     if path is None:
@@ -186,12 +215,12 @@ def parse_config(
         raise ConfigError([f"{origin}: invalid TOML: {exc}"]) from None
 
     problems: list[str] = []
-    expanded = _expand(raw, os.environ if environ is None else environ, (), problems)
+    expanded = expand(raw, os.environ if environ is None else environ, (), problems)
 
     try:
         settings = Settings.model_validate(expanded)
     except ValidationError as exc:
-        problems += _describe(exc.errors(), (), Settings)
+        problems += describe(exc.errors(), (), Settings)
         # Go on with the defaults for what failed, so the sources' mistakes are
         # reported in the same run.
         bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
@@ -199,7 +228,7 @@ def parse_config(
         try:
             settings = Settings.model_validate(kept)
         except ValidationError:
-            raise ConfigError(_first_per_path(problems)) from None
+            raise ConfigError(first_per_path(problems)) from None
 
     specs: list[SourceSpec] = []
     load_errors: list[str] = []
@@ -211,8 +240,8 @@ def parse_config(
         problems.append("sources: no sources configured (add a [sources.<name>] table)")
     if problems:
         # Plugins that failed to import are problems too when there are others.
-        raise ConfigError(_first_per_path(problems + load_errors))
-    _register_secrets(expanded)
+        raise ConfigError(first_per_path(problems + load_errors))
+    register_secrets(expanded)
     return AppConfig(
         title=sanitize(settings.title, 200),
         refresh=settings.refresh,
@@ -222,6 +251,10 @@ def parse_config(
         history=settings.history,
         events=settings.events,
         load_errors=load_errors,
+        bell=settings.bell,
+        change_window=settings.change_window,
+        topology=settings.topology,
+        wallboard=settings.wallboard,
     )
 
 
@@ -236,32 +269,31 @@ def _source(
     where = ("sources", name)
     if not SOURCE_NAME.fullmatch(name):
         problems.append(
-            f"{_path(where)}: source names are letters, digits, '_' and '-' (at most 64)"
+            f"{path_of(where)}: source names are letters, digits, '_' and '-' (at most 64)"
         )
         return None
     if not isinstance(table, dict):
-        problems.append(f"{_path(where)}: expected a table ([sources.{name}]), got {_show(table)}")
+        problems.append(f"{path_of(where)}: expected a table ([sources.{name}]), got {show(table)}")
         return None
     core: SourceSettings | None = None
     try:
         core = SourceSettings.model_validate(table)
     except ValidationError as exc:
-        problems += _describe(exc.errors(), where, SourceSettings)
+        problems += describe(exc.errors(), where, SourceSettings)
     plugin_name = table.get("plugin")
     if not isinstance(plugin_name, str):
         return None  # already reported by the core phase
     if plugin_name not in registry.names():
         installed = ", ".join(registry.names()) or "none"
-        problems.append(
-            f"{_path((*where, 'plugin'))}: unknown plugin {plugin_name!r} (installed: {installed})"
-        )
+        where_plugin = path_of((*where, "plugin"))
+        problems.append(f"{where_plugin}: unknown plugin {plugin_name!r} (installed: {installed})")
         return None
     load_error = ""
     try:
         plugin = registry.load(plugin_name)
     except PluginLoadError as exc:
         load_error = str(exc)
-        load_errors.append(f"{_path((*where, 'plugin'))}: {exc}")
+        load_errors.append(f"{path_of((*where, 'plugin'))}: {exc}")
         plugin = None
     options: PluginConfig | None = None
     if plugin is not None:
@@ -271,11 +303,11 @@ def _source(
         try:
             options = plugin.Config.model_validate(settings)
         except ValidationError as exc:
-            problems += _describe(exc.errors(), where, plugin.Config)
+            problems += describe(exc.errors(), where, plugin.Config)
             return None
         except Exception as exc:  # a plugin's validator with a bug of its own
             problems.append(
-                f"{_path(where)}: plugin {plugin_name!r} failed to check its options: "
+                f"{path_of(where)}: plugin {plugin_name!r} failed to check its options: "
                 f"{type(exc).__name__}: {redactor.redact(str(exc))[:200]}"
             )
             return None
@@ -285,7 +317,7 @@ def _source(
     timeout = core.timeout or min(interval, MAX_TIMEOUT)
     if core.max_age is not None and core.max_age < interval:
         problems.append(
-            f"{_path((*where, 'max_age'))}: must be at least the interval "
+            f"{path_of((*where, 'max_age'))}: must be at least the interval "
             f"({format_duration(interval)}), or every signal flaps to stale between polls"
         )
         return None
@@ -298,185 +330,3 @@ def _source(
         options=options,
         load_error=load_error,
     )
-
-
-# -- ${VAR} expansion ----------------------------------------------------------------
-
-_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _expand(
-    value: Any, environ: Mapping[str, str], where: tuple[str | int, ...], problems: list[str]
-) -> Any:
-    """`${VAR}` from the environment in every string; `$$` is a literal `$`. Expanded
-    values are registered as secrets so they never reach the screen or an error."""
-    if isinstance(value, dict):
-        return {k: _expand(v, environ, (*where, k), problems) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand(v, environ, (*where, i), problems) for i, v in enumerate(value)]
-    if not isinstance(value, str) or "$" not in value:
-        return value
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(0) == "$$":
-            return "$"
-        var = match.group(1)
-        if var not in environ:
-            problems.append(f"{_path(where)}: environment variable {var} is not set")
-            return ""
-        redactor.add(environ[var])
-        return environ[var]
-
-    return _VAR.sub(replace, value)
-
-
-def _register_secrets(value: Any, key: str = "") -> None:
-    """Header values and URL passwords written literally in the config are secrets too,
-    not only `${VAR}` values: a server echoing them back must not put them on screen."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k == "headers" and isinstance(v, dict):
-                for header in v.values():
-                    if isinstance(header, str):
-                        redactor.add(header)
-                        redactor.add(header.rsplit(" ", 1)[-1])  # "Bearer <token>"
-            else:
-                _register_secrets(v, k)
-    elif isinstance(value, list):
-        for item in value:
-            _register_secrets(item, key)
-    elif isinstance(value, str) and "@" in value and "://" in value:
-        try:
-            password = urlsplit(value).password
-        except ValueError:
-            password = None
-        if password:
-            redactor.add(password)
-
-
-# -- error messages ------------------------------------------------------------------
-
-
-def _first_per_path(problems: list[str]) -> list[str]:
-    """One message per path: a missing `${VAR}` leaves an empty value behind, and the
-    follow-on "expected one of ..." for it would only confuse."""
-    seen: set[str] = set()
-    kept = []
-    for problem in problems:
-        path = problem.split(": ", 1)[0]
-        if path not in seen:
-            seen.add(path)
-            kept.append(problem)
-    return kept
-
-
-def _path(loc: Iterable[str | int]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-_EXPECTED = {
-    "float_parsing": "expected a number",
-    "float_type": "expected a number",
-    "int_parsing": "expected a whole number",
-    "int_type": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "bool_parsing": "expected true or false",
-    "bool_type": "expected true or false",
-    "string_type": "expected a string",
-    "dict_type": "expected a table",
-    "list_type": "expected a list",
-    "model_type": "expected a table",
-    "model_attributes_type": "expected a table",
-}
-
-
-def _describe(
-    errors: list[ErrorDetails], prefix: tuple[str | int, ...], model: type[BaseModel]
-) -> list[str]:
-    messages = []
-    for error in errors:
-        loc = tuple(part for part in error["loc"] if not _is_internal(part))
-        path = _path((*prefix, *loc))
-        kind = error["type"]
-        secret = any(part in _SECRET_KEYS for part in loc)
-        given = "a value (not shown)" if secret else _show(error.get("input"))
-        if kind == "missing":
-            message = "required key is missing"
-        elif kind == "extra_forbidden":
-            message = "unknown key" + _suggest(model, loc)
-        elif kind in _EXPECTED:
-            message = f"{_EXPECTED[kind]}, got {given}"
-        elif kind == "value_error":
-            message = str(error["msg"]).removeprefix("Value error, ")
-        else:
-            message = f"{error['msg']}, got {given}"
-        messages.append(f"{path}: {redactor.redact(message)}")
-    return messages
-
-
-_SECRET_KEYS = frozenset({"headers", "url", "password", "token", "secret"})
-"""Where a config value may hold a credential: its input is never echoed."""
-
-
-def _is_internal(part: str | int) -> bool:
-    # pydantic adds the member of a union or a function validator to the location.
-    return isinstance(part, str) and (
-        part.startswith("function-") or part in {"float", "int", "str", "bool", "none"}
-    )
-
-
-def _show(value: object) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    text = redactor.redact(repr(value))  # before the cut: no secret prefix survives
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _suggest(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
-    """ "did you mean" for a typo, found by walking the model along the location."""
-    if not loc or not isinstance(loc[-1], str):
-        return ""
-    fields = _fields_at(model, loc[:-1])
-    close = difflib.get_close_matches(loc[-1], fields, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field_info = current.model_fields.get(part) if _is_model(current) else None
-        if field_info is None:
-            return []
-        current = _inner_model(field_info.annotation)
-        if current is None:
-            return []
-    if not _is_model(current):
-        return []
-    names: list[str] = []
-    for name, info in current.model_fields.items():
-        names.append(info.alias or name)
-    return names
-
-
-def _is_model(obj: Any) -> bool:
-    return isinstance(obj, type) and issubclass(obj, BaseModel)
-
-
-def _inner_model(annotation: Any) -> Any:
-    if _is_model(annotation):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None

@@ -13,14 +13,15 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 from oncall_tui.core.config import AppConfig, SourceSpec
 from oncall_tui.core.durations import format_duration
-from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.model import KINDS, UNITS, Reading, SourceState, Status, Thresholds
 from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
 from oncall_tui.core.registry import PluginRegistry, default_registry
+from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.store import SignalStore
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ T = TypeVar("T")
 MAX_BACKOFF = 60.0
 """Longest wait after repeated failures: an on-call tool must notice recovery soon."""
 SWEEP_INTERVAL = 1.0
+CANCEL_GRACE = 1.0
+"""Seconds a timed-out collection gets to unwind after cancellation."""
 
 
 class MalformedOutput(Exception):
@@ -44,21 +47,37 @@ def backoff_delay(interval: float, failures: int, rng: random.Random) -> float:
     return base * rng.uniform(0.8, 1.2)
 
 
-def check_readings(result: object, known: Mapping[int, Reading] | None = None) -> Sequence[Reading]:
-    """`result` if it is a list of well-formed readings. Readings in `known` (by
-    identity: checked last time and handed back unchanged) are not checked again."""
+def check_readings(
+    result: object, known: Mapping[int, Reading] | None = None
+) -> tuple[list[Reading], str]:
+    """The well-formed readings of `result`, and a note on those dropped.
+
+    One policy for bad readings, applied here and nowhere else: a malformed reading is
+    dropped, the rest are kept, and the source says how many went and why (the first
+    problem). Only a result that is not a list at all fails the collection. Readings in
+    `known` (by identity: checked last time and handed back unchanged) are not checked
+    again.
+    """
     if not isinstance(result, list | tuple):
         raise MalformedOutput(
             f"plugin returned malformed data: expected a list of readings, "
             f"got {type(result).__name__}"
         )
+    good: list[Reading] = []
+    dropped = 0
+    first = ""
     for index, item in enumerate(result):
-        if known is not None and known.get(id(item)) is item:
-            continue
-        problem = _reading_problem(item)
-        if problem:
-            raise MalformedOutput(f"plugin returned malformed data: item {index} {problem}")
-    return result
+        if known is None or known.get(id(item)) is not item:
+            problem = _reading_problem(item)
+            if problem:
+                dropped += 1
+                first = first or f"item {index} {problem}"
+                continue
+        good.append(item)
+    if not dropped:
+        return good, ""
+    plural = "s" if dropped > 1 else ""
+    return good, f"{dropped} malformed reading{plural} dropped (first: {first})"
 
 
 def _reading_problem(item: object) -> str:
@@ -66,6 +85,16 @@ def _reading_problem(item: object) -> str:
     field types, and a wrong one must fail this source, not the store."""
     if not isinstance(item, Reading):
         return f"is {type(item).__name__}, expected a Reading"
+    if item.kind not in KINDS:
+        return f"has kind {str(item.kind)[:40]!r}, expected one of {', '.join(KINDS)}"
+    if item.unit not in UNITS:
+        return f"has unit {str(item.unit)[:40]!r}, expected one of {', '.join(UNITS)}"
+    if not all(isinstance(text, str) for text in (item.key, item.name, item.summary)) or not (
+        isinstance(item.query, str) and isinstance(item.component, str)
+    ):
+        return "has a key, name, summary, query or component that is not a string"
+    if item.runbook is not None and not isinstance(item.runbook, Runbook):
+        return "has a runbook that is not a Runbook (use Runbook.link, .file or .from_config)"
     if not isinstance(item.labels, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in item.labels.items()
     ):
@@ -142,15 +171,17 @@ class SourceRunner:
         name = self.spec.name
         try:
             try:
-                readings = await self._collect()
+                readings, note = await self._collect()
             except SourceError as exc:
                 if exc.readings is None:
                     raise
-                partial = check_readings(exc.readings)
-                self.failures += 1
-                self.store.apply(name, partial, duration_ms=_ms(started), error=str(exc))
+                partial, note = check_readings(exc.readings)
+                # What worked is kept and the source polls on its cadence: backing off
+                # would let the working queries go stale and flap, each flap an event.
+                self.failures = 0
+                self.store.apply(name, partial, duration_ms=_ms(started), error=str(exc), note=note)
                 return False
-            self.store.apply(name, readings, duration_ms=_ms(started))
+            self.store.apply(name, readings, duration_ms=_ms(started), note=note)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -160,7 +191,7 @@ class SourceRunner:
         self.failures = 0
         return True
 
-    async def _collect(self) -> Sequence[Reading]:
+    async def _collect(self) -> tuple[list[Reading], str]:
         if self.broken or self.plugin is None:
             raise SourceError(self.broken or "plugin not loaded")
         if self._abandoned is not None and not self._abandoned.done():
@@ -174,12 +205,18 @@ class SourceRunner:
         done, _ = await _wait_or_cancel(task, self.spec.timeout)
         if not done:
             task.cancel()
-            self._abandoned = task
             task.add_done_callback(_consume)
+            # A well-behaved plugin unwinds within moments (closing a socket); only one
+            # still running after this grace ignores cancellation. Without the grace the
+            # next poll, due at once when timeout = interval, would find it unwinding and
+            # blame the plugin falsely, counting one failure twice.
+            done, _ = await _wait_or_cancel(task, CANCEL_GRACE)
+            if not done:
+                self._abandoned = task
             raise SourceError(f"timed out after {format_duration(self.spec.timeout)}")
-        readings = check_readings(task.result(), self._checked)
+        readings, note = check_readings(task.result(), self._checked)
         self._checked = {id(reading): reading for reading in readings}
-        return readings
+        return readings, note
 
     async def run(self) -> None:
         """Collect forever at the source's interval; failures back off."""
@@ -268,9 +305,7 @@ class Engine:
         state = SourceState(
             name=spec.name, plugin=spec.plugin, kinds=frozenset(kinds), interval=spec.interval
         )
-        self.store.add_source(
-            state, config_dir=self.config.config_dir, max_age=spec.max_age, transient=transient
-        )
+        self.store.add_source(state, max_age=spec.max_age, transient=transient)
         return SourceRunner(spec, self.store, plugin, error, rng=random.Random(self._rng.random()))
 
     async def collect_once(self) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from oncall_tui.core.model import Event
+if TYPE_CHECKING:
+    from oncall_tui.core.model import Event
 
 
 class History:

@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-Kind = Literal["health", "risk_rule", "dependency", "alert"]
-KINDS: tuple[Kind, ...] = ("health", "risk_rule", "dependency", "alert")
+from oncall_tui.core.history import History
+from oncall_tui.core.runbook import Runbook
+
+Kind = Literal["business", "health", "risk_rule", "dependency", "alert", "change"]
+KINDS: tuple[Kind, ...] = ("business", "health", "risk_rule", "dependency", "alert", "change")
+"""business: user-facing indicators (the impact); health, risk_rule, dependency: the
+three layers a cause lives in; alert: firing alerts (evidence); change: a change marker
+whose value is the unix time of the last deploy, rule edit or reload (an event, never a
+status)."""
 
 Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes"]
 UNITS: tuple[Unit, ...] = ("ratio", "percent", "seconds", "per_second", "count", "bool", "bytes")
@@ -120,6 +127,8 @@ class Reading:
     `key` only has to be unique and stable within its source; the store prefixes the
     source name. `status` is for sources that decide the status themselves (an alert's
     severity, a Nagios exit code); otherwise `thresholds` decide it from `value`.
+    `component` names what the signal is about (a service, a rule, a dependency) for
+    the probable-cause logic; empty means the signal's name.
     """
 
     key: str
@@ -129,11 +138,57 @@ class Reading:
     unit: Unit = "count"
     labels: Mapping[str, str] = field(default_factory=dict)
     summary: str = ""
-    runbook: str = ""
+    runbook: Runbook | None = None
     status: Status | None = None
     thresholds: Thresholds | None = None
     query: str = ""
     baseline: float | None = None
+    component: str = ""
+
+
+@dataclass(slots=True, eq=False)
+class Signal:
+    """One row on the board. Mutated in place by the store; readers treat it read-only."""
+
+    key: str
+    kind: Kind
+    name: str
+    source: str
+    labels: dict[str, str]
+    unit: Unit
+    value: float | None = None
+    status: Status = Status.UNKNOWN
+    reason: Reason | None = Reason.NO_DATA
+    summary: str = ""
+    runbook: Runbook | None = None
+    query: str = ""
+    thresholds: Thresholds | None = None
+    baseline: float | None = None
+    component: str = ""
+    """What the signal is about (a service, a rule, a dependency): the probable-cause
+    logic groups signals by it. Defaults to the signal's name."""
+    observed_at: float | None = None
+    changed_at: float | None = None
+    """When the status last changed: how long has this been red?"""
+    missing_since: float | None = None
+    history: History = field(default_factory=History)
+    breach_since: dict[Status, float] = field(default_factory=dict)
+    explicit_status: Status | None = None
+    last: Reading | None = None
+    """The reading last ingested: a plugin handing back the very same object (a value
+    that did not move) skips the whole ingest."""
+    raw: tuple[object, ...] = ()
+    """The reading's labels, runbook and query as last sanitised: unchanged ones (the
+    usual case) are not sanitised again on every collection."""
+
+    @property
+    def severity(self) -> int:
+        return self.status.severity
+
+
+def sort_key(signal: Signal) -> tuple[int, str]:
+    """Worst first, then by name so rows do not jump around among equals."""
+    return (-signal.status.severity, signal.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +202,9 @@ class Event:
     after: Status
     value: float | None
     reason: Reason | None = None
+    change: bool = False
+    """A change marker's new value (a deploy, a rule edit) rather than a status change:
+    `value` is when the change happened (unix time)."""
 
 
 @dataclass(frozen=True, slots=True)

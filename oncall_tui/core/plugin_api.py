@@ -57,7 +57,11 @@ class SourceContext:
     timeout: float
     """Overall deadline of one collection, in seconds; the engine enforces it."""
     read_only: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
+    """Read-only mode: the plugin must not change anything outside the process."""
+    clock: Callable[[], float] | None = None
+    """A monotonic clock for a plugin that follows a timeline of its own (the demo's
+    incident cycle); tests and screenshots inject one to jump ahead. None: the
+    plugin's own default."""
     _blocking: BlockingRunner = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -102,9 +106,11 @@ class Plugin(ABC, Generic[C]):
         `SourceError(message, readings=...)` with what did work. Blocking calls must run
         off the event loop (`self.context.run_blocking`), or they freeze the screen.
 
-        `Reading.runbook` is a URL or a path relative to the config file; an absolute
-        path only for a file the plugin itself ships. Never pass a path taken from the
-        source's data: it would let the source point the runbook viewer at any file.
+        `Reading.runbook` is a `Runbook`: `RunbookTemplate.render` or
+        `Runbook.from_config` for what the config says, `Runbook.file` for a file the
+        plugin itself ships, `Runbook.from_source` for a runbook named by the source's
+        data (only ever a link; a path from data would let the source point the viewer
+        at any file).
         """
 
     async def aclose(self) -> None:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Status
-from oncall_tui.core.store import SignalStore, sort_key
+from oncall_tui.core.model import sort_key
+from oncall_tui.core.store import SignalStore
+from oncall_tui.core.words import SHORT, WORST_FIRST
 
 
 def to_json(store: SignalStore, generated_at: float) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def to_json(store: SignalStore, generated_at: float) -> dict[str, Any]:
                 "value": s.value,
                 "unit": s.unit,
                 "summary": s.summary,
-                "runbook": s.runbook,
+                "runbook": s.runbook.contract if s.runbook else None,
                 "source": s.source,
                 "labels": s.labels,
                 "reason": s.reason.value if s.reason is not None else None,
@@ -51,14 +52,6 @@ def render_json(store: SignalStore, generated_at: float) -> str:
     return json.dumps(to_json(store, generated_at), indent=2, ensure_ascii=False)
 
 
-_WORD = {
-    Status.CRITICAL: "CRIT",
-    Status.UNKNOWN: "UNKN",
-    Status.WARNING: "WARN",
-    Status.OK: "OK",
-}
-
-
 def render_text(store: SignalStore, width: int | None = None) -> str:
     """A plain table for a terminal or a cron mail: no colour, no markup, so it reads
     the same piped into a file as on screen."""
@@ -67,11 +60,7 @@ def render_text(store: SignalStore, width: int | None = None) -> str:
     counts = store.counts()
     overall = store.overall()
     lines = [
-        f"{overall.value.upper()}: "
-        + ", ".join(
-            f"{counts[s]} {s.value}"
-            for s in (Status.CRITICAL, Status.UNKNOWN, Status.WARNING, Status.OK)
-        )
+        f"{overall.value.upper()}: " + ", ".join(f"{counts[s]} {s.value}" for s in WORST_FIRST)
     ]
     name_w = min(max((len(s.name) for s in signals), default=4), 48)
     kind_w = 10
@@ -81,7 +70,7 @@ def render_text(store: SignalStore, width: int | None = None) -> str:
         if s.reason is not None and s.reason.value not in summary:
             summary = f"{s.reason.value}: {summary}"
         name = s.name if len(s.name) <= name_w else s.name[: name_w - 1] + "…"
-        row = f"{_WORD[s.status]:<4}  {s.kind:<{kind_w}} {name:<{name_w}}  {value:>8}  {summary}"
+        row = f"{SHORT[s.status]:<4}  {s.kind:<{kind_w}} {name:<{name_w}}  {value:>8}  {summary}"
         lines.append(row if len(row) <= width else row[: width - 1] + "…")
     lines.append("")
     lines.append("sources:")

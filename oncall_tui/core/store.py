@@ -9,26 +9,22 @@ what the board says.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from oncall_tui.core.formatting import default_summary
 from oncall_tui.core.history import EventLog, History
 from oncall_tui.core.model import (
-    KINDS,
-    UNITS,
     Event,
     Kind,
     Reading,
     Reason,
+    Signal,
     SourceState,
     Status,
-    Thresholds,
-    Unit,
     as_number,
+    sort_key,
 )
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 
@@ -43,52 +39,9 @@ Listener = Callable[[set[str]], None]
 log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True, eq=False)
-class Signal:
-    """One row on the board. Mutated in place by the store; readers treat it read-only."""
-
-    key: str
-    kind: Kind
-    name: str
-    source: str
-    labels: dict[str, str]
-    unit: Unit
-    value: float | None = None
-    status: Status = Status.UNKNOWN
-    reason: Reason | None = Reason.NO_DATA
-    summary: str = ""
-    runbook: str = ""
-    query: str = ""
-    thresholds: Thresholds | None = None
-    baseline: float | None = None
-    observed_at: float | None = None
-    changed_at: float | None = None
-    """When the status last changed: how long has this been red?"""
-    missing_since: float | None = None
-    history: History = field(default_factory=History)
-    breach_since: dict[Status, float] = field(default_factory=dict)
-    explicit_status: Status | None = None
-    last: Reading | None = None
-    """The reading last ingested: a plugin handing back the very same object (a value
-    that did not move) skips the whole ingest."""
-    raw: tuple[object, ...] = ()
-    """The reading's labels, runbook and query as last sanitised: unchanged ones (the
-    usual case) are not sanitised again on every collection."""
-
-    @property
-    def severity(self) -> int:
-        return self.status.severity
-
-
-def sort_key(signal: Signal) -> tuple[int, str]:
-    """Worst first, then by name so rows do not jump around among equals."""
-    return (-signal.status.severity, signal.name)
-
-
 @dataclass(slots=True)
 class _Source:
     state: SourceState
-    config_dir: Path
     max_age: float
     transient: bool
     keys: set[str] = field(default_factory=set)
@@ -122,13 +75,12 @@ class SignalStore:
         self,
         state: SourceState,
         *,
-        config_dir: Path = Path("."),
         max_age: float | None = None,
         transient: bool = False,
     ) -> None:
         """Register a source; `max_age` defaults to twice its interval (DESIGN: stale)."""
         age = max_age if max_age is not None else 2 * state.interval
-        self._sources[state.name] = _Source(state, config_dir, age, transient)
+        self._sources[state.name] = _Source(state, age, transient)
 
     @property
     def sources(self) -> list[SourceState]:
@@ -152,18 +104,20 @@ class SignalStore:
         duration_ms: float | None = None,
         at: float | None = None,
         error: str = "",
+        note: str = "",
     ) -> None:
         """A collection: update, add, and retire this source's signals.
 
         With `error`, the collection only partly worked: the readings given are kept
         and the source's other signals turn unknown (source error) instead of retiring.
+        `note` says what else is worth knowing (readings the engine dropped).
         """
         now = self.clock() if at is None else at
         source = self._sources[source_name]
         message = _error_message(error) if error else ""
         changed: set[str] = set()
         seen: set[str] = set()
-        notes = []
+        notes = [sanitize(note, MAX_LINE)] if note else []
         if len(readings) > MAX_SIGNALS_PER_SOURCE:
             notes.append(f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept")
             readings = readings[:MAX_SIGNALS_PER_SOURCE]
@@ -276,7 +230,8 @@ class SignalStore:
         header asks on every change of a board that may hold thousands)."""
         counts = dict.fromkeys(Status, 0)
         for signal in self.signals.values():
-            counts[signal.status] += 1
+            if signal.kind != "change":
+                counts[signal.status] += 1
         present = [status for status, count in counts.items() if count]
         if any(source.ok is False for source in self.sources):
             present.append(Status.UNKNOWN)
@@ -300,8 +255,7 @@ class SignalStore:
             signal.observed_at = now
             signal.history.append(now, signal.value)
             return False
-        kind: Kind = reading.kind if reading.kind in KINDS else "health"
-        unit: Unit = reading.unit if reading.unit in UNITS else "count"
+        kind, unit = reading.kind, reading.unit
         value = as_number(reading.value)
         if signal is None:
             signal = Signal(
@@ -319,12 +273,18 @@ class SignalStore:
         signal.kind = kind
         signal.unit = unit
         signal.name = sanitize(reading.name, 200) or key
-        raw = (reading.labels, reading.runbook, reading.query)
+        raw = (reading.labels, reading.runbook, reading.query, reading.component)
         if raw != signal.raw:
             signal.labels = _clean_labels(reading.labels)
             signal.query = sanitize(reading.query, 2000)
-            signal.runbook = _resolve_runbook(sanitize(reading.runbook, 2000), source.config_dir)
+            signal.runbook = reading.runbook.sanitized() if reading.runbook else None
+            signal.component = sanitize(reading.component, 200)
             signal.raw = raw
+        signal.component = signal.component or signal.name
+        if kind == "change" and value is not None and value != signal.value:
+            self.events.append(
+                Event(now, key, signal.name, Status.OK, Status.OK, value, change=True)
+            )
         signal.thresholds = reading.thresholds
         signal.baseline = as_number(reading.baseline)
         signal.explicit_status = reading.status
@@ -399,6 +359,9 @@ class SignalStore:
     def _set_status(
         self, signal: Signal, status: Status, reason: Reason | None, now: float
     ) -> None:
+        if signal.kind == "change":
+            # A change marker is an event, never a status (DESIGN): always ok.
+            status, reason = Status.OK, None
         if signal.status is status and signal.reason is reason:
             return
         if signal.changed_at is not None or status is not Status.OK:
@@ -437,16 +400,3 @@ def _clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
 
 def _error_message(error: str) -> str:
     return sanitize(error, MAX_LINE) or "collection failed"
-
-
-def _resolve_runbook(runbook: str, config_dir: Path) -> str:
-    """Relative runbook paths are relative to the config file, not to wherever the
-    dashboard happened to be started. A relative path that climbs out of the config
-    directory (a label value of `../../etc/passwd` in a template) stays unresolved
-    text; no `~` expansion, since the string may come from the source's data."""
-    if not runbook or "://" in runbook or runbook.startswith("/"):
-        return runbook
-    resolved = os.path.normpath(os.path.join(config_dir, runbook))
-    if not resolved.startswith(os.path.join(os.path.normpath(config_dir), "")):
-        return runbook
-    return resolved

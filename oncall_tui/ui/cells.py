@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
 
-from oncall_tui.core.model import Status
-from oncall_tui.core.store import Signal
+from oncall_tui.core.model import Signal, Status
 
 ELLIPSIS = "…"
 SPARK_BARS = "▁▂▃▄▅▆▇█"

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from oncall_tui.core.model import Kind, Thresholds, Unit
+from oncall_tui.plugin import Kind, Runbook, Thresholds, Unit
 from oncall_tui_demo.config import DemoConfig
 from oncall_tui_demo.runbooks import runbook
 from oncall_tui_demo.scenario import IncidentKind
@@ -102,7 +102,7 @@ class SignalSpec:
     unit: Unit
     labels: Mapping[str, str]
     thresholds: Thresholds
-    runbook: str
+    runbook: Runbook
     query: str
     level: float
     """Normal level in walk space; the calm value wanders around it."""

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from oncall_tui.core.plugin_api import PluginConfig
+from oncall_tui.plugin import PluginConfig
 
 IncidentMode = Literal["none", "overload", "risk_rule", "dependency", "cycle"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from oncall_tui.core.model import Status, Thresholds
+from oncall_tui.plugin import Status, Thresholds
 from oncall_tui_demo.catalog import SignalSpec
 from oncall_tui_demo.scenario import Effect, Phase
 

@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
-from oncall_tui.core.model import Kind, Reading
-from oncall_tui.core.plugin_api import Plugin, SourceContext
+from oncall_tui.plugin import Kind, Plugin, Reading, SourceContext
 from oncall_tui_demo import catalog, scenario
 from oncall_tui_demo.config import DemoConfig
 from oncall_tui_demo.describe import Describer
@@ -44,12 +43,11 @@ class DemoPlugin(Plugin[DemoConfig]):
 
     clock: ClassVar[Clock] = time.monotonic
     """Where the incident timeline reads the time. Tests (or a screenshot run) replace it,
-    or pass `clock` in `SourceContext.extra`, to jump through the cycle without waiting."""
+    or pass `SourceContext.clock`, to jump through the cycle without waiting."""
 
     def __init__(self, config: DemoConfig, context: SourceContext) -> None:
         super().__init__(config, context)
-        extra_clock = context.extra.get("clock")
-        self._clock: Clock | None = extra_clock if callable(extra_clock) else None
+        self._clock: Clock | None = context.clock
         rng = random.Random(config.seed)
         self._specs = catalog.build(config, rng)
         self._describers = [Describer(spec) for spec in self._specs]

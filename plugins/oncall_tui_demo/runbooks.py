@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from oncall_tui.plugin import Runbook
+
 RUNBOOK_DIR = Path(__file__).resolve().parent / "runbooks"
 """Inside the package, so the runbooks travel with the wheel and an installed demo finds
 them without a config file."""
 
 
-def runbook(name: str) -> str:
-    """Absolute path of the packaged runbook `name` (without `.md`)."""
-    return str(RUNBOOK_DIR / f"{name}.md")
+def runbook(name: str) -> Runbook:
+    """The packaged runbook `name` (without `.md`)."""
+    return Runbook.file(RUNBOOK_DIR / f"{name}.md")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from oncall_tui.core.plugin_api import PluginConfig
+from oncall_tui.plugin import PluginConfig
 
 
 class HostConfig(PluginConfig):

@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
-from oncall_tui.core.durations import format_duration
-from oncall_tui.core.model import Kind, Reading, Thresholds
-from oncall_tui.core.plugin_api import Plugin, SourceContext, SourceError
+from oncall_tui.plugin import (
+    Kind,
+    Plugin,
+    Reading,
+    SourceContext,
+    SourceError,
+    Thresholds,
+    format_duration,
+)
 from oncall_tui_host import probe
 from oncall_tui_host.config import HostConfig
 from oncall_tui_host.cpu import CpuMeter

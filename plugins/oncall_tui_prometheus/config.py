@@ -7,24 +7,17 @@ loader before this model sees the table, so they are not declared here.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Self
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from oncall_tui.core.durations import Duration
-from oncall_tui.core.model import Unit
-from oncall_tui.core.plugin_api import PluginConfig
-
-from .templates import check_template
-
-Template = Annotated[str, AfterValidator(check_template)]
-"""A string with {label} placeholders, checked when the config is loaded."""
+from oncall_tui.plugin import PluginConfig, Template, ThresholdOptions, Unit
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
-class Query(BaseModel):
+class Query(ThresholdOptions):
     """One PromQL query; every series it returns becomes one signal."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
@@ -44,20 +37,6 @@ class Query(BaseModel):
     unit: Unit = "count"
     """How values are shown: ratio, percent, seconds, per_second, count, bool or bytes."""
 
-    warning: float | None = Field(default=None, allow_inf_nan=False)
-    """Value at which a signal turns warning (reaching it counts). Unset: never."""
-
-    critical: float | None = Field(default=None, allow_inf_nan=False)
-    """Value at which a signal turns critical (reaching it counts). Unset: never."""
-
-    below: bool = False
-    """True when low values are bad (success rate, healthy instances): warning and
-    critical then apply at or below the limits, and warning must be >= critical."""
-
-    for_: Duration = Field(default=0.0, alias="for")
-    """How long a breach must last before the status changes ("30s", "2m"), so one
-    spike does not flap the board. Written `for` in the config."""
-
     runbook: Template = ""
     """Runbook for these signals, filled from labels: a URL such as
     "https://runbooks.example.com/risk/{rule}", or a path relative to the config file
@@ -73,25 +52,6 @@ class Query(BaseModel):
     """Most series kept from one query result; the rest are dropped (in label order, so
     the same ones every time) and the kept signals say so. Protects the board from a
     query that accidentally returns thousands of series."""
-
-    @model_validator(mode="after")
-    def _limits_in_order(self) -> Self:
-        # A reversed pair would make the critical level unreachable or skip warning; it
-        # is almost always a forgotten `below = true`.
-        warning, critical = self.warning, self.critical
-        if warning is None or critical is None:
-            return self
-        if not self.below and warning > critical:
-            raise ValueError(
-                f"warning ({warning:g}) must not be above critical ({critical:g}) when high "
-                "values are bad; set below = true if low values are bad"
-            )
-        if self.below and warning < critical:
-            raise ValueError(
-                f"warning ({warning:g}) must not be below critical ({critical:g}) when "
-                "below = true (low values are bad)"
-            )
-        return self
 
 
 class PrometheusConfig(PluginConfig):

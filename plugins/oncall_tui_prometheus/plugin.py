@@ -6,19 +6,31 @@ import asyncio
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from oncall_tui.core.http import HTTPStatusError, build_client, get_json, scrub
-from oncall_tui.core.model import Kind, Reading, Thresholds, as_number
-from oncall_tui.core.plugin_api import Plugin, SourceContext, SourceError
-from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.http import scrub
+from oncall_tui.plugin import (
+    MAX_LINE,
+    HTTPStatusError,
+    Kind,
+    LabelTemplate,
+    Plugin,
+    Reading,
+    RunbookTemplate,
+    SourceContext,
+    SourceError,
+    Thresholds,
+    as_number,
+    build_client,
+    get_json,
+    sanitize,
+)
 
 from .config import PrometheusConfig, Query
-from .templates import LabelTemplate
 
 _MAX_KEY = 200
 """Keys longer than this (many or long labels) are hashed, so they stay unique after the
@@ -37,10 +49,7 @@ class _Compiled:
     index: int
     query: Query
     name: LabelTemplate
-    runbook: LabelTemplate
-    runbook_value: Callable[[str], str]
-    """How a label value is inserted into the runbook: encoded for a URL, made a single
-    harmless file name for a path."""
+    runbook: RunbookTemplate
     summary: LabelTemplate
     thresholds: Thresholds
 
@@ -48,25 +57,6 @@ class _Compiled:
     def label(self) -> str:
         """How messages name the query: the same path `oncall-tui validate` prints."""
         return f"queries[{self.index}] ({self.query.name})"
-
-
-def _url_value(value: str) -> str:
-    """Percent-encoded: a label cannot change the link's host, path or query."""
-    return quote(value, safe="")
-
-
-def _path_value(value: str) -> str:
-    """One file-name part: a label cannot add a directory or climb out of the runbook
-    folder (`../../etc/passwd` becomes `.._.._etc_passwd`, `..` becomes `__`)."""
-    value = value.replace("/", "_").replace("\\", "_")
-    if value and not value.strip("."):
-        return "_" * len(value)
-    return value
-
-
-def is_url_template(template: str) -> bool:
-    """A runbook template that is a link (label values percent-encoded), not a path."""
-    return template.lstrip().lower().startswith(("http://", "https://"))
 
 
 def _secrets(config: PrometheusConfig) -> dict[str, str]:
@@ -113,10 +103,9 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
                 index=index,
                 query=query,
                 name=LabelTemplate.parse(query.name),
-                runbook=LabelTemplate.parse(query.runbook),
-                runbook_value=_url_value if is_url_template(query.runbook) else _path_value,
+                runbook=RunbookTemplate.parse(query.runbook),
                 summary=LabelTemplate.parse(query.summary),
-                thresholds=Thresholds(query.warning, query.critical, query.below, query.for_),
+                thresholds=query.thresholds(),
             )
             for index, query in enumerate(config.queries)
         )
@@ -243,7 +232,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
             unit=compiled.query.unit,
             labels=labels,
             summary=summary,
-            runbook=compiled.runbook.render(labels, escape=compiled.runbook_value),
+            runbook=compiled.runbook.render(labels, self.context.config_dir),
             thresholds=compiled.thresholds,
             query=compiled.query.query,
         )

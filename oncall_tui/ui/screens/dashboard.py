@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from oncall_tui.core.model import KINDS, Kind
+from oncall_tui.core.model import Kind
 from oncall_tui.core.store import SignalStore
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
@@ -35,6 +35,10 @@ SETTLE_DELAY = 0.05
 FIRST_SELECTION_WAIT = 3.0
 """How long the launch selection waits for every source's first answer, so a slow
 source's critical signal is not missed for a fast source's warning."""
+
+
+PANEL_KINDS: tuple[Kind, ...] = ("health", "risk_rule", "dependency", "alert")
+"""The four panels, numbered 1-4 for the keys."""
 
 
 class DashboardScreen(Screen[None]):
@@ -63,7 +67,7 @@ class DashboardScreen(Screen[None]):
         self.header = StatusHeader(store, title=title, clock=clock, read_only=read_only)
         self.panels: dict[Kind, SignalPanel] = {
             kind: SignalPanel(store, kind, number=number, id=f"panel-{kind.replace('_', '-')}")
-            for number, kind in enumerate(KINDS, start=1)
+            for number, kind in enumerate(PANEL_KINDS, start=1)
         }
         self._pending: set[str] = set()
         self._timer: Timer | None = None

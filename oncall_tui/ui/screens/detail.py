@@ -21,9 +21,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from oncall_tui.core.formatting import format_thresholds, format_value
-from oncall_tui.core.store import Signal, SignalStore
+from oncall_tui.core.model import Signal
+from oncall_tui.core.store import SignalStore
+from oncall_tui.core.words import LONG, PANEL_TITLES, badge
 from oncall_tui.ui.cells import row_summary, sparkline
-from oncall_tui.ui.status import LONG, PANEL_TITLES, badge
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def describe(signal: Signal, now: float) -> Text:
         ("history", sparkline(signal.history.values(), 60).rstrip() or "—"),
         ("source", signal.source),
         ("query", signal.query or "—"),
-        ("runbook", signal.runbook or "—"),
+        ("runbook", str(signal.runbook) if signal.runbook else "—"),
     ]
     rows += [(f"label {name}", value) for name, value in sorted(signal.labels.items())]
     width = max(cell_len(name) for name, _ in rows)

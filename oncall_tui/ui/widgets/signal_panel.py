@@ -29,11 +29,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Kind, Status
+from oncall_tui.core.model import Kind, Signal, Status, sort_key
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.store import Signal, SignalStore, sort_key
+from oncall_tui.core.store import SignalStore
+from oncall_tui.core.words import PANEL_TITLES, badge, count_parts
 from oncall_tui.ui.cells import fit, row_summary
-from oncall_tui.ui.status import PANEL_TITLES, badge, count_parts
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from textual.widget import Widget
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.model import Status
 from oncall_tui.core.store import SignalStore
+from oncall_tui.core.words import COUNT_WORD, GLYPH, LONG, WORST_FIRST
 from oncall_tui.ui.cells import fit
-from oncall_tui.ui.status import COUNT_WORD, GLYPH, LONG, WORST_FIRST
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
-"""How a status is spelled on screen: a glyph and a word, never colour alone.
+"""How a status is spelled: a glyph and a word, never colour alone.
 
-Kept free of Textual so the header, the panels and the detail screen (and later the
-wallboard) spell statuses identically, and so the words can be unit-tested.
+One table of words per concept, read by `check`'s report and by every screen, so the
+terminal table, the header, the panels and the wallboard spell statuses identically.
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ WORST_FIRST: Final[tuple[Status, ...]] = tuple(
 """critical, unknown, warning, ok: the order counts are read in."""
 
 PANEL_TITLES: Final[dict[Kind, str]] = {
+    "business": "Business",
     "health": "Health",
     "risk_rule": "Risk rules",
     "dependency": "Dependencies",
     "alert": "Alerts",
+    "change": "Changes",
 }
 
 

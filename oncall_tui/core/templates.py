@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from string import Formatter
+from typing import Annotated
+from urllib.parse import quote
+
+from pydantic import AfterValidator
+
+from oncall_tui.core.runbook import Runbook, has_dot_segment
 
 MISSING = "?"
 """Shown for a label the series does not have: visible, unlike an empty string, and a
@@ -88,3 +95,51 @@ def check_template(text: str) -> str:
     """Pydantic validator: a template field must parse; returns it unchanged."""
     LabelTemplate.parse(text)
     return text
+
+
+Template = Annotated[str, AfterValidator(check_template)]
+"""A config string with {label} placeholders, checked when the config is loaded."""
+
+
+def url_value(value: str) -> str:
+    """A label value inside a link: percent-encoded, so it cannot change the link's
+    host, path or query. A lone surrogate (valid in JSON) is written out as its escape
+    rather than failing the encoder and, with it, the whole collection."""
+    return quote(value.encode("utf-8", "backslashreplace"), safe="")
+
+
+def path_value(value: str) -> str:
+    """A label value inside a file path: one file-name part, so it cannot add a
+    directory or climb out of the runbook folder (`../../etc/passwd` becomes
+    `.._.._etc_passwd`, `..` becomes `__`)."""
+    value = value.replace("/", "_").replace("\\", "_")
+    if value and not value.strip("."):
+        return "_" * len(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookTemplate:
+    """A runbook template from the config: a link ("https://wiki/risk/{rule}") or a
+    path relative to the config file ("runbooks/{service}.md"), filled per series."""
+
+    template: LabelTemplate
+    is_link: bool
+
+    @classmethod
+    def parse(cls, text: str) -> RunbookTemplate:
+        is_link = text.lstrip().lower().startswith(("http://", "https://"))
+        return cls(LabelTemplate.parse(text), is_link)
+
+    def render(self, labels: Mapping[str, str], config_dir: Path) -> Runbook | None:
+        """The runbook for one series. Label values never change where a link points:
+        a value of `.` or `..` that would make a path segment climb (browsers resolve
+        `..` and `%2e%2e` alike) turns the link into text."""
+        if not self.template.text.strip():
+            return None
+        if not self.is_link:
+            return Runbook.from_config(self.template.render(labels, escape=path_value), config_dir)
+        url = self.template.render(labels, escape=url_value)
+        if has_dot_segment(url) and not has_dot_segment(self.template.text):
+            return Runbook.text(url)
+        return Runbook.link(url)

@@ -1,0 +1,74 @@
+"""Everything a data-source plugin needs, from one import.
+
+A complete plugin:
+
+    from collections.abc import Sequence
+    from oncall_tui.plugin import Kind, Plugin, PluginConfig, Reading, ThresholdOptions
+
+    class QueueConfig(PluginConfig, ThresholdOptions):
+        path: str
+        \"\"\"Spool directory whose backlog is watched.\"\"\"
+
+    class QueuePlugin(Plugin[QueueConfig]):
+        Config = QueueConfig
+        description = "Files waiting in a spool directory"
+
+        def kinds(self) -> frozenset[Kind]:
+            return frozenset({"health"})
+
+        async def collect(self) -> Sequence[Reading]:
+            count = await self.context.run_blocking(lambda: len(os.listdir(self.config.path)))
+            return [Reading(key="backlog", kind="health", name="spool backlog",
+                            value=count, thresholds=self.config.thresholds())]
+
+registered in the plugin's `pyproject.toml`:
+
+    [project.entry-points."oncall_tui.plugins"]
+    queue = "my_package:QueuePlugin"
+
+The engine owns scheduling, deadlines, backoff, sanitising and status; a plugin only
+observes. Nothing here imports Textual: plugins run headless (`oncall-tui check`).
+"""
+
+from __future__ import annotations
+
+from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
+from oncall_tui.core.durations import Duration, format_duration
+from oncall_tui.core.formatting import format_value
+from oncall_tui.core.http import HTTPStatusError, build_client, get_json
+from oncall_tui.core.model import KINDS, UNITS, Kind, Reading, Status, Thresholds, Unit, as_number
+from oncall_tui.core.options import ThresholdOptions
+from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
+from oncall_tui.core.runbook import Runbook
+from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.templates import LabelTemplate, RunbookTemplate, Template
+
+__all__ = [
+    "KINDS",
+    "MAX_LINE",
+    "UNITS",
+    "BlockingRunner",
+    "BlockingStillRunning",
+    "Duration",
+    "HTTPStatusError",
+    "Kind",
+    "LabelTemplate",
+    "Plugin",
+    "PluginConfig",
+    "Reading",
+    "Runbook",
+    "RunbookTemplate",
+    "SourceContext",
+    "SourceError",
+    "Status",
+    "Template",
+    "ThresholdOptions",
+    "Thresholds",
+    "Unit",
+    "as_number",
+    "build_client",
+    "format_duration",
+    "format_value",
+    "get_json",
+    "sanitize",
+]
