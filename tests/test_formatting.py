@@ -10,6 +10,8 @@ from oncall_tui.core.model import Thresholds
         (None, "ratio", "—"),
         (0.0, "ratio", "0%"),
         (0.0523, "ratio", "5.23%"),
+        (1e-9, "ratio", "< 0.01%"),  # not zero, so never "0%"
+        (5e-324, "percent", "< 0.01%"),
         (0.9997, "ratio", "99.97%"),  # a degraded dependency must not read 100%
         (0.99999, "ratio", "99.99%"),
         (1.0, "ratio", "100%"),
@@ -31,3 +33,12 @@ def test_format_thresholds() -> None:
     assert format_thresholds(Thresholds(0.99, 0.95, below=True, for_seconds=60), "ratio") == (
         "warn ≤ 99.00%, crit ≤ 95%, for 60s"
     )
+
+
+def test_an_underflowing_number_is_tiny_not_zero() -> None:
+    from oncall_tui.core.model import as_number
+
+    assert as_number("1e-400") == 5e-324
+    assert format_value(as_number("1e-400"), "ratio") == "< 0.01%"
+    assert as_number("-1e-400") == -5e-324
+    assert as_number("0e-400") == 0.0 and as_number("0.0") == 0.0

@@ -61,7 +61,10 @@ def _limit(limit: float, unit: Unit) -> str:
 
 
 def _percent(pct: float) -> str:
-    """Availability lives between 99% and 100%: 99.97% must never read "100%"."""
+    """Availability lives between 99% and 100%: 99.97% must never read "100%"; and a
+    value that is not zero must never read "0%"."""
+    if 0 < abs(pct) < 0.01:
+        return "< 0.01%" if pct > 0 else "> -0.01%"
     if 99 <= pct < 100:
         return f"{min(pct, 99.99):.2f}%"
     return _trim(pct) + "%"
