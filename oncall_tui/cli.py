@@ -36,6 +36,7 @@ commands:
   validate   report every config error at once, with its path; exit 0 or 2
   plugins    list installed data-source plugins and their options
   serve      the dashboard in a browser (read-only), needs the 'serve' extra
+  record     collect as the dashboard does, headless, into a recording (JSON lines)
 
 examples:
   oncall-tui                          the demo, or your default config
@@ -91,7 +92,31 @@ def build_parser() -> argparse.ArgumentParser:
     _config_option(serve, sub=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+
+    record = sub.add_parser("record", help="collect headless into a recording for replay")
+    _config_option(record, sub=True)
+    record.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="recording to write (JSON lines; gzip when it ends in .gz)",
+    )
+    record.add_argument(
+        "--for",
+        dest="duration",
+        type=_duration,
+        metavar="DURATION",
+        help="stop after this long (e.g. 30m); default: until Ctrl-C",
+    )
     return parser
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plugins()
         if args.command == "serve":
             return _serve(args)
+        if args.command == "record":
+            from oncall_tui.commands.record import record
+
+            return record(load_config(args.config), args.out, args.duration)
         return _dashboard(args)
     except ConfigError as exc:
         _print_problems(exc.problems)

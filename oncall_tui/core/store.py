@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from oncall_tui.core.formatting import default_summary
@@ -205,6 +205,55 @@ class SignalStore:
         if changed:
             self._notify(changed)
 
+    # -- replay ------------------------------------------------------------------
+    # A recording played back sets signals as they were recorded instead of
+    # evaluating readings; status changes still become events here, in one place.
+
+    @property
+    def history_size(self) -> int:
+        return self._history
+
+    def put_source(self, state: SourceState) -> None:
+        """A source's state as recorded (added when new)."""
+        if state.name in self._sources:
+            self._sources[state.name].state = state
+        else:
+            self.add_source(state)
+
+    def put_signal(
+        self,
+        signal: Signal,
+        status: Status,
+        reason: Reason | None,
+        at: float,
+        *,
+        previous: float | None = None,
+    ) -> None:
+        """A signal as recorded: its fields already set, its status set here so the
+        change is an event like a live one. `previous` is its value before, so a change
+        marker's new value becomes a change event."""
+        self.signals[signal.key] = signal
+        source = self._sources.get(signal.source)
+        if source is not None:
+            source.keys.add(signal.key)
+        if signal.kind == "change" and signal.value is not None and signal.value != previous:
+            change = Event(
+                at, signal.key, signal.name, Status.OK, Status.OK, signal.value, change=True
+            )
+            self.events.append(change)
+        signal.history.append(at, signal.value)
+        self._set_status(signal, status, reason, at)
+
+    def remove_signals(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            signal = self.signals.pop(key, None)
+            if signal is not None and signal.source in self._sources:
+                self._sources[signal.source].keys.discard(key)
+
+    def announce(self, changed: set[str]) -> None:
+        """Tell listeners what `put_*`/`remove_signals` changed."""
+        self._notify(changed)
+
     # -- queries -----------------------------------------------------------------
 
     def unsubscribe(self, listener: Listener) -> None:
@@ -355,6 +404,15 @@ class SignalStore:
             del self.signals[key]
             source.keys.discard(key)
             changed.add(key)
+
+    def _note_change(
+        self, signal: Signal, before: float | None, after: float | None, now: float
+    ) -> None:
+        """A change marker's new value (a deploy, an edit) is an event on the timeline."""
+        if signal.kind == "change" and after is not None and after != before:
+            self.events.append(
+                Event(now, signal.key, signal.name, Status.OK, Status.OK, after, change=True)
+            )
 
     def _set_status(
         self, signal: Signal, status: Status, reason: Reason | None, now: float

@@ -1,0 +1,84 @@
+"""`oncall-tui record`: collect as the dashboard does, headless, into a recording."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+
+from oncall_tui.core.config import AppConfig
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.recording import Header, Recorder
+
+EXIT_WRITE = 1
+FLUSH_EVERY = 1.0
+"""Seconds between flushes: a crash loses at most this much of the recording."""
+
+
+def record(config: AppConfig, out: Path, duration: float | None) -> int:
+    """Record until `duration` has passed or the user interrupts; 0 then, whatever the
+    signals said (a recording of an outage is a success), 1 when `out` cannot be
+    written."""
+    engine = Engine(config, read_only=True)
+    header = Header(
+        title=config.title,
+        started_at=time.time(),
+        topology=config.topology,
+        change_window=config.change_window,
+    )
+    try:
+        recorder = Recorder(engine.store, out, header)
+    except OSError as exc:
+        print(f"oncall-tui: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_WRITE
+    how_long = f" for {duration:g}s" if duration else " until Ctrl-C"
+    print(f"oncall-tui: recording to {out}{how_long}", file=sys.stderr)
+    loop = asyncio.new_event_loop()
+    try:
+        error = loop.run_until_complete(_run(engine, recorder, duration))
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.close()
+    with contextlib.suppress(OSError):
+        recorder.close()
+    if error:
+        print(f"oncall-tui: cannot write {out}: {error}", file=sys.stderr)
+        return EXIT_WRITE
+    size = recorder.written / 1024
+    full = " (size limit reached: later collections were not kept)" if recorder.full else ""
+    print(
+        f"oncall-tui: recorded {recorder.frames} changes ({size:.0f} KB) to {out}{full}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def _run(engine: Engine, recorder: Recorder, duration: float | None) -> str:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    engine.start()
+    deadline = None if duration is None else time.monotonic() + duration
+    error = ""
+    try:
+        while not stop.is_set():
+            wait = FLUSH_EVERY
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+            recorder.flush()
+            if recorder.error:
+                error = recorder.error
+                break
+    finally:
+        await engine.stop()
+    return error
