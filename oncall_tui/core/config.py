@@ -26,6 +26,7 @@ from oncall_tui.core.envvars import expand, register_secrets
 from oncall_tui.core.plugin_api import PluginConfig
 from oncall_tui.core.registry import PluginLoadError, PluginRegistry, default_registry
 from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.topology import topology_problems
 
 CORE_SOURCE_KEYS = frozenset({"plugin", "interval", "timeout", "max_age"})
 MIN_INTERVAL = 0.05
@@ -230,6 +231,7 @@ def parse_config(
         except ValidationError:
             raise ConfigError(first_per_path(problems)) from None
 
+    problems += topology_problems(settings.topology)
     specs: list[SourceSpec] = []
     load_errors: list[str] = []
     for name, table in settings.sources.items():

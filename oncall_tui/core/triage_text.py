@@ -1,0 +1,164 @@
+"""The probable cause in words: one line for `check`'s report and the dashboard header.
+
+    LIKELY CAUSE  credit-bureau down 4m (dependency) → loan-api, cashloan/credit-limit
+                  · bureau client config reloaded 2m before
+
+(one line, wrapped here).
+Shortened to any width at word boundaries, never mid-word: a cut component name reads
+as another component. What goes first when space runs out: the list of what it
+affects shrinks to a count, then the "no change" remark, then words from the end.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from oncall_tui.core.model import Kind, Status
+from oncall_tui.core.triage import Cause, Diagnosis
+
+LABEL = "LIKELY CAUSE"
+ELLIPSIS = "…"
+
+LAYER_WORD: dict[Kind, str] = {
+    "health": "health",
+    "risk_rule": "risk rule",
+    "dependency": "dependency",
+    "business": "business",
+    "alert": "alert",
+    "change": "change",
+}
+"""The layer as said in a sentence."""
+
+
+def status_word(kind: Kind, status: Status) -> str:
+    """Dependencies are down or degraded (DESIGN.md); everything else critical or
+    warning."""
+    if kind == "dependency" and status is Status.CRITICAL:
+        return "down"
+    if kind == "dependency" and status is Status.WARNING:
+        return "degraded"
+    return status.value
+
+
+def short_duration(seconds: float) -> str:
+    """How people say how long: 45s, 90s, 4m, 3h, 2d (whole units, rounded down)."""
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds // 1:.0f}s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60:.0f}m"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600:.0f}h"
+    return f"{seconds // 86400:.0f}d"
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells `text` takes: wide East Asian characters two, combining marks
+    none. Enough for names; the core does not import Rich."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def fit_words(text: str, width: int) -> str:
+    """`text` cut at a word boundary to at most `width` cells, ending in "…" when cut.
+
+    Separators left dangling at the end ("→", "·", a trailing comma) go too: "loan-api
+    →…" would promise something that is not there.
+    """
+    if width <= 0:
+        return ""
+    if cell_width(text) <= width:
+        return text
+    budget = width - cell_width(ELLIPSIS)
+    kept: list[str] = []
+    used = 0
+    for word in text.split(" "):
+        extra = cell_width(word) + (1 if kept else 0)
+        if used + extra > budget:
+            break
+        kept.append(word)
+        used += extra
+    while kept and (kept[-1] in ("→", "·", "") or not kept[-1].strip()):
+        kept.pop()
+    if kept:
+        kept[-1] = kept[-1].rstrip(",;")
+    return (" ".join(kept) + ELLIPSIS) if kept else ELLIPSIS
+
+
+def _head(cause: Cause, now: float | None) -> str:
+    word = status_word(cause.kind, cause.status)
+    lasted = "" if now is None or now - cause.since < 1 else f" {short_duration(now - cause.since)}"
+    return f"{cause.component} {word}{lasted} ({LAYER_WORD[cause.kind]})"
+
+
+def _changes(cause: Cause, window: float | None) -> str:
+    if cause.changes:
+        latest = cause.changes[0]
+        # "pay-api deployed" next to the cause pay-api reads as "deployed".
+        name = latest.name.removeprefix(f"{cause.component} ") or latest.name
+        text = f"{name} {short_duration(cause.since - latest.at)} before"
+        more = len(cause.changes) - 1
+        return text + (f" (+{more} more)" if more else "")
+    if window is None:
+        return ""
+    return f"no change in the {short_duration(window)} before"
+
+
+def _affects(names: tuple[str, ...], shown: int) -> str:
+    if not names:
+        return ""
+    if shown <= 0:
+        return f"{len(names)} affected"
+    listed = ", ".join(names[:shown])
+    rest = len(names) - shown
+    return listed + (f" +{rest} more" if rest > 0 else "")
+
+
+def cause_line(
+    cause: Cause,
+    *,
+    now: float | None = None,
+    width: int | None = None,
+    window: float | None = None,
+    label: str = LABEL,
+) -> str:
+    """One line naming the probable cause, its layer, for how long, what it affects
+    and the change just before it.
+
+    `now` adds how long it has been failing (left out when under a second, as in a
+    one-shot `check`); `window` (the config's `change_window`) adds "no change in the
+    1h before" when no change is attached; `width` shortens the line at word
+    boundaries.
+    """
+    prefix = f"{label}  " if label else ""
+    head = _head(cause, now)
+    change = _changes(cause, window)
+    attempts: list[tuple[int, bool]] = [(len(cause.affects), True)]
+    attempts += [(n, True) for n in range(min(len(cause.affects), 3), -1, -1)]
+    attempts += [(0, False)]
+    line = ""
+    for shown, with_quiet in attempts:
+        parts = [prefix + head]
+        affected = _affects(cause.affects, shown)
+        if affected:
+            parts.append(f"→ {affected}")
+        if change and (cause.changes or with_quiet):
+            parts.append(f"· {change}")
+        line = " ".join(parts)
+        if width is None or cell_width(line) <= width:
+            return line
+    return fit_words(line, width) if width is not None else line
+
+
+def blind_line(diagnosis: Diagnosis, *, width: int | None = None) -> str:
+    """e.g. "CANNOT SEE  sms-otp: source error; bank-core: stale" — said apart from
+    the cause: nobody is blamed for what nobody can see. Empty when all is visible."""
+    if not diagnosis.blind_spots:
+        return ""
+    spots = "; ".join(f"{s.component}: {s.reason}" for s in diagnosis.blind_spots)
+    line = f"CANNOT SEE  {spots}"
+    return fit_words(line, width) if width is not None else line
