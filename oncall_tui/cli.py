@@ -157,7 +157,7 @@ def _print_problems(problems: list[str]) -> None:
 
 def _check(path: Path | None, fmt: str) -> int:
     from oncall_tui.core.engine import Engine
-    from oncall_tui.core.report import render_json, render_text
+    from oncall_tui.core.report import render_json, render_text, store_diagnosis
 
     config = load_config(path)
     engine = Engine(config, read_only=True)
@@ -178,8 +178,17 @@ def _check(path: Path | None, fmt: str) -> int:
             task.cancel()
         loop.close()
     store = engine.store
-    print(render_json(store, time.time()) if fmt == "json" else render_text(store))
+    now = time.time()
+    diagnosis = store_diagnosis(store, config.topology, config.change_window)
+    if fmt == "json":
+        print(render_json(store, now, diagnosis))
+    else:
+        print(render_text(store, diagnosis=diagnosis, now=now, change_window=config.change_window))
     sys.stdout.flush()
+    if diagnosis.unmatched:
+        # Knowable only once signals exist, hence here and not in `validate`.
+        names = ", ".join(diagnosis.unmatched)
+        print(f"warning: topology names matching no signal: {names}", file=sys.stderr)
     return store.overall().exit_code
 
 

@@ -72,14 +72,20 @@ def test_check_counts_a_failing_source_as_unknown(
 def test_check_json_on_the_demo_is_the_contract() -> None:
     result = _run("check", "--config", str(DATA / "valid.toml"), "--format", "json")
     document = json.loads(result.stdout)
-    assert set(document) == {"status", "generated_at", "signals", "sources"}
+    assert set(document) == {
+        "status", "generated_at", "signals", "sources", "causes", "blind_spots"
+    }  # fmt: skip
     assert (
         result.returncode
         == {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}[document["status"]]
     )
     assert document["signals"], "the demo yields signals"
     kinds = {s["kind"] for s in document["signals"]}
-    assert {"health", "risk_rule", "dependency"} <= kinds
+    assert {"business", "health", "risk_rule", "dependency", "change"} <= kinds
+    # A healthy platform has no cause; change markers are ok and never counted.
+    assert document["status"] == "ok" and document["causes"] == []
+    assert document["blind_spots"] == []
+    assert all(s["status"] == "ok" for s in document["signals"] if s["kind"] == "change")
     for signal in document["signals"]:
         assert set(signal) == {
             "key", "kind", "name", "status", "value", "unit", "summary", "runbook", "source",

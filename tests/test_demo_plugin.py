@@ -26,10 +26,12 @@ from oncall_tui_demo.describe import Describer
 from oncall_tui_demo.runbooks import RUNBOOK_DIR
 from oncall_tui_demo.scenario import CALM, CYCLE, PERIOD, RAMP
 
-LAYER: dict[str, Kind] = {
-    "overload": "health",
-    "risk_rule": "risk_rule",
-    "dependency": "dependency",
+LAYERS: frozenset[Kind] = frozenset({"health", "risk_rule", "dependency"})
+LAYER: dict[str, frozenset[Kind]] = {
+    "overload": frozenset({"health"}),
+    "risk_rule": frozenset({"risk_rule"}),
+    "dependency": frozenset({"dependency"}),
+    "cascade": LAYERS,  # a dependency fails and its symptoms light up the other two
 }
 
 
@@ -41,6 +43,16 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+WALL = 1_800_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def fixed_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Change markers are dated in unix time from the wall clock at the first
+    collection: pinned, so two runs of one seed are identical to the last digit."""
+    monkeypatch.setattr(DemoPlugin, "wall_clock", lambda: WALL)
 
 
 def make(clock: FakeClock | None = None, interval: float = 1.0, **options: Any) -> DemoPlugin:
@@ -61,7 +73,13 @@ def by_key(readings: Sequence[Reading]) -> dict[str, Reading]:
 
 
 def critical_layers(readings: Sequence[Reading]) -> set[Kind]:
-    return {r.kind for r in readings if level(r) is Status.CRITICAL}
+    """The layers (health, risk rules, dependencies) with a critical signal."""
+    return {r.kind for r in readings if r.kind in LAYERS and level(r) is Status.CRITICAL}
+
+
+def measured(readings: Sequence[Reading]) -> list[Reading]:
+    """Everything but change markers, whose value is a time, not a measurement."""
+    return [r for r in readings if r.kind != "change"]
 
 
 # --- shape ------------------------------------------------------------------------
@@ -80,6 +98,8 @@ async def test_counts_per_kind_scale_with_options(
     assert counts["health"] == 2 * services
     assert counts["risk_rule"] == rules
     assert counts["dependency"] == 2 * dependencies
+    assert counts["business"] == 3
+    assert counts["change"] == services + rules + dependencies  # one per component
     assert len({r.key for r in readings}) == len(readings), "keys must be unique"
     assert {r.kind for r in readings} <= plugin.kinds()
 
@@ -88,12 +108,12 @@ async def test_two_thousand_signals() -> None:
     plugin = make(services=500, rules=600, dependencies=200, change_rate=0.1)
     for _ in range(3):
         readings = await plugin.collect()
-        assert len(readings) == 2000
+        assert len([r for r in readings if r.kind in LAYERS]) == 2000
         assert all(r.value is not None and math.isfinite(r.value) for r in readings)
 
 
-def test_kinds_are_the_three_layers() -> None:
-    assert make().kinds() == frozenset({"health", "risk_rule", "dependency"})
+def test_kinds_are_the_three_layers_the_impact_and_changes() -> None:
+    assert make().kinds() == frozenset({"business", "health", "risk_rule", "dependency", "change"})
 
 
 async def test_default_platform_names() -> None:
@@ -170,9 +190,9 @@ async def test_other_seed_other_values() -> None:
 @pytest.mark.parametrize("rate", [0.1, 0.5])
 async def test_change_rate_moves_that_share_of_values(rate: float) -> None:
     plugin = make(incident="none", services=300, rules=300, dependencies=100, change_rate=rate)
-    previous = await plugin.collect()
+    previous = measured(await plugin.collect())
     for _ in range(5):
-        current = await plugin.collect()
+        current = measured(await plugin.collect())
         changed = sum(a.value != b.value for a, b in zip(previous, current, strict=True))
         assert changed / len(current) == pytest.approx(rate, abs=0.01)
         # The others repeat exactly, summary included.
@@ -182,8 +202,8 @@ async def test_change_rate_moves_that_share_of_values(rate: float) -> None:
 
 async def test_full_change_rate_moves_everything_and_zero_moves_nothing() -> None:
     moving = make(incident="none", change_rate=1.0)
-    before = await moving.collect()
-    after = await moving.collect()
+    before = measured(await moving.collect())
+    after = measured(await moving.collect())
     assert all(a.value != b.value for a, b in zip(before, after, strict=True))
     frozen = make(incident="none", change_rate=0.0)
     assert await frozen.collect() == await frozen.collect()
@@ -195,11 +215,14 @@ async def test_calm_values_wander_but_stay_plausible() -> None:
     plugin = make(incident="none", services=20, rules=30, dependencies=10)
     series: dict[str, list[float]] = {}
     for _ in range(400):
-        for reading in await plugin.collect():
+        for reading in measured(await plugin.collect()):
             assert reading.value is not None and math.isfinite(reading.value)
             assert level(reading) is not Status.CRITICAL, reading
             if reading.unit == "ratio":
                 assert 0.0 <= reading.value <= 1.0
+            elif reading.kind == "business":
+                assert reading.baseline is not None
+                assert 0.5 * reading.baseline < reading.value < 2 * reading.baseline
             else:
                 assert 0.0 < reading.value < 5.0
             series.setdefault(reading.key, []).append(reading.value)
@@ -226,19 +249,20 @@ async def test_calm_values_wander_but_stay_plausible() -> None:
 # --- incidents --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("incident", ["overload", "risk_rule", "dependency"])
-async def test_fixed_incident_is_critical_in_its_layer_only(incident: str) -> None:
+@pytest.mark.parametrize("incident", ["overload", "risk_rule", "dependency", "cascade"])
+async def test_fixed_incident_is_critical_in_its_layers_only(incident: str) -> None:
     plugin = make(incident=incident, services=10, rules=16, dependencies=6)
     for _ in range(60):
         readings = await plugin.collect()
-        assert critical_layers(readings) == {LAYER[incident]}
-        worst = max(readings, key=lambda r: level(r).severity)
-        assert worst.kind == LAYER[incident]
+        assert critical_layers(readings) == LAYER[incident]
+        layers = [r for r in readings if r.kind in LAYERS]
+        worst = max(layers, key=lambda r: level(r).severity)
+        assert worst.kind in LAYER[incident]
 
 
 async def test_overload_hits_a_couple_of_services_on_both_measures() -> None:
     readings = by_key(await make(incident="overload").collect())
-    critical = {k for k, r in readings.items() if level(r) is Status.CRITICAL}
+    critical = {k for k, r in readings.items() if r.kind in LAYERS and level(r) is Status.CRITICAL}
     assert {"svc/pay-api/errors", "svc/pay-api/latency"} <= critical
     services = {readings[k].labels["service"] for k in critical}
     assert 1 < len(services) <= 3
@@ -248,7 +272,7 @@ async def test_overload_hits_a_couple_of_services_on_both_measures() -> None:
 
 async def test_risk_rule_incident_blocks_far_above_baseline_with_services_green() -> None:
     readings = await make(incident="risk_rule").collect()
-    spiking = [r for r in readings if level(r) is Status.CRITICAL]
+    spiking = [r for r in readings if r.kind in LAYERS and level(r) is Status.CRITICAL]
     assert [r.key for r in spiking] == ["rule/paylater/device-fingerprint"]
     rule = spiking[0]
     assert rule.value is not None and rule.baseline is not None
@@ -290,7 +314,9 @@ async def test_small_platforms_still_show_each_incident(
 async def test_summaries_name_the_threshold_they_cross() -> None:
     readings: list[Reading] = []
     for incident in ("overload", "risk_rule", "dependency"):
-        readings += await make(incident=incident, services=30, rules=30, dependencies=8).collect()
+        readings += measured(
+            await make(incident=incident, services=30, rules=30, dependencies=8).collect()
+        )
     seen = Counter(level(r) for r in readings)
     assert seen[Status.CRITICAL] and seen[Status.WARNING] and seen[Status.OK]
     for reading in readings:
@@ -325,20 +351,24 @@ async def test_cycle_walks_through_every_incident_and_recovers() -> None:
     start = clock.now
     timeline: list[tuple[int, set[Kind]]] = []
     summaries: list[str] = []
+    reached: dict[str, set[Kind]] = {}
+    first_seen: dict[str, int] = {}
     for offset in range(0, int(PERIOD + CALM), 5):
         clock.now = start + offset
         readings = await plugin.collect()
         layers = critical_layers(readings)
-        assert len(layers) <= 1, f"one incident at a time, got {layers} at {offset}s"
+        window = next((w for w in CYCLE if w.start <= offset % PERIOD < w.end), None)
+        allowed = LAYER[window.kind] if window is not None else frozenset()
+        assert layers <= allowed, f"one incident at a time, got {layers} at {offset}s"
+        if window is not None and layers:
+            reached.setdefault(window.kind, set()).update(layers)
+            first_seen.setdefault(window.kind, offset)
         timeline.append((offset, layers))
         summaries += [r.summary for r in readings]
 
-    first_seen: dict[Kind, int] = {}
-    for offset, layers in timeline:
-        for layer in layers:
-            first_seen.setdefault(layer, offset)
-    assert set(first_seen) == {"health", "risk_rule", "dependency"}
-    assert first_seen["health"] < first_seen["risk_rule"] < first_seen["dependency"]
+    assert reached == {kind: set(layers) for kind, layers in LAYER.items()}
+    order = ["overload", "risk_rule", "dependency", "cascade"]
+    assert sorted(first_seen, key=first_seen.__getitem__) == order
     # Calm at the start, and calm again once the last incident has recovered.
     assert all(not layers for offset, layers in timeline if offset < CALM)
     assert all(not layers for offset, layers in timeline if offset >= PERIOD)
@@ -372,7 +402,7 @@ async def test_cycle_does_not_stall_when_few_values_move() -> None:
     await plugin.collect()
     for window in CYCLE:
         clock.now = start + window.start + WINDOW_MIDDLE
-        assert critical_layers(await plugin.collect()) == {LAYER[window.kind]}
+        assert critical_layers(await plugin.collect()) == LAYER[window.kind]
         clock.now = start + window.end + 1
         assert not critical_layers(await plugin.collect())
 

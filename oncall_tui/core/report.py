@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import sort_key
+from oncall_tui.core.model import Signal, sort_key
 from oncall_tui.core.store import SignalStore
+from oncall_tui.core.triage import Diagnosis, blind_spots_json, causes_json, diagnose
+from oncall_tui.core.triage_text import blind_line, cause_line, short_duration
 from oncall_tui.core.words import SHORT, WORST_FIRST
 
 
-def to_json(store: SignalStore, generated_at: float) -> dict[str, Any]:
+def store_diagnosis(
+    store: SignalStore, topology: Mapping[str, Sequence[str]], change_window: float
+) -> Diagnosis:
+    """The probable cause of everything `store` holds, past change events included."""
+    return diagnose(
+        store.signals.values(),
+        topology,
+        change_window,
+        sources=store.sources,
+        events=(event for event in store.events if event.change),
+    )
+
+
+def to_json(
+    store: SignalStore, generated_at: float, diagnosis: Diagnosis | None = None
+) -> dict[str, Any]:
     """The `check --format json` document; its field names are a contract."""
     signals = sorted(store.signals.values(), key=sort_key)
+    diagnosis = diagnosis if diagnosis is not None else store_diagnosis(store, {}, 3600.0)
     return {
         "status": store.overall().value,
         "generated_at": datetime.fromtimestamp(generated_at, UTC).isoformat(),
@@ -45,33 +64,65 @@ def to_json(store: SignalStore, generated_at: float) -> dict[str, Any]:
             }
             for src in store.sources
         ],
+        # Extensions of the contract (DESIGN.md "Triage contract").
+        "causes": causes_json(diagnosis),
+        "blind_spots": blind_spots_json(diagnosis),
     }
 
 
-def render_json(store: SignalStore, generated_at: float) -> str:
-    return json.dumps(to_json(store, generated_at), indent=2, ensure_ascii=False)
+def render_json(store: SignalStore, generated_at: float, diagnosis: Diagnosis | None = None) -> str:
+    return json.dumps(to_json(store, generated_at, diagnosis), indent=2, ensure_ascii=False)
 
 
-def render_text(store: SignalStore, width: int | None = None) -> str:
+def render_text(
+    store: SignalStore,
+    width: int | None = None,
+    *,
+    diagnosis: Diagnosis | None = None,
+    now: float | None = None,
+    change_window: float | None = None,
+) -> str:
     """A plain table for a terminal or a cron mail: no colour, no markup, so it reads
-    the same piped into a file as on screen."""
+    the same piped into a file as on screen.
+
+    The answer first (the likely cause, what cannot be seen), then the impact (business
+    signals), then the three layers worst first, then the changes.
+    """
     width = width or shutil.get_terminal_size((120, 24)).columns
-    signals = sorted(store.signals.values(), key=sort_key)
+    diagnosis = diagnosis if diagnosis is not None else store_diagnosis(store, {}, 3600.0)
+    ordered = sorted(store.signals.values(), key=sort_key)
+    business = [s for s in ordered if s.kind == "business"]
+    changes = sorted((s for s in ordered if s.kind == "change"), key=lambda s: -(s.value or 0.0))
+    signals = [s for s in ordered if s.kind not in ("business", "change")]
     counts = store.counts()
     overall = store.overall()
     lines = [
         f"{overall.value.upper()}: " + ", ".join(f"{counts[s]} {s.value}" for s in WORST_FIRST)
     ]
-    name_w = min(max((len(s.name) for s in signals), default=4), 48)
-    kind_w = 10
-    for s in signals:
-        value = format_value(s.value, s.unit)
-        summary = s.summary
-        if s.reason is not None and s.reason.value not in summary:
-            summary = f"{s.reason.value}: {summary}"
-        name = s.name if len(s.name) <= name_w else s.name[: name_w - 1] + "…"
-        row = f"{SHORT[s.status]:<4}  {s.kind:<{kind_w}} {name:<{name_w}}  {value:>8}  {summary}"
-        lines.append(row if len(row) <= width else row[: width - 1] + "…")
+    for index, cause in enumerate(diagnosis.causes):
+        label = "LIKELY CAUSE" if index == 0 else "ALSO"
+        window = change_window if index == 0 else None
+        lines.append(cause_line(cause, now=now, window=window, label=f"{label:<12}"))
+    blind = blind_line(diagnosis)
+    if blind:
+        lines.append(blind)
+    name_w = min(max((len(s.name) for s in business + signals), default=4), 48)
+    if business:
+        lines += ["", "business:"]
+        lines += [_row(s, name_w, width, usual=True) for s in business]
+    if business or changes:
+        lines += ["", "signals:"]
+    lines += [_row(s, name_w, width) for s in signals]
+    if changes:
+        # Only the changes recent enough to matter; old deploys would bury the table.
+        recent = changes
+        if now is not None and change_window is not None:
+            recent = [s for s in changes if s.value is not None and now - s.value <= change_window]
+        lines += ["", "changes:"]
+        lines += [_change_row(s, now, width) for s in recent]
+        older = len(changes) - len(recent)
+        if older:
+            lines.append(f"  ({older} older than {short_duration(change_window or 0)})")
     lines.append("")
     lines.append("sources:")
     for src in store.sources:
@@ -79,3 +130,28 @@ def render_text(store: SignalStore, width: int | None = None) -> str:
         state = "ok" if src.ok else f"ERROR {src.error}"
         lines.append(f"  {src.name} ({src.plugin}, {took}): {state}")
     return "\n".join(lines)
+
+
+def _row(signal: Signal, name_w: int, width: int, *, usual: bool = False) -> str:
+    value = format_value(signal.value, signal.unit)
+    summary = signal.summary
+    if signal.reason is not None and signal.reason.value not in summary:
+        summary = f"{signal.reason.value}: {summary}"
+    if usual and signal.baseline is not None and "usual" not in summary:
+        summary = f"(usual {format_value(signal.baseline, signal.unit)}) {summary}".rstrip()
+    name = signal.name if len(signal.name) <= name_w else signal.name[: name_w - 1] + "…"
+    row = f"{SHORT[signal.status]:<4}  {signal.kind:<10} {name:<{name_w}}  {value:>8}  {summary}"
+    row = row.rstrip()
+    return row if len(row) <= width else row[: width - 1] + "…"
+
+
+def _change_row(signal: Signal, now: float | None, width: int) -> str:
+    """A change marker's value is when it happened: shown as a time, never a number."""
+    if signal.value is None:
+        when = "—"
+    else:
+        when = datetime.fromtimestamp(signal.value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if now is not None and now >= signal.value:
+            when += f" ({short_duration(now - signal.value)} ago)"
+    row = f"  {when}  {signal.name}"
+    return row if len(row) <= width else row[: width - 1] + "…"

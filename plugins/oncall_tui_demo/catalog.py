@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from oncall_tui.plugin import Kind, Runbook, Thresholds, Unit
@@ -18,7 +18,7 @@ from oncall_tui_demo.config import DemoConfig
 from oncall_tui_demo.runbooks import runbook
 from oncall_tui_demo.scenario import IncidentKind
 
-Metric = Literal["errors", "latency", "hit_rate", "availability", "dependency_latency"]
+Metric = Literal["errors", "latency", "hit_rate", "availability", "dependency_latency", "business"]
 
 SERVICES: tuple[tuple[str, str], ...] = (
     ("pay-api", "paylater"),
@@ -57,6 +57,47 @@ DEPENDENCIES: tuple[tuple[str, float], ...] = (
 )
 """(dependency, its normal p99 latency in seconds)."""
 
+BUSINESS: tuple[tuple[str, str, str, Unit, float, Thresholds], ...] = (
+    # (key, name, component, unit, usual level, thresholds)
+    (
+        "biz/pay-success",
+        "pay success rate",
+        "paylater",
+        "ratio",
+        0.992,
+        Thresholds(warning=0.97, critical=0.9, below=True),
+    ),
+    (
+        "biz/loan-approvals",
+        "loan approvals per minute",
+        "cashloan",
+        "count",
+        120.0,
+        Thresholds(warning=80.0, critical=40.0, below=True),
+    ),
+    (
+        "biz/repayments",
+        "repayment volume per minute",
+        "repayment",
+        "count",
+        46_000.0,
+        Thresholds(warning=30_000.0, critical=15_000.0, below=True),
+    ),
+)
+"""User-facing indicators: are users affected, and how much? Each is shown against its
+usual level (the reading's baseline)."""
+
+BUSINESS_IMPACT: Mapping[str, Mapping[IncidentKind, float]] = {
+    # Value at full incident strength: failure share for the success rate, the level
+    # itself for the others.
+    "biz/pay-success": {"overload": 0.2, "risk_rule": 0.29},
+    "biz/loan-approvals": {"dependency": 30.0, "cascade": 12.0},
+    "biz/repayments": {"overload": 38_000.0},
+}
+"""How each incident moves each business signal: the overload and the rule spike cost
+pay-later payments (a dip in repayments through the same checkout), a bureau outage
+costs loan approvals."""
+
 # Thresholds are shared objects: thousands of signals, a handful of policies.
 ERRORS = Thresholds(warning=0.02, critical=0.05)
 LATENCY = Thresholds(warning=0.5, critical=1.0)
@@ -73,7 +114,10 @@ SPREAD: Mapping[Metric, float] = {
     "hit_rate": 0.25,
     "availability": 0.5,
     "dependency_latency": 0.3,
+    "business": 0.08,
 }
+BUSINESS_FAILURE_SPREAD = 0.3
+"""The success rate wanders in its failure share (0.8% usual), like availability."""
 
 # Level at full incident strength, in walk space (unavailability for availability).
 OVERLOAD_ERRORS = 0.09
@@ -84,11 +128,19 @@ OUTAGE_LATENCY = 4.5
 KNOCK_ON_LATENCY = 0.7
 """loan-api waits on the bureau: slow enough to warn, not critical, so the worst signal
 on the board is still the cause and not the symptom."""
+CASCADE_UNAVAILABILITY = 0.12
+"""In the cascade the bureau fails one call in eight: critical, yet quieter than..."""
+CASCADE_ERRORS = 0.14
+CASCADE_LATENCY = 1.6
+CASCADE_RULE = 0.45
+"""... its symptoms: loan-api erroring and slow, and the credit-limit rule refusing
+nearly half the loan decisions because it fails closed without bureau data."""
 
 OVERLOAD_TARGETS = ("pay-api", "checkout-web")
 RULE_TARGET = "paylater/device-fingerprint"
 OUTAGE_TARGET = "credit-bureau"
 KNOCK_ON_TARGET = "loan-api"
+FAIL_CLOSED_TARGET = "cashloan/credit-limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +162,15 @@ class SignalSpec:
     inverted: bool
     """True when the walk is the complement of the value (walk unavailability, show
     availability), so a multiplicative walk works near 100%."""
+    component: str = ""
+    """What the signal is about, for the probable cause: a service, a rule, a
+    dependency, a product."""
     baseline: float | None = None
-    """Shown as the reading's baseline (a rule's normal hit rate)."""
-    incident: IncidentKind | None = None
-    """The incident that moves this signal, if any."""
-    target: float = 0.0
-    """Walk-space level at full incident strength."""
+    """Shown as the reading's baseline (a rule's normal hit rate, a business signal's
+    usual level)."""
+    incidents: Mapping[IncidentKind, float] = field(default_factory=dict)
+    """The incidents that move this signal, each with the walk-space level it reaches
+    at full strength."""
     cause: str = ""
     """What the incident hint names (the failing dependency for a knock-on)."""
 
@@ -142,11 +197,19 @@ def _targets(names: Sequence[tuple[int, str]], wanted: Sequence[str]) -> frozens
 def _services(count: int, outage: str, rng: random.Random) -> Iterator[SignalSpec]:
     names = _names([name for name, _ in SERVICES], count)
     overloaded = _targets(names, OVERLOAD_TARGETS)
+    knocked = _targets(names, [KNOCK_ON_TARGET])
     for index, service in names:
         product = SERVICES[index][1]
         labels = {"service": service, "product": product, "env": "demo"}
         selector = f'service="{service}"'
         overload = service in overloaded
+        knock_on = service in knocked and bool(outage)
+        errors: dict[IncidentKind, float] = {"overload": OVERLOAD_ERRORS} if overload else {}
+        latency: dict[IncidentKind, float] = {"overload": OVERLOAD_LATENCY} if overload else {}
+        if knock_on:
+            errors["cascade"] = CASCADE_ERRORS
+            latency["dependency"] = KNOCK_ON_LATENCY
+            latency["cascade"] = CASCADE_LATENCY
         yield SignalSpec(
             key=f"svc/{service}/errors",
             kind="health",
@@ -163,10 +226,10 @@ def _services(count: int, outage: str, rng: random.Random) -> Iterator[SignalSpe
             level=rng.uniform(0.001, 0.006),
             spread=SPREAD["errors"],
             inverted=False,
-            incident="overload" if overload else None,
-            target=OVERLOAD_ERRORS,
+            component=service,
+            incidents=errors,
+            cause=outage if knock_on else "",
         )
-        knock_on = service == KNOCK_ON_TARGET and bool(outage)
         yield SignalSpec(
             key=f"svc/{service}/latency",
             kind="health",
@@ -183,8 +246,8 @@ def _services(count: int, outage: str, rng: random.Random) -> Iterator[SignalSpe
             level=rng.uniform(0.08, 0.25),
             spread=SPREAD["latency"],
             inverted=False,
-            incident="overload" if overload else "dependency" if knock_on else None,
-            target=OVERLOAD_LATENCY if overload else KNOCK_ON_LATENCY,
+            component=service,
+            incidents=latency,
             cause=outage if knock_on else "",
         )
 
@@ -193,9 +256,15 @@ def _rules(count: int, rng: random.Random) -> Iterator[SignalSpec]:
     pairs = [(rule, product) for rule, _ in RULES for product in PRODUCTS]
     names = _names([f"{product}/{rule}" for rule, product in pairs], count)
     spiking = _targets(names, [RULE_TARGET])
+    failing_closed = _targets(names, [FAIL_CLOSED_TARGET])
     for index, name in names:
         product, rule = name.split("/", 1)
         normal = RULES[index // len(PRODUCTS)][1] * rng.uniform(0.8, 1.2)
+        incidents: dict[IncidentKind, float] = {}
+        if name in spiking:
+            incidents["risk_rule"] = RULE_SPIKE
+        if name in failing_closed:
+            incidents["cascade"] = CASCADE_RULE
         yield SignalSpec(
             key=f"rule/{name}",
             kind="risk_rule",
@@ -213,8 +282,9 @@ def _rules(count: int, rng: random.Random) -> Iterator[SignalSpec]:
             spread=SPREAD["hit_rate"],
             inverted=False,
             baseline=normal,
-            incident="risk_rule" if name in spiking else None,
-            target=RULE_SPIKE,
+            component=name,
+            incidents=incidents,
+            cause=OUTAGE_TARGET if name in failing_closed else "",
         )
 
 
@@ -241,8 +311,12 @@ def _dependencies(names: Sequence[tuple[int, str]], rng: random.Random) -> Itera
             level=rng.uniform(0.0002, 0.002),
             spread=SPREAD["availability"],
             inverted=True,
-            incident="dependency" if down else None,
-            target=OUTAGE_UNAVAILABILITY,
+            component=dependency,
+            incidents=(
+                {"dependency": OUTAGE_UNAVAILABILITY, "cascade": CASCADE_UNAVAILABILITY}
+                if down
+                else {}
+            ),
             cause=dependency,
         )
         yield SignalSpec(
@@ -261,17 +335,51 @@ def _dependencies(names: Sequence[tuple[int, str]], rng: random.Random) -> Itera
             level=DEPENDENCIES[index][1] * rng.uniform(0.8, 1.2),
             spread=SPREAD["dependency_latency"],
             inverted=False,
-            incident="dependency" if down else None,
-            target=OUTAGE_LATENCY,
+            component=dependency,
+            incidents={"dependency": OUTAGE_LATENCY} if down else {},
             cause=dependency,
         )
 
 
+def _business() -> Iterator[SignalSpec]:
+    for key, name, component, unit, usual, thresholds in BUSINESS:
+        ratio = unit == "ratio"
+        impact = BUSINESS_IMPACT[key]
+        yield SignalSpec(
+            key=key,
+            kind="business",
+            name=name,
+            metric="business",
+            unit=unit,
+            labels={"product": component, "env": "demo"},
+            thresholds=thresholds,
+            runbook=runbook("business-impact"),
+            query=_BUSINESS_QUERIES[key],
+            level=1.0 - usual if ratio else usual,
+            spread=BUSINESS_FAILURE_SPREAD if ratio else SPREAD["business"],
+            inverted=ratio,
+            component=component,
+            baseline=usual,
+            incidents=impact,
+        )
+
+
+_BUSINESS_QUERIES = {
+    "biz/pay-success": (
+        'sum(rate(payments_total{product="paylater",outcome="success"}[5m]))'
+        ' / sum(rate(payments_total{product="paylater"}[5m]))'
+    ),
+    "biz/loan-approvals": 'sum(rate(loan_decisions_total{outcome="approved"}[5m])) * 60',
+    "biz/repayments": "sum(rate(repayment_amount_total[5m])) * 60",
+}
+
+
 def build(config: DemoConfig, rng: random.Random) -> list[SignalSpec]:
-    """Every signal of the simulated platform, in panel order."""
+    """Every signal of the simulated platform, in panel order: the impact first."""
     dependencies = _names([name for name, _ in DEPENDENCIES], config.dependencies)
     outage = min(_targets(dependencies, [OUTAGE_TARGET]), default="")
     return [
+        *_business(),
         *_services(config.services, outage, rng),
         *_rules(config.rules, rng),
         *_dependencies(dependencies, rng),

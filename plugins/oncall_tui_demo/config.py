@@ -8,7 +8,7 @@ from pydantic import Field
 
 from oncall_tui.plugin import PluginConfig
 
-IncidentMode = Literal["none", "overload", "risk_rule", "dependency", "cycle"]
+IncidentMode = Literal["none", "overload", "risk_rule", "dependency", "cascade", "cycle"]
 
 MAX_COUNT = 5000
 """Per family; beyond this the demo stops being a demo and starts being a load test."""
@@ -32,11 +32,14 @@ class DemoConfig(PluginConfig):
     sms-otp, bank-core, ...); each yields an availability and a p99-latency signal."""
 
     incident: IncidentMode = "cycle"
-    """What goes wrong: `none` (healthy, small drift), `overload` (services erroring and
-    slow), `risk_rule` (one rule blocks far too much while services are green),
-    `dependency` (the credit bureau is down, loan-api slows as a knock-on), or `cycle`
-    (calm, then each incident in turn with its recovery, repeating every 12 minutes).
-    A fixed incident is at full strength from the first collection."""
+    """What goes wrong: `none` (healthy, small drift), `overload` (two services erroring
+    and slow a minute after a deploy), `risk_rule` (one rule blocks far too much after
+    an edit while services are green), `dependency` (the credit bureau is down, loan-api
+    slows as a knock-on), `cascade` (the bureau fails after a config reload and its
+    symptoms are louder than it: loan-api errors, the credit-limit rule failing closed),
+    or `cycle` (calm, then each incident in turn with its recovery, repeating every 16
+    minutes). A fixed incident is at full strength from the first collection, its
+    change made shortly before."""
 
     change_rate: float = Field(default=1.0, ge=0.0, le=1.0, strict=True)
     """Share of values (0..1) that move per collection; the others repeat their previous

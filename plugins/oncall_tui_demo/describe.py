@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from oncall_tui.plugin import Status, Thresholds
+from oncall_tui.plugin import Kind, Status, Thresholds, format_value
 from oncall_tui_demo.catalog import SignalSpec
-from oncall_tui_demo.scenario import Effect, Phase
+from oncall_tui_demo.scenario import Effect, IncidentKind, Phase
 
 
 def percent(ratio: float) -> str:
@@ -33,19 +33,64 @@ def duration(seconds: float) -> str:
     return f"{seconds * 1000.0:.0f}ms" if seconds < 1.0 else f"{seconds:.2f}s"
 
 
-_HINTS: dict[tuple[str, Phase], str] = {
-    ("overload", "starting"): "traffic surging, queues building up",
-    ("overload", "ongoing"): "overloaded: traffic 3x normal, worker pool saturated",
-    ("overload", "recovering"): "recovering: traffic easing, queues draining",
-    ("risk_rule", "starting"): "hit rate climbing right after a rule update",
-    ("risk_rule", "ongoing"): "real users refused: rule update, not a traffic change",
-    ("risk_rule", "recovering"): "recovering: rule back in shadow mode",
-    ("dependency", "starting"): "{cause} timeouts increasing",
-    ("dependency", "ongoing"): "{cause} unreachable, requests timing out",
-    ("dependency", "recovering"): "recovering: {cause} answering again",
-    ("knock_on", "starting"): "waiting on {cause}",
-    ("knock_on", "ongoing"): "waiting on {cause} (down); not our bug",
-    ("knock_on", "recovering"): "recovering with {cause}",
+_HINTS: dict[tuple[IncidentKind, Kind], tuple[str, str, str]] = {
+    # (incident, kind of the signal it moves): what is said while starting, ongoing,
+    # recovering.
+    ("overload", "health"): (
+        "traffic surging, queues building up",
+        "overloaded: traffic 3x normal, worker pool saturated",
+        "recovering: traffic easing, queues draining",
+    ),
+    ("overload", "business"): (
+        "checkout slowing down",
+        "customers hitting errors and timeouts at checkout",
+        "recovering with checkout",
+    ),
+    ("risk_rule", "risk_rule"): (
+        "hit rate climbing right after a rule update",
+        "real users refused: rule update, not a traffic change",
+        "recovering: rule back in shadow mode",
+    ),
+    ("risk_rule", "business"): (
+        "more payments refused",
+        "good customers refused by a risk rule",
+        "recovering: refusals back to usual",
+    ),
+    ("dependency", "dependency"): (
+        "{cause} timeouts increasing",
+        "{cause} unreachable, requests timing out",
+        "recovering: {cause} answering again",
+    ),
+    ("dependency", "health"): (
+        "waiting on {cause}",
+        "waiting on {cause} (down); not our bug",
+        "recovering with {cause}",
+    ),
+    ("dependency", "business"): (
+        "applications slowing down",
+        "applications stuck waiting for credit reports",
+        "recovering: applications flowing again",
+    ),
+    ("cascade", "dependency"): (
+        "{cause} calls failing now and then",
+        "{cause} failing one call in eight",
+        "recovering: {cause} calls succeeding again",
+    ),
+    ("cascade", "health"): (
+        "loan applications failing",
+        "loan applications failing with 5xx, retries piling up",
+        "recovering: errors subsiding",
+    ),
+    ("cascade", "risk_rule"): (
+        "rejecting more applications by default",
+        "failing closed: no credit data, rejecting by default",
+        "recovering: credit data back",
+    ),
+    ("cascade", "business"): (
+        "approvals dropping",
+        "approvals collapsed: applications failing or rejected",
+        "recovering: approvals picking up",
+    ),
 }
 _PHASES: tuple[Phase, ...] = ("starting", "ongoing", "recovering")
 
@@ -54,6 +99,9 @@ def _context(spec: SignalSpec) -> Callable[[float], str]:
     """What the value column does not say: for a risk rule, how far it is from its
     baseline. Other measures need no words while healthy (the value has its column)."""
     baseline = spec.baseline or 0.0
+    if spec.metric == "business":
+        usual = f"usual {_amount(baseline, spec)}"
+        return lambda value: usual
     if spec.metric in ("errors", "latency", "dependency_latency", "availability"):
         return lambda value: ""
     if baseline <= 0.0:
@@ -62,10 +110,21 @@ def _context(spec: SignalSpec) -> Callable[[float], str]:
     return lambda value: f"blocks {value / baseline:.1f}x its baseline of {normal}"
 
 
+def _amount(value: float, spec: SignalSpec) -> str:
+    """A business level as people quote it: 99.2%, 120, 46k."""
+    if spec.unit == "ratio":
+        return f"{value * 100.0:.1f}%"
+    return format_value(value, spec.unit)
+
+
+def _limit(limit: float, spec: SignalSpec) -> str:
+    return limit_percent(limit) if spec.unit == "ratio" else format_value(limit, spec.unit)
+
+
 def _breach_text(spec: SignalSpec, word: str, limit: float | None) -> str:
     if limit is None:
         return ""
-    shown = duration(limit) if spec.unit == "seconds" else limit_percent(limit)
+    shown = duration(limit) if spec.unit == "seconds" else _limit(limit, spec)
     return f"({word} {'≤' if spec.thresholds.below else '≥'} {shown})"
 
 
@@ -84,16 +143,19 @@ class Describer:
             Status.WARNING: _breach_text(spec, "warning", spec.thresholds.warning),
             Status.CRITICAL: _breach_text(spec, "critical", spec.thresholds.critical),
         }
-        story: str | None = spec.incident
-        if story == "dependency" and spec.kind == "health":
-            story = "knock_on"
-        self._hints: dict[Phase, str] = (
-            {p: _HINTS[story, p].format(cause=spec.cause) for p in _PHASES}
-            if story is not None
-            else {}
-        )
+        self._hints: dict[IncidentKind, dict[Phase, str]] = {}
+        for incident in spec.incidents:
+            texts = _HINTS.get((incident, spec.kind))
+            if texts is not None:
+                self._hints[incident] = {
+                    phase: text.format(cause=spec.cause)
+                    for phase, text in zip(_PHASES, texts, strict=True)
+                }
 
-    def __call__(self, value: float, effect: Effect | None) -> str:
+    def __call__(
+        self, value: float, effect: Effect | None, incident: IncidentKind | None = None
+    ) -> str:
         breach = self._breach.get(self._thresholds.level(value), "")
-        hint = self._hints.get(effect.phase, "") if effect is not None else ""
+        hints = self._hints.get(incident) if incident is not None else None
+        hint = hints.get(effect.phase, "") if hints is not None and effect is not None else ""
         return " ".join(part for part in (self._context(value), breach, hint) if part)

@@ -16,8 +16,10 @@ from typing import ClassVar
 
 from oncall_tui.plugin import Kind, Plugin, Reading, SourceContext
 from oncall_tui_demo import catalog, scenario
+from oncall_tui_demo.changes import ChangeSpec, build_changes
 from oncall_tui_demo.config import DemoConfig
 from oncall_tui_demo.describe import Describer
+from oncall_tui_demo.runbooks import runbook
 from oncall_tui_demo.scenario import Effect, Effects, IncidentKind
 from oncall_tui_demo.walk import Walks
 
@@ -44,6 +46,9 @@ class DemoPlugin(Plugin[DemoConfig]):
     clock: ClassVar[Clock] = time.monotonic
     """Where the incident timeline reads the time. Tests (or a screenshot run) replace it,
     or pass `SourceContext.clock`, to jump through the cycle without waiting."""
+    wall_clock: ClassVar[Clock] = time.time
+    """Unix time, read once at the first collection to date change markers (their value
+    is when the change happened). A test replaying the cycle on one fake clock sets both."""
 
     def __init__(self, config: DemoConfig, context: SourceContext) -> None:
         super().__init__(config, context)
@@ -53,18 +58,16 @@ class DemoPlugin(Plugin[DemoConfig]):
         self._describers = [Describer(spec) for spec in self._specs]
         reversion = 1.0 - math.exp(-max(context.interval, 0.001) / REVERSION_TIME)
         self._walks = Walks(len(self._specs), rng, reversion)
-        self._affected: dict[IncidentKind, list[int]] = {
-            kind: [] for kind in scenario.INCIDENT_KINDS
-        }
-        for index, spec in enumerate(self._specs):
-            if spec.incident is not None:
-                self._affected[spec.incident].append(index)
+        self._affected = [i for i, spec in enumerate(self._specs) if spec.incidents]
+        self._changes: list[ChangeSpec] = build_changes(self._specs, config.seed)
+        self._change_readings: list[Reading] = []
         self._readings: list[Reading] = []
-        self._drawn_with: list[Effect | None] = []
+        self._drawn_with: list[tuple[IncidentKind, Effect] | None] = []
         self._started: float | None = None
+        self._wall_offset = 0.0
 
     def kinds(self) -> frozenset[Kind]:
-        return frozenset({"health", "risk_rule", "dependency"})
+        return frozenset({"business", "health", "risk_rule", "dependency", "change"})
 
     def _now(self) -> float:
         return self._clock() if self._clock is not None else type(self).clock()
@@ -73,22 +76,56 @@ class DemoPlugin(Plugin[DemoConfig]):
         now = self._now()
         if self._started is None:
             self._started = now
-        effects = scenario.effects(self.config.incident, now - self._started)
+            self._wall_offset = type(self).wall_clock() - now
+        elapsed = now - self._started
+        effects = scenario.effects(self.config.incident, elapsed)
         if not self._readings:
             size = len(self._specs)
             self._readings = [_PENDING] * size
             self._drawn_with = [None] * size
             self._redraw(range(size), effects)
-            return list(self._readings)
-        moved = self._walks.pick(self.config.change_rate)
-        self._walks.step(moved)
-        self._redraw(moved, effects)
-        # An incident follows its own timeline even for values that did not move this
-        # time: a ramp must not stall because change_rate is low.
-        for kind, indices in self._affected.items():
-            effect = effects.get(kind)
-            self._redraw([i for i in indices if self._drawn_with[i] != effect], effects)
-        return list(self._readings)
+        else:
+            moved = self._walks.pick(self.config.change_rate)
+            self._walks.step(moved)
+            self._redraw(moved, effects)
+            # An incident follows its own timeline even for values that did not move
+            # this time: a ramp must not stall because change_rate is low.
+            self._redraw(
+                [
+                    i
+                    for i in self._affected
+                    if self._drawn_with[i] != _active(self._specs[i], effects)
+                ],
+                effects,
+            )
+        self._mark_changes(elapsed)
+        return [*self._readings, *self._change_readings]
+
+    def _mark_changes(self, elapsed: float) -> None:
+        """Change markers: the same Reading object while nothing changed, so the store
+        skips it; a new value when a deploy, edit or reload happened."""
+        start = self._started if self._started is not None else 0.0
+        previous = self._change_readings
+        current: list[Reading] = []
+        for index, change in enumerate(self._changes):
+            at = self._wall_offset + start + change.last(self.config.incident, elapsed)
+            if index < len(previous) and previous[index].value == at:
+                current.append(previous[index])
+                continue
+            current.append(
+                Reading(
+                    key=change.key,
+                    kind="change",
+                    name=change.name,
+                    value=at,
+                    unit="count",
+                    labels=change.labels,
+                    runbook=_CHANGES_RUNBOOK,
+                    query=change.query,
+                    component=change.component,
+                )
+            )
+        self._change_readings = current
 
     def _redraw(self, indices: Iterable[int], effects: Effects) -> None:
         """New readings for `indices` from their walks and the incidents under way."""
@@ -99,10 +136,12 @@ class DemoPlugin(Plugin[DemoConfig]):
             spec = specs[index]
             z = walks[index]
             level = spec.level * exp(spec.spread * z)
-            effect = effects.get(spec.incident) if spec.incident is not None else None
-            if effect is not None:
+            active = _active(spec, effects) if spec.incidents else None
+            effect = active[1] if active is not None else None
+            if active is not None:
                 wobble = 1.0 + INCIDENT_JITTER * (2.0 if z > 2.0 else -2.0 if z < -2.0 else z)
-                level += effect.intensity * (spec.target * wobble - level)
+                target = spec.incidents[active[0]]
+                level += active[1].intensity * (target * wobble - level)
             value = 1.0 - level if spec.inverted else level
             if spec.unit == "ratio":
                 value = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
@@ -113,14 +152,25 @@ class DemoPlugin(Plugin[DemoConfig]):
                 value=value,
                 unit=spec.unit,
                 labels=spec.labels,
-                summary=describers[index](value, effect),
+                summary=describers[index](value, effect, active[0] if active else None),
                 runbook=spec.runbook,
                 thresholds=spec.thresholds,
                 query=spec.query,
                 baseline=spec.baseline,
+                component=spec.component,
             )
-            drawn_with[index] = effect
+            drawn_with[index] = active
+
+
+def _active(spec: catalog.SignalSpec, effects: Effects) -> tuple[IncidentKind, Effect] | None:
+    """The incident under way that moves `spec` (one at a time in the cycle)."""
+    for kind in spec.incidents:
+        effect = effects.get(kind)
+        if effect is not None:
+            return kind, effect
+    return None
 
 
 _PENDING = Reading(key="", kind="health", name="")
 """Placeholder filling the list until the first collection has drawn every signal."""
+_CHANGES_RUNBOOK = runbook("changes")

@@ -11,8 +11,8 @@ from typing import Literal
 
 from oncall_tui_demo.config import IncidentMode
 
-IncidentKind = Literal["overload", "risk_rule", "dependency"]
-INCIDENT_KINDS: tuple[IncidentKind, ...] = ("overload", "risk_rule", "dependency")
+IncidentKind = Literal["overload", "risk_rule", "dependency", "cascade"]
+INCIDENT_KINDS: tuple[IncidentKind, ...] = ("overload", "risk_rule", "dependency", "cascade")
 Phase = Literal["starting", "ongoing", "recovering"]
 
 CALM = 90.0
@@ -42,9 +42,23 @@ class Window:
 CYCLE: tuple[Window, ...] = tuple(
     Window(kind, CALM + index * (CALM + WINDOW)) for index, kind in enumerate(INCIDENT_KINDS)
 )
-"""Calm, overload, calm, risk_rule, calm, dependency; then it starts over."""
+"""Calm, overload, calm, risk_rule, calm, dependency, calm, cascade; then it starts over."""
 PERIOD = len(INCIDENT_KINDS) * (CALM + WINDOW)
-"""Seconds of one full cycle (12 minutes)."""
+"""Seconds of one full cycle (16 minutes)."""
+
+TRIGGER_LEAD: dict[IncidentKind, float] = {"overload": 60.0, "risk_rule": 75.0, "cascade": 60.0}
+"""Seconds before an incident's window opens that the change which set it off was made:
+the deploy before the overload, the rule edit before the spike (it breaches some 80 s
+later, halfway up its ramp), the bureau client's config reload before the cascade. A
+dependency outage has no change of ours behind it."""
+BACKGROUND_CHANGES: tuple[tuple[str, float], ...] = (
+    ("wallet-api", 160.0),
+    ("paylater/geo-mismatch", 400.0),
+    ("payment-gateway", 650.0),
+)
+"""(component, seconds into the cycle): changes that break nothing, so the board shows
+that a change is not blamed for being recent, only for preceding a breach of its own
+component."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +104,31 @@ def effects(mode: IncidentMode, elapsed: float) -> Effects:
         if effect is not None and effect.intensity > 0.0:
             found[window.kind] = effect
     return found
+
+
+def _latest(elapsed: float, offset: float) -> float | None:
+    """The latest time at or before `elapsed` that is `offset` into some cycle."""
+    if elapsed < offset:
+        return None
+    return offset + ((elapsed - offset) // PERIOD) * PERIOD
+
+
+def last_trigger(mode: IncidentMode, elapsed: float, kind: IncidentKind) -> float | None:
+    """When (seconds since the simulation started, possibly negative) the change that
+    sets off incident `kind` was last made, or None if it was not. A fixed incident is
+    at full strength from the start, so its change was made before the start: a deploy
+    from before anyone looked, which a one-shot `check` must still attach."""
+    lead = TRIGGER_LEAD.get(kind)
+    if lead is None:
+        return None
+    if mode == kind:
+        return -lead
+    if mode != "cycle":
+        return None
+    window = next(w for w in CYCLE if w.kind == kind)
+    return _latest(elapsed, window.start - lead)
+
+
+def last_background(mode: IncidentMode, elapsed: float, offset: float) -> float | None:
+    """When a harmless change `offset` into the cycle was last made (cycle only)."""
+    return _latest(elapsed, offset) if mode == "cycle" else None
