@@ -342,6 +342,127 @@ def test_touching_a_threshold_names_it() -> None:
     assert Describer(availability)(0.95, None) == "(critical ≤ 95%)"
 
 
+# --- triage: components, business impact, change markers -------------------------
+
+
+async def test_every_signal_names_its_component() -> None:
+    readings = await make(incident="none", services=12, rules=20, dependencies=8).collect()
+    for reading in readings:
+        assert reading.component, reading.key
+        for label in ("service", "rule", "dependency"):
+            if label in reading.labels and reading.kind not in ("risk_rule", "business"):
+                assert reading.component == reading.labels[label], reading.key
+        if reading.kind == "risk_rule":
+            assert reading.component == reading.name
+    components = {r.component for r in readings if r.kind == "dependency"}
+    assert {"credit-bureau", "sms-otp", "payment-gateway", "bank-core"} <= components
+
+
+def business(readings: Sequence[Reading]) -> dict[str, Reading]:
+    return {r.key: r for r in readings if r.kind == "business"}
+
+
+async def test_business_signals_stand_against_their_usual_level() -> None:
+    calm = business(await make(incident="none").collect())
+    assert set(calm) == {"biz/pay-success", "biz/loan-approvals", "biz/repayments"}
+    pay = calm["biz/pay-success"]
+    assert (pay.name, pay.unit, pay.baseline, pay.component) == (
+        "pay success rate", "ratio", 0.992, "paylater"
+    )  # fmt: skip
+    assert pay.summary == "usual 99.2%"
+    assert calm["biz/loan-approvals"].summary == "usual 120"
+    assert calm["biz/repayments"].summary == "usual 46k"
+    assert all(level(r) is Status.OK for r in calm.values())
+    assert all(r.runbook is not None and r.runbook.is_file for r in calm.values())
+
+
+@pytest.mark.parametrize(
+    ("incident", "hit", "spared"),
+    [
+        ("overload", {"biz/pay-success": Status.CRITICAL}, {"biz/loan-approvals"}),
+        ("risk_rule", {"biz/pay-success": Status.CRITICAL}, {"biz/loan-approvals"}),
+        ("dependency", {"biz/loan-approvals": Status.CRITICAL}, {"biz/pay-success"}),
+        ("cascade", {"biz/loan-approvals": Status.CRITICAL}, {"biz/pay-success"}),
+    ],
+)
+async def test_business_signals_move_with_each_incident(
+    incident: str, hit: dict[str, Status], spared: set[str]
+) -> None:
+    plugin = make(incident=incident)
+    for _ in range(20):
+        readings = business(await plugin.collect())
+        for key, status in hit.items():
+            assert level(readings[key]) is status, (incident, key, readings[key].value)
+            assert "usual" in readings[key].summary and "(critical" in readings[key].summary
+        for key in spared:
+            assert level(readings[key]) is Status.OK, (incident, key)
+    pay = readings["biz/pay-success"]
+    if incident == "risk_rule":
+        # "pay success 71% (usual 99.2%)"
+        assert pay.value == pytest.approx(0.71, abs=0.03)
+        assert "refused" in pay.summary
+
+
+def changes(readings: Sequence[Reading]) -> dict[str, Reading]:
+    return {r.component: r for r in readings if r.kind == "change"}
+
+
+async def test_change_markers_date_each_component_s_last_change() -> None:
+    readings = await make(incident="none").collect()
+    markers = changes(readings)
+    components = {r.component for r in readings if r.kind in LAYERS}
+    assert set(markers) == components
+    assert markers["pay-api"].name == "pay-api deployed"
+    assert markers["paylater/device-fingerprint"].name == "paylater/device-fingerprint edited"
+    assert markers["credit-bureau"].name == "credit-bureau client config reloaded"
+    for marker in markers.values():
+        assert marker.value is not None
+        # All made before the simulation started, hours to weeks ago.
+        assert WALL - 15 * 86400 < marker.value < WALL - 3 * 3600
+        assert marker.runbook is not None and marker.runbook.is_file
+        assert marker.status is None and marker.thresholds is None
+
+
+@pytest.mark.parametrize(
+    ("incident", "component", "lead"),
+    [("overload", "pay-api", 60.0), ("risk_rule", "paylater/device-fingerprint", 75.0),
+     ("cascade", "credit-bureau", 60.0)],
+)  # fmt: skip
+async def test_a_fixed_incident_follows_its_change(
+    incident: str, component: str, lead: float
+) -> None:
+    """The change was made before the simulation started: a one-shot check sees it."""
+    readings = await make(incident=incident).collect()
+    marker = changes(readings)[component]
+    assert marker.value == WALL - lead
+    others = [r for c, r in changes(readings).items() if c != component]
+    assert all(r.value is not None and r.value < WALL - 3 * 3600 for r in others)
+
+
+async def test_dependency_outage_has_no_change_of_ours() -> None:
+    readings = await make(incident="dependency").collect()
+    assert all(
+        r.value is not None and r.value < WALL - 3 * 3600 for r in changes(readings).values()
+    )
+
+
+async def test_change_markers_are_handed_back_unchanged_until_a_change() -> None:
+    """The store skips a reading it gets back as the same object: markers cost nothing
+    between changes."""
+    clock = FakeClock()
+    plugin = make(clock)
+    start = clock.now
+    first = changes(await plugin.collect())
+    clock.now = start + 10
+    second = changes(await plugin.collect())
+    assert all(second[c] is first[c] for c in first)
+    overload = next(w for w in CYCLE if w.kind == "overload")
+    clock.now = start + overload.start - 59
+    third = changes(await plugin.collect())
+    assert third["pay-api"].value == WALL + overload.start - 60
+    assert [c for c in first if third[c] is not first[c]] == ["pay-api"]
+
+
 # --- the cycle --------------------------------------------------------------------
 
 
