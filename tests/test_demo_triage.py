@@ -206,3 +206,18 @@ def test_check_text_says_the_cause_then_the_impact_then_the_layers(tmp_path: Pat
     assert [line.split()[0] for line in impact] == ["CRIT", "OK", "OK"]
     assert "loan approvals per minute" in impact[0] and "usual 120" in impact[0]
     assert "credit-bureau client config reloaded" in text.split("changes:")[1]
+
+
+def test_check_warns_about_topology_names_no_signal_has(tmp_path: Path) -> None:
+    """A typo in the topology silently cuts a dependency; it is only knowable once
+    signals arrive, so `check` says it (on stderr: the JSON stays clean)."""
+    config = tmp_path / "typo.toml"
+    config.write_text(demo_config("none") + '"loan-*" = ["credit-bureu"]\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and json.loads(result.stdout)["causes"] == []
+    assert result.stderr == "warning: topology names matching no signal: credit-bureu\n"

@@ -23,7 +23,7 @@ the tests all get the same answer from the same situation.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
@@ -92,7 +92,7 @@ class Diagnosis:
     causes: tuple[Cause, ...] = ()
     """Most probable first; empty when nothing is warning or critical."""
     blind_spots: tuple[BlindSpot, ...] = ()
-    unmatched: tuple[str, ...] = field(default=())
+    unmatched: tuple[str, ...] = ()
     """Topology names (and glob keys) matching no signal's component: likely typos,
     knowable only once signals have arrived."""
 
@@ -157,7 +157,7 @@ def diagnose(
 
     blind = _blind_spots(signals, sources)
     blind_names = {spot.component for spot in blind}
-    changes = _changes(signals, events)
+    changes = _changes(signals, events, set(roots)) if roots else {}
     causes = [
         _cause(
             failing[root],
@@ -218,10 +218,17 @@ def _cause(
     )
 
 
-def _changes(signals: list[Signal], events: Iterable[Event]) -> dict[str, list[Change]]:
-    """Every known change per component: each marker's current value and, from the
-    event log, its earlier ones."""
-    markers = {s.key: s for s in signals if s.kind == "change"}
+def _changes(
+    signals: list[Signal], events: Iterable[Event], components: set[str]
+) -> dict[str, list[Change]]:
+    """Every known change of `components`: each marker's current value and, from the
+    event log, its earlier ones. Only the roots' components are asked for: a calm
+    board of thousands of markers costs nothing here."""
+    markers = {
+        s.key: s for s in signals if s.kind == "change" and (s.component or s.name) in components
+    }
+    if not markers:
+        return {}
     found: dict[tuple[str, float], Change] = {}
     for signal in markers.values():
         if signal.value is not None:
