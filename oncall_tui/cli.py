@@ -157,7 +157,8 @@ def _print_problems(problems: list[str]) -> None:
 
 def _check(path: Path | None, fmt: str) -> int:
     from oncall_tui.core.engine import Engine
-    from oncall_tui.core.report import render_json, render_text, store_diagnosis
+    from oncall_tui.core.report import render_json, render_text
+    from oncall_tui.core.triage import store_diagnosis
 
     config = load_config(path)
     engine = Engine(config, read_only=True)

@@ -579,7 +579,7 @@ def test_config_rejects_bad_values(options: dict[str, Any]) -> None:
 
 def test_config_accepts_an_integer_change_rate_and_every_incident() -> None:
     assert DemoPlugin.Config(change_rate=1).change_rate == 1.0
-    for incident in ("none", "overload", "risk_rule", "dependency", "cycle"):
+    for incident in ("none", "overload", "risk_rule", "dependency", "cascade", "cycle"):
         assert DemoPlugin.Config(incident=incident).incident == incident
 
 

@@ -8,6 +8,7 @@ dates change markers) and the store, so sixteen minutes take a second.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime
@@ -20,9 +21,8 @@ import pytest
 from oncall_tui.core.config import AppConfig, parse_config
 from oncall_tui.core.model import SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext
-from oncall_tui.core.report import store_diagnosis
 from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import Diagnosis
+from oncall_tui.core.triage import Diagnosis, store_diagnosis
 from oncall_tui_demo import DemoPlugin
 from oncall_tui_demo.scenario import CYCLE, PERIOD, RAMP, TRIGGER_LEAD
 
@@ -157,6 +157,7 @@ def check(tmp_path: Path, incident: str, fmt: str = "json") -> tuple[int, Any]:
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "COLUMNS": "160"},  # the text report fits the terminal
     )
     assert result.stderr == ""
     return result.returncode, json.loads(result.stdout) if fmt == "json" else result.stdout
@@ -206,6 +207,10 @@ def test_check_text_says_the_cause_then_the_impact_then_the_layers(tmp_path: Pat
     assert [line.split()[0] for line in impact] == ["CRIT", "OK", "OK"]
     assert "loan approvals per minute" in impact[0] and "usual 120" in impact[0]
     assert "credit-bureau client config reloaded" in text.split("changes:")[1]
+    # Change markers are listed apart and never counted.
+    counted = sum(int(part.split()[0]) for part in lines[0].split(": ", 1)[1].split(", "))
+    rows = lines[business + 1 : signals - 1] + lines[signals + 1 : lines.index("changes:") - 1]
+    assert counted == len(rows) == 39
 
 
 def test_check_warns_about_topology_names_no_signal_has(tmp_path: Path) -> None:
@@ -221,3 +226,17 @@ def test_check_warns_about_topology_names_no_signal_has(tmp_path: Path) -> None:
     )
     assert result.returncode == 0 and json.loads(result.stdout)["causes"] == []
     assert result.stderr == "warning: topology names matching no signal: credit-bureu\n"
+
+
+def test_check_text_shortens_the_cause_to_the_terminal(tmp_path: Path) -> None:
+    config = tmp_path / "cascade.toml"
+    config.write_text(demo_config("cascade"))
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    line = result.stdout.splitlines()[1]
+    assert line == "LIKELY CAUSE  credit-bureau down (dependency) → 2 affected · client config…"

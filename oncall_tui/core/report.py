@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Signal, sort_key
 from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import Diagnosis, blind_spots_json, causes_json, diagnose
+from oncall_tui.core.triage import Diagnosis, blind_spots_json, causes_json, store_diagnosis
 from oncall_tui.core.triage_text import blind_line, cause_line, short_duration
 from oncall_tui.core.words import SHORT, WORST_FIRST
-
-
-def store_diagnosis(
-    store: SignalStore, topology: Mapping[str, Sequence[str]], change_window: float
-) -> Diagnosis:
-    """The probable cause of everything `store` holds, past change events included."""
-    return diagnose(
-        store.signals.values(),
-        topology,
-        change_window,
-        sources=store.sources,
-        events=(event for event in store.events if event.change),
-    )
 
 
 def to_json(
@@ -102,8 +88,8 @@ def render_text(
     for index, cause in enumerate(diagnosis.causes):
         label = "LIKELY CAUSE" if index == 0 else "ALSO"
         window = change_window if index == 0 else None
-        lines.append(cause_line(cause, now=now, window=window, label=f"{label:<12}"))
-    blind = blind_line(diagnosis)
+        lines.append(cause_line(cause, now=now, window=window, label=f"{label:<12}", width=width))
+    blind = blind_line(diagnosis, width=width)
     if blind:
         lines.append(blind)
     name_w = min(max((len(s.name) for s in business + signals), default=4), 48)

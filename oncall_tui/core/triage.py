@@ -29,6 +29,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from oncall_tui.core.model import Event, Kind, Signal, SourceState, Status
+from oncall_tui.core.store import SignalStore
 from oncall_tui.core.topology import Topology, is_pattern
 
 LAYERS: frozenset[Kind] = frozenset({"health", "risk_rule", "dependency"})
@@ -170,6 +171,20 @@ def diagnose(
     ]
     causes.sort(key=lambda c: (-c.status.severity, -len(c.affects), c.since, c.component))
     return Diagnosis(tuple(causes), blind, _unmatched(graph, signals))
+
+
+def store_diagnosis(
+    store: SignalStore, topology: Mapping[str, Iterable[str]], change_window: float
+) -> Diagnosis:
+    """`diagnose` of everything a store holds, its past change events included: what
+    `check`, the dashboard and the replay ask."""
+    return diagnose(
+        store.signals.values(),
+        topology,
+        change_window,
+        sources=store.sources,
+        events=(event for event in store.events if event.change),
+    )
 
 
 def _failing_components(signals: list[Signal]) -> dict[str, _Component]:
