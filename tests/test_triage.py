@@ -189,6 +189,8 @@ def test_glob_keys_make_every_match_depend() -> None:
         ("credit-bureau", ("jiebei/credit_limit", "jiebei/income_check")),
         ("huabei/credit_limit", ()),
     ]
+    # A Topology built once (remembering its glob lookups) answers the same.
+    assert diagnose(board, Topology(BANK)).causes == causes
 
 
 def test_without_a_topology_every_failing_component_is_its_own_root() -> None:

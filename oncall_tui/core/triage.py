@@ -174,10 +174,13 @@ def diagnose(
 
 
 def store_diagnosis(
-    store: SignalStore, topology: Mapping[str, Iterable[str]], change_window: float
+    store: SignalStore,
+    topology: Mapping[str, Iterable[str]] | Topology | None,
+    change_window: float,
 ) -> Diagnosis:
     """`diagnose` of everything a store holds, its past change events included: what
-    `check`, the dashboard and the replay ask."""
+    `check`, the dashboard and the replay ask. A caller asking often passes a
+    `Topology` built once, which remembers its glob lookups between calls."""
     return diagnose(
         store.signals.values(),
         topology,
