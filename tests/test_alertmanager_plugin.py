@@ -635,6 +635,55 @@ async def test_error_text_quoting_a_secret_is_left_out(manager: ServerProcess) -
     assert str(caught.value) == "HTTP 400 Bad Request"
 
 
+def _odd_server(alerts: object, silences_status: int = 200) -> type[BaseHTTPRequestHandler]:
+    """A loopback server answering like a broken or foreign Alertmanager would: what no
+    healthy Alertmanager sends, but a wrong URL or a proxy in between can."""
+
+    class Odd(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            if self.path.startswith("/api/v2/alerts"):
+                status, body = 200, json.dumps(alerts).encode()
+            else:
+                status, body = silences_status, b'"boom"'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Odd
+
+
+async def test_odd_answers_are_explained_and_what_can_be_read_is_kept() -> None:
+    good = {
+        "labels": {"alertname": "Good", "severity": "critical"},
+        "fingerprint": "abc123",
+        "status": {"state": "suppressed", "silencedBy": ["s1"], "inhibitedBy": ["gone"]},
+    }
+    with no_proxy():
+        with serve_http(_odd_server({"data": []})) as server:
+            store = await board(server.url)
+        assert store.source("alerts").error == (
+            "not an Alertmanager API v2 response (is the URL right?)"
+        )
+        with serve_http(_odd_server([good, 7, {"labels": "x"}], silences_status=500)) as server:
+            store = await board(server.url)
+    state = store.source("alerts")
+    assert (state.ok, state.error) == (False, "2 items in the response not an alert")
+    [signal] = store.signals.values()
+    # The silences could not be fetched: the alert is still suppressed, only the words
+    # are fewer; the inhibiting alert is not on the board.
+    assert (signal.name, signal.status, signal.reason) == ("Good", Status.OK, None)
+    assert signal.summary == (
+        "silenced (who and until when unavailable); also inhibited by another alert"
+    )
+
+
 def _proxy(target: str, seen: list[tuple[str, dict[str, str]]]) -> type[BaseHTTPRequestHandler]:
     """A loopback reverse proxy in front of Alertmanager that records every request."""
 
