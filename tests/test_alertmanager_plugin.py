@@ -613,14 +613,14 @@ async def test_headers_are_sent_and_tls_is_verified(manager: ServerProcess, case
     ):
         options: dict[str, Any] = {
             "filter": [f'case="{case}"'],
-            "headers": {"X-Scope-OrgID": "credit"},
+            "headers": {"X-Scope-OrgID": "tenant-7f3a9c"},
         }
         refused = await board(proxy.url, **options)
         assert refused.source("alerts").ok is False
         assert "TLS certificate not trusted" in refused.source("alerts").error
         store = await board(proxy.url, verify_tls=False, **options)
     assert [signal.name for signal in store.signals.values()] == ["Tls"]
-    assert seen and all(headers.get("X-Scope-OrgID") == "credit" for _, headers in seen)
+    assert seen and all(headers.get("X-Scope-OrgID") == "tenant-7f3a9c" for _, headers in seen)
 
 
 async def test_error_text_quoting_a_secret_is_left_out(manager: ServerProcess) -> None:
