@@ -286,3 +286,39 @@ async def test_stop_does_not_wait_for_an_aclose_that_ignores_cancellation(
     started = time.monotonic()
     await engine.stop()
     assert time.monotonic() - started < 5.0  # one 2 s grace for all, not 2 s each forever
+
+
+async def test_an_empty_collection_is_said_in_the_plugins_words(registry: PluginRegistry) -> None:
+    class Quiet(SteadyPlugin):
+        """Nothing to report until told otherwise; says what nothing means."""
+
+        def empty_note(self) -> str:
+            return "no alerts firing"
+
+        async def collect(self) -> Sequence[Reading]:
+            readings = await super().collect()
+            if self.collections == 3:
+                return [*readings[:1], "not a reading"]  # type: ignore[list-item]
+            return readings if self.collections == 2 else []
+
+    class Empty(SteadyPlugin):
+        async def collect(self) -> Sequence[Reading]:
+            return []
+
+    registry.register("quiet", Quiet)  # type: ignore[arg-type]
+    registry.register("empty", Empty)  # type: ignore[arg-type]
+    engine = _config(registry, {"q": "quiet", "e": "empty"})
+    runner = engine.runners["q"]
+    await runner.collect()
+    state = engine.store.source("q")
+    assert (state.ok, state.note) == (True, "no alerts firing")
+    await runner.collect()
+    assert engine.store.source("q").note == "", "readings came: nothing to say"
+    await runner.collect()
+    # Readings were dropped, so "nothing" would be a lie: the drop is said instead.
+    assert engine.store.source("q").note.startswith("1 malformed reading dropped")
+    await runner.collect()
+    assert engine.store.source("q").note == "no alerts firing"
+    # The default says nothing: an empty health source is not news.
+    await engine.runners["e"].collect()
+    assert (engine.store.source("e").ok, engine.store.source("e").note) == (True, "")

@@ -35,7 +35,7 @@ def test_check_runs_without_loading_textual() -> None:
         "import sys\n"
         "from oncall_tui.cli import main\n"
         f"rc = main(['check', '--config', {str(DATA / 'valid.toml')!r}, '--format', 'json'])\n"
-        "import oncall_tui_prometheus, oncall_tui_host, oncall_tui_demo\n"
+        "import oncall_tui_prometheus, oncall_tui_host, oncall_tui_demo, oncall_tui_alertmanager\n"
         "loaded = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
         "assert not loaded, loaded\n"
         "sys.exit(0 if rc in (0, 1, 2, 3) else 9)\n"
@@ -60,7 +60,13 @@ def test_wheel_has_no_generic_top_level_package(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("oncall_tui-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names if "dist-info" not in name}
-    assert tops == {"oncall_tui", "oncall_tui_demo", "oncall_tui_host", "oncall_tui_prometheus"}
+    assert tops == {
+        "oncall_tui",
+        "oncall_tui_alertmanager",
+        "oncall_tui_demo",
+        "oncall_tui_host",
+        "oncall_tui_prometheus",
+    }
     assert "oncall_tui/core/demo_config.toml" in names
     assert any(name.startswith("oncall_tui_demo/runbooks/") for name in names)
     assert any(name.endswith(".tcss") for name in names)

@@ -216,6 +216,9 @@ class SourceRunner:
             raise SourceError(f"timed out after {format_duration(self.spec.timeout)}")
         readings, note = check_readings(task.result(), self._checked)
         self._checked = {id(reading): reading for reading in readings}
+        if not readings and not note:
+            # Nothing returned and nothing dropped: the plugin may say what that means.
+            note = self.plugin.empty_note()
         return readings, note
 
     async def run(self) -> None:

@@ -113,6 +113,13 @@ class Plugin(ABC, Generic[C]):
         at any file).
         """
 
+    def empty_note(self) -> str:
+        """What a collection that worked and returned no readings means, in words, or
+        "" to say nothing. An alert source answers "no alerts firing": the engine puts
+        it on the source (`SourceState.note`), so the panel says so rather than showing
+        an empty list nobody can tell from "not loaded" or "broken"."""
+        return ""
+
     async def aclose(self) -> None:
         """Release connections; called once when the engine stops."""
 

@@ -114,6 +114,8 @@ def render_text(
     for src in store.sources:
         took = f"{src.duration_ms:.0f}ms" if src.duration_ms is not None else "-"
         state = "ok" if src.ok else f"ERROR {src.error}"
+        if src.ok and src.note:
+            state += f" — {src.note}"  # e.g. "no alerts firing": said, not left to guess
         lines.append(f"  {src.name} ({src.plugin}, {took}): {state}")
     return "\n".join(lines)
 

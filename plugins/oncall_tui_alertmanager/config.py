@@ -1,0 +1,142 @@
+"""Options of a `plugin = "alertmanager"` source.
+
+The core keys (`plugin`, `interval`, `timeout`, `max_age`) are stripped by the config
+loader before this model sees the table, so they are not declared here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from oncall_tui.plugin import PluginConfig, Template
+
+Severity = Literal["ok", "warning", "critical"]
+
+DEFAULT_SEVERITY_MAP: dict[str, Severity] = {
+    "critical": "critical",
+    "page": "critical",
+    "warning": "warning",
+    "error": "warning",
+    "info": "ok",
+    "none": "ok",
+}
+"""The severity words most rule sets use; `severity_map` entries are merged over it."""
+
+# -- HTTP options -----------------------------------------------------------------------
+# The same url/headers/verify_tls as the prometheus plugin, kept in this one block so it
+# can be swapped for the shared HTTP options mixin (oncall_tui/core/http) in one edit.
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+class _HTTPOptions(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    url: str
+    """Base URL of the Alertmanager, e.g. "http://127.0.0.1:9093" or
+    "https://alertmanager.example.com"; /api/v2/alerts is appended."""
+
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Extra HTTP headers, e.g. { Authorization = "Bearer ${AM_TOKEN}" }. Values never
+    appear in messages."""
+
+    verify_tls: bool = True
+    """Verify the server's TLS certificate. Turn off only for a server whose
+    certificate you cannot fix: without it anyone on the path can feed the board."""
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, url: str) -> str:
+        url = url.strip()
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as exc:
+            raise ValueError(f"not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https"):
+            raise ValueError("must start with http:// or https://")
+        if not parts.hostname:
+            raise ValueError("has no host name")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain ?query or #fragment: give the base URL")
+        return url.rstrip("/")
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid header name")
+            if any(ch in value for ch in "\r\n\0"):
+                # Never quote the value: it is usually a secret.
+                raise ValueError(f"header {name!r} has a line break or NUL in its value")
+        return headers
+
+
+# -- end of HTTP options ----------------------------------------------------------------
+
+_MATCHER = re.compile(
+    r"""\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|[^"{},]*)\s*"""
+)
+"""One matcher as Alertmanager's `filter` parameter takes it: name, operator, and a
+value, quoted ("...") or bare."""
+
+
+class AlertmanagerConfig(PluginConfig, _HTTPOptions):
+    """Firing alerts from an Alertmanager (API v2)."""
+
+    # Headers carry tokens and the URL may carry a password: a validation error must not
+    # echo them back (pydantic quotes the input value by default).
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    filter: list[str] = Field(default_factory=list)
+    """Label matchers, all of which an alert must match to be shown, written as
+    Alertmanager's API and amtool take them: ['team="payments"', 'severity=~"crit.*"'].
+    Operators: = != =~ !~ (regular expressions are anchored)."""
+
+    name: Template = ""
+    """Signal name, filled from the alert's labels: "{alertname} {service}". Empty: the
+    alertname followed by the values of the labels that tell it apart from the other
+    firing alerts of the same alertname, in label-name order ("RiskRuleHitRateHigh
+    cashloan device_fingerprint"); the severity label and Prometheus replica labels
+    (prometheus, prometheus_replica, replica) are never used. A lone alert of its
+    alertname is just its alertname: its summary says the rest."""
+
+    component: Template = ""
+    """What the alert is about, filled from its labels: "{service}". Empty, or for an
+    alert lacking a label it names: the alert's name."""
+
+    severity_label: str = Field(default="severity", min_length=1)
+    """The label whose value sets the alert's status through `severity_map`."""
+
+    severity_map: dict[str, Severity] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
+    """Severity label value (compared case-insensitively) -> status: ok, warning or
+    critical. Entries given here are merged over the default shown."""
+
+    severity_default: Severity = "warning"
+    """Status of an alert without the severity label, or with a value the map lacks:
+    an alert nobody graded still deserves a look."""
+
+    include_suppressed: bool = True
+    """Show silenced and inhibited alerts too, as ok with who silenced them and until
+    when (or which alert inhibits them) in the summary. False: hide them."""
+
+    @field_validator("filter")
+    @classmethod
+    def _check_filter(cls, matchers: list[str]) -> list[str]:
+        for matcher in matchers:
+            if not _MATCHER.fullmatch(matcher) or any(ord(ch) < 0x20 for ch in matcher):
+                raise ValueError(
+                    f'{matcher!r} is not a label matcher; write name="value" with one of '
+                    '= != =~ !~, e.g. severity=~"crit.*"'
+                )
+        return [matcher.strip() for matcher in matchers]
+
+    @field_validator("severity_map")
+    @classmethod
+    def _merge_severities(cls, given: dict[str, Severity]) -> dict[str, Severity]:
+        return {**DEFAULT_SEVERITY_MAP, **{word.strip().lower(): s for word, s in given.items()}}
