@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from oncall_tui.core.config import parse_config
 from oncall_tui.core.model import Reading, SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.runbook import Runbook
@@ -429,3 +430,18 @@ def test_no_check_process_survives_check(tmp_path: Path) -> None:
     if not wait_gone(pid):
         os.kill(pid, signal.SIGKILL)
         pytest.fail("a check's child outlived `oncall-tui check`")
+
+
+def readme_example(heading: str) -> str:
+    """The first TOML block under `heading` in the README."""
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text.split(f"\n{heading}\n", 1)[1]
+    return section.split("```toml\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_example_is_a_valid_config(tmp_path: Path) -> None:
+    config = parse_config(readme_example("### command"), tmp_path)
+    assert not config.load_errors
+    options = config.sources[0].options
+    assert isinstance(options, CommandConfig)
+    assert options.argv[0] == "check_tcp" and options.perfdata == "time"

@@ -21,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from pydantic import ValidationError
 
+from oncall_tui.core.config import parse_config
 from oncall_tui.core.model import Reading, SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.runbook import Runbook
@@ -530,3 +531,13 @@ def test_check_samples_twice_and_escapes_hostile_text(
     queue = signals["worker\\x1b[31m\\u2066red queue"]
     assert queue["summary"] == "queue depth \\x1b]52;c;aGk=\\x07 \\x1b[2J\\u202egnol"
     assert document["sources"][0]["status"] == "ok"
+
+
+def test_readme_example_is_a_valid_config(tmp_path: Path) -> None:
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    block = text.split("\n### openmetrics\n", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(block, tmp_path, environ={"METRICS_TOKEN": "t"})
+    assert not config.load_errors
+    options = config.sources[0].options
+    assert isinstance(options, OpenMetricsConfig)
+    assert [m.quantile for m in options.metrics] == [None, 0.99, None]
