@@ -49,6 +49,14 @@ class TwoSamplesFailing(TwoSamples):
         raise SourceError("down")
 
 
+class TwoSamplesPartial(TwoSamples):
+    starts: ClassVar[list[float]] = []
+
+    async def collect(self) -> Sequence[Reading]:
+        readings = await super().collect()
+        raise SourceError("one of two queries failed", readings=readings)
+
+
 class TwoSamplesBuggy(OneSample):
     starts: ClassVar[list[float]] = []
 
@@ -63,6 +71,7 @@ def engine(interval: str) -> Engine:
         "two": TwoSamples,
         "failing": TwoSamplesFailing,
         "buggy": TwoSamplesBuggy,
+        "partial": TwoSamplesPartial,
     }
     text = ""
     for name, cls in plugins.items():
@@ -80,6 +89,7 @@ async def test_a_source_needing_two_samples_is_collected_twice_an_interval_apart
     assert len(TwoSamples.starts) == 2
     assert TwoSamples.starts[1] - TwoSamples.starts[0] >= 0.3
     assert len(TwoSamplesFailing.starts) == 1, "a failed first sample is not repeated"
+    assert len(TwoSamplesPartial.starts) == 2, "what partly worked gets its second sample"
     signals = {signal.name: signal for signal in subject.store.signals.values()}
     assert signals["TwoSamples"].status is Status.OK and signals["TwoSamples"].value == 1.0
     assert signals["OneSample"].status is Status.UNKNOWN

@@ -320,25 +320,26 @@ class Engine:
         return SourceRunner(spec, self.store, plugin, error, rng=random.Random(self._rng.random()))
 
     async def collect_once(self) -> None:
-        """One collection of every source, concurrently: what `check` prints."""
+        """One collection of every source, concurrently."""
         await asyncio.gather(*(runner.collect() for runner in self.runners.values()))
 
     async def collect_settled(self, max_wait: float = SECOND_SAMPLE_MAX_WAIT) -> None:
         """One collection of every source, then a second one of each source whose
         plugin needs two samples (rates), its interval after the first (at most
         `max_wait`): what `check` prints, so it says what the dashboard would."""
-        results = await asyncio.gather(*(runner.collect() for runner in self.runners.values()))
+        await self.collect_once()
 
         async def again(runner: SourceRunner) -> None:
             await asyncio.sleep(min(runner.spec.interval, max_wait))
             await runner.collect()
 
-        # A first collection that failed has no baseline to build on: its error stands.
+        # A source that failed outright has no first sample to build on: its error
+        # stands. One that partly worked (failures reset) gets its second sample.
         await asyncio.gather(
             *(
                 again(runner)
-                for runner, ok in zip(self.runners.values(), results, strict=True)
-                if ok is True and runner.plugin is not None and _needs_two(runner.plugin)
+                for runner in self.runners.values()
+                if runner.failures == 0 and runner.plugin is not None and _needs_two(runner.plugin)
             )
         )
 
