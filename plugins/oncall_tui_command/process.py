@@ -25,6 +25,7 @@ MAX_OUTPUT = 64 * 1024
 check never blocks on a full pipe."""
 
 _CHUNK = 16 * 1024
+_FIRST_POLL = 0.002
 _POLL = 0.05
 _REAP_GRACE = 2.0
 """Seconds to wait for a killed process to be reaped (SIGKILL is immediate unless the
@@ -107,9 +108,12 @@ async def run(
 async def _exited(process: asyncio.subprocess.Process) -> int:
     """The exit code, as soon as the process has exited. Not `process.wait()`: that
     also waits for the pipes to close, which a left-behind child holding them would
-    put off until the deadline. Polled: asyncio offers no public exit event."""
-    while process.returncode is None:  # noqa: ASYNC110
-        await asyncio.sleep(_POLL)
+    put off until the deadline. Polled (asyncio offers no public exit event), often at
+    first so a quick check is not held up by the poll."""
+    delay = _FIRST_POLL
+    while process.returncode is None:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _POLL)
     return process.returncode
 
 
