@@ -165,7 +165,7 @@ def _check(path: Path | None, fmt: str) -> int:
 
     async def collect() -> None:
         try:
-            await engine.collect_once()
+            await engine.collect_settled()
         finally:
             await engine.stop()
 

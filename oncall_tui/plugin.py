@@ -35,7 +35,7 @@ from __future__ import annotations
 from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.durations import Duration, format_duration
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.http import HTTPStatusError, build_client, get_json
+from oncall_tui.core.http import HTTPStatusError, build_client, get_json, get_text
 from oncall_tui.core.model import KINDS, UNITS, Kind, Reading, Status, Thresholds, Unit, as_number
 from oncall_tui.core.options import ThresholdOptions
 from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
@@ -70,5 +70,6 @@ __all__ = [
     "format_duration",
     "format_value",
     "get_json",
+    "get_text",
     "sanitize",
 ]

@@ -146,6 +146,42 @@ async def get_json(
         raise SourceError(_invalid_json_message(exc, content_type)) from None
 
 
+async def get_text(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[str, str]:
+    """GET `url` and return its body as text with its content type (a `/metrics`
+    exposition, whose parser depends on the type).
+
+    The body is read streaming under the same cap as `get_json` and decoded with the
+    charset the server declares (UTF-8 otherwise; undecodable bytes are replaced, not
+    fatal). Failures become `SourceError`s exactly as in `get_json`. Send `Accept` and
+    any other headers through the client.
+    """
+    try:
+        async with client.stream("GET", url) as response:
+            if 300 <= response.status_code < 400:
+                raise SourceError(_redirect_message(response))
+            if not 200 <= response.status_code < 300:
+                raise HTTPStatusError(_status_line(response), status_code=response.status_code)
+            body = await _read_capped(response, max_bytes)
+            content_type = response.headers.get("content-type", "")
+            charset = response.charset_encoding or "utf-8"
+    except HTTPStatusError as exc:
+        raise HTTPStatusError(_finish(str(exc), client), status_code=exc.status_code) from None
+    except SourceError as exc:
+        raise SourceError(_finish(str(exc), client)) from None
+    except httpx.HTTPError as exc:
+        raise SourceError(_finish(describe_error(exc, client), client)) from None
+    try:
+        text = body.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = body.decode("utf-8", errors="replace")
+    return text, content_type
+
+
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:

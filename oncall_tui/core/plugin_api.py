@@ -120,6 +120,13 @@ class Plugin(ABC, Generic[C]):
         an empty list nobody can tell from "not loaded" or "broken"."""
         return ""
 
+    def needs_two_samples(self) -> bool:
+        """True when a first collection cannot answer yet (a rate between two scrapes
+        reads "no data" until there is a second). `oncall-tui check` then collects the
+        source a second time, its interval later (bounded), so it answers as the
+        dashboard does after one interval."""
+        return False
+
     async def aclose(self) -> None:
         """Release connections; called once when the engine stops."""
 
