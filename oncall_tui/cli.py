@@ -37,6 +37,7 @@ commands:
   plugins    list installed data-source plugins and their options
   serve      the dashboard in a browser (read-only), needs the 'serve' extra
   record     collect as the dashboard does, headless, into a recording (JSON lines)
+  timeline   print a recording as an incident timeline (markdown or json)
 
 examples:
   oncall-tui                          the demo, or your default config
@@ -109,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         help="stop after this long (e.g. 30m); default: until Ctrl-C",
     )
+
+    timeline = sub.add_parser("timeline", help="a recording as an incident timeline")
+    timeline.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    timeline.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return parser
 
 
@@ -137,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from oncall_tui.commands.record import record
 
             return record(load_config(args.config), args.out, args.duration)
+        if args.command == "timeline":
+            from oncall_tui.commands.timeline import timeline
+
+            return timeline(args.file, args.format)
         return _dashboard(args)
     except ConfigError as exc:
         _print_problems(exc.problems)

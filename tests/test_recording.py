@@ -216,3 +216,124 @@ def test_record_exit_codes(tmp_path: Path) -> None:
     assert _record("--config", str(bad), "--out", str(tmp_path / "x.jsonl")).returncode == 2
     wrong_for = _record("--config", str(config), "--out", str(tmp_path / "x"), "--for", "5")
     assert wrong_for.returncode == 2 and "Traceback" not in wrong_for.stderr
+
+
+# --- timeline -----------------------------------------------------------------------
+
+
+def _cascade_recording(path: Path) -> None:
+    """The bureau fails, the loan service follows, both recover; a bureau config reload
+    came just before."""
+    clock = Clock()
+    store = SignalStore(clock=clock, history=20)
+    store.add_source(SourceState("prom", "prometheus", frozenset({"health"}), interval=10))
+    header = Header("payments", 1000.0, {"loan-api": ["credit-bureau"]}, 600.0)
+    recorder = Recorder(store, path, header)
+    ratio = Thresholds(warning=0.02, critical=0.05)
+    bureau = Reading(
+        key="b",
+        kind="dependency",
+        name="credit-bureau errors",
+        unit="ratio",
+        component="credit-bureau",
+        thresholds=ratio,
+    )
+    loan = Reading(
+        key="l",
+        kind="health",
+        name="loan-api errors",
+        unit="ratio",
+        component="loan-api",
+        thresholds=ratio,
+    )
+    reload = Reading(
+        key="c",
+        kind="change",
+        name="credit-bureau config reloaded",
+        component="credit-bureau",
+        value=990.0,
+    )
+    for at, b, loan_value in [
+        (1000, 0.0, 0.0),
+        (1010, 0.3, 0.0),
+        (1020, 0.3, 0.2),
+        (1030, 0.0, 0.0),
+    ]:
+        clock.now = float(at)
+        store.apply("prom", [replace(bureau, value=b), replace(loan, value=loan_value), reload])
+    recorder.close()
+
+
+def test_timeline_reads_as_a_post_mortem(tmp_path: Path) -> None:
+    from oncall_tui.core.recording.timeline import build_timeline, render_json, render_markdown
+
+    _cascade_recording(tmp_path / "r.jsonl")
+    built = build_timeline(read_recording(tmp_path / "r.jsonl"))
+    text = render_markdown(built)
+    assert text.startswith("# Incident timeline: payments\n")
+    assert "- all 2 signals ok" in text  # the state at the first collection
+    rows = [line for line in text.splitlines() if line.startswith("| 00:")]
+    what = [row.split(" | ", 1)[1] for row in rows]
+    assert what[0] == "change: credit-bureau config reloaded |"
+    assert "credit-bureau errors: ok → critical (30%) |" in what
+    assert any(w.startswith("probable cause: credit-bureau down") and "loan-api" in w for w in what)
+    assert "loan-api errors: critical → ok (0%) |" in what
+    assert what[-1] == "probable cause: none (nothing failing) |"
+    events = render_json(built)["events"]
+    assert [e["what"] for e in events][:2] == ["change", "status"]
+    causes = [e for e in events if e["what"] == "cause" and e["cause"]]
+    assert [c["affects"] for c in causes] == [[], ["loan-api"]]
+    cause = causes[0]
+    assert cause["changes"] == [
+        {"name": "credit-bureau config reloaded", "at": "1970-01-01T00:16:30+00:00"}
+    ]
+    assert [e["to"] for e in events if e["what"] == "status"] == [
+        "critical",
+        "critical",
+        "ok",
+        "ok",
+    ]
+
+
+def test_timeline_command(tmp_path: Path) -> None:
+    _cascade_recording(tmp_path / "r.jsonl")
+    run = [sys.executable, "-m", "oncall_tui", "timeline"]
+    json_out = subprocess.run(
+        [*run, str(tmp_path / "r.jsonl"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert json_out.returncode == 0 and json.loads(json_out.stdout)["title"] == "payments"
+    (tmp_path / "cut.jsonl").write_text((tmp_path / "r.jsonl").read_text()[:-40])
+    damaged = subprocess.run(
+        [*run, str(tmp_path / "cut.jsonl")], capture_output=True, text=True, timeout=60
+    )
+    assert damaged.returncode == 0 and "truncated" in damaged.stderr
+    assert "> The recording is damaged: line 5: truncated" in damaged.stdout
+    (tmp_path / "x.txt").write_text("hello\n")
+    wrong = subprocess.run(
+        [*run, str(tmp_path / "x.txt")], capture_output=True, text=True, timeout=60
+    )
+    assert wrong.returncode == 2 and "not an oncall-tui recording" in wrong.stderr
+    assert "Traceback" not in wrong.stderr + damaged.stderr
+
+
+def test_record_then_timeline_of_the_demo_cascade(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        'title = "drill"\nrefresh = "200ms"\nchange_window = "10m"\n'
+        '[topology]\n"loan-api" = ["credit-bureau"]\n"cashloan/credit-limit" = ["credit-bureau"]\n'
+        '[sources.demo]\nplugin = "demo"\nincident = "cascade"\n'
+    )
+    out = tmp_path / "drill.jsonl.gz"
+    assert _record("--config", str(config), "--out", str(out), "--for", "1s").returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "timeline", str(out), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    document = json.loads(result.stdout)
+    assert document["initial"]["cause"].startswith("credit-bureau down")
+    assert "loan-api" in document["initial"]["cause"]

@@ -1,0 +1,30 @@
+"""`oncall-tui timeline FILE`: a recording printed as an incident timeline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from oncall_tui.core.recording import RecordingError, read_recording
+from oncall_tui.core.recording.timeline import build_timeline, render_json, render_markdown
+
+EXIT_UNREADABLE = 2
+
+
+def timeline(path: Path, fmt: str) -> int:
+    """Print the timeline; 0 even for a damaged recording read up to the damage (the
+    damage is said in the output and on stderr), 2 when it is no recording at all."""
+    try:
+        recording = read_recording(path)
+    except RecordingError as exc:
+        print(f"oncall-tui: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if recording.damage:
+        print(f"oncall-tui: {path}: {recording.damage}", file=sys.stderr)
+    built = build_timeline(recording)
+    if fmt == "json":
+        print(json.dumps(render_json(built), indent=2, ensure_ascii=False))
+    else:
+        print(render_markdown(built), end="")
+    return 0
