@@ -1,0 +1,115 @@
+"""What hostile responses cost the HTTP layer: wall time and peak memory per fault.
+
+Serves each fault from the loopback fault server (tests/faults.py) and fetches it with
+`get_json` in a fresh child process under an overall deadline, as a source collection
+would. Per case it prints the outcome (the message a user reads), the wall time, the
+child's peak RSS (from the kernel, via wait4) and, with --tracemalloc, the peak of
+Python allocations during the fetch.
+
+Usage: python bench/http_bombs.py [--deadline 3] [--cap-mb 10] [--tracemalloc]
+       [--only nested-bomb,gzip-bomb]
+
+Prints figures; it never passes or fails on them (machines differ).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from faults import serve_faults  # noqa: E402
+
+CASES = (
+    "json",
+    "nested-bomb",
+    "gzip-bomb",
+    "deflate-bomb",
+    "raw-deflate-bomb",
+    "big",
+    "big-chunked",
+    "deep-json",
+)
+
+CHILD = """
+import asyncio, json, sys, time, tracemalloc
+from oncall_tui.core.http import build_client, get_json
+
+url, deadline, cap, trace = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+
+async def main() -> dict[str, object]:
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        async with build_client(timeout=deadline) as client:
+            async with asyncio.timeout(deadline):
+                await get_json(client, url, max_bytes=cap)
+        outcome = "ok"
+    except BaseException as exc:
+        outcome = f"{type(exc).__name__}: {exc}"
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] if trace else None
+    return {"outcome": outcome[:90], "seconds": elapsed, "traced_peak": peak}
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def run_case(url: str, deadline: float, cap: int, trace: bool) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, url, str(deadline), str(cap), "1" if trace else "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    out = child.stdout.read()
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        result: dict[str, object] = json.loads(out)
+    except ValueError:
+        result = {"outcome": f"child failed: {err.decode(errors='replace')[-200:]}"}
+    result["rss_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
+    result["stderr"] = err.decode(errors="replace").strip().splitlines()[-1:] or ""
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deadline", type=float, default=3.0)
+    parser.add_argument("--cap-mb", type=float, default=10.0)
+    parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    cases = [c for c in CASES if not args.only or c in args.only.split(",")]
+    cap = int(args.cap_mb * 1024 * 1024)
+    print(f"deadline {args.deadline:g} s, cap {args.cap_mb:g} MiB, python {sys.version.split()[0]}")
+    header = f"{'case':<18} {'seconds':>8} {'rss MiB':>8} {'traced MiB':>10}  outcome"
+    print(header)
+    print("-" * len(header))
+    with serve_faults() as server:
+        for case in cases:
+            result = run_case(f"{server.url}/{case}", args.deadline, cap, args.tracemalloc)
+            peak = result.get("traced_peak")
+            traced = f"{peak / 1024 / 1024:10.1f}" if isinstance(peak, int) else f"{'-':>10}"
+            seconds = result.get("seconds")
+            secs = f"{seconds:8.2f}" if isinstance(seconds, float) else f"{'-':>8}"
+            print(f"{case:<18} {secs} {result['rss_mib']:8.0f} {traced}  {result['outcome']}")
+            if result["stderr"]:
+                print(f"{'':<18} stderr: {result['stderr'][0][:100]}")
+
+
+if __name__ == "__main__":
+    main()
