@@ -145,3 +145,14 @@ class ForeverStubbornPlugin(_Base):
                 await asyncio.sleep(3600)
             except asyncio.CancelledError:
                 continue
+
+
+@pytest.fixture(autouse=True)
+def _secrets_per_test() -> Iterator[None]:
+    """Secrets a test registers (a client's header values, a config's ${VAR}s) are
+    forgotten after it: the process-wide redactor would otherwise turn a later test's
+    "payments" into "***"."""
+    from oncall_tui.core.sanitize import redactor
+
+    with redactor.scope():
+        yield

@@ -11,10 +11,10 @@ real socket, so the client code under test runs exactly as it would in productio
 |---------------------|----------------------|
 | /json               | `{"ok": true}` |
 | /echo               | the request's method, path and headers as JSON |
-| /gzip-bomb          | `Content-Encoding: gzip`, a small JSON then 1 GiB of spaces (~1 MB on the wire) |
+| /gzip-bomb          | `gzip`: a small JSON, then 1 GiB of spaces (~1 MB on the wire) |
 | /deflate-bomb       | the same as zlib-wrapped deflate (`Content-Encoding: deflate`) |
-| /raw-deflate-bomb   | the same as raw deflate without a zlib header (`deflate`, as some servers send) |
-| /nested-bomb        | `Content-Encoding: gzip, gzip`: a gzip of the gzip bomb (~2 KB on the wire) |
+| /raw-deflate-bomb   | the same as raw deflate without a zlib header (sent as `deflate`) |
+| /nested-bomb        | `gzip, gzip`: a gzip of the gzip bomb (~3 KB on the wire) |
 | /stacked            | `Content-Encoding: deflate, gzip` of a small JSON: legal, must decode |
 | /zstd               | `Content-Encoding: zstd` (never asked for) |
 | /br                 | `Content-Encoding: br` with bytes that are not brotli |
@@ -214,7 +214,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests.append((self.command, self.path))
         parts = [part for part in path.split("/") if part]
-        route = ROUTES.get(parts[0] if parts else "", None)
+        route = ROUTES.get(parts[0] if parts else "")
         if route is None:
             self._send(404, b"404 page not found", "text/plain")
             return
@@ -458,4 +458,3 @@ def private_ca() -> Iterator[PKI]:
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-

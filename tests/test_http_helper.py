@@ -350,11 +350,11 @@ def test_httpx_logs_no_urls() -> None:
 
 
 def test_build_client_settings() -> None:
-    client = build_client(timeout=30.0, headers={"X-Scope-OrgID": "payments"})
+    client = build_client(timeout=30.0, headers={"X-Scope-OrgID": "tenant-7f3a"})
     assert client.timeout.connect == 5.0
     assert client.timeout.read == 30.0
     assert client.follow_redirects is False
-    assert client.headers["X-Scope-OrgID"] == "payments"
+    assert client.headers["X-Scope-OrgID"] == "tenant-7f3a"
     assert client.headers["User-Agent"].startswith("oncall-tui/")
     short = build_client(timeout=2.0)
     assert short.timeout.connect == 2.0

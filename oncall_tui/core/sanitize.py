@@ -9,8 +9,11 @@ dropped so an engineer can see that a label was tampered with.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import re
-from urllib.parse import urlsplit
+from collections.abc import Iterable, Iterator
+from urllib.parse import unquote, urlsplit
 
 MAX_TEXT = 1024
 """Longest string kept from a source; a 1 MB label must not reach the screen."""
@@ -40,24 +43,86 @@ _UNSAFE = re.compile(
     "]"
 )
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s'\"<>]*@")
+"""`scheme://` up to the last `@` of the same word: a URL's credentials. Past `/`, `?`,
+`#` and `@` too, since a password with one of those (not percent-encoded) is cut there
+by URL parsers; an `@` in a path may lose a little text, which is the safe side."""
+
 
 class Redactor:
-    """Removes secret values (from `${VAR}` expansion, headers) from text shown anywhere.
+    """Removes secrets from text shown anywhere: the one scrubber of the process.
 
-    Config loading registers every expanded value; error messages built from exceptions
-    (which may quote a URL or header) pass through `redact` before they are stored.
+    Two mechanisms in one pass. URL credentials (`scheme://user:password@`) are
+    stripped wherever they appear, known or not: an exception text may quote a URL
+    nobody registered. Known secret values (`${VAR}` expansions, header values, tokens,
+    passwords, each registered by the config loader or by the HTTP client that sends
+    them) become `***`. Every message built from an exception, and every string from a
+    source (through `sanitize`), passes `redact` before it is stored or shown.
     """
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
+        self._ordered: tuple[str, ...] = ()
 
     def add(self, secret: str) -> None:
         # Very short values would redact half of every message and protect nothing.
-        if len(secret) >= 4:
+        if len(secret) >= 4 and secret not in self._secrets:
             self._secrets.add(secret)
+            self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
 
-    def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
+    def add_credential(self, value: str) -> None:
+        """A header value such as `Bearer <token>` or `Basic <base64>`: the whole
+        value, and each long word of it, since a server may echo the token alone.
+        Short words ("Bearer", "Basic") are left alone."""
+        self.add(value)
+        for part in value.split():
+            if len(part) >= 8:
+                self.add(part)
+
+    def add_basic_auth(self, username: str, password: str) -> None:
+        """The password and the `Authorization: Basic` value that carries it."""
+        self.add(password)
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        self.add_credential(f"Basic {token}")
+
+    def add_url(self, url: str) -> None:
+        """The credentials in `url`'s `user:password@`, as written (maybe
+        percent-encoded) and as sent (decoded, and as a Basic header)."""
+        try:
+            parts = urlsplit(url)
+            username, password = parts.username, parts.password
+        except ValueError:
+            return
+        if password:
+            self.add(password)
+            self.add_basic_auth(unquote(username or ""), unquote(password))
+        elif username:
+            self.add(username)  # `https://TOKEN@host` is a common way to pass a token
+            self.add(unquote(username))
+
+    @contextlib.contextmanager
+    def scope(self) -> Iterator[None]:
+        """Secrets registered inside the block are forgotten after it: for tests, so one
+        test's header value does not redact another test's output."""
+        saved = set(self._secrets)
+        try:
+            yield
+        finally:
+            self._secrets = saved
+            self._ordered = tuple(sorted(saved, key=len, reverse=True))
+
+    def redact(self, text: str, extra: Iterable[str] = ()) -> str:
+        """`text` without URL credentials and without any registered secret (nor any of
+        `extra`, credentials known only to the caller)."""
+        if "@" in text and "://" in text:
+            text = _USERINFO.sub(r"\1", text)
+        secrets: Iterable[str] = self._ordered
+        if extra:
+            once = Redactor()
+            for value in extra:
+                once.add_credential(value)
+            secrets = sorted({*self._ordered, *once._ordered}, key=len, reverse=True)
+        for secret in secrets:
             if secret in text:
                 text = text.replace(secret, "***")
         return text
