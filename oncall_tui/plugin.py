@@ -35,7 +35,18 @@ from __future__ import annotations
 from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.durations import Duration, format_duration
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.http import HTTPStatusError, build_client, get_json, get_text
+from oncall_tui.core.http import (
+    HTTPOptions,
+    HTTPStatusError,
+    ProbeResult,
+    ReadOnlyError,
+    build_client,
+    client_for,
+    get_bytes,
+    get_json,
+    get_text,
+    probe,
+)
 from oncall_tui.core.model import KINDS, UNITS, Kind, Reading, Status, Thresholds, Unit, as_number
 from oncall_tui.core.options import ThresholdOptions
 from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
@@ -50,11 +61,14 @@ __all__ = [
     "BlockingRunner",
     "BlockingStillRunning",
     "Duration",
+    "HTTPOptions",
     "HTTPStatusError",
     "Kind",
     "LabelTemplate",
     "Plugin",
     "PluginConfig",
+    "ProbeResult",
+    "ReadOnlyError",
     "Reading",
     "Runbook",
     "RunbookTemplate",
@@ -67,9 +81,12 @@ __all__ = [
     "Unit",
     "as_number",
     "build_client",
+    "client_for",
     "format_duration",
     "format_value",
+    "get_bytes",
     "get_json",
     "get_text",
+    "probe",
     "sanitize",
 ]

@@ -16,6 +16,7 @@ real socket, so the client code under test runs exactly as it would in productio
 | /raw-deflate-bomb   | the same as raw deflate without a zlib header (sent as `deflate`) |
 | /nested-bomb        | `gzip, gzip`: a gzip of the gzip bomb (~3 KB on the wire) |
 | /stacked            | `Content-Encoding: deflate, gzip` of a small JSON: legal, must decode |
+| /triple             | `gzip, gzip, gzip` of a small JSON: more layers than accepted |
 | /zstd               | `Content-Encoding: zstd` (never asked for) |
 | /br                 | `Content-Encoding: br` with bytes that are not brotli |
 | /big                | 50 MB body with Content-Length |
@@ -313,6 +314,9 @@ ROUTES: dict[str, Route] = {
     "stacked": lambda h, _: h._encoded(
         gzip.compress(zlib.compress(b'{"stacked": true}'), mtime=0), "deflate, gzip"
     ),
+    "triple": lambda h, _: h._encoded(
+        gzip.compress(gzip.compress(gzip.compress(b'{"triple": true}'))), "gzip, gzip, gzip"
+    ),
     "zstd": lambda h, _: h._encoded(b"\x28\xb5\x2f\xfd" + b"\0" * 20, "zstd"),
     "br": lambda h, _: h._encoded(b"not brotli at all", "br"),
     "big": lambda h, _: h._stream(BIG_BODY, chunked=False, length=True),
@@ -359,9 +363,10 @@ class FaultServer:
 
 
 @contextlib.contextmanager
-def serve_faults(tls: ssl.SSLContext | None = None) -> Iterator[FaultServer]:
-    """The fault server on a free loopback port until the block ends (https with `tls`)."""
-    server = _FaultHTTPServer(("127.0.0.1", 0), FaultHandler)
+def serve_faults(tls: ssl.SSLContext | None = None, port: int = 0) -> Iterator[FaultServer]:
+    """The fault server on a loopback port (free unless given) until the block ends
+    (https with `tls`)."""
+    server = _FaultHTTPServer(("127.0.0.1", port), FaultHandler)
     server.state = FaultState()
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)

@@ -235,7 +235,7 @@ def parse_config(
     specs: list[SourceSpec] = []
     load_errors: list[str] = []
     for name, table in settings.sources.items():
-        spec = _source(name, table, settings.refresh, registry, problems, load_errors)
+        spec = _source(name, table, settings.refresh, registry, problems, load_errors, config_dir)
         if spec is not None:
             specs.append(spec)
     if not settings.sources and "sources" not in raw:
@@ -267,6 +267,7 @@ def _source(
     registry: PluginRegistry,
     problems: list[str],
     load_errors: list[str],
+    config_dir: Path | None = None,
 ) -> SourceSpec | None:
     where = ("sources", name)
     if not SOURCE_NAME.fullmatch(name):
@@ -303,7 +304,8 @@ def _source(
         # source are reported together.
         settings = {k: v for k, v in table.items() if k not in CORE_SOURCE_KEYS}
         try:
-            options = plugin.Config.model_validate(settings)
+            # The config's directory lets options check relative paths (ca_file).
+            options = plugin.Config.model_validate(settings, context={"config_dir": config_dir})
         except ValidationError as exc:
             problems += describe(exc.errors(), where, plugin.Config)
             return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from oncall_tui.core.config_errors import path_of as _path
 from oncall_tui.core.sanitize import redactor
@@ -44,24 +43,25 @@ def expand(
 
 
 def register_secrets(value: Any, key: str = "") -> None:
-    """Header values and URL passwords written literally in the config are secrets too,
-    not only `${VAR}` values: a server echoing them back must not put them on screen."""
+    """Header values, tokens and URL passwords written literally in the config are
+    secrets too, not only `${VAR}` values: a server echoing them back must not put them
+    on screen."""
     if isinstance(value, dict):
         for k, v in value.items():
             if k == "headers" and isinstance(v, dict):
                 for header in v.values():
                     if isinstance(header, str):
-                        redactor.add(header)
-                        redactor.add(header.rsplit(" ", 1)[-1])  # "Bearer <token>"
+                        redactor.add_credential(header)  # "Bearer <token>": both
             else:
                 register_secrets(v, k)
     elif isinstance(value, list):
         for item in value:
             register_secrets(item, key)
+    elif isinstance(value, str) and key in _SECRET_VALUES:
+        redactor.add(value)
     elif isinstance(value, str) and "@" in value and "://" in value:
-        try:
-            password = urlsplit(value).password
-        except ValueError:
-            password = None
-        if password:
-            redactor.add(password)
+        redactor.add_url(value)
+
+
+_SECRET_VALUES = frozenset({"bearer_token", "password"})
+"""Keys whose string value is a secret wherever they appear (`basic_auth.password`)."""

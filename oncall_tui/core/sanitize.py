@@ -96,8 +96,10 @@ class Redactor:
         if password:
             self.add(password)
             self.add_basic_auth(unquote(username or ""), unquote(password))
-        elif username:
-            self.add(username)  # `https://TOKEN@host` is a common way to pass a token
+        elif username and len(username) >= 16:
+            # `https://TOKEN@host` passes a token as the user name; a short name
+            # ("oncall") is a name, and redacting it would mangle every message.
+            self.add(username)
             self.add(unquote(username))
 
     @contextlib.contextmanager

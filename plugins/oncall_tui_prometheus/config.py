@@ -6,15 +6,12 @@ loader before this model sees the table, so they are not declared here.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, field_validator
 
-from oncall_tui.plugin import PluginConfig, Template, ThresholdOptions, Unit
-
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+from oncall_tui.plugin import HTTPOptions, Template, ThresholdOptions, Unit
 
 
 class Query(ThresholdOptions):
@@ -54,53 +51,24 @@ class Query(ThresholdOptions):
     query that accidentally returns thousands of series."""
 
 
-class PrometheusConfig(PluginConfig):
+class PrometheusConfig(HTTPOptions):
     """Signals from PromQL queries against any Prometheus-API server (Prometheus,
     Thanos, Mimir, VictoriaMetrics)."""
 
-    # Headers carry tokens and the URL may carry a password: a validation error must not
-    # echo them back (pydantic quotes the input value by default).
-    model_config = ConfigDict(hide_input_in_errors=True)
-
     url: str
     """Base URL of the server, e.g. "http://127.0.0.1:9090" or
-    "https://mimir.example.com/prometheus"; /api/v1/query is appended."""
-
-    headers: dict[str, str] = Field(default_factory=dict)
-    """Extra HTTP headers, e.g. { Authorization = "Bearer ${PROM_TOKEN}" }. Values never
-    appear in messages."""
-
-    verify_tls: bool = True
-    """Verify the server's TLS certificate. Turn off only for a server whose
-    certificate you cannot fix: without it anyone on the path can feed the board."""
+    "https://mimir.example.com/prometheus"; /api/v1/query is appended. A password in it
+    (user:password@) must be percent-encoded if it contains '/', '?', '#' or '@';
+    basic_auth is clearer."""
 
     queries: list[Query] = Field(min_length=1)
     """The queries, in [[sources.<name>.queries]] tables."""
 
     @field_validator("url")
     @classmethod
-    def _check_url(cls, url: str) -> str:
-        url = url.strip()
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError as exc:
-            raise ValueError(f"not a valid URL: {exc}") from None
-        if parts.scheme not in ("http", "https"):
-            raise ValueError("must start with http:// or https://")
-        if not parts.hostname:
-            raise ValueError("has no host name")
+    def _base_url(cls, url: str) -> str:
+        # Runs after HTTPOptions' URL check: here url is "http(s)://host...", readable.
+        parts = urlsplit(url)
         if parts.query or parts.fragment:
             raise ValueError("must not contain ?query or #fragment: give the base URL")
         return url.rstrip("/")
-
-    @field_validator("headers")
-    @classmethod
-    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
-        for name, value in headers.items():
-            if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid header name")
-            if any(ch in value for ch in "\r\n\0"):
-                # Never quote the value: it is usually a secret.
-                raise ValueError(f"header {name!r} has a line break or NUL in its value")
-        return headers

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from oncall_tui.core.http import scrub
 from oncall_tui.plugin import (
     MAX_LINE,
     HTTPStatusError,
@@ -25,7 +22,7 @@ from oncall_tui.plugin import (
     SourceError,
     Thresholds,
     as_number,
-    build_client,
+    client_for,
     get_json,
     sanitize,
 )
@@ -57,21 +54,6 @@ class _Compiled:
     def label(self) -> str:
         """How messages name the query: the same path `oncall-tui validate` prints."""
         return f"queries[{self.index}] ({self.query.name})"
-
-
-def _secrets(config: PrometheusConfig) -> dict[str, str]:
-    """What must never appear in a message: the configured header values and the URL's
-    credentials (httpx sends those as a Basic header a server may echo back)."""
-    secrets = dict(config.headers)
-    parts = urlsplit(config.url)
-    if parts.password:
-        # As written (maybe percent-encoded) and as sent.
-        secrets["url password"] = parts.password
-        secrets["url password, decoded"] = unquote(parts.password)
-    if parts.username is not None or parts.password is not None:
-        pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()
-        secrets["url basic auth"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    return secrets
 
 
 def series_key(index: int, labels: Mapping[str, str]) -> str:
@@ -112,18 +94,14 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         # Created on first use, inside the running event loop, and reused: one pool of
         # keep-alive connections instead of a TCP (and TLS) handshake per query.
         self._client: httpx.AsyncClient | None = None
-        self._secrets = _secrets(config)
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset(query.kind for query in self.config.queries)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
-            self._client = build_client(
-                timeout=self.context.timeout,
-                headers=self.config.headers,
-                verify=self.config.verify_tls,
-            )
+            # Registers the URL's password, headers and tokens with the redactor.
+            self._client = client_for(self.config, self.context)
         return self._client
 
     async def collect(self) -> Sequence[Reading]:
@@ -250,8 +228,9 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
                 message += f" (and {len(failures) - 1} more of {len(self._queries)} failed)"
         # Server-supplied text (a JSON error body, an odd result type) may echo a header
         # or the URL's password, and may carry control characters; the message is shown
-        # as it is. Scrubbed before the cut, so no prefix of a secret survives.
-        return sanitize(scrub(message, self._secrets), MAX_LINE)
+        # as it is. sanitize redacts (every secret client_for registered) before the cut,
+        # so no prefix of a secret survives.
+        return sanitize(message, MAX_LINE)
 
 
 def _api_error(payload: object) -> str:

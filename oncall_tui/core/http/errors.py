@@ -56,9 +56,15 @@ def scrub(text: str, secrets: Mapping[str, str] | httpx.Headers | None = None) -
     return redactor.redact(text, extra)
 
 
-def status_line(response: httpx.Response) -> str:
+def status_line(response: httpx.Response, wait: float | None = None) -> str:
+    """ "HTTP 503 Service Unavailable", with how long the server asked to be left alone
+    when it said (`wait`, from Retry-After): the next poll may well get the same."""
     reason = response.reason_phrase or ""
-    return f"HTTP {response.status_code} {reason}".strip()
+    line = f"HTTP {response.status_code} {reason}".strip()
+    if wait is not None and wait >= 1:
+        after = format_duration(wait) if wait < 86400 * 365 else "more than a year"
+        line += f" (the server asks to retry after {after})"
+    return line
 
 
 def redirect_message(response: httpx.Response) -> str:

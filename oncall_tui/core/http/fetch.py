@@ -16,6 +16,7 @@ import httpx
 
 from oncall_tui.core.plugin_api import SourceError
 
+from .client import retry_after
 from .decode import read_body
 from .errors import (
     HTTPStatusError,
@@ -66,8 +67,9 @@ async def get_bytes(
                 raise SourceError(redirect_message(response))
             if not 200 <= response.status_code < 300:
                 payload = await _error_payload(response)
+                wait = retry_after(response.headers.get("retry-after", ""))
                 raise HTTPStatusError(
-                    status_line(response), status_code=response.status_code, payload=payload
+                    status_line(response, wait), status_code=response.status_code, payload=payload
                 )
             content = await read_body(response, max_bytes)
             return Body(content, response.headers.get("content-type", ""))
@@ -142,5 +144,7 @@ def _invalid_json_message(exc: Exception, content_type: str) -> str:
     if isinstance(exc, RecursionError):
         return "invalid JSON in response (nested too deeply)"
     if isinstance(exc, json.JSONDecodeError):
-        return f"invalid JSON in response ({exc.msg} at byte {exc.pos})"
+        # json says "Unterminated string starting at": no second "at".
+        at = "" if exc.msg.endswith(" at") else " at"
+        return f"invalid JSON in response ({exc.msg}{at} byte {exc.pos})"
     return "invalid JSON in response (not UTF-8)"

@@ -65,21 +65,18 @@ def check_http_url(url: str) -> str:
         raise ValueError("must start with http:// or https://")
     authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
     encode = (
-        "if the URL holds user:password@, percent-encode '/', '?', '#' and '@' in the "
-        "password (as %2F, %3F, %23 and %40)"
+        "percent-encode a password in user:password@ ('/' as %2F, '?' as %3F, "
+        "'#' as %23, '@' as %40)"
     )
     if "@" in rest and "@" not in authority:
         raise ValueError(
-            f"not a valid URL: '@' after the host name; {encode} (an '@' in the path is "
-            "written %40)"
+            f"not a valid URL: '@' after the host name; {encode}, and an '@' in the path as %40"
         )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        raise ValueError(
-            f"not a valid URL: the host name or port cannot be read; {encode}"
-        ) from None
+        raise ValueError(f"not a valid URL: the host or port cannot be read; {encode}") from None
     if not parts.hostname:
         raise ValueError("has no host name")
     return url
@@ -157,19 +154,21 @@ class HTTPOptions(PluginConfig):
 
     @model_validator(mode="after")
     def _one_way_to_authenticate(self) -> Self:
-        ways = [
+        # Two ways would silently drop one (httpx lets basic auth overwrite the
+        # header). An Authorization header beside URL credentials was accepted before
+        # these options existed and stays accepted.
+        options = [
             name
-            for name, used in (
-                ("bearer_token", self.bearer_token is not None),
-                ("bearer_token_file", self.bearer_token_file is not None),
-                ("basic_auth", self.basic_auth is not None),
-                ("an Authorization header", _has_authorization(self.headers)),
-                ("user:password@ in url", _has_userinfo(self.url)),
-            )
-            if used
+            for name in ("bearer_token", "bearer_token_file", "basic_auth")
+            if getattr(self, name) is not None
         ]
-        if len(ways) > 1:
-            raise ValueError(f"give one way to authenticate, not {' and '.join(ways)}")
+        if options:
+            if _has_authorization(self.headers):
+                options.append("an Authorization header")
+            if _has_userinfo(self.url):
+                options.append("user:password@ in url")
+        if len(options) > 1:
+            raise ValueError(f"give one way to authenticate, not {' and '.join(options)}")
         if self.ca_file is not None and not self.verify_tls:
             raise ValueError("ca_file has no effect with verify_tls = false: remove one")
         return self
