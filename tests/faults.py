@@ -30,6 +30,7 @@ real socket, so the client code under test runs exactly as it would in productio
 | /retry-after/V      | 429 with `Retry-After: V` |
 | /flaky/K/N          | status N for the first request of key K, then `{"ok": true}` |
 | /redirect-away      | 302 to another host, credentials in the Location |
+| /redirect-echo      | 302 whose Location path quotes the request's Authorization header |
 | /drip-headers       | the status line and headers one byte every 50 ms |
 | /drip-body          | headers at once, then the body one byte every 50 ms |
 | /metrics            | a small Prometheus text exposition |
@@ -125,6 +126,8 @@ class FaultState:
 
     requests: list[tuple[str, str]] = field(default_factory=list)
     """(method, path) of every request that reached a handler, in order."""
+    headers: list[dict[str, str]] = field(default_factory=list)
+    """The headers of each of those requests."""
     connections: int = 0
     """TCP connections accepted (a refused request must not even open one)."""
     counts: Counter[str] = field(default_factory=Counter)
@@ -214,6 +217,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             state.requests.append((self.command, self.path))
+            state.headers.append(dict(self.headers))
         parts = [part for part in path.split("/") if part]
         route = ROUTES.get(parts[0] if parts else "")
         if route is None:
@@ -263,6 +267,15 @@ def _flaky(handler: FaultHandler, args: list[str]) -> None:
 def _redirect_away(handler: FaultHandler, _: list[str]) -> None:
     handler.send_response(302)
     handler.send_header("Location", "http://admin:hunter2-redirect@evil.example/steal?t=1")
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
+
+
+def _redirect_echo(handler: FaultHandler, _: list[str]) -> None:
+    # A misconfigured gateway that reflects credentials: only the redactor can catch it.
+    echoed = (handler.headers.get("Authorization") or "none").replace(" ", "/")
+    handler.send_response(302)
+    handler.send_header("Location", f"/login/{echoed}")
     handler.send_header("Content-Length", "0")
     handler.end_headers()
 
@@ -332,6 +345,7 @@ ROUTES: dict[str, Route] = {
     "retry-after": _retry_after,
     "flaky": _flaky,
     "redirect-away": _redirect_away,
+    "redirect-echo": _redirect_echo,
     "drip-headers": _drip_headers,
     "drip-body": _drip_body,
     "metrics": lambda h, _: h._send(200, METRICS, "text/plain; version=0.0.4; charset=utf-8"),
@@ -358,6 +372,7 @@ class FaultServer:
     def reset(self) -> None:
         with self.state.lock:
             self.state.requests.clear()
+            self.state.headers.clear()
             self.state.counts.clear()
             self.state.connections = 0
 

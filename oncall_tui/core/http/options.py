@@ -254,10 +254,10 @@ def _read_token(path: Path) -> str:
 def _ca_context(path: Path) -> ssl.SSLContext:
     try:
         return tls_context(path)
+    except ssl.SSLError:  # an OSError too: first
+        raise SourceError(f"ca_file: {path} holds no PEM CA certificate") from None
     except OSError as exc:
         raise SourceError(f"ca_file: cannot read {path} ({_os_reason(exc)})") from None
-    except ssl.SSLError:
-        raise SourceError(f"ca_file: {path} holds no PEM CA certificate") from None
 
 
 def _os_reason(exc: OSError) -> str:
