@@ -10,6 +10,7 @@ steps whatever the compression ratio, and the event loop gets control between ch
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
@@ -22,6 +23,8 @@ from .errors import too_large
 
 STEP = 64 * 1024
 """Most bytes one layer inflates before the result is handed on and counted."""
+_YIELD_EVERY = 1024 * 1024
+"""Inflated bytes after which the event loop gets a turn."""
 MAX_LAYERS = 2
 """Most stacked encodings accepted (`gzip, gzip` is legal; ten layers is an attack)."""
 
@@ -176,6 +179,7 @@ async def read_body(response: httpx.Response, max_bytes: int) -> bytes:
     decoder = BodyDecoder(response.headers.get("content-encoding", ""))
     body = bytearray()
     wire = 0
+    unyielded = 0
     async for raw in response.aiter_raw():
         wire += len(raw)
         if wire > max_bytes:
@@ -184,6 +188,12 @@ async def read_body(response: httpx.Response, max_bytes: int) -> bytes:
             body += piece
             if len(body) > max_bytes:
                 raise too_large(max_bytes)
+            unyielded += len(piece)
+            if unyielded >= _YIELD_EVERY:
+                # One small network chunk may inflate to the whole cap: let the screen
+                # and the deadline run in between.
+                unyielded = 0
+                await asyncio.sleep(0)
     return bytes(body)
 
 
