@@ -37,84 +37,45 @@ real socket, so the client code under test runs exactly as it would in productio
 
 Every request is recorded (`server.requests`) and every accepted TCP connection
 counted (`server.connections`), so a test can prove that something was never sent.
+`blackhole()` gives a port whose connects hang; the bombs come from tests/bombs.py and
+the certificates (`private_ca()`) from tests/pki.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
 import json
-import shutil
 import socket
 import ssl
-import struct
-import subprocess
-import tempfile
 import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
 
-from servers import _QuietHTTPServer, require_binary
+from bombs import BOMB_HEAD, MB, GiB, gzip_bomb, nested_bomb, raw_deflate_bomb, zlib_bomb
+from pki import PKI, private_ca
+from servers import _QuietHTTPServer
 
-GiB = 1024 * 1024 * 1024
-MB = 1024 * 1024
-BOMB_HEAD = b'{"status": "success", "data": {"resultType": "vector", "result": []}}'
-"""What a bomb starts with: a valid answer, so only the size cap can stop it."""
+__all__ = [
+    "BOMB_HEAD",
+    "MB",
+    "PKI",
+    "GiB",
+    "gzip_bomb",
+    "nested_bomb",
+    "private_ca",
+    "raw_deflate_bomb",
+    "zlib_bomb",
+]
+"""Re-exported: bombs and TLS material come with the fault server."""
+
 DRIP_INTERVAL = 0.05
 """Seconds between two bytes of a drip."""
 BIG_BODY = 50 * MB
-
-
-# --------------------------------------------------------------------------- bombs
-
-
-@functools.cache
-def _raw_deflate_bomb(inflated: int, head: bytes) -> tuple[bytes, int, int]:
-    """Raw deflate of `head` + spaces up to `inflated` bytes, built without compressing
-    `inflated` bytes: after a full flush the compressor starts afresh, so the compressed
-    form of one 1 MiB block of spaces can simply be repeated. Returns the stream with the
-    CRC-32 and Adler-32 of the inflated data, for honest gzip and zlib trailers."""
-    block = b" " * MB
-    blocks, rest = divmod(inflated - len(head), MB)
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    start = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
-    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
-    tail = compressor.compress(b" " * rest) + compressor.flush(zlib.Z_FINISH)
-    crc, adler = zlib.crc32(head), zlib.adler32(head)
-    for _ in range(blocks):
-        crc, adler = zlib.crc32(block, crc), zlib.adler32(block, adler)
-    crc, adler = zlib.crc32(b" " * rest, crc), zlib.adler32(b" " * rest, adler)
-    return start + repeated * blocks + tail, crc, adler
-
-
-def gzip_bomb(inflated: int = GiB, head: bytes = BOMB_HEAD) -> bytes:
-    """A gzip stream of `inflated` bytes (~1 KB per MiB on the wire)."""
-    raw, crc, _ = _raw_deflate_bomb(inflated, head)
-    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
-    return header + raw + struct.pack("<II", crc, inflated & 0xFFFFFFFF)
-
-
-def zlib_bomb(inflated: int = GiB, head: bytes = BOMB_HEAD) -> bytes:
-    """A zlib-wrapped deflate stream of `inflated` bytes (HTTP's `deflate`)."""
-    raw, _, adler = _raw_deflate_bomb(inflated, head)
-    return b"\x78\xda" + raw + struct.pack(">I", adler)
-
-
-def raw_deflate_bomb(inflated: int = GiB, head: bytes = BOMB_HEAD) -> bytes:
-    """Raw deflate without the zlib header, which some servers send as `deflate`."""
-    return _raw_deflate_bomb(inflated, head)[0]
-
-
-@functools.cache
-def nested_bomb(inflated: int = GiB, head: bytes = BOMB_HEAD) -> bytes:
-    """`Content-Encoding: gzip, gzip`: the gzip bomb gzipped again (~2 KB for 1 GiB)."""
-    return gzip.compress(gzip_bomb(inflated, head), 9, mtime=0)
 
 
 # --------------------------------------------------------------------------- server
@@ -427,54 +388,3 @@ def blackhole() -> Iterator[int]:
         for filler in fillers:
             filler.close()
         listener.close()
-
-
-# --------------------------------------------------------------------------- TLS
-
-
-@dataclass(frozen=True)
-class PKI:
-    """A private CA and certificates it signed for 127.0.0.1."""
-
-    ca: Path
-    """The CA certificate: what a user would give as `ca_file`."""
-    valid: tuple[Path, Path]
-    """(certificate, key) valid for two days."""
-    expired: tuple[Path, Path]
-    """(certificate, key) that expired a day ago."""
-    directory: Path
-
-    def context(self, pair: tuple[Path, Path]) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*pair)
-        return context
-
-
-@contextlib.contextmanager
-def private_ca() -> Iterator[PKI]:
-    """A throw-away CA with a valid and an expired server certificate (openssl CLI)."""
-    openssl = require_binary("openssl", "openssl")
-    workdir = Path(tempfile.mkdtemp(prefix="oncall-tui-pki-"))
-
-    def run(*args: str) -> None:
-        subprocess.run([openssl, *args], check=True, capture_output=True, timeout=30, cwd=workdir)
-
-    curve = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    try:
-        run("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=oncall-tui test CA")  # fmt: skip
-        (workdir / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-        for name, days in (("valid", "2"), ("expired", "-1")):
-            run("req", "-new", *curve, "-keyout", f"{name}.key", "-out", f"{name}.csr",
-                "-subj", "/CN=127.0.0.1")  # fmt: skip
-            run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", f"{name}.pem", "-days", days,
-                "-extfile", "san.cnf")  # fmt: skip
-        yield PKI(
-            ca=workdir / "ca.pem",
-            valid=(workdir / "valid.pem", workdir / "valid.key"),
-            expired=(workdir / "expired.pem", workdir / "expired.key"),
-            directory=workdir,
-        )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)

@@ -29,7 +29,7 @@ from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.sanitize import redactor
 from oncall_tui_prometheus import PrometheusPlugin
 from oncall_tui_prometheus.config import PrometheusConfig
-from servers import no_proxy
+from servers import no_proxy, self_signed_cert
 
 TOKEN = "tok-4f9a1c77e2d84b03"
 PASSWORD = "pw-91ce7a55d0"
@@ -188,6 +188,15 @@ async def test_ca_file_trusts_a_private_ca(pki: PKI, tmp_path: Path) -> None:
         )
         opts = options(tls.url, ca_file="ca.pem")
         async with client_for(opts, context(tmp_path)) as client:
+            assert await get_json(client, f"{tls.url}/json") == {"ok": True}
+
+
+async def test_a_self_signed_certificate_passes_as_its_own_ca_file() -> None:
+    with self_signed_cert() as cert, serve_faults(cert.server_context()) as tls:
+        async with client_for(options(tls.url), context()) as client:
+            with pytest.raises(SourceError, match="self-signed certificate"):
+                await get_json(client, f"{tls.url}/json")
+        async with client_for(options(tls.url, ca_file=str(cert.cert)), context()) as client:
             assert await get_json(client, f"{tls.url}/json") == {"ok": True}
 
 

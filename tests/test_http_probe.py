@@ -166,6 +166,24 @@ async def test_expiry_is_read_without_verification_too() -> None:
     assert result.answered and result.cert_not_after == expected
 
 
+async def test_dns_failure_is_an_observation() -> None:
+    # The machine's resolver decides what an unknown name does (and may need a network):
+    # the one fault here simulated, with the exception httpx raises.
+    import socket
+
+    import httpx
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from (
+            socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fail)) as client:
+        result = await probe(client, "https://bureau.example.com/health", deadline=2.0)
+    assert result.error == "cannot connect to bureau.example.com:443 (host name not found)"
+    assert result.status_code is None
+
+
 def _der(tag: int, value: bytes) -> bytes:
     length = len(value)
     encoded = bytes([length]) if length < 128 else b"\x82" + length.to_bytes(2, "big")

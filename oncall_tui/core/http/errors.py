@@ -19,7 +19,7 @@ from oncall_tui.core.durations import format_duration
 from oncall_tui.core.plugin_api import SourceError
 from oncall_tui.core.sanitize import MAX_LINE, redactor, sanitize
 
-_DEFAULT_HEADER_NAMES = frozenset({"accept", "accept-encoding", "connection", "user-agent"})
+DEFAULT_HEADER_NAMES = frozenset({"accept", "accept-encoding", "connection", "user-agent"})
 """Headers httpx or this layer set, which carry nothing secret."""
 
 
@@ -51,7 +51,7 @@ def scrub(text: str, secrets: Mapping[str, str] | httpx.Headers | None = None) -
     extra = [
         value
         for name, value in (secrets or {}).items()
-        if name.lower() not in _DEFAULT_HEADER_NAMES
+        if name.lower() not in DEFAULT_HEADER_NAMES
     ]
     return redactor.redact(text, extra)
 
