@@ -8,10 +8,15 @@ peak under a stated bound and an answer well inside the deadline. The server is 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
 from collections.abc import Awaitable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -331,3 +336,42 @@ async def test_cross_host_redirect_is_refused(server: FaultServer) -> None:
     assert "hunter2-redirect" not in message
     assert ("GET", "/redirect-away") in server.state.requests
     assert len(server.state.requests) == 1
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_check_against_a_nested_bomb_keeps_its_deadline_and_memory(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    # Issue 9, item 1: `check` ran 17.3 s despite a 3 s timeout and peaked at 4.25 GB.
+    # The prometheus plugin appends /api/v1/query; the fault server routes on the first
+    # path segment, so every query gets the bomb.
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[sources.prom]\nplugin = "prometheus"\nurl = "{server.url}/nested-bomb"\n'
+        'timeout = "3s"\n'
+        '[[sources.prom.queries]]\nkind = "health"\nname = "up"\nquery = "up"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "oncall_tui", "check", "--format", "json", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    out, err = child.stdout.read(), child.stderr.read()  # both small: no pipe fills up
+    # wait4, not wait: the kernel's peak RSS of this child alone.
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.monotonic() - started
+    report = json.loads(out)
+    assert child.returncode == 3, err.decode()
+    assert report["sources"][0]["error"] == "response larger than 10 MB"
+    assert b"Task was destroyed" not in err
+    assert elapsed < 15  # the 3 s deadline, 5x margin (measured ~1 s with start-up)
+    # Before: 4.25 GB. Now the interpreter, httpx and the 10 MB cap (measured 64 MB).
+    assert usage.ru_maxrss * 1024 < 250 * 1024 * 1024, f"{usage.ru_maxrss // 1024} MB"
+    assert ("GET", "/nested-bomb/api/v1/query?query=up&timeout=3") in server.state.requests
