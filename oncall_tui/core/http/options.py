@@ -145,7 +145,7 @@ class HTTPOptions(PluginConfig):
     def _file_exists(cls, path: Path | None, info: ValidationInfo) -> Path | None:
         # The config loader passes the config's directory; without it (a plugin built
         # in a test) the check waits for `client_for`.
-        config_dir = (info.context or {}).get("config_dir") if info.context else None
+        config_dir = (info.context or {}).get("config_dir")
         if path is not None and isinstance(config_dir, Path):
             full = config_dir / path.expanduser()
             if not full.is_file():
