@@ -49,9 +49,7 @@ def scrub(text: str, secrets: Mapping[str, str] | httpx.Headers | None = None) -
     (headers known only to the caller). The process-wide redactor does the work: this is
     its name in the HTTP layer, kept for plugins that already call it."""
     extra = [
-        value
-        for name, value in (secrets or {}).items()
-        if name.lower() not in DEFAULT_HEADER_NAMES
+        value for name, value in (secrets or {}).items() if name.lower() not in DEFAULT_HEADER_NAMES
     ]
     return redactor.redact(text, extra)
 
