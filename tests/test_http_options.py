@@ -314,15 +314,26 @@ def test_prometheus_url_keeps_its_own_rules() -> None:
         PrometheusConfig.model_validate({"url": "http://a:b/c@h:9090", "queries": query})
 
 
-@pytest.mark.parametrize("command", ["validate", "check"])
-def test_validate_and_check_do_not_print_a_mangled_password(tmp_path: Path, command: str) -> None:
-    # Issue 9, item 6: this printed "Port could not be cast to integer value as 'Kq8vv7'".
-    config = tmp_path / "config.toml"
-    config.write_text(
+_SOURCES = {
+    "prometheus": (
         '[sources.prom]\nplugin = "prometheus"\n'
         'url = "http://alice:${PROMPASS}@127.0.0.1:9090"\n'
         '[[sources.prom.queries]]\nkind = "health"\nname = "up"\nquery = "up"\n'
-    )
+    ),
+    "alertmanager": (
+        '[sources.prom]\nplugin = "alertmanager"\nurl = "http://alice:${PROMPASS}@127.0.0.1:9093"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("plugin", sorted(_SOURCES))
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_validate_and_check_do_not_print_a_mangled_password(
+    tmp_path: Path, command: str, plugin: str
+) -> None:
+    # Issue 9, item 6: this printed "Port could not be cast to integer value as 'Kq8vv7'".
+    config = tmp_path / "config.toml"
+    config.write_text(_SOURCES[plugin])
     env = {**os.environ, "PROMPASS": "Kq8vv7/x#y?z-secret"}
     result = subprocess.run(
         [sys.executable, "-m", "oncall_tui", command, "--config", str(config)],
@@ -339,14 +350,15 @@ def test_validate_and_check_do_not_print_a_mangled_password(tmp_path: Path, comm
     assert "Traceback" not in output
 
 
-def test_every_http_option_is_documented() -> None:
+@pytest.mark.parametrize("plugin", ["prometheus", "alertmanager"])
+def test_every_http_option_is_documented(plugin: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "oncall_tui", "plugins"],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    prometheus = result.stdout.split("prometheus  (", 1)[1]
+    section = ("\n" + result.stdout).split(f"\n{plugin}  (", 1)[1].split("\n\n", 1)[0]
     for option in HTTPOptions.model_fields:
-        assert f"\n    {option}:" in prometheus, option
-    assert "username: str (required)" in prometheus
+        assert f"\n    {option}:" in section, option
+    assert "username: str (required)" in section

@@ -10,9 +10,9 @@ import re
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from oncall_tui.plugin import PluginConfig, Template
+from oncall_tui.plugin import HTTPOptions, Template
 
 Severity = Literal["ok", "warning", "critical"]
 
@@ -26,59 +26,6 @@ DEFAULT_SEVERITY_MAP: dict[str, Severity] = {
 }
 """The severity words most rule sets use; `severity_map` entries are merged over it."""
 
-# -- HTTP options -----------------------------------------------------------------------
-# The same url/headers/verify_tls as the prometheus plugin, kept in this one block so it
-# can be swapped for the shared HTTP options mixin (oncall_tui/core/http) in one edit.
-
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-
-
-class _HTTPOptions(BaseModel):
-    model_config = ConfigDict(use_attribute_docstrings=True)
-
-    url: str
-    """Base URL of the Alertmanager, e.g. "http://127.0.0.1:9093" or
-    "https://alertmanager.example.com"; /api/v2/alerts is appended."""
-
-    headers: dict[str, str] = Field(default_factory=dict)
-    """Extra HTTP headers, e.g. { Authorization = "Bearer ${AM_TOKEN}" }. Values never
-    appear in messages."""
-
-    verify_tls: bool = True
-    """Verify the server's TLS certificate. Turn off only for a server whose
-    certificate you cannot fix: without it anyone on the path can feed the board."""
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, url: str) -> str:
-        url = url.strip()
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError as exc:
-            raise ValueError(f"not a valid URL: {exc}") from None
-        if parts.scheme not in ("http", "https"):
-            raise ValueError("must start with http:// or https://")
-        if not parts.hostname:
-            raise ValueError("has no host name")
-        if parts.query or parts.fragment:
-            raise ValueError("must not contain ?query or #fragment: give the base URL")
-        return url.rstrip("/")
-
-    @field_validator("headers")
-    @classmethod
-    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
-        for name, value in headers.items():
-            if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid header name")
-            if any(ch in value for ch in "\r\n\0"):
-                # Never quote the value: it is usually a secret.
-                raise ValueError(f"header {name!r} has a line break or NUL in its value")
-        return headers
-
-
-# -- end of HTTP options ----------------------------------------------------------------
-
 _MATCHER = re.compile(
     r"""\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|[^"{},]*)\s*"""
 )
@@ -86,12 +33,12 @@ _MATCHER = re.compile(
 value, quoted ("...") or bare."""
 
 
-class AlertmanagerConfig(PluginConfig, _HTTPOptions):
+class AlertmanagerConfig(HTTPOptions):
     """Firing alerts from an Alertmanager (API v2)."""
 
-    # Headers carry tokens and the URL may carry a password: a validation error must not
-    # echo them back (pydantic quotes the input value by default).
-    model_config = ConfigDict(hide_input_in_errors=True)
+    url: str
+    """Base URL of the Alertmanager, e.g. "http://127.0.0.1:9093" or
+    "https://alertmanager.example.com"; /api/v2/alerts is appended."""
 
     filter: list[str] = Field(default_factory=list)
     """Label matchers, all of which an alert must match to be shown, written as
@@ -124,6 +71,15 @@ class AlertmanagerConfig(PluginConfig, _HTTPOptions):
     include_suppressed: bool = True
     """Show silenced and inhibited alerts too, as ok with who silenced them and until
     when (or which alert inhibits them) in the summary. False: hide them."""
+
+    @field_validator("url")
+    @classmethod
+    def _base_url(cls, url: str) -> str:
+        # Runs after HTTPOptions' URL check: here url is "http(s)://host...", readable.
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain ?query or #fragment: give the base URL")
+        return url.rstrip("/")
 
     @field_validator("filter")
     @classmethod

@@ -19,7 +19,7 @@ from oncall_tui.plugin import (
     SourceContext,
     SourceError,
     Status,
-    build_client,
+    client_for,
     get_json,
     sanitize,
 )
@@ -89,11 +89,8 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
-            self._client = build_client(
-                timeout=self.context.timeout,
-                headers=self.config.headers,
-                verify=self.config.verify_tls,
-            )
+            # Registers the URL's password, headers and tokens with the redactor.
+            self._client = client_for(self.config, self.context)
         return self._client
 
     async def aclose(self) -> None:
