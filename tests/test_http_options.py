@@ -323,6 +323,11 @@ _SOURCES = {
     "alertmanager": (
         '[sources.prom]\nplugin = "alertmanager"\nurl = "http://alice:${PROMPASS}@127.0.0.1:9093"\n'
     ),
+    "openmetrics": (
+        '[sources.prom]\nplugin = "openmetrics"\n'
+        'url = "http://alice:${PROMPASS}@127.0.0.1:9100/metrics"\n'
+        '[[sources.prom.metrics]]\nname = "up"\nmetric = "up"\n'
+    ),
 }
 
 
@@ -350,7 +355,7 @@ def test_validate_and_check_do_not_print_a_mangled_password(
     assert "Traceback" not in output
 
 
-@pytest.mark.parametrize("plugin", ["prometheus", "alertmanager"])
+@pytest.mark.parametrize("plugin", sorted(_SOURCES))
 def test_every_http_option_is_documented(plugin: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "oncall_tui", "plugins"],

@@ -12,9 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from oncall_tui.plugin import PluginConfig, Template, ThresholdOptions, Unit
+from oncall_tui.plugin import HTTPOptions, Template, ThresholdOptions, Unit
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
@@ -166,55 +165,24 @@ class Metric(ThresholdOptions):
         return "count"
 
 
-class OpenMetricsConfig(PluginConfig):
+class OpenMetricsConfig(HTTPOptions):
     """Signals from a Prometheus /metrics endpoint scraped directly, without a
     Prometheus server: gauges, counter rates, ratios of counters, histogram quantiles."""
-
-    # Headers carry tokens and the URL may carry a password: a validation error must not
-    # echo them back (pydantic quotes the input value by default).
-    model_config = ConfigDict(hide_input_in_errors=True)
 
     url: str
     """The endpoint, e.g. "http://10.0.0.5:9100/metrics"; a URL without a path gets
     /metrics. Text format 0.0.4 is asked for; an OpenMetrics answer is parsed as such."""
-
-    headers: dict[str, str] = Field(default_factory=dict)
-    """Extra HTTP headers, e.g. { Authorization = "Bearer ${METRICS_TOKEN}" }. Values
-    never appear in messages."""
-
-    verify_tls: bool = True
-    """Verify the server's TLS certificate. Turn off only for a server whose
-    certificate you cannot fix: without it anyone on the path can feed the board."""
 
     metrics: list[Metric] = Field(min_length=1)
     """The selections, in [[sources.<name>.metrics]] tables."""
 
     @field_validator("url")
     @classmethod
-    def _check_url(cls, url: str) -> str:
-        url = url.strip()
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError as exc:
-            raise ValueError(f"not a valid URL: {exc}") from None
-        if parts.scheme not in ("http", "https"):
-            raise ValueError("must start with http:// or https://")
-        if not parts.hostname:
-            raise ValueError("has no host name")
+    def _metrics_path(cls, url: str) -> str:
+        # Runs after HTTPOptions' URL check: here url is "http(s)://host...", readable.
+        parts = urlsplit(url)
         if parts.fragment:
             raise ValueError("must not contain a #fragment")
         if parts.path in ("", "/"):
             parts = parts._replace(path="/metrics")
         return urlunsplit(parts)
-
-    @field_validator("headers")
-    @classmethod
-    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
-        for name, value in headers.items():
-            if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid header name")
-            if any(ch in value for ch in "\r\n\0"):
-                # Never quote the value: it is usually a secret.
-                raise ValueError(f"header {name!r} has a line break or NUL in its value")
-        return headers

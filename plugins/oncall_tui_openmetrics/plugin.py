@@ -26,7 +26,7 @@ from oncall_tui.plugin import (
     SourceContext,
     SourceError,
     Thresholds,
-    build_client,
+    client_for,
     get_text,
     sanitize,
 )
@@ -120,11 +120,8 @@ class OpenMetricsPlugin(Plugin[OpenMetricsConfig]):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
-            self._client = build_client(
-                timeout=self.context.timeout,
-                headers={"Accept": ACCEPT, **self.config.headers},
-                verify=self.config.verify_tls,
-            )
+            # Registers the URL's password, headers and tokens with the redactor.
+            self._client = client_for(self.config, self.context, headers={"Accept": ACCEPT})
         return self._client
 
     async def aclose(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import ssl
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
@@ -68,7 +69,10 @@ def check_http_url(url: str) -> str:
         "percent-encode a password in user:password@ ('/' as %2F, '?' as %3F, "
         "'#' as %23, '@' as %40)"
     )
-    if "@" in rest and "@" not in authority:
+    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    # An '@' in the path (not the query: `?target=user@host` is common) after an
+    # authority without one: a password with '/' whose start looks like a port.
+    if "@" in path and "@" not in authority:
         raise ValueError(
             f"not a valid URL: '@' after the host name; {encode}, and an '@' in the path as %40"
         )
@@ -201,6 +205,7 @@ def client_for(
     *,
     writes: bool = False,
     timeout: float | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> httpx.AsyncClient:
     """The client for one source, built once by the plugin and reused (one pool of
     keep-alive connections instead of a handshake per request).
@@ -209,8 +214,9 @@ def client_for(
     raising `SourceError` with the path and reason if it cannot, and registers every
     secret the client will send with the redactor. Read-only unless `writes` is asked
     for and the app is not read-only. `timeout` defaults to the source's deadline.
+    `headers` are the plugin's own (an Accept header), under the configured ones.
     """
-    headers = dict(options.headers)
+    headers = {**(headers or {}), **options.headers}
     token = options.bearer_token
     if options.bearer_token_file is not None:
         token = _read_token(context.config_dir / options.bearer_token_file.expanduser())
