@@ -4,6 +4,7 @@ layer's signals as tiles, big when they all fit that way."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from rich.cells import cell_len
 
@@ -19,8 +20,7 @@ from oncall_tui.ui.widgets.board_lines import Line, Part
 TILE_WIDTH = 56
 """Narrowest compact tile: badge, a 30-cell name, the value, some summary."""
 BIG_TILE_WIDTH = 48
-BIG_TILE_HEIGHT = 7
-"""Name, five rows of big digits, summary."""
+"""Narrowest big tile (name, five rows of big digits, summary), at scale 1."""
 OVERVIEW_WIDTH = 56
 """Narrowest column of the overview."""
 
@@ -74,10 +74,12 @@ def tile_lines(signals: Sequence[Signal], width: int, height: int) -> list[Line]
     does not fit even then is counted in the last tile."""
     if height <= 0 or not signals:
         return []
-    columns = max(1, width // BIG_TILE_WIDTH)
-    rows = (height + 1) // (BIG_TILE_HEIGHT + 1)
-    if len(signals) <= columns * rows:
-        return _grid(signals, width, height, columns, BIG_TILE_HEIGHT, big_tile)
+    for scale in (2, 1):  # twice as big on a TV, when they all fit that way
+        columns = width // (BIG_TILE_WIDTH * scale)
+        tile_height = bigtext.HEIGHT * scale + 2
+        if columns and len(signals) <= columns * ((height + 1) // (tile_height + 1)):
+            make = partial(big_tile, scale=scale)
+            return _grid(signals, width, height, columns, tile_height, make)
     return _grid(signals, width, height, max(1, width // TILE_WIDTH), 2, tile)
 
 
@@ -137,14 +139,14 @@ def tile(signal: Signal, width: int) -> list[list[Part]]:
     return [_head(signal, width), [(indent, ""), (value, "title"), (summary, "muted")]]
 
 
-def big_tile(signal: Signal, width: int) -> list[list[Part]]:
+def big_tile(signal: Signal, width: int, scale: int = 1) -> list[list[Part]]:
     """Badge and name, the value in big digits, the summary: read from across a room."""
     value = value_text(signal)
-    digits = bigtext.render(value, 1, symbols().pixel) if value else ()
-    if bigtext.width(value) > width - 3:
+    digits = bigtext.render(value, scale, symbols().pixel) if value else ()
+    if bigtext.width(value, scale) > width - 3:
         digits = ()
     lines = [_head(signal, width)]
-    for row in range(bigtext.HEIGHT):
+    for row in range(bigtext.HEIGHT * scale):
         lines.append([("  ", ""), (digits[row], signal.status.value)] if digits else [])
     lines.append([("  ", ""), (fit(row_summary(signal), width - 3), "muted")])
     return lines
