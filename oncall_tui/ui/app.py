@@ -95,19 +95,25 @@ class OncallApp(App[None]):
         raise LookupError("the dashboard is not mounted")
 
     def get_default_screen(self) -> Screen[None]:
+        screen: Screen[None]
         if self.wallboard:
-            return WallboardScreen(
+            screen = WallboardScreen(
                 self.engine.store,
                 title=self.engine.config.title,
                 settings=self.engine.config.wallboard,
                 clock=self.clock,
             )
-        return DashboardScreen(
-            self.engine.store,
-            title=self.engine.config.title,
-            clock=self.clock,
-            read_only=self.read_only,
-        )
+        else:
+            screen = DashboardScreen(
+                self.engine.store,
+                title=self.engine.config.title,
+                clock=self.clock,
+                read_only=self.read_only,
+            )
+        # NO_COLOR: Textual's `App:nocolor` (or any App class) does not reach component
+        # classes, the rows' styles; a class on the screen does (see nocolor.tcss).
+        screen.set_class(self.no_color, "-no-color")
+        return screen
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return status_variables(self.current_theme)
