@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ui_cost import DEMO_CONFIG, ENGINE_ONLY, find_ptymeter, measure  # noqa: E402
+from ui_cost import DEMO_CONFIG, ENGINE_ONLY, find_ptymeter, measure
 
 
 def main() -> int:
