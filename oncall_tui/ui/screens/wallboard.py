@@ -34,7 +34,7 @@ from oncall_tui.core.wallboard import Board, Rotation, data_age, snapshot
 from oncall_tui.ui import bigtext
 from oncall_tui.ui.screens import wallboard_lines as text
 from oncall_tui.ui.screens.wallboard_pages import page_lines
-from oncall_tui.ui.widgets.board_lines import BoardLines
+from oncall_tui.ui.widgets.board_lines import BoardLines, line_width
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +183,10 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
         page_height = max(0, height - fixed - len(self.pinned.lines))
         page = self.rotation.pages[index]
         self.page.show(page_lines(board, page, width, page_height))
-        self.page_list.show([text.pages_line(self.rotation, index)])
-        self.countdown.show([text.countdown_line(self.rotation, now)])
+        countdown = text.countdown_line(self.rotation, now)
+        self.countdown.show([countdown])
+        room = width - line_width(countdown)
+        self.page_list.show([tuple(text.pad(text.pages_line(self.rotation, index), room))])
 
     def _set_height(self, widget: Widget, height: int) -> None:
         """Only a real change is a layout pass."""

@@ -181,23 +181,30 @@ def overview_lines(board: Board, width: int, height: int) -> list[Line]:
 
 
 def layer_block(layer: Layer, width: int, height: int) -> list[Line]:
+    """A layer's header, then (room permitting) its status in big letters and its
+    signals that are not ok; what does not fit is counted, never silently dropped."""
     details: list[Line] = [source_line(source, width) for source in layer.failing]
     bad = [signal for signal in layer.signals if signal.status is not Status.OK]
     details += [_overview_row(signal, width) for signal in bad]
     if not bad and not layer.failing:
         text = empty_text(layer) or f"{GLYPH[Status.OK]} all {len(layer.signals)} ok"
         details.append((("   ", ""), (text, "muted")))
+    room = height - 1
+    spacer: list[Line] = [()] if room >= 2 else []
+    room -= len(spacer)
     word = LONG[layer.status]
     big: list[Line] = []
-    if height - 2 - len(details) >= bigtext.HEIGHT + 1 and bigtext.width(word) + 3 <= width:
+    if room - len(details) >= bigtext.HEIGHT + 1 and bigtext.width(word) + 3 <= width:
         # Room to spare (a TV): the layer's status in big letters, readable from afar.
         letters = bigtext.render(word, 1, symbols().pixel)
         big = [*((("   ", ""), (row, layer.status.value)) for row in letters), ()]
-    room = height - 2 - len(big)
+    room -= len(big)
+    if room <= 0:
+        return [layer_header(layer)]
     if len(details) > room:
-        hidden = len(details) - (room - 1)
-        details = [*details[: max(0, room - 1)], (("   ", ""), (f"+{hidden} more", "muted"))]
-    return [layer_header(layer), (), *big, *details[: max(1, room)]]
+        keep = room - 1
+        details = [*details[:keep], (("   ", ""), (f"+{len(details) - keep} more", "muted"))]
+    return [layer_header(layer), *spacer, *big, *details]
 
 
 def _overview_row(signal: Signal, width: int) -> Line:
