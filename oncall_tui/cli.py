@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import shlex
 import sys
 import time
@@ -42,6 +43,9 @@ commands:
 examples:
   oncall-tui                          the demo, or your default config
   oncall-tui --config prod.toml --read-only
+  oncall-tui --wallboard --theme high-contrast
+  oncall-tui --ascii --max-fps 5      a slow SSH link to a console without Unicode
+  oncall-tui serve --host 0.0.0.0     the board in a browser, for other machines too
   oncall-tui check --format json | jq .status
   oncall-tui validate --config prod.toml
 """
@@ -74,10 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="nothing can change anything outside the process (no silences, no browser)",
     )
-    parser.add_argument(
-        "--wallboard", action="store_true", help="big status for a wall TV; implies --read-only"
-    )
-    parser.add_argument("--theme", metavar="NAME", help="colour theme")
+    _display_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="collect once, print, exit by the worst status")
@@ -89,10 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("plugins", help="installed plugins and their options")
 
-    serve = sub.add_parser("serve", help="the dashboard in a browser, read-only")
+    serve = sub.add_parser(
+        "serve",
+        help="the dashboard in a browser, read-only",
+        description="The dashboard in a browser, read-only; the page needs no internet.",
+    )
     _config_option(serve, sub=True)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; "
+        "0.0.0.0 for every network, said loudly at start)",
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    _display_options(serve, sub=True)
 
     record = sub.add_parser("record", help="collect headless into a recording for replay")
     _config_option(record, sub=True)
@@ -122,6 +133,60 @@ def _duration(text: str) -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _display_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    """Options of the board itself, on the dashboard and on `serve` alike."""
+    default = argparse.SUPPRESS if sub else None
+    parser.add_argument(
+        "--wallboard",
+        action="store_true",
+        default=argparse.SUPPRESS if sub else False,
+        help="big status and rotating pages for a wall TV; implies --read-only; "
+        "keys do nothing but ctrl+q",
+    )
+    parser.add_argument(
+        "--theme",
+        metavar="NAME",
+        default=default,
+        help="colour theme: dark (default), light, high-contrast (wallboard default), "
+        "colorblind, or one from $XDG_CONFIG_HOME/oncall-tui/themes/",
+    )
+    parser.add_argument(
+        "--max-fps",
+        type=_fps,
+        metavar="N",
+        default=default,
+        help="repaint at most N times a second (default 60); 2-10 for a slow SSH link",
+    )
+    if not sub:
+        parser.add_argument(
+            "--ascii",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="draw with ASCII only (default: automatic, on for TERM=linux or a "
+            "non-UTF-8 locale such as LANG=C)",
+        )
+
+
+def _fps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 120:
+        raise argparse.ArgumentTypeError(f"expected 1 to 120, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected 0 to 65535, got {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -203,10 +268,14 @@ def _check(path: Path | None, fmt: str) -> int:
 
 
 def _validate(path: Path | None) -> int:
+    from oncall_tui.core.themes import load_catalog
+
     config = load_config(path)
     if config.load_errors:
         _print_problems(config.load_errors)
         return EXIT_CONFIG
+    for problem in load_catalog().problems:
+        print(f"oncall-tui: warning: theme not loaded: {problem}", file=sys.stderr)
     where = config.path or "embedded demo config"
     names = ", ".join(f"{s.name} ({s.plugin})" for s in config.sources) or "none"
     print(f"{where}: valid; sources: {names}")
@@ -278,41 +347,66 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
 
 def _dashboard(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    problem = _theme_problem(args.theme)
+    if problem:
+        _print_problems([f"--theme: {problem}"])
+        return EXIT_CONFIG
+    if args.theme is not None:
+        config.theme = args.theme
+    _display_environment(args)
     read_only = args.read_only or args.wallboard
-    return run_dashboard(config, read_only=read_only, theme=args.theme)
+    return run_dashboard(config, read_only=read_only, wallboard=args.wallboard)
 
 
-def run_dashboard(config: AppConfig, *, read_only: bool, theme: str | None) -> int:
-    from textual.theme import BUILTIN_THEMES
+def _theme_problem(name: str | None) -> str | None:
+    from oncall_tui.core.themes import load_catalog
 
+    return None if name is None else load_catalog().problem_with(name)
+
+
+def _display_environment(args: argparse.Namespace) -> None:
+    """Settings Textual reads once, at import: set them before it is imported."""
+    from oncall_tui.core.words import ascii_terminal, choose_symbols
+
+    if args.max_fps is not None:
+        os.environ["TEXTUAL_FPS"] = str(args.max_fps)
+    use_ascii = args.ascii if args.ascii is not None else ascii_terminal(os.environ)
+    choose_symbols(ascii=use_ascii)
+
+
+def run_dashboard(config: AppConfig, *, read_only: bool, wallboard: bool = False) -> int:
     from oncall_tui.core.engine import Engine
     from oncall_tui.ui.app import OncallApp
 
-    if theme is not None:
-        if theme not in BUILTIN_THEMES:
-            names = ", ".join(sorted(BUILTIN_THEMES))
-            print(f"oncall-tui: unknown theme {theme!r} (available: {names})", file=sys.stderr)
-            return EXIT_CONFIG
-        config.theme = theme
     logging.getLogger().addHandler(logging.NullHandler())
     engine = Engine(config, read_only=read_only)
-    app = OncallApp(engine, read_only=read_only)
+    app = OncallApp(engine, read_only=read_only, wallboard=wallboard)
     app.run()
     return app.return_code or 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        from textual_serve.server import Server
+        from oncall_tui.web.server import serve
     except ImportError:
         print(
             "oncall-tui: `serve` needs textual-serve: pip install 'oncall-tui[serve]'",
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    load_config(args.config)  # fail here, not inside every browser session
-    command = [sys.executable, "-m", "oncall_tui", "--read-only"]
+    config = load_config(args.config)  # fail here, not inside every browser session
+    problem = _theme_problem(args.theme)
+    if problem:
+        _print_problems([f"--theme: {problem}"])
+        return EXIT_CONFIG
+    command = [sys.executable, "-m", "oncall_tui", "--read-only", "--no-ascii"]
+    if args.wallboard:
+        command.append("--wallboard")
+    if args.theme is not None:
+        command += ["--theme", args.theme]
+    if args.max_fps is not None:
+        command += ["--max-fps", str(args.max_fps)]
     if args.config is not None:
         command += ["--config", str(args.config.resolve())]
-    Server(shlex.join(command), host=args.host, port=args.port).serve()
+    serve(shlex.join(command), host=args.host, port=args.port, title=config.title)
     return 0

@@ -202,7 +202,8 @@ def test_check_piped_into_head_has_no_traceback() -> None:
 def test_unknown_theme_is_a_message_and_exit_2() -> None:
     result = _run("--config", str(DATA / "valid.toml"), "--theme", "no-such-theme")
     assert result.returncode == 2
-    assert "unknown theme 'no-such-theme'" in result.stderr and "nord" in result.stderr
+    assert "unknown theme 'no-such-theme'" in result.stderr
+    assert "high-contrast" in result.stderr  # the available themes are listed
 
 
 def test_serve_answers_in_a_browser_read_only() -> None:
@@ -237,4 +238,4 @@ def test_serve_answers_in_a_browser_read_only() -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(10)
     assert process.stdout is not None
-    assert "--read-only" in process.stdout.read().decode()
+    assert "read-only at http://127.0.0.1:" in process.stdout.read().decode()

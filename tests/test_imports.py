@@ -4,6 +4,7 @@ terminal, and a plugin author can test without one."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,30 @@ def test_wheel_has_no_generic_top_level_package(tmp_path: Path) -> None:
     assert "oncall_tui/core/demo_config.toml" in names
     assert any(name.startswith("oncall_tui_demo/runbooks/") for name in names)
     assert any(name.endswith(".tcss") for name in names)
+    assert "oncall_tui/web/templates/app_index.html" in names
+    themes = sorted(p.name for p in (ROOT / "themes").glob("*.toml"))
+    assert sorted(n.removeprefix("oncall_tui/themes/") for n in names
+                  if n.startswith("oncall_tui/themes/")) == themes  # fmt: skip
+
+    # Installed from the wheel (not from this checkout), the themes load.
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+         str(wheel)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    code = (
+        "from oncall_tui.core.themes import load_catalog, shipped_theme_dir\n"
+        "catalog = load_catalog()\n"
+        "print(shipped_theme_dir())\n"
+        "print(' '.join(catalog.names()), len(catalog.problems))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target), "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run(  # not from the checkout's folder: `-c` imports from the cwd
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    where, loaded = result.stdout.splitlines()
+    assert Path(where).is_relative_to(target)
+    assert loaded == " ".join(t.removesuffix(".toml") for t in themes) + " 0"

@@ -26,6 +26,7 @@ from oncall_tui.core.envvars import expand, register_secrets
 from oncall_tui.core.plugin_api import PluginConfig
 from oncall_tui.core.registry import PluginLoadError, PluginRegistry, default_registry
 from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.themes import load_catalog
 from oncall_tui.core.topology import topology_problems
 
 CORE_SOURCE_KEYS = frozenset({"plugin", "interval", "timeout", "max_age"})
@@ -71,7 +72,8 @@ class Settings(BaseModel):
     refresh: Duration = 5.0
     """Default interval of every source."""
     theme: str | None = None
-    """Theme name; `--theme` overrides it."""
+    """Theme name: a file of the shipped `themes/` or of
+    `$XDG_CONFIG_HOME/oncall-tui/themes/` (its stem); `--theme` overrides it."""
     bell: bool = False
     """Ring the terminal bell when a signal turns critical."""
     change_window: Duration = 3600.0
@@ -232,6 +234,11 @@ def parse_config(
             raise ConfigError(first_per_path(problems)) from None
 
     problems += topology_problems(settings.topology)
+    if settings.theme is not None:
+        theme_problem = load_catalog().problem_with(settings.theme)
+        if theme_problem:
+            problems.append(f"theme: {theme_problem}")
+
     specs: list[SourceSpec] = []
     load_errors: list[str] = []
     for name, table in settings.sources.items():

@@ -18,21 +18,38 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.themes import DEFAULT_THEME, WALLBOARD_THEME, ThemeCatalog, load_catalog
+from oncall_tui.core.words import symbols
+from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.screens.dashboard import DashboardScreen
-from oncall_tui.ui.theme import status_variables
+from oncall_tui.ui.screens.wallboard import WallboardScreen
+from oncall_tui.ui.theme import (
+    drop_builtin_themes,
+    register_themes,
+    status_variables,
+    terminal_colors,
+)
 
 log = logging.getLogger(__name__)
 
 
 class OncallApp(App[None]):
-    """The on-call dashboard.
+    """The on-call dashboard, or with `wallboard=True` the wallboard (read-only, no
+    command palette, keys ignored but ctrl+q).
 
     `clock` is injected so header, heartbeat and ages can be frozen in tests;
-    `start_engine=False` lets tests drive the store by hand.
+    `start_engine=False` lets tests drive the store by hand. `themes` defaults to the
+    shipped themes plus the user's; they replace Textual's own.
     """
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
-    """Absolute, so a subclass defined elsewhere (tests, a wallboard) finds it too."""
+    CSS_PATH = [
+        Path(__file__).with_name("app.tcss"),
+        Path(__file__).parent / "screens" / "wallboard.tcss",
+        Path(__file__).with_name("nocolor.tcss"),
+    ]
+    """Absolute, so a subclass defined elsewhere (tests) finds them too. The wallboard's
+    sheet is here rather than on its screen: Textual does not load a default screen's
+    own CSS_PATH."""
     TITLE = "oncall-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -50,10 +67,20 @@ class OncallApp(App[None]):
         read_only: bool = False,
         clock: Callable[[], float] = time.time,
         start_engine: bool = True,
+        wallboard: bool = False,
+        themes: ThemeCatalog | None = None,
     ) -> None:
+        self.wallboard = wallboard
+        if wallboard:
+            # Read by App.__init__, which adds the ctrl+p binding only when it is on.
+            self.ENABLE_COMMAND_PALETTE = False  # type: ignore[misc]
         super().__init__()
+        if symbols().ascii:
+            self._filters.append(AsciiFilter())
         self.engine = engine
-        self.read_only = read_only or engine.read_only
+        self.read_only = read_only or engine.read_only or wallboard
+        self.themes = themes if themes is not None else load_catalog()
+        self.theme_problems = register_themes(self, self.themes)
         self.clock = clock
         self.start_engine = start_engine
         # Sanitised by the config loader: the window title reaches the terminal raw.
@@ -68,20 +95,48 @@ class OncallApp(App[None]):
         raise LookupError("the dashboard is not mounted")
 
     def get_default_screen(self) -> Screen[None]:
-        return DashboardScreen(
-            self.engine.store,
-            title=self.engine.config.title,
-            clock=self.clock,
-            read_only=self.read_only,
-        )
+        screen: Screen[None]
+        if self.wallboard:
+            screen = WallboardScreen(
+                self.engine.store,
+                title=self.engine.config.title,
+                settings=self.engine.config.wallboard,
+                clock=self.clock,
+            )
+        else:
+            screen = DashboardScreen(
+                self.engine.store,
+                title=self.engine.config.title,
+                clock=self.clock,
+                read_only=self.read_only,
+            )
+        # NO_COLOR: Textual's `App:nocolor` (or any App class) does not reach component
+        # classes, the rows' styles; a class on the screen does (see nocolor.tcss).
+        screen.set_class(self.no_color, "-no-color")
+        return screen
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return status_variables(self.current_theme)
 
+    @property
+    def chosen_theme(self) -> str:
+        """`--theme` or the config's `theme`, else the default of this mode."""
+        default = WALLBOARD_THEME if self.wallboard else DEFAULT_THEME
+        for name in (self.engine.config.theme, default):
+            if name and name in self.themes.themes:
+                return name
+        return self.theme  # no theme files at all: keep Textual's default
+
     def on_mount(self) -> None:
-        theme = self.engine.config.theme
-        if theme and theme in self.available_themes:
-            self.theme = theme
+        colors = terminal_colors(self)
+        if colors is not None:  # 16 colours: statuses snap to ANSI hues
+            self.theme_problems = register_themes(self, self.themes, colors=colors)
+        self.theme = self.chosen_theme
+        if self.theme in self.themes.themes:
+            drop_builtin_themes(self, keep=self.themes.themes)
+        for problem in self.theme_problems:
+            log.warning("theme not loaded: %s", problem)
+            self.notify(problem, title="Theme not loaded", severity="warning", markup=False)
         if self.start_engine:
             # The engine's first collection lands after mount; the dashboard picks
             # the worst signal when it arrives.

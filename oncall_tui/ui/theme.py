@@ -1,18 +1,56 @@
-"""Status colours as theme variables, so every theme (built-in or a user's file) colours
-the board consistently and a theme can override each one.
+"""Status colours as theme variables, and theme files turned into Textual themes.
 
 A theme may set `status-critical`, `status-warning`, `status-ok` and `status-unknown`
-in its `variables`; when it does not, they are derived from its own error, warning and
-success colours. Unknown gets a colour of its own (between error and primary) because
-it must read neither as ok nor as a plain warning.
+(a theme file's `[status]` table); when it does not, they are derived from its own
+error, warning and success colours. Unknown gets a colour of its own (between error
+and primary) because it must read neither as ok nor as a plain warning.
+
+On a 16-colour terminal (the Linux console, `TERM=xterm`) the terminal picks the
+nearest of its 16 colours, which can turn an orange warning and a red critical into
+the same red. There each status colour is snapped to the ANSI colour of its own hue
+instead (critical red, warning yellow, ok green: bright on dark themes, normal on
+light ones), so the four statuses stay four colours.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from rich.color import ColorSystem
+from textual.app import App
 from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
+
+from oncall_tui.core.themes import ThemeCatalog, ThemeSpec
+
+log = logging.getLogger(__name__)
 
 STATUS_VARIABLES = ("status-critical", "status-warning", "status-ok", "status-unknown")
+
+ANSI_NORMAL = {
+    "red": "#aa0000",
+    "green": "#00aa00",
+    "yellow": "#aa5500",
+    "blue": "#0000aa",
+    "magenta": "#aa00aa",
+    "cyan": "#00aaaa",
+    "grey": "#555555",
+}
+"""The 16-colour palette Rich downgrades to (normal intensity): each value maps back to
+exactly one ANSI colour, which the terminal then draws in its own shade."""
+ANSI_BRIGHT = {
+    "red": "#ff5555",
+    "green": "#55ff55",
+    "yellow": "#ffff55",
+    "blue": "#5555ff",
+    "magenta": "#ff55ff",
+    "cyan": "#55ffff",
+    "grey": "#aaaaaa",
+}
+_HUES = {"red": 0.0, "yellow": 60.0, "green": 120.0, "cyan": 180.0, "blue": 240.0}
+_HUES_MAGENTA = 300.0
 
 
 def status_variables(theme: Theme) -> dict[str, str]:
@@ -29,3 +67,98 @@ def status_variables(theme: Theme) -> dict[str, str]:
         "status-ok": colors["success"],
         "status-unknown": unknown_text,
     }
+
+
+def ansi_hue(colour: str, *, dark: bool) -> str:
+    """The 16-colour stand-in for `colour`: the ANSI colour of its hue (grey when it has
+    next to none), bright on a dark background, normal on a light one."""
+    hue, saturation, _ = Color.parse(colour).hsl
+    palette = ANSI_BRIGHT if dark else ANSI_NORMAL
+    if saturation < 0.15:
+        return palette["grey"]
+    degrees = hue * 360
+    hues = {**_HUES, "magenta": _HUES_MAGENTA}
+
+    def distance(name: str) -> float:
+        gap = abs(degrees - hues[name]) % 360
+        return min(gap, 360 - gap)
+
+    return palette[min(hues, key=distance)]
+
+
+def to_textual_theme(spec: ThemeSpec, *, colors: ColorSystem | None = None) -> Theme:
+    """A validated theme file as a Textual theme; `colors` is the terminal's colour
+    system (16 colours snap the statuses to ANSI hues)."""
+    file = spec.file
+    theme = Theme(
+        name=spec.name,
+        primary=file.primary,
+        secondary=file.secondary,
+        accent=file.accent,
+        foreground=file.foreground,
+        background=file.background,
+        surface=file.surface,
+        panel=file.panel,
+        boost=file.boost,
+        warning=file.warning,
+        error=file.error,
+        success=file.success,
+        dark=file.dark,
+        variables=dict(file.variables),
+    )
+    if file.status is not None:
+        theme.variables.update(
+            {
+                "status-ok": file.status.ok,
+                "status-warning": file.status.warning,
+                "status-critical": file.status.critical,
+                "status-unknown": file.status.unknown,
+            }
+        )
+    if colors in (ColorSystem.STANDARD, ColorSystem.WINDOWS):
+        derived = {**status_variables(theme), **theme.variables}
+        for name in STATUS_VARIABLES:
+            theme.variables[name] = ansi_hue(derived[name], dark=file.dark)
+    theme.to_color_system().generate()  # fails here, not in the middle of a repaint
+    return theme
+
+
+_COLOR_SYSTEMS = {
+    "standard": ColorSystem.STANDARD,
+    "256": ColorSystem.EIGHT_BIT,
+    "truecolor": ColorSystem.TRUECOLOR,
+    "windows": ColorSystem.WINDOWS,
+}
+
+
+def terminal_colors(app: App[Any]) -> ColorSystem | None:
+    """The colour system the app's output is downgraded to: Rich's detection, which
+    assumes truecolor only when COLORTERM says so (else 256 for `*-256color`, else 16).
+    None in a headless run (tests, screenshots), whose pictures are always truecolor."""
+    if app.is_headless:
+        return None
+    return _COLOR_SYSTEMS.get(app.console.color_system or "")
+
+
+def register_themes(
+    app: App[Any], catalog: ThemeCatalog, *, colors: ColorSystem | None = None
+) -> list[str]:
+    """Make the catalog's themes the app's only themes (so `--theme`, the config and the
+    palette's theme switcher offer the same list); returns the problems found."""
+    problems = list(catalog.problems)
+    for spec in catalog.themes.values():
+        try:
+            app.register_theme(to_textual_theme(spec, colors=colors))
+        except Exception as exc:  # a colour Textual refuses although core accepted it
+            problems.append(f"{spec.path}: {type(exc).__name__}: {exc}")
+            log.warning("theme %s not usable: %s", spec.path, exc)
+    return problems
+
+
+def drop_builtin_themes(app: App[Any], keep: Iterable[str]) -> None:
+    """Forget Textual's own themes (nord, gruvbox, ...): their names are not ours to
+    validate in the config, and their status colours were never checked."""
+    kept = set(keep)
+    for name in BUILTIN_THEMES:
+        if name not in kept:
+            app.unregister_theme(name)

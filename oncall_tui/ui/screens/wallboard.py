@@ -1,0 +1,195 @@
+"""The wallboard: a TV on the wall, seen from across a room, touched by passers-by.
+
+Top to bottom: the title with READ-ONLY, data age, heartbeat and clock; the overall
+status in big letters (with a big clock) and the counts; every critical signal and
+every failing source, pinned; the current page (overview, or one layer's signals as
+tiles, worst first); the page list and when the next page comes.
+
+Keys do nothing here, except ctrl+q (an app-level priority binding, so it is checked
+before this screen sees the key): the screen swallows every other key before any
+binding can run it, selection is off, and nothing on it reacts to the mouse. The
+command palette is off for the whole app in wallboard mode.
+
+Cheap for weeks: the widgets are mounted once; the store's changes are coalesced to
+at most `MAX_SYNC_RATE` snapshots a second, and each widget repaints only the lines
+whose text changed (the clock's, every second).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+
+from oncall_tui.core.config import WallboardSettings
+from oncall_tui.core.store import SignalStore
+from oncall_tui.core.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.ui import bigtext
+from oncall_tui.ui.screens import wallboard_lines as text
+from oncall_tui.ui.screens.wallboard_pages import page_lines
+from oncall_tui.ui.widgets.board_lines import BoardLines, line_width
+
+log = logging.getLogger(__name__)
+
+MAX_SYNC_RATE = 2.0
+"""Snapshots of the store per second at most: a TV does not need more."""
+BIG_SCALE_FROM = (200, 55)
+"""From this size (columns, rows) the big letters are drawn twice as large."""
+STATUS_CLASSES = ("-critical", "-unknown", "-warning", "-ok", "-waiting")
+
+
+class WallboardScreen(Screen[None], inherit_bindings=False):
+    """Big status, pinned criticals, rotating pages; keys ignored but ctrl+q."""
+
+    ALLOW_SELECT = False
+    AUTO_FOCUS = None
+
+    def __init__(
+        self,
+        store: SignalStore,
+        *,
+        title: str,
+        settings: WallboardSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(id="wallboard")
+        self.store = store
+        self.title_text = title
+        self.clock = clock
+        self.rotation = Rotation(tuple(settings.pages), settings.dwell, clock())
+        self.top = BoardLines(id="wb-title")
+        self.life = BoardLines(id="wb-life", fit_width=True)
+        self.word = BoardLines(id="wb-word")
+        self.big_clock = BoardLines(id="wb-clock", fit_width=True)
+        self.counts = BoardLines(id="wb-counts")
+        self.pinned = BoardLines(id="wb-pinned", sized=True)
+        self.page = BoardLines(id="wb-page")
+        self.page_list = BoardLines(id="wb-pages")
+        self.countdown = BoardLines(id="wb-countdown", fit_width=True)
+        self.status_row = Horizontal(id="wb-status")
+        self._heights: dict[str, int] = {}
+        self.board: Board = snapshot(store)
+        self._version = -1
+        self._timer: Timer | None = None
+        self._last_sync = 0.0
+        self.errors = 0
+        """Failed repaints so far (each is logged); the board keeps running."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="wb-top"):
+            yield self.top
+            yield self.life
+        with self.status_row:
+            yield self.word
+            yield self.big_clock
+        yield self.counts
+        yield self.pinned
+        yield self.page
+        with Horizontal(id="wb-bottom"):
+            yield self.page_list
+            yield self.countdown
+
+    def on_mount(self) -> None:
+        self.store.subscribe(self._store_changed)
+        self.set_interval(1.0, self.tick, name="wallboard-tick")
+        self.call_after_refresh(self.tick)
+
+    def on_unmount(self) -> None:
+        self.store.unsubscribe(self._store_changed)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.tick()
+
+    # -- input: nothing but ctrl+q (handled by the app before it gets here) --------
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        event.prevent_default()
+
+    # -- store -> screen --------------------------------------------------------------
+
+    @property
+    def page_name(self) -> str:
+        return self.rotation.page_at(self.clock())
+
+    def _store_changed(self, changed: set[str]) -> None:
+        """Store listener, inside the engine's collection: take note, never raise."""
+        try:
+            if self._timer is None and self.is_attached:
+                wait = max(0.05, 1 / MAX_SYNC_RATE - (time.monotonic() - self._last_sync))
+                self._timer = self.set_timer(wait, self._sync, name="wallboard-sync")
+        except Exception:
+            log.exception("scheduling a wallboard update failed")
+
+    def _sync(self) -> None:
+        self._timer = None
+        self.tick()
+
+    def tick(self) -> None:
+        """Bring every piece up to date; only lines whose text changed repaint. Never
+        raises: an exception in a timer callback would end the app."""
+        try:
+            self._last_sync = time.monotonic()
+            if self.store.version != self._version:
+                self._version = self.store.version
+                self.board = snapshot(self.store)
+            self._draw(self.clock())
+        except Exception:
+            self.errors += 1
+            log.exception("updating the wallboard failed")
+
+    def _draw(self, now: float) -> None:
+        width, height = self.size
+        if not width or not height:
+            return
+        board = self.board
+        big = width >= BIG_SCALE_FROM[0] and height >= BIG_SCALE_FROM[1]
+        scale = 2 if big else 1
+        word = text.big_word(board)
+        clock = text.clock_text(now)
+        age, old = data_age(self.store.sources, now)
+
+        self.top.show([text.title_line(self.title_text, self.top.size.width, read_only=True)])
+        self.life.show([text.life_line(now, age, old)])
+
+        waiting = word in ("WAITING", "NO SOURCES")
+        status_class = "-waiting" if waiting else f"-{board.overall.value}"
+        for name in STATUS_CLASSES:
+            self.status_row.set_class(name == status_class, name)
+        letters = text.big_lines(word, scale)
+        block = len(letters) + 2  # a blank line above and below the letters
+        self._set_height(self.status_row, block)
+        self.word.show([(), *[(("  ", ""), *line) for line in letters]])
+        fits = bigtext.width(word, scale) + bigtext.width(clock, scale) + 8 <= width
+        digits = text.big_lines(clock, scale) if fits else []
+        self.big_clock.show([(), *[(*line, ("  ", "")) for line in digits]] if fits else [])
+        self.counts.show([text.counts_line(board)])
+
+        fixed = 1 + block + 1 + 1  # top line, status block, counts, page list
+        pinned = text.pinned_lines(board, now, width, max(2, (height - fixed) // 3))
+        self.pinned.show([*pinned, ()])  # a blank line between what is pinned and the page
+        index = self.rotation.index_at(now)
+        page_height = max(0, height - fixed - len(self.pinned.lines))
+        page = self.rotation.pages[index]
+        self.page.show(page_lines(board, page, width, page_height))
+        countdown = text.countdown_line(self.rotation, now)
+        self.countdown.show([countdown])
+        room = width - line_width(countdown)
+        self.page_list.show([tuple(text.pad(text.pages_line(self.rotation, index), room))])
+
+    def _set_height(self, widget: Widget, height: int) -> None:
+        """Only a real change is a layout pass."""
+        if self._heights.get(widget.id or "") != height:
+            self._heights[widget.id or ""] = height
+            widget.styles.height = height

@@ -1,0 +1,185 @@
+"""The wallboard's text, line by line, from a `Board` snapshot: no widgets here, so every
+layout decision (what is pinned, what is cut) is a plain function of the data and the
+size, testable without a terminal. The pages' tiles are in `wallboard_pages.py`."""
+
+from __future__ import annotations
+
+import time
+
+from rich.cells import cell_len, set_cell_size
+
+from oncall_tui.core.formatting import format_value
+from oncall_tui.core.model import Signal, SourceState, Status
+from oncall_tui.core.wallboard import PAGE_TITLES, Board, Rotation, since
+from oncall_tui.core.words import GLYPH, LONG, PANEL_TITLES, WORST_FIRST, symbols
+from oncall_tui.ui import bigtext
+from oncall_tui.ui.cells import row_summary
+from oncall_tui.ui.widgets.board_lines import Line, Part
+
+PINNED_WIDTH = 60
+"""Narrowest column of pinned criticals."""
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` cells; a cut ends in the chosen set's
+    ellipsis so a truncated name is never taken for a whole one."""
+    if width <= 0:
+        return ""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + symbols().ellipsis
+    return text + " " * (width - length)
+
+
+def pad(line: Line, width: int) -> list[Part]:
+    """The parts of `line` cut or padded to exactly `width` cells."""
+    parts: list[Part] = []
+    used = 0
+    for text, style in line:
+        room = width - used
+        if room <= 0:
+            break
+        shown = fit(text, room) if cell_len(text) > room else text
+        parts.append((shown, style))
+        used += cell_len(shown)
+    if used < width:
+        parts.append((" " * (width - used), ""))
+    return parts
+
+
+def value_text(signal: Signal) -> str:
+    """The value as the board shows it; an alert has none to show (its status is its
+    severity), anything else without a value says so."""
+    if signal.value is None and signal.kind == "alert":
+        return ""
+    return format_value(signal.value, signal.unit)
+
+
+# -- the top: title, life signs, big status, counts ----------------------------------
+
+
+def big_word(board: Board) -> str:
+    if board.sources == 0:
+        return "NO SOURCES"
+    if board.waiting:
+        return "WAITING"
+    return LONG[board.overall]
+
+
+def big_lines(text: str, scale: int) -> list[Line]:
+    return [((line, ""),) for line in bigtext.render(text, scale, symbols().pixel)]
+
+
+def clock_text(now: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(now))
+
+
+def title_line(title: str, width: int, *, read_only: bool) -> Line:
+    badge: list[Part] = [(" READ-ONLY ", "read-only"), (" ", "")] if read_only else []
+    room = width - sum(cell_len(text) for text, _ in badge) - 2
+    shown = fit(title, max(0, min(cell_len(title), room)))
+    return ((" ", ""), (shown, "title"), (" ", ""), *badge)
+
+
+def life_line(now: float, age: str, old: bool) -> Line:
+    """Data age, heartbeat and clock: what moves on a live board (fixed width, so the
+    tick repaints a few cells and never the layout)."""
+    beat = symbols().heartbeat
+    return (
+        (f"{symbols().alert} " if old else "  ", "alert"),
+        (age.rjust(16), "alert" if old else "muted"),
+        ("  ", ""),
+        (beat[int(now) % len(beat)], "title"),
+        (" ", ""),
+        (clock_text(now), "title"),
+        (" ", ""),
+    )
+
+
+def counts_line(board: Board) -> Line:
+    parts: list[Part] = [(" ", "")]
+    for status in WORST_FIRST:
+        count = board.counts.get(status, 0)
+        style = status.value if count else "muted"
+        parts += [(f"{GLYPH[status]} {count} {LONG[status].lower()}", style), ("    ", "")]
+    if board.failing:
+        plural = "s" if len(board.failing) != 1 else ""
+        parts.append((f"{symbols().alert} {len(board.failing)} source{plural} failing", "alert"))
+    return tuple(parts)
+
+
+# -- pinned: every critical, every failing source ------------------------------------
+
+
+def source_line(source: SourceState, width: int) -> Line:
+    text = f"{symbols().alert} source {source.name} ({source.plugin}) failing: "
+    text += source.error or "collection failed"
+    return ((" ", ""), (fit(text, width - 1), "alert"))
+
+
+def pinned_lines(board: Board, now: float, width: int, max_lines: int) -> list[Line]:
+    """Every critical signal and every failing source, always on screen: criticals
+    read down, then across as many columns as they need; only when even that is not
+    enough does the last cell say how many more there are."""
+    failing = [source_line(source, width) for source in board.failing][:max_lines]
+    room = max_lines - len(failing)
+    criticals = board.criticals
+    if room <= 0 or not criticals:
+        return failing or [((" ", ""), (f"{GLYPH[Status.OK]} nothing critical", "muted"))]
+    columns = max(1, min(width // PINNED_WIDTH, -(-len(criticals) // room)))
+    cell = width // columns
+    rows = min(room, -(-len(criticals) // columns))
+    capacity = rows * columns
+    shown: list[Signal | None] = list(criticals)
+    if len(criticals) > capacity:
+        shown = [*criticals[: capacity - 1], None]
+    grid: list[list[Part]] = [[] for _ in range(rows)]
+    name_width = max(cell_len(signal.name) for signal in criticals)
+    for index, signal in enumerate(shown):
+        row = grid[index % rows]
+        if signal is None:
+            more = len(criticals) - (capacity - 1)
+            row.append((fit(f" {GLYPH[Status.CRITICAL]} +{more} more critical", cell), "critical"))
+        else:
+            row += _critical_cell(signal, now, cell, name_width)
+    return [*(tuple(row) for row in grid), *failing]
+
+
+def _critical_cell(signal: Signal, now: float, width: int, name_width: int) -> list[Part]:
+    """` ✖ name  value  summary  Layer · 4m `, exactly `width` cells."""
+    head = f" {GLYPH[Status.CRITICAL]} "
+    held = since(signal, now)
+    tail = f"  {PANEL_TITLES[signal.kind]}" + (f" {symbols().separator} {held}" if held else "")
+    tail += " "
+    name_width = max(8, min(name_width, width // 2))
+    rest = width - cell_len(head) - name_width
+    if rest - cell_len(tail) < 12:
+        tail = ""
+    value = value_text(signal)
+    middle = f"  {value:>7}  {row_summary(signal)}" if value else f"  {row_summary(signal)}"
+    return [
+        (head, "critical"),
+        (fit(signal.name, name_width), "critical"),
+        (fit(middle, max(0, rest - cell_len(tail))), "title"),
+        (tail, "muted"),
+    ]
+
+
+# -- the bottom: pages and countdown ---------------------------------------------------
+
+
+def pages_line(rotation: Rotation, index: int) -> Line:
+    parts: list[Part] = [(" ", "")]
+    for number, page in enumerate(rotation.pages):
+        current = number == index
+        mark = symbols().page_current if current else symbols().page_other
+        parts.append((f" {mark} {PAGE_TITLES[page]} ", "page-current" if current else "page"))
+        parts.append((" ", ""))
+    return tuple(parts)
+
+
+def countdown_line(rotation: Rotation, now: float) -> Line:
+    if len(rotation.pages) <= 1:
+        return (("ctrl+q quits ", "muted"),)
+    left = int(rotation.remaining(now) + 0.999)
+    return ((f"next in {left:>3}s  ", "muted"), ("ctrl+q quits ", "muted"))
