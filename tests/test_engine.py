@@ -322,3 +322,16 @@ async def test_an_empty_collection_is_said_in_the_plugins_words(registry: Plugin
     # The default says nothing: an empty health source is not news.
     await engine.runners["e"].collect()
     assert (engine.store.source("e").ok, engine.store.source("e").note) == (True, "")
+
+
+async def test_an_unverified_tls_source_says_so_for_as_long_as_it_runs() -> None:
+    text = (
+        '[sources.p]\nplugin = "prometheus"\nurl = "https://127.0.0.1:9"\nverify_tls = false\n'
+        'timeout = "1s"\n[[sources.p.queries]]\nkind = "health"\nname = "up"\nquery = "up"\n'
+    )
+    engine = Engine(parse_config(text, Path(".")))
+    assert "TLS unverified" in engine.store.source("p").note  # before the first answer
+    await engine.collect_once()
+    await engine.stop()
+    state = engine.store.source("p")
+    assert state.ok is False and "TLS unverified" in state.note

@@ -54,3 +54,25 @@ def test_sanitize_applies_the_redactor() -> None:
         redactor.add("hunter2-secret")
         assert sanitize("label hunter2-secret at http://u:p@h/") == "label *** at http://h/"
     assert sanitize("hunter2-secret") == "hunter2-secret", "scope forgets"
+
+
+def test_only_credential_headers_are_secrets(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from oncall_tui.core.config import parse_config
+
+    text = """
+title = "Credit payments on-call"
+[sources.prom]
+plugin = "prometheus"
+url = "http://127.0.0.1:9090"
+headers = { X-Scope-OrgID = "payments", X-Api-Key = "key-literal-0123456789" }
+  [[sources.prom.queries]]
+  kind = "health"
+  name = "up"
+  query = "up"
+"""
+    config = parse_config(text, Path("."))
+    # A tenant header is no secret: the title keeps its word. The API key is one.
+    assert config.title == "Credit payments on-call"
+    assert sanitize("echo payments key-literal-0123456789") == "echo payments ***"

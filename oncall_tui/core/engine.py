@@ -182,9 +182,11 @@ class SourceRunner:
                 # What worked is kept and the source polls on its cadence: backing off
                 # would let the working queries go stale and flap, each flap an event.
                 self.failures = 0
-                self.store.apply(name, partial, duration_ms=_ms(started), error=str(exc), note=note)
+                self.store.apply(
+                    name, partial, duration_ms=_ms(started), error=str(exc), note=self._note(note)
+                )
                 return False
-            self.store.apply(name, readings, duration_ms=_ms(started), note=note)
+            self.store.apply(name, readings, duration_ms=_ms(started), note=self._note(note))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -193,6 +195,10 @@ class SourceRunner:
             return False
         self.failures = 0
         return True
+
+    def _note(self, note: str) -> str:
+        standing = self.plugin.config.source_note if self.plugin is not None else ""
+        return "; ".join(part for part in (standing, note) if part)
 
     async def _collect(self) -> tuple[list[Reading], str]:
         if self.broken or self.plugin is None:
@@ -317,7 +323,11 @@ class Engine:
                 error = f"plugin {spec.plugin!r} failed to start: {describe_error(exc)}"
                 plugin = None
         state = SourceState(
-            name=spec.name, plugin=spec.plugin, kinds=frozenset(kinds), interval=spec.interval
+            name=spec.name,
+            plugin=spec.plugin,
+            kinds=frozenset(kinds),
+            interval=spec.interval,
+            note=plugin.config.source_note if plugin is not None else "",
         )
         self.store.add_source(state, max_age=spec.max_age, transient=transient)
         return SourceRunner(spec, self.store, plugin, error, rng=random.Random(self._rng.random()))

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from oncall_tui.core.config_errors import path_of as _path
-from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.sanitize import redactor, secret_header
 
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -49,8 +49,8 @@ def register_secrets(value: Any, key: str = "") -> None:
     if isinstance(value, dict):
         for k, v in value.items():
             if k == "headers" and isinstance(v, dict):
-                for header in v.values():
-                    if isinstance(header, str):
+                for name, header in v.items():
+                    if isinstance(header, str) and secret_header(str(name)):
                         redactor.add_credential(header)  # "Bearer <token>": both
             else:
                 register_secrets(v, k)

@@ -33,6 +33,13 @@ class PluginConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
+    @property
+    def source_note(self) -> str:
+        """A standing note shown with the source for as long as it runs, or "": an
+        option that weakens what the board can be trusted with says so permanently
+        ("TLS unverified")."""
+        return ""
+
 
 class Capability:
     """What a plugin can do beyond reading. Read-only mode refuses any plugin action

@@ -49,6 +49,20 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s'\"<>]*@")
 by URL parsers; an `@` in a path may lose a little text, which is the safe side."""
 
 
+_SECRET_HEADER = re.compile(
+    r"auth|token|key|secret|passw|cookie|session|signature|credential", re.IGNORECASE
+)
+
+
+def secret_header(name: str) -> bool:
+    """Whether a header's value is a credential (Authorization, X-Api-Key, Cookie, ...).
+
+    Only those are redacted everywhere: a tenant header such as `X-Scope-OrgID =
+    "payments"` is no secret, and redacting it would turn "Credit payments on-call" into
+    "Credit *** on-call". A `${VAR}` value is a secret whatever the header."""
+    return bool(_SECRET_HEADER.search(name))
+
+
 class Redactor:
     """Removes secrets from text shown anywhere: the one scrubber of the process.
 

@@ -28,10 +28,10 @@ import certifi
 import httpx
 
 from oncall_tui import __version__
-from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.sanitize import redactor, secret_header
 
 from .decode import accept_encoding
-from .errors import DEFAULT_HEADER_NAMES, ReadOnlyError, root_cause, safe_url
+from .errors import ReadOnlyError, root_cause, safe_url
 
 # httpx logs every request at INFO with the full URL, `user:password@` included; a user
 # who turns on debug logging must not leak credentials into a log file.
@@ -194,7 +194,7 @@ def build_client(
     if not 0 <= retries <= MAX_RETRIES:
         raise ValueError(f"retries must be between 0 and {MAX_RETRIES}")
     for name, value in headers.items():
-        if name.lower() not in DEFAULT_HEADER_NAMES:
+        if secret_header(name):
             redactor.add_credential(value)
     all_headers = {
         "User-Agent": f"oncall-tui/{__version__}",

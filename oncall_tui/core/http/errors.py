@@ -17,9 +17,8 @@ import httpx
 
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.plugin_api import SourceError
-from oncall_tui.core.sanitize import MAX_LINE, redactor, sanitize
+from oncall_tui.core.sanitize import MAX_LINE, redactor, sanitize, secret_header
 
-DEFAULT_HEADER_NAMES = frozenset({"accept", "accept-encoding", "connection", "user-agent"})
 """Headers httpx or this layer set, which carry nothing secret."""
 
 
@@ -48,9 +47,7 @@ def scrub(text: str, secrets: Mapping[str, str] | httpx.Headers | None = None) -
     """`text` without URL credentials, registered secrets, or the values of `secrets`
     (headers known only to the caller). The process-wide redactor does the work: this is
     its name in the HTTP layer, kept for plugins that already call it."""
-    extra = [
-        value for name, value in (secrets or {}).items() if name.lower() not in DEFAULT_HEADER_NAMES
-    ]
+    extra = [value for name, value in (secrets or {}).items() if secret_header(name)]
     return redactor.redact(text, extra)
 
 

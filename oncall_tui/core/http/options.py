@@ -98,8 +98,9 @@ class HTTPOptions(PluginConfig):
     be percent-encoded if it contains '/', '?', '#' or '@'; basic_auth is clearer."""
 
     headers: dict[str, str] = Field(default_factory=dict)
-    """Extra HTTP headers, e.g. { X-Scope-OrgID = "payments" }. Values are treated as
-    secrets: they never appear in messages."""
+    """Extra HTTP headers, e.g. { X-Scope-OrgID = "payments" }. Values of credential
+    headers (Authorization, anything with auth, token, key, secret, password, cookie or
+    session in its name) and every "${VAR}" value never appear anywhere."""
 
     bearer_token: str | None = None
     """Sent as "Authorization: Bearer <token>"; use "${VAR}" to take it from the
@@ -179,11 +180,8 @@ class HTTPOptions(PluginConfig):
 
     @property
     def source_note(self) -> str:
-        """A standing note for the source's status line ("TLS unverified"), or "".
-
-        The engine should copy it to `SourceState.note` (joined with any per-collection
-        note), so an unverified source is marked for as long as it runs.
-        """
+        """ "TLS unverified" while `verify_tls = false`: the engine keeps it on the
+        source for as long as it runs."""
         return TLS_UNVERIFIED_NOTE if not self.verify_tls else ""
 
 
