@@ -7,6 +7,7 @@ import shutil
 from datetime import UTC, datetime
 from typing import Any
 
+from oncall_tui.core.cells import cell_width, cut, pad
 from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Signal, sort_key
 from oncall_tui.core.store import SignalStore
@@ -92,7 +93,7 @@ def render_text(
     blind = blind_line(diagnosis, width=width)
     if blind:
         lines.append(blind)
-    name_w = min(max((len(s.name) for s in business + signals), default=4), 48)
+    name_w = min(max((cell_width(s.name) for s in business + signals), default=4), 48)
     if business:
         lines += ["", "business:"]
         lines += [_row(s, name_w, width, usual=True) for s in business]
@@ -127,10 +128,9 @@ def _row(signal: Signal, name_w: int, width: int, *, usual: bool = False) -> str
         summary = f"{signal.reason.value}: {summary}"
     if usual and signal.baseline is not None and "usual" not in summary:
         summary = f"(usual {format_value(signal.baseline, signal.unit)}) {summary}".rstrip()
-    name = signal.name if len(signal.name) <= name_w else signal.name[: name_w - 1] + "…"
-    row = f"{SHORT[signal.status]:<4}  {signal.kind:<10} {name:<{name_w}}  {value:>8}  {summary}"
-    row = row.rstrip()
-    return row if len(row) <= width else row[: width - 1] + "…"
+    name = pad(signal.name, name_w)
+    row = f"{SHORT[signal.status]:<4}  {signal.kind:<10} {name}  {value:>8}  {summary}"
+    return cut(row.rstrip(), width)
 
 
 def _change_row(signal: Signal, now: float | None, width: int) -> str:
@@ -141,5 +141,4 @@ def _change_row(signal: Signal, now: float | None, width: int) -> str:
         when = datetime.fromtimestamp(signal.value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         if now is not None and now >= signal.value:
             when += f" ({short_duration(now - signal.value)} ago)"
-    row = f"  {when}  {signal.name}"
-    return row if len(row) <= width else row[: width - 1] + "…"
+    return cut(f"  {when}  {signal.name}", width)

@@ -11,13 +11,11 @@ affects shrinks to a count, then the "no change" remark, then words from the end
 
 from __future__ import annotations
 
-import unicodedata
-
+from oncall_tui.core.cells import ELLIPSIS, cell_width
 from oncall_tui.core.model import Kind, Status
 from oncall_tui.core.triage import Cause, Diagnosis
 
 LABEL = "LIKELY CAUSE"
-ELLIPSIS = "…"
 
 LAYER_WORD: dict[Kind, str] = {
     "health": "health",
@@ -50,17 +48,6 @@ def short_duration(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds // 3600:.0f}h"
     return f"{seconds // 86400:.0f}d"
-
-
-def cell_width(text: str) -> int:
-    """Terminal cells `text` takes: wide East Asian characters two, combining marks
-    none. Enough for names; the core does not import Rich."""
-    width = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
 
 
 def fit_words(text: str, width: int) -> str:
