@@ -283,17 +283,25 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def run_dashboard(config: AppConfig, *, read_only: bool, theme: str | None) -> int:
-    from textual.theme import BUILTIN_THEMES
-
-    from oncall_tui.core.engine import Engine
-    from oncall_tui.ui.app import OncallApp
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
 
     if theme is not None:
+        from textual.theme import BUILTIN_THEMES
+
         if theme not in BUILTIN_THEMES:
             names = ", ".join(sorted(BUILTIN_THEMES))
             print(f"oncall-tui: unknown theme {theme!r} (available: {names})", file=sys.stderr)
             return EXIT_CONFIG
         config.theme = theme
+    # After the config (its mistakes are the first to fix), before Textual is imported:
+    # without a terminal, say so at once.
+    problem = missing_terminal()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_TERMINAL
+    from oncall_tui.core.engine import Engine
+    from oncall_tui.ui.app import OncallApp
+
     logging.getLogger().addHandler(logging.NullHandler())
     engine = Engine(config, read_only=read_only)
     app = OncallApp(engine, read_only=read_only)

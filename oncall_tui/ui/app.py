@@ -15,10 +15,12 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.screens.dashboard import DashboardScreen
+from oncall_tui.ui.terminal import terminal_driver
 from oncall_tui.ui.theme import status_variables
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,11 @@ class OncallApp(App[None]):
             clock=self.clock,
             read_only=self.read_only,
         )
+
+    def get_driver_class(self) -> type[Driver]:
+        """On a real terminal, a driver that leaves promptly with the terminal restored
+        when stdin ends or a signal arrives (ui/driver.py); any other as Textual picks it."""
+        return terminal_driver(super().get_driver_class())
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return status_variables(self.current_theme)
