@@ -378,6 +378,45 @@ def test_headless_commands_run_with_stdin_at_eof(home: Path) -> None:
     assert plugins.returncode == 0 and "demo" in plugins.stdout
 
 
+def test_serve_does_not_read_stdin(home: Path) -> None:
+    """`serve` started with stdin at end of file answers, idle: it never touches stdin
+    (a spinning reader would show as ~100% of a core)."""
+    import httpx
+    import psutil
+
+    from servers import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oncall_tui", "serve", "--config", str(_config(home)),
+         "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2, trust_env=False)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert page.status_code == 200
+        server = psutil.Process(process.pid)
+        before, began = sum(server.cpu_times()[:2]), time.monotonic()
+        time.sleep(1.0)
+        share = (sum(server.cpu_times()[:2]) - before) / (time.monotonic() - began)
+        assert share < 0.5, f"serve used {share:.0%} of a core while idle"
+        assert process.poll() is None
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+
+
 # -- the terminal goes away --------------------------------------------------------------
 
 
