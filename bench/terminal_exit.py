@@ -11,9 +11,10 @@ pointed at a temporary directory) and prints one row per scenario:
   sighup      SIGHUP once the board is drawn
   ctrl+q      the normal way out, for comparison
 
-Columns: seconds until the process exited (or `>N` if it was still running after the
-window and had to be killed), CPU of the process while it ran (% of one core, and of
-its busiest thread), exit code, the terminal modes its output left switched the wrong
+Columns: seconds until the process exited, from launch for devnull and pipe, from the
+hang-up, signal or key for the others (`>N`: still running after the window, killed),
+CPU of the process over that time (% of one core, and of its busiest thread; startup
+included for devnull and pipe), exit code, the terminal modes its output left switched the wrong
 way (alternate screen, mouse tracking, hidden cursor, autowrap off, bracketed paste...),
 and the last line of plain text it wrote (a message at exit).
 
