@@ -123,29 +123,37 @@ class Pty:
         self._output = bytearray()
         self.first_output_at: float | None = None
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
-                ready, _, _ = select.select([self.master], [], [], 0.1)
-                if not ready:
-                    continue
-                chunk = os.read(self.master, 65536)
-            except (OSError, ValueError):  # closed by us, or EIO: every slave closed
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+                chunk = os.read(self.master, 65536) if ready else None
+            except OSError:  # EIO: every slave side is closed and all was read
                 return
-            if not chunk:
+            if chunk == b"":
                 return
-            with self._lock:
-                self._output += chunk
-                if self.first_output_at is None:
-                    self.first_output_at = time.monotonic()
+            if chunk:
+                with self._lock:
+                    self._output += chunk
+                    if self.first_output_at is None:
+                        self.first_output_at = time.monotonic()
 
     @property
     def output(self) -> bytes:
+        """What was read so far, while the program runs."""
         with self._lock:
             return bytes(self._output)
+
+    def final_output(self) -> bytes:
+        """Everything the program wrote, once it is gone: read up to the end (the
+        reader stops when the last slave side closes)."""
+        self.close_slave()
+        self._reader.join(10)
+        return self.output
 
     def close_slave(self) -> None:
         if self.slave >= 0:
@@ -154,17 +162,19 @@ class Pty:
 
     def hang_up(self) -> None:
         """Close the master side: what sshd does when the client is gone."""
+        self._stop_reading()
         if self.master >= 0:
             os.close(self.master)
             self.master = -1
-        self._reader.join(2)
+
+    def _stop_reading(self) -> None:
+        # Before the descriptor is closed, so the reader never sees its number reused.
+        self._stop.set()
+        self._reader.join(5)
 
     def close(self) -> None:
         self.close_slave()
-        if self.master >= 0:
-            self._reader.join(0.5)
-            os.close(self.master)
-            self.master = -1
+        self.hang_up()
 
 
 @pytest.fixture
@@ -431,7 +441,7 @@ def test_app_started_with_stdin_at_eof_leaves_instead_of_spinning(
     )
     dashboard.wait_gone(time.monotonic(), timeout=30)
     gone = time.monotonic()
-    output = dashboard.pty.output
+    output = dashboard.pty.final_output()
     assert dashboard.process.returncode == 129
     assert_terminal_restored(output)
     assert_no_traceback(output)
@@ -464,7 +474,7 @@ def test_hang_up_without_sighup_ends_the_app(home: Path, dashboards: list[Dashbo
         elapsed = dashboard.wait_gone(began)
     finally:
         keyboard.close()
-    output = dashboard.pty.output
+    output = dashboard.pty.final_output()
     assert elapsed < EXIT_BOUND, f"took {elapsed:.2f} s"
     assert dashboard.process.returncode == 129
     assert_terminal_restored(output)
@@ -503,7 +513,7 @@ def test_signal_restores_the_terminal_and_closes_the_engine(
     began = time.monotonic()
     dashboard.process.send_signal(signum)
     elapsed = dashboard.wait_gone(began)
-    output = dashboard.pty.output
+    output = dashboard.pty.final_output()
     assert elapsed < EXIT_BOUND, f"took {elapsed:.2f} s"
     assert dashboard.process.returncode == code
     assert_terminal_restored(output)
@@ -521,7 +531,7 @@ def test_a_plugin_that_will_not_close_does_not_hold_up_sigterm(
     began = time.monotonic()
     dashboard.process.send_signal(signal.SIGTERM)
     elapsed = dashboard.wait_gone(began)
-    output = dashboard.pty.output
+    output = dashboard.pty.final_output()
     assert elapsed < EXIT_BOUND, f"took {elapsed:.2f} s"
     assert dashboard.process.returncode == 143
     assert marker.read_text() == "closed"  # aclose was called, then cut short
@@ -544,7 +554,7 @@ def test_second_signal_leaves_at_once(home: Path, dashboards: list[Dashboard]) -
     elapsed = dashboard.wait_gone(began)
     assert elapsed < EXIT_BOUND, f"took {elapsed:.2f} s"
     assert dashboard.process.returncode == 130
-    assert_terminal_restored(dashboard.pty.output)
+    assert_terminal_restored(dashboard.pty.final_output())
 
 
 # -- resized like a tiling window manager gone mad ---------------------------------------
@@ -575,7 +585,7 @@ def test_resize_storm_leaves_the_board_alive_and_responsive(
     began = time.monotonic()
     os.write(master, b"\x11")  # ctrl+q
     elapsed = dashboard.wait_gone(began)
-    output = dashboard.pty.output
+    output = dashboard.pty.final_output()
     assert elapsed < EXIT_BOUND, f"took {elapsed:.2f} s"
     assert dashboard.process.returncode == 0
     assert_terminal_restored(output)
