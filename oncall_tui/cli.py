@@ -375,6 +375,14 @@ def _display_environment(args: argparse.Namespace) -> None:
 
 
 def run_dashboard(config: AppConfig, *, read_only: bool, wallboard: bool = False) -> int:
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
+
+    # After the config (its mistakes are the first to fix), before Textual is imported:
+    # without a terminal, say so at once.
+    problem = missing_terminal()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_TERMINAL
     from oncall_tui.core.engine import Engine
     from oncall_tui.ui.app import OncallApp
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from oncall_tui.core.engine import Engine
@@ -23,6 +24,7 @@ from oncall_tui.core.words import symbols
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.wallboard import WallboardScreen
+from oncall_tui.ui.terminal import terminal_driver
 from oncall_tui.ui.theme import (
     drop_builtin_themes,
     register_themes,
@@ -114,6 +116,11 @@ class OncallApp(App[None]):
         # classes, the rows' styles; a class on the screen does (see nocolor.tcss).
         screen.set_class(self.no_color, "-no-color")
         return screen
+
+    def get_driver_class(self) -> type[Driver]:
+        """On a real terminal, a driver that leaves promptly with the terminal restored
+        when stdin ends or a signal arrives (ui/driver.py); any other as Textual picks it."""
+        return terminal_driver(super().get_driver_class())
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return status_variables(self.current_theme)
