@@ -56,9 +56,13 @@ def make_config(url: str, *queries: Mapping[str, Any], **options: Any) -> Promet
 
 @asynccontextmanager
 async def plugin_for(
-    url: str, *queries: Mapping[str, Any], **options: Any
+    url: str,
+    *queries: Mapping[str, Any],
+    interval: float = 5.0,
+    deadline: float = 3.0,
+    **options: Any,
 ) -> AsyncIterator[PrometheusPlugin]:
-    context = SourceContext(name="prom", config_dir=Path("."), interval=5.0, timeout=3.0)
+    context = SourceContext(name="prom", config_dir=Path("."), interval=interval, timeout=deadline)
     plugin = PrometheusPlugin(make_config(url, *queries, **options), context)
     try:
         yield plugin
@@ -345,10 +349,15 @@ async def test_range_vector_is_explained(platform: Platform) -> None:
 
 
 @pytest.mark.servers
-async def test_empty_result_is_no_readings(platform: Platform) -> None:
-    query = {"kind": "health", "name": "{service}", "query": 'service_up{service="nope"}'}
+async def test_empty_result_is_one_unknown_signal_by_default(platform: Platform) -> None:
+    # Not nothing: a query that stopped matching (a renamed metric, a wrong label) must
+    # be seen, not silently leave the board.
+    query = {"kind": "health", "name": "{service} up", "query": 'service_up{service="nope"}'}
     async with plugin_for(prom_url(platform), query) as plugin:
-        assert list(await plugin.collect()) == []
+        (reading,) = await plugin.collect()
+    assert (reading.key, reading.name, reading.value) == ("q0{}", "up", None)
+    assert reading.status is Status.UNKNOWN
+    assert reading.summary == "no series: the query returned nothing"
 
 
 @pytest.mark.servers
