@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,16 @@ from oncall_tui.plugin import (
 )
 
 from .config import Query
-from .parse import BadResponse, LabelKey, Response, Series, label_key, parse_response
+from .parse import (
+    CHECK_EVERY,
+    BadResponse,
+    LabelKey,
+    Response,
+    Series,
+    TooSlow,
+    label_key,
+    parse_response,
+)
 
 _MAX_KEY = 200
 """Keys longer than this (many or long labels) are hashed, so they stay unique after the
@@ -154,7 +164,9 @@ def build(
             f"only {query.max_series} of {response.total} series shown: narrow the query "
             "or raise max_series"
         )
-    for item in series:
+    for count, item in enumerate(series, 1):
+        if count % CHECK_EVERY == 0 and deadline is not None and time.monotonic() > deadline:
+            raise TooSlow
         baseline = baselines.get(label_key(item.labels, without_name=True), scalar_baseline)
         observed = None if item.at is None else min(item.at, at)
         outcome.readings.append(

@@ -67,11 +67,12 @@ class Query(ThresholdOptions):
     summary: Template = ""
     """One line shown next to each signal, filled from labels: "{service} on {instance}"."""
 
-    max_series: int = Field(default=500, ge=1, le=100_000)
+    max_series: int = Field(default=500, ge=1, le=10_000)
     """Most series kept from one query result; the rest are dropped (in label order, so
     the same ones every time) and the kept signals say so. Protects the board from a
     query that accidentally returns thousands of series. Applied while the response is
-    read, off the screen's event loop; it also bounds the baseline and the backfill."""
+    read, off the screen's event loop; it also bounds the baseline and the backfill. At
+    most 10000, the most signals the board keeps of one source."""
 
     baseline: str = ""
     """A second PromQL query giving each series' usual value, e.g. the same expression

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from oncall_tui.plugin import as_number
+from oncall_tui.plugin import SourceError, as_number
 
 LabelKey = tuple[tuple[str, str], ...]
 """A series' labels, sorted: hashable, and the order max_series keeps series in."""
@@ -26,16 +26,23 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SPACE = frozenset(" \t\n\r")
 _STR = {str}
 _DECODER = json.JSONDecoder()
-_CHECK_EVERY = 512
-"""Series walked between two looks at the clock."""
+CHECK_EVERY = 512
+"""Series handled between two looks at the clock."""
 
 
 class BadResponse(Exception):
     """The body is not the JSON a Prometheus API sends; the message is fit to show."""
 
 
-class TooSlow(Exception):
+class Malformed(BadResponse):
+    """Valid JSON, but not the shape of a Prometheus answer."""
+
+
+class TooSlow(SourceError):
     """The deadline passed while the body was being read."""
+
+    def __init__(self) -> None:
+        super().__init__("timed out while reading the response")
 
 
 @dataclass(slots=True)
@@ -95,6 +102,8 @@ def parse_response(
         end = walk.top()
         if walk.skip(end) != len(text):
             raise walk.error("extra data after the JSON document", end)
+    except Malformed:
+        raise
     except BadResponse as exc:
         raise BadResponse(_invalid(str(exc), content_type)) from None
     except json.JSONDecodeError as exc:
@@ -210,10 +219,10 @@ class _Walk:
             else:
                 # A scalar or string result: [timestamp, "value"].
                 if len(self.scalar) >= 2:
-                    raise self.error("malformed result", pos)
+                    raise Malformed("malformed series in response")
                 self.scalar.append(item)
             if (
-                count % _CHECK_EVERY == 0
+                count % CHECK_EVERY == 0
                 and self.deadline is not None
                 and time.monotonic() > self.deadline
             ):
@@ -249,7 +258,7 @@ class _Walk:
         response = self.response
         if self.scalar:
             if self.candidates or response.result_type in ("vector", "matrix"):
-                raise BadResponse("malformed series in response")
+                raise Malformed("malformed series in response")
             value, at = _sample(self.scalar)
             response.series = [Series({}, value, at)]
             return response
