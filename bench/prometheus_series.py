@@ -9,8 +9,10 @@ engine does), timed apart.
     .venv/bin/python bench/prometheus_series.py                 # 100,000 series
     .venv/bin/python bench/prometheus_series.py --series 20000 --rounds 5
 
-The second case is `max_series` = 10,000 (its highest value: the most signals the
-store keeps of one source). Prints figures; never passes or fails on a time.
+Figures and what they mean: bench/README.md (before: stalls of 1.8-2.8 s per poll;
+after: under 0.1 s median). The second case is `max_series` = 10,000 (its highest
+value: the most signals the store keeps of one source). Prints figures; never passes
+or fails on a time.
 """
 
 from __future__ import annotations
