@@ -72,6 +72,8 @@ class Proxy:
     results cache keyed on the query alone."""
     fail_range: bool = False
     """Answer every query_range with a 500."""
+    range_delay: float = 0.0
+    """Seconds each query_range is held on top of `delay`."""
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -95,7 +97,8 @@ class Proxy:
                     proxy.in_flight += 1
                     proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
                 try:
-                    time.sleep(proxy.delay)
+                    slow = proxy.range_delay if parts.path.endswith("/query_range") else 0.0
+                    time.sleep(proxy.delay + slow)
                     status, body = self._answer(parts.path, parts.query, params)
                 finally:
                     with proxy.lock:
@@ -370,6 +373,8 @@ async def test_an_old_answer_turns_stale(proxy: Proxy) -> None:
 async def test_history_is_backfilled_once_on_the_second_collection(
     platform: Platform, proxy: Proxy
 ) -> None:
+    # Enough history to fill: at least 6 s of samples in the 20 s asked for.
+    wait_for_query(platform.prometheus, 'count_over_time(service_up{service="ledger"}[20s]) >= 6')
     query = {**UP, "max_series": 2}
     async with plugin_for(proxy.url, query, interval=1.0, backfill="20s") as plugin:
         store = store_for(plugin.kinds(), interval=1.0)
@@ -403,6 +408,17 @@ async def test_backfill_off_and_failing_backfill(proxy: Proxy) -> None:
     async with plugin_for(proxy.url, UP) as plugin:
         await plugin.collect()
         second = await plugin.collect()  # no SourceError: best effort
+    assert len(second) == 3 and all(r.history == () for r in second)
+    assert len(proxy.paths("/query_range")) == 1
+
+
+async def test_a_slow_backfill_is_given_up_within_the_deadline(proxy: Proxy) -> None:
+    proxy.range_delay = 10.0
+    async with plugin_for(proxy.url, UP, deadline=3.0) as plugin:
+        await plugin.collect()
+        # Neither failed nor late (the plugin raises past its timeout): given up at
+        # 80% of the deadline.
+        second = await plugin.collect()
     assert len(second) == 3 and all(r.history == () for r in second)
     assert len(proxy.paths("/query_range")) == 1
 

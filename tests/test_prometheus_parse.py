@@ -4,12 +4,14 @@ real Prometheus answers are covered by the plugin tests)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 
 import pytest
 
 from oncall_tui_prometheus.parse import BadResponse, TooSlow, label_key, parse_response
+from oncall_tui_prometheus.plugin import without_cycle_collector
 
 
 def vector(*labels: dict[str, str], **envelope: object) -> bytes:
@@ -136,3 +138,25 @@ def test_a_passed_deadline_stops_the_walk() -> None:
     with pytest.raises(TooSlow, match="timed out while reading the response"):
         parse_response(body, cap=10, deadline=time.monotonic() - 1)
     assert len(parse_response(body, cap=10, deadline=time.monotonic() + 60).series) == 10
+
+
+def test_the_cycle_collector_is_paused_while_reading_and_resumed_after() -> None:
+    assert gc.isenabled()
+    seen: list[bool] = []
+
+    def inner() -> None:
+        seen.append(gc.isenabled())
+        without_cycle_collector(lambda: seen.append(gc.isenabled()))
+        seen.append(gc.isenabled())  # still paused: the outer reader is not done
+
+    without_cycle_collector(inner)
+    assert seen == [False, False, False] and gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        without_cycle_collector(lambda: 1 / 0)
+    assert gc.isenabled(), "resumed after a failure too"
+    gc.disable()
+    try:
+        without_cycle_collector(lambda: None)
+        assert not gc.isenabled(), "left as it was found"
+    finally:
+        gc.enable()
