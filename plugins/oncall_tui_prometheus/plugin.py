@@ -54,7 +54,7 @@ T = TypeVar("T")
 
 _ACCEPT_JSON = {"Accept": "application/json"}
 INLINE_BYTES = 64 * 1024
-"""Bodies smaller than this are parsed on the event loop (well under a millisecond);
+"""Bodies smaller than this are parsed on the event loop (a few milliseconds at most);
 larger ones in the source's worker thread."""
 BACKFILL_POINTS = 360
 """Most points per series asked of a backfill: the store's default history length."""
