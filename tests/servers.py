@@ -74,6 +74,10 @@ RULE_HITS_PER_SECOND = {
 
 SERVICE_UP = {"risk-engine": 1.0, "payment-api": 1.0, "ledger": 0.0}
 
+DEPLOYED_AGO = {"payment-api": 600.0, "risk-engine": 7200.0}
+"""Seconds before the exporter started that each service was last deployed: the
+`deploy_timestamp_seconds` gauge (a change marker) is start time minus this."""
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -252,6 +256,7 @@ def start_prometheus(
     rules: str | None = None,
     alertmanager: str | None = None,
     scrape_interval: str = "1s",
+    remote_read: str | None = None,
 ) -> Iterator[ServerProcess]:
     """A real Prometheus scraping `targets` ("127.0.0.1:PORT") every second.
 
@@ -261,6 +266,8 @@ def start_prometheus(
 
     `rules` is the text of a rule file (alerting or recording rules), `alertmanager` a
     "127.0.0.1:PORT" to send alerts to: enough for the alertmanager plugin's tests too.
+    `remote_read` is a URL to read recent data from as well: pointed at a closed port,
+    every query with a selector succeeds with a `warnings` entry, as the API says.
     """
     binary = require_binary("prometheus", "prometheus")
     workdir = Path(tempfile.mkdtemp(prefix="oncall-tui-prometheus-"))
@@ -280,6 +287,8 @@ def start_prometheus(
                 "    - static_configs:",
                 f"        - targets: ['{alertmanager}']",
             ]
+        if remote_read is not None:
+            config += ["remote_read:", f"  - url: {remote_read}", "    read_recent: true"]
         config += ["scrape_configs:", "  - job_name: platform", "    static_configs:"]
         config.append(f"      - targets: [{', '.join(repr(t) for t in targets)}]")
         (workdir / "prometheus.yml").write_text("\n".join(config) + "\n")
@@ -398,6 +407,9 @@ class PlatformCollector(Collector):
         self.started = time.monotonic()
         self.service_up = dict(SERVICE_UP)
         self.extra_gauges: dict[str, float] = {}
+        now = time.time()
+        self.deployed_at = {service: now - ago for service, ago in DEPLOYED_AGO.items()}
+        """Unix time of each service's last deploy; a test sets one to "deploy" it."""
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
         elapsed = time.monotonic() - self.started
@@ -421,6 +433,13 @@ class PlatformCollector(Collector):
         for service, value in self.service_up.items():
             up.add_metric([service], value)
         yield up
+
+        deploys = GaugeMetricFamily(
+            "deploy_timestamp_seconds", "Unix time of the last deploy", labels=["service"]
+        )
+        for service, at in self.deployed_at.items():
+            deploys.add_metric([service], at)
+        yield deploys
 
         for name, value in self.extra_gauges.items():
             yield GaugeMetricFamily(name, "test gauge", value=value)
@@ -717,3 +736,29 @@ def self_signed_cert() -> Iterator[SelfSignedCert]:
         yield SelfSignedCert(cert, key)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def start_bulk_exporter(series: int, metric: str = "bulk_series") -> Iterator[HTTPTestServer]:
+    """A /metrics endpoint exposing `series` series of one gauge (`{s="000042"}`, value
+    the index modulo 100), rendered once: a source of 100,000 series for the real
+    Prometheus without a Python collector working at every scrape."""
+    lines = [f"# TYPE {metric} gauge"]
+    lines += [f'{metric}{{s="{index:06d}"}} {index % 100}' for index in range(series)]
+    body = ("\n".join(lines) + "\n").encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serve_http(Handler) as server:
+        yield server

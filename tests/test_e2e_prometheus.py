@@ -7,11 +7,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from servers import RATIO, Platform
+from servers import RATIO, Platform, no_proxy, serve_http
+from test_prometheus_features import Proxy
 
 CONFIG = """
 title = "Credit payments on-call"
@@ -93,3 +95,70 @@ def test_check_shows_prometheus_series_with_status_and_runbook(
             "duration_ms": document["sources"][0]["duration_ms"],  # type: ignore[index]
         }
     ]
+
+
+TRIAGE_CONFIG = """
+[sources.prom]
+plugin = "prometheus"
+url = "{url}"
+timeout = "5s"
+
+  [[sources.prom.queries]]
+  kind = "change"
+  name = "{{service}} deployed"
+  component = "{{service}}"
+  query = 'deploy_timestamp_seconds'
+
+  [[sources.prom.queries]]
+  kind = "risk_rule"
+  name = "{{product}}/{{rule}}"
+  component = "risk-rule {{rule}}"
+  query = '{ratio}'
+  unit = "ratio"
+  baseline = '{baseline}'
+  warning_ratio = 2
+  critical_ratio = 4.5
+
+  [[sources.prom.queries]]
+  kind = "health"
+  name = "{{service}} down"
+  query = 'service_up{{service="payment-api"}} == 0'
+  no_data = "ok"
+"""
+
+
+@pytest.fixture
+def proxy(platform: Platform) -> Iterator[Proxy]:
+    watcher = Proxy(platform.prometheus.url)
+    with serve_http(watcher.handler()) as server, no_proxy():
+        watcher.url = server.url
+        yield watcher
+
+
+def test_check_reads_changes_baselines_and_no_data(proxy: Proxy, tmp_path: Path) -> None:
+    config = tmp_path / "oncall.toml"
+    # The usual hit rate of every rule: a fifth of today's for cashloan (5x now),
+    # two thirds for paylater (1.5x now).
+    baseline = (
+        f'(({RATIO}) / 5) and on(product) risk_decisions_total{{product="cashloan"}}'
+        f" or (({RATIO}) / 1.5)"
+    )
+    config.write_text(TRIAGE_CONFIG.format(url=proxy.url, ratio=RATIO, baseline=baseline))
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    document = json.loads(result.stdout)
+    signals = {s["name"]: s for s in document["signals"]}
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert signals["cashloan/device_fingerprint"]["status"] == "critical"
+    assert signals["cashloan/device_fingerprint"]["summary"] == "critical: 5x its baseline (≥ 4.5x)"
+    assert signals["paylater/credit_limit"]["status"] == "ok"
+    assert signals["payment-api deployed"]["kind"] == "change"
+    assert signals["payment-api deployed"]["status"] == "ok"
+    assert signals["down"]["status"] == "ok" and signals["down"]["value"] is None
+    assert document["sources"][0]["status"] == "ok"
+    # One request per query and per baseline; a one-shot check never backfills.
+    assert len(proxy.paths("/api/v1/query")) == 4
+    assert proxy.paths("/api/v1/query_range") == []

@@ -7,6 +7,9 @@ after it take milliseconds each.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler
@@ -56,9 +59,13 @@ def make_config(url: str, *queries: Mapping[str, Any], **options: Any) -> Promet
 
 @asynccontextmanager
 async def plugin_for(
-    url: str, *queries: Mapping[str, Any], **options: Any
+    url: str,
+    *queries: Mapping[str, Any],
+    interval: float = 5.0,
+    deadline: float = 3.0,
+    **options: Any,
 ) -> AsyncIterator[PrometheusPlugin]:
-    context = SourceContext(name="prom", config_dir=Path("."), interval=5.0, timeout=3.0)
+    context = SourceContext(name="prom", config_dir=Path("."), interval=interval, timeout=deadline)
     plugin = PrometheusPlugin(make_config(url, *queries, **options), context)
     try:
         yield plugin
@@ -345,10 +352,15 @@ async def test_range_vector_is_explained(platform: Platform) -> None:
 
 
 @pytest.mark.servers
-async def test_empty_result_is_no_readings(platform: Platform) -> None:
-    query = {"kind": "health", "name": "{service}", "query": 'service_up{service="nope"}'}
+async def test_empty_result_is_one_unknown_signal_by_default(platform: Platform) -> None:
+    # Not nothing: a query that stopped matching (a renamed metric, a wrong label) must
+    # be seen, not silently leave the board.
+    query = {"kind": "health", "name": "{service} up", "query": 'service_up{service="nope"}'}
     async with plugin_for(prom_url(platform), query) as plugin:
-        assert list(await plugin.collect()) == []
+        (reading,) = await plugin.collect()
+    assert (reading.key, reading.name, reading.value) == ("q0{}", "up", None)
+    assert reading.status is Status.UNKNOWN
+    assert reading.summary == "no series: the query returned nothing"
 
 
 @pytest.mark.servers
@@ -522,3 +534,91 @@ def test_series_keys_are_injective() -> None:
     assert series_key(0, {"b": "2", "a": "1"}) == series_key(0, {"a": "1", "b": "2"})
     long_key = series_key(0, {"a": "x" * 500})
     assert len(long_key) < 100 and long_key.startswith("q0#")
+
+
+def test_a_change_query_takes_no_thresholds() -> None:
+    change = {"kind": "change", "name": "{service} deployed", "query": "deploy_timestamp_seconds"}
+    assert make_config("http://prom", change).queries[0].thresholds().warning is None
+    with pytest.raises(ValidationError) as caught:
+        make_config("http://prom", {**change, "warning": 1, "critical": 2, "for": "1m"})
+    message = str(caught.value)
+    assert "queries.0" in message
+    assert (
+        'a kind = "change" query takes no warning, critical, for: its value is the time' in message
+    )
+    for option in ({"baseline": "x offset 1w"}, {"no_data": "ok"}, {"below": False}):
+        with pytest.raises(ValidationError, match="takes no " + next(iter(option))):
+            make_config("http://prom", {**change, **option})
+
+
+def test_ratio_limits_need_a_baseline_and_an_order() -> None:
+    assert "warning_ratio needs a baseline query" in config_error(warning_ratio=2)
+    assert "warning_ratio and critical_ratio needs" in config_error(
+        warning_ratio=2, critical_ratio=5
+    )
+    with_baseline = {"baseline": RATIO + " offset 1w"}
+    assert "must not be above critical_ratio" in config_error(
+        **with_baseline, warning_ratio=6, critical_ratio=5
+    )
+    assert "must not be below critical_ratio" in config_error(
+        **with_baseline,
+        below=True,
+        warning=0.9,
+        critical=0.5,
+        warning_ratio=0.2,
+        critical_ratio=0.5,
+    )
+    assert "greater than 0" in config_error(**with_baseline, critical_ratio=0)
+    query = make_config(
+        "http://prom", {**RISK_QUERY, **with_baseline, "warning_ratio": 2, "critical_ratio": 5}
+    ).queries[0]
+    assert query.thresholds() == Thresholds(
+        0.05, 0.2, below=False, for_seconds=30.0, warning_ratio=2, critical_ratio=5
+    )
+
+
+def test_source_options_are_checked() -> None:
+    assert "no_data" in config_error(no_data="maybe")
+    assert "less than or equal to 10000" in config_error(max_series=10_001)
+    for options, expected in (
+        ({"max_concurrency": 0}, "greater than or equal to 1"),
+        ({"backfill": "8d"}, "less than or equal to 604800"),
+        ({"backfill": "30"}, "expected a duration"),
+    ):
+        with pytest.raises(ValidationError, match=expected):
+            make_config("http://prom", RISK_QUERY, **options)
+    config = make_config("http://prom", RISK_QUERY, backfill="1h", max_concurrency=8)
+    assert (config.backfill, config.max_concurrency) == (3600.0, 8)
+
+
+def test_plugins_command_lists_every_new_option() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "plugins"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("prometheus  (", 1)[1].split("\n\n", 1)[0]
+    for line in (
+        "component: str = ''",
+        "baseline: str = ''",
+        "warning_ratio: float | None = None",
+        "critical_ratio: float | None = None",
+        "no_data: Literal['ok', 'unknown'] = 'unknown'",
+        "max_concurrency: int = 4",
+        "backfill: duration = 1800.0",
+        "kind: Literal['business', 'health', 'risk_rule', 'dependency', 'change'] (required)",
+    ):
+        assert line in section, line
+
+
+def test_readme_config_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert 'kind = "change"' in example and "baseline = " in example and "no_data" in example
+    config = tmp_path / "config.toml"
+    config.write_text(example)
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "validate", "--config", str(config)],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PROM_TOKEN": "t"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -272,3 +272,111 @@ def test_component_defaults_to_the_name_and_is_sanitised() -> None:
     store.apply("prom", [_rule(0.0, "a"), _rule(0.0, "b", component="credit\x1b-bureau")], at=0)
     assert store.signals["prom/a"].component == "paylater/a"
     assert store.signals["prom/b"].component == "credit\\x1b-bureau"
+
+
+def _hits(value: float, baseline: float | None, **kw: object) -> Reading:
+    """A rule hit rate with absolute limits it never reaches here, and ratio limits."""
+    thresholds = Thresholds(warning=0.5, critical=0.9, warning_ratio=2, critical_ratio=5, **kw)  # type: ignore[arg-type]
+    return Reading(
+        key="r", kind="risk_rule", name="paylater/velocity", value=value, unit="ratio",
+        baseline=baseline, thresholds=thresholds,
+    )  # fmt: skip
+
+
+def test_ratio_to_the_baseline_is_critical_under_any_absolute_limit() -> None:
+    store = _store()
+    store.apply("prom", [_hits(0.05, baseline=0.01)], at=0)
+    signal = store.signals["prom/r"]
+    assert signal.status is Status.CRITICAL, "5x its baseline, far below warning = 0.5"
+    assert signal.summary == "critical: 5x its baseline (≥ 5x)"
+    store.apply("prom", [_hits(0.03, baseline=0.01)], at=5)
+    assert (signal.status, signal.summary) == (Status.WARNING, "warning: 3x its baseline (≥ 2x)")
+    store.apply("prom", [_hits(0.015, baseline=0.01)], at=10)
+    assert signal.status is Status.OK
+    # The worse of the two: an absolute breach still counts with a normal ratio.
+    store.apply("prom", [_hits(0.95, baseline=0.9)], at=15)
+    assert (signal.status, signal.summary) == (Status.CRITICAL, "critical: ≥ 90%")
+
+
+@pytest.mark.parametrize("baseline", [None, 0.0, -1.0])
+def test_without_a_positive_baseline_the_ratio_does_not_apply(baseline: float | None) -> None:
+    store = _store()
+    store.apply("prom", [_hits(0.3, baseline=baseline)], at=0)
+    signal = store.signals["prom/r"]
+    assert (signal.status, signal.summary) == (Status.OK, "")
+    assert "x" not in signal.summary, "never 'infx' or '0x'"
+
+
+def test_ratio_breach_waits_for_its_for() -> None:
+    store = _store()
+    store.apply("prom", [_hits(0.06, baseline=0.01, for_seconds=30)], at=0)
+    signal = store.signals["prom/r"]
+    assert signal.status is Status.OK
+    store.apply("prom", [_hits(0.06, baseline=0.01, for_seconds=30)], at=29)
+    assert signal.status is Status.OK
+    store.apply("prom", [_hits(0.06, baseline=0.01, for_seconds=30)], at=30)
+    assert signal.status is Status.CRITICAL
+
+
+def test_low_is_bad_ratio() -> None:
+    thresholds = Thresholds(below=True, warning_ratio=0.5, critical_ratio=0.2)
+    assert thresholds.level(40, baseline=100) is Status.WARNING
+    assert thresholds.level(20, baseline=100) is Status.CRITICAL
+    assert thresholds.level(90, baseline=100) is Status.OK
+    assert thresholds.level(0, baseline=0) is Status.OK
+
+
+def test_an_old_sample_is_stale_on_ingest_and_by_the_sweep() -> None:
+    store = _store()  # interval 5: stale after 10 s
+    store.apply(
+        "prom", [_rule(0.0, "old", observed_at=80.0), _rule(0.0, "new", observed_at=99.5)], at=100
+    )
+    old, new = store.signals["prom/old"], store.signals["prom/new"]
+    assert (old.status, old.reason, old.summary) == (
+        Status.UNKNOWN,
+        Reason.STALE,
+        "stale: last data 20s ago",
+    )
+    assert old.value == 0.0, "the value is kept, only not trusted"
+    assert (new.status, new.observed_at) == (Status.OK, 99.5)
+    store.sweep(at=109)
+    assert new.status is Status.OK
+    store.sweep(at=110)
+    assert new.reason is Reason.STALE, "10.5 s after its sample, not after its fetch"
+    # A fresh sample again recovers; a timestamp from the future counts as now.
+    store.apply(
+        "prom", [_rule(0.0, "old", observed_at=1e12), _rule(0.0, "new", observed_at=111)], at=112
+    )
+    assert (old.status, old.observed_at) == (Status.OK, 112)
+    assert new.status is Status.OK
+
+
+def test_history_prefill_only_goes_before_what_is_held() -> None:
+    store = _store()  # history capacity 50
+    store.apply("prom", [_rule(0.1)], at=100)
+    earlier = [(float(t), 0.01 * t) for t in range(0, 100)] + [(100.0, 9.0), (105.0, 9.0)]
+    store.apply("prom", [_rule(0.2, history=earlier)], at=105)
+    history = list(store.signals["prom/velocity"].history)
+    assert len(history) == 50, "bounded by the capacity"
+    assert history[-2:] == [(100.0, 0.1), (105.0, 0.2)], "live samples stay last"
+    assert history[:3] == [(52.0, 0.52), (53.0, 0.53), (54.0, 0.54)]
+    # Malformed history is ignored; the reading still counts.
+    store.apply("prom", [_rule(0.3, history=[("x",), 5])], at=110)  # type: ignore[list-item]
+    assert store.signals["prom/velocity"].value == 0.3
+    assert store.source("prom").note == ""
+
+
+def test_history_prefill_skips_non_numbers_and_keeps_gaps() -> None:
+    store = _store()
+    store.apply(
+        "prom",
+        [
+            _rule(
+                0.1, history=[(float("nan"), 1.0), (90.0, None), (95.0, float("inf")), (96.0, 0.5)]
+            )
+        ],
+        at=100,
+    )
+    assert list(store.signals["prom/velocity"].history) == [
+        (90.0, None), (95.0, None), (96.0, 0.5), (100.0, 0.1),
+    ]  # fmt: skip

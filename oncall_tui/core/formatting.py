@@ -34,13 +34,21 @@ def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
         parts.append(f"warn {op} {_limit(thresholds.warning, unit)}")
     if thresholds.critical is not None:
         parts.append(f"crit {op} {_limit(thresholds.critical, unit)}")
+    if thresholds.warning_ratio is not None:
+        parts.append(f"warn {op} {thresholds.warning_ratio:g}x baseline")
+    if thresholds.critical_ratio is not None:
+        parts.append(f"crit {op} {thresholds.critical_ratio:g}x baseline")
     if thresholds.for_seconds:
         parts.append(f"for {thresholds.for_seconds:g}s")
     return ", ".join(parts)
 
 
 def default_summary(
-    value: float | None, unit: Unit, status: Status, thresholds: Thresholds | None
+    value: float | None,
+    unit: Unit,
+    status: Status,
+    thresholds: Thresholds | None,
+    baseline: float | None = None,
 ) -> str:
     """What the row says when the source gave no summary of its own. The value has a
     column of its own; the summary says which limit it crossed, or nothing when ok."""
@@ -48,10 +56,17 @@ def default_summary(
         return "no data"
     if status is Status.OK or thresholds is None:
         return ""
-    limit = thresholds.critical if status is Status.CRITICAL else thresholds.warning
+    op = "≤" if thresholds.below else "≥"
+    critical = status is Status.CRITICAL
+    ratio = thresholds.ratio(value, baseline)
+    if ratio is not None and thresholds.level(value).severity < status.severity:
+        # The ratio to the baseline, not the value itself, decided the status.
+        ratio_limit = thresholds.critical_ratio if critical else thresholds.warning_ratio
+        limit_text = f" ({op} {ratio_limit:g}x)" if ratio_limit is not None else ""
+        return f"{status.value}: {_trim(ratio)}x its baseline{limit_text}"
+    limit = thresholds.critical if critical else thresholds.warning
     if limit is None:
         return status.value
-    op = "≤" if thresholds.below else "≥"
     return f"{status.value}: {op} {_limit(limit, unit)}"
 
 

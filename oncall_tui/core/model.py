@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -112,19 +112,41 @@ class Thresholds:
     critical: float | None = None
     below: bool = False
     for_seconds: float = 0.0
+    warning_ratio: float | None = None
+    critical_ratio: float | None = None
+    """Limits on value / baseline (a rule at 5x its usual hit rate), judged in the same
+    direction as the absolute ones; they apply only when the signal has a positive
+    baseline, so a missing or zero baseline never reads as an "infinite" ratio."""
 
-    def level(self, value: float) -> Status:
-        """The status the value alone deserves, before `for` is applied. Touching the
-        threshold counts as breaching it (>=, or <= when `below`)."""
+    def level(self, value: float, baseline: float | None = None) -> Status:
+        """The status the value deserves, before `for` is applied: the worse of the
+        absolute limits and, given a baseline, the ratio limits. Touching a limit counts
+        as breaching it (>=, or <= when `below`)."""
+        absolute = self._grade(value, self.warning, self.critical)
+        ratio = self.ratio(value, baseline)
+        if ratio is None:
+            return absolute
+        return Status.worst((absolute, self._grade(ratio, self.warning_ratio, self.critical_ratio)))
 
+    def ratio(self, value: float, baseline: float | None) -> float | None:
+        """value / baseline when ratio limits are set and the baseline is a positive
+        number; None when the ratio check does not apply."""
+        if self.warning_ratio is None and self.critical_ratio is None:
+            return None
+        if baseline is None or not baseline > 0 or not math.isfinite(baseline):
+            return None
+        ratio = value / baseline
+        return ratio if math.isfinite(ratio) else None
+
+    def _grade(self, value: float, warning: float | None, critical: float | None) -> Status:
         def breached(limit: float | None) -> bool:
             if limit is None:
                 return False
             return value <= limit if self.below else value >= limit
 
-        if breached(self.critical):
+        if breached(critical):
             return Status.CRITICAL
-        if breached(self.warning):
+        if breached(warning):
             return Status.WARNING
         return Status.OK
 
@@ -153,6 +175,13 @@ class Reading:
     query: str = ""
     baseline: float | None = None
     component: str = ""
+    observed_at: float | None = None
+    """Unix time the value was measured at, when the source knows it (a sample's own
+    timestamp): an old sample is stale however recently it was fetched. None: now."""
+    history: Sequence[tuple[float, float | None]] = ()
+    """Earlier (unix time, value) samples of this series, oldest first, to fill an
+    empty chart at start (a Prometheus query_range); only samples older than what the
+    signal already holds are used."""
 
 
 @dataclass(slots=True, eq=False)

@@ -300,8 +300,9 @@ class SignalStore:
         self, key: str, source_name: str, source: _Source, reading: Reading, now: float
     ) -> bool:
         signal = self.signals.get(key)
+        observed = _observed_at(reading, now)
         if signal is not None and reading is signal.last and _settled(signal):
-            signal.observed_at = now
+            signal.observed_at = observed
             signal.history.append(now, signal.value)
             return False
         kind, unit = reading.kind, reading.unit
@@ -338,13 +339,22 @@ class SignalStore:
         signal.baseline = as_number(reading.baseline)
         signal.explicit_status = reading.status
         signal.value = value
-        signal.observed_at = now
+        signal.observed_at = observed
         signal.missing_since = None
+        if reading.history:
+            signal.history = _prefill(signal.history, reading.history, now)
         signal.history.append(now, value)
         status, reason = self._evaluate(signal, now)
-        self._set_status(signal, status, reason, now)
         summary = sanitize(reading.summary, MAX_LINE)
-        signal.summary = summary or default_summary(value, unit, status, reading.thresholds)
+        summary = summary or default_summary(
+            value, unit, status, reading.thresholds, signal.baseline
+        )
+        if now - observed > source.max_age:
+            # Fetched just now, measured long ago (a sample's own timestamp): stale.
+            status, reason = Status.UNKNOWN, Reason.STALE
+            summary = f"stale: last data {now - observed:.0f}s ago"
+        self._set_status(signal, status, reason, now)
+        signal.summary = summary
         signal.last = reading
         return before != (signal.value, signal.status, signal.summary, signal.name)
 
@@ -359,7 +369,7 @@ class SignalStore:
         thresholds = signal.thresholds
         if thresholds is None:
             return Status.OK, None
-        level = thresholds.level(signal.value)
+        level = thresholds.level(signal.value, signal.baseline)
         status = Status.OK
         for step in (Status.WARNING, Status.CRITICAL):
             if level.severity >= step.severity:
@@ -447,6 +457,37 @@ def _settled(signal: Signal) -> bool:
         return False
     thresholds = signal.thresholds
     return not (signal.breach_since and thresholds is not None and thresholds.for_seconds)
+
+
+def _observed_at(reading: Reading, now: float) -> float:
+    """When the reading's value was measured: its own time if it has a sane one (never
+    in the future), else now."""
+    observed = as_number(reading.observed_at)
+    return now if observed is None else min(observed, now)
+
+
+def _prefill(
+    history: History, samples: Sequence[tuple[float, float | None]], now: float
+) -> History:
+    """Put a source's earlier samples in front of the history (a chart at start), only
+    those older than what it already holds; bounded by the history's capacity. A
+    malformed sample list is ignored, never a reason to drop the reading."""
+    oldest = next(iter(history), (now, None))[0]
+    earlier: list[tuple[float, float | None]] = []
+    try:
+        for at, value in samples[-2 * history.capacity :]:
+            time_ = as_number(at)
+            if time_ is not None and time_ < oldest:
+                earlier.append((time_, as_number(value)))
+    except (TypeError, ValueError):
+        return history
+    if not earlier:
+        return history
+    earlier.sort(key=lambda sample: sample[0])
+    filled = History(history.capacity)
+    for at, value in earlier[-history.capacity :] + list(history):
+        filled.append(at, value)
+    return filled
 
 
 def _clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
