@@ -337,3 +337,37 @@ def test_record_then_timeline_of_the_demo_cascade(tmp_path: Path) -> None:
     document = json.loads(result.stdout)
     assert document["initial"]["cause"].startswith("credit-bureau down")
     assert "loan-api" in document["initial"]["cause"]
+
+
+# --- the player (replay's engine) ----------------------------------------------------
+
+
+async def test_the_player_plays_pauses_steps_and_jumps(tmp_path: Path) -> None:
+    import asyncio
+
+    from oncall_tui.core.recording.player import Player
+
+    _live_session(tmp_path / "rec.jsonl")
+    recording = read_recording(tmp_path / "rec.jsonl")
+    player = Player(recording, speed=10.0)
+    assert player.read_only and player.config.title == "drill"
+    assert player.config.topology == {"a": ["b"]}
+    assert player.now == 1000.0 and "prom/velocity" in player.store.signals  # first frame
+    player.advance(1.0)  # one real second at 10x: ten recorded seconds
+    assert player.now == 1010.0
+    player.toggle_pause()
+    player.advance(100.0)
+    assert player.now == 1010.0, "paused"
+    assert player.jump_to_next_change()
+    assert player.now == 1020.0
+    assert player.store.signals["prom/velocity"].status is Status.CRITICAL
+    while player.step():
+        pass
+    assert player.at_end and not player.jump_to_next_change()
+    assert player.store.source("prom").error == "connection refused"
+    # And on its own timer, as the app starts it:
+    fresh = Player(recording, speed=1000.0)
+    fresh.start()
+    await asyncio.sleep(0.3)
+    await fresh.stop()
+    assert fresh.at_end
