@@ -16,13 +16,14 @@ import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
+from oncall_tui.core.blocking import BlockingStillRunning
 from oncall_tui.core.config import AppConfig, SourceSpec
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.model import KINDS, UNITS, Reading, SourceState, Status, Thresholds
 from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
 from oncall_tui.core.registry import PluginRegistry, default_registry
 from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE, SignalStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,7 +52,9 @@ def backoff_delay(interval: float, failures: int, rng: random.Random) -> float:
 
 
 def check_readings(
-    result: object, known: Mapping[int, Reading] | None = None
+    result: object,
+    known: Mapping[int, Reading] | None = None,
+    limit: int = MAX_SIGNALS_PER_SOURCE,
 ) -> tuple[list[Reading], str]:
     """The well-formed readings of `result`, and a note on those dropped.
 
@@ -59,13 +62,18 @@ def check_readings(
     dropped, the rest are kept, and the source says how many went and why (the first
     problem). Only a result that is not a list at all fails the collection. Readings in
     `known` (by identity: checked last time and handed back unchanged) are not checked
-    again.
+    again. Only the first `limit` items are looked at: the store keeps no more, and
+    checking a million readings would hold the event loop (and the screen) for seconds.
     """
     if not isinstance(result, list | tuple):
         raise MalformedOutput(
             f"plugin returned malformed data: expected a list of readings, "
             f"got {type(result).__name__}"
         )
+    notes: list[str] = []
+    if len(result) > limit:
+        notes.append(f"{len(result)} readings returned, only the first {limit} kept")
+        result = result[:limit]
     good: list[Reading] = []
     dropped = 0
     first = ""
@@ -77,10 +85,10 @@ def check_readings(
                 first = first or f"item {index} {problem}"
                 continue
         good.append(item)
-    if not dropped:
-        return good, ""
-    plural = "s" if dropped > 1 else ""
-    return good, f"{dropped} malformed reading{plural} dropped (first: {first})"
+    if dropped:
+        plural = "s" if dropped > 1 else ""
+        notes.append(f"{dropped} malformed reading{plural} dropped (first: {first})")
+    return good, "; ".join(notes)
 
 
 def _reading_problem(item: object) -> str:
@@ -136,7 +144,7 @@ def _args(exc: BaseException) -> str:
 def describe_error(exc: BaseException) -> str:
     """A one-line reason for the panel: a plugin's own SourceError speaks for itself;
     anything else is a bug in the plugin and says so with its type."""
-    if isinstance(exc, SourceError | MalformedOutput | PluginCrashed):
+    if isinstance(exc, SourceError | MalformedOutput | PluginCrashed | BlockingStillRunning):
         return str(exc)
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,272 @@
+"""Plugin faults through the real engine: each one costs only its own source.
+
+For every fault a healthy source polled at the same 100 ms interval keeps its pace (±1
+collection over 10 intervals), the event loop stays responsive (lag from a probe
+coroutine, bounded with at least 5x margin over bench/fault_lag.py's figures), the
+faulty source says what is wrong in words an engineer can act on, its signals say it
+too, and once the fault stops the source recovers by itself. Setup and helpers live in
+tests/engine_faults.py, shared with the bench.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from engine_faults import (
+    EVENTS,
+    MILLION,
+    FaultRun,
+    Million,
+    fault_engine,
+    fault_registry,
+    run_fault,
+    until,
+)
+from oncall_tui.core.config import parse_config
+from oncall_tui.core.engine import Engine, check_readings
+from oncall_tui.core.model import Reading, Reason, Status
+from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE
+
+LAG_BOUND = 0.15
+"""Worst event-loop lag allowed while a fault is on. Measured (bench/fault_lag.py):
+5-20 ms on a loaded 2-core machine, i.e. scheduling noise; >= 7x margin."""
+SETTLED_LAG_BOUND = 0.3
+"""Worst lag while a million-reading source keeps returning its (unchanged) readings:
+measured 30-60 ms per collection of 10,000 kept signals; 5x margin."""
+FIRST_STALL_BOUND = 3.0
+"""The one-off cost of a million-reading source's first collection: the store takes in
+10,000 new signals (measured 0.4-0.5 s here). Before the engine cut the list at the
+store's cap it first checked all million readings: 2.8 s more, every collection."""
+MILLION_PEAK_BOUND = 40 * 1024 * 1024
+"""tracemalloc peak of one collection of a million readings (measured ~12 MB: the
+10,000 signals kept). Storing them all would take over 1 GB."""
+
+REASONS = {
+    "raises": "KeyError: 'result'",
+    "hangs_async": "timed out after 300ms",
+    # The first poll times out; the ones after it are refused while the thread is stuck.
+    "blocks_thread": "a previous blocking call of faulty is still running (stuck I/O?)",
+    "wrong_types": "plugin returned malformed data: expected a list of readings, got NoneType",
+}
+
+
+def _keeps_pace(run: FaultRun) -> None:
+    expected = round(run.healthy_expected)
+    assert expected - 1 <= run.healthy_counted <= expected + 1, (
+        f"{run.fault}: healthy source made {run.healthy_counted} collections in "
+        f"{run.window:.2f}s, expected {run.healthy_expected:.1f}"
+    )
+    assert run.healthy_ok, f"{run.fault}: the healthy source was hurt"
+
+
+@pytest.mark.parametrize("fault", list(REASONS))
+async def test_a_faulty_plugin_costs_only_its_own_source(fault: str) -> None:
+    run = await run_fault(fault)
+    _keeps_pace(run)
+    assert run.worst_lag < LAG_BOUND, f"{fault}: event loop stalled {run.worst_lag:.3f}s"
+    # What the engineer reads, on the source and on each of its signals.
+    assert run.reason == REASONS[fault]
+    assert run.summaries == {REASONS[fault]}
+    assert run.recovered_after is not None
+    if fault == "blocks_thread":
+        # Five polls or more during the fault, one thread: later polls are refused
+        # while the first is stuck, instead of stacking threads or filling asyncio's
+        # shared pool.
+        assert run.faulty_collections >= 5
+        assert run.new_threads == ["oncall-faulty"], run.new_threads
+    else:
+        assert run.new_threads == [], run.new_threads
+
+
+async def test_a_source_that_raises_recovers_with_its_signals_intact() -> None:
+    registry, cls = fault_registry("raises")
+    engine = fault_engine(registry)
+    runner = engine.runners["faulty"]
+    await runner.collect()
+    for _ in range(3):
+        await runner.collect()
+    signal = engine.store.signals["faulty/r0"]
+    assert (signal.status, signal.reason, signal.summary) == (
+        Status.UNKNOWN,
+        Reason.SOURCE_ERROR,
+        "KeyError: 'result'",
+    )
+    assert runner.failures == 3
+    cls.switch.off()
+    await runner.collect()
+    await engine.stop()
+    assert runner.failures == 0, "a success resets the backoff"
+    assert engine.store.source("faulty").error == ""
+    assert engine.store.signals["faulty/r0"].status is Status.OK
+    # went unknown once, came back once: no more events than that
+    assert [(e.before, e.after) for e in engine.store.events if e.key == "faulty/r0"] == [
+        (Status.OK, Status.UNKNOWN),
+        (Status.UNKNOWN, Status.OK),
+    ]
+
+
+async def test_the_shared_pool_answers_while_a_source_thread_is_stuck() -> None:
+    registry, cls = fault_registry("blocks_thread")
+    engine = fault_engine(registry)
+    runner = engine.runners["faulty"]
+    try:
+        await runner.collect()
+        await runner.collect()  # stuck: times out after 300 ms
+        assert engine.store.source("faulty").error == "timed out after 300ms"
+        loop = asyncio.get_running_loop()
+        # Every worker of asyncio's default pool at once (DNS lookups use it too).
+        workers = min(32, (os.cpu_count() or 1) + 4)
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(loop.run_in_executor(None, lambda: 1) for _ in range(workers))),
+            2.0,
+        )
+        assert answers == [1] * workers
+        await loop.getaddrinfo("127.0.0.1", 80)
+    finally:
+        cls.switch.off()
+        await engine.stop()
+
+
+async def test_a_flapping_source_keeps_its_cadence_and_a_bounded_event_log() -> None:
+    run = await run_fault("flaps", window=20)
+    _keeps_pace(run)
+    assert run.worst_lag < LAG_BOUND
+    assert run.reason == "ConnectionError: backend 2 of 2 refused the connection"
+    assert run.summaries <= {run.reason, ""}  # unknown with the reason, or ok
+    assert run.recovered_after is not None
+    # Each success resets the backoff: never more than one failure in a row, so the
+    # flapping source is polled as often as the healthy one.
+    assert run.most_failures == 1
+    assert run.faulty_collections >= 15
+    # Three signals flapping every 100 ms: far more status changes than the log keeps.
+    assert run.events == EVENTS
+
+
+async def test_a_million_readings_are_cut_at_the_cap_and_cost_only_their_source() -> None:
+    run = await run_fault("million")
+    _keeps_pace(run)
+    cap = MAX_SIGNALS_PER_SOURCE
+    assert run.reason == f"{MILLION} readings returned, only the first {cap} kept"
+    assert run.most_failures == 0, "too many readings is a note, not a failure"
+    assert run.settled_lag < SETTLED_LAG_BOUND, f"settled lag {run.settled_lag:.3f}s"
+    assert run.worst_lag < FIRST_STALL_BOUND, f"first collection stalled {run.worst_lag:.3f}s"
+
+
+async def test_a_million_readings_are_not_even_looked_at_past_the_cap() -> None:
+    # Garbage past the cap: checking it would note 990,000 malformed readings.
+    good = [Reading(key=f"k{i}", kind="health", name=f"k{i}") for i in range(10_000)]
+    result = good + ["not a reading"] * (MILLION - len(good))
+    kept, note = check_readings(result)
+    assert len(kept) == MAX_SIGNALS_PER_SOURCE
+    assert note == f"{MILLION} readings returned, only the first {MAX_SIGNALS_PER_SOURCE} kept"
+    kept, note = check_readings([*good[:5], 42])
+    assert (len(kept), note) == (
+        5,
+        "1 malformed reading dropped (first: item 5 is int, expected a Reading)",
+    )
+
+
+async def test_a_million_readings_cost_bounded_memory() -> None:
+    Million.prepare()  # the plugin's own list, built before measuring
+    registry, _ = fault_registry("million")
+    engine = fault_engine(registry)
+    runner = engine.runners["faulty"]
+    await runner.collect()  # the first collection works: 3 readings
+    tracemalloc.start()
+    try:
+        await runner.collect()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        await engine.stop()
+    assert peak < MILLION_PEAK_BOUND, f"peak {peak / 2**20:.1f} MiB"
+    faulty = [key for key in engine.store.signals if key.startswith("faulty/")]
+    assert len(faulty) == MAX_SIGNALS_PER_SOURCE
+
+
+# -- a plugin that fails to import --------------------------------------------------
+
+
+def _broken_distribution(root: Path, group: str) -> None:
+    """An installed distribution (a dist-info on sys.path) whose entry point names a
+    module that cannot be imported: a plugin whose C library is missing."""
+    (root / "brokenplug").mkdir()
+    (root / "brokenplug" / "__init__.py").write_text("import libsensors_missing  # noqa\n")
+    info = root / "oncall_tui_sensors-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: oncall-tui-sensors\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text(f"[{group}]\nsensors = brokenplug:SensorsPlugin\n")
+
+
+IMPORT_ERROR = (
+    "plugin 'sensors' (brokenplug:SensorsPlugin) failed to import: "
+    "ModuleNotFoundError: No module named 'libsensors_missing'"
+)
+
+
+async def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry: PluginRegistry
+) -> None:
+    group = "oncall_tui.tests.faults"
+    _broken_distribution(tmp_path, group)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = PluginRegistry(group=group)
+    plugins.register("steady", registry.load("steady"))
+    assert plugins.names() == ["sensors", "steady"]  # listed without importing
+    text = (
+        'refresh = "100ms"\n[sources.sensors]\nplugin = "sensors"\n'
+        '[sources.healthy]\nplugin = "steady"\n'
+    )
+    config = parse_config(text, tmp_path, registry=plugins)
+    assert len(config.load_errors) == 1 and IMPORT_ERROR in config.load_errors[0]
+    engine = Engine(config, registry=plugins)
+    healthy = engine.runners["healthy"].plugin
+    assert healthy is not None and engine.runners["sensors"].plugin is None
+    engine.start()
+    try:
+        await until(lambda: engine.store.source("sensors").error, 5.0, "the import error")
+        counted, started = healthy.collections, time.monotonic()  # type: ignore[attr-defined]
+        await asyncio.sleep(10 * 0.1)
+        counted = healthy.collections - counted  # type: ignore[attr-defined]
+        expected = round((time.monotonic() - started) / 0.1)
+    finally:
+        await engine.stop()
+    assert expected - 1 <= counted <= expected + 1, (counted, expected)
+    error = engine.store.source("sensors").error
+    assert error.startswith(IMPORT_ERROR) and "brokenplug" in error and "__init__.py:1" in error
+    assert engine.store.source("healthy").ok
+    assert "libsensors_missing" not in sys.modules and "brokenplug" not in sys.modules
+
+
+def test_check_reports_a_plugin_that_fails_to_import(tmp_path: Path) -> None:
+    _broken_distribution(tmp_path, "oncall_tui.plugins")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'refresh = "1s"\n[sources.sensors]\nplugin = "sensors"\n'
+        '[sources.demo]\nplugin = "demo"\nservices = 2\nrules = 2\ndependencies = 1\n'
+        'incident = "none"\n'
+    )
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 3, result.stdout + result.stderr  # unknown: a source failed
+    assert "Traceback" not in result.stderr
+    assert f"sensors (sensors, 0ms): ERROR {IMPORT_ERROR}" in result.stdout
+    assert "demo (demo, " in result.stdout and "): ok" in result.stdout
+    assert "pay success rate" in result.stdout  # the demo's signals are there
