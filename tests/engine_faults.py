@@ -179,7 +179,7 @@ class LagProbe:
     def p99(self) -> float:
         if len(self.lags) < 2:
             return self.worst
-        return statistics.quantiles(self.lags, n=100)[98]
+        return statistics.quantiles(self.lags, n=100, method="inclusive")[98]
 
 
 @dataclass
@@ -287,7 +287,9 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
 
         await until(watch, 10.0, f"{fault} to show")
         run.reason = showing()
-        # Lag from here on: the fault's steady cost, not its first collection's.
+        # Lag from here on: the fault's steady cost, not its first collection's (the
+        # probe may only now be reporting a stall that just ended).
+        await asyncio.sleep(2 * LagProbe.PERIOD)
         settled_from = len(probe.lags)
         started, counted = time.monotonic(), healthy.collections
         end = started + window * INTERVAL
