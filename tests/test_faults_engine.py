@@ -168,6 +168,9 @@ async def test_a_million_readings_are_not_even_looked_at_past_the_cap() -> None:
     kept, note = check_readings(result)
     assert len(kept) == MAX_SIGNALS_PER_SOURCE
     assert note == f"{MILLION} readings returned, only the first {MAX_SIGNALS_PER_SOURCE} kept"
+    kept, note = check_readings([good[0], good[1], good[0], good[2], good[1]])
+    assert kept == good[:3]
+    assert note == "2 duplicate readings dropped (first: item 2 repeats key 'k0')"
     kept, note = check_readings([*good[:5], 42])
     assert (len(kept), note) == (
         5,

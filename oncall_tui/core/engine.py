@@ -75,8 +75,9 @@ def check_readings(
         notes.append(f"{len(result)} readings returned, only the first {limit} kept")
         result = result[:limit]
     good: list[Reading] = []
-    dropped = 0
-    first = ""
+    dropped = repeated = 0
+    first = first_repeat = ""
+    keys: set[str] = set()
     for index, item in enumerate(result):
         if known is None or known.get(id(item)) is not item:
             problem = _reading_problem(item)
@@ -84,10 +85,21 @@ def check_readings(
                 dropped += 1
                 first = first or f"item {index} {problem}"
                 continue
+        # Two readings with one key (a source answering the same series twice) would
+        # set one signal twice per collection: its status would flip back and forth,
+        # an event each time. The first one counts.
+        if item.key in keys:
+            repeated += 1
+            first_repeat = first_repeat or f"item {index} repeats key {item.key[:60]!r}"
+            continue
+        keys.add(item.key)
         good.append(item)
     if dropped:
         plural = "s" if dropped > 1 else ""
         notes.append(f"{dropped} malformed reading{plural} dropped (first: {first})")
+    if repeated:
+        plural = "s" if repeated > 1 else ""
+        notes.append(f"{repeated} duplicate reading{plural} dropped (first: {first_repeat})")
     return good, "; ".join(notes)
 
 

@@ -291,7 +291,13 @@ def _to_series(item: dict[str, object]) -> Series:
 
 
 def _sample(sample: object) -> tuple[float | None, float | None]:
-    """(value, timestamp) of a [timestamp, "value"] pair; anything odd is None."""
+    """(value, timestamp) of a [timestamp, "value"] pair; anything odd is None. A JSON
+    true or false is odd too: `as_number` reads booleans as 1 and 0 (for a plugin's own
+    bool signals), and a broken server's `false` must not show as 0."""
     if isinstance(sample, list) and len(sample) == 2:
-        return as_number(sample[1]), as_number(sample[0])
+        return _number(sample[1]), _number(sample[0])
     return None, None
+
+
+def _number(value: object) -> float | None:
+    return None if isinstance(value, bool) else as_number(value)

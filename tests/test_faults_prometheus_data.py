@@ -1,0 +1,162 @@
+"""Source data faults through the prometheus plugin, the engine and the store, from a
+loopback server answering what a real Prometheus never would (tests/fake_prometheus.py):
+`data: null`, values that are not numbers, duplicate series, sample times decades off.
+
+The rule under test (DESIGN: "Unknown is never drawn as ok, never as 0"): anything that
+is not a finite number is unknown with the reason "no data", in the store, in
+`check --format json` (value null) and in `check`'s text.
+
+Sample timestamps: on main the plugin does not read them (every sample counts as
+observed when fetched), so a sample dated 20 years ago or 10 years ahead shows as fresh
+and ok; `test_sample_times_today` pins that. The prometheus rework (branch
+`prometheus`) uses each sample's time as its observation time (far past: stale; future:
+clamped to now); when it lands, that test must be changed to assert it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fake_prometheus import fake_prometheus
+from oncall_tui.cli import main
+from oncall_tui.core.config import parse_config
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.model import Reason, Signal, Status
+from servers import HTTPTestServer, no_proxy
+
+NAMES = {
+    "data_null": "null {case}",
+    "odd_values": "odd {case}",
+    "real_values": "real {case}",
+    "duplicates": "service {service}",
+    "times": "sampled {when}",
+}
+"""Each canned answer's query, and the name template of its signals."""
+NOT_NUMBERS = (
+    "nan", "plus_inf", "minus_inf", "overflow", "minus_overflow", "word", "empty", "hex",
+    "underscores", "padded", "arabic_digits", "json_null", "json_list", "json_object",
+    "json_true", "json_false", "json_overflow",
+)  # fmt: skip
+
+
+def config_text(url: str) -> str:
+    """One source per canned answer, so each one's outcome is its own."""
+    text = 'refresh = "1s"\n'
+    for query, name in NAMES.items():
+        text += (
+            f'[sources.{query}]\nplugin = "prometheus"\nurl = "{url}"\n'
+            f'[[sources.{query}.queries]]\nkind = "health"\nname = "{name}"\n'
+            f'query = "{query}"\nunit = "ratio"\nwarning = 0.5\n'
+        )
+    return text
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPTestServer]:
+    with no_proxy(), fake_prometheus() as running:
+        yield running
+
+
+async def _collect(server: HTTPTestServer, times: int = 2) -> Engine:
+    engine = Engine(parse_config(config_text(server.url), Path(".")))
+    try:
+        for _ in range(times):
+            await engine.collect_once()
+    finally:
+        await engine.stop()
+    return engine
+
+
+def _signals(engine: Engine, source: str) -> dict[str, Signal]:
+    return {s.name: s for s in engine.store.signals.values() if s.source == source}
+
+
+async def test_data_null_fails_its_query_with_a_reason(server: HTTPTestServer) -> None:
+    engine = await _collect(server)
+    state = engine.store.source("data_null")
+    assert state.ok is False
+    assert state.error == "queries[0] (null {case}): response has no data"
+    assert _signals(engine, "data_null") == {}
+    assert engine.store.overall() is Status.UNKNOWN
+
+
+async def test_values_that_are_not_numbers_are_unknown_never_zero(server: HTTPTestServer) -> None:
+    engine = await _collect(server)
+    assert engine.store.source("odd_values").ok
+    signals = _signals(engine, "odd_values")
+    assert sorted(s.labels["case"] for s in signals.values()) == sorted(NOT_NUMBERS)
+    for signal in signals.values():
+        assert (signal.value, signal.status, signal.reason) == (
+            None,
+            Status.UNKNOWN,
+            Reason.NO_DATA,
+        ), signal.name
+        assert signal.summary == "no data"
+        assert signal.history.values() == [None, None]
+    # A real zero stays zero, a number sent as a JSON number is still a number, and a
+    # value too small for a float is not rounded to a lie of exactly 0.
+    real = {s.labels["case"]: s for s in _signals(engine, "real_values").values()}
+    assert (real["zero"].value, real["zero"].status) == (0.0, Status.OK)
+    assert (real["quarter"].value, real["quarter"].status) == (0.25, Status.OK)
+    assert (real["json_number"].value, real["json_number"].status) == (0.5, Status.WARNING)
+    assert real["underflow"].value is not None and 0.0 < real["underflow"].value < 1e-300
+
+
+def test_check_says_no_data_and_never_zero(
+    server: HTTPTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(server.url))
+    assert main(["check", "--config", str(config), "--format", "json"]) == 3
+    document = json.loads(capsys.readouterr().out)
+    odd = {s["labels"]["case"]: s for s in document["signals"] if s["source"] == "odd_values"}
+    assert sorted(odd) == sorted(NOT_NUMBERS)
+    for case, signal in odd.items():
+        assert (signal["status"], signal["value"], signal["reason"]) == (
+            "unknown",
+            None,
+            "no data",
+        ), case
+    errors = {s["name"]: s["error"] for s in document["sources"]}
+    assert errors["data_null"] == "queries[0] (null {case}): response has no data"
+
+    assert main(["check", "--config", str(config)]) == 3
+    lines = capsys.readouterr().out.splitlines()
+    for case in NOT_NUMBERS:
+        [line] = [line for line in lines if line.startswith("UNKN") and f"odd {case} " in line]
+        assert line.split(f"odd {case}")[1].split() == ["—", "no", "data"], line
+    assert any(line.split()[-1] == "0%" and "real zero" in line for line in lines)
+    assert any(line.split()[-2:] == ["<", "0.01%"] and "real underflow" in line for line in lines)
+
+
+async def test_duplicate_series_keep_the_first_and_never_flap(server: HTTPTestServer) -> None:
+    engine = await _collect(server, times=3)
+    state = engine.store.source("duplicates")
+    assert state.ok is True
+    assert state.note == (
+        '1 duplicate reading dropped (first: item 1 repeats key \'q0{"service":"ledger"}\')'
+    )
+    signals = _signals(engine, "duplicates")
+    assert sorted(signals) == ["service ledger", "service payments"]
+    ledger = signals["service ledger"]
+    assert (ledger.value, ledger.status) == (0.1, Status.OK)  # the first, every time
+    # Both copies applied in turn would flip ok -> warning -> ok: two events per poll.
+    assert [e for e in engine.store.events if e.key == ledger.key] == []
+    assert ledger.history.values() == [0.1, 0.1, 0.1]
+
+
+async def test_sample_times_today(server: HTTPTestServer) -> None:
+    """Timestamps are not read on main (see the module docstring): a sample 20 years
+    old, 10 years ahead, at the epoch, past the year 10^292 or not a number at all
+    counts as observed now, and the rest of the series is kept."""
+    engine = await _collect(server)
+    assert engine.store.source("times").ok
+    signals = {s.labels["when"]: s for s in _signals(engine, "times").values()}
+    assert sorted(signals) == ["epoch", "far_future", "far_past", "huge_time", "not_a_time", "now"]
+    for when, signal in signals.items():
+        assert (signal.value, signal.status, signal.reason) == (0.1, Status.OK, None), when
+        assert signal.observed_at == signals["now"].observed_at
