@@ -3,6 +3,7 @@ from dataclasses import replace
 import pytest
 
 from oncall_tui.core.model import Reading, Reason, SourceState, Status, Thresholds
+from oncall_tui.core.recording.format import source_from_json, source_to_json
 from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.store import GONE_AFTER, MAX_SIGNALS_PER_SOURCE, SignalStore
 
@@ -89,6 +90,21 @@ def test_failing_source_without_signals_still_counts_as_unknown() -> None:
     store.fail("prom", "timed out after 3s", at=1)
     assert store.signals == {}
     assert store.overall() is Status.UNKNOWN
+
+
+def test_a_failing_source_says_since_when() -> None:
+    store = _store()
+    store.apply("prom", [_rule(0.01)], at=1)
+    assert store.source("prom").failing_since is None
+    store.fail("prom", "timed out after 3s", at=2)
+    store.fail("prom", "connection refused", at=7)
+    assert store.source("prom").failing_since == 2, "since the first failure of the run"
+    store.apply("prom", [_rule(0.01)], at=12)
+    assert store.source("prom").failing_since is None
+    store.apply("prom", [], at=20, error="queries[1] (x): bad_data")  # partly failing
+    assert store.source("prom").failing_since == 20
+    state = source_from_json(source_to_json(store.source("prom")))
+    assert state.failing_since == 20, "a recording keeps it"
 
 
 def test_stale_after_twice_the_interval() -> None:

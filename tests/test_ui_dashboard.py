@@ -400,7 +400,10 @@ async def test_source_error_shows_inside_the_panels_it_feeds() -> None:
     async with app.run_test(size=BIG) as pilot:
         await pilot.pause()
         alerts = panel_lines(panels(app)["alert"])
-        assert alerts[1].startswith("⚠ source alerts: cannot connect to 127.0.0.1:9093")
+        since = time.strftime("%H:%M:%S", time.localtime(T0))
+        assert alerts[1].startswith(
+            f"⚠ source alerts failing since {since}: cannot connect to 127.0.0.1:9093"
+        )
         assert "no signals" in alerts[2]
         for kind in ("health", "risk_rule", "dependency"):
             assert not any("source alerts" in line for line in panel_lines(panels(app)[kind]))
@@ -409,7 +412,14 @@ async def test_source_error_shows_inside_the_panels_it_feeds() -> None:
         store.fail("demo", "timed out after 3s", at=T0 + 1)
         await settle(pilot, app)
         health = panel_lines(panels(app)["health"])
-        assert health[1].startswith("⚠ source demo: timed out after 3s")
+        since = time.strftime("%H:%M:%S", time.localtime(T0 + 1))
+        assert health[1].startswith(f"⚠ source demo failing since {since}: timed out after 3s")
+        # failing again: still failing since the first failure
+        store.fail("alerts", "cannot connect to 127.0.0.1:9093 (connection refused)", at=T0 + 9)
+        await settle(pilot, app)
+        assert panel_lines(panels(app)["alert"])[1].startswith(
+            f"⚠ source alerts failing since {time.strftime('%H:%M:%S', time.localtime(T0))}:"
+        )
         assert "? UNKN" in health[2] and "source error: timed out" in health[2]
         assert "UNKNOWN" in app.dashboard.header.text
 

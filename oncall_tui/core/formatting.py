@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from oncall_tui.core.model import Status, Thresholds, Unit
+import time
+
+from oncall_tui.core.model import SourceState, Status, Thresholds, Unit
+
+
+def failing_since(source: SourceState, now: float) -> str:
+    """ " failing since 03:12:09" for a failing source (with the date when that was not
+    today), "" otherwise: how long a source has been blind matters as much as that it
+    is."""
+    if source.ok is not False or source.failing_since is None:
+        return ""
+    at = time.localtime(source.failing_since)
+    same_day = at[:3] == time.localtime(now)[:3]
+    return " failing since " + time.strftime("%H:%M:%S" if same_day else "%b %d %H:%M", at)
 
 
 def format_value(value: float | None, unit: Unit) -> str:

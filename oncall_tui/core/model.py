@@ -260,6 +260,9 @@ class SourceState:
     interval: float = 5.0
     note: str = ""
     """Something worth knowing that is not an error, e.g. signals dropped over a cap."""
+    failing_since: float | None = None
+    """When the current run of failed collections began (unix time); None while the
+    source works. A panel says "failing since 03:12:09", not only that it fails."""
 
     @property
     def status(self) -> Literal["ok", "error", "pending"]:

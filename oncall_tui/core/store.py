@@ -149,6 +149,7 @@ class SignalStore:
             source.state,
             ok=not message,
             error=message,
+            failing_since=(source.state.failing_since or now) if message else None,
             note="; ".join(notes),
             duration_ms=duration_ms,
             last_success=now,
@@ -173,6 +174,7 @@ class SignalStore:
             source.state,
             ok=False,
             error=message,
+            failing_since=source.state.failing_since or now,
             duration_ms=duration_ms,
             last_attempt=now,
         )

@@ -207,6 +207,7 @@ def source_to_json(state: SourceState) -> dict[str, Any]:
         "last_success": state.last_success,
         "last_attempt": state.last_attempt,
         "interval": state.interval,
+        "failing_since": state.failing_since,
     }
 
 
@@ -225,6 +226,7 @@ def source_from_json(data: object) -> SourceState:
         last_success=_number(data.get("last_success")),
         last_attempt=_number(data.get("last_attempt")),
         interval=_number(data.get("interval")) or 5.0,
+        failing_since=_number(data.get("failing_since")),
     )
 
 

@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from oncall_tui.core.formatting import format_value
+from oncall_tui.core.formatting import failing_since, format_value
 from oncall_tui.core.model import Kind, Signal, Status, sort_key
 from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.store import SignalStore
@@ -282,7 +282,8 @@ class SignalPanel(ScrollView, can_focus=True):
         for source in feeding:
             name = sanitize(source.name, 64)
             if source.ok is False:
-                text = f"⚠ source {name}: {source.error or 'collection failed'}"
+                since = failing_since(source, self.store.clock())
+                text = f"⚠ source {name}{since}: {source.error or 'collection failed'}"
                 lines.append(((text, "banner-error"),))
             elif source.note:
                 lines.append(((f"ⓘ source {name}: {source.note}", "banner-note"),))
