@@ -6,15 +6,16 @@ The rule under test (DESIGN: "Unknown is never drawn as ok, never as 0"): anythi
 is not a finite number is unknown with the reason "no data", in the store, in
 `check --format json` (value null) and in `check`'s text.
 
-Sample timestamps: on main the plugin does not read them (every sample counts as
-observed when fetched), so a sample dated 20 years ago or 10 years ahead shows as fresh
-and ok; `test_sample_times_today` pins that. The prometheus rework (branch
-`prometheus`) uses each sample's time as its observation time (far past: stale; future:
-clamped to now); when it lands, that test must be changed to assert it.
+Sample timestamps: on main today the plugin does not read them (every sample counts as
+observed when fetched), so a sample dated 20 years ago shows as fresh and ok. The
+prometheus rework uses each sample's time as its observation time (far past: stale;
+future: now). `test_sample_times` asserts whichever of the two the code has, telling
+them apart by `Reading.observed_at`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ from fake_prometheus import fake_prometheus
 from oncall_tui.cli import main
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Reason, Signal, Status
+from oncall_tui.core.model import Reading, Reason, Signal, Status
 from servers import HTTPTestServer, no_proxy
 
 NAMES = {
@@ -149,14 +150,30 @@ async def test_duplicate_series_keep_the_first_and_never_flap(server: HTTPTestSe
     assert ledger.history.values() == [0.1, 0.1, 0.1]
 
 
-async def test_sample_times_today(server: HTTPTestServer) -> None:
-    """Timestamps are not read on main (see the module docstring): a sample 20 years
-    old, 10 years ahead, at the epoch, past the year 10^292 or not a number at all
-    counts as observed now, and the rest of the series is kept."""
+SAMPLE_TIMES_READ = "observed_at" in {field.name for field in dataclasses.fields(Reading)}
+"""Whether readings carry their own observation time (the prometheus rework)."""
+
+
+async def test_sample_times(server: HTTPTestServer) -> None:
+    """A sample 20 years old, 10 years ahead, at the epoch, past the year 10^292, or
+    with a time that is not a number. The rest of the series is kept in any case."""
     engine = await _collect(server)
     assert engine.store.source("times").ok
     signals = {s.labels["when"]: s for s in _signals(engine, "times").values()}
     assert sorted(signals) == ["epoch", "far_future", "far_past", "huge_time", "not_a_time", "now"]
-    for when, signal in signals.items():
+    if not SAMPLE_TIMES_READ:
+        # Main today: sample times are not read; everything counts as observed now.
+        for when, signal in signals.items():
+            assert (signal.value, signal.status, signal.reason) == (0.1, Status.OK, None), when
+            assert signal.observed_at == signals["now"].observed_at
+        return
+    # Sample times read: an old sample is stale however recently it was fetched, and
+    # says how old; a time in the future (or no usable time) counts as now, never as
+    # fresher than now.
+    for when in ("now", "far_future", "huge_time", "not_a_time"):
+        signal = signals[when]
         assert (signal.value, signal.status, signal.reason) == (0.1, Status.OK, None), when
-        assert signal.observed_at == signals["now"].observed_at
+    for when in ("far_past", "epoch"):
+        signal = signals[when]
+        assert (signal.status, signal.reason) == (Status.UNKNOWN, Reason.STALE), when
+        assert signal.summary.startswith("stale: last data "), signal.summary

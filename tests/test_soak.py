@@ -9,7 +9,8 @@ collections) would take many minutes. The first two simulated hours run at the r
 interval, long enough to fill every ring (history 360 samples, the event log, the
 15-minute retirement of vanished signals); the rest of the week steps 5 minutes per
 collection, which runs the same code over the week's span (ages, staleness, `for`
-timers, retirement). `bench/soak.py` runs the true 5 s week and prints figures.
+timers, retirement). `bench/soak.py` runs the real dashboard in a pty for minutes and
+prints its RSS slope and CPU.
 """
 
 from __future__ import annotations
