@@ -65,6 +65,10 @@ def answers(now: float) -> dict[str, object]:
             ({"service": "ledger"}, now, "0.9"),
             ({"service": "payments"}, now, "0.2"),
         ),
+        "surrogates": vector(
+            ({"rule": "A\ud800B"}, now, "0.3"),
+            ({"rule": "velocity"}, now, "0.01"),
+        ),
         "times": vector(
             ({"when": "now"}, now, "0.1"),
             ({"when": "far_future"}, now + 10 * YEAR, "0.1"),

@@ -177,3 +177,24 @@ async def test_sample_times(server: HTTPTestServer) -> None:
         signal = signals[when]
         assert (signal.status, signal.reason) == (Status.UNKNOWN, Reason.STALE), when
         assert signal.summary.startswith("stale: last data "), signal.summary
+
+
+async def test_a_lone_surrogate_in_a_label_costs_nothing_else(server: HTTPTestServer) -> None:
+    # Valid JSON ("A\ud800B"), unencodable as UTF-8: it once raised in the runbook URL
+    # and every series of every query of the source was lost.
+    text = (
+        f'[sources.s]\nplugin = "prometheus"\nurl = "{server.url}"\n'
+        '[[sources.s.queries]]\nkind = "risk_rule"\nname = "rule {rule}"\nquery = "surrogates"\n'
+        'unit = "ratio"\ncritical = 0.2\nrunbook = "https://runbooks.example.com/risk/{rule}"\n'
+        '[[sources.s.queries]]\nkind = "health"\nname = "service {service}"\nquery = "duplicates"\n'
+    )
+    engine = Engine(parse_config(text, Path(".")))
+    await engine.collect_once()
+    await engine.stop()
+    assert engine.store.source("s").ok
+    signals = {s.name: s for s in engine.store.signals.values()}
+    odd = signals["rule A\\ud800B"]  # the sanitiser shows the surrogate as its escape
+    assert odd.status is Status.CRITICAL
+    assert odd.runbook is not None and odd.runbook.is_link
+    assert odd.runbook.target == "https://runbooks.example.com/risk/A%5Cud800B"
+    assert {"rule velocity", "service ledger", "service payments"} <= signals.keys()
