@@ -62,6 +62,7 @@ async def test_a_healthy_endpoint(server: FaultServer) -> None:
     assert result.latency is not None and 0 < result.latency <= result.elapsed
     assert result.url == f"{server.url}/json?…"
     assert result.cert_not_after is None  # plain http
+    assert result.redirect == ""
 
 
 async def test_head_reads_no_body(server: FaultServer) -> None:
@@ -83,6 +84,7 @@ async def test_redirect_is_reported_as_its_status(server: FaultServer) -> None:
     async with build_client(timeout=2.0) as client:
         result = await probe(client, f"{server.url}/redirect-away", deadline=2.0)
     assert result.status_code == 302 and result.error == ""
+    assert result.redirect == "http://evil.example/steal?…", "no credentials, no query"
     assert len(server.state.requests) == 1
 
 

@@ -62,14 +62,20 @@ def status_line(response: httpx.Response, wait: float | None = None) -> str:
     return line
 
 
-def redirect_message(response: httpx.Response) -> str:
+def redirect_target(response: httpx.Response) -> str:
+    """Where a redirect points, fit to show (no credentials, no query), "" without a
+    Location header."""
     location = response.headers.get("location", "")
-    target = ""
-    if location:
-        try:
-            target = safe_url(str(response.url.join(location)))
-        except (httpx.InvalidURL, ValueError):
-            target = "an invalid location"
+    if not location:
+        return ""
+    try:
+        return safe_url(str(response.url.join(location)))
+    except (httpx.InvalidURL, ValueError):
+        return "an invalid location"
+
+
+def redirect_message(response: httpx.Response) -> str:
+    target = redirect_target(response)
     where = f" to {target}" if target else ""
     return (
         f"HTTP {response.status_code} redirect{where}; redirects are not followed, "

@@ -23,7 +23,7 @@ from oncall_tui.core.plugin_api import SourceError
 
 from .client import NO_RETRY
 from .decode import read_prefix
-from .errors import describe_error, finish, safe_url
+from .errors import describe_error, finish, redirect_target, safe_url
 
 DEFAULT_PROBE_BODY = 64 * 1024
 """How much of the body a probe keeps: enough for `body_contains` or a JSON status."""
@@ -52,6 +52,9 @@ class ProbeResult:
     content_type: str = ""
     cert_not_after: datetime | None = None
     """When the server's TLS certificate expires (https only, UTC)."""
+    redirect: str = ""
+    """Where a 3xx answer points (credentials and query removed), "" otherwise:
+    redirects are never followed, so a check can say where it was sent."""
 
     @property
     def answered(self) -> bool:
@@ -85,6 +88,7 @@ async def probe(
     status: int | None = None
     content_type = ""
     not_after: datetime | None = None
+    redirect = ""
     body: bytes | None = None
     truncated = False
     try:
@@ -96,6 +100,8 @@ async def probe(
                 status = response.status_code
                 content_type = response.headers.get("content-type", "")
                 not_after = _cert_not_after(response)
+                if response.is_redirect:
+                    redirect = redirect_target(response)
                 if read_body and method != "HEAD":
                     body, truncated = await read_prefix(response, max_body)
             finally:
@@ -118,6 +124,7 @@ async def probe(
         body_truncated=truncated,
         content_type=content_type,
         cert_not_after=not_after,
+        redirect=redirect,
     )
 
 
