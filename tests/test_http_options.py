@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from oncall_tui.core.http import (
     build_client,
     client_for,
     get_json,
+    shared_tls_context,
 )
 from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.sanitize import redactor
@@ -230,6 +232,30 @@ def test_bad_ca_file_is_a_start_error(tmp_path: Path) -> None:
         options("https://127.0.0.1:9", ca_file="ca.pem", verify_tls=False)
 
 
+def test_clients_trusting_the_same_cas_share_one_tls_context(pki: PKI, tmp_path: Path) -> None:
+    """Loading a trust store costs ~0.8 MB per context: fifty sources must not hold
+    fifty copies (bench/http_checks.py)."""
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(pki.ca.read_bytes())
+    assert shared_tls_context() is shared_tls_context()
+    first = shared_tls_context(ca)
+    assert shared_tls_context(tmp_path / "." / "ca.pem") is first
+    assert first is not shared_tls_context()
+    # A replaced file is read again.
+    ca.write_bytes(pki.ca.read_bytes() + b"\n")
+    assert shared_tls_context(ca) is not first
+    # What client_for builds uses them.
+    pool_context = client_for(options("https://127.0.0.1:9"), context())._transport._pool  # type: ignore[attr-defined]
+    assert pool_context._ssl_context is shared_tls_context()
+    # Errors are not remembered: a fixed file works at the next start.
+    broken = tmp_path / "broken.pem"
+    broken.write_text("not a certificate\n")
+    with pytest.raises(ssl.SSLError):
+        shared_tls_context(broken)
+    broken.write_bytes(pki.ca.read_bytes())
+    assert isinstance(shared_tls_context(broken), ssl.SSLContext)
+
+
 def test_missing_files_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(
@@ -328,6 +354,7 @@ _SOURCES = {
         'url = "http://alice:${PROMPASS}@127.0.0.1:9100/metrics"\n'
         '[[sources.prom.metrics]]\nname = "up"\nmetric = "up"\n'
     ),
+    "http": '[sources.prom]\nplugin = "http"\nurl = "http://alice:${PROMPASS}@127.0.0.1:9/health"\n',
 }
 
 

@@ -26,7 +26,6 @@ from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.store import SignalStore
 from oncall_tui_http import HTTPCheckConfig, HTTPPlugin
-from oncall_tui_http import clients as shared
 from oncall_tui_http.judge import failure_words, lookup, same
 from oncall_tui_http.plugin import deadline_for
 from servers import HTTPTestServer, closed_port, no_proxy, self_signed_cert, serve_http
@@ -362,35 +361,32 @@ async def test_a_check_that_cannot_be_made_is_a_source_error(tmp_path: Path) -> 
     await plugin.aclose()
 
 
-# --------------------------------------------------------------------------- sharing
+# --------------------------------------------------------------------------- cost
 
 
-async def test_sources_with_the_same_options_share_one_client(faults: FaultServer) -> None:
-    plugins = [make(f"{faults.url}/json?n={i}") for i in range(10)]
-    other = make(f"{faults.url}/json", headers={"X-Team": "risk"})
-    for plugin in [*plugins, other]:
-        [reading] = await plugin.collect()
-        assert status_of(reading) is Status.OK
-    assert shared.open_clients() == 2
-    # Ten sources, one pool: one keep-alive connection; the other options, another.
-    assert faults.state.connections == 2
-    for plugin in plugins[:-1]:
+def ssl_context_of(client: Any) -> object:
+    """The TLS context a client's pool connects with (httpx internals, for this test)."""
+    return client._transport._pool._ssl_context
+
+
+async def test_each_check_keeps_its_connection_and_shares_the_tls_context(
+    faults: FaultServer, pki: PKI
+) -> None:
+    plugins = [make(f"{faults.url}/json?n={i}") for i in range(5)]
+    for _ in range(3):
+        for plugin in plugins:
+            [reading] = await plugin.collect()
+            assert status_of(reading) is Status.OK
+    # Five checks, three rounds: five keep-alive connections, no handshake per check.
+    assert faults.state.connections == 5
+    contexts = {id(ssl_context_of(plugin._http())) for plugin in plugins}
+    assert len(contexts) == 1, "the trust store is loaded once, not per source"
+    with_ca = make(f"{faults.url}/json", ca_file=str(pki.ca))
+    assert ssl_context_of(with_ca._http()) is not ssl_context_of(plugins[0]._http())
+    for plugin in [*plugins, with_ca]:
+        client = plugin._http()
         await plugin.aclose()
-    assert shared.open_clients() == 2, "still leased by the last of the ten"
-    client = plugins[-1]._client_lease().client
-    await plugins[-1].aclose()
-    assert client.is_closed and shared.open_clients() == 1
-    await other.aclose()
-    assert shared.open_clients() == 0
-
-
-async def test_a_different_timeout_is_a_different_client(faults: FaultServer) -> None:
-    first, second = make(f"{faults.url}/json"), make(f"{faults.url}/json", timeout=1.0)
-    await first.collect()
-    await second.collect()
-    assert first._client_lease().client is not second._client_lease().client
-    await first.aclose()
-    await second.aclose()
+        assert client.is_closed
 
 
 # --------------------------------------------------------------------------- units

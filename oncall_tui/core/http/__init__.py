@@ -7,7 +7,7 @@ TLS verified, no silent redirects, proxies from the environment, read-only guard
 bounded retries) and the same short, credential-free error messages, instead of each
 plugin rediscovering httpx's traps.
 
-    client        build_client, tls_context: the client and its guards
+    client        build_client, tls_context, shared_tls_context: the client and its guards
     options       HTTPOptions (the config mixin), client_for
     fetch         get_json, get_bytes, get_text
     probe         probe: one health check, failures returned as observations
@@ -25,6 +25,7 @@ from .client import (
     GuardedClient,
     build_client,
     retry_after,
+    shared_tls_context,
     tls_context,
 )
 from .decode import STEP, accept_encoding
@@ -70,5 +71,6 @@ __all__ = [
     "retry_after",
     "safe_url",
     "scrub",
+    "shared_tls_context",
     "tls_context",
 ]

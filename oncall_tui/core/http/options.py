@@ -28,7 +28,7 @@ from pydantic import (
 from oncall_tui.core.plugin_api import PluginConfig, SourceContext, SourceError
 from oncall_tui.core.sanitize import redactor
 
-from .client import build_client, tls_context
+from .client import build_client, shared_tls_context
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 MAX_TOKEN_FILE = 64 * 1024
@@ -257,7 +257,7 @@ def _read_token(path: Path) -> str:
 
 def _ca_context(path: Path) -> ssl.SSLContext:
     try:
-        return tls_context(path)
+        return shared_tls_context(path)
     except ssl.SSLError:  # an OSError too: first
         raise SourceError(f"ca_file: {path} holds no PEM CA certificate") from None
     except OSError as exc:
