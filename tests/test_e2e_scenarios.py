@@ -174,13 +174,16 @@ def assert_scenario(answer: Answer, scenario: Scenario, *, with_alerts: bool) ->
 
 def _levels(config: dict[str, Any], url: str) -> dict[str, str]:
     """Component -> status each query of the config's prom source gives now, straight
-    from the Prometheus API (the plugin's thresholds, applied here by hand)."""
+    from the Prometheus API (the plugin's thresholds, applied here by hand); a query
+    without data yet is "no data"."""
     levels: dict[str, str] = {}
     for spec in config["sources"]["prom"]["queries"]:
         result = cast(list[dict[str, Any]], query(url, spec["query"])["result"])
+        if not result or any(series["value"][1] == "NaN" for series in result):
+            levels[spec["query"]] = "no data"  # rate() needs samples after a start
         for series in result:
             value = float(series["value"][1])
-            name = spec["name"].format_map(series["metric"])
+            name = (spec.get("component") or spec["name"]).format_map(series["metric"])
             critical, warning = spec.get("critical"), spec.get("warning")
             below = spec.get("below", False)
 
@@ -203,7 +206,7 @@ def settle(monitoring: Monitoring, scenario: Scenario, config_text: str) -> None
     def shown() -> bool:
         levels = _levels(config, monitoring.prometheus.url)
         critical = {name for name, level in levels.items() if level == "critical"}
-        calm = all(level != "warning" for level in levels.values())
+        calm = all(level in ("ok", "critical") for level in levels.values())
         firing = {
             cast(dict[str, str], alert["labels"])["alertname"]
             for alert in alerts(monitoring.alertmanager)
