@@ -20,7 +20,8 @@ characters Textual never writes (C1, BEL, bidi, zero-width) anywhere at all.
 The same dashboard then loses its Prometheus (killed): it stays up and its panel says
 which source failed and since when.
 
-(The http plugin is not on main yet; when it lands, add its body text here.)
+The http plugin's health endpoints answer JSON whose checked field is the payload: its
+value reaches the summary of the failed check ("json status = '…' (expected 'UP')").
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -47,6 +49,7 @@ from servers import (
     Exporter,
     ServerProcess,
     no_proxy,
+    serve_http,
     start_alertmanager,
     start_exporter,
     start_prometheus,
@@ -85,7 +88,7 @@ def visible(kind: str, tag: str) -> str:
     }[kind]
 
 
-PROM, ALERT, ALERT_SUMMARY, OPENMETRICS, COMMAND = "PQ", "AM", "AS", "OM", "CM"
+PROM, ALERT, ALERT_SUMMARY, OPENMETRICS, COMMAND, HTTP = "PQ", "AM", "AS", "OM", "CM", "HT"
 HELP = f"depth {payload('osc52', 'OH')}"
 """The openmetrics family's HELP text: the default summary of its signals."""
 HELP_VISIBLE = f"depth {visible('osc52', 'OH')}"
@@ -111,6 +114,24 @@ class HostileCollector(Collector):
             om.add_metric([payload(kind, OPENMETRICS)], 1.0)
         yield prom
         yield om
+
+
+class HostileHealth(BaseHTTPRequestHandler):
+    """`/health/<kind>` answers `{"status": <payload>}`: a health check gone hostile."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        kind = self.path.rsplit("/", 1)[-1]
+        body = json.dumps({"status": payload(kind, HTTP)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 @dataclass
@@ -149,6 +170,12 @@ url = "{stack_urls["exporter"]}/metrics"
   metric = "hostile_om"
   name = "{{payload}}"
 """
+    for kind in KINDS:
+        text += (
+            f'\n[sources.http_{kind}]\nplugin = "http"\nname = "http {kind}"\n'
+            f'url = "{stack_urls["health"]}/health/{kind}"\n'
+            'json_path = "status"\njson_equals = "UP"\n'
+        )
     for kind in KINDS:
         # JSON string syntax is TOML's basic string syntax for these characters.
         text += (
@@ -194,6 +221,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         exporter = stack.enter_context(start_exporter(HostileCollector()))
         manager = stack.enter_context(start_alertmanager())
         prometheus = stack.enter_context(start_prometheus([exporter.target]))
+        health = stack.enter_context(serve_http(HostileHealth))
         _post_alerts(manager)
         config = home / "config.toml"
         config.write_text(
@@ -202,6 +230,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     "prometheus": prometheus.url,
                     "alertmanager": manager.url,
                     "exporter": exporter.url,
+                    "health": health.url,
                 }
             )
         )
@@ -220,7 +249,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def _raw_payloads() -> list[tuple[str, bytes]]:
-    tags = (PROM, ALERT, ALERT_SUMMARY, OPENMETRICS, COMMAND, "AR")
+    tags = (PROM, ALERT, ALERT_SUMMARY, OPENMETRICS, COMMAND, HTTP, "AR")
     found = [(f"{kind}/{tag}", payload(kind, tag).encode()) for kind in KINDS for tag in tags]
     return [*found, ("help", HELP.encode())]
 
@@ -271,7 +300,8 @@ def test_check_text_and_json_carry_no_source_controls(stack: Stack) -> None:
     out: dict[str, bytes] = {}
     for fmt, process in runs.items():
         stdout, stderr = process.communicate(timeout=60)
-        assert process.returncode == 1, (fmt, process.returncode, stderr.decode())
+        # 2: the http checks failed (their field is not "UP"): critical observations.
+        assert process.returncode == 2, (fmt, process.returncode, stderr.decode())
         assert stdout, (fmt, stderr.decode())
         assert_no_source_controls(stdout + stderr, f"check --format {fmt}")
         out[fmt] = stdout
@@ -291,6 +321,7 @@ def test_check_text_and_json_carry_no_source_controls(stack: Stack) -> None:
         assert summaries[visible(kind, ALERT)] == visible(kind, ALERT_SUMMARY)
         assert summaries[visible(kind, OPENMETRICS)] == HELP_VISIBLE
         assert summaries[f"cmd {kind}"] == visible(kind, COMMAND)
+        assert visible(kind, HTTP) in summaries[f"http {kind}"]
     runbooks = {s["name"]: s["runbook"] for s in document["signals"]}
     for kind in KINDS:
         # A link whose text carries controls is not a link: it stays text, escaped.
