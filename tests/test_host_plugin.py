@@ -315,3 +315,14 @@ def test_equal_warning_and_critical_is_allowed() -> None:
 def test_every_option_is_documented() -> None:
     for name, field in HostPlugin.Config.model_fields.items():
         assert field.description and len(field.description) > 20, name
+
+
+async def test_a_host_breach_counts_only_after_a_delay() -> None:
+    # This machine is the dashboard's own: a few seconds of a busy CPU (a build, a
+    # backup) must not flip the board to critical.
+    default = by_key(await make().collect())
+    assert all(
+        r.thresholds is not None and r.thresholds.for_seconds == 60.0 for r in default.values()
+    )
+    quick = by_key(await make(**{"for": "5s"}).collect())
+    assert all(r.thresholds is not None and r.thresholds.for_seconds == 5.0 for r in quick.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from oncall_tui.plugin import PluginConfig
+from oncall_tui.plugin import Duration, PluginConfig
 
 
 class HostConfig(PluginConfig):
@@ -42,6 +42,11 @@ class HostConfig(PluginConfig):
 
     load_critical: float = Field(default=3.0, ge=0.0, allow_inf_nan=False, validate_default=True)
     """One-minute load average per logical CPU for critical; not below `load_warning`."""
+
+    for_: Duration = Field(default=60.0, alias="for")
+    """How long a breach must last before it counts ("1m" by default): this machine is
+    the dashboard's own, and a build or a backup spiking its CPU for a few seconds is
+    not an incident of the platform."""
 
     # Checked on the critical field (defaults included) so the error points at a path the
     # user can find, e.g. `sources.host.memory_critical` when only the warning was raised.

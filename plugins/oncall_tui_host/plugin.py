@@ -67,11 +67,12 @@ class HostPlugin(Plugin[HostConfig]):
             for index, text in enumerate(config.disk_paths)
         ]
         self._cpu = CpuMeter()
+        delay = config.for_
         self._thresholds = {
-            "cpu": Thresholds(config.cpu_warning, config.cpu_critical),
-            "memory": Thresholds(config.memory_warning, config.memory_critical),
-            "disk": Thresholds(config.disk_warning, config.disk_critical),
-            "load": Thresholds(config.load_warning, config.load_critical),
+            "cpu": Thresholds(config.cpu_warning, config.cpu_critical, for_seconds=delay),
+            "memory": Thresholds(config.memory_warning, config.memory_critical, for_seconds=delay),
+            "disk": Thresholds(config.disk_warning, config.disk_critical, for_seconds=delay),
+            "load": Thresholds(config.load_warning, config.load_critical, for_seconds=delay),
         }
 
     @staticmethod
