@@ -18,15 +18,17 @@ from textual.widgets import Static
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.model import Kind, SourceState, Status
+from oncall_tui.core.report import to_json
 from oncall_tui.core.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.cells import fit, row_summary, sparkline
 from oncall_tui.ui.screens.dashboard import PANEL_KINDS, DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
-from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel, column_widths
+from oncall_tui.ui.widgets.panel_rows import layout_columns
+from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel
+from oncall_tui.ui.widgets.status_header import HEARTBEAT
 from test_ui_support import (
     ALL_KINDS,
-    HIT_RATE,
     RATIO,
     T0,
     demo_readings,
@@ -40,7 +42,7 @@ BIG = (160, 50)
 SMALL = (80, 24)
 
 
-def panels(app: OncallApp) -> dict[Kind, SignalPanel]:
+def panels(app: OncallApp) -> dict[str, SignalPanel]:
     return app.dashboard.panels
 
 
@@ -88,26 +90,28 @@ async def test_worst_signal_selected_and_its_panel_focused_at_launch() -> None:
                 assert panel.selected_key == panel.row_keys[0]
 
 
-async def test_equally_bad_signals_in_several_panels_pick_the_first_panel() -> None:
+async def test_launch_selection_is_the_signal_check_lists_first() -> None:
+    # Five criticals in four panels: the one `check --format json` lists first wins
+    # (one sort everywhere), wherever its panel is.
     store = make_store("critical")
+    first = to_json(store, T0)["signals"][0]["key"]
     app = make_app(store)
     async with app.run_test(size=BIG) as pilot:
         await pilot.pause()
-        health = panels(app)["health"]
-        assert app.focused is health
-        selected = health.selected_signal
-        assert selected is not None and selected.status is Status.CRITICAL
+        focused = app.focused
+        assert isinstance(focused, SignalPanel)
+        assert focused.selected_key == first
+        assert store.signals[first].status is Status.CRITICAL
 
 
-async def test_worst_selected_once_when_first_data_arrives_then_left_alone() -> None:
+async def test_untouched_cursor_follows_a_new_critical_a_touched_one_stays() -> None:
     store = SignalStore(clock=lambda: T0)
     store.add_source(SourceState(name="demo", plugin="demo", kinds=ALL_KINDS, interval=5))
     app = make_app(store)
     async with app.run_test(size=BIG) as pilot:
         await pilot.pause()
-        assert app.focused is panels(app)["health"]
         assert "WAITING" in app.dashboard.header.text
-        assert "waiting for first collection…" in panel_lines(panels(app)["health"])[1]
+        assert "waiting for first collection…" in panel_lines(panels(app)["health"])[0]
         readings = [
             r
             if r.key != "rule/limit"
@@ -118,41 +122,32 @@ async def test_worst_selected_once_when_first_data_arrives_then_left_alone() -> 
         # through the store listener and the debounce timer, not a direct sync
         await wait_for(pilot, lambda: app.focused is panels(app)["risk_rule"])
         assert panels(app)["risk_rule"].selected_key == "demo/rule/limit"
-        # A worse signal later does not yank the selection, even untouched by the user
-        # (the launch selection happens once).
-        store.apply("demo", demo_readings("critical"), at=T0 + 1)
-        await settle(pilot, app)
-        app.dashboard._tick()
-        assert app.focused is panels(app)["risk_rule"]
-        assert panels(app)["risk_rule"].selected_key == "demo/rule/limit"
-
-
-async def test_a_slow_source_gets_a_provisional_selection_then_the_real_one() -> None:
-    # "prom" has not answered yet; after the wait the worst so far (a warning) is
-    # selected, and prom's first answer (a critical rule) moves the selection once.
-    store = make_store(
-        "ok",
-        extra_sources=[
-            SourceState(name="prom", plugin="prometheus", kinds=frozenset({"risk_rule"}))
-        ],
-    )
-    app = make_app(store)
-    async with app.run_test(size=BIG) as pilot:
-        await settle(pilot, app)
-        dashboard = app.dashboard
-        dashboard._started -= 60  # past FIRST_SELECTION_WAIT without sleeping
-        dashboard._tick()
-        assert app.focused is panels(app)["health"]
-        assert panels(app)["health"].selected_key == "demo/wallet-api/errors"  # a warning
-        store.apply("prom", [reading("r", "risk_rule", "paylater/geo", 0.5, thresholds=HIT_RATE)])
+        # A new critical elsewhere, nobody touched the keys: the cursor follows it.
+        gateway = [
+            r
+            if r.key != "dep/gateway"
+            else reading("dep/gateway", "dependency", "a-gateway availability", 0.5)
+            for r in readings
+        ]
+        store.apply("demo", gateway, at=T0 + 1)
+        await wait_for(pilot, lambda: app.focused is panels(app)["dependency"])
+        assert panels(app)["dependency"].selected_key == "demo/dep/gateway"
+        assert "[w]" not in app.dashboard.selection.text
+        # The user moves: from now on the cursor stays with their row, by key.
+        await pilot.press("2", "j")
+        mine = panels(app)["risk_rule"].selected_key
+        assert mine is not None and mine != "demo/rule/limit"
+        store.apply("demo", demo_readings("critical"), at=T0 + 2)
         await settle(pilot, app)
         assert app.focused is panels(app)["risk_rule"]
-        assert panels(app)["risk_rule"].selected_key == "prom/r"
-        # Every source has answered: that was the last automatic move.
-        store.apply("demo", demo_readings("critical"), at=T0 + 1)
-        await settle(pilot, app)
-        dashboard._tick()
-        assert app.focused is panels(app)["risk_rule"]
+        assert panels(app)["risk_rule"].selected_key == mine
+        # ... and the why-line offers the way back to the worst.
+        worst = app.dashboard.worst_signal()
+        assert worst is not None
+        assert f"[w] go to worst: ✖ CRIT {worst[1].name}" in app.dashboard.selection.text
+        await pilot.press("w")
+        assert app.dashboard.selected_key == worst[1].key
+        assert "[w]" not in app.dashboard.selection.text
 
 
 async def test_empty_store_and_no_sources() -> None:
@@ -161,9 +156,10 @@ async def test_empty_store_and_no_sources() -> None:
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         assert "NO SOURCES" in app.dashboard.header.text
-        for panel in panels(app).values():
+        assert not panels(app)["host"].display  # no host source: no "this host" panel
+        for panel in app.dashboard.panel_list:
             assert panel.row_keys == []
-            assert "no source feeds this panel" in panel_lines(panel)[1]
+            assert "no source feeds this panel" in panel_lines(panel)[0]
         for key in ("j", "k", "g", "G", "enter", "tab", "4", "r"):
             await pilot.press(key)
         assert app.is_running and isinstance(app.screen, DashboardScreen)
@@ -238,14 +234,15 @@ async def test_enter_opens_the_detail_and_escape_comes_back() -> None:
         assert isinstance(app.screen, SignalDetailScreen)
         assert app.screen.key == key
         # The detail follows the store: a new value shows without leaving the screen.
-        body = app.screen.body
+        detail = app.screen
         store = app.engine.store
         store.apply("demo", demo_readings("none"), at=T0 + 5)
-        app.screen._refresh_body()
-        assert "OK" in str(body.content) and "CRIT" not in str(body.content)
+        detail._refresh_body()
+        title = detail.title_line.content
+        assert isinstance(title, Text) and "OK" in title.plain and "CRIT" not in title.plain
         store.apply("demo", [], at=T0 + 6)  # gone from the source: unknown, no data
-        app.screen._refresh_body()
-        assert "no data" in str(body.content)
+        detail._refresh_body()
+        assert "no data" in str(detail._facts)
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         assert health.selected_key == key and app.focused is health
@@ -313,6 +310,7 @@ async def test_selection_follows_its_signal_when_rows_resort() -> None:
         await pilot.press("1")
         health = panels(app)["health"]
         target = "demo/pay-api/p99"
+        await pilot.press("G")  # the user moved: the cursor stays with their row
         assert health.select_key(target)
         index_before = health.cursor_index
         readings = [
@@ -378,8 +376,8 @@ async def test_markup_like_strings_render_literally() -> None:
             await pilot.press("enter")
             assert isinstance(app.screen, SignalDetailScreen)
             await pilot.pause()
-            body = app.screen.query_one("#detail-body", Static).content
-            assert isinstance(body, Text) and store.signals[app.screen.key].name in body.plain
+            title = app.screen.query_one("#detail-title", Static).content
+            assert isinstance(title, Text) and store.signals[app.screen.key].name in title.plain
             await pilot.press("escape", "j")
         assert app.is_running
 
@@ -404,7 +402,7 @@ async def test_source_error_shows_inside_the_panels_it_feeds() -> None:
         assert alerts[1].startswith(
             f"⚠ source alerts failing since {since}: cannot connect to 127.0.0.1:9093"
         )
-        assert "no signals" in alerts[2]
+        assert "no signals" in alerts[0]  # an empty panel says why on its one line
         for kind in ("health", "risk_rule", "dependency"):
             assert not any("source alerts" in line for line in panel_lines(panels(app)[kind]))
         assert "1 source failing" in app.dashboard.header.text
@@ -456,14 +454,21 @@ async def test_layout_stacks_at_80_columns_and_is_a_grid_when_wide() -> None:
     app = make_app(make_store("critical"))
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
-        regions = [panel.region for panel in panels(app).values()]
+        shown = [panel for panel in panels(app).values() if panel.display]
+        regions = [panel.region for panel in shown]
         assert all(region.x == 0 and region.width >= 78 for region in regions)
-        assert all(region.height >= 3 for region in regions)
+        # sized to content: a panel with rows shows some; an empty one takes one line
+        for panel in shown:
+            assert panel.region.height >= min(panel.wanted_height, 2)
+            if not panel.row_keys:
+                assert panel.region.height == 1
         await pilot.resize_terminal(160, 50)
         await pilot.pause()
-        regions = [panel.region for panel in panels(app).values()]
-        assert len({region.x for region in regions}) == 2
-        assert len({region.y for region in regions}) == 2
+        layers = [panels(app)[kind].region for kind in PANEL_KINDS]
+        assert len({region.x for region in layers}) == 2
+        # everything fits at 160x50: every panel shows all its rows, none more
+        for panel in shown:
+            assert panel.region.height == panel.wanted_height
 
 
 async def test_header_spells_out_status_counts_and_read_only() -> None:
@@ -492,7 +497,7 @@ async def test_heartbeat_moves_with_the_clock() -> None:
         for step in range(4):
             now[0] = T0 + step
             header.update_status()
-            frames.add(header.text.split()[-2])
+            frames.add(next(ch for ch in header.text if ch in HEARTBEAT))
         assert len(frames) == 4
 
 
@@ -520,8 +525,8 @@ async def test_real_engine_with_the_demo_plugin(tmp_path: Path) -> None:
         assert isinstance(focused, SignalPanel) and focused.selected_key is not None
         # Equally bad signals: the first panel wins, so compare statuses, not keys.
         assert engine.store.signals[focused.selected_key].status is worst.status
-        # Every signal of a kind with a panel is on it (the demo also yields business
-        # signals and change markers, which have no panel of their own here).
+        # Every signal is on a panel, business ones included; change markers are events,
+        # never rows.
         shown = [s for s in engine.store.signals.values() if s.kind in panels(app)]
         assert sum(len(panel.row_keys) for panel in panels(app).values()) == len(shown)
         assert "demo test" in app.dashboard.header.text
@@ -552,15 +557,20 @@ def test_row_summary_names_the_reason_of_unknown() -> None:
     store = make_store("error")
     signal = store.signals["demo/pay-api/errors"]
     assert row_summary(signal) == "source error: timed out after 3s"
-    ok = make_store("critical").signals["demo/loan-api/errors"]
-    assert row_summary(ok) == "critical: ≥ 5%"
+    critical = make_store("critical").signals["demo/loan-api/p99"]
+    assert row_summary(critical) == "critical: ≥ 1s"
 
 
-@pytest.mark.parametrize("width", range(0, 200, 7))
-def test_column_widths_fill_the_row(width: int) -> None:
-    name, value, summary = column_widths(width, 30)
-    used = 8 + name + (value + 1 if value else 0) + (summary + 1 if summary else 0)
-    assert width <= 8 or used == width
+@pytest.mark.parametrize("width", range(0, 220, 7))
+def test_column_widths_never_overflow_and_keep_the_name(width: int) -> None:
+    columns = layout_columns(width, 30, 6, 8)
+    widths = [columns.name, columns.value, columns.spark, columns.limit, columns.age]
+    used = 7 + sum(w + 1 for w in [*widths, columns.summary] if w)
+    assert used <= width or width <= 8
+    if width >= 60:
+        assert columns.name == 30 and columns.value == 6 and columns.spark
+    if width >= 120:
+        assert columns.limit and columns.age and columns.summary
 
 
 async def test_no_color_keeps_status_words_and_the_cursor_mark(

@@ -1,22 +1,34 @@
-"""Pictures of the dashboard in its four basic states at 80x24 and 160x50.
+"""Pictures of every screen: the board and the detail in the ok, critical, stale and
+source-error states at 80x24, 120x40 and 200x60, the demo plugin with a fixed seed,
+the help and the event timeline.
 
-Deterministic: frozen clock (so the heartbeat and the clock are frozen too), fixed
-data, no engine, UTC. Regenerate with `pytest tests/test_ui_snapshots.py
---snapshot-update` and look at the SVGs before committing them.
+Deterministic: a frozen clock (so the heartbeat, the ages and the trends are frozen
+too), fixed data or a fixed demo seed, no engine running, UTC. Regenerate with
+`pytest tests/test_ui_snapshots.py --snapshot-update` and look at the SVGs before
+committing them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from test_ui_support import make_app, make_store
+from oncall_tui.core.config import parse_config
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.store import SignalStore
+from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.widgets.runbook_view import RunbookView
+from test_ui_support import T0, make_app, make_store
 
 SnapCompare = Callable[..., bool]
+SIZES = [(80, 24), (120, 40), (200, 60)]
+SIZE_IDS = ["80x24", "120x40", "200x60"]
+STATES = ["ok", "critical", "stale", "error"]
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +45,58 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-@pytest.mark.parametrize("state", ["ok", "critical", "stale", "error"])
-def test_dashboard(snap_compare: SnapCompare, state: str, size: tuple[int, int]) -> None:
-    app = make_app(make_store(state), read_only=state == "critical")
+async def open_detail(pilot: Pilot[Any]) -> None:
+    """Health panel, top row (loan-api error ratio: a Markdown runbook), Enter; wait
+    for the runbook file to be read."""
+    await pilot.press("1", "g", "enter")
+    view = pilot.app.screen.query_one(RunbookView)
+    deadline = time.monotonic() + 10
+    while view.copy_text is None and not view.problem and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("state", STATES)
+def test_board(snap_compare: SnapCompare, state: str, size: tuple[int, int]) -> None:
+    app = make_app(make_store(state, history=20), read_only=state == "critical")
     assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("state", STATES)
+def test_detail(snap_compare: SnapCompare, state: str, size: tuple[int, int]) -> None:
+    app = make_app(make_store(state, history=20))
+    assert snap_compare(app, terminal_size=size, run_before=open_detail)
+
+
+def demo_app(tmp_path: Path) -> OncallApp:
+    """The real demo plugin, fixed seed, one collection on a frozen clock."""
+    import asyncio
+
+    config = parse_config(
+        'title = "Credit payments on-call (demo)"\nrefresh = "5s"\n'
+        '[sources.demo]\nplugin = "demo"\nservices = 8\nrules = 12\ndependencies = 4\n'
+        'incident = "risk_rule"\nseed = 1\n',
+        tmp_path,
+    )
+    engine = Engine(config, store=SignalStore(clock=lambda: T0), seed=1)
+    asyncio.run(engine.collect_once())
+    return OncallApp(engine, clock=lambda: T0, start_engine=False)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_demo_plugin(snap_compare: SnapCompare, size: tuple[int, int], tmp_path: Path) -> None:
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_help(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app = make_app(make_store("critical", history=20))
+    assert snap_compare(app, terminal_size=size, press=["question_mark"])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_events(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app = make_app(make_store("critical", history=20))
+    assert snap_compare(app, terminal_size=size, press=["e"])

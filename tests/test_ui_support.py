@@ -7,19 +7,24 @@ own only those files.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from oncall_tui.core.config import AppConfig
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.model import Kind, Reading, SourceState, Status, Thresholds, Unit
 from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 
 T0 = 1_764_000_000.0
 """2025-11-24 16:00:00 UTC: the frozen 'now' of every UI test."""
 
+RUNBOOK_FILE = Path(__file__).resolve().parent / "data" / "runbooks" / "loan-api-errors.md"
+ALERT_RUNBOOK = "https://runbooks.example.com/lending/loan-api-5xx"
 RATIO = Thresholds(warning=0.02, critical=0.05)
 LATENCY = Thresholds(warning=0.3, critical=1.0)
 AVAILABILITY = Thresholds(warning=0.99, critical=0.95, below=True)
@@ -36,6 +41,8 @@ def reading(
     *,
     summary: str = "",
     baseline: float | None = None,
+    runbook: Runbook | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Reading:
     return Reading(
         key=key,
@@ -46,6 +53,8 @@ def reading(
         thresholds=thresholds,
         summary=summary,
         baseline=baseline,
+        runbook=runbook,
+        labels=labels or {},
     )
 
 
@@ -61,6 +70,9 @@ def demo_readings(incident: str = "none", step: int = 0) -> list[Reading]:
             "health",
             "loan-api error ratio",
             0.083 if overload else 0.006 + bump,
+            summary="5xx from /apply: upstream credit-bureau timeouts" if overload else "",
+            runbook=Runbook.file(RUNBOOK_FILE),
+            labels={"service": "loan-api", "team": "lending"},
         ),
         reading(
             "loan-api/p99",
@@ -79,6 +91,10 @@ def demo_readings(incident: str = "none", step: int = 0) -> list[Reading]:
             0.31 if overload else 0.021,
             thresholds=HIT_RATE,
             baseline=0.02,
+            summary="blocks 15.5x its baseline of 2%: real users refused after a rule update"
+            if overload
+            else "",
+            runbook=Runbook.text("ask #risk-policy; see the rule's change log"),
         ),
         reading("rule/limit", "risk_rule", "cashloan/credit-limit", 0.034, thresholds=HIT_RATE),
         reading(
@@ -90,6 +106,7 @@ def demo_readings(incident: str = "none", step: int = 0) -> list[Reading]:
             "credit-bureau availability",
             0.91 if overload else 0.999,
             thresholds=AVAILABILITY,
+            runbook=Runbook.link("https://runbooks.example.com/deps/credit-bureau"),
         ),
         reading(
             "dep/gateway",
@@ -111,8 +128,11 @@ def make_store(
     *,
     readings: Sequence[Reading] | None = None,
     extra_sources: Iterable[SourceState] = (),
+    history: int = 0,
 ) -> SignalStore:
-    """A store in one of the board's states: ok, critical, stale, error."""
+    """A store in one of the board's states: ok, critical, stale, error. `history`
+    collections 30 s apart come first (values wobbling, the incident in the last six),
+    so sparklines, charts and the event timeline have something to show."""
     store = SignalStore(clock=lambda: T0)
     store.add_source(
         SourceState(name="demo", plugin="demo", kinds=ALL_KINDS, interval=5), max_age=10
@@ -124,6 +144,11 @@ def make_store(
         store.add_source(source)
     incident = "critical" if state == "critical" else "none"
     first = T0 - 30 if state == "stale" else T0 - 2
+    if readings is None:
+        for step in range(history):
+            past = incident if step >= history - 6 else "none"
+            at = first - (history - step) * 30
+            store.apply("demo", wobbled(demo_readings(past), step), at=at)
     store.apply(
         "demo", list(readings if readings is not None else demo_readings(incident)), at=first
     )
@@ -136,6 +161,7 @@ def make_store(
                 name="LoanApiErrors",
                 status=Status.CRITICAL,
                 summary="loan-api 5xx above 5% for 2m",
+                runbook=Runbook.link(ALERT_RUNBOOK),
             )
         )
     store.apply("alerts", alerts, at=first)
@@ -145,6 +171,20 @@ def make_store(
         store.fail("alerts", "cannot connect to 127.0.0.1:9093 (connection refused)", at=T0 - 1)
         store.fail("demo", "timed out after 3s", at=T0 - 1)
     return store
+
+
+def wobbled(readings: Sequence[Reading], step: int) -> list[Reading]:
+    """Deterministic drift: each value moved by up to ±8%, ratios kept within 0..1."""
+    out = []
+    for index, old in enumerate(readings):
+        if old.value is None:
+            out.append(old)
+            continue
+        value = old.value * (1 + 0.08 * math.sin(step * 0.9 + index))
+        if old.unit == "ratio":
+            value = min(value, 1.0 if old.value < 0.99 else 0.9999)
+        out.append(replace(old, value=value))
+    return out
 
 
 def make_engine(store: SignalStore, title: str = "Credit payments on-call") -> Engine:

@@ -7,6 +7,7 @@ no engine at all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -15,14 +16,21 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.driver import Driver
 from textual.screen import Screen
+from textual.system_commands import SystemCommandsProvider
 
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.themes import DEFAULT_THEME, WALLBOARD_THEME, ThemeCatalog, load_catalog
 from oncall_tui.core.words import symbols
 from oncall_tui.ui.ascii import AsciiFilter
+from oncall_tui.ui.attention import Attention
+from oncall_tui.ui.commands import SignalCommands
 from oncall_tui.ui.screens.dashboard import DashboardScreen
+from oncall_tui.ui.screens.detail import SignalDetailScreen
+from oncall_tui.ui.screens.events import EventsScreen
+from oncall_tui.ui.screens.help import HelpScreen, help_entries
 from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui.ui.terminal import terminal_driver
 from oncall_tui.ui.theme import (
@@ -31,6 +39,8 @@ from oncall_tui.ui.theme import (
     status_variables,
     terminal_colors,
 )
+from oncall_tui.ui.widgets.runbook_view import browser_problem
+from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +65,25 @@ class OncallApp(App[None]):
     TITLE = "oncall-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
-        Binding("r", "refresh_now", "Refresh"),
+        # An engineer at 3 a.m. presses ctrl+c to leave: it quits, as it says (not on
+        # the wallboard, where only ctrl+q does; see check_action).
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("r", "refresh_now", "Refresh", tooltip="Collect every source now"),
+        Binding("question_mark", "help", "Keys", key_display="?", tooltip="This help"),
+        Binding(
+            "ctrl+p,colon",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            tooltip="Commands: go to a signal by name, pause, refresh, events, theme",
+        ),
     ]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        SystemCommandsProvider,
+        SignalCommands,
+    }
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (120, "-wide"),
@@ -88,6 +115,10 @@ class OncallApp(App[None]):
         # Sanitised by the config loader: the window title reaches the terminal raw.
         self.title = engine.config.title
         self._engine_started = False
+        self.paused = False
+        """`p`: the screens stop showing changes; the engine keeps collecting."""
+        self._paused_at: float | None = None
+        self.attention = Attention(engine.store, bell=engine.config.bell)
 
     @property
     def dashboard(self) -> DashboardScreen:
@@ -111,11 +142,23 @@ class OncallApp(App[None]):
                 title=self.engine.config.title,
                 clock=self.clock,
                 read_only=self.read_only,
+                flags=self.flags,
+                attention=self.attention,
             )
         # NO_COLOR: Textual's `App:nocolor` (or any App class) does not reach component
         # classes, the rows' styles; a class on the screen does (see nocolor.tcss).
         screen.set_class(self.no_color, "-no-color")
         return screen
+
+    def flags(self) -> BoardFlags:
+        """What every screen's header shows besides the store."""
+        attention = self.attention
+        return BoardFlags(
+            paused=self.paused,
+            incidents=attention.incidents,
+            since=attention.since,
+            paused_at=self._paused_at,
+        )
 
     def get_driver_class(self) -> type[Driver]:
         """On a real terminal, a driver that leaves promptly with the terminal restored
@@ -160,8 +203,100 @@ class OncallApp(App[None]):
             except Exception:
                 log.exception("stopping the engine failed")
 
+    WALLBOARD_ACTIONS: ClassVar[frozenset[str]] = frozenset({"quit"})
+    """What a priority binding may still do on the wallboard (ctrl+q; `q` never reaches
+    a binding there, the screen swallows it)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.wallboard and action not in self.WALLBOARD_ACTIONS:
+            return False
+        return True
+
+    async def action_interrupt(self) -> None:
+        """ctrl+c: quit."""
+        await self.action_quit()
+
     def action_refresh_now(self) -> None:
         self.engine.refresh_now()
+        if self.paused:
+            self.notify("refreshing; the screen stays paused (p resumes)", markup=False)
+
+    # -- screens and keys ----------------------------------------------------------------
+
+    def _screen_args(self) -> dict[str, Any]:
+        return {
+            "title": self.engine.config.title,
+            "clock": self.clock,
+            "read_only": self.read_only,
+            "flags": self.flags,
+        }
+
+    def open_detail(self, key: str) -> None:
+        """Drill into the signal `key` (Enter on a row or an event, the palette)."""
+        if key in self.engine.store.signals:
+            self.push_screen(SignalDetailScreen(self.engine.store, key, **self._screen_args()))
+
+    def jump_to(self, key: str) -> None:
+        """Select `key` on the board (from the command palette)."""
+        self.jump_to_board()
+        self.dashboard.jump_to(key)
+
+    def action_events(self) -> None:
+        if not isinstance(self.screen, EventsScreen):
+            self.push_screen(EventsScreen(self.engine.store, self.attention, **self._screen_args()))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        screen = self.screen
+        name = {"dashboard": "the board", "detail": "the signal", "events": "the events"}
+        title = name.get(screen.id or "", screen.id or "this screen")
+        self.push_screen(HelpScreen(help_entries(screen), title=title))
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self._paused_at = self.clock() if self.paused else None
+        with contextlib.suppress(LookupError):  # no board (yet): nothing to freeze
+            self.dashboard.freeze(self.paused)
+        for header in self.screen.query(StatusHeader):
+            header.update_status()
+        if self.paused:
+            self.notify("paused: the screen is frozen, collection continues (p resumes)")
+        else:
+            self.notify("resumed")
+
+    def copy_runbook(self, text: str, name: str) -> None:
+        """`c`: the runbook to the clipboard over OSC 52 (works over SSH and in tmux with
+        set-clipboard on); allowed in read-only, it changes nothing outside the viewer."""
+        self.copy_to_clipboard(text)
+        size = f" ({len(text.encode())} bytes)" if len(text) > 200 else ""
+        self.notify(f"copied runbook {name}{size} to the clipboard (OSC 52)", markup=False)
+
+    def open_runbook_link(self, url: str) -> None:
+        """`o`: a runbook link in the browser, where one exists; otherwise say so."""
+        if self.read_only:
+            self.side_effect_allowed("opening a browser")
+            return
+        problem = "" if self.is_web else browser_problem()
+        if problem:
+            self.notify(f"{problem}; press c to copy the link", severity="warning", markup=False)
+            return
+        self.open_url(url)
+        self.notify("opening the runbook in the browser", markup=False)
+
+    def action_save_screenshot(self) -> None:
+        """The palette's Screenshot: an SVG in the current folder, saying where."""
+        if not self.side_effect_allowed("saving a screenshot"):
+            return
+        try:
+            path = self.save_screenshot(path=str(Path.cwd()))
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            self.notify(f"screenshot not saved: {reason}", severity="error", markup=False)
+            return
+        if path:
+            self.notify(f"screenshot saved: {path}", markup=False)
 
     # -- read-only: the one place where side effects are refused --------------------
     # Every way Textual (or a later feature: open a runbook, silence an alert) can
@@ -176,10 +311,38 @@ class OncallApp(App[None]):
         return True
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Go to worst", "Select the worst signal and follow it", self._worst)
+        yield SystemCommand("Filter", "Show only signals matching a text or regex", self._filter)
+        yield SystemCommand(
+            "Resume" if self.paused else "Pause",
+            "Freeze the screen; collection continues",
+            self.action_pause,
+        )
+        yield SystemCommand("Refresh", "Collect every source now", self.action_refresh_now)
+        yield SystemCommand("Events", "The event timeline, newest first", self.action_events)
+        yield SystemCommand("Keys", "Every key of this screen", self.action_help)
         for command in super().get_system_commands(screen):
-            if self.read_only and command.title == "Screenshot":
-                continue  # it writes a file
+            if command.title in ("Keys", "Screenshot"):
+                continue  # replaced: our help; a screenshot that says where it went
             yield command
+        if not self.read_only:  # it writes a file
+            yield SystemCommand(
+                "Screenshot",
+                "Save an SVG of the screen in the current folder",
+                lambda: self.set_timer(0.1, self.action_save_screenshot),
+            )
+
+    def _worst(self) -> None:
+        self.jump_to_board()
+        self.dashboard.action_worst()
+
+    def _filter(self) -> None:
+        self.jump_to_board()
+        self.dashboard.action_filter()
+
+    def jump_to_board(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
 
     def save_screenshot(
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None

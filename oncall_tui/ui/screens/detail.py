@@ -1,8 +1,10 @@
-"""A first, minimal drill-down: everything the store knows about one signal, as text.
+"""The drill-down of one signal: what it is, how it got here, and what to do.
 
-The full detail (history chart, thresholds and baseline drawn, status timeline, the
-runbook rendered in place, copy/open) replaces this later; the dashboard only relies
-on "Enter pushes a screen for a signal key, Esc comes back".
+Header (same as the board's: status, data age, clock, heartbeat), a title line, the
+facts as a label/value table whose values wrap under their own column, the history
+chart against the limits and baseline, and the runbook in place (`c` copies it, `o`
+opens a link where a browser exists). Updated in place once a second: only the parts
+whose content changed are touched.
 """
 
 from __future__ import annotations
@@ -10,85 +12,247 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from rich.cells import cell_len
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Container, VerticalScroll
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from oncall_tui.core.durations import format_duration
 from oncall_tui.core.formatting import format_thresholds, format_value
-from oncall_tui.core.model import Signal
+from oncall_tui.core.model import Event, Signal, Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.words import LONG, PANEL_TITLES, badge
-from oncall_tui.ui.cells import row_summary, sparkline
+from oncall_tui.ui.cells import row_summary
+from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
+from oncall_tui.ui.widgets.runbook_view import RunbookView
+from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 
 log = logging.getLogger(__name__)
 
+TIMELINE_ROWS = 6
+"""Status changes listed in the facts (the event timeline `e` has them all)."""
+WIDE = 120
 
-def describe(signal: Signal, now: float) -> Text:
-    """The signal as plain text lines: every string is appended as `Text`, so source
-    data is never read as markup."""
+
+def title_text(signal: Signal | None, key: str, now: float) -> Text:
+    if signal is None:
+        return Text(f"{key} — no longer on the board (its source stopped reporting it)")
     text = Text()
-    text.append(f"{badge(signal.status)}  ", style="bold")
+    text.append(
+        badge(signal.status), style="bold reverse" if signal.status is Status.CRITICAL else "bold"
+    )
+    text.append("  ")
     text.append(signal.name, style="bold")
-    text.append(f"\n{PANEL_TITLES[signal.kind]} · {LONG[signal.status]}")
+    kind = PANEL_TITLES.get(signal.kind, signal.kind)
+    text.append(f"  {kind} · {LONG[signal.status]}")
     if signal.reason is not None:
         text.append(f" ({signal.reason.value})")
     if signal.changed_at is not None:
-        text.append(f" for {max(0, int(now - signal.changed_at))}s")
-    rows: list[tuple[str, str]] = [
-        ("value", format_value(signal.value, signal.unit)),
-        ("thresholds", format_thresholds(signal.thresholds, signal.unit) or "none"),
-        ("baseline", format_value(signal.baseline, signal.unit)),
-        ("summary", row_summary(signal) or "—"),
-        ("history", sparkline(signal.history.values(), 60).rstrip() or "—"),
-        ("source", signal.source),
-        ("query", signal.query or "—"),
-        ("runbook", str(signal.runbook) if signal.runbook else "—"),
-    ]
-    rows += [(f"label {name}", value) for name, value in sorted(signal.labels.items())]
-    width = max(cell_len(name) for name, _ in rows)
-    for name, value in rows:
-        text.append("\n" + " " * (width - cell_len(name)) + name + "  ", style="dim")
-        text.append(value)
+        text.append(f" for {format_duration(max(0.0, now - signal.changed_at))}")
     return text
 
 
-class SignalDetailScreen(Screen[None]):
-    """One signal, read-only, kept current once a second (an on-call engineer watches
-    it recover here); Esc returns to the board with the selection intact."""
+def facts(signal: Signal, events: list[Event], source_plugin: str) -> list[tuple[str, str]]:
+    """The label/value rows, most useful first."""
+    rows: list[tuple[str, str]] = [
+        ("value", format_value(signal.value, signal.unit)),
+        ("why", row_summary(signal) or "—"),
+        ("limits", format_thresholds(signal.thresholds, signal.unit) or "none"),
+    ]
+    if signal.baseline is not None:
+        rows.append(("baseline", format_value(signal.baseline, signal.unit)))
+        if signal.value is not None and signal.baseline:
+            rows[-1] = ("baseline", f"{rows[-1][1]} (now {signal.value / signal.baseline:.1f}x)")
+    rows.append(
+        ("source", f"{signal.source} ({source_plugin})" if source_plugin else signal.source)
+    )
+    if signal.component and signal.component != signal.name:
+        rows.append(("component", signal.component))
+    if signal.query:
+        rows.append(("query", signal.query))
+    for name, value in sorted(signal.labels.items()):
+        rows.append((name, value))
+    for index, event in enumerate(events[:TIMELINE_ROWS]):
+        when = time.strftime("%H:%M:%S", time.localtime(event.at))
+        change = f"{event.before.value} → {event.after.value}"
+        value = format_value(event.value, signal.unit)
+        reason = f" ({event.reason.value})" if event.reason is not None else ""
+        rows.append(("changes" if index == 0 else "", f"{when}  {change}{reason}  {value}"))
+    return rows
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+
+def facts_table(rows: list[tuple[str, str]]) -> Table:
+    """Labels right-aligned in their own column; each value wraps within the value
+    column, so a long query or summary continues under itself, not under the labels."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", style="dim", no_wrap=True)
+    table.add_column(overflow="fold", ratio=1)
+    for label, value in rows:
+        table.add_row(Text(label), Text(value))
+    return table
+
+
+class SignalDetailScreen(Screen[None], inherit_bindings=False):
+    """One signal, kept current once a second (an engineer watches it recover here);
+    Esc or q returns to the board with the selection intact."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back to the board"),
+        Binding("c", "copy_runbook", "Copy runbook", tooltip="Copy the runbook (OSC 52)"),
+        Binding("o", "open_runbook", "Open runbook", tooltip="Open a runbook link in the browser"),
+        Binding(
+            "left_square_bracket",
+            "window(-1)",
+            "Shorter",
+            key_display="[",
+            tooltip="Chart: a shorter window",
+        ),
+        Binding(
+            "right_square_bracket",
+            "window(1)",
+            "Longer",
+            key_display="]",
+            tooltip="Chart: a longer window",
+        ),
+        Binding("e", "app.events", "Events", show=False, tooltip="Event timeline"),
+        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+    ]
 
     def __init__(
-        self, store: SignalStore, key: str, *, clock: Callable[[], float] = time.time
+        self,
+        store: SignalStore,
+        key: str,
+        *,
+        title: str = "",
+        clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+        flags: Callable[[], BoardFlags] = BoardFlags,
     ) -> None:
         super().__init__(id="detail")
         self.store = store
         self.key = key
         self.clock = clock
-        self.body = Static(self._describe(), id="detail-body")
+        self.flags = flags
+        signal = store.signals.get(key)
+        self.header = StatusHeader(
+            store, title=title, clock=clock, read_only=read_only, flags=flags
+        )
+        self.title_line = Static(title_text(signal, key, clock()), id="detail-title")
+        self.body = Static("", id="detail-body")
+        self.chart = HistoryChart(clock=clock, id="detail-chart")
+        self.runbook = RunbookView(signal.runbook if signal else None, id="detail-runbook")
+        self._facts: list[tuple[str, str]] | None = None
+        self._title: Text | None = None
+        self.window_index = WINDOWS.index(900.0)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield self.body
+        yield self.header
+        yield self.title_line
+        # Narrow: facts, runbook, chart stacked (the runbook visible without scrolling
+        # at 80x24); wide: a grid with the runbook filling the right half.
+        with Container(id="detail-columns"):
+            # Not focusable: the keys scroll the runbook, the one thing worth scrolling.
+            with VerticalScroll(id="detail-facts", can_focus=False):
+                yield self.body
+            yield self.runbook
+            yield self.chart
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._refresh_body)
+        self.set_interval(1.0, self._refresh_body, name="detail-tick")
+        self._refresh_body()
+        self.runbook.query_one("#runbook-scroll").focus()
 
-    def _describe(self) -> Text:
-        signal = self.store.signals.get(self.key)
-        if signal is None:
-            return Text(f"{self.key}\nno longer on the board (its source stopped reporting it)")
-        return describe(signal, self.clock())
+    def on_resize(self, event: Resize) -> None:
+        wide = event.size.width >= WIDE
+        self.set_class(wide, "-wide")
+        self.set_class(not wide, "-narrow")
+
+    @property
+    def signal(self) -> Signal | None:
+        return self.store.signals.get(self.key)
 
     def _refresh_body(self) -> None:
-        try:  # an exception in an interval callback would end the app
-            self.body.update(self._describe())
+        """Update in place: each part is touched only when its content changed. Never
+        raises (an interval callback that raises ends the app)."""
+        try:
+            if self.flags().paused:
+                return
+            self.header.update_status()
+            now = self.clock()
+            signal = self.signal
+            title = title_text(signal, self.key, now)
+            if title != self._title:
+                self._title = title
+                self.title_line.update(title)
+            if signal is None:
+                rows: list[tuple[str, str]] = [("status", "gone from its source")]
+                self.chart.show(None)
+            else:
+                events = [
+                    e for e in self.store.events.recent(200) if e.key == self.key and not e.change
+                ]
+                plugin = next((s.plugin for s in self.store.sources if s.name == signal.source), "")
+                rows = facts(signal, events, plugin)
+                self.chart.show(ChartData.of(signal, self._change_times(signal)))
+            if rows != self._facts:
+                self._facts = rows
+                self.body.update(facts_table(rows))
         except Exception:
             log.exception("refreshing the detail of %s failed", self.key)
+
+    def _change_times(self, signal: Signal) -> list[float]:
+        """When changes (deploys, rule edits) of this signal's component happened."""
+        times: list[float] = []
+        signals = self.store.signals
+        for event in self.store.events:
+            if not event.change or event.value is None:
+                continue
+            marker = signals.get(event.key)
+            if marker is not None and marker.component == signal.component:
+                times.append(event.value)
+        return times
+
+    # -- keys -----------------------------------------------------------------------
+
+    def action_copy_runbook(self) -> None:
+        text = self.runbook.copy_text
+        if self.runbook.runbook is None:
+            self.notify("no runbook to copy", severity="warning", markup=False)
+            return
+        if text is None:
+            self.notify(self.runbook.problem or "the runbook is still loading", markup=False)
+            return
+        copy: Any = getattr(self.app, "copy_runbook", None)
+        if copy is not None:
+            copy(text, self.runbook.name_shown)
+        else:
+            self.app.copy_to_clipboard(text)
+
+    def action_open_runbook(self) -> None:
+        runbook = self.runbook.runbook
+        if runbook is None:
+            self.notify("no runbook to open", severity="warning", markup=False)
+        elif runbook.is_link:
+            opener: Any = getattr(self.app, "open_runbook_link", None)
+            if opener is not None:
+                opener(runbook.target)
+        elif runbook.is_file:
+            self.notify("the runbook is shown here; there is nothing to open", markup=False)
+        else:
+            self.notify(
+                "this runbook is text, not a link: not opened (c copies it)",
+                severity="warning",
+                markup=False,
+            )
+
+    def action_window(self, step: int) -> None:
+        self.window_index = max(0, min(len(WINDOWS) - 1, self.window_index + step))
+        self.chart.set_window(WINDOWS[self.window_index])
+        self.notify(f"chart window: {format_duration(WINDOWS[self.window_index])}", timeout=1.5)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -36,33 +37,56 @@ HEARTBEAT = "◐◓◑◒"
 frozen in tests that freeze the clock."""
 AGE_WIDTH = 15
 """Cells kept for the data age, so its piece does not change width every second."""
-TITLE_MIN = 32
+TITLE_MIN = 16
 """Cells of the title kept before the counts are abbreviated: which board is this,
-prod or staging?"""
+prod or staging? (The counts win below that: they are what changes.)"""
 
 Part = tuple[str, str]
 """(text, style name)."""
-PIECES = ("summary", "read-only", "age", "clock")
+PIECES = ("summary", "paused", "read-only", "age", "clock")
 """The header's pieces, left to right; the summary takes the width the others leave."""
 
 
-def data_age_text(store: SignalStore, now: float) -> tuple[str, bool]:
+@dataclass(frozen=True, slots=True)
+class BoardFlags:
+    """What the header says besides the store: paused, and incidents not yet seen."""
+
+    paused: bool = False
+    incidents: int = 0
+    since: float | None = None
+    paused_at: float | None = None
+    """While paused, the data shown is as old as it was then, plus the pause."""
+
+
+def clock_text(now: float) -> str:
+    """Local time with its zone: at 3 a.m. on a bastion in another region, "14:02"
+    alone is ambiguous."""
+    local = time.localtime(now)
+    return time.strftime("%H:%M:%S ", local) + (local.tm_zone or time.strftime("%z", local))
+
+
+def data_age_text(
+    store: SignalStore, now: float, paused_at: float | None = None
+) -> tuple[str, bool]:
     """("data 3s old", is it old) from the sources' last successes.
 
     The store's `data_age` is None while any source has never succeeded; a source that
     fails from the start must not hide how fresh the others are, so fall back to the
-    sources that did succeed.
+    sources that did succeed. While paused, the screen shows the data of `paused_at`:
+    its age keeps growing although the engine keeps collecting.
     """
     sources = store.sources
     if not sources:
         return "no sources", True
-    age = store.data_age(at=now)
+    at = now if paused_at is None else paused_at
+    age = store.data_age(at=at)
     if age is None:
         successes = [s.last_success for s in sources if s.last_success is not None]
+        successes = [t for t in successes if t <= at] or successes
         if not successes:
             return "waiting for data", False
-        age = now - min(successes)
-    age = max(0.0, age)
+        age = at - min(successes)
+    age = max(0.0, age) + (now - at)
     words = f"{int(age)}s" if age < 60 else format_duration(age)
     limit = 2 * max(source.interval for source in sources)
     return f"data {words} old", age > limit
@@ -118,6 +142,7 @@ class StatusHeader(Widget):
         "status-header--badge-ok",
         "status-header--read-only",
         "status-header--alert",
+        "status-header--paused",
     }
 
     def __init__(
@@ -127,6 +152,7 @@ class StatusHeader(Widget):
         title: str,
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
+        flags: Callable[[], BoardFlags] = BoardFlags,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -134,6 +160,7 @@ class StatusHeader(Widget):
         self.title_text = title
         self.clock = clock
         self.read_only = read_only
+        self.flags = flags
         self.pieces = {
             name: HeaderPiece(id=f"header-{name}", sized=name != "summary") for name in PIECES
         }
@@ -146,6 +173,10 @@ class StatusHeader(Widget):
 
     def compose(self) -> ComposeResult:
         yield from self.pieces.values()
+
+    def on_mount(self) -> None:
+        # Every screen has a header; each keeps its own clock, age and heartbeat going.
+        self.set_interval(1.0, self.update_status, name="header-tick")
 
     @property
     def text(self) -> str:
@@ -190,9 +221,10 @@ class StatusHeader(Widget):
     def _compose_parts(self, width: int) -> dict[str, list[Part]]:
         now = self.clock()
         store = self.store
-        overall, counts, failing = self._aggregates()
-        age, old = data_age_text(store, now)
-        clock = time.strftime("%H:%M:%S", time.localtime(now))
+        flags = self.flags()
+        overall, counts, failing = self._aggregates(frozen=flags.paused)
+        age, old = data_age_text(store, now, flags.paused_at)
+        clock = clock_text(now)
         beat = HEARTBEAT[int(now) % len(HEARTBEAT)]
 
         if not store.signals and any(source.ok is None for source in store.sources):
@@ -216,7 +248,17 @@ class StatusHeader(Widget):
             [(f"⚠ {failing} source{plural} failing", "alert")] if failing else []
         )
         failing_short: list[Part] = [(f"⚠{failing}", "alert")] if failing else []
+        incidents_long: list[Part] = []
+        incidents_short: list[Part] = []
+        if flags.incidents:
+            plural = "s" if flags.incidents != 1 else ""
+            since = ""
+            if flags.since is not None:
+                since = " since " + time.strftime("%H:%M", time.localtime(flags.since))
+            incidents_long = [(f"⚑ {flags.incidents} incident{plural}{since} (e)", "alert")]
+            incidents_short = [(f"⚑{flags.incidents}{since}", "alert")]
         read_only: list[Part] = [("  ", "muted"), (" READ-ONLY ", "read-only")]
+        paused: list[Part] = [("  ", "muted"), (" PAUSED ", "paused")] if flags.paused else []
         clock_parts: list[Part] = [("  ", "muted"), (beat, "title"), (" ", "muted")]
         clock_parts += [(clock, "title"), (" ", "muted")]
 
@@ -227,18 +269,24 @@ class StatusHeader(Widget):
         # Fixed width (up to "data 59m59s old"): no layout pass per tick.
         age_long = gap([(age.rjust(AGE_WIDTH), age_style)])
         age_short = gap([(age.removeprefix("data ").rjust(8), age_style)])
+        # Narrower and narrower: the title goes first, then words; the data age, the
+        # clock and the heartbeat never (how fresh is what I see is the question at 3 a.m.).
         layouts = [
-            (full_counts, failing_long, age_long),
-            (short_counts, failing_long, age_long),
-            (short_counts, failing_short, age_long),
-            (short_counts, failing_short, age_short),
-            (short_counts, failing_short, []),
-            ([], failing_short, []),
+            (full_counts, failing_long, incidents_long, age_long),
+            (short_counts, failing_long, incidents_long, age_long),
+            (short_counts, failing_short, incidents_short, age_long),
+            (short_counts, failing_short, incidents_short, age_short),
         ]
         title_width = min(cell_len(self.title_text), TITLE_MIN)
-        for counts_parts, failing_parts, age_parts in layouts:
-            left = [*status_badge, *gap(counts_parts), *gap(failing_parts)]
+        for counts_parts, failing_parts, incident_parts, age_parts in layouts:
+            left = [
+                *status_badge,
+                *gap(counts_parts),
+                *gap(failing_parts),
+                *gap(incident_parts),
+            ]
             pieces = {
+                "paused": paused,
                 "read-only": read_only if self.read_only else [],
                 "age": age_parts,
                 "clock": clock_parts,
@@ -254,10 +302,13 @@ class StatusHeader(Widget):
             title = [(" ", "muted")]
         return {"summary": [*title, *left], **pieces}
 
-    def _aggregates(self) -> tuple[Status, dict[Status, int], int]:
+    def _aggregates(self, frozen: bool = False) -> tuple[Status, dict[Status, int], int]:
         """Worst status, counts and failing sources; recomputed only when the store
-        changed, because the clock asks every second and a store may hold thousands."""
+        changed, because the clock asks every second and a store may hold thousands.
+        Paused (`frozen`), the header keeps saying what the frozen panels show."""
         key = (self.store.version, len(self.store.sources))
+        if self._aggregate is not None and frozen:
+            return self._aggregate
         if self._aggregate_key != key or self._aggregate is None:
             failing = sum(1 for source in self.store.sources if source.ok is False)
             overall, counts = self.store.summary()

@@ -1,0 +1,213 @@
+"""The event timeline (`e`): what changed, newest first.
+
+Status changes of signals, change markers (deploys, rule edits: `change` signals are
+never rows of the panels, they live here), and sources failing and recovering. `k`
+cycles the kind shown, `s` the status; Enter opens the signal. Opening this screen is
+how the engineer "sees" the incidents the header counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from oncall_tui.core.formatting import format_value
+from oncall_tui.core.model import Event, Status
+from oncall_tui.core.store import SignalStore
+from oncall_tui.core.words import GLYPH, SHORT
+from oncall_tui.ui.attention import Attention, SourceEvent
+from oncall_tui.ui.widgets.line_list import Line, LineList
+from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
+
+log = logging.getLogger(__name__)
+
+KIND_FILTERS: tuple[str, ...] = (
+    "all",
+    "status changes",
+    "business",
+    "health",
+    "risk_rule",
+    "dependency",
+    "alert",
+    "change",
+    "source",
+)
+STATUS_FILTERS: tuple[str, ...] = ("any", "critical", "unknown", "warning", "ok")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    at: float
+    kind: str
+    """The signal's kind, "change" for a change marker, "source" for a source event."""
+    status: str
+    """The status it turned to ("" for changes)."""
+    key: str | None
+    line: Line
+
+
+def event_entry(event: Event, kind: str, unit_of: Callable[[str], str]) -> Entry:
+    when = time.strftime("%H:%M:%S", time.localtime(event.at))
+    if event.change:
+        at = event.value if event.value is not None else event.at
+        changed = time.strftime("%H:%M:%S", time.localtime(at))
+        line: Line = (
+            (f"{when}  ", "muted"),
+            ("◆ CHANGE", "accent"),
+            ("  ", "plain"),
+            (event.name, "plain"),
+            (f"  changed at {changed}", "muted"),
+        )
+        return Entry(event.at, "change", "", event.key, line)
+    after = event.after
+    badge_style = "badge-critical" if after is Status.CRITICAL else after.value
+    value = format_value(event.value, unit_of(event.key))  # type: ignore[arg-type]
+    reason = f" ({event.reason.value})" if event.reason is not None else ""
+    line = (
+        (f"{when}  ", "muted"),
+        (f"{GLYPH[after]} {SHORT[after]:<4}", badge_style),
+        (f"  from {GLYPH[event.before]} {SHORT[event.before]:<4}  ", "muted"),
+        (event.name, "plain"),
+        (f"  {value}{reason}", "muted"),
+        (f"  [{kind}]", "muted"),
+    )
+    return Entry(event.at, kind, after.value, event.key, line)
+
+
+def source_entry(event: SourceEvent) -> Entry:
+    when = time.strftime("%H:%M:%S", time.localtime(event.at))
+    if event.ok:
+        line: Line = (
+            (f"{when}  ", "muted"),
+            ("● SOURCE", "ok"),
+            (f"  {event.source} recovered", "plain"),
+        )
+        return Entry(event.at, "source", "ok", None, line)
+    line = (
+        (f"{when}  ", "muted"),
+        ("⚠ SOURCE", "unknown"),
+        (f"  {event.source} failing: {event.error}", "plain"),
+    )
+    return Entry(event.at, "source", "unknown", None, line)
+
+
+class EventsScreen(Screen[None], inherit_bindings=False):
+    """Every recorded change, newest first, filterable by kind and status."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back"),
+        Binding("K", "cycle_kind", "Kind", key_display="K", tooltip="Show one kind of event"),
+        Binding("s", "cycle_status", "Status", tooltip="Show changes to one status"),
+        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+    ]
+
+    def __init__(
+        self,
+        store: SignalStore,
+        attention: Attention | None,
+        *,
+        title: str = "",
+        clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+        flags: Callable[[], BoardFlags] = BoardFlags,
+    ) -> None:
+        super().__init__(id="events")
+        self.store = store
+        self.attention = attention
+        self.clock = clock
+        self.flags = flags
+        self.header = StatusHeader(
+            store, title=title, clock=clock, read_only=read_only, flags=flags
+        )
+        self.filter_line = Static("", id="events-filter", markup=False)
+        self.list = LineList(empty="no events yet", id="events-list")
+        self.kind_index = 0
+        self.status_index = 0
+        self.entries: list[Entry] = []
+        self._seen_version: tuple[int, int, int, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.filter_line
+        yield self.list
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.attention is not None:
+            self.attention.seen()
+        self.header.update_status()
+        self.set_interval(1.0, self._refresh_entries, name="events-tick")
+        self._refresh_entries()
+        self.list.focus()
+
+    @property
+    def kind_filter(self) -> str:
+        return KIND_FILTERS[self.kind_index]
+
+    @property
+    def status_filter(self) -> str:
+        return STATUS_FILTERS[self.status_index]
+
+    def _refresh_entries(self, force: bool = False) -> None:
+        try:
+            sources = self.attention.source_events if self.attention else ()
+            version = (self.store.events.total, len(sources), self.kind_index, self.status_index)
+            if version == self._seen_version and not force:
+                return
+            self._seen_version = version
+            signals = self.store.signals
+
+            def kind_of(key: str) -> str:
+                signal = signals.get(key)
+                return signal.kind if signal is not None else "?"
+
+            def unit_of(key: str) -> str:
+                signal = signals.get(key)
+                return signal.unit if signal is not None else "count"
+
+            entries = [event_entry(e, kind_of(e.key), unit_of) for e in self.store.events]
+            entries += [source_entry(e) for e in sources]
+            entries.sort(key=lambda entry: entry.at, reverse=True)
+            self.entries = [entry for entry in entries if self._accepts(entry)]
+            self.list.set_lines([entry.line for entry in self.entries])
+            self.filter_line.update(
+                f"{len(self.entries)} of {len(entries)} events, newest first · "
+                f"kind: {self.kind_filter} (K) · status: {self.status_filter} (s)"
+            )
+        except Exception:
+            log.exception("refreshing the event timeline failed")
+
+    def _accepts(self, entry: Entry) -> bool:
+        kind = self.kind_filter
+        if kind == "status changes":
+            if entry.kind in ("change", "source"):
+                return False
+        elif kind != "all" and entry.kind != kind:
+            return False
+        status = self.status_filter
+        return status == "any" or entry.status == status
+
+    def action_cycle_kind(self) -> None:
+        self.kind_index = (self.kind_index + 1) % len(KIND_FILTERS)
+        self._refresh_entries()
+
+    def action_cycle_status(self) -> None:
+        self.status_index = (self.status_index + 1) % len(STATUS_FILTERS)
+        self._refresh_entries()
+
+    def on_line_list_chosen(self, message: LineList.Chosen) -> None:
+        if not 0 <= message.index < len(self.entries):
+            return
+        key = self.entries[message.index].key
+        if key is not None and key in self.store.signals:
+            open_detail = getattr(self.app, "open_detail", None)
+            if open_detail is not None:
+                open_detail(key)

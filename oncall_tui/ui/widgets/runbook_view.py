@@ -1,0 +1,274 @@
+"""The runbook, in place: what to do about the signal on screen.
+
+- a local Markdown file is rendered (Textual's `Markdown`), scrollable, each link's
+  address written after its text; only the file name is shown, never the full path;
+- a link is written out in full and is a terminal hyperlink (OSC 8); it is shortened
+  in the middle only when it is wider than the screen;
+- text (a path from an alert annotation, a link that failed the safety checks) is
+  shown as it is and never opened;
+- no runbook: says how to add one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Label, Markdown, Static
+
+from oncall_tui.core.runbook import Runbook, RunbookKind
+from oncall_tui.core.sanitize import MAX_TEXT, safe_link, sanitize
+
+log = logging.getLogger(__name__)
+
+MAX_RUNBOOK_BYTES = 256 * 1024
+"""A runbook longer than this is cut (with a note): a page, not a database dump."""
+NO_RUNBOOK = (
+    "No runbook for this signal.\n\n"
+    "Add one where the signal is configured, e.g. in the config file:\n"
+    '  runbook = "https://wiki.example.com/runbooks/{name}"\n'
+    "or a Markdown file next to the config (rendered here):\n"
+    '  runbook = "runbooks/this-signal.md"\n'
+    "Alerts take theirs from the alert's runbook_url annotation."
+)
+
+
+def browser_problem(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> str:
+    """Why no browser can be opened here, or "" when one can.
+
+    A console browser (lynx, w3m) that Python's `webbrowser` would fall back to takes
+    over the terminal the dashboard is drawn on, so without a display only an explicit
+    BROWSER counts.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("BROWSER"):
+        return ""
+    if platform == "darwin" or platform.startswith("win"):
+        return ""
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return ""
+    if env.get("SSH_CONNECTION") or env.get("SSH_TTY") or env.get("SSH_CLIENT"):
+        return "no browser here: this is an SSH session without DISPLAY or BROWSER"
+    return "no browser here: neither DISPLAY, WAYLAND_DISPLAY nor BROWSER is set"
+
+
+def middle_truncate(text: str, width: int) -> str:
+    """`text` cut in the middle to `width` cells (beginning and end kept: the host and
+    the page name are what identify a link)."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = (width - 1) // 2 + (width - 1) % 2
+    tail = width - 1 - head
+    start = set_cell_size(text, head)
+    end = text[len(text) - tail :] if tail else ""
+    while cell_len(end) > tail:
+        end = end[1:]
+    return start + "…" + end
+
+
+def show_link_targets(md: MarkdownIt) -> None:
+    """A markdown-it plugin: after each link whose text is not its address, the address
+    in angle brackets, so a reader sees where a link goes without clicking it (and can
+    type it on another machine)."""
+
+    def rule(state: StateCore) -> None:
+        for token in state.tokens:
+            if token.type != "inline" or not token.children:
+                continue
+            children: list[Token] = []
+            href = ""
+            text = ""
+            for child in token.children:
+                children.append(child)
+                if child.type == "link_open":
+                    href = str(child.attrGet("href") or "")
+                    text = ""
+                elif child.type in ("text", "code_inline") and href:
+                    text += child.content
+                elif child.type == "link_close" and href:
+                    if text.strip() != href and not href.startswith("#"):
+                        extra = Token("text", "", 0)
+                        extra.content = f" <{href}>"
+                        children.append(extra)
+                    href = ""
+            token.children = children
+
+    md.core.ruler.push("show_link_targets", rule)
+
+
+def runbook_parser() -> MarkdownIt:
+    md = MarkdownIt("gfm-like")
+    show_link_targets(md)
+    return md
+
+
+def read_runbook(path: str) -> tuple[str, str]:
+    """(the Markdown to show, the raw text to copy), or raises OSError. Control
+    characters are escaped line by line: a runbook is shown in a terminal."""
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_RUNBOOK_BYTES + 1)
+    cut = len(raw) > MAX_RUNBOOK_BYTES
+    text = raw[:MAX_RUNBOOK_BYTES].decode("utf-8", errors="replace")
+    shown = "\n".join(sanitize(line.expandtabs(4), MAX_TEXT * 4) for line in text.split("\n"))
+    if cut:
+        shown += f"\n\n*(cut at {MAX_RUNBOOK_BYTES // 1024} KiB)*"
+    return shown, text
+
+
+class RunbookScroll(VerticalScroll, inherit_bindings=False):
+    """The runbook's scroll area, with vi keys as well as arrows; only vertical."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False),
+        Binding("k,up", "scroll_up", "Scroll up", show=False),
+        Binding("pagedown,space", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("g,home", "scroll_home", "Top of the runbook", show=False),
+        Binding("G,end", "scroll_end", "End of the runbook", show=False),
+    ]
+
+
+class RunbookView(Widget):
+    """Title line ("Runbook · name · c copy · o open") and the runbook itself."""
+
+    BORDER_TITLE = "Runbook"
+    DEFAULT_CLASSES = "runbook-view"
+    ALLOW_MAXIMIZE: ClassVar[bool] = True
+
+    def __init__(self, runbook: Runbook | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.runbook = runbook
+        self.copy_text: str | None = None
+        """What `c` copies: the link, the text, or the file's Markdown once loaded."""
+        self.problem = ""
+        """Why a file runbook could not be shown (file name only)."""
+        if runbook is not None and runbook.kind is not RunbookKind.FILE:
+            self.copy_text = runbook.target
+
+    @property
+    def name_shown(self) -> str:
+        runbook = self.runbook
+        if runbook is None:
+            return "none"
+        if runbook.is_file:
+            return Path(runbook.target).name
+        if runbook.is_link:
+            return "link"
+        return "text (not a link: shown, never opened)"
+
+    def compose(self) -> ComposeResult:
+        keys = "  c copy · o open" if self.runbook is not None and self.runbook.is_link else ""
+        if self.runbook is not None and not self.runbook.is_link:
+            keys = "  c copy"
+        yield Label(Text(f"Runbook · {self.name_shown}{keys}"), id="runbook-title")
+        with RunbookScroll(id="runbook-scroll"):
+            runbook = self.runbook
+            if runbook is None:
+                yield Static(Text(NO_RUNBOOK), id="runbook-body")
+            elif runbook.is_file:
+                yield Markdown(
+                    "*loading…*",
+                    id="runbook-markdown",
+                    parser_factory=runbook_parser,
+                    open_links=False,
+                )
+            elif runbook.is_link:
+                yield Static(Text(runbook.target), id="runbook-body")
+            else:
+                yield Static(Text(runbook.target), id="runbook-body")
+
+    def on_mount(self) -> None:
+        if self.runbook is not None and self.runbook.is_file:
+            self._load(self.runbook.target)
+        elif self.runbook is not None and self.runbook.is_link:
+            self._show_link()
+
+    def on_resize(self) -> None:
+        if self.runbook is not None and self.runbook.is_link:
+            self._show_link()
+
+    def _show_link(self) -> None:
+        """The address in full, as text and as an OSC 8 hyperlink; shortened in the
+        middle only when wider than the screen."""
+        assert self.runbook is not None
+        url = self.runbook.target
+        width = max(8, self.app.size.width - 4)
+        shown = middle_truncate(url, width)
+        style = Style(link=url, underline=True) if safe_link(url) else Style()
+        text = Text(shown, style=style, overflow="fold")
+        self.query_one("#runbook-body", Static).update(text)
+
+    @work(thread=True, exclusive=True, group="runbook", exit_on_error=False)
+    def _load(self, path: str) -> None:
+        name = Path(path).name
+        try:
+            shown, raw = read_runbook(path)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            problem = f"The runbook file {name} cannot be read: {reason}."
+            self.app.call_from_thread(self._failed, problem)
+            return
+        self.app.call_from_thread(self._loaded, shown, raw)
+
+    def _loaded(self, shown: str, raw: str) -> None:
+        self.copy_text = raw
+        self.query_one("#runbook-markdown", Markdown).update(shown)
+
+    def _failed(self, problem: str) -> None:
+        self.problem = problem
+        markdown = self.query_one("#runbook-markdown", Markdown)
+        markdown.remove()
+        self.query_one("#runbook-scroll").mount(Static(Text(problem), id="runbook-body"))
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        """A click on a link in a rendered runbook opens it only if it is a web link
+        (through the app, so read-only and 'no browser here' apply); a relative link
+        to another file is not followed."""
+        event.stop()
+        href = event.href
+        opener = getattr(self.app, "open_runbook_link", None)
+        if safe_link(href) and opener is not None:
+            opener(href)
+        else:
+            self.app.notify(
+                f"not a web link, not opened: {sanitize(href, 200)}",
+                severity="warning",
+                markup=False,
+            )
+
+
+def runbook_summary(runbook: Runbook | None) -> str:
+    """One line for the facts table."""
+    if runbook is None:
+        return "none"
+    if runbook.is_file:
+        return f"{Path(runbook.target).name} (shown below)"
+    return runbook.target
+
+
+__all__ = [
+    "NO_RUNBOOK",
+    "RunbookView",
+    "browser_problem",
+    "middle_truncate",
+    "read_runbook",
+    "runbook_parser",
+    "runbook_summary",
+]

@@ -1,0 +1,182 @@
+"""The selected signal's whole story on its own line: status, name, value, the full
+summary (the *why*), its limits, baseline and age, wrapped between words.
+
+A panel row cuts its summary to the room it has; this line never does. It is drawn with
+the Line API and changes height only when its number of lines changes: `Static.update`
+on an auto-height widget is a layout pass, which in Textual 8 repaints the whole screen,
+and the selected signal's value may change every second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.strip import Strip
+from textual.widget import Widget
+
+from oncall_tui.core.formatting import format_value
+from oncall_tui.core.model import Signal, Status
+from oncall_tui.core.words import LONG, badge
+from oncall_tui.ui.cells import row_summary
+from oncall_tui.ui.widgets.panel_rows import age_text, limit_text
+
+log = logging.getLogger(__name__)
+
+MAX_LINES = 5
+
+
+def describe_selection(signal: Signal | None, now: float) -> list[tuple[str, str]]:
+    """The line's content as (text, style name) parts, never markup."""
+    if signal is None:
+        return [("nothing selected", "muted")]
+    status = signal.status
+    parts: list[tuple[str, str]] = [
+        (badge(status), f"badge-{status.value}"),
+        (" ", "plain"),
+        (signal.name, "name"),
+    ]
+    if signal.value is not None or signal.kind != "alert":  # an alert has no value
+        parts += [
+            ("  ", "plain"),
+            (format_value(signal.value, signal.unit), f"value-{status.value}"),
+        ]
+    summary = row_summary(signal)
+    if summary:
+        parts += [(" — ", "muted"), (summary, "plain")]
+    details: list[str] = []
+    if status is not Status.OK:
+        age = age_text(signal, now)
+        details.append(f"{LONG[status].lower()} {age}".strip())
+    limits = limit_text(signal.thresholds, signal.unit)
+    if limits:
+        details.append(f"limits {limits}")
+    if signal.baseline is not None:
+        details.append(f"baseline {format_value(signal.baseline, signal.unit)}")
+    if details:
+        parts.append(("  (" + "; ".join(details) + ")", "muted"))
+    return parts
+
+
+class SelectionLine(Widget):
+    """The why-line under the panels."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "selection-line--critical",
+        "selection-line--badge-critical",
+        "selection-line--warning",
+        "selection-line--unknown",
+        "selection-line--ok",
+        "selection-line--muted",
+        "selection-line--name",
+        "selection-line--hint",
+    }
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.clock = clock
+        self._parts: list[tuple[str, str]] = []
+        self._hint: list[tuple[str, str]] = []
+        self._strips: list[Strip] = [Strip([])]
+        self._wrapped_for: tuple[tuple[tuple[str, str], ...], int] | None = None
+        self._subject: str | None = None
+        self._sized_for: str | None = None
+        self._height = 1
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in [*self._parts, *self._hint])
+
+    def show(self, signal: Signal | None, hint: list[tuple[str, str]] | None = None) -> None:
+        """Show `signal` (None: nothing selected) and an optional hint after it;
+        repaints only when the words changed."""
+        try:
+            parts = describe_selection(signal, self.clock())
+            self._subject = signal.key if signal is not None else None
+            hint = hint or []
+            if parts == self._parts and hint == self._hint:
+                return
+            self._parts = parts
+            self._hint = hint
+            self._rewrap()
+        except Exception:  # never take the board down for a line of text
+            log.exception("updating the selection line failed")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._rewrap()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._wrapped_for = None
+        if self.is_mounted:
+            self.call_after_refresh(self._rewrap)
+
+    def _style(self, name: str) -> Style:
+        cls = name.removeprefix("value-").removeprefix("badge-")
+        if name == "badge-critical":
+            cls = "badge-critical"
+        if name in ("plain",) or (cls == "ok" and name.startswith("value-")):
+            return Style()
+        if self.app.no_color:
+            if name == "badge-critical":
+                return Style(bold=True, reverse=True)
+            if cls in ("critical", "warning", "unknown", "name"):
+                return Style(bold=True)
+            return Style()
+        style = self.get_visual_style(f"selection-line--{cls}").rich_style
+        if name != "badge-critical":
+            style = Style(color=style.color, bold=style.bold, dim=style.dim, italic=style.italic)
+        return style
+
+    def _rewrap(self) -> None:
+        width = self.size.width
+        if width <= 0:
+            return
+        key = (tuple(self._parts + self._hint), width)
+        if key == self._wrapped_for:
+            return
+        self._wrapped_for = key
+        text = Text(no_wrap=False, overflow="fold")
+        for part, name in [*self._parts, *self._hint]:
+            text.append(part, self._style(name))
+        console = self.app.console
+        lines = text.wrap(console, width)
+        strips: list[Strip] = []
+        for line in lines[:MAX_LINES]:
+            # Explicit styles everywhere: NO_COLOR's monochrome filter fails on None.
+            segments = [
+                Segment(seg.text, seg.style or Style(), seg.control) for seg in line.render(console)
+            ]
+            strips.append(Strip(segments).adjust_cell_length(width, Style()))
+        if not strips:
+            strips = [Strip.blank(width, Style())]
+        while len(strips) < self._height and self._subject == self._sized_for:
+            strips.append(Strip.blank(width, Style()))
+        self._strips = strips
+        # A height change is a layout pass: the whole screen is repainted. The same
+        # signal's summary often wraps to one line more or less as its numbers change,
+        # so for the same signal the line only grows.
+        height = len(strips) if self._subject != self._sized_for else max(len(strips), self._height)
+        if height != self._height:
+            self._height = height
+            self.styles.height = height
+        self._sized_for = self._subject
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if 0 <= y < len(self._strips):
+            return self._strips[y].adjust_cell_length(self.size.width, Style())
+        return Strip.blank(self.size.width, Style())
+
+
+def hint_parts(text: str) -> list[tuple[str, str]]:
+    return [("  ", "plain"), (text, "hint")]
+
+
+__all__ = ["SelectionLine", "describe_selection", "hint_parts"]

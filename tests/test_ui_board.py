@@ -1,0 +1,271 @@
+"""The board's structure: business first, the host apart, change markers off the
+panels, the why-line whole, colours that keep critical the most salient, and the pure
+helpers behind them (sparklines, heights, filter, attention)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.style import Style
+
+from oncall_tui.core.history import History
+from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.ui.attention import Attention
+from oncall_tui.ui.filtering import SignalFilter
+from oncall_tui.ui.screens.detail import SignalDetailScreen
+from oncall_tui.ui.widgets.chart import HistoryChart
+from oncall_tui.ui.widgets.panel_rows import SPARK_STEP, allocate_heights, spark_cells
+from oncall_tui.ui.widgets.runbook_view import browser_problem, middle_truncate
+from oncall_tui.ui.widgets.signal_panel import SignalPanel
+from test_ui_support import ALL_KINDS, RATIO, T0, demo_readings, make_app, make_store, reading
+
+SIZE = (120, 40)
+
+
+def lines(panel: SignalPanel) -> list[str]:
+    return [panel.render_line(y).text for y in range(panel.scrollable_content_region.height)]
+
+
+async def test_business_first_host_apart_changes_only_on_the_timeline() -> None:
+    business = SourceState(name="biz", plugin="prometheus", kinds=frozenset({"business"}))
+    host = SourceState(name="host", plugin="host", kinds=frozenset({"health"}))
+    store = make_store("ok", extra_sources=[business, host])
+    store.apply(
+        "biz",
+        [
+            reading(
+                "pay-success",
+                "business",
+                "payment success rate",
+                0.62,
+                thresholds=Thresholds(warning=0.97, critical=0.9, below=True),
+            ),
+            Reading(key="deploy", kind="change", name="loan-api deployed", value=T0 - 300),
+        ],
+        at=T0 - 1,
+    )
+    store.apply(
+        "host",
+        [reading("cpu", "health", "host/cpu", 0.97, "ratio", Thresholds(0.8, 0.95))],
+        at=T0 - 1,
+    )
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panels = app.dashboard.panels
+        # business: its own panel, above the layers
+        assert panels["business"].row_keys == ["biz/pay-success"]
+        assert panels["business"].region.y < panels["health"].region.y
+        # the host: its own panel, never a platform service
+        assert panels["host"].display and panels["host"].row_keys == ["host/cpu"]
+        assert "host/cpu" not in panels["health"].row_keys
+        assert "This host" in lines(panels["host"])[0]
+        # a change marker is no row anywhere, but it is on the event timeline
+        assert not any("biz/deploy" in p.row_keys for p in panels.values())
+        await pilot.press("e")
+        assert any(
+            "◆ CHANGE" in text and "loan-api deployed" in text for text in app.screen.list.texts
+        )  # type: ignore[attr-defined]
+
+
+async def test_the_selected_signals_summary_is_whole_on_its_own_line_at_80_columns() -> None:
+    why = (
+        "overloaded: traffic 3x normal, worker pool saturated, queue depth 4,812 and "
+        "rising; 5xx on /apply and /repay; last deploy 14:02 (loan-api v2.31.0)"
+    )
+    store = make_store(
+        "ok", readings=[reading("x", "health", "loan-api error ratio", 0.31, summary=why)]
+    )
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        line = app.dashboard.selection
+        shown = [line.render_line(y).text.rstrip() for y in range(line.size.height)]
+        assert " ".join(shown).replace("  ", " ").count(why.split(";")[0]) == 1
+        text = " ".join(part.strip() for part in shown)
+        for word in why.split():
+            assert word in text  # nothing cut
+        # wrapped between words only: no line ends inside a word of the summary
+        words = set(why.split())
+        for row in shown[:-1]:
+            last = row.split()[-1]
+            assert last in words or not last.isalnum()
+        assert all(len(row) <= 80 for row in shown)
+
+
+async def test_panels_share_the_height_so_none_hides_rows_while_another_has_blanks() -> None:
+    readings = [reading(f"h{i}", "health", f"svc-{i:02}", 0.001) for i in range(30)]
+    readings += [reading(f"d{i}", "dependency", f"dep-{i}", 0.001) for i in range(3)]
+    app = make_app(make_store("ok", readings=readings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        panels = app.dashboard.panels
+        deps, health = panels["dependency"], panels["health"]
+        assert deps.region.height == deps.wanted_height == 4  # title + 3 rows, no blanks
+        assert panels["alert"].region.height == 1  # an empty panel: one line
+        assert health.region.height > 8  # the long panel got the rest
+
+
+def test_allocate_heights_fits_minimums_then_shares() -> None:
+    assert allocate_heights([10, 4, 1], 20, [3, 3, 1]) == [10, 4, 1]
+    assert allocate_heights([40, 40, 1], 21, [4, 4, 1]) == [10, 10, 1]
+    assert sum(allocate_heights([40, 10, 1], 12, [4, 4, 1])) <= 12
+    assert allocate_heights([40, 2, 1], 3, [4, 2, 1]) == [1, 1, 1]
+
+
+def test_sparkline_is_drawn_against_the_limits_not_the_data() -> None:
+    # A hit rate 30x its 1% baseline, falling to 25x: still far above critical (20%).
+    history = History(360)
+    start = (T0 // SPARK_STEP) * SPARK_STEP - 8 * SPARK_STEP
+    for i in range(8 * 30):
+        history.append(start + i, 0.30 - i * 0.05 / 240)
+    cells = spark_cells(history, Thresholds(warning=0.05, critical=0.2), start + 8 * SPARK_STEP, 8)
+    assert len(cells) == 8
+    assert all(status is Status.CRITICAL for _, status in cells)
+    assert all(bar in "▇█" for bar, _ in cells)  # a falling breach is no recovery
+    # the same shape far below warning draws low, whatever its own range
+    low = History(360)
+    for i in range(8 * 30):
+        low.append(start + i, 0.010 - i * 0.005 / 240)
+    cells = spark_cells(low, Thresholds(warning=0.05, critical=0.2), start + 8 * SPARK_STEP, 8)
+    assert all(bar in "▁▂" and status is Status.OK for bar, status in cells)
+
+
+def test_sparkline_gaps_stay_blank_and_low_is_bad_dips() -> None:
+    history = History(360)
+    base = (T0 // SPARK_STEP) * SPARK_STEP - 4 * SPARK_STEP
+    for i in range(30):
+        history.append(base + i, 0.999)  # bucket 0
+    for i in range(90, 120):
+        history.append(base + i, 0.90)  # bucket 3; buckets 1 and 2 empty
+    thresholds = Thresholds(warning=0.99, critical=0.95, below=True)
+    cells = spark_cells(history, thresholds, base + 4 * SPARK_STEP, 4)
+    assert cells[1] == (" ", None) and cells[2] == (" ", None)
+    assert cells[3][1] is Status.CRITICAL and cells[0][1] is Status.OK
+    assert cells[0][0] > cells[3][0]  # healthy availability tall, the outage a dip
+
+
+def test_filter_matches_names_and_labels_text_or_regex_and_negates() -> None:
+    store = make_store("critical")
+    signal = store.signals["demo/loan-api/errors"]
+    assert SignalFilter.parse("LOAN-API")(signal)
+    assert SignalFilter.parse("team=lending")(signal)
+    assert SignalFilter.parse(r"loan.*ratio$")(signal)
+    assert not SignalFilter.parse("!loan")(signal)
+    assert SignalFilter.parse("!pay-api")(signal)
+    assert SignalFilter.parse("[unclosed")(store.signals["demo/pay-api/errors"]) is False
+    assert SignalFilter.parse("")(signal) and not SignalFilter.parse("").active
+
+
+def test_attention_toasts_news_not_the_launch_state_and_counts_incidents() -> None:
+    store = make_store("ok")
+    attention = Attention(store, bell=True)
+    assert attention.update(T0) == []  # the board as it was at launch is no news
+    store.apply("demo", demo_readings("critical"), at=T0 + 10)
+    notices = attention.update(T0 + 10)
+    assert len(notices) == 1 and notices[0].severity == "error" and notices[0].bell
+    assert "turned critical" in notices[0].text and "and 1 more" in notices[0].text
+    assert attention.incidents == 4 and attention.since == T0 + 10
+    store.apply("demo", demo_readings("none"), at=T0 + 20)
+    notices = attention.update(T0 + 20)
+    assert [n.severity for n in notices] == ["information"] and "recovered" in notices[0].text
+    assert attention.incidents == 4  # came and went: still counted until seen
+    attention.seen()
+    assert attention.incidents == 0
+    # a source's first collection is no news either
+    fresh = make_store("ok")
+    fresh.add_source(SourceState(name="late", plugin="demo", kinds=ALL_KINDS))
+    watcher = Attention(fresh)
+    fresh.apply("late", [reading("x", "health", "late critical", 0.9, thresholds=RATIO)])
+    assert watcher.update(T0) == []
+    fresh.apply("late", [reading("y", "health", "new critical", 0.9, thresholds=RATIO)])
+    assert watcher.update(T0) != []
+
+
+async def test_critical_is_a_filled_badge_warning_only_coloured_text() -> None:
+    # Whatever the colour mode does to hues (the themes own those), critical is a block
+    # of colour with the word in it; a warning is coloured text: the block wins.
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        health = app.dashboard.panels["health"]
+        critical = next(seg for seg in health.render_line(2) if "CRIT" in seg.text)
+        row = next(y for y in range(8) if "WARN" in health.render_line(y).text)
+        warning = next(seg for seg in health.render_line(row) if "WARN" in seg.text)
+        assert critical.style is not None and critical.style.bgcolor is not None
+        assert critical.style.bold
+        assert warning.style is not None and warning.style.bgcolor is None
+
+
+async def test_no_color_draws_critical_in_reverse_and_bold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        health = app.dashboard.panels["health"]
+        segments = list(health.render_line(2))  # second critical row (not the cursor)
+        badge = next(seg for seg in segments if "CRIT" in seg.text)
+        assert isinstance(badge.style, Style) and badge.style.reverse and badge.style.bold
+        warning_row = next(y for y in range(8) if "WARN" in health.render_line(y).text)
+        warn = next(seg for seg in health.render_line(warning_row) if "WARN" in seg.text)
+        assert warn.style is not None and not warn.style.reverse
+        app.export_screenshot()
+        for key in ("enter", "escape", "e", "escape", "question_mark", "escape"):
+            await pilot.press(key)
+            app.export_screenshot()  # every screen through the monochrome filter
+
+
+async def test_change_markers_are_vertical_marks_on_the_chart() -> None:
+    store = make_store("critical", history=20)
+    store.add_source(SourceState(name="deploys", plugin="prometheus", kinds=frozenset({"change"})))
+    store.apply(
+        "deploys",
+        [
+            Reading(
+                key="loan-api",
+                kind="change",
+                name="loan-api deployed",
+                value=T0 - 200,
+                component="loan-api error ratio",
+            )
+        ],
+        at=T0 - 1,
+    )
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "g", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SignalDetailScreen)
+        chart = screen.query_one(HistoryChart)
+        assert chart.data is not None and chart.data.changes == (T0 - 200,)
+        assert "│" in chart.text
+
+
+async def test_the_cause_line_is_room_for_one_header_line() -> None:
+    from rich.text import Text
+
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=SIZE) as pilot:
+        board = app.dashboard
+        assert not board.cause.display
+        board.show_cause(Text("probable cause: credit-bureau [down]"))
+        await pilot.pause()
+        assert board.cause.display and board.cause.region.height == 1
+        board.show_cause(None)
+        await pilot.pause()
+        assert not board.cause.display
+
+
+def test_browser_detection_and_middle_truncation() -> None:
+    ssh: dict[str, Any] = {"SSH_CONNECTION": "1 2 3 4"}
+    assert "SSH session" in browser_problem(ssh, "linux")
+    assert browser_problem({**ssh, "BROWSER": "lynx"}, "linux") == ""
+    assert browser_problem({"DISPLAY": ":0"}, "linux") == ""
+    assert browser_problem({}, "darwin") == ""
+    assert "DISPLAY" in browser_problem({}, "linux")
+    url = "https://runbooks.example.com/" + "a" * 80 + "/end"
+    cut = middle_truncate(url, 40)
+    assert len(cut) == 40 and cut.startswith("https://run") and cut.endswith("/end")
+    assert middle_truncate("short", 40) == "short"
