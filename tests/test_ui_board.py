@@ -116,28 +116,30 @@ def test_allocate_heights_fits_minimums_then_shares() -> None:
 
 def test_sparkline_is_drawn_against_the_limits_not_the_data() -> None:
     # A hit rate 30x its 1% baseline, falling to 25x: still far above critical (20%).
-    history = History(360)
+    span = int(8 * SPARK_STEP)
+    history = History(span)
     start = (T0 // SPARK_STEP) * SPARK_STEP - 8 * SPARK_STEP
-    for i in range(8 * 30):
-        history.append(start + i, 0.30 - i * 0.05 / 240)
+    for i in range(span):
+        history.append(start + i, 0.30 - i * 0.05 / span)
     cells = spark_cells(history, Thresholds(warning=0.05, critical=0.2), start + 8 * SPARK_STEP, 8)
     assert len(cells) == 8
     assert all(status is Status.CRITICAL for _, status in cells)
     assert all(bar in "▇█" for bar, _ in cells)  # a falling breach is no recovery
     # the same shape far below warning draws low, whatever its own range
-    low = History(360)
-    for i in range(8 * 30):
-        low.append(start + i, 0.010 - i * 0.005 / 240)
+    low = History(span)
+    for i in range(span):
+        low.append(start + i, 0.010 - i * 0.005 / span)
     cells = spark_cells(low, Thresholds(warning=0.05, critical=0.2), start + 8 * SPARK_STEP, 8)
     assert all(bar in "▁▂" and status is Status.OK for bar, status in cells)
 
 
 def test_sparkline_gaps_stay_blank_and_low_is_bad_dips() -> None:
     history = History(360)
+    step = int(SPARK_STEP)
     base = (T0 // SPARK_STEP) * SPARK_STEP - 4 * SPARK_STEP
-    for i in range(30):
+    for i in range(0, step, 5):
         history.append(base + i, 0.999)  # bucket 0
-    for i in range(90, 120):
+    for i in range(3 * step, 4 * step, 5):
         history.append(base + i, 0.90)  # bucket 3; buckets 1 and 2 empty
     thresholds = Thresholds(warning=0.99, critical=0.95, below=True)
     cells = spark_cells(history, thresholds, base + 4 * SPARK_STEP, 4)

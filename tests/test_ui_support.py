@@ -70,7 +70,6 @@ def demo_readings(incident: str = "none", step: int = 0) -> list[Reading]:
             "health",
             "loan-api error ratio",
             0.083 if overload else 0.006 + bump,
-            summary="5xx from /apply: upstream credit-bureau timeouts" if overload else "",
             runbook=Runbook.file(RUNBOOK_FILE),
             labels={"service": "loan-api", "team": "lending"},
         ),
@@ -91,9 +90,6 @@ def demo_readings(incident: str = "none", step: int = 0) -> list[Reading]:
             0.31 if overload else 0.021,
             thresholds=HIT_RATE,
             baseline=0.02,
-            summary="blocks 15.5x its baseline of 2%: real users refused after a rule update"
-            if overload
-            else "",
             runbook=Runbook.text("ask #risk-policy; see the rule's change log"),
         ),
         reading("rule/limit", "risk_rule", "cashloan/credit-limit", 0.034, thresholds=HIT_RATE),

@@ -208,9 +208,7 @@ class OncallApp(App[None]):
     a binding there, the screen swallows it)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.wallboard and action not in self.WALLBOARD_ACTIONS:
-            return False
-        return True
+        return not (self.wallboard and action not in self.WALLBOARD_ACTIONS)
 
     async def action_interrupt(self) -> None:
         """ctrl+c: quit."""

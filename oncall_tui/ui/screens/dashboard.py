@@ -29,7 +29,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static
 
-from oncall_tui.core.model import Kind, Signal, SourceState, sort_key
+from oncall_tui.core.model import Kind, Signal, SourceState, Status, sort_key
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.words import PANEL_TITLES, badge
 from oncall_tui.ui.attention import Attention
@@ -361,10 +361,12 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         return best
 
     def _follow_worst(self) -> None:
-        """Move to the worst signal. At once when something worse than the selected
-        signal appears; when the selected one merely got better (a warning flapping to
-        ok) only once it has stayed better for FOLLOW_SETTLE seconds, so a flapping
-        board does not make the cursor dance (and every move repaints the screen)."""
+        """Move to the worst signal (the one `check` lists first). At once when
+        something worse than the selected signal appears, or another critical that
+        `check` lists first; among equal warnings the cursor stays; when the selected
+        one merely got better (a warning flapping to ok) only once it has stayed better
+        for FOLLOW_SETTLE seconds, so a flapping board does not make the cursor dance
+        (and every focus move repaints the screen)."""
         if not self.follow:
             return
         found = self.worst_signal()
@@ -381,8 +383,16 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             and self._followed is not None
         )
         if shown and selected is not None:
-            if selected.status.severity >= signal.status.severity:
+            if selected.status.severity > signal.status.severity or (
+                selected.status is signal.status and signal.status is not Status.CRITICAL
+            ):
+                # Among equal warnings the cursor stays put; among criticals it goes to
+                # the one `check` lists first (a new critical is always news).
                 self._outranked_since = None
+                return
+            if selected.status is signal.status:
+                self._outranked_since = None
+                self._jump(panel, signal)
                 return
             now = self.clock()
             if self._outranked_since is None:
@@ -390,6 +400,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             if now - self._outranked_since < FOLLOW_SETTLE:
                 return
         self._outranked_since = None
+        self._jump(panel, signal)
+
+    def _jump(self, panel: SignalPanel, signal: Signal) -> None:
         self._followed = signal.key
         if panel.selected_key != signal.key:
             panel.select_key(signal.key)
