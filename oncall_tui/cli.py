@@ -38,6 +38,7 @@ commands:
   plugins    list installed data-source plugins and their options
   serve      the dashboard in a browser (read-only), needs the 'serve' extra
   record     collect as the dashboard does, headless, into a recording (JSON lines)
+  replay     play a recording on the dashboard (read-only, REPLAY badge)
   timeline   print a recording as an incident timeline (markdown or json)
 
 examples:
@@ -122,10 +123,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after this long (e.g. 30m); default: until Ctrl-C",
     )
 
+    replay = sub.add_parser("replay", help="play a recording on the dashboard, read-only")
+    replay.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    replay.add_argument(
+        "--speed", type=_speed, default=1.0, metavar="N", help="N times real time (default 1)"
+    )
+
     timeline = sub.add_parser("timeline", help="a recording as an incident timeline")
     timeline.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
     timeline.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return parser
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = float("nan")
+    if not 0 < speed <= 10_000:
+        raise argparse.ArgumentTypeError(f"expected a number above 0 (e.g. 10), got {text!r}")
+    return speed
 
 
 def _duration(text: str) -> float:
@@ -207,6 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from oncall_tui.commands.record import record
 
             return record(load_config(args.config), args.out, args.duration)
+        if args.command == "replay":
+            from oncall_tui.commands.replay import replay
+
+            return replay(args.file, args.speed)
         if args.command == "timeline":
             from oncall_tui.commands.timeline import timeline
 

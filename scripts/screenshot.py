@@ -1,5 +1,7 @@
-"""Regenerate docs/dashboard.svg, the README's picture: the demo during a risk-rule
-incident (services green, one rule blocking far above its baseline).
+"""Regenerate the README's pictures: docs/dashboard.svg, the demo during a risk-rule
+incident (services green, one rule blocking far above its baseline), and
+docs/cause-line.svg, the demo's cascade (the credit bureau down, its symptoms louder)
+with the probable-cause line under the header.
 
     .venv/bin/python scripts/screenshot.py
 """
@@ -32,16 +34,37 @@ plugin = "host"
 """
 
 
-async def main() -> None:
-    engine = Engine(parse_config(CONFIG, DOCS))
+CASCADE = """
+title = "Credit payments on-call (demo)"
+refresh = "1s"
+change_window = "10m"
+
+[topology]
+"loan-api" = ["credit-bureau", "risk-engine"]
+"cashloan/credit-limit" = ["credit-bureau"]
+
+[sources.demo]
+plugin = "demo"
+incident = "cascade"
+seed = 3
+"""
+
+
+async def shoot(config: str, name: str, size: tuple[int, int]) -> None:
+    engine = Engine(parse_config(config, DOCS))
     app = OncallApp(engine)
-    async with app.run_test(size=(160, 44)) as pilot:
+    async with app.run_test(size=size) as pilot:
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and len(engine.store.signals) < 40:
+        while time.monotonic() < deadline and len(engine.store.signals) < 30:
             await pilot.pause(0.2)
         await pilot.pause(4.0)  # the launch selection settles after every source answered
-        app.save_screenshot(filename="dashboard.svg", path=str(DOCS))
-        print(f"wrote {DOCS / 'dashboard.svg'}")
+        app.save_screenshot(filename=name, path=str(DOCS))
+        print(f"wrote {DOCS / name}")
+
+
+async def main() -> None:
+    await shoot(CONFIG, "dashboard.svg", (160, 44))
+    await shoot(CASCADE, "cause-line.svg", (120, 30))
 
 
 if __name__ == "__main__":

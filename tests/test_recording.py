@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -371,3 +372,35 @@ async def test_the_player_plays_pauses_steps_and_jumps(tmp_path: Path) -> None:
     await asyncio.sleep(0.3)
     await fresh.stop()
     assert fresh.at_end
+
+
+async def test_replay_on_the_dashboard_pauses_steps_jumps_and_ends(tmp_path: Path) -> None:
+    from oncall_tui.core.recording.player import Player
+    from oncall_tui.ui.replay_app import ReplayApp
+    from oncall_tui.ui.widgets.status_header import StatusHeader
+
+    _cascade_recording(tmp_path / "r.jsonl")
+    frozen = Player(read_recording(tmp_path / "r.jsonl"), monotonic=lambda: 0.0)
+    app = ReplayApp(frozen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        header = app.screen.query_one(StatusHeader)
+        await pilot.pause()
+        assert app.read_only
+        assert "REPLAY 1x" in header.text and "READ-ONLY" in header.text
+        recorded = time.strftime("%H:%M:%S", time.localtime(1000.0))
+        assert recorded in header.text  # the recorded clock, not the wall clock
+        await pilot.press("space")
+        assert frozen.paused and "REPLAY PAUSED" in header.text
+        await pilot.press("space")
+        await pilot.press("right_square_bracket")  # the bureau turns critical
+        await pilot.pause()
+        assert frozen.now == 1010.0
+        board = app.dashboard
+        board.cause.refresh_cause(force=True)
+        await pilot.pause()
+        assert board.cause.plain.startswith("LIKELY CAUSE  credit-bureau down")
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert frozen.at_end and "REPLAY END" in header.text
+        assert app.engine.store.signals["prom/b"].status is Status.OK
+        await pilot.press("q")

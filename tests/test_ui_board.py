@@ -4,6 +4,7 @@ helpers behind them (sparklines, heights, filter, attention)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -245,17 +246,61 @@ async def test_change_markers_are_vertical_marks_on_the_chart() -> None:
         assert "│" in chart.text
 
 
-async def test_the_cause_line_is_room_for_one_header_line() -> None:
-    from rich.text import Text
+async def test_the_cause_line_names_the_root_and_drills_into_it() -> None:
 
-    app = make_app(make_store("critical"))
-    async with app.run_test(size=SIZE) as pilot:
+    ratio = Thresholds(warning=0.02, critical=0.05)
+    readings = [
+        Reading(
+            key="bureau",
+            kind="dependency",
+            name="credit-bureau errors",
+            value=0.03,
+            unit="ratio",
+            thresholds=ratio,
+            component="credit-bureau",
+        ),
+        Reading(
+            key="loan",
+            kind="health",
+            name="loan-api errors",
+            value=0.4,
+            unit="ratio",
+            thresholds=ratio,
+            component="loan-api",
+        ),
+        Reading(
+            key="pay",
+            kind="health",
+            name="pay-api errors",
+            value=0.0,
+            unit="ratio",
+            thresholds=ratio,
+            component="pay-api",
+        ),
+    ]
+    store = make_store("ok", readings=readings)
+    app = make_app(store)
+    app.engine.config.topology = {"loan-api": ["credit-bureau"]}
+    async with app.run_test(size=(80, 24)) as pilot:
         board = app.dashboard
-        assert not board.cause.display
-        board.show_cause(Text("probable cause: credit-bureau [down]"))
+        board.cause.refresh_cause(force=True)
         await pilot.pause()
         assert board.cause.display and board.cause.region.height == 1
-        board.show_cause(None)
+        assert board.cause.region.y <= 2, "in the top three lines"
+        line = board.cause.plain
+        assert line.startswith("LIKELY CAUSE  credit-bureau degraded")
+        assert "loan-api" in line and len(line) <= 78
+        # The launch selection stays the worst signal (loan-api at 40%), not the cause.
+        assert board.selected_key == "demo/loan"
+        await pilot.press("C")
+        await pilot.pause()
+        assert isinstance(app.screen, SignalDetailScreen)
+        assert app.screen.key == "demo/bureau"
+        assert store.signals["demo/bureau"].status is Status.WARNING
+        await pilot.press("escape")
+        # Healthy again: the line goes away.
+        store.apply("demo", [replace(r, value=0.0) for r in readings], at=T0)
+        board.cause.refresh_cause(force=True)
         await pilot.pause()
         assert not board.cause.display
 

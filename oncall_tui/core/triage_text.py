@@ -124,9 +124,10 @@ def cause_line(
     prefix = f"{label}  " if label else ""
     head = _head(cause, now)
     change = _changes(cause, window)
-    attempts: list[tuple[int, bool]] = [(len(cause.affects), True)]
-    attempts += [(n, True) for n in range(min(len(cause.affects), 3), -1, -1)]
-    attempts += [(0, False)]
+    # What the cause explains outranks saying that nothing changed: the quiet note
+    # goes first, then the list of affected components shortens.
+    attempts: list[tuple[int, bool]] = [(len(cause.affects), True), (len(cause.affects), False)]
+    attempts += [(n, False) for n in range(min(len(cause.affects), 3), -1, -1)]
     line = ""
     for shown, with_quiet in attempts:
         parts = [prefix + head]

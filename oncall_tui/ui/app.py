@@ -144,6 +144,8 @@ class OncallApp(App[None]):
                 read_only=self.read_only,
                 flags=self.flags,
                 attention=self.attention,
+                topology=self.engine.config.topology,
+                change_window=self.engine.config.change_window,
             )
         # NO_COLOR: Textual's `App:nocolor` (or any App class) does not reach component
         # classes, the rows' styles; a class on the screen does (see nocolor.tcss).

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
 from textual import on
@@ -27,13 +27,14 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label
 
 from oncall_tui.core.model import Kind, Signal, SourceState, Status, sort_key
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.words import PANEL_TITLES, badge
 from oncall_tui.ui.attention import Attention
 from oncall_tui.ui.filtering import SignalFilter
+from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.panel_rows import SPARK_STEP, allocate_heights
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
@@ -82,6 +83,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         Binding("tab", "cycle_panel(1)", "Next panel", show=False),
         Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False),
         Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it"),
+        Binding("C", "cause", "Cause", tooltip="Drill into the probable cause"),
         Binding(
             "slash",
             "filter",
@@ -106,6 +108,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         read_only: bool = False,
         flags: Callable[[], BoardFlags] = BoardFlags,
         attention: Attention | None = None,
+        topology: Mapping[str, Iterable[str]] | None = None,
+        change_window: float = 3600.0,
     ) -> None:
         super().__init__(id="dashboard")
         self.store = store
@@ -116,9 +120,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             store, title=title, clock=clock, read_only=read_only, flags=flags
         )
         self.selection = SelectionLine(clock=clock, id="selection")
-        self.cause = Static("", id="cause-line", markup=False)
-        """Room for one header line that the probable-cause logic fills later
-        (`show_cause`); hidden while empty."""
+        self.cause = CauseLine(
+            store, topology=topology, change_window=change_window, clock=clock, id="cause-line"
+        )
+        """The probable cause under the header; hidden while nothing is failing."""
         self._host_sources = self._find_host_sources()
         self.panels: dict[str, SignalPanel] = {group: self._make_panel(group) for group in GROUPS}
         self._pending: set[str] = set()
@@ -197,11 +202,14 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         # The store outlives screens (a wallboard rotates them for weeks).
         self.store.unsubscribe(self._store_changed)
 
-    def show_cause(self, text: object | None) -> None:
-        """Show (or, with None, hide) the probable-cause line under the header. `text`
-        is a Rich `Text` or Textual `Content`, never a markup string."""
-        self.cause.update(text if text is not None else "")  # type: ignore[arg-type]
-        self.cause.display = text is not None
+    def action_cause(self) -> None:
+        if not self.cause.drill():
+            self.app.notify("no probable cause: nothing is warning or critical")
+
+    def on_cause_line_selected(self, message: CauseLine.Selected) -> None:
+        open_detail = getattr(self.app, "open_detail", None)
+        if open_detail is not None:
+            open_detail(message.key)
 
     @property
     def panel_list(self) -> list[SignalPanel]:
@@ -285,6 +293,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self._follow_worst()
         self._show_selection()
         self.header.update_status()
+        self.cause.refresh_cause()
 
     def _tick(self) -> None:
         try:

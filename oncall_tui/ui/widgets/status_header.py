@@ -56,6 +56,8 @@ class BoardFlags:
     since: float | None = None
     paused_at: float | None = None
     """While paused, the data shown is as old as it was then, plus the pause."""
+    replay: str = ""
+    """A replay's badge ("REPLAY 10x", "REPLAY END"); empty on a live board."""
 
 
 def clock_text(now: float) -> str:
@@ -259,6 +261,8 @@ class StatusHeader(Widget):
             incidents_short = [(f"⚑{flags.incidents}{since}", "alert")]
         read_only: list[Part] = [("  ", "muted"), (" READ-ONLY ", "read-only")]
         paused: list[Part] = [("  ", "muted"), (" PAUSED ", "paused")] if flags.paused else []
+        if flags.replay:
+            paused = [("  ", "muted"), (f" {flags.replay} ", "paused"), *paused]
         clock_parts: list[Part] = [("  ", "muted"), (beat, "title"), (" ", "muted")]
         clock_parts += [(clock, "title"), (" ", "muted")]
 

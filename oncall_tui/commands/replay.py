@@ -1,0 +1,37 @@
+"""`oncall-tui replay FILE`: a recording on the dashboard, read-only, on its own clock."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from oncall_tui.core.recording import RecordingError, read_recording
+from oncall_tui.core.recording.player import Player
+
+EXIT_UNREADABLE = 2
+
+
+def replay(path: Path, speed: float) -> int:
+    """The dashboard playing `path`; 2 when it is no recording, or without a terminal.
+    A damaged recording plays up to the damage, which is said first."""
+    try:
+        recording = read_recording(path)
+    except RecordingError as exc:
+        print(f"oncall-tui: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if not recording.frames:
+        print(f"oncall-tui: {path}: the recording holds no collection", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if recording.damage:
+        print(f"oncall-tui: {path}: {recording.damage}", file=sys.stderr)
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
+
+    problem = missing_terminal()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_TERMINAL
+    from oncall_tui.ui.replay_app import ReplayApp
+
+    app = ReplayApp(Player(recording, speed=speed))
+    app.run()
+    return app.return_code or 0

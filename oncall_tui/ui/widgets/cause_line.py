@@ -1,0 +1,125 @@
+"""The probable-cause line under the header: which failing component explains the rest.
+
+It is computed by the headless triage (core/triage.py) from the same store the panels
+show, at most once a second and only when the store changed, and worded by the same
+function `check --format text` uses, shortened at word boundaries to the width. It never
+takes the launch selection (that stays the worst signal); `C` or a click drills into
+the root's worst signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.widgets import Static
+
+from oncall_tui.core.store import SignalStore
+from oncall_tui.core.topology import Topology
+from oncall_tui.core.triage import Cause, Diagnosis, store_diagnosis
+from oncall_tui.core.triage_text import cause_line
+
+log = logging.getLogger(__name__)
+
+LABEL = "LIKELY CAUSE"
+MIN_INTERVAL = 1.0
+"""Seconds between two diagnoses: triage is one pass over the store, cheap but not free
+on a board of thousands, and a cause does not need sub-second news."""
+
+
+class CauseLine(Static):
+    """One line naming the most probable cause; hidden while nothing is failing."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"cause-line--label", "cause-line--text"}
+
+    class Selected(Message):
+        """The user asked to drill into the cause: `key` is its worst signal."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(
+        self,
+        store: SignalStore,
+        *,
+        topology: Mapping[str, Iterable[str]] | None,
+        change_window: float,
+        clock: Callable[[], float] = time.time,
+        id: str | None = None,
+    ) -> None:
+        super().__init__("", id=id, markup=False)
+        self.store = store
+        self.topology = Topology(topology or {})
+        self.change_window = change_window
+        self.clock = clock
+        self.diagnosis = Diagnosis()
+        self._version = -1
+        self._last = float("-inf")
+        self._text = ""
+
+    @property
+    def cause(self) -> Cause | None:
+        return self.diagnosis.cause
+
+    def refresh_cause(self, *, force: bool = False) -> None:
+        """Re-diagnose when the store changed (at most once a second unless `force`);
+        never raises: a triage bug must not take the board down."""
+        try:
+            now = self.clock()
+            if not force and (
+                self.store.version == self._version or now - self._last < MIN_INTERVAL
+            ):
+                return
+            self._version, self._last = self.store.version, now
+            self.diagnosis = store_diagnosis(self.store, self.topology, self.change_window)
+            self._show(now)
+        except Exception:
+            log.exception("naming the probable cause failed")
+
+    def _show(self, now: float) -> None:
+        cause = self.cause
+        if cause is None:
+            self.display = False
+            self._text = ""
+            return
+        width = max(20, self.size.width - 2 if self.size.width else 80)
+        line = cause_line(
+            cause, now=now, width=width - len(LABEL) - 2, window=self.change_window, label=""
+        )
+        if len(self.diagnosis.causes) > 1:
+            line += f"  (+{len(self.diagnosis.causes) - 1})" if len(line) < width - 20 else ""
+        if line == self._text and self.display:
+            return
+        self._text = line
+        text = Text()
+        text.append(LABEL, self.get_component_rich_style("cause-line--label"))
+        text.append("  ")
+        text.append(line, self.get_component_rich_style("cause-line--text"))
+        self.update(text)
+        self.display = True
+
+    @property
+    def plain(self) -> str:
+        """The line as plain text (for tests)."""
+        return f"{LABEL}  {self._text}" if self._text else ""
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.cause is not None:
+            self._show(self.clock())
+
+    def on_click(self, event: events.Click) -> None:
+        self.drill()
+
+    def drill(self) -> bool:
+        """Post `Selected` for the cause's worst signal; False when there is none."""
+        cause = self.cause
+        if cause is None or not cause.signals:
+            return False
+        self.post_message(self.Selected(cause.signals[0]))
+        return True
