@@ -138,7 +138,7 @@ class ActionApp(App[None]):
     def action_command_palette(self) -> None:
         """The palette, with every provider's commands passing the gate."""
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            sources = [*_providers(self.COMMANDS), *_providers(self.screen.COMMANDS)]
+            sources = [*provider_classes(self.COMMANDS), *provider_classes(self.screen.COMMANDS)]
             providers = [gated_provider(provider) for provider in sources]
             self.push_screen(CommandPalette(providers=providers, id="--command-palette"))
 
@@ -210,7 +210,7 @@ def _words(action: str) -> str:
 ProviderSource = Iterable[type[Provider] | Callable[[], type[Provider]]]
 
 
-def _providers(source: ProviderSource) -> list[type[Provider]]:
+def provider_classes(source: ProviderSource) -> list[type[Provider]]:
     """Provider classes from a COMMANDS set (entries may be callables that load one)."""
     found: list[type[Provider]] = []
     for provider in source:

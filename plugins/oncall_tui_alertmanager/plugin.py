@@ -191,7 +191,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
             try:
                 return await send_json(client, method, url, body=body)
             except HTTPStatusError as exc:
-                raise ActionFailed(self._status_message(exc)) from None
+                raise ActionFailed(f"{self.context.name}: {self._status_message(exc)}") from None
 
     def _status_message(self, exc: HTTPStatusError) -> str:
         message = str(exc)
@@ -199,7 +199,11 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
             return f"{message} (is this an Alertmanager with API v2 at that URL?)"
         # Alertmanager explains a 400 ("bad matcher format") in a JSON string. It is the
         # server's text: left out if it echoes a credential.
-        detail = exc.payload if isinstance(exc.payload, str) else ""
+        # A 422 from the API's schema check says it in {"code": ..., "message": ...}.
+        payload = exc.payload
+        detail = payload if isinstance(payload, str) else ""
+        if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+            detail = payload["message"]
         if detail and not any(secret in detail for secret in self._secrets):
             message += f": {sanitize(detail, MAX_LINE)}"
         return message
