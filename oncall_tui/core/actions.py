@@ -251,10 +251,9 @@ class ActionDispatcher:
             raise ActionFailed(f"{source}: no action {name!r}")
         self.gate.require(_what(offer), offer.spec.effect)
         plugin = self._plugins[source]
-        call = plugin.run_action(name, target or ActionTarget(), dict(params or {}))
         try:
             async with asyncio.timeout(self.timeout):
-                result = await call
+                result = await plugin.run_action(name, target or ActionTarget(), dict(params or {}))
         except (ActionFailed, ActionRefused):
             raise
         except TimeoutError:

@@ -15,7 +15,7 @@ import getpass
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -159,9 +159,14 @@ def expire(app: ActionApp, engine: GatedEngine, screen: SilenceListScreen, row: 
 
     def confirmed(yes: bool | None) -> None:
         if yes:
-            run(app, engine, offer, ActionTarget(key=row.id), {}, then=screen.reload)
+            run(app, engine, offer, ActionTarget(key=row.id), {}, then=lambda: reload(screen))
 
     app.push_screen(ConfirmScreen(question, confirm="Expire"), confirmed)
+
+
+def reload(screen: SilenceListScreen) -> None:
+    if screen.is_attached:  # closed while the action ran: nothing to show it on
+        screen.reload()
 
 
 def run(
@@ -171,7 +176,7 @@ def run(
     target: ActionTarget,
     params: Mapping[str, str],
     *,
-    then: Any = None,
+    then: Callable[[], None] | None = None,
 ) -> None:
     """Run a plugin action in a worker; say how it went."""
 
