@@ -32,8 +32,9 @@ observes. Nothing here imports Textual: plugins run headless (`oncall-tui check`
 
 from __future__ import annotations
 
+from oncall_tui.core.actions import ActionFailed, ActionResult, ActionSpec, ActionTarget
 from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
-from oncall_tui.core.durations import Duration, format_duration
+from oncall_tui.core.durations import Duration, format_duration, parse_duration
 from oncall_tui.core.formatting import format_value
 from oncall_tui.core.http import (
     HTTPOptions,
@@ -46,6 +47,7 @@ from oncall_tui.core.http import (
     get_json,
     get_text,
     probe,
+    send_json,
 )
 from oncall_tui.core.model import KINDS, UNITS, Kind, Reading, Status, Thresholds, Unit, as_number
 from oncall_tui.core.options import ThresholdOptions
@@ -58,6 +60,10 @@ __all__ = [
     "KINDS",
     "MAX_LINE",
     "UNITS",
+    "ActionFailed",
+    "ActionResult",
+    "ActionSpec",
+    "ActionTarget",
     "BlockingRunner",
     "BlockingStillRunning",
     "Duration",
@@ -87,6 +93,8 @@ __all__ = [
     "get_bytes",
     "get_json",
     "get_text",
+    "parse_duration",
     "probe",
     "sanitize",
+    "send_json",
 ]

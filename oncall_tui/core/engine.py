@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
+from oncall_tui.core.actions import ActionDispatcher, ActionGate
 from oncall_tui.core.blocking import BlockingStillRunning
 from oncall_tui.core.config import AppConfig, SourceSpec
 from oncall_tui.core.durations import format_duration
@@ -312,7 +313,8 @@ class Engine:
         seed: int | None = None,
     ) -> None:
         self.config = config
-        self.read_only = read_only
+        self.gate = ActionGate(read_only=read_only)
+        """Judges every action of this engine's plugins and of the app over it."""
         self.store = store or SignalStore(history=config.history, events=config.events)
         self.runners: dict[str, SourceRunner] = {}
         self._registry = registry or default_registry
@@ -320,6 +322,24 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         for spec in config.sources:
             self.runners[spec.name] = self._runner(spec)
+        self.actions = ActionDispatcher(
+            self.gate,
+            {name: r.plugin for name, r in self.runners.items() if r.plugin is not None},
+        )
+        """Plugin actions (a silence), every one through `gate`."""
+
+    @property
+    def read_only(self) -> bool:
+        """No setter: read-only is switched on by `lock_read_only`, never off."""
+        return self.gate.read_only
+
+    def lock_read_only(self) -> None:
+        """Read-only for good: the gate refuses every mutating action and every plugin's
+        context turns read-only, so `client_for` builds no writing client from now on."""
+        self.gate.lock_read_only()
+        for runner in self.runners.values():
+            if runner.plugin is not None:
+                runner.plugin.context.lock_read_only()
 
     def _runner(self, spec: SourceSpec) -> SourceRunner:
         plugin: Plugin[PluginConfig] | None = None
@@ -334,7 +354,7 @@ class Engine:
                     config_dir=self.config.config_dir,
                     interval=spec.interval,
                     timeout=spec.timeout,
-                    read_only=self.read_only,
+                    read_only=self.gate.read_only,
                 )
                 plugin = cls(spec.options, context)  # type: ignore[arg-type]
                 kinds = plugin.kinds()

@@ -14,13 +14,14 @@ status; a plugin only observes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from oncall_tui.core.actions import ActionFailed, ActionResult, ActionSpec, ActionTarget
 from oncall_tui.core.blocking import BlockingRunner
 from oncall_tui.core.model import Kind, Reading
 
@@ -41,16 +42,6 @@ class PluginConfig(BaseModel):
         return ""
 
 
-class Capability:
-    """What a plugin can do beyond reading. Read-only mode refuses any plugin action
-    whose capability is listed in `WRITES`."""
-
-    ACTIONS = "actions"
-    """The plugin can change something outside the process (e.g. create a silence)."""
-
-    WRITES = frozenset({ACTIONS})
-
-
 @dataclass(frozen=True, slots=True)
 class SourceContext:
     """What the engine tells a plugin about the source instance it serves."""
@@ -64,7 +55,10 @@ class SourceContext:
     timeout: float
     """Overall deadline of one collection, in seconds; the engine enforces it."""
     read_only: bool = False
-    """Read-only mode: the plugin must not change anything outside the process."""
+    """Read-only mode: the plugin must not change anything outside the process. It
+    decides what `client_for` builds: a read-only context never gets a client that
+    sends anything but GET and HEAD. Only ever switched on after construction
+    (`lock_read_only`), never off."""
     clock: Callable[[], float] | None = None
     """A monotonic clock for a plugin that follows a timeline of its own (the demo's
     incident cycle); tests and screenshots inject one to jump ahead. None: the
@@ -73,6 +67,11 @@ class SourceContext:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_blocking", BlockingRunner(self.name))
+
+    def lock_read_only(self) -> None:
+        """Read-only from now on (an app that is read-only over an engine that was not):
+        the one change a context allows, and only in this direction."""
+        object.__setattr__(self, "read_only", True)
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
         """Run a blocking call (psutil, a subprocess wait, a file read) off the event
@@ -90,7 +89,6 @@ class Plugin(ABC, Generic[C]):
 
     Config: ClassVar[type[PluginConfig]]
     description: ClassVar[str] = ""
-    capabilities: ClassVar[frozenset[str]] = frozenset()
     transient: ClassVar[bool] = False
     """True when a signal missing from a collection is over (a resolved alert) rather
     than missing data (a series that vanished, shown as unknown: no data)."""
@@ -119,6 +117,22 @@ class Plugin(ABC, Generic[C]):
         data (only ever a link; a path from data would let the source point the viewer
         at any file).
         """
+
+    def actions(self) -> Sequence[ActionSpec]:
+        """What this source can do besides observing (create a silence), each with
+        whether it changes something outside the process (`mutates`). The engine's
+        dispatcher runs them through the read-only gate: a mutating action never
+        reaches `run_action` in read-only mode. None by default: a plugin observes."""
+        return ()
+
+    async def run_action(
+        self, name: str, target: ActionTarget, params: Mapping[str, str]
+    ) -> ActionResult:
+        """Run the action `name` (one of `actions()`) on `target` with the user's
+        `params`. Raise `ActionFailed` (or `SourceError`) with a message to show when
+        it does not work. A writing HTTP client comes from
+        `client_for(..., writes=True)`, which stays read-only when the context is."""
+        raise ActionFailed(f"{self.context.name}: no action {name!r}")
 
     def empty_note(self) -> str:
         """What a collection that worked and returned no readings means, in words, or

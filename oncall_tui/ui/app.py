@@ -14,16 +14,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.driver import Driver
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
+from oncall_tui.core.actions import Effect, declares
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.themes import DEFAULT_THEME, WALLBOARD_THEME, ThemeCatalog, load_catalog
 from oncall_tui.core.words import symbols
+from oncall_tui.ui.action_app import ActionApp
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.attention import Attention
 from oncall_tui.ui.commands import SignalCommands
@@ -45,7 +47,7 @@ from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 log = logging.getLogger(__name__)
 
 
-class OncallApp(App[None]):
+class OncallApp(ActionApp):
     """The on-call dashboard, or with `wallboard=True` the wallboard (read-only, no
     command palette, keys ignored but ctrl+q).
 
@@ -107,7 +109,9 @@ class OncallApp(App[None]):
         if symbols().ascii:
             self._filters.append(AsciiFilter())
         self.engine = engine
-        self.read_only = read_only or engine.read_only or wallboard
+        # Every key, command, file, browser and plugin action asks the engine's gate;
+        # read-only (and the wallboard) lock it for good (ui/action_app.py).
+        self.attach_gate(engine, read_only=read_only, wallboard=wallboard)
         self.themes = themes if themes is not None else load_catalog()
         self.theme_problems = register_themes(self, self.themes)
         self.clock = clock
@@ -268,15 +272,17 @@ class OncallApp(App[None]):
 
     def copy_runbook(self, text: str, name: str) -> None:
         """`c`: the runbook to the clipboard over OSC 52 (works over SSH and in tmux with
-        set-clipboard on); allowed in read-only, it changes nothing outside the viewer."""
+        set-clipboard on); allowed in read-only, it changes nothing outside the viewer
+        (the gate refuses it on the wallboard only)."""
+        if not self.side_effect_allowed("copying the runbook", Effect.CLIPBOARD):
+            return
         self.copy_to_clipboard(text)
         size = f" ({len(text.encode())} bytes)" if len(text) > 200 else ""
         self.notify(f"copied runbook {name}{size} to the clipboard (OSC 52)", markup=False)
 
     def open_runbook_link(self, url: str) -> None:
         """`o`: a runbook link in the browser, where one exists; otherwise say so."""
-        if self.read_only:
-            self.side_effect_allowed("opening a browser")
+        if not self.side_effect_allowed("opening a browser", Effect.BROWSER):
             return
         problem = "" if self.is_web else browser_problem()
         if problem:
@@ -285,9 +291,10 @@ class OncallApp(App[None]):
         self.open_url(url)
         self.notify("opening the runbook in the browser", markup=False)
 
+    @declares(Effect.FILE)
     def action_save_screenshot(self) -> None:
         """The palette's Screenshot: an SVG in the current folder, saying where."""
-        if not self.side_effect_allowed("saving a screenshot"):
+        if not self.side_effect_allowed("saving a screenshot", Effect.FILE):
             return
         try:
             path = self.save_screenshot(path=str(Path.cwd()))
@@ -297,18 +304,6 @@ class OncallApp(App[None]):
             return
         if path:
             self.notify(f"screenshot saved: {path}", markup=False)
-
-    # -- read-only: the one place where side effects are refused --------------------
-    # Every way Textual (or a later feature: open a runbook, silence an alert) can
-    # change something outside the process passes through one of these, so read-only
-    # is enforced here rather than by hiding keys.
-
-    def side_effect_allowed(self, what: str) -> bool:
-        """False, with a notice, when read-only forbids `what`."""
-        if self.read_only:
-            self.notify(f"read-only: {what} is disabled", severity="warning")
-            return False
-        return True
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand("Go to worst", "Select the worst signal and follow it", self._worst)
@@ -343,31 +338,3 @@ class OncallApp(App[None]):
     def jump_to_board(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
-
-    def save_screenshot(
-        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
-    ) -> str:
-        if not self.side_effect_allowed("saving a screenshot"):
-            return ""
-        return super().save_screenshot(filename, path, time_format)
-
-    def deliver_screenshot(
-        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
-    ) -> str | None:
-        if not self.side_effect_allowed("saving a screenshot"):
-            return None
-        return super().deliver_screenshot(filename, path, time_format)
-
-    def deliver_text(self, *args: Any, **kwargs: Any) -> str | None:
-        if not self.side_effect_allowed("saving a file"):
-            return None
-        return super().deliver_text(*args, **kwargs)
-
-    def deliver_binary(self, *args: Any, **kwargs: Any) -> str | None:
-        if not self.side_effect_allowed("saving a file"):
-            return None
-        return super().deliver_binary(*args, **kwargs)
-
-    def open_url(self, url: str, *, new_tab: bool = True) -> None:
-        if self.side_effect_allowed("opening a browser"):
-            super().open_url(url, new_tab=new_tab)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote, urlencode, urlsplit
 
 import httpx
 
 from oncall_tui.plugin import (
     MAX_LINE,
+    ActionFailed,
+    ActionResult,
+    ActionSpec,
+    ActionTarget,
     HTTPStatusError,
     Kind,
     LabelTemplate,
@@ -22,12 +26,14 @@ from oncall_tui.plugin import (
     client_for,
     get_json,
     sanitize,
+    send_json,
 )
 
 from .alerts import (
     Alert,
     Silence,
     auto_names,
+    format_time,
     inhibition_words,
     parse_alerts,
     parse_silences,
@@ -36,6 +42,17 @@ from .alerts import (
     summary_of,
 )
 from .config import AlertmanagerConfig
+from .silencing import (
+    EXPIRE,
+    LIST,
+    SILENCE,
+    SPECS,
+    active_rows,
+    check_id,
+    parse_request,
+    silence_body,
+    silence_id,
+)
 
 _NOT_ALERTMANAGER = "not an Alertmanager API v2 response (is the URL right?)"
 
@@ -75,6 +92,9 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         measured against this, not the engine's monotonic clock."""
         self._client: httpx.AsyncClient | None = None
         self._secrets = _secrets(config)
+        self._labels: dict[str, dict[str, str]] = {}
+        """Each alert's labels exactly as Alertmanager sent them, by key, as of the last
+        collection: a silence matches these, not the sanitised copy on the board."""
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset({"alert"})
@@ -104,6 +124,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         if parsed is None:
             raise SourceError(_NOT_ALERTMANAGER)
         alerts, bad = parsed
+        self._labels = {alert.key: alert.labels for alert in alerts}
         silences: dict[str, Silence] | None = {}
         if any(alert.silenced_by for alert in alerts):
             # One request per collection, and only when something is silenced.
@@ -126,13 +147,63 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         except HTTPStatusError as exc:
             raise SourceError(self._status_message(exc)) from None
 
+    # -- actions: silences ---------------------------------------------------------------
+
+    def actions(self) -> Sequence[ActionSpec]:
+        return SPECS
+
+    async def run_action(
+        self, name: str, target: ActionTarget, params: Mapping[str, str]
+    ) -> ActionResult:
+        if name == SILENCE:
+            return await self._silence(target, params)
+        if name == LIST:
+            rows = active_rows(await self._get(self._http(), self._silences_url))
+            count = f"{len(rows)} active silence{'s' if len(rows) != 1 else ''}"
+            return ActionResult(count, rows=rows)
+        if name == EXPIRE:
+            return await self._expire(check_id(target.key))
+        raise ActionFailed(f"{self.context.name}: no action {name!r}")
+
+    async def _silence(self, target: ActionTarget, params: Mapping[str, str]) -> ActionResult:
+        request = parse_request(params)
+        labels = self._labels.get(target.key)
+        if labels is None:
+            raise ActionFailed(f"{target.name or 'the alert'} is no longer firing in Alertmanager")
+        body = silence_body(labels, request, self._wall_clock())
+        answer = await self._send("POST", self._silences_url, body)
+        ends = self._wall_clock() + request.duration
+        return ActionResult(
+            f"silenced {target.name or 'the alert'} until {format_time(ends)} "
+            f"(silence {silence_id(answer)})",
+            refresh=True,
+        )
+
+    async def _expire(self, ident: str) -> ActionResult:
+        await self._send("DELETE", f"{self.config.url}/api/v2/silence/{ident}", None)
+        return ActionResult(f"expired silence {ident}", refresh=True)
+
+    async def _send(self, method: str, url: str, body: object) -> object:
+        # A client of its own per write, built now: it can write only if the context is
+        # not read-only at this moment (client_for decides), and the collection's
+        # client stays read-only whatever happens.
+        async with client_for(self.config, self.context, writes=True) as client:
+            try:
+                return await send_json(client, method, url, body=body)
+            except HTTPStatusError as exc:
+                raise ActionFailed(f"{self.context.name}: {self._status_message(exc)}") from None
+
     def _status_message(self, exc: HTTPStatusError) -> str:
         message = str(exc)
         if exc.status_code == 404:
             return f"{message} (is this an Alertmanager with API v2 at that URL?)"
         # Alertmanager explains a 400 ("bad matcher format") in a JSON string. It is the
         # server's text: left out if it echoes a credential.
-        detail = exc.payload if isinstance(exc.payload, str) else ""
+        # A 422 from the API's schema check says it in {"code": ..., "message": ...}.
+        payload = exc.payload
+        detail = payload if isinstance(payload, str) else ""
+        if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+            detail = payload["message"]
         if detail and not any(secret in detail for secret in self._secrets):
             message += f": {sanitize(detail, MAX_LINE)}"
         return message

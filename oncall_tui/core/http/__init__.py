@@ -10,6 +10,7 @@ plugin rediscovering httpx's traps.
     client        build_client, tls_context, shared_tls_context: the client and its guards
     options       HTTPOptions (the config mixin), client_for
     fetch         get_json, get_bytes, get_text
+    send          send_json: POST/PUT/DELETE, refused by a read-only client before any I/O
     probe         probe: one health check, failures returned as observations
     decode        bounded Content-Encoding inflation
     errors        HTTPStatusError, ReadOnlyError, describe_error and message helpers
@@ -40,6 +41,7 @@ from .errors import (
 from .fetch import DEFAULT_MAX_BYTES, Body, Text, get_bytes, get_json, get_text
 from .options import BasicAuth, HTTPOptions, check_http_url, client_for
 from .probe import ProbeResult, cert_not_after, probe
+from .send import send_json
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -71,6 +73,7 @@ __all__ = [
     "retry_after",
     "safe_url",
     "scrub",
+    "send_json",
     "shared_tls_context",
     "tls_context",
 ]

@@ -1,9 +1,9 @@
 """A recording played in (scaled) real time: the engine's stand-in for `replay`.
 
-The dashboard asks an engine for `store`, `config`, `read_only`, `start()`, `stop()` and
-`refresh_now()`; `Player` answers the same, so the very same screens, triage and keys
-show a recorded incident. It adds what a drill needs: pause, step one change, jump to
-the next status change, a speed, and `at_end` for the END mark.
+The dashboard asks an engine for `store`, `config`, `read_only`, `gate`, `actions`,
+`start()`, `stop()` and `refresh_now()`; `Player` answers the same, so the very same
+screens, triage and keys show a recorded incident. It adds what a drill needs: pause,
+step one change, jump to the next status change, a speed, and `at_end` for the END mark.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from oncall_tui.core.actions import ActionDispatcher, ActionGate
 from oncall_tui.core.config import AppConfig
 from oncall_tui.core.recording.reader import Recording
 from oncall_tui.core.recording.replay import Replay
@@ -54,6 +55,9 @@ class Player:
         self.replay = Replay(recording, self.store)
         self.store.clock = self.replay.clock
         self.runners: dict[str, object] = {}
+        self.gate = ActionGate(read_only=True)
+        self.actions = ActionDispatcher(self.gate)
+        """No plugins, so no plugin actions; the app's own actions meet a read-only gate."""
         self.speed = speed
         self.paused = False
         self._monotonic = monotonic
@@ -70,6 +74,9 @@ class Player:
     @property
     def at_end(self) -> bool:
         return self.replay.at_end
+
+    def lock_read_only(self) -> None:
+        """Already read-only, for good."""
 
     def start(self) -> None:
         if self._task is None:
