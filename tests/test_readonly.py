@@ -199,6 +199,8 @@ def screen_arguments(app: OncallApp, key: str) -> dict[str, Any]:
         "confirm": "Confirm",
         "load": load,
         "expire": lambda row: None,
+        "attention": app.attention,
+        "entries": [],
     }
 
 

@@ -68,6 +68,10 @@ def _cursor(app: OncallApp) -> int:
     return screen.list.cursor
 
 
+def _said(app: OncallApp, words: str) -> bool:
+    return any(words in str(n.message).lower() for n in app._notifications)
+
+
 def _scroll(app: OncallApp) -> float:
     return float(runbook_scroll(app).scroll_y)
 
@@ -106,6 +110,12 @@ CHECKS: dict[str, Check] = {
     "app.pause": lambda app, b: (
         app.paused != b["paused"] and "PAUSED" in app.screen.query_one("StatusHeader").text
     ),  # type: ignore[attr-defined]
+    "cause": lambda app, b: (
+        isinstance(app.screen, SignalDetailScreen) or _said(app, "no probable cause")
+    ),
+    # silences: a form or list opens, or the app says why not (not an alert, read-only)
+    "silence": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
+    "silences": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
     # everywhere
     "quit": lambda app, b: not app.is_running,
     "interrupt": lambda app, b: not app.is_running,

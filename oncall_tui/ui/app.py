@@ -242,8 +242,8 @@ class OncallApp(ActionApp):
 
     def jump_to(self, key: str) -> None:
         """Select `key` on the board (from the command palette)."""
-        self.jump_to_board()
-        self.dashboard.jump_to(key)
+        if board := self.jump_to_board():
+            board.jump_to(key)
 
     def action_events(self) -> None:
         if not isinstance(self.screen, EventsScreen):
@@ -328,13 +328,16 @@ class OncallApp(ActionApp):
             )
 
     def _worst(self) -> None:
-        self.jump_to_board()
-        self.dashboard.action_worst()
+        if board := self.jump_to_board():
+            board.action_worst()
 
     def _filter(self) -> None:
-        self.jump_to_board()
-        self.dashboard.action_filter()
+        if board := self.jump_to_board():
+            board.action_filter()
 
-    def jump_to_board(self) -> None:
+    def jump_to_board(self) -> DashboardScreen | None:
+        """Back to the board; None where there is none (the wallboard): the command
+        then does nothing rather than raise."""
         while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
+        return self.screen if isinstance(self.screen, DashboardScreen) else None
