@@ -16,9 +16,10 @@ from oncall_tui.ui.attention import Attention
 from oncall_tui.ui.filtering import SignalFilter
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
-from oncall_tui.ui.widgets.panel_rows import SPARK_STEP, allocate_heights, spark_cells
+from oncall_tui.ui.widgets.panel_rows import allocate_heights
 from oncall_tui.ui.widgets.runbook_view import browser_problem, middle_truncate
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
+from oncall_tui.ui.widgets.sparkline import SPARK_STEP, spark_cells
 from test_ui_support import ALL_KINDS, RATIO, T0, demo_readings, make_app, make_store, reading
 
 SIZE = (120, 40)

@@ -21,7 +21,7 @@ from oncall_tui.core.model import Kind, SourceState, Status
 from oncall_tui.core.report import to_json
 from oncall_tui.core.store import SignalStore
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.cells import fit, row_summary, sparkline
+from oncall_tui.ui.cells import fit, row_summary
 from oncall_tui.ui.screens.dashboard import PANEL_KINDS, DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.panel_rows import layout_columns
@@ -545,12 +545,6 @@ def test_fit_pads_cuts_and_counts_cells() -> None:
     assert fit("abcdef", 4) == "abc…"
     assert fit("名前名前", 5) == "名前…"
     assert fit("x", 0) == ""
-
-
-def test_sparkline_keeps_gaps_and_needs_two_points() -> None:
-    assert sparkline([1.0], 4) == "    "
-    assert sparkline([0.0, None, 1.0], 3) == "▁ █"
-    assert sparkline([2.0, 2.0, 2.0], 3) == "▁▁▁"
 
 
 def test_row_summary_names_the_reason_of_unknown() -> None:

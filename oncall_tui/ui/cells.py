@@ -7,15 +7,11 @@ Widths are measured in terminal cells (CJK names take two per character).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 from rich.cells import cell_len, set_cell_size
 
 from oncall_tui.core.model import Signal, Status
 
 ELLIPSIS = "…"
-SPARK_BARS = "▁▂▃▄▅▆▇█"
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
@@ -30,29 +26,6 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
         return set_cell_size(text, width - 1) + ELLIPSIS
     padding = " " * (width - length)
     return padding + text if right else text + padding
-
-
-def sparkline(values: Sequence[float | None], width: int) -> str:
-    """The last `width` values as bars, scaled to their own range; gaps (no data) stay
-    blank rather than being drawn as zero. A flat series is a row of the lowest bar."""
-    if width <= 0:
-        return ""
-    recent = list(values[-width:])
-    numbers = [v for v in recent if v is not None and math.isfinite(v)]
-    if len(numbers) < 2:
-        return " " * width  # one point is not a trend
-    low, high = min(numbers), max(numbers)
-    span = high - low
-    top = len(SPARK_BARS) - 1
-    chars = []
-    for value in recent:
-        if value is None or not math.isfinite(value):
-            chars.append(" ")
-        elif span <= 0:
-            chars.append(SPARK_BARS[0])
-        else:
-            chars.append(SPARK_BARS[round((value - low) / span * top)])
-    return "".join(chars).rjust(width)
 
 
 def row_summary(signal: Signal) -> str:

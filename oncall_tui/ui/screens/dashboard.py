@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -27,7 +26,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Footer, Input
 
 from oncall_tui.core.model import Kind, Signal, SourceState, Status, sort_key
 from oncall_tui.core.store import SignalStore
@@ -35,9 +34,11 @@ from oncall_tui.core.words import PANEL_TITLES, badge
 from oncall_tui.ui.attention import Attention
 from oncall_tui.ui.filtering import SignalFilter
 from oncall_tui.ui.widgets.cause_line import CauseLine
-from oncall_tui.ui.widgets.panel_rows import SPARK_STEP, allocate_heights
+from oncall_tui.ui.widgets.filter_bar import FilterBar
+from oncall_tui.ui.widgets.panel_rows import allocate_heights
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
+from oncall_tui.ui.widgets.sparkline import SPARK_STEP
 from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             store, title=title, clock=clock, read_only=read_only, flags=flags
         )
         self.selection = SelectionLine(clock=clock, id="selection")
+        self.filter_bar = FilterBar(id="filter-bar")
         self.cause = CauseLine(
             store, topology=topology, change_window=change_window, clock=clock, id="cause-line"
         )
@@ -180,13 +182,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             with Vertical(id="col-right", classes="column"):
                 for group in RIGHT:
                     yield self.panels[group]
-        with Horizontal(id="filter-bar"):
-            yield Label("/", id="filter-prompt")
-            yield Input(
-                placeholder="text or regex over names and labels; !x hides x; Esc clears",
-                id="filter-input",
-            )
-            yield Label("", id="filter-count", markup=False)
+        yield self.filter_bar
         yield self.selection
         yield Footer()
 
@@ -478,20 +474,16 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self._show_selection()
 
     def action_filter(self) -> None:
-        bar = self.query_one("#filter-bar")
-        bar.display = True
-        self.query_one("#filter-input", Input).focus()
+        self.filter_bar.open()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter-input", Input)
-        field.value = ""
+        self.filter_bar.clear()
         self.signal_filter = SignalFilter()
-        self.query_one("#filter-bar").display = False
         self._focus_panels()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filter":
-            return self.signal_filter.active or bool(self.query("#filter-bar").filter(".-open"))
+        if action == "clear_filter":  # Esc means something only while a filter is on
+            return self.signal_filter.active or bool(self.filter_bar.display)
         return True
 
     def _focus_panels(self) -> None:
@@ -502,24 +494,11 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         if panel is not None:
             panel.focus()
 
-    @on(Input.Changed, "#filter-input")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.signal_filter = SignalFilter.parse(event.value)
+    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
+        self.signal_filter = message.query
 
-    @on(Input.Submitted, "#filter-input")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        if not self.signal_filter.active:
-            self.query_one("#filter-bar").display = False
+    def on_filter_bar_done(self, message: FilterBar.Done) -> None:
         self._focus_panels()
-
-    def on_key(self, event: object) -> None:
-        # Esc inside the filter field clears and closes it (the Input does not use Esc).
-        key = getattr(event, "key", None)
-        if key == "escape" and isinstance(self.focused, Input):
-            self.action_clear_filter()
-            stop = getattr(event, "stop", None)
-            if stop is not None:
-                stop()
 
     def watch_signal_filter(self, query: SignalFilter) -> None:
         if not self.is_mounted:
@@ -530,12 +509,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self._allocate()
         shown = sum(len(panel.row_keys) for panel in self.panels.values())
         total = sum(1 for s in self.store.signals.values() if s.kind != "change")
-        count = self.query_one("#filter-count", Label)
-        if query.active:
-            how = "regex or text" if query.is_regex else "text"
-            count.update(f"{shown} of {total} signals ({how}) · Esc clears")
-        else:
-            count.update("")
+        self.filter_bar.show_count(query, shown, total)
 
     def jump_to(self, key: str) -> None:
         """Select `key` wherever it is shown (clearing a filter that hides it)."""

@@ -6,51 +6,73 @@ The widget (`signal_panel.py`) draws lines and handles keys; this module decides
   a re-sort never moves the user's row), and which rows a store change touches;
 - `Columns` / `layout_columns`: column widths from the content and the width (a wide
   panel gets a trend, the limit and the age; a narrow one drops them, never the name);
-- `row_parts`: one row as (text, style name) parts, never markup;
+- `row_parts`: one row as (text, style name) parts, never markup (its trend comes
+  from `sparkline.py`);
 - `allocate_heights`: panel heights sized to content, sharing what the screen has.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-from oncall_tui.core.formatting import format_value
-from oncall_tui.core.history import History
-from oncall_tui.core.model import Signal, Status, Thresholds, Unit, sort_key
-from oncall_tui.core.words import badge
+from oncall_tui.core.formatting import failing_since, format_value
+from oncall_tui.core.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
+from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.words import badge, count_parts
 from oncall_tui.ui.cells import fit, row_summary
+from oncall_tui.ui.widgets.sparkline import SparkCache, spark_cells, spark_width
 
 Part = tuple[str, str]
 """(text, style name): comparable, so an unchanged line is not repainted."""
+PinnedLine = tuple[Part, ...]
+"""The title or a banner: pinned at the top of the panel, never scrolled away."""
+
+BACKGROUND_CLASSES = frozenset(
+    {
+        "title",
+        "title-focused",
+        "cursor",
+        "cursor-blurred",
+        "banner-error",
+        "banner-note",
+        "badge-critical",
+    }
+)
+# row_parts style name -> the panel's component class (without its prefix)
+PART_CLASS: dict[str, str] = {
+    "badge-critical": "badge-critical",
+    "badge-unknown": "unknown",
+    "badge-warning": "warning",
+    "badge-ok": "ok",
+    "name-critical": "name-critical",
+    "name-unknown": "plain",
+    "name-warning": "plain",
+    "name-ok": "plain",
+    "value-critical": "critical",
+    "value-unknown": "muted",
+    "value-warning": "warning",
+    "value-ok": "plain",
+    "spark-critical": "critical",
+    "spark-unknown": "unknown",
+    "spark-warning": "warning",
+    "spark-ok": "muted",
+    "spark-none": "muted",
+    "summary-alarming": "plain",
+    "summary-quiet": "muted",
+    "muted": "muted",
+    "plain": "plain",
+}
+
 
 BADGE_WIDTH = 6
 NAME_MAX = 44
 """Longest name column; a longer name is cut with an ellipsis (the why-line has it whole)."""
 SUMMARY_MIN = 6
-SPARK_STEP = 60.0
-"""Seconds of history per sparkline cell (8 cells: the last 8 minutes). Cells are
-aligned to the clock and only complete ones are drawn, so a trend moves one cell a
-minute for every row at once and never in between: a sparkline costs at most one
-repaint per row per minute, not one per poll (the value and the status next to it are
-what is current)."""
-SPARK_BARS = "▁▂▃▄▅▆▇█"
 AGE_WIDTH = 7
 """'for 59m', 'for 23h'."""
-
-
-def spark_width(panel_width: int) -> int:
-    """Cells of trend a row of this width gets (0: none)."""
-    if panel_width >= 160:
-        return 16
-    if panel_width >= 100:
-        return 12
-    if panel_width >= 56:
-        return 8
-    return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,118 +161,9 @@ def age_text(signal: Signal, now: float) -> str:
     return f"for {int(seconds // 86400)}d"
 
 
-def _scale(thresholds: Thresholds | None, peak: float) -> Callable[[float], float]:
-    """value -> bar height in [0, 8): the thresholds sit at fixed heights, so a series
-    that falls but stays far above critical still draws full bars (no auto-scaling to
-    the data: a 25x breach easing to 20x is not a recovery)."""
-    warning = thresholds.warning if thresholds else None
-    critical = thresholds.critical if thresholds else None
-    if (
-        thresholds is not None
-        and thresholds.below
-        and (warning is not None or critical is not None)
-    ):
-        # Low is bad: healthy values draw tall, a dip draws low.
-        hi_limit = warning if warning is not None else critical
-        lo_limit = critical if critical is not None else hi_limit
-        assert hi_limit is not None and lo_limit is not None
-        span = max(hi_limit - lo_limit, abs(hi_limit) * 0.05, 1e-9)
-
-        def below(value: float) -> float:
-            if value >= hi_limit:
-                return 5 + min(2.99, (value - hi_limit) / span * 3)
-            if value >= lo_limit:
-                return 2 + (value - lo_limit) / span * 3
-            return max(0.0, 2 - (lo_limit - value) / span * 2)
-
-        return below
-    if warning is not None and critical is not None and critical > warning:
-        w, c = warning, critical
-
-        def both(value: float) -> float:
-            if value < w:
-                return max(0.0, value / w * 3) if w > 0 else 0.0
-            if value < c:
-                return 3 + (value - w) / (c - w) * 3
-            return min(7.99, 6 + (value - c) / max(c - w, 1e-9) * 2)
-
-        return both
-    limit = critical if critical is not None else warning
-    if limit is not None and limit > 0:
-        mark = 6.0 if critical is not None else 4.0
-
-        def one(value: float) -> float:
-            if value < limit:
-                return max(0.0, value / limit * mark)
-            return min(7.99, mark + (value - limit) / limit * (8 - mark))
-
-        return one
-    top = peak if peak > 0 else 1.0
-    return lambda value: max(0.0, min(7.99, value / top * 7.99))
-
-
-def spark_cells(
-    history: History,
-    thresholds: Thresholds | None,
-    now: float,
-    cells: int,
-    step: float = SPARK_STEP,
-) -> list[tuple[str, Status | None]]:
-    """The last `cells` complete time buckets of `history` as (bar, bucket status).
-
-    Each bucket shows its worst value (highest, or lowest when low is bad), so a spike
-    inside a bucket is not averaged away; an empty bucket is a blank, never a zero.
-    """
-    if cells <= 0:
-        return []
-    end_bucket = math.floor(now / step) - 1
-    first_bucket = end_bucket - cells + 1
-    start = first_bucket * step
-    worst: list[float | None] = [None] * cells
-    below = bool(thresholds and thresholds.below)
-    end = (end_bucket + 1) * step
-    for at, value in _tail(history, start):
-        if value is None or at >= end:
-            continue
-        index = math.floor(at / step) - first_bucket
-        if not 0 <= index < cells:
-            continue
-        current = worst[index]
-        if current is None or (value < current if below else value > current):
-            worst[index] = value
-    _carry(worst)
-    peak = max((abs(v) for v in worst if v is not None), default=0.0)
-    scale = _scale(thresholds, peak)
-    out: list[tuple[str, Status | None]] = []
-    for value in worst:
-        if value is None:
-            out.append((" ", None))
-            continue
-        level = int(scale(value))
-        status = thresholds.level(value) if thresholds is not None else None
-        out.append((SPARK_BARS[max(0, min(7, level))], status))
-    return out
-
-
-def _carry(worst: list[float | None]) -> None:
-    """Fill a single empty bucket between two full ones with the one before it: a source
-    polled less often than once a bucket is a line, not a comb. Longer gaps stay blank: no
-    data is never drawn as data."""
-    for index in range(1, len(worst) - 1):
-        before = worst[index - 1]
-        if worst[index] is None and before is not None and worst[index + 1] is not None:
-            worst[index] = before
-
-
-def _tail(history: History, start: float) -> Iterator[tuple[float, float | None]]:
-    """Samples at or after `start` (a ring of at most a few hundred samples: walking
-    it whole for the few visible rows that changed is cheaper than keeping an index)."""
-    for at, value in history:
-        if at >= start:
-            yield at, value
-
-
-def row_parts(signal: Signal, columns: Columns, now: float) -> list[Part]:
+def row_parts(
+    signal: Signal, columns: Columns, now: float, sparks: SparkCache | None = None
+) -> list[Part]:
     """One row, after the cursor mark, as (text, style name) parts.
 
     Style names: badge-<status>, name-<status>, value-<status>, spark-<status>, muted,
@@ -265,10 +178,16 @@ def row_parts(signal: Signal, columns: Columns, now: float) -> list[Part]:
         parts += [(" ", "plain"), (value, f"value-{status}")]
     if columns.spark:
         parts.append((" ", "plain"))
-        cells = spark_cells(signal.history, signal.thresholds, now, columns.spark)
+        if sparks is not None:
+            cells = sparks.get(signal, now, columns.spark)
+        else:
+            cells = spark_cells(signal.history, signal.thresholds, now, columns.spark)
         run_text, run_style = "", ""
         for char, cell_status in cells:
-            style = f"spark-{cell_status.value}" if cell_status is not None else "plain"
+            # ok and blank cells in the row's own plain style: they merge with the text
+            # around them into one segment, so a quiet trend costs no escape codes.
+            quiet = cell_status is None or cell_status is Status.OK
+            style = "plain" if quiet else f"spark-{cell_status.value}"  # type: ignore[union-attr]
             if style != run_style and run_text:
                 parts.append((run_text, run_style))
                 run_text = ""
@@ -290,6 +209,42 @@ def row_parts(signal: Signal, columns: Columns, now: float) -> list[Part]:
             (fit(row_summary(signal), columns.summary), f"summary-{alarming}"),
         ]
     return parts
+
+
+def pinned_lines(
+    label: str,
+    counts: dict[Status, int] | None,
+    feeding: Sequence[SourceState],
+    empty: str,
+    now: float,
+) -> list[PinnedLine]:
+    """The title (name and counts; for an empty panel, why it is empty, so it needs one
+    line only) and a banner per source of this panel that fails or has a note."""
+    banners: list[PinnedLine] = []
+    for source in feeding:
+        name = sanitize(source.name, 64)
+        if source.ok is False:
+            since = failing_since(source, now)
+            text = f"⚠ source {name}{since}: {source.error or 'collection failed'}"
+            banners.append(((text, "banner-error"),))
+        elif source.note:
+            banners.append(((f"ⓘ source {name}: {source.note}", "banner-note"),))
+    title: list[Part] = [("  ", "title"), (label, "title-bold")]
+    if counts is not None:
+        title.append(("  ", "title"))
+        for index, (status, text) in enumerate(count_parts(counts, zeros=False)):
+            if index:
+                title.append((" · ", "title"))
+            title.append((text, f"title-{status.value}"))
+    else:
+        if not feeding:
+            why = "no source feeds this panel"
+        elif any(source.ok is None for source in feeding):
+            why = "waiting for first collection…"
+        else:
+            why = empty
+        title.append((f"  {why}", "title-muted"))
+    return [tuple(title), *banners]
 
 
 # -- heights ----------------------------------------------------------------------------

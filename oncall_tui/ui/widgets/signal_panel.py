@@ -32,65 +32,29 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from oncall_tui.core.formatting import failing_since
 from oncall_tui.core.model import Signal, SourceState, Status
-from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.store import SignalStore
-from oncall_tui.core.words import count_parts
 from oncall_tui.ui.cells import fit
 from oncall_tui.ui.widgets.panel_rows import (
+    BACKGROUND_CLASSES,
+    PART_CLASS,
     Accept,
     Columns,
     PanelRows,
-    Part,
+    PinnedLine,
     layout_columns,
+    pinned_lines,
     row_parts,
 )
+from oncall_tui.ui.widgets.sparkline import SparkCache
 
 log = logging.getLogger(__name__)
 
-PinnedLine = tuple[Part, ...]
 VisibleLine = tuple[str, bool]
 """(signal key, is the cursor on it): what a row line shows, for repaint decisions."""
 
 CURSOR_MARK = "\u203a"
 """Marks the selected row without relying on colour (NO_COLOR, monochrome)."""
-
-_BACKGROUND_CLASSES = frozenset(
-    {
-        "title",
-        "title-focused",
-        "cursor",
-        "cursor-blurred",
-        "banner-error",
-        "banner-note",
-        "badge-critical",
-    }
-)
-# row_parts style name -> component class (without the prefix)
-_PART_CLASS: dict[str, str] = {
-    "badge-critical": "badge-critical",
-    "badge-unknown": "unknown",
-    "badge-warning": "warning",
-    "badge-ok": "ok",
-    "name-critical": "name-critical",
-    "name-unknown": "plain",
-    "name-warning": "plain",
-    "name-ok": "plain",
-    "value-critical": "critical",
-    "value-unknown": "muted",
-    "value-warning": "warning",
-    "value-ok": "plain",
-    "spark-critical": "critical",
-    "spark-unknown": "unknown",
-    "spark-warning": "warning",
-    "spark-ok": "muted",
-    "spark-none": "muted",
-    "summary-alarming": "plain",
-    "summary-quiet": "muted",
-    "muted": "muted",
-    "plain": "plain",
-}
 
 
 class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
@@ -178,6 +142,7 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         """Paused since: rows are drawn from copies of the signals taken then."""
         self._snapshot: dict[str, Signal] = {}
         self._columns = Columns()
+        self._sparks = SparkCache()
         self._synced = False
 
     # -- what tests and the app read ------------------------------------------------
@@ -316,39 +281,14 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _compute_pinned(self) -> list[PinnedLine]:
         feeding = [source for source in self.store.sources if self.feeds(source)]
-        banners: list[PinnedLine] = []
-        for source in feeding:
-            name = sanitize(source.name, 64)
-            if source.ok is False:
-                since = failing_since(source, self.store.clock())
-                text = f"⚠ source {name}{since}: {source.error or 'collection failed'}"
-                banners.append(((text, "banner-error"),))
-            elif source.note:
-                banners.append(((f"ⓘ source {name}: {source.note}", "banner-note"),))
-        empty = ""
-        if not self.model.rows:
-            if not feeding:
-                empty = "no source feeds this panel"
-            elif any(source.ok is None for source in feeding):
-                empty = "waiting for first collection…"
-            else:
-                empty = self.empty
-        return [self._title_line(empty), *banners]
-
-    def _title_line(self, empty: str) -> PinnedLine:
-        # The focus mark is drawn at render time: Textual repaints a widget whose
-        # focus changes, and focus handlers run before `has_focus` is updated.
         label = f"{self.number} {self.title}" if self.number is not None else self.title
-        parts: list[Part] = [("  ", "title"), (label, "title-bold")]
-        if self.model.rows:
-            parts.append(("  ", "title"))
-            for index, (status, text) in enumerate(count_parts(self.model.counts, zeros=False)):
-                if index:
-                    parts.append((" · ", "title"))
-                parts.append((text, f"title-{status.value}"))
-        elif empty:
-            parts.append((f"  {empty}", "title-muted"))
-        return tuple(parts)
+        return pinned_lines(
+            label,
+            self.model.counts if self.model.rows else None,
+            feeding,
+            self.empty,
+            self.store.clock(),
+        )
 
     # -- cursor ---------------------------------------------------------------------
 
@@ -465,7 +405,7 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         it; the others keep only colour and attributes, so rows show the panel's own
         background (or the cursor's)."""
         style = self.get_visual_style(f"signal-panel--{name}").rich_style
-        if name not in _BACKGROUND_CLASSES:
+        if name not in BACKGROUND_CLASSES:
             style = Style(
                 color=style.color,
                 bold=style.bold,
@@ -483,7 +423,7 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         style = self._styles.get(key)
         if style is not None:
             return style
-        cls = _PART_CLASS.get(name, name)
+        cls = PART_CLASS.get(name, name)
         if cls == "plain":
             # No colour of its own: the terminal's default over the panel background,
             # and neighbouring plain parts merge into one segment (fewer bytes).
@@ -561,7 +501,7 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         base = self._style("plain", selected)
         segments = [Segment(CURSOR_MARK if selected else " ", base)]
         now = self.frozen_at if self.frozen_at is not None else self.clock()
-        for text, name in row_parts(signal, self._columns, now):
+        for text, name in row_parts(signal, self._columns, now, self._sparks):
             segments.append(Segment(text, self._style(name, selected)))
         # Neighbours in the same style become one segment: one escape sequence instead
         # of one per column, which is most of the bytes a repainted row costs.

@@ -1,0 +1,171 @@
+"""Trends for the rows: a sparkline per row drawn against the signal's limits (no Textual).
+
+Not auto-scaled to the data: the warning and critical limits sit at fixed heights, so a
+breach easing from 30x to 25x its baseline still draws full bars in critical colour
+instead of being rescaled into a picture of recovery. Low-is-bad signals (availability)
+draw healthy values tall and an outage as a dip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+
+from oncall_tui.core.history import History
+from oncall_tui.core.model import Signal, Status, Thresholds
+
+SPARK_STEP = 60.0
+"""Seconds of history per sparkline cell (8 cells: the last 8 minutes). Cells are
+aligned to the clock and only complete ones are drawn, so a trend moves one cell a
+minute for every row at once and never in between: a sparkline costs at most one
+repaint per row per minute, not one per poll (the value and the status next to it are
+what is current)."""
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def spark_width(panel_width: int) -> int:
+    """Cells of trend a row of this width gets (0: none)."""
+    if panel_width >= 160:
+        return 16
+    if panel_width >= 100:
+        return 12
+    if panel_width >= 56:
+        return 8
+    return 0
+
+
+def _scale(thresholds: Thresholds | None, peak: float) -> Callable[[float], float]:
+    """value -> bar height in [0, 8): the thresholds sit at fixed heights, so a series
+    that falls but stays far above critical still draws full bars (no auto-scaling to
+    the data: a 25x breach easing to 20x is not a recovery)."""
+    warning = thresholds.warning if thresholds else None
+    critical = thresholds.critical if thresholds else None
+    if (
+        thresholds is not None
+        and thresholds.below
+        and (warning is not None or critical is not None)
+    ):
+        # Low is bad: healthy values draw tall, a dip draws low.
+        hi_limit = warning if warning is not None else critical
+        lo_limit = critical if critical is not None else hi_limit
+        assert hi_limit is not None and lo_limit is not None
+        span = max(hi_limit - lo_limit, abs(hi_limit) * 0.05, 1e-9)
+
+        def below(value: float) -> float:
+            if value >= hi_limit:
+                return 5 + min(2.99, (value - hi_limit) / span * 3)
+            if value >= lo_limit:
+                return 2 + (value - lo_limit) / span * 3
+            return max(0.0, 2 - (lo_limit - value) / span * 2)
+
+        return below
+    if warning is not None and critical is not None and critical > warning:
+        w, c = warning, critical
+
+        def both(value: float) -> float:
+            if value < w:
+                return max(0.0, value / w * 3) if w > 0 else 0.0
+            if value < c:
+                return 3 + (value - w) / (c - w) * 3
+            return min(7.99, 6 + (value - c) / max(c - w, 1e-9) * 2)
+
+        return both
+    limit = critical if critical is not None else warning
+    if limit is not None and limit > 0:
+        mark = 6.0 if critical is not None else 4.0
+
+        def one(value: float) -> float:
+            if value < limit:
+                return max(0.0, value / limit * mark)
+            return min(7.99, mark + (value - limit) / limit * (8 - mark))
+
+        return one
+    top = peak if peak > 0 else 1.0
+    return lambda value: max(0.0, min(7.99, value / top * 7.99))
+
+
+def spark_cells(
+    history: History,
+    thresholds: Thresholds | None,
+    now: float,
+    cells: int,
+    step: float = SPARK_STEP,
+) -> list[tuple[str, Status | None]]:
+    """The last `cells` complete time buckets of `history` as (bar, bucket status).
+
+    Each bucket shows its worst value (highest, or lowest when low is bad), so a spike
+    inside a bucket is not averaged away; an empty bucket is a blank, never a zero.
+    """
+    if cells <= 0:
+        return []
+    end_bucket = math.floor(now / step) - 1
+    first_bucket = end_bucket - cells + 1
+    start = first_bucket * step
+    worst: list[float | None] = [None] * cells
+    below = bool(thresholds and thresholds.below)
+    end = (end_bucket + 1) * step
+    for at, value in _tail(history, start):
+        if value is None or at >= end:
+            continue
+        index = math.floor(at / step) - first_bucket
+        if not 0 <= index < cells:
+            continue
+        current = worst[index]
+        if current is None or (value < current if below else value > current):
+            worst[index] = value
+    _carry(worst)
+    peak = max((abs(v) for v in worst if v is not None), default=0.0)
+    scale = _scale(thresholds, peak)
+    out: list[tuple[str, Status | None]] = []
+    for value in worst:
+        if value is None:
+            out.append((" ", None))
+            continue
+        level = int(scale(value))
+        status = thresholds.level(value) if thresholds is not None else None
+        out.append((SPARK_BARS[max(0, min(7, level))], status))
+    return out
+
+
+def _carry(worst: list[float | None]) -> None:
+    """Fill a single empty bucket between two full ones with the one before it: a source
+    polled less often than once a bucket is a line, not a comb. Longer gaps stay blank: no
+    data is never drawn as data."""
+    for index in range(1, len(worst) - 1):
+        before = worst[index - 1]
+        if worst[index] is None and before is not None and worst[index + 1] is not None:
+            worst[index] = before
+
+
+def _tail(history: History, start: float) -> Iterator[tuple[float, float | None]]:
+    """Samples at or after `start` (a ring of at most a few hundred samples: walking
+    it whole for the few visible rows that changed is cheaper than keeping an index)."""
+    for at, value in history:
+        if at >= start:
+            yield at, value
+
+
+SparkCells = list[tuple[str, Status | None]]
+
+
+class SparkCache:
+    """Trends of the rows drawn in the current bucket: complete buckets do not change
+    until the next one completes, so each row's trend is computed once a minute, not on
+    every repaint of its value."""
+
+    def __init__(self) -> None:
+        self._bucket = -1
+        self._cells: dict[tuple[str, int], tuple[Thresholds | None, SparkCells]] = {}
+
+    def get(self, signal: Signal, now: float, cells: int) -> SparkCells:
+        bucket = math.floor(now / SPARK_STEP)
+        if bucket != self._bucket:
+            self._bucket = bucket
+            self._cells.clear()
+        key = (signal.key, cells)
+        cached = self._cells.get(key)
+        if cached is not None and cached[0] is signal.thresholds:
+            return cached[1]
+        drawn = spark_cells(signal.history, signal.thresholds, now, cells)
+        self._cells[key] = (signal.thresholds, drawn)
+        return drawn
