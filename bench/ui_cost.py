@@ -87,7 +87,9 @@ asyncio.run(main())
 
 def find_ptymeter(given: str | None) -> Path:
     candidates = [Path(given)] if given else []
+    # Next to the repository, or next to the folder of worktrees it sits in.
     candidates += [REPO.parent / "shared" / "tools" / "ptymeter.py"]
+    candidates += [REPO.parent.parent / "shared" / "tools" / "ptymeter.py"]
     if env := os.environ.get("ONCALL_PTYMETER"):
         candidates.insert(0, Path(env))
     for candidate in candidates:
