@@ -49,6 +49,7 @@ from oncall_tui.core.http import ReadOnlyError, client_for, send_json
 from oncall_tui.ui import silencing
 from oncall_tui.ui.action_app import gated_provider, provider_classes
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.screens.help import help_entries
 from oncall_tui.ui.screens.silences import SilenceListScreen
 from servers import ServerProcess, no_proxy, serve_http, start_alertmanager
 
@@ -200,7 +201,8 @@ def screen_arguments(app: OncallApp, key: str) -> dict[str, Any]:
         "load": load,
         "expire": lambda row: None,
         "attention": app.attention,
-        "entries": [],
+        "flags": app.flags,
+        "entries": help_entries(app.dashboard),
     }
 
 
@@ -226,7 +228,12 @@ def nodes_of(app: App[Any], screen: Screen[Any]) -> list[DOMNode]:
 
 
 def bindings_of(node: DOMNode) -> list[Binding]:
-    return [b for bindings in node._bindings.key_to_bindings.values() for b in bindings]
+    """Each binding of `node` once (a binding of "j,down" is listed under both keys)."""
+    found: dict[tuple[str, str], Binding] = {}
+    for bindings in node._bindings.key_to_bindings.values():
+        for binding in bindings:
+            found.setdefault((binding.key, binding.action), binding)
+    return list(found.values())
 
 
 def action_names(node: DOMNode) -> list[str]:
@@ -269,6 +276,18 @@ def action_call(node: DOMNode, name: str) -> str:
     return f"{name}({', '.join(repr(a) for a in args)})"
 
 
+def once_label(target: DOMNode, name: str) -> str | None:
+    """A label for an action fired once in the whole test, or None for one fired on
+    every screen: the app's and the screens' own actions (ours) run on every screen;
+    a widget's act on the widget, and Textual's own base-class actions (scrolling,
+    toggling dark, ...) do the same everywhere, so once each is enough."""
+    method = getattr(type(target), f"action_{name}")
+    ours = method.__module__.startswith("oncall_tui.")
+    if ours and (isinstance(target, App | Screen)):
+        return None
+    return f"{method.__qualname__}" if not ours else f"{type(target).__name__}.{name}"
+
+
 # --------------------------------------------------------------------------- firing
 
 
@@ -283,8 +302,7 @@ class Prober:
         done: set[str] | None = None,
     ):
         self.done = done if done is not None else set()
-        """Widget actions already fired on an earlier screen (a widget's actions act on
-        the widget; the app's and the screen's are fired on every screen)."""
+        """Actions fired once for the whole test (see `once_label`), already fired."""
         self.pilot = pilot
         self.app = app
         self.make = make
@@ -327,11 +345,13 @@ class Prober:
             for name in action_names(node):
                 screen = await self.restore()
                 target = self._current(node, screen)
-                label = f"{type(node).__name__}.{name}"
-                widget = target is not self.app and not isinstance(target, Screen)
-                if target is None or (widget and label in self.done):
+                if target is None:
                     continue
-                self.done.add(label)
+                label = once_label(target, name)
+                if label is not None:
+                    if label in self.done:
+                        continue
+                    self.done.add(label)
                 try:
                     await self.app.run_action(action_call(target, name), target)
                 except Exception as exc:  # bad made-up arguments; nothing may be written
@@ -494,6 +514,7 @@ async def test_wallboard_fires_nothing_and_copies_nothing(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.gate.wallboard and app.read_only and engine.read_only
+        assert not app.ENABLE_COMMAND_PALETTE
 
         async def make() -> Screen[Any]:
             while len(app.screen_stack) > 1:

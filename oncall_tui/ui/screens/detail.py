@@ -23,6 +23,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from oncall_tui.core.actions import Effect, declares
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.formatting import format_thresholds, format_value
 from oncall_tui.core.model import Event, Signal, Status
@@ -221,6 +222,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
 
     # -- keys -----------------------------------------------------------------------
 
+    @declares(Effect.CLIPBOARD)  # the viewer's own clipboard: refused on the wallboard only
     def action_copy_runbook(self) -> None:
         text = self.runbook.copy_text
         if self.runbook.runbook is None:
@@ -235,6 +237,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         else:
             self.app.copy_to_clipboard(text)
 
+    @declares(Effect.BROWSER)
     def action_open_runbook(self) -> None:
         runbook = self.runbook.runbook
         if runbook is None:
