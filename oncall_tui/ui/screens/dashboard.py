@@ -84,7 +84,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         Binding("tab", "cycle_panel(1)", "Next panel", show=False),
         Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False),
         Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it"),
-        Binding("C", "cause", "Cause", tooltip="Drill into the probable cause"),
+        Binding("C", "cause", "Cause", show=False, tooltip="Drill into the probable cause"),
         Binding(
             "slash",
             "filter",
