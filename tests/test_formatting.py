@@ -42,3 +42,12 @@ def test_an_underflowing_number_is_tiny_not_zero() -> None:
     assert format_value(as_number("1e-400"), "ratio") == "< 0.01%"
     assert as_number("-1e-400") == -5e-324
     assert as_number("0e-400") == 0.0 and as_number("0.0") == 0.0
+
+
+def test_a_level_on_a_bool_scale_is_a_number_except_yes_and_no() -> None:
+    from oncall_tui.core.formatting import format_level
+
+    assert format_level(0.5, "bool") == "0.5"
+    assert format_level(-0.15, "bool") == "-0.15"
+    assert format_level(1, "bool") == "yes" and format_level(0, "bool") == "no"
+    assert format_level(0.05, "ratio") == "5%"

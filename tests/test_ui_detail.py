@@ -355,3 +355,28 @@ async def test_markdown_links_are_not_followed_unless_web_links() -> None:
         await pilot.pause()
         assert terminal.opened == []
         assert any("not a web link" in m for m in messages(app))
+
+
+async def test_an_availability_chart_labels_its_axis_and_limit_as_numbers_not_yes() -> None:
+    """Found against a real Prometheus: a bool dependency's chart labelled every line
+    "yes" (the 0.5 critical line and the axis end below zero were formatted as readings)."""
+    from textual.app import App, ComposeResult
+
+    from oncall_tui.core.model import Thresholds
+
+    samples = tuple((T0 - 300 + i * 15, 0.0 if 8 <= i < 12 else 1.0) for i in range(20))
+    data = ChartData(samples, Thresholds(critical=0.5, below=True), "bool")
+
+    class ChartApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield HistoryChart(clock=lambda: T0, window=600)
+
+    app = ChartApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        chart = app.query_one(HistoryChart)
+        chart.show(data)
+        await pilot.pause()
+        labels = [line.split("┤")[0].strip() for line in chart.text.splitlines() if "┤" in line]
+    named = [label for label in labels if label]
+    assert "0.5" in named  # the critical line
+    assert named.count("yes") <= 1 and "no" not in named[:1]

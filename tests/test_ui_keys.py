@@ -419,3 +419,25 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], within: flo
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         await pilot.pause(0.05)
+
+
+async def test_keys_typed_ahead_act_in_order_a_panel_key_then_enter_opens_that_panel() -> None:
+    """Found in tmux against a real Prometheus: `3` and Enter arriving in one read
+    (typed fast, or pasted over SSH) opened the row of the panel focused before, because
+    focusing was deferred behind the already-queued Enter."""
+    from textual import events
+
+    from oncall_tui.ui.screens.detail import SignalDetailScreen
+    from test_ui_support import make_app, make_store
+
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        dependency = app.dashboard.panels["dependency"]
+        assert not dependency.has_focus
+        for key, character in (("3", "3"), ("enter", "\r")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, SignalDetailScreen)
+        assert app.screen.key in dependency.row_keys

@@ -44,9 +44,9 @@ def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
     op = "≤" if thresholds.below else "≥"
     parts = []
     if thresholds.warning is not None:
-        parts.append(f"warn {op} {_limit(thresholds.warning, unit)}")
+        parts.append(f"warn {op} {format_level(thresholds.warning, unit)}")
     if thresholds.critical is not None:
-        parts.append(f"crit {op} {_limit(thresholds.critical, unit)}")
+        parts.append(f"crit {op} {format_level(thresholds.critical, unit)}")
     if thresholds.warning_ratio is not None:
         parts.append(f"warn {op} {thresholds.warning_ratio:g}x baseline")
     if thresholds.critical_ratio is not None:
@@ -80,12 +80,16 @@ def default_summary(
     limit = thresholds.critical if critical else thresholds.warning
     if limit is None:
         return status.value
-    return f"{status.value}: {op} {_limit(limit, unit)}"
+    return f"{status.value}: {op} {format_level(limit, unit)}"
 
 
-def _limit(limit: float, unit: Unit) -> str:
-    # A bool threshold of 0.5 is a number, not "yes".
-    return _trim(limit) if unit == "bool" else format_value(limit, unit)
+def format_level(level: float, unit: Unit) -> str:
+    """A level on a scale (a limit, a chart axis) rather than a reading: a bool
+    threshold of 0.5 or an axis end of -0.1 is a number, not "yes"; only 0 and 1 are
+    "no" and "yes"."""
+    if unit == "bool" and level not in (0, 1):
+        return _trim(level)
+    return format_value(level, unit)
 
 
 def _percent(pct: float) -> str:

@@ -190,7 +190,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.store.subscribe(self._store_changed)
         self.set_interval(1.0, self._tick, name="dashboard-tick")
         self._arm_slow_tick()
-        self.panels["health"].focus()
+        self.set_focus(self.panels["health"])
         self.panels["host"].display = bool(self._host_sources)
         self.sync(full=True)
 
@@ -413,7 +413,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             panel.select_key(signal.key)
         typing = isinstance(self.focused, Input)
         if self.focused is not panel and not typing:
-            panel.focus()
+            self.set_focus(panel)
         self._last_panel = panel
 
     def _show_selection(self) -> None:
@@ -455,7 +455,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         panel = self.panels.get(group)
         if panel is not None and panel.display:
             self.follow = False
-            panel.focus()
+            self.set_focus(panel)
 
     def action_cycle_panel(self, step: int) -> None:
         # Panels without rows are skipped: there is nothing to select in them.
@@ -465,7 +465,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.follow = False
         current = self.selected_panel
         index = panels.index(current) if current in panels else -step
-        panels[(index + step) % len(panels)].focus()
+        self.set_focus(panels[(index + step) % len(panels)])
 
     def action_worst(self) -> None:
         self._followed = None  # jump now, whatever is selected
@@ -492,7 +492,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             panels = self.panel_list
             panel = panels[0] if panels else None
         if panel is not None:
-            panel.focus()
+            self.set_focus(panel)
 
     def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
         self.signal_filter = message.query
@@ -522,7 +522,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         for panel in self.panel_list:
             if panel.select_key(key):
                 self.follow = False
-                panel.focus()
+                self.set_focus(panel)
                 self._last_panel = panel
                 self._show_selection()
                 return

@@ -25,7 +25,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from oncall_tui.core.durations import format_duration
-from oncall_tui.core.formatting import format_value
+from oncall_tui.core.formatting import format_level
 from oncall_tui.core.model import Signal, Status, Thresholds, Unit
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
@@ -212,13 +212,13 @@ class HistoryChart(Widget):
             return [Strip([Segment(f"{note} ([ ] change the window)", self._style("axis"))])]
         low, high = y_range(values, data)
         labels = {
-            "top": format_value(high, data.unit),
-            "bottom": format_value(low, data.unit),
+            "top": format_level(high, data.unit),
+            "bottom": format_level(low, data.unit),
         }
         axis_width = max(cell_len(t) for t in labels.values())
         for limit in (thresholds.warning, thresholds.critical) if thresholds else ():
             if limit is not None:
-                axis_width = max(axis_width, cell_len(format_value(limit, data.unit)))
+                axis_width = max(axis_width, cell_len(format_level(limit, data.unit)))
         plot_width = max(1, width - axis_width - 1)
         rows = height - 1
         columns = bucket(data.samples, start, end, plot_width, below)
@@ -232,7 +232,7 @@ class HistoryChart(Widget):
             marks[_row_index(row_of(data.baseline), rows)] = (
                 "┄",
                 "baseline",
-                format_value(data.baseline, data.unit),
+                format_level(data.baseline, data.unit),
             )
         if thresholds is not None:
             for limit, name in ((thresholds.warning, "warning"), (thresholds.critical, "critical")):
@@ -240,7 +240,7 @@ class HistoryChart(Widget):
                     marks[_row_index(row_of(limit), rows)] = (
                         "─",
                         name,
-                        format_value(limit, data.unit),
+                        format_level(limit, data.unit),
                     )
         change_columns = {
             min(plot_width - 1, int((at - start) / (self.window / plot_width)))
