@@ -100,3 +100,25 @@ def test_help(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 def test_events(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     app = make_app(make_store("critical", history=20))
     assert snap_compare(app, terminal_size=size, press=["e"])
+
+
+def test_the_demo_launches_with_the_worst_signal_selected_and_its_panel_focused(
+    tmp_path: Path,
+) -> None:
+    """The snapshots once showed Health focused and an ok row in the selection line while
+    the business panel held the critical: the launch focus landed after the jump."""
+    import asyncio
+
+    from oncall_tui.core.model import sort_key
+
+    app = demo_app(tmp_path)
+
+    async def launch() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            worst = min(app.engine.store.signals.values(), key=sort_key)
+            dashboard = app.dashboard
+            assert dashboard.selected_key == worst.key
+            assert dashboard.selected_panel is app.screen.focused
+
+    asyncio.run(launch())
