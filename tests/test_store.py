@@ -396,3 +396,41 @@ def test_history_prefill_skips_non_numbers_and_keeps_gaps() -> None:
     assert list(store.signals["prom/velocity"].history) == [
         (90.0, None), (95.0, None), (96.0, 0.5), (100.0, 0.1),
     ]  # fmt: skip
+
+
+def test_a_breach_older_than_the_board_is_dated_from_its_history() -> None:
+    """Found on a real Prometheus: opened 7 minutes into an outage, the board said
+    "critical 4s" (and the cause line "4s") while the firing alert said 409 s."""
+    from oncall_tui.core.triage import diagnose
+
+    store = _store()
+    store.apply("prom", [_rule(0.4)], at=1000)  # first look: already critical
+    signal = store.signals["prom/velocity"]
+    assert signal.changed_at == 1000
+    # The source's backfill: ok until 580, critical from 600 on.
+    earlier = [(float(t), 0.01 if t < 600 else 0.4) for t in range(400, 1000, 20)]
+    store.apply("prom", [_rule(0.4, history=earlier)], at=1005)
+    assert signal.status is Status.CRITICAL
+    assert signal.breach_since[Status.CRITICAL] == 600
+    assert signal.changed_at == 600, "critical for 6m45s, not 5s"
+    (cause,) = diagnose(store.signals.values(), {}).causes
+    assert cause.since == 600
+
+
+def test_a_backfilled_breach_satisfies_for_at_once_but_a_gap_breaks_the_run() -> None:
+    store = _store()
+    slow = Thresholds(warning=0.05, critical=0.2, for_seconds=60)
+    store.apply("prom", [replace(_rule(0.4), thresholds=slow)], at=1000)
+    signal = store.signals["prom/velocity"]
+    assert signal.status is Status.OK, "for = 1m not yet served"
+    earlier = [(float(t), 0.4) for t in range(900, 1000, 10)]
+    store.apply("prom", [replace(_rule(0.4, history=earlier), thresholds=slow)], at=1005)
+    assert signal.status is Status.CRITICAL, "breaching since 900: for is served"
+
+    gapped = _store()
+    gapped.apply("prom", [replace(_rule(0.4), thresholds=slow)], at=1000)
+    holes = [(900.0, 0.4), (950.0, None), (990.0, 0.4)]
+    gapped.apply("prom", [replace(_rule(0.4, history=holes), thresholds=slow)], at=1005)
+    other = gapped.signals["prom/velocity"]
+    assert other.breach_since[Status.CRITICAL] == 990, "no data is never a breach"
+    assert other.status is Status.OK

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from oncall_tui.core.breach import backdate_breaches, backdate_status
 from oncall_tui.core.formatting import default_summary
 from oncall_tui.core.history import EventLog, History
 from oncall_tui.core.model import (
@@ -346,6 +347,8 @@ class SignalStore:
         if reading.history:
             signal.history = _prefill(signal.history, reading.history, now)
         signal.history.append(now, value)
+        if reading.history:
+            backdate_breaches(signal)
         status, reason = self._evaluate(signal, now)
         summary = sanitize(reading.summary, MAX_LINE)
         summary = summary or default_summary(
@@ -356,6 +359,8 @@ class SignalStore:
             status, reason = Status.UNKNOWN, Reason.STALE
             summary = f"stale: last data {now - observed:.0f}s ago"
         self._set_status(signal, status, reason, now)
+        if reading.history:
+            backdate_status(signal)
         signal.summary = summary
         signal.last = reading
         return before != (signal.value, signal.status, signal.summary, signal.name)
