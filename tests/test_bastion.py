@@ -290,3 +290,17 @@ def test_max_fps_refuses_nonsense(value: str, capsys: pytest.CaptureFixture[str]
         main(["--max-fps", value])
     assert exit_.value.code == 2
     assert "--max-fps" in capsys.readouterr().err
+
+
+async def test_keys_are_named_not_stood_in_for_on_an_ascii_console(ascii_symbols: None) -> None:
+    """The footer said "< Detail" under TERM=linux LANG=C: Enter's "⏎" filtered to "<"."""
+    from textual.widgets import Footer
+
+    from test_ui_support import make_app, make_store
+
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        shown = " ".join(str(key.render()) for key in footer.query("FooterKey"))
+    assert "enter Detail" in shown and "<" not in shown

@@ -171,6 +171,14 @@ class OncallApp(ActionApp):
         when stdin ends or a signal arrives (ui/driver.py); any other as Textual picks it."""
         return terminal_driver(super().get_driver_class())
 
+    def get_key_display(self, binding: Binding) -> str:
+        """On an ASCII console a key's name, not a stand-in: Textual shows Enter as
+        "⏎", which the ASCII filter can only turn into a bare "<"."""
+        display = super().get_key_display(binding)
+        if symbols().ascii and not display.isascii():
+            return binding.key.replace("_", " ")
+        return display
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return status_variables(self.current_theme)
 
