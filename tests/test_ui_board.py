@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from rich.style import Style
 
+from oncall_tui.core.attention import Attention
 from oncall_tui.core.history import History
 from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
-from oncall_tui.ui.attention import Attention
-from oncall_tui.ui.filtering import SignalFilter
+from oncall_tui.core.signal_filter import SignalFilter
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
 from oncall_tui.ui.widgets.panel_rows import allocate_heights

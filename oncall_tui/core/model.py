@@ -243,6 +243,11 @@ class Event:
     change: bool = False
     """A change marker's new value (a deploy, a rule edit) rather than a status change:
     `value` is when the change happened (unix time)."""
+    source: bool = False
+    """A source that started failing (`after` unknown, `error` says why) or recovered
+    (`after` ok) rather than a signal: `key` and `name` are the source's name."""
+    error: str = ""
+    """Why the source failed (sanitised and redacted like every source string)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,37 +1,29 @@
 """The signal store: where readings become signals.
 
-Every reading passes through `apply`: sanitised once, its status evaluated (thresholds,
-`for`, explicit status), its history and status changes recorded. Sources failing or
-going quiet turn their signals unknown here too, so there is one place that decides
-what the board says.
+Every collection passes through `apply` (or `fail`): each reading is sanitised once and
+evaluated (core/ingest.py), the signals a source stopped reporting retire, and sources
+failing or going quiet turn their signals unknown here too, so there is one place that
+decides what the board says. Status changes, change markers and sources failing and
+recovering become events (core/events.py), for live collections and replays alike.
+The questions viewers ask live in core/store_queries.py.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from oncall_tui.core.breach import backdate_breaches, backdate_status
-from oncall_tui.core.formatting import default_summary
+from oncall_tui.core.events import note_change, set_status, source_event
 from oncall_tui.core.history import EventLog, History
-from oncall_tui.core.model import (
-    Event,
-    Kind,
-    Reading,
-    Reason,
-    Signal,
-    SourceState,
-    Status,
-    as_number,
-    sort_key,
-)
+from oncall_tui.core.ingest import error_message, update_signal
+from oncall_tui.core.model import Reading, Reason, Signal, SourceState, Status
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.store_queries import StoreQueries
 
 MAX_SIGNALS_PER_SOURCE = 10_000
 """A query matching 100k series must not eat the wallboard's memory."""
-MAX_LABELS = 32
 GONE_AFTER = 900.0
 """Seconds a non-transient signal stays on the board (as unknown: no data) after its
 source stopped reporting it; long enough to notice, short enough to stay bounded."""
@@ -51,7 +43,7 @@ class _Source:
     every key again on every poll."""
 
 
-class SignalStore:
+class SignalStore(StoreQueries):
     """All signals and source states of one process, plus the event log."""
 
     def __init__(
@@ -95,6 +87,10 @@ class SignalStore:
         source states changed."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     # -- updates -----------------------------------------------------------------
 
     def apply(
@@ -115,7 +111,8 @@ class SignalStore:
         """
         now = self.clock() if at is None else at
         source = self._sources[source_name]
-        message = _error_message(error) if error else ""
+        message = error_message(error) if error else ""
+        self._source_event(source.state, not message, message, now)
         changed: set[str] = set()
         seen: set[str] = set()
         notes = [sanitize(note, MAX_LINE)] if note else []
@@ -169,7 +166,8 @@ class SignalStore:
         """A failed collection: every signal of the source becomes unknown (source error)."""
         now = self.clock() if at is None else at
         source = self._sources[source_name]
-        message = _error_message(error)
+        message = error_message(error)
+        self._source_event(source.state, False, message, now)
         changed = {key for key in source.keys if self._fail_signal(self.signals[key], message, now)}
         source.state = replace(
             source.state,
@@ -217,11 +215,18 @@ class SignalStore:
         return self._history
 
     def put_source(self, state: SourceState) -> None:
-        """A source's state as recorded (added when new)."""
-        if state.name in self._sources:
-            self._sources[state.name].state = state
+        """A source's state as recorded (added when new); failing and recovering are
+        events here as they were live, dated by the recorded attempt."""
+        known = self._sources.get(state.name)
+        at = state.last_attempt if state.last_attempt is not None else self.clock()
+        was = known.state.ok if known is not None else None
+        event = source_event(state.name, was, state.ok, state.error, at)
+        if known is not None:
+            known.state = state
         else:
             self.add_source(state)
+        if event is not None:
+            self.events.append(event)
 
     def put_signal(
         self,
@@ -239,11 +244,7 @@ class SignalStore:
         source = self._sources.get(signal.source)
         if source is not None:
             source.keys.add(signal.key)
-        if signal.kind == "change" and signal.value is not None and signal.value != previous:
-            change = Event(
-                at, signal.key, signal.name, Status.OK, Status.OK, signal.value, change=True
-            )
-            self.events.append(change)
+        note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
         self._set_status(signal, status, reason, at)
 
@@ -257,135 +258,25 @@ class SignalStore:
         """Tell listeners what `put_*`/`remove_signals` changed."""
         self._notify(changed)
 
-    # -- queries -----------------------------------------------------------------
-
-    def unsubscribe(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def by_kind(self, kind: Kind) -> list[Signal]:
-        return sorted((s for s in self.signals.values() if s.kind == kind), key=sort_key)
-
-    def worst(self) -> Signal | None:
-        return min(self.signals.values(), key=sort_key, default=None)
-
-    def counts(self) -> dict[Status, int]:
-        return self.summary()[1]
-
-    def overall(self) -> Status:
-        """Worst status of all signals, where a failing source counts as unknown even
-        when it has no signals (it might be hiding the outage)."""
-        return self.summary()[0]
-
-    def summary(self) -> tuple[Status, dict[Status, int]]:
-        """Overall status and counts per status, in one pass over the signals (the
-        header asks on every change of a board that may hold thousands)."""
-        counts = dict.fromkeys(Status, 0)
-        for signal in self.signals.values():
-            if signal.kind != "change":
-                counts[signal.status] += 1
-        present = [status for status, count in counts.items() if count]
-        if any(source.ok is False for source in self.sources):
-            present.append(Status.UNKNOWN)
-        return Status.worst(present), counts
-
-    def data_age(self, at: float | None = None) -> float | None:
-        """Seconds since the oldest source last succeeded: what the header shows."""
-        now = self.clock() if at is None else at
-        times = [s.last_success for s in self.sources]
-        if not times or any(t is None for t in times):
-            return None
-        return now - min(t for t in times if t is not None)
-
     # -- internals ---------------------------------------------------------------
 
     def _ingest(
         self, key: str, source_name: str, source: _Source, reading: Reading, now: float
     ) -> bool:
         signal = self.signals.get(key)
-        observed = _observed_at(reading, now)
-        if signal is not None and reading is signal.last and _settled(signal):
-            signal.observed_at = observed
-            signal.history.append(now, signal.value)
-            return False
-        kind, unit = reading.kind, reading.unit
-        value = as_number(reading.value)
         if signal is None:
             signal = Signal(
                 key=key,
-                kind=kind,
+                kind=reading.kind,
                 name="",
                 source=source_name,
                 labels={},
-                unit=unit,
+                unit=reading.unit,
                 history=History(self._history),
             )
             self.signals[key] = signal
             source.keys.add(key)
-        before = (signal.value, signal.status, signal.summary, signal.name)
-        signal.kind = kind
-        signal.unit = unit
-        signal.name = sanitize(reading.name, 200) or key
-        raw = (reading.labels, reading.runbook, reading.query, reading.component)
-        if raw != signal.raw:
-            signal.labels = _clean_labels(reading.labels)
-            signal.query = sanitize(reading.query, 2000)
-            signal.runbook = reading.runbook.sanitized() if reading.runbook else None
-            signal.component = sanitize(reading.component, 200)
-            signal.raw = raw
-        signal.component = signal.component or signal.name
-        if kind == "change" and value is not None and value != signal.value:
-            self.events.append(
-                Event(now, key, signal.name, Status.OK, Status.OK, value, change=True)
-            )
-        signal.thresholds = reading.thresholds
-        signal.baseline = as_number(reading.baseline)
-        signal.explicit_status = reading.status
-        signal.value = value
-        signal.observed_at = observed
-        signal.missing_since = None
-        if reading.history:
-            signal.history = _prefill(signal.history, reading.history, now)
-        signal.history.append(now, value)
-        if reading.history:
-            backdate_breaches(signal)
-        status, reason = self._evaluate(signal, now)
-        summary = sanitize(reading.summary, MAX_LINE)
-        summary = summary or default_summary(
-            value, unit, status, reading.thresholds, signal.baseline
-        )
-        if now - observed > source.max_age:
-            # Fetched just now, measured long ago (a sample's own timestamp): stale.
-            status, reason = Status.UNKNOWN, Reason.STALE
-            summary = f"stale: last data {now - observed:.0f}s ago"
-        self._set_status(signal, status, reason, now)
-        if reading.history:
-            backdate_status(signal)
-        signal.summary = summary
-        signal.last = reading
-        return before != (signal.value, signal.status, signal.summary, signal.name)
-
-    def _evaluate(self, signal: Signal, now: float) -> tuple[Status, Reason | None]:
-        if signal.explicit_status is not None:
-            if signal.explicit_status is Status.UNKNOWN:
-                return Status.UNKNOWN, Reason.NO_DATA
-            return signal.explicit_status, None
-        if signal.value is None:
-            # Breach timers survive a gap: one lost sample must not reset `for`.
-            return Status.UNKNOWN, Reason.NO_DATA
-        thresholds = signal.thresholds
-        if thresholds is None:
-            return Status.OK, None
-        level = thresholds.level(signal.value, signal.baseline)
-        status = Status.OK
-        for step in (Status.WARNING, Status.CRITICAL):
-            if level.severity >= step.severity:
-                since = signal.breach_since.setdefault(step, now)
-                if now - since >= thresholds.for_seconds:
-                    status = step
-            else:
-                signal.breach_since.pop(step, None)
-        return status, None
+        return update_signal(signal, reading, now, source.max_age, self.events)
 
     def _retire(self, key: str, source: _Source, now: float) -> bool:
         signal = self.signals[key]
@@ -422,31 +313,18 @@ class SignalStore:
             source.keys.discard(key)
             changed.add(key)
 
-    def _note_change(
-        self, signal: Signal, before: float | None, after: float | None, now: float
-    ) -> None:
-        """A change marker's new value (a deploy, an edit) is an event on the timeline."""
-        if signal.kind == "change" and after is not None and after != before:
-            self.events.append(
-                Event(now, signal.key, signal.name, Status.OK, Status.OK, after, change=True)
-            )
-
     def _set_status(
         self, signal: Signal, status: Status, reason: Reason | None, now: float
     ) -> None:
-        if signal.kind == "change":
-            # A change marker is an event, never a status (DESIGN): always ok.
-            status, reason = Status.OK, None
-        if signal.status is status and signal.reason is reason:
-            return
-        if signal.changed_at is not None or status is not Status.OK:
-            # A signal's first appearance as ok is not news; anything else is.
-            self.events.append(
-                Event(now, signal.key, signal.name, signal.status, status, signal.value, reason)
-            )
-        signal.status = status
-        signal.reason = reason
-        signal.changed_at = now
+        set_status(signal, status, reason, now, self.events)
+
+    def _source_event(self, state: SourceState, ok: bool, error: str, now: float) -> None:
+        """Before the collection's signals change: the source failing is the cause,
+        its signals turning unknown the consequence, and a replay (which sets sources
+        first) reads in the same order."""
+        event = source_event(state.name, state.ok, ok, error, now)
+        if event is not None:
+            self.events.append(event)
 
     def _notify(self, changed: set[str]) -> None:
         self.version += 1
@@ -455,54 +333,3 @@ class SignalStore:
                 listener(changed)
             except Exception:  # a viewer's bug is not the source's failure
                 log.exception("store listener failed")
-
-
-def _settled(signal: Signal) -> bool:
-    """Whether the same reading again cannot change the signal: its status comes from
-    its data (not stale, missing or failed) and no `for` timer is running."""
-    if signal.reason is not None:
-        return False
-    thresholds = signal.thresholds
-    return not (signal.breach_since and thresholds is not None and thresholds.for_seconds)
-
-
-def _observed_at(reading: Reading, now: float) -> float:
-    """When the reading's value was measured: its own time if it has a sane one (never
-    in the future), else now."""
-    observed = as_number(reading.observed_at)
-    return now if observed is None else min(observed, now)
-
-
-def _prefill(
-    history: History, samples: Sequence[tuple[float, float | None]], now: float
-) -> History:
-    """Put a source's earlier samples in front of the history (a chart at start), only
-    those older than what it already holds; bounded by the history's capacity. A
-    malformed sample list is ignored, never a reason to drop the reading."""
-    oldest = next(iter(history), (now, None))[0]
-    earlier: list[tuple[float, float | None]] = []
-    try:
-        for at, value in samples[-2 * history.capacity :]:
-            time_ = as_number(at)
-            if time_ is not None and time_ < oldest:
-                earlier.append((time_, as_number(value)))
-    except (TypeError, ValueError):
-        return history
-    if not earlier:
-        return history
-    earlier.sort(key=lambda sample: sample[0])
-    filled = History(history.capacity)
-    for at, value in earlier[-history.capacity :] + list(history):
-        filled.append(at, value)
-    return filled
-
-
-def _clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
-    cleaned: dict[str, str] = {}
-    for name, value in list(labels.items())[:MAX_LABELS]:
-        cleaned[sanitize(name, 100)] = sanitize(value, MAX_LINE)
-    return cleaned
-
-
-def _error_message(error: str) -> str:
-    return sanitize(error, MAX_LINE) or "collection failed"

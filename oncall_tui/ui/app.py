@@ -22,12 +22,12 @@ from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
 from oncall_tui.core.actions import Effect, declares
+from oncall_tui.core.attention import Attention
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.themes import DEFAULT_THEME, WALLBOARD_THEME, ThemeCatalog, load_catalog
 from oncall_tui.core.words import symbols
 from oncall_tui.ui.action_app import ActionApp
 from oncall_tui.ui.ascii import AsciiFilter
-from oncall_tui.ui.attention import Attention
 from oncall_tui.ui.commands import SignalCommands
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Event, Signal, Status, sort_key
+from oncall_tui.core.model import Event, Signal, SourceState, Status, sort_key
 from oncall_tui.core.recording.reader import Recording
 from oncall_tui.core.recording.replay import Replay
 from oncall_tui.core.store import SignalStore
@@ -44,9 +44,12 @@ class Timeline:
     damage: str
     initial: list[Signal] = field(default_factory=list)
     initial_cause: str = ""
+    initial_failing: list[SourceState] = field(default_factory=list)
+    """Sources failing at the start: blind spots a post-mortem must not miss."""
     entries: list[Entry] = field(default_factory=list)
     final: list[Signal] = field(default_factory=list)
     final_cause: str = ""
+    final_failing: list[SourceState] = field(default_factory=list)
 
 
 def build_timeline(recording: Recording) -> Timeline:
@@ -64,6 +67,7 @@ def build_timeline(recording: Recording) -> Timeline:
             break
     seen_events = store.events.total
     timeline.initial = _snapshot(store)
+    timeline.initial_failing = _failing(store)
     cause = store_diagnosis(store, topology, window).cause
     timeline.initial_cause = _cause_text(cause, replay.now, window)
     changes_seen: set[tuple[str, float]] = set()
@@ -72,30 +76,27 @@ def build_timeline(recording: Recording) -> Timeline:
             changes_seen.add((event.key, event.value))
             if event.value >= recording.started_at - window:
                 timeline.entries.append(_change_entry(event))
-    sources = {s.name: s.ok for s in store.sources}
     cause_key = _cause_key(cause)
 
     while replay.step():
         new = store.events.total - seen_events
         seen_events = store.events.total
         for event in list(store.events)[-new:] if new else []:
-            if event.change:
+            if event.source:
+                timeline.entries.append(_source_entry(event))
+            elif event.change:
                 if event.value is not None and (event.key, event.value) not in changes_seen:
                     changes_seen.add((event.key, event.value))
                     timeline.entries.append(_change_entry(event))
             else:
                 timeline.entries.append(_status_entry(event, store))
-        for source in store.sources:
-            if sources.get(source.name) is not source.ok and source.ok is not None:
-                if source.name in sources:
-                    timeline.entries.append(_source_entry(replay.now, source.name, source))
-                sources[source.name] = source.ok
         now_cause = store_diagnosis(store, topology, window).cause
         if _cause_key(now_cause) != cause_key:
             cause_key = _cause_key(now_cause)
             timeline.entries.append(_cause_entry(replay.now, now_cause, window))
     timeline.entries.sort(key=lambda entry: entry.at)
     timeline.final = _snapshot(store)
+    timeline.final_failing = _failing(store)
     timeline.final_cause = _cause_text(
         store_diagnosis(store, topology, window).cause, replay.now, window
     )
@@ -104,6 +105,10 @@ def build_timeline(recording: Recording) -> Timeline:
 
 def _snapshot(store: SignalStore) -> list[Signal]:
     return sorted((s for s in store.signals.values() if s.kind != "change"), key=sort_key)
+
+
+def _failing(store: SignalStore) -> list[SourceState]:
+    return sorted((s for s in store.sources if s.ok is False), key=lambda s: s.name)
 
 
 def _cause_key(cause: Cause | None) -> tuple[str, str, tuple[str, ...]] | None:
@@ -145,11 +150,13 @@ def _change_entry(event: Event) -> Entry:
     return Entry(at, "change", f"change: {event.name}", {"key": event.key, "name": event.name})
 
 
-def _source_entry(at: float, name: str, source: Any) -> Entry:
-    if source.ok:
-        return Entry(at, "source", f"source {name} recovered", {"source": name, "ok": True})
-    text = f"source {name} failing: {source.error}"
-    return Entry(at, "source", text, {"source": name, "ok": False, "error": source.error})
+def _source_entry(event: Event) -> Entry:
+    """A source failing or recovering, as the store logged it (live and in replay)."""
+    name = event.name
+    if event.after is Status.OK:
+        return Entry(event.at, "source", f"source {name} recovered", {"source": name, "ok": True})
+    text = f"source {name} failed: {event.error}"
+    return Entry(event.at, "source", text, {"source": name, "ok": False, "error": event.error})
 
 
 def _cause_entry(at: float, cause: Cause | None, window: float) -> Entry:
@@ -180,7 +187,7 @@ def render_markdown(timeline: Timeline) -> str:
     if timeline.damage:
         lines += ["", f"> The recording is damaged: {_md(timeline.damage)}."]
     lines += ["", f"## At the start ({_clock(start)})", ""]
-    lines += _state_lines(timeline.initial, timeline.initial_cause)
+    lines += _state_lines(timeline.initial, timeline.initial_cause, timeline.initial_failing)
     lines += ["", "## What happened", ""]
     if timeline.entries:
         lines += ["| time (UTC) | what |", "|---|---|"]
@@ -188,12 +195,13 @@ def render_markdown(timeline: Timeline) -> str:
     else:
         lines.append("Nothing changed.")
     lines += ["", f"## At the end ({_clock(end)})", ""]
-    lines += _state_lines(timeline.final, timeline.final_cause)
+    lines += _state_lines(timeline.final, timeline.final_cause, timeline.final_failing)
     return "\n".join(lines) + "\n"
 
 
-def _state_lines(signals: list[Signal], cause: str) -> list[str]:
+def _state_lines(signals: list[Signal], cause: str, failing: list[SourceState]) -> list[str]:
     lines = [f"Probable cause: {_md(cause)}", ""]
+    lines += [f"- **source {_md(s.name)} failing**: {_md(s.error)}" for s in failing]
     bad = [s for s in signals if s.status is not Status.OK]
     ok = len(signals) - len(bad)
     for signal in bad:
@@ -219,14 +227,25 @@ def render_json(timeline: Timeline) -> dict[str, Any]:
             for s in signals
         ]
 
+    def failing(sources: list[SourceState]) -> list[dict[str, str]]:
+        return [{"source": s.name, "error": s.error} for s in sources]
+
     return {
         "title": timeline.title,
         "started_at": _iso(timeline.started_at),
         "ended_at": _iso(timeline.ended_at),
         "damage": timeline.damage or None,
-        "initial": {"cause": timeline.initial_cause, "signals": state(timeline.initial)},
+        "initial": {
+            "cause": timeline.initial_cause,
+            "signals": state(timeline.initial),
+            "failing_sources": failing(timeline.initial_failing),
+        },
         "events": [{"at": _iso(e.at), "what": e.what, **e.data} for e in timeline.entries],
-        "final": {"cause": timeline.final_cause, "signals": state(timeline.final)},
+        "final": {
+            "cause": timeline.final_cause,
+            "signals": state(timeline.final),
+            "failing_sources": failing(timeline.final_failing),
+        },
     }
 
 

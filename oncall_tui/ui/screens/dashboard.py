@@ -28,11 +28,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+from oncall_tui.core.attention import Attention
 from oncall_tui.core.model import Kind, Signal, SourceState, Status, sort_key
+from oncall_tui.core.signal_filter import SignalFilter
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.words import PANEL_TITLES, badge
-from oncall_tui.ui.attention import Attention
-from oncall_tui.ui.filtering import SignalFilter
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
 from oncall_tui.ui.widgets.panel_rows import allocate_heights

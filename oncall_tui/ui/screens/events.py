@@ -19,11 +19,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from oncall_tui.core.attention import Attention
 from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Event, Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.words import GLYPH, SHORT
-from oncall_tui.ui.attention import Attention, SourceEvent
 from oncall_tui.ui.widgets.line_list import Line, LineList
 from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 
@@ -56,6 +56,8 @@ class Entry:
 
 def event_entry(event: Event, kind: str, unit_of: Callable[[str], str]) -> Entry:
     when = time.strftime("%H:%M:%S", time.localtime(event.at))
+    if event.source:
+        return source_entry(event, when)
     if event.change:
         at = event.value if event.value is not None else event.at
         changed = time.strftime("%H:%M:%S", time.localtime(at))
@@ -82,19 +84,18 @@ def event_entry(event: Event, kind: str, unit_of: Callable[[str], str]) -> Entry
     return Entry(event.at, kind, after.value, event.key, line)
 
 
-def source_entry(event: SourceEvent) -> Entry:
-    when = time.strftime("%H:%M:%S", time.localtime(event.at))
-    if event.ok:
+def source_entry(event: Event, when: str) -> Entry:
+    if event.after is Status.OK:
         line: Line = (
             (f"{when}  ", "muted"),
             ("● SOURCE", "ok"),
-            (f"  {event.source} recovered", "plain"),
+            (f"  {event.name} recovered", "plain"),
         )
         return Entry(event.at, "source", "ok", None, line)
     line = (
         (f"{when}  ", "muted"),
         ("⚠ SOURCE", "unknown"),
-        (f"  {event.source} failing: {event.error}", "plain"),
+        (f"  {event.name} failing: {event.error}", "plain"),
     )
     return Entry(event.at, "source", "unknown", None, line)
 
@@ -132,7 +133,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         self.kind_index = 0
         self.status_index = 0
         self.entries: list[Entry] = []
-        self._seen_version: tuple[int, int, int, int] | None = None
+        self._seen_version: tuple[int, int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -158,8 +159,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
 
     def _refresh_entries(self, force: bool = False) -> None:
         try:
-            sources = self.attention.source_events if self.attention else ()
-            version = (self.store.events.total, len(sources), self.kind_index, self.status_index)
+            version = (self.store.events.total, self.kind_index, self.status_index)
             if version == self._seen_version and not force:
                 return
             self._seen_version = version
@@ -174,7 +174,6 @@ class EventsScreen(Screen[None], inherit_bindings=False):
                 return signal.unit if signal is not None else "count"
 
             entries = [event_entry(e, kind_of(e.key), unit_of) for e in self.store.events]
-            entries += [source_entry(e) for e in sources]
             entries.sort(key=lambda entry: entry.at, reverse=True)
             self.entries = [entry for entry in entries if self._accepts(entry)]
             self.list.set_lines([entry.line for entry in self.entries])

@@ -1,9 +1,9 @@
 """What needs the engineer's attention between two looks at the screen (no Textual).
 
-The store records every status change; this turns them into what the UI says about
-them: a toast when a signal turns critical or recovers, a bell if the config asks for
-one, "2 incidents since 14:02" in the header until the engineer has seen the event
-timeline, and the source failures and recoveries the store itself does not log.
+The store records every status change (and every source failing or recovering); this
+turns them into what the UI says about them: a toast when a signal turns critical or
+recovers, a bell if the config asks for one, and "2 incidents since 14:02" in the header
+until the engineer has seen the event timeline.
 
 The state a source's first collection brings is the board at launch, not news: it
 raises no toast and counts no incident. A signal that appears later already critical
@@ -12,7 +12,6 @@ raises no toast and counts no incident. A signal that appears later already crit
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,16 +22,6 @@ from oncall_tui.core.words import GLYPH
 Severity = Literal["information", "warning", "error"]
 TOAST_NAMES = 3
 """Names listed in one toast; a cascade of twenty is one toast, not twenty."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceEvent:
-    """A source started failing (`ok` False) or recovered (`ok` True)."""
-
-    at: float
-    source: str
-    ok: bool
-    error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +39,14 @@ class Attention:
 
     store: SignalStore
     bell: bool = False
-    source_capacity: int = 500
     unseen: list[tuple[float, str]] = field(default_factory=list)
     """(time, key) of each signal that turned critical since the timeline was last seen."""
-    source_events: deque[SourceEvent] = field(init=False)
     _events_total: int = field(init=False)
     _answered: set[str] = field(init=False)
-    _source_ok: dict[str, bool | None] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.source_events = deque(maxlen=self.source_capacity)
         self._events_total = self.store.events.total
         self._answered = {s.name for s in self.store.sources if s.last_success is not None}
-        self._source_ok = {s.name: s.ok for s in self.store.sources}
 
     @property
     def incidents(self) -> int:
@@ -84,7 +68,7 @@ class Attention:
         turned: list[Event] = []
         recovered: list[Event] = []
         for event in events:
-            if event.change or not self._is_news(event):
+            if event.change or event.source or not self._is_news(event):
                 continue
             if event.after is Status.CRITICAL and event.before is not Status.CRITICAL:
                 turned.append(event)
@@ -99,7 +83,6 @@ class Attention:
             notices.append(Notice(_listing("turned critical", turned), "error", bell=self.bell))
         if recovered:
             notices.append(Notice(_listing("recovered", recovered), "information"))
-        self.track_sources(now)
         for state in self.store.sources:
             if state.last_success is not None:
                 self._answered.add(state.name)
@@ -119,17 +102,9 @@ class Attention:
         return source in self._answered
 
     def track_sources(self, now: float) -> None:
-        """Record sources that started failing or recovered. Cheap (a few sources):
-        called on every store change, so a failure and recovery between two screen
-        updates are both on the timeline."""
-        for state in self.store.sources:
-            before = self._source_ok.get(state.name)
-            at = state.last_attempt if state.last_attempt is not None else now
-            if state.ok is False and before is not False:
-                self.source_events.append(SourceEvent(at, state.name, False, state.error))
-            elif state.ok is True and before is False:
-                self.source_events.append(SourceEvent(at, state.name, True))
-            self._source_ok[state.name] = state.ok
+        """Nothing left to do: the store logs sources failing and recovering itself.
+        Kept only while the dashboard's store listener still calls it; remove both
+        together."""
 
 
 def _listing(verb: str, events: list[Event]) -> str:

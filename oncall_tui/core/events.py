@@ -1,0 +1,64 @@
+"""What becomes an event on the timeline, decided in one place for live and replay.
+
+Three things are news: a signal changing status (its first appearance as ok is not),
+a change marker taking a new value (a deploy, a rule edit), and a source starting to
+fail or recovering. The store calls these on every update, and the replay goes through
+the same store, so a recording replays into the very same events.
+"""
+
+from __future__ import annotations
+
+from oncall_tui.core.history import EventLog
+from oncall_tui.core.model import Event, Reason, Signal, Status
+
+
+def set_status(
+    signal: Signal, status: Status, reason: Reason | None, now: float, events: EventLog
+) -> None:
+    """Give `signal` its status; a change (other than appearing ok) is an event."""
+    if signal.kind == "change":
+        # A change marker is an event, never a status (DESIGN): always ok.
+        status, reason = Status.OK, None
+    if signal.status is status and signal.reason is reason:
+        return
+    if signal.changed_at is not None or status is not Status.OK:
+        # A signal's first appearance as ok is not news; anything else is.
+        events.append(
+            Event(now, signal.key, signal.name, signal.status, status, signal.value, reason)
+        )
+    signal.status = status
+    signal.reason = reason
+    signal.changed_at = now
+
+
+def note_change(
+    signal: Signal, before: float | None, after: float | None, now: float, events: EventLog
+) -> None:
+    """A change marker's new value (a deploy, an edit) is an event on the timeline."""
+    if signal.kind == "change" and after is not None and after != before:
+        events.append(Event(now, signal.key, signal.name, Status.OK, Status.OK, after, change=True))
+
+
+def source_event(
+    name: str, was: bool | None, ok: bool | None, error: str, at: float
+) -> Event | None:
+    """The event a source's collection makes, if any (`was`/`ok`: its `SourceState.ok`
+    before and now): failing after it worked or at its first collection, or working
+    again after it failed. A source that goes on failing, even with another message, is
+    one event, not one per attempt."""
+    if ok is False and was is not False:
+        before = Status.OK if was else Status.UNKNOWN
+        return Event(
+            at,
+            name,
+            name,
+            before,
+            Status.UNKNOWN,
+            None,
+            Reason.SOURCE_ERROR,
+            source=True,
+            error=error,
+        )
+    if ok is True and was is False:
+        return Event(at, name, name, Status.UNKNOWN, Status.OK, None, source=True)
+    return None
