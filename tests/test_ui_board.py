@@ -1,6 +1,7 @@
 """The board's structure: business first, the host apart, change markers off the
 panels, the why-line whole, colours that keep critical the most salient, and the pure
-helpers behind them (sparklines, heights, filter, attention)."""
+helpers behind them (sparklines, heights). The filter and attention, which have no
+Textual, are tested in test_signal_filter.py and test_attention.py."""
 
 from __future__ import annotations
 
@@ -10,17 +11,15 @@ from typing import Any
 import pytest
 from rich.style import Style
 
-from oncall_tui.core.attention import Attention
 from oncall_tui.core.history import History
 from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
-from oncall_tui.core.signal_filter import SignalFilter
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
 from oncall_tui.ui.widgets.panel_rows import allocate_heights
 from oncall_tui.ui.widgets.runbook_view import browser_problem, middle_truncate
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from oncall_tui.ui.widgets.sparkline import SPARK_STEP, spark_cells
-from test_ui_support import ALL_KINDS, RATIO, T0, demo_readings, make_app, make_store, reading
+from test_ui_support import T0, make_app, make_store, reading
 
 SIZE = (120, 40)
 
@@ -148,43 +147,6 @@ def test_sparkline_gaps_stay_blank_and_low_is_bad_dips() -> None:
     assert cells[1] == (" ", None) and cells[2] == (" ", None)
     assert cells[3][1] is Status.CRITICAL and cells[0][1] is Status.OK
     assert cells[0][0] > cells[3][0]  # healthy availability tall, the outage a dip
-
-
-def test_filter_matches_names_and_labels_text_or_regex_and_negates() -> None:
-    store = make_store("critical")
-    signal = store.signals["demo/loan-api/errors"]
-    assert SignalFilter.parse("LOAN-API")(signal)
-    assert SignalFilter.parse("team=lending")(signal)
-    assert SignalFilter.parse(r"loan.*ratio$")(signal)
-    assert not SignalFilter.parse("!loan")(signal)
-    assert SignalFilter.parse("!pay-api")(signal)
-    assert SignalFilter.parse("[unclosed")(store.signals["demo/pay-api/errors"]) is False
-    assert SignalFilter.parse("")(signal) and not SignalFilter.parse("").active
-
-
-def test_attention_toasts_news_not_the_launch_state_and_counts_incidents() -> None:
-    store = make_store("ok")
-    attention = Attention(store, bell=True)
-    assert attention.update(T0) == []  # the board as it was at launch is no news
-    store.apply("demo", demo_readings("critical"), at=T0 + 10)
-    notices = attention.update(T0 + 10)
-    assert len(notices) == 1 and notices[0].severity == "error" and notices[0].bell
-    assert "turned critical" in notices[0].text and "and 1 more" in notices[0].text
-    assert attention.incidents == 4 and attention.since == T0 + 10
-    store.apply("demo", demo_readings("none"), at=T0 + 20)
-    notices = attention.update(T0 + 20)
-    assert [n.severity for n in notices] == ["information"] and "recovered" in notices[0].text
-    assert attention.incidents == 4  # came and went: still counted until seen
-    attention.seen()
-    assert attention.incidents == 0
-    # a source's first collection is no news either
-    fresh = make_store("ok")
-    fresh.add_source(SourceState(name="late", plugin="demo", kinds=ALL_KINDS))
-    watcher = Attention(fresh)
-    fresh.apply("late", [reading("x", "health", "late critical", 0.9, thresholds=RATIO)])
-    assert watcher.update(T0) == []
-    fresh.apply("late", [reading("y", "health", "new critical", 0.9, thresholds=RATIO)])
-    assert watcher.update(T0) != []
 
 
 async def test_critical_is_a_filled_badge_warning_only_coloured_text() -> None:
