@@ -379,3 +379,32 @@ async def test_the_events_screen_reads_source_events_from_the_store() -> None:
         assert screen.entries == []
         await pilot.press("s")  # unknown: the two failures
         assert [e.status for e in screen.entries] == ["unknown", "unknown"]
+
+
+def test_jumping_to_the_next_change_stops_at_a_source_failing_and_recovering(
+    tmp_path: Path,
+) -> None:
+    clock = [T0]
+    live = SignalStore(clock=lambda: clock[0])
+    live.add_source(SourceState("am", "alertmanager", frozenset({"alert"}), interval=5))
+    recorder = Recorder(live, tmp_path / "r.jsonl", Header("drill", T0, {}, 600.0))
+    for step, error in enumerate(["", "", "refused", "refused", "", ""]):
+        clock[0] = T0 + 10 * step
+        if error:
+            live.fail("am", error)
+        else:
+            live.apply("am", [])  # no alert firing: a source without signals
+    recorder.close()
+    store = SignalStore()
+    replay = Replay(read_recording(tmp_path / "r.jsonl"), store)
+    store.clock = replay.clock
+    replay.step()
+    stops = []
+    while (at := replay.next_status_change()) is not None:
+        stops.append(at)
+        replay.advance_to(at)
+    assert stops == [T0 + 20, T0 + 40]
+    assert [(e.at, e.after) for e in store.events if e.source] == [
+        (T0 + 20, UNKNOWN),
+        (T0 + 40, OK),
+    ]

@@ -65,10 +65,17 @@ class Replay:
         return applied
 
     def next_status_change(self) -> float | None:
-        """The time of the next frame in which some signal changes status, for the
-        "jump to the next change" key; None when none is left."""
+        """The time of the next frame in which some signal changes status or a source
+        fails or recovers, for the "jump to the next change" key; None when none is left."""
         store = self.store
+        known = {source.name: source.ok for source in store.sources}
         for frame in self.recording.frames[self.position :]:
+            for data in frame.sources:
+                if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+                    continue
+                was = known.get(str(data.get("name")))
+                if data["ok"] is not (was if was is not None else True):
+                    return frame.at
             for data in frame.signals:
                 current = store.signals.get(str(data.get("key")))
                 if current is None or status_of(data) != (current.status, current.reason):
