@@ -161,8 +161,18 @@ class ProbeApp(OncallApp):
 
     quits = 0
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.said: list[str] = []
+        """Every notification, kept: Textual drops expired ones, and on a loaded machine
+        the probe outlasts the first ones' timeout."""
+
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.quits += 1
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self.said.append(str(message))
+        super().notify(message, *args, **kwargs)
 
 
 # --------------------------------------------------------------------------- discovery
@@ -441,6 +451,8 @@ async def first_alert(pilot: Pilot[Any], app: OncallApp) -> str:
 
 
 def notes(app: App[Any]) -> list[str]:
+    if isinstance(app, ProbeApp):
+        return app.said
     return [str(n.message) for n in app._notifications]
 
 
