@@ -434,3 +434,40 @@ def test_a_backfilled_breach_satisfies_for_at_once_but_a_gap_breaks_the_run() ->
     other = gapped.signals["prom/velocity"]
     assert other.breach_since[Status.CRITICAL] == 990, "no data is never a breach"
     assert other.status is Status.OK
+
+
+def test_an_alert_that_stops_firing_resolves_on_the_timeline_with_its_kind() -> None:
+    """Found in tmux against a real Alertmanager: DependencyDown fired and vanished with
+    no event, and its firing event then read `[?]` and a bare number in the events
+    screen, its signal being gone."""
+    from oncall_tui.core.recording.timeline import _status_entry
+    from oncall_tui.ui.screens.events import event_entry
+
+    store = _store(transient=True)
+    alert = Reading(
+        key="DependencyDown",
+        kind="alert",
+        name="DependencyDown",
+        value=30.0,
+        unit="seconds",
+        status=Status.CRITICAL,
+    )
+    store.apply("prom", [alert, _rule(0.01, "a")], at=0)
+    store.apply("prom", [_rule(0.01, "a")], at=5)
+    assert "prom/DependencyDown" not in store.signals
+    fired, gone = [e for e in store.events if e.key == "prom/DependencyDown"]
+    assert (fired.before, fired.after, fired.kind, fired.unit) == (
+        Status.UNKNOWN, Status.CRITICAL, "alert", "seconds",
+    )  # fmt: skip
+    assert (gone.before, gone.after, gone.value, gone.kind, gone.at) == (
+        Status.CRITICAL, Status.OK, None, "alert", 5,
+    )  # fmt: skip
+    # An ok signal that goes is not news; one that never failed makes no event.
+    store.apply("prom", [], at=10)
+    assert [e.key for e in store.events][-1] == "prom/DependencyDown"
+    # Read back with the signal gone: kind and unit come from the event.
+    firing_line = "".join(part for part, _ in event_entry(fired, None).line)
+    assert "[alert]" in firing_line and "30s" in firing_line
+    assert "resolved" in "".join(part for part, _ in event_entry(gone, None).line)
+    entry = _status_entry(gone, store)
+    assert "critical → ok (resolved)" in entry.text and entry.data["kind"] == "alert"

@@ -23,9 +23,7 @@ def set_status(
         return
     if signal.changed_at is not None or status is not Status.OK:
         # A signal's first appearance as ok is not news; anything else is.
-        events.append(
-            Event(now, signal.key, signal.name, signal.status, status, signal.value, reason)
-        )
+        events.append(_event(signal, status, now, signal.value, reason))
     signal.status = status
     signal.reason = reason
     signal.changed_at = now
@@ -36,7 +34,38 @@ def note_change(
 ) -> None:
     """A change marker's new value (a deploy, an edit) is an event on the timeline."""
     if signal.kind == "change" and after is not None and after != before:
-        events.append(Event(now, signal.key, signal.name, Status.OK, Status.OK, after, change=True))
+        events.append(_event(signal, Status.OK, now, after, change=True))
+
+
+def resolved(signal: Signal, now: float, events: EventLog) -> None:
+    """A failing signal its source stopped reporting and that is dropped rather than
+    marked missing (an alert Alertmanager no longer fires) has resolved: said, so an
+    alert that came and went is on the timeline with its end, not only its start."""
+    if signal.status is not Status.OK and signal.changed_at is not None:
+        events.append(_event(signal, Status.OK, now, None))
+
+
+def _event(
+    signal: Signal,
+    after: Status,
+    now: float,
+    value: float | None,
+    reason: Reason | None = None,
+    *,
+    change: bool = False,
+) -> Event:
+    return Event(
+        now,
+        signal.key,
+        signal.name,
+        signal.status,
+        after,
+        value,
+        reason,
+        change=change,
+        kind=signal.kind,
+        unit=signal.unit,
+    )
 
 
 def source_event(

@@ -248,6 +248,10 @@ class Event:
     (`after` ok) rather than a signal: `key` and `name` are the source's name."""
     error: str = ""
     """Why the source failed (sanitised and redacted like every source string)."""
+    kind: Kind | None = None
+    unit: Unit | None = None
+    """The signal's kind and unit when it happened: the event outlives a signal that is
+    gone since (an alert that resolved), and must still read right."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from oncall_tui.core.events import note_change, set_status, source_event
+from oncall_tui.core.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.history import EventLog, History
 from oncall_tui.core.ingest import error_message, update_signal
 from oncall_tui.core.model import Reading, Reason, Signal, SourceState, Status
@@ -281,6 +281,7 @@ class SignalStore(StoreQueries):
     def _retire(self, key: str, source: _Source, now: float) -> bool:
         signal = self.signals[key]
         if source.transient:
+            resolved(signal, now, self.events)
             del self.signals[key]
             return True
         if signal.missing_since is not None:

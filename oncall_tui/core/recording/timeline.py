@@ -125,8 +125,12 @@ def _cause_text(cause: Cause | None, now: float, window: float) -> str:
 
 def _status_entry(event: Event, store: SignalStore) -> Entry:
     signal = store.signals.get(event.key)
-    unit = signal.unit if signal is not None else "count"
-    value = format_value(event.value, unit)
+    kind = event.kind or (signal.kind if signal is not None else None)
+    unit = event.unit or (signal.unit if signal is not None else "count")
+    if event.value is None and event.after is Status.OK:
+        value = "resolved"
+    else:
+        value = format_value(event.value, unit)
     reason = f", {event.reason.value}" if event.reason else ""
     text = f"{event.name}: {event.before.value} → {event.after.value} ({value}{reason})"
     return Entry(
@@ -136,7 +140,7 @@ def _status_entry(event: Event, store: SignalStore) -> Entry:
         {
             "key": event.key,
             "name": event.name,
-            "kind": signal.kind if signal is not None else None,
+            "kind": kind,
             "from": event.before.value,
             "to": event.after.value,
             "value": event.value,

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Static
 
 from oncall_tui.core.attention import Attention
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Event, Status
+from oncall_tui.core.model import Event, Signal, Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.words import GLYPH, SHORT
 from oncall_tui.ui.widgets.line_list import Line, LineList
@@ -54,7 +54,9 @@ class Entry:
     line: Line
 
 
-def event_entry(event: Event, kind: str, unit_of: Callable[[str], str]) -> Entry:
+def event_entry(event: Event, signal: Signal | None) -> Entry:
+    """One line of the timeline. The event says what its signal was (`signal`, the one
+    in the store now, only stands in for events recorded without it)."""
     when = time.strftime("%H:%M:%S", time.localtime(event.at))
     if event.source:
         return source_entry(event, when)
@@ -71,7 +73,12 @@ def event_entry(event: Event, kind: str, unit_of: Callable[[str], str]) -> Entry
         return Entry(event.at, "change", "", event.key, line)
     after = event.after
     badge_style = "badge-critical" if after is Status.CRITICAL else after.value
-    value = format_value(event.value, unit_of(event.key))  # type: ignore[arg-type]
+    kind = event.kind or (signal.kind if signal is not None else "?")
+    unit = event.unit or (signal.unit if signal is not None else "count")
+    if event.value is None and after is Status.OK:
+        value = "resolved: its source no longer reports it"
+    else:
+        value = format_value(event.value, unit)
     reason = f" ({event.reason.value})" if event.reason is not None else ""
     line = (
         (f"{when}  ", "muted"),
@@ -164,16 +171,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
                 return
             self._seen_version = version
             signals = self.store.signals
-
-            def kind_of(key: str) -> str:
-                signal = signals.get(key)
-                return signal.kind if signal is not None else "?"
-
-            def unit_of(key: str) -> str:
-                signal = signals.get(key)
-                return signal.unit if signal is not None else "count"
-
-            entries = [event_entry(e, kind_of(e.key), unit_of) for e in self.store.events]
+            entries = [event_entry(e, signals.get(e.key)) for e in self.store.events]
             entries.sort(key=lambda entry: entry.at, reverse=True)
             self.entries = [entry for entry in entries if self._accepts(entry)]
             self.list.set_lines([entry.line for entry in self.entries])
