@@ -277,6 +277,25 @@ async def test_the_replay_of_a_recorded_cascade_names_the_cause(cascade_recordin
         assert any("LIKELY CAUSE  credit-bureau down" in row for row in lines[:3]), lines[:4]
 
 
+def test_record_for_three_seconds_of_a_steady_cascade(
+    platform: ScenarioPlatform, monitoring: Monitoring, tmp_path: Path
+) -> None:
+    """`record --for 3s` stops by itself, exit 0; a recording that starts mid-incident
+    names the cause in its state at the start."""
+    config = write_config(switch(platform, monitoring, "cascade"), tmp_path)
+    out = tmp_path / "steady.jsonl.gz"
+    started = time.monotonic()
+    result = run_cli(["record", "--config", str(config), "--out", str(out), "--for", "3s"])
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started >= 3
+    timeline = run_cli(["timeline", str(out)])
+    assert timeline.returncode == 0, timeline.stderr
+    start = timeline.stdout.split("## What happened")[0]
+    assert "Probable cause: credit-bureau down" in start, start
+    for name in ("credit-bureau", "risk-engine errors", "payment-api errors"):
+        assert f"- **critical** {name} " in start, start
+
+
 # --------------------------------------------------------------------------- check
 
 
