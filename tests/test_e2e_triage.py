@@ -28,12 +28,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from oncall_tui.core.config import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.timeline import build_timeline, render_json
 from oncall_tui.core.triage_text import cause_line
+from oncall_tui.ui.app import OncallApp
 from scenario_monitoring import (
     Monitoring,
     check,
@@ -88,15 +90,15 @@ def switch(platform: ScenarioPlatform, monitoring: Monitoring, scenario: Scenari
 # --------------------------------------------------------------------------- dashboard
 
 
-def screen_lines(app: object) -> list[str]:
-    compositor = app.screen._compositor  # type: ignore[attr-defined]
-    return [strip.text for strip in compositor.render_strips()]
+def screen_lines(app: OncallApp) -> list[str]:
+    """The screen as text, one string per line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
-async def wait_for_cause(app: object, pilot: object, component: str) -> str:
+async def wait_for_cause(app: OncallApp, pilot: Pilot[None], component: str) -> str:
     """The cause line once it names `component` with everything the store holds (both
     sources answered), polled: the engine collects on its own schedule."""
-    board = app.dashboard  # type: ignore[attr-defined]
+    board = app.dashboard
     deadline = time.monotonic() + UI_TIMEOUT
     while True:
         sources = board.store.sources
@@ -106,7 +108,7 @@ async def wait_for_cause(app: object, pilot: object, component: str) -> str:
             return str(line)
         if time.monotonic() > deadline:
             raise AssertionError(f"no cause naming {component} after {UI_TIMEOUT:g}s: {line!r}")
-        await pilot.pause(0.2)  # type: ignore[attr-defined]
+        await pilot.pause(0.2)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
@@ -118,8 +120,6 @@ async def test_the_dashboard_names_the_cause_in_its_top_three_lines(
     size: tuple[int, int],
     tmp_path: Path,
 ) -> None:
-    from oncall_tui.ui.app import OncallApp
-
     config_text = await asyncio.to_thread(switch, platform, monitoring, scenario)
     config = load_config(write_config(config_text, tmp_path))
     app = OncallApp(Engine(config, read_only=True), read_only=True)
