@@ -5,7 +5,7 @@ Alertmanager, watching the scenario platform of tests/scenarios.py.
 - The dashboard (the real app under Pilot, its engine collecting from the servers)
   names the probable cause in its top three lines at 80x24 and at 120x40, whole words
   only: the credit bureau in the cascade, payment-api with its deploy after the
-  overload, the credit_limit rule with its edit after the spike.
+  overload, the credit_limit rule with its edit after the spike; `C` drills into it.
 - `oncall-tui record` of the cascade as it happens (healthy, then the bureau down),
   `oncall-tui timeline` of the recording (reads as a post-mortem: the status changes,
   the probable cause), `replay` of it (REPLAY badge, the cause named, END).
@@ -36,6 +36,7 @@ from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.timeline import build_timeline, render_json
 from oncall_tui.core.triage_text import cause_line
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.screens.detail import SignalDetailScreen
 from scenario_monitoring import (
     Monitoring,
     check,
@@ -130,6 +131,10 @@ async def test_the_dashboard_names_the_cause_in_its_top_three_lines(
         await pilot.pause()
         causes = app.dashboard.cause.diagnosis.causes
         lines = screen_lines(app)
+        await pilot.press("C")  # drill into the cause: its worst signal's detail
+        await pilot.pause()
+        assert isinstance(app.screen, SignalDetailScreen)
+        assert app.screen.key == causes[0].signals[0]
     assert [c.component for c in causes] == [expected.cause], causes
     cause = causes[0]
     # What the screen shows, not what the widget holds (a duration may tick between).
