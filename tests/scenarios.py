@@ -1,11 +1,25 @@
 """A credit platform whose incident can be switched in place, for the end-to-end tests
-of issue 5's "done when": the same four situations read through Prometheus +
-Alertmanager, and through `http`, `openmetrics` and `command` sources without them.
+of issues 5 and 8: the same situations read through Prometheus + Alertmanager, and
+through `http`, `openmetrics` and `command` sources without them.
 
     healthy     every service, rule and dependency fine
-    overload    payment-api overloaded: 30% of its requests fail, its /health says 503
-    risk_rule   the paylater credit_limit rule refuses 40% of decisions
+    overload    payment-api overloaded 3 minutes after a deploy: 30% of its requests
+                fail, its /health says 503
+    risk_rule   the paylater credit_limit rule refuses 40% of decisions, 90 s after
+                an edit of the rule
     bureau_down the credit bureau is down: dependency_up 0, its /health says 503
+    cascade     the credit bureau is down and its symptoms are louder than it: the
+                risk engine that calls it fails 20% of requests, payment-api (calling
+                the risk engine) 10%, and the credit_limit rule, failing closed without
+                bureau data, refuses 45% of paylater decisions. The risk engine was
+                deployed 10 minutes earlier: a symptom's change, never the cause's.
+
+Changes are gauges holding the unix time of the last change (what DESIGN.md's
+`kind = "change"` reads): `deploy_timestamp_seconds{service}` and
+`risk_rule_edited_timestamp_seconds{product, rule}`. Switching to a scenario dates its
+change that long BEFORE the switch, so the change precedes both the breach and the
+oncall-tui that looks at it: a one-shot `check` must attach it by its value. Before any
+switch every change is two days old, outside the default 1 h `change_window`.
 
 One `ScenarioPlatform` serves both faces of the platform: an exporter (/metrics, the
 prometheus_client reference server) and the services' health endpoints
@@ -21,7 +35,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Literal
@@ -32,55 +46,96 @@ from prometheus_client.registry import Collector
 
 from servers import HTTPTestServer, serve_http
 
-Scenario = Literal["healthy", "overload", "risk_rule", "bureau_down"]
-SCENARIOS: tuple[Scenario, ...] = ("healthy", "overload", "risk_rule", "bureau_down")
+Scenario = Literal["healthy", "overload", "risk_rule", "bureau_down", "cascade"]
+SCENARIOS: tuple[Scenario, ...] = ("healthy", "overload", "risk_rule", "bureau_down", "cascade")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 REQUESTS_PER_SECOND = {"payment-api": 100.0, "risk-engine": 50.0}
 HEALTHY_ERROR_RATIO = 0.001
-OVERLOAD_ERROR_RATIO = 0.3
+ERROR_RATIO: dict[tuple[Scenario, str], float] = {
+    ("overload", "payment-api"): 0.3,
+    ("cascade", "risk-engine"): 0.2,
+    ("cascade", "payment-api"): 0.1,
+}
+"""Error ratios other than HEALTHY_ERROR_RATIO (critical is 0.05 in the examples)."""
 DECISIONS_PER_SECOND = {"paylater": 100.0, "cashloan": 50.0}
 RULE_HITS_PER_SECOND = {
     ("paylater", "velocity_check"): 1.0,  # 0.01
-    ("paylater", "credit_limit"): 2.0,  # 0.02; 40.0 (0.40) in risk_rule
+    ("paylater", "credit_limit"): 2.0,  # 0.02; 0.40 in risk_rule, 0.45 in cascade
     ("cashloan", "device_fingerprint"): 1.0,  # 0.02
 }
+CREDIT_LIMIT_REFUSALS: dict[Scenario, float] = {"risk_rule": 0.4, "cascade": 0.45}
+"""Share of paylater decisions the credit_limit rule refuses, where not its usual."""
 DEPENDENCIES = ("credit-bureau", "payment-gateway", "sms-otp")
+BUREAU_DOWN: frozenset[Scenario] = frozenset({"bureau_down", "cascade"})
+
+OLD_CHANGE = 2 * 86400.0
+"""Seconds before the platform started that every deploy and rule edit was made."""
+CHANGE_BEFORE: dict[Scenario, tuple[tuple[str, ...], float]] = {
+    "overload": (("deploy", "payment-api"), 180.0),
+    "risk_rule": (("edit", "paylater", "credit_limit"), 90.0),
+    "cascade": (("deploy", "risk-engine"), 600.0),
+}
+"""The change each scenario follows, and how many seconds before the switch it was made:
+("deploy", service) or ("edit", product, rule)."""
+
+
+RUNBOOKS = "https://runbooks.example.com"
 
 
 @dataclass(frozen=True)
 class Expected:
-    """What a scenario must look like on the board."""
+    """What a scenario must look like on the board (the examples' topology)."""
 
-    components: frozenset[str]
-    """Components of the critical health/risk_rule/dependency signals (the cause)."""
-    alerts: frozenset[str]
-    """Alertnames firing, each critical with its runbook_url."""
-    runbook: str
-    """The runbook_url of the firing alert ("" when none)."""
+    cause: str | None
+    """The one probable cause (a component), None when nothing fails."""
+    affects: frozenset[str] = frozenset()
+    """Failing components downstream of the cause: its symptoms."""
+    change: str | None = None
+    """Name of the change marker attached to the cause."""
+    alerts: dict[str, str] = field(default_factory=dict)
+    """Alert signal name -> its runbook_url; each alert firing, critical."""
+
+    @property
+    def components(self) -> frozenset[str]:
+        """Every component with a critical health/risk_rule/dependency signal."""
+        return self.affects | ({self.cause} if self.cause else set())
+
+    @property
+    def alertnames(self) -> frozenset[str]:
+        return frozenset(name.split()[0] for name in self.alerts)
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.components else 0
+        return 2 if self.cause else 0
 
 
 EXPECTED: dict[Scenario, Expected] = {
-    "healthy": Expected(frozenset(), frozenset(), ""),
+    "healthy": Expected(None),
     "overload": Expected(
-        frozenset({"payment-api"}),
-        frozenset({"ServiceErrorRateHigh"}),
-        "https://runbooks.example.com/services/payment-api/errors",
+        "payment-api",
+        change="payment-api deployed",
+        alerts={"ServiceErrorRateHigh": f"{RUNBOOKS}/services/payment-api/errors"},
     ),
     "risk_rule": Expected(
-        frozenset({"paylater/credit_limit"}),
-        frozenset({"RiskRuleHitRateHigh"}),
-        "https://runbooks.example.com/risk/credit_limit",
+        "paylater/credit_limit",
+        change="paylater/credit_limit edited",
+        alerts={"RiskRuleHitRateHigh": f"{RUNBOOKS}/risk/credit_limit"},
     ),
     "bureau_down": Expected(
-        frozenset({"credit-bureau"}),
-        frozenset({"DependencyDown"}),
-        "https://runbooks.example.com/dependencies/credit-bureau",
+        "credit-bureau",
+        alerts={"DependencyDown": f"{RUNBOOKS}/dependencies/credit-bureau"},
+    ),
+    "cascade": Expected(
+        "credit-bureau",
+        affects=frozenset({"risk-engine", "payment-api", "paylater/credit_limit"}),
+        alerts={
+            "DependencyDown": f"{RUNBOOKS}/dependencies/credit-bureau",
+            "ServiceErrorRateHigh payment-api": f"{RUNBOOKS}/services/payment-api/errors",
+            "ServiceErrorRateHigh risk-engine": f"{RUNBOOKS}/services/risk-engine/errors",
+            "RiskRuleHitRateHigh": f"{RUNBOOKS}/risk/credit_limit",
+        },
     ),
 }
 
@@ -94,29 +149,39 @@ class ScenarioCollector(Collector):
         self._scenario: Scenario = "healthy"
         self._at = time.monotonic()
         self._totals: dict[tuple[str, ...], float] = {}
+        old = time.time() - OLD_CHANGE
+        self.changed_at: dict[tuple[str, ...], float] = {
+            **{("deploy", service): old for service in REQUESTS_PER_SECOND},
+            **{("edit", product, rule): old for product, rule in RULE_HITS_PER_SECOND},
+        }
+        """Unix time of each deploy and rule edit, as the gauges expose it."""
 
     @property
     def scenario(self) -> Scenario:
         return self._scenario
 
     def switch(self, scenario: Scenario) -> None:
+        """Change rates from now on; date the scenario's change before now. A change
+        stays made: a later scenario sees it as history."""
         with self._lock:
             self._advance()
             self._scenario = scenario
+            if scenario in CHANGE_BEFORE:
+                what, before = CHANGE_BEFORE[scenario]
+                self.changed_at[what] = time.time() - before
 
     def _rates(self) -> dict[tuple[str, ...], float]:
         rates: dict[tuple[str, ...], float] = {}
         for service, per_second in REQUESTS_PER_SECOND.items():
-            ratio = HEALTHY_ERROR_RATIO
-            if self._scenario == "overload" and service == "payment-api":
-                ratio = OVERLOAD_ERROR_RATIO
+            ratio = ERROR_RATIO.get((self._scenario, service), HEALTHY_ERROR_RATIO)
             rates[("requests", service, "200")] = per_second * (1 - ratio)
             rates[("requests", service, "500")] = per_second * ratio
         for product, per_second in DECISIONS_PER_SECOND.items():
             rates[("decisions", product)] = per_second
+        refusals = CREDIT_LIMIT_REFUSALS.get(self._scenario)
         for (product, rule), per_second in RULE_HITS_PER_SECOND.items():
-            if self._scenario == "risk_rule" and rule == "credit_limit":
-                per_second = 0.4 * DECISIONS_PER_SECOND[product]
+            if refusals is not None and (product, rule) == ("paylater", "credit_limit"):
+                per_second = refusals * DECISIONS_PER_SECOND[product]
             rates[("hits", product, rule)] = per_second
         return rates
 
@@ -127,7 +192,7 @@ class ScenarioCollector(Collector):
             self._totals[key] = self._totals.get(key, 0.0) + per_second * elapsed
 
     def dependency_up(self, dependency: str) -> bool:
-        return not (self._scenario == "bureau_down" and dependency == "credit-bureau")
+        return not (self._scenario in BUREAU_DOWN and dependency == "credit-bureau")
 
     def service_healthy(self, service: str) -> bool:
         return not (self._scenario == "overload" and service == "payment-api")
@@ -137,6 +202,7 @@ class ScenarioCollector(Collector):
             self._advance()
             totals = dict(self._totals)
             up = {dependency: self.dependency_up(dependency) for dependency in DEPENDENCIES}
+            changed_at = dict(self.changed_at)
         requests = CounterMetricFamily(
             "http_requests", "Requests served", labels=["service", "code"]
         )
@@ -154,6 +220,18 @@ class ScenarioCollector(Collector):
         for dependency, value in up.items():
             gauge.add_metric([dependency], 1.0 if value else 0.0)
         yield gauge
+        deploys = GaugeMetricFamily(
+            "deploy_timestamp_seconds", "Unix time of the last deploy", labels=["service"]
+        )
+        edits = GaugeMetricFamily(
+            "risk_rule_edited_timestamp_seconds",
+            "Unix time of the rule's last edit",
+            labels=["product", "rule"],
+        )
+        for key, at in sorted(changed_at.items()):
+            (deploys if key[0] == "deploy" else edits).add_metric(list(key[1:]), at)
+        yield deploys
+        yield edits
 
 
 def health_handler(collector: ScenarioCollector) -> type[BaseHTTPRequestHandler]:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar, TypeVar, cast
+from typing import TypeVar, cast
 from wsgiref.simple_server import WSGIServer
 
 import httpx
@@ -456,54 +456,6 @@ class PlatformCollector(Collector):
             ]
             latency.add_metric([service], buckets, sum_value=count * slow)
         yield latency
-
-
-class CascadeCollector(Collector):
-    """A credit-bureau outage and its louder symptoms, for triage tests: the bureau is
-    down, the loan service that calls it errors (20% of requests), and the
-    credit-limit rule, failing closed without bureau data, refuses 45% of loan
-    decisions. The pay-later side is healthy. Rates are exact, as in PlatformCollector.
-    """
-
-    DEPENDENCY_UP: ClassVar[dict[str, float]] = {
-        "credit-bureau": 0.0,
-        "payment-gateway": 1.0,
-        "sms-otp": 1.0,
-    }
-    REQUESTS_PER_SECOND: ClassVar[dict[tuple[str, str], float]] = {
-        ("jiebei-loan", "200"): 80.0,
-        ("jiebei-loan", "500"): 20.0,  # error ratio 0.2: critical
-        ("huabei-pay", "200"): 100.0,
-        ("huabei-pay", "500"): 0.1,  # 0.001: ok
-    }
-    DECISIONS_PER_SECOND: ClassVar[dict[str, float]] = {"jiebei": 100.0, "huabei": 100.0}
-    RULE_HITS_PER_SECOND: ClassVar[dict[tuple[str, str], float]] = {
-        ("jiebei", "credit_limit"): 45.0,  # 0.45: critical
-        ("jiebei", "device_fingerprint"): 1.0,
-        ("huabei", "credit_limit"): 1.5,
-    }
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-
-    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        elapsed = time.monotonic() - self.started
-        up = GaugeMetricFamily("dependency_up", "1 when reachable", labels=["dependency"])
-        for dependency, value in self.DEPENDENCY_UP.items():
-            up.add_metric([dependency], value)
-        yield up
-        requests = CounterMetricFamily("http_requests", "Requests", labels=["service", "code"])
-        for (service, code), per_second in self.REQUESTS_PER_SECOND.items():
-            requests.add_metric([service, code], per_second * elapsed)
-        yield requests
-        decisions = CounterMetricFamily("risk_decisions", "Risk decisions", labels=["product"])
-        for product, per_second in self.DECISIONS_PER_SECOND.items():
-            decisions.add_metric([product], per_second * elapsed)
-        yield decisions
-        hits = CounterMetricFamily("risk_rule_hits", "Refusals", labels=["product", "rule"])
-        for (product, rule), per_second in self.RULE_HITS_PER_SECOND.items():
-            hits.add_metric([product, rule], per_second * elapsed)
-        yield hits
 
 
 @dataclass

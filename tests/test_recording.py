@@ -404,3 +404,18 @@ async def test_replay_on_the_dashboard_pauses_steps_jumps_and_ends(tmp_path: Pat
         assert frozen.at_end and "REPLAY END" in header.text
         assert app.engine.store.signals["prom/b"].status is Status.OK
         await pilot.press("q")
+
+
+def test_the_timeline_keeps_the_state_at_the_start_apart_from_the_end(tmp_path: Path) -> None:
+    """The state at the first collection is a copy: the replay goes on changing the
+    store's signals, and "at the start" must not end up saying what the end says (found
+    recording a real cascade: the start listed the end's critical signals under "no
+    probable cause")."""
+    from oncall_tui.core.recording.timeline import build_timeline, render_markdown
+
+    _live_session(tmp_path / "rec.jsonl")
+    built = build_timeline(read_recording(tmp_path / "rec.jsonl"))
+    assert [(s.name, s.status) for s in built.initial] == [("paylater/velocity", Status.OK)]
+    assert [(s.name, s.status) for s in built.final] == [("paylater/velocity", Status.UNKNOWN)]
+    start = render_markdown(built).split("## What happened")[0]
+    assert "- all 1 signals ok" in start and "unknown" not in start

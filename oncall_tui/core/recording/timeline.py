@@ -9,6 +9,7 @@ cause as it moved.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -104,7 +105,10 @@ def build_timeline(recording: Recording) -> Timeline:
 
 
 def _snapshot(store: SignalStore) -> list[Signal]:
-    return sorted((s for s in store.signals.values() if s.kind != "change"), key=sort_key)
+    """Copies: the replay goes on changing the store's signals in place, and the state
+    at the start must not turn into the state at the end."""
+    signals = (copy.copy(s) for s in store.signals.values() if s.kind != "change")
+    return sorted(signals, key=sort_key)
 
 
 def _failing(store: SignalStore) -> list[SourceState]:
