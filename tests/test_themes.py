@@ -71,16 +71,24 @@ def test_themes_folder_holds_only_theme_files_and_every_one_loads() -> None:
     assert DEFAULT_THEME in catalog.themes and WALLBOARD_THEME in catalog.themes
 
 
-def test_the_default_theme_is_textuals_dark_with_its_status_colours_spelled_out() -> None:
-    """So the board looks as it did before themes were files."""
+def test_the_default_theme_is_textuals_dark_with_a_critical_that_stands_out() -> None:
+    """Textual's dark palette, its status colours spelled out; critical alone is not
+    Textual's muted error colour but a saturated red (tests/test_salience.py)."""
     from textual.theme import BUILTIN_THEMES
 
     ours = to_textual_theme(load_catalog().themes["dark"])
     theirs = BUILTIN_THEMES["textual-dark"]
     assert ours.to_color_system().generate() == theirs.to_color_system().generate()
-    assert {k: v.lower() for k, v in status_variables(theirs).items()} == {
-        k: ours.variables[k] for k in status_variables(theirs)
+    derived = {k: v.lower() for k, v in status_variables(theirs).items()}
+    spelled = {k: ours.variables[k] for k in status_variables(theirs)}
+    assert {k: v for k, v in derived.items() if k != "status-critical"} == {
+        k: v for k, v in spelled.items() if k != "status-critical"
     }
+    background = ours.to_color_system().generate()["background"]
+    assert (
+        delta_e(spelled["status-critical"], background)
+        > delta_e(derived["status-critical"], background) + 20
+    )
 
 
 def test_a_broken_theme_is_reported_and_the_rest_load(user_themes: Path) -> None:
