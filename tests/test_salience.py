@@ -46,7 +46,7 @@ from rich.console import Console
 from colour_vision import delta_e
 from oncall_tui.core.model import Reading, Status
 from oncall_tui.core.themes import shipped_theme_dir
-from oncall_tui.core.words import COUNT_WORD, GLYPH, LONG, badge
+from oncall_tui.core.words import COUNT_WORD, GLYPH, LONG, badge, choose_symbols
 from oncall_tui.ui import app as app_module
 from oncall_tui.ui.app import OncallApp
 from test_ui_support import T0, demo_readings, make_engine, make_store, reading
@@ -56,6 +56,7 @@ MODES = {
     "truecolor": (ColorSystem.TRUECOLOR, False),
     "256": (ColorSystem.EIGHT_BIT, False),
     "16": (ColorSystem.STANDARD, False),
+    "linux": (ColorSystem.STANDARD, False),  # TERM=linux LANG=C: 16 colours, ASCII glyphs
     "no-color": (ColorSystem.EIGHT_BIT, True),  # NO_COLOR=1 on a 256-colour terminal
 }
 SYSTEM_NAMES = {
@@ -268,7 +269,7 @@ def salience_problems(marks: list[Mark], mode: str) -> list[str]:
     for mark in others:
         if mark.block:
             problems.append(f"{mark.status.value} is a block like critical: {mark}")
-    if mode == "16":
+    if mode in ("16", "linux"):
         reds = {"1", "9"}
         for mark in critical:
             if mark.code not in reds:
@@ -293,14 +294,14 @@ def salience_problems(marks: list[Mark], mode: str) -> list[str]:
 
 
 def header_badge_problems(critical: Mark, warning: Mark, mode: str) -> list[str]:
-    colour = mode != "16"
+    colour = mode not in ("16", "linux")
     if not (critical.block and critical.cell.bold):
         return [f"the CRITICAL badge is not a bold block: {critical}"]
     if critical.rank(colour) < warning.rank(colour):
         return [f"{warning} is more salient than {critical}"]
     if mode == "no-color" and critical.rank() <= warning.rank():
         return [f"without colour, {warning} is as salient as {critical}"]
-    if mode == "16" and critical.code == warning.code:
+    if not colour and critical.code == warning.code:
         return [f"CRITICAL and WARNING badges share a colour: {critical}, {warning}"]
     return []
 
@@ -331,11 +332,15 @@ async def render_marks(
         monkeypatch.delenv("NO_COLOR", raising=False)
     engine = make_engine(make_store(readings=board(state)))
     engine.config.theme = theme
-    app = OncallApp(engine, clock=lambda: T0, start_engine=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert app.theme == theme and app.no_color is monochrome
-        return find_marks(terminal_screen(app, system), Palette(app))
+    choose_symbols(ascii=mode == "linux")  # as the CLI does at start
+    try:
+        app = OncallApp(engine, clock=lambda: T0, start_engine=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert app.theme == theme and app.no_color is monochrome
+            return find_marks(terminal_screen(app, system), Palette(app))
+    finally:
+        choose_symbols(ascii=False)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -346,6 +351,8 @@ async def test_critical_is_the_most_salient_status(
     marks = await render_marks(theme, mode, "critical", monkeypatch)
     statuses = {m.status for m in marks if m.where == "row"}
     assert statuses == set(Status), statuses  # the board shows all four
+    if mode == "linux":
+        assert all(m.text.isascii() for m in marks), [m.text for m in marks]
     problems = salience_problems(marks, mode)
     assert problems == [], "\n".join([*problems, "on screen:", *map(str, marks)])
     critical = next(m for m in marks if m.where == "header badge")
