@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -256,12 +257,14 @@ def find_marks(rows: list[list[Cell]], palette: Palette) -> list[Mark]:
     return marks
 
 
-def salience_problems(marks: list[Mark], mode: str) -> list[str]:
-    """What makes something other than critical the most salient; [] when nothing."""
+def salience_problems(marks: list[Mark], mode: str, *, rows: bool = True) -> list[str]:
+    """What makes something other than critical the most salient; [] when nothing.
+    `rows`: the screen lists signals or events, so a critical row must be there."""
     problems: list[str] = []
     critical = [m for m in marks if m.status is Status.CRITICAL and m.where != "header badge"]
     others = [m for m in marks if m.status is not Status.CRITICAL and m.where != "header badge"]
-    if not any(m.where == "row" for m in critical) or not any(m.where == "count" for m in critical):
+    wanted = {"row", "count"} if rows else {"count"}
+    if not wanted <= {m.where for m in critical}:
         problems.append("no critical row or count found (glyph and word missing?)")
     for mark in critical:
         if not (mark.block and mark.cell.bold):
@@ -320,8 +323,14 @@ def board(state: str) -> list[Reading]:
 
 
 async def render_marks(
-    theme: str, mode: str, state: str, monkeypatch: pytest.MonkeyPatch
+    theme: str,
+    mode: str,
+    state: str,
+    monkeypatch: pytest.MonkeyPatch,
+    keys: Sequence[str] = (),
 ) -> list[Mark]:
+    """The status marks on screen after launch and `keys`, read from what a terminal of
+    `mode` receives."""
     system, monochrome = MODES[mode]
     # The app asks the terminal's colour system (16 colours snap statuses to ANSI
     # hues); a headless run has none, so tell it what the terminal would say.
@@ -338,6 +347,9 @@ async def render_marks(
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert app.theme == theme and app.no_color is monochrome
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
             return find_marks(terminal_screen(app, system), Palette(app))
     finally:
         choose_symbols(ascii=False)
@@ -361,6 +373,27 @@ async def test_critical_is_the_most_salient_status(
     warning = next(m for m in warned if m.where == "header badge")
     assert warning.status is Status.WARNING
     assert header_badge_problems(critical, warning, mode) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("screen", "keys"), [("detail", ("enter",)), ("events", ("e",))])
+async def test_critical_is_the_most_salient_on_the_other_screens(
+    screen: str, keys: tuple[str, ...], mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every screen has the header, the event timeline lists statuses: the same rules
+    (in the default theme; the themes' colours are checked on the board above). The
+    detail's title badge is drawn by the screen in reverse video, the screen's own
+    colours, not critical's: there it is checked as a bold block only."""
+    marks = await render_marks("dark", mode, "critical", monkeypatch, keys=keys)
+    if screen == "detail":
+        title = [m for m in marks if m.where == "row"]
+        assert title and all(m.status is Status.CRITICAL for m in title), title
+        assert all(m.block and m.cell.bold for m in title), title
+        marks = [m for m in marks if m.where != "row"]
+    problems = salience_problems(marks, mode, rows=screen == "events")
+    assert problems == [], "\n".join([*problems, "on screen:", *map(str, marks)])
+    badge = next(m for m in marks if m.where == "header badge")
+    assert badge.status is Status.CRITICAL and badge.block and badge.cell.bold, badge
 
 
 async def test_the_check_fails_on_a_muted_critical(
