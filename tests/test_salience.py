@@ -24,6 +24,7 @@ The rules, for every shipped theme:
 - with colours the test can know (truecolor, 256: the xterm palette is fixed) and without
   colour (NO_COLOR), critical's colour stands out at least as much as any other
   status's, on every background the marks sit on (within a just-noticeable difference);
+- the glyph and word on critical's block keep a 4.5:1 contrast (truecolor, 256);
 - in 16 colours (the terminal's own palette, unknown to us) critical is the terminal's
   red and warning another colour;
 - the header's CRITICAL badge is at least as salient as its WARNING badge (on a board
@@ -44,7 +45,7 @@ from rich._palettes import EIGHT_BIT_PALETTE, STANDARD_PALETTE
 from rich.color import ColorSystem
 from rich.console import Console
 
-from colour_vision import delta_e
+from colour_vision import contrast, delta_e
 from oncall_tui.core.model import Reading, Status
 from oncall_tui.core.themes import shipped_theme_dir
 from oncall_tui.core.words import COUNT_WORD, GLYPH, LONG, badge, choose_symbols
@@ -67,6 +68,8 @@ SYSTEM_NAMES = {
 }
 BLOCK_DELTA = 20.0
 """A background this far (ΔE) from its surroundings reads as a colour of its own."""
+LEGIBLE = 4.5
+"""WCAG AA contrast for text: the glyph and word on critical's block stay readable."""
 JND = 2.3
 """A just-noticeable difference (ΔE): closer than this, two colours stand out equally
 (NO_COLOR's greys are rounded to the 256-colour ramp, a ΔE or two off the theme's)."""
@@ -164,6 +167,8 @@ class Mark:
     cell: Cell
     paint: str
     """The colour the mark puts on screen: its fill if it is a block, else its ink."""
+    ink: str
+    """The colour of its glyph and word as they appear."""
     around: str
     block: bool
 
@@ -250,6 +255,7 @@ def find_marks(rows: list[list[Cell]], palette: Palette) -> list[Mark]:
                         text=match.group(0).strip(),
                         cell=cell,
                         paint=back if block else ink,
+                        ink=ink,
                         around=around,
                         block=block,
                     )
@@ -272,6 +278,14 @@ def salience_problems(marks: list[Mark], mode: str, *, rows: bool = True) -> lis
     for mark in others:
         if mark.block:
             problems.append(f"{mark.status.value} is a block like critical: {mark}")
+    if mode in ("truecolor", "256"):
+        for mark in critical:
+            ink, fill = mark.ink, mark.paint
+            if contrast(ink, fill) < LEGIBLE:
+                problems.append(
+                    f"the word on critical's block is hard to read ({ink} on {fill}, "
+                    f"{contrast(ink, fill):.1f}:1): {mark}"
+                )
     if mode in ("16", "linux"):
         reds = {"1", "9"}
         for mark in critical:
@@ -414,7 +428,7 @@ async def test_the_check_fails_on_a_muted_critical(
 def _mark(status: Status, *, fg: str, bg: str, bold: bool, block: bool) -> Mark:
     cell = Cell("x", fg=fg, bg=bg, bold=bold, reverse=False)
     paint = bg if block else fg
-    return Mark(status, "row", "x", cell, paint=paint, around="#000000", block=block)
+    return Mark(status, "row", "x", cell, paint=paint, ink=fg, around="#000000", block=block)
 
 
 def test_the_rules_name_what_breaks_them() -> None:

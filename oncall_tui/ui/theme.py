@@ -61,19 +61,44 @@ _HUES_MAGENTA = 300.0
 
 
 def status_variables(theme: Theme) -> dict[str, str]:
-    """Defaults for the status variables, derived from `theme`."""
+    """Defaults for the status variables, derived from `theme`; `status-critical-text`
+    (the glyph and word on critical's block) from the critical the theme ends up with."""
     colors = theme.to_color_system().generate()
     try:
         unknown = Color.parse(colors["error"]).blend(Color.parse(colors["primary"]), 0.5)
         unknown_text = unknown.lighten(0.15).hex if theme.dark else unknown.hex
     except ColorParseError:  # e.g. ANSI themes name their colours
         unknown_text = colors["accent"]
+    critical = theme.variables.get("status-critical", colors["error"])
     return {
         "status-critical": colors["error"],
+        "status-critical-text": legible_on(critical, colors["foreground"], colors["background"]),
         "status-warning": colors["warning"],
         "status-ok": colors["success"],
         "status-unknown": unknown_text,
     }
+
+
+def _luminance(colour: Color) -> float:
+    """WCAG relative luminance."""
+    return 0.2126 * _linear(colour.r) + 0.7152 * _linear(colour.g) + 0.0722 * _linear(colour.b)
+
+
+def legible_on(fill: str, *candidates: str) -> str:
+    """Of `candidates` (the theme's foreground and background), the one with the
+    highest WCAG contrast on `fill`. Textual's `auto` picks by perceived brightness and
+    puts white on a bright red (3.5:1); the theme's near-black reads at 4.8:1 there."""
+    try:
+        back = _luminance(Color.parse(fill))
+        ranked = [(Color.parse(c), c) for c in candidates]
+    except ColorParseError:
+        return "auto 95%"
+
+    def ratio(colour: Color) -> float:
+        high, low = sorted((back, _luminance(colour)), reverse=True)
+        return (high + 0.05) / (low + 0.05)
+
+    return max(ranked, key=lambda pair: ratio(pair[0]))[1]
 
 
 def ansi_hue(colour: str, *, dark: bool) -> str:
@@ -93,14 +118,14 @@ def ansi_hue(colour: str, *, dark: bool) -> str:
     return palette[min(hues, key=distance)]
 
 
+def _linear(c: int) -> float:
+    v = c / 255
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
 def _lab(colour: Color) -> tuple[float, float, float]:
     """CIELAB (D65) of an sRGB colour: distances in it follow what the eye sees."""
-
-    def linear(c: int) -> float:
-        v = c / 255
-        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
-
-    r, g, b = linear(colour.r), linear(colour.g), linear(colour.b)
+    r, g, b = _linear(colour.r), _linear(colour.g), _linear(colour.b)
     x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047
     y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
     z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883
