@@ -29,7 +29,12 @@ from oncall_tui.core.themes import (
     shipped_theme_dir,
 )
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.theme import status_variables, to_textual_theme
+from oncall_tui.ui.theme import (
+    STATUS_VARIABLES,
+    legible_on,
+    status_variables,
+    to_textual_theme,
+)
 from test_ui_support import T0, make_engine, make_store
 
 ROOT = Path(__file__).parent.parent
@@ -71,16 +76,24 @@ def test_themes_folder_holds_only_theme_files_and_every_one_loads() -> None:
     assert DEFAULT_THEME in catalog.themes and WALLBOARD_THEME in catalog.themes
 
 
-def test_the_default_theme_is_textuals_dark_with_its_status_colours_spelled_out() -> None:
-    """So the board looks as it did before themes were files."""
+def test_the_default_theme_is_textuals_dark_with_a_critical_that_stands_out() -> None:
+    """Textual's dark palette, its status colours spelled out; critical alone is not
+    Textual's muted error colour but a saturated red (tests/test_salience.py)."""
     from textual.theme import BUILTIN_THEMES
 
     ours = to_textual_theme(load_catalog().themes["dark"])
     theirs = BUILTIN_THEMES["textual-dark"]
     assert ours.to_color_system().generate() == theirs.to_color_system().generate()
-    assert {k: v.lower() for k, v in status_variables(theirs).items()} == {
-        k: ours.variables[k] for k in status_variables(theirs)
+    derived = {k: v.lower() for k, v in status_variables(theirs).items()}
+    spelled = {k: ours.variables[k] for k in STATUS_VARIABLES}
+    assert {k: derived[k] for k in STATUS_VARIABLES if k != "status-critical"} == {
+        k: v for k, v in spelled.items() if k != "status-critical"
     }
+    background = ours.to_color_system().generate()["background"]
+    assert (
+        delta_e(spelled["status-critical"], background)
+        > delta_e(derived["status-critical"], background) + 20
+    )
 
 
 def test_a_broken_theme_is_reported_and_the_rest_load(user_themes: Path) -> None:
@@ -161,6 +174,18 @@ def test_every_theme_keeps_its_statuses_apart_and_readable(name: str) -> None:
     minimum = 4.5 if name == "high-contrast" else 3.0
     for status in STATUSES:
         assert contrast(colours[status], surface) >= minimum, (name, status)
+
+
+def test_the_word_on_a_critical_block_is_whichever_of_fg_and_bg_reads_best() -> None:
+    """Textual's `auto` would put white on a bright red (3.5:1)."""
+    assert legible_on("#ff1f1f", "#e0e0e0", "#121212") == "#121212"
+    assert legible_on("#c00000", "#1f1f1f", "#e0e0e0") == "#e0e0e0"
+    assert legible_on("#8b0000", "#e0e0e0", "#121212") == "#e0e0e0"
+    assert legible_on("not-a-colour", "#e0e0e0", "#121212") == "auto 95%"
+    for name in SHIPPED:
+        theme = to_textual_theme(load_catalog().themes[name])
+        text = status_variables(theme)["status-critical-text"]
+        assert contrast(text, status_colours(name)["critical"]) >= 4.5, name
 
 
 @pytest.mark.parametrize("name", SHIPPED)

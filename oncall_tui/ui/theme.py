@@ -10,6 +10,11 @@ nearest of its 16 colours, which can turn an orange warning and a red critical i
 the same red. There each status colour is snapped to the ANSI colour of its own hue
 instead (critical red, warning yellow, ok green: bright on dark themes, normal on
 light ones), so the four statuses stay four colours.
+
+On a 256-colour terminal Rich rounds each colour into the 6x6x6 cube unless it is
+nearly grey, which turns the dark theme's slate header (#242f38) into navy (#00005f),
+a background against which a red stands out less than an orange. There the theme's
+panel (header, titles) is snapped to its nearest 256-colour by ΔE instead (a dark grey).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from rich._palettes import EIGHT_BIT_PALETTE
+from rich.color import Color as RichColor
 from rich.color import ColorSystem
 from textual.app import App
 from textual.color import Color, ColorParseError
@@ -54,19 +61,44 @@ _HUES_MAGENTA = 300.0
 
 
 def status_variables(theme: Theme) -> dict[str, str]:
-    """Defaults for the status variables, derived from `theme`."""
+    """Defaults for the status variables, derived from `theme`; `status-critical-text`
+    (the glyph and word on critical's block) from the critical the theme ends up with."""
     colors = theme.to_color_system().generate()
     try:
         unknown = Color.parse(colors["error"]).blend(Color.parse(colors["primary"]), 0.5)
         unknown_text = unknown.lighten(0.15).hex if theme.dark else unknown.hex
     except ColorParseError:  # e.g. ANSI themes name their colours
         unknown_text = colors["accent"]
+    critical = theme.variables.get("status-critical", colors["error"])
     return {
         "status-critical": colors["error"],
+        "status-critical-text": legible_on(critical, colors["foreground"], colors["background"]),
         "status-warning": colors["warning"],
         "status-ok": colors["success"],
         "status-unknown": unknown_text,
     }
+
+
+def _luminance(colour: Color) -> float:
+    """WCAG relative luminance."""
+    return 0.2126 * _linear(colour.r) + 0.7152 * _linear(colour.g) + 0.0722 * _linear(colour.b)
+
+
+def legible_on(fill: str, *candidates: str) -> str:
+    """Of `candidates` (the theme's foreground and background), the one with the
+    highest WCAG contrast on `fill`. Textual's `auto` picks by perceived brightness and
+    puts white on a bright red (3.5:1); the theme's near-black reads at 4.8:1 there."""
+    try:
+        back = _luminance(Color.parse(fill))
+        ranked = [(Color.parse(c), c) for c in candidates]
+    except ColorParseError:
+        return "auto 95%"
+
+    def ratio(colour: Color) -> float:
+        high, low = sorted((back, _luminance(colour)), reverse=True)
+        return (high + 0.05) / (low + 0.05)
+
+    return max(ranked, key=lambda pair: ratio(pair[0]))[1]
 
 
 def ansi_hue(colour: str, *, dark: bool) -> str:
@@ -84,6 +116,41 @@ def ansi_hue(colour: str, *, dark: bool) -> str:
         return min(gap, 360 - gap)
 
     return palette[min(hues, key=distance)]
+
+
+def _linear(c: int) -> float:
+    v = c / 255
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def _lab(colour: Color) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour: distances in it follow what the eye sees."""
+    r, g, b = _linear(colour.r), _linear(colour.g), _linear(colour.b)
+    x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047
+    y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
+    z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29
+
+    return (116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z)))
+
+
+def nearest_256(colour: str) -> str:
+    """The xterm 256-colour (cube or grey ramp, not the terminal-defined first 16)
+    nearest to `colour` by ΔE, as a hex Rich downgrades to exactly that colour; the
+    colour itself when no such hex exists."""
+    target = _lab(Color.parse(colour))
+    best = min(
+        range(16, 256),
+        key=lambda n: sum(
+            (a - b) ** 2 for a, b in zip(_lab(Color(*EIGHT_BIT_PALETTE[n])), target, strict=True)
+        ),
+    )
+    snapped = Color(*EIGHT_BIT_PALETTE[best]).hex
+    if RichColor.parse(snapped).downgrade(ColorSystem.EIGHT_BIT).number != best:
+        return colour
+    return snapped
 
 
 def to_textual_theme(spec: ThemeSpec, *, colors: ColorSystem | None = None) -> Theme:
@@ -115,6 +182,12 @@ def to_textual_theme(spec: ThemeSpec, *, colors: ColorSystem | None = None) -> T
                 "status-unknown": file.status.unknown,
             }
         )
+    if colors is ColorSystem.EIGHT_BIT:
+        generated = theme.to_color_system().generate()
+        theme.panel = nearest_256(generated["panel"])
+        # Textual derives boost only when no panel is given: keep the derived one.
+        boost = {k: v for k, v in generated.items() if k.startswith(("boost", "block-hover"))}
+        theme.variables = {**boost, **theme.variables}
     if colors in (ColorSystem.STANDARD, ColorSystem.WINDOWS):
         derived = {**status_variables(theme), **theme.variables}
         for name in STATUS_VARIABLES:
