@@ -456,9 +456,10 @@ def test_an_alert_that_stops_firing_resolves_on_the_timeline_with_its_kind() -> 
     store.apply("prom", [_rule(0.01, "a")], at=5)
     assert "prom/DependencyDown" not in store.signals
     fired, gone = [e for e in store.events if e.key == "prom/DependencyDown"]
-    assert (fired.before, fired.after, fired.kind, fired.unit) == (
-        Status.UNKNOWN, Status.CRITICAL, "alert", "seconds",
+    assert (fired.after, fired.first, fired.kind, fired.unit) == (
+        Status.CRITICAL, True, "alert", "seconds",
     )  # fmt: skip
+    assert not gone.first
     assert (gone.before, gone.after, gone.value, gone.kind, gone.at) == (
         Status.CRITICAL, Status.OK, None, "alert", 5,
     )  # fmt: skip
@@ -468,6 +469,8 @@ def test_an_alert_that_stops_firing_resolves_on_the_timeline_with_its_kind() -> 
     # Read back with the signal gone: kind and unit come from the event.
     firing_line = "".join(part for part, _ in event_entry(fired, None).line)
     assert "[alert]" in firing_line and "30s" in firing_line
+    assert " new " in firing_line and "UNKN" not in firing_line  # it fired; never unknown
+    assert "appeared critical (30s)" in _status_entry(fired, store).text
     assert "resolved" in "".join(part for part, _ in event_entry(gone, None).line)
     entry = _status_entry(gone, store)
     assert "critical → ok (resolved)" in entry.text and entry.data["kind"] == "alert"

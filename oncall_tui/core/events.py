@@ -63,6 +63,7 @@ def _event(
         value,
         reason,
         change=change,
+        first=signal.changed_at is None,
         kind=signal.kind,
         unit=signal.unit,
     )

@@ -248,6 +248,9 @@ class Event:
     (`after` ok) rather than a signal: `key` and `name` are the source's name."""
     error: str = ""
     """Why the source failed (sanitised and redacted like every source string)."""
+    first: bool = False
+    """The signal's first appearance (an alert that fired, a signal first seen failing):
+    it had no status before, whatever `before` says."""
     kind: Kind | None = None
     unit: Unit | None = None
     """The signal's kind and unit when it happened: the event outlives a signal that is

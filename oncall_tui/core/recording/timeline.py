@@ -136,7 +136,12 @@ def _status_entry(event: Event, store: SignalStore) -> Entry:
     else:
         value = format_value(event.value, unit)
     reason = f", {event.reason.value}" if event.reason else ""
-    text = f"{event.name}: {event.before.value} → {event.after.value} ({value}{reason})"
+    turned = (
+        f"appeared {event.after.value}"
+        if event.first
+        else f"{event.before.value} → {event.after.value}"
+    )
+    text = f"{event.name}: {turned} ({value}{reason})"
     return Entry(
         event.at,
         "status",
@@ -146,6 +151,7 @@ def _status_entry(event: Event, store: SignalStore) -> Entry:
             "name": event.name,
             "kind": kind,
             "from": event.before.value,
+            "first": event.first,
             "to": event.after.value,
             "value": event.value,
             "reason": event.reason.value if event.reason else None,

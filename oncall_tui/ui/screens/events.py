@@ -83,7 +83,12 @@ def event_entry(event: Event, signal: Signal | None) -> Entry:
     line = (
         (f"{when}  ", "muted"),
         (f"{GLYPH[after]} {SHORT[after]:<4}", badge_style),
-        (f"  from {GLYPH[event.before]} {SHORT[event.before]:<4}  ", "muted"),
+        (
+            "  new          "
+            if event.first
+            else f"  from {GLYPH[event.before]} {SHORT[event.before]:<4}  ",
+            "muted",
+        ),
         (event.name, "plain"),
         (f"  {value}{reason}", "muted"),
         (f"  [{kind}]", "muted"),
