@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Collection
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from textual import events
 from textual.geometry import Size
@@ -31,6 +32,8 @@ from textual.strip import Strip
 
 from oncall_tui.core.model import Signal, SourceState, Status
 from oncall_tui.core.store import SignalStore
+from oncall_tui.core.triage import Diagnosis
+from oncall_tui.core.triage_text import symptom_mark
 from oncall_tui.ui.widgets.panel_cursor import PanelCursor
 from oncall_tui.ui.widgets.panel_paint import (
     CURSOR_MARK,
@@ -76,6 +79,7 @@ class SignalPanel(PanelCursor):
         "signal-panel--cursor-blurred",
         "signal-panel--banner-error",
         "signal-panel--banner-note",
+        "signal-panel--symptom",
     }
 
     class Selected(Message):
@@ -137,6 +141,8 @@ class SignalPanel(PanelCursor):
         self._columns = Columns()
         self._sparks = SparkCache()
         self._synced = False
+        self._triage = Diagnosis()
+        """The latest probable cause: a symptom's row points at its root."""
 
     # -- what tests and the app read ------------------------------------------------
 
@@ -253,13 +259,34 @@ class SignalPanel(PanelCursor):
         for offset in range(len(self._visible())):
             self._repaint_if_changed(top + offset, first + offset)
 
+    def set_triage(self, diagnosis: Diagnosis) -> None:
+        """A new diagnosis: repaint (all of it: roots change once an incident, not once
+        a second) only when which component points at which root changed."""
+        before, self._triage = self._triage, diagnosis
+        if diagnosis is before or diagnosis.roots == before.roots:
+            return
+        self._columns = self._layout()
+        self._painted.clear()
+        self.refresh()
+
+    def _mark(self, signal: Signal) -> str:
+        root = self._triage.symptom_root(signal)
+        return symptom_mark(root) if root is not None else ""
+
     def _layout(self) -> Columns:
         model = self.model
+        mark = 0
+        if self._triage.roots:
+            for signal in model.rows:
+                if signal.status is Status.OK:
+                    break  # worst first: only failing rows are symptoms
+                mark = max(mark, cell_len(self._mark(signal)))
         return layout_columns(
             self.scrollable_content_region.width,
             model.longest_name,
             model.value_width,
             model.limit_width,
+            mark,
         )
 
     def _repaint_if_changed(self, y: int, index: int) -> None:
@@ -361,5 +388,5 @@ class SignalPanel(PanelCursor):
         signal = self.model.rows[index]
         signal = self._snapshot.get(signal.key, signal)
         now = self.frozen_at if self.frozen_at is not None else self.clock()
-        parts = row_parts(signal, self._columns, now, self._sparks)
+        parts = row_parts(signal, self._columns, now, self._sparks, self._mark(signal))
         return row_strip(parts, width, self._styles, selected=index == self.model.cursor)
