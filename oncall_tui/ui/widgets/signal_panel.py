@@ -261,11 +261,15 @@ class SignalPanel(PanelCursor):
 
     def set_triage(self, diagnosis: Diagnosis) -> None:
         """A new diagnosis: repaint (all of it: roots change once an incident, not once
-        a second) only when which component points at which root changed."""
+        a second) only when which component points at which root changed. Never
+        raises: the board's sync calls it, and marks are not worth the app."""
         before, self._triage = self._triage, diagnosis
         if diagnosis is before or diagnosis.roots == before.roots:
             return
-        self._columns = self._layout()
+        try:
+            self._columns = self._layout()
+        except Exception:
+            log.exception("laying out the symptom marks of panel %s failed", self.title)
         self._painted.clear()
         self.refresh()
 
