@@ -199,6 +199,10 @@ def test_what_the_detail_says_about_a_symptom_and_a_cause() -> None:
     assert triage_fact(bureau, diagnosis) == "likely cause: explains loan-api"
     assert triage_fact(pay, diagnosis) == "also a probable cause: explains checkout-web"
     assert triage_fact(calm, diagnosis) is None
+    # Without a topology every failing component is a root explaining nothing: the
+    # detail does not repeat that it is failing.
+    plain = diagnose([bureau, loan, pay, checkout, calm], None)
+    assert [triage_fact(s, plain) for s in (bureau, loan, pay, checkout)] == [None] * 4
 
 
 # --- check ------------------------------------------------------------------------------

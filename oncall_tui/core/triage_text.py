@@ -173,8 +173,8 @@ def symptom_mark(root: str) -> str:
 
 
 def triage_fact(signal: Signal, diagnosis: Diagnosis) -> str | None:
-    """What triage says about one signal, for its detail: whose symptom it is, or that
-    it is a probable cause itself. None when triage has nothing to say about it."""
+    """What triage says about one signal, for its detail: whose symptom it is, or what
+    it explains as a probable cause. None when triage has nothing to add."""
     root = diagnosis.symptom_root(signal)
     first = diagnosis.cause
     if root is not None:
@@ -184,8 +184,9 @@ def triage_fact(signal: Signal, diagnosis: Diagnosis) -> str | None:
     if signal.status is Status.OK or signal.kind == "change":
         return None
     for index, cause in enumerate(diagnosis.causes):
-        if cause.component == component and signal.key in cause.signals:
+        # A root explaining nothing (every one, without a topology) would only repeat
+        # that the signal is failing.
+        if cause.component == component and signal.key in cause.signals and cause.affects:
             what = "likely cause" if index == 0 else "also a probable cause"
-            affects = f": explains {', '.join(cause.affects)}" if cause.affects else ""
-            return what + affects
+            return f"{what}: explains {', '.join(cause.affects)}"
     return None
