@@ -89,8 +89,9 @@ def test_check_json_on_the_demo_is_the_contract() -> None:
     for signal in document["signals"]:
         assert set(signal) == {
             "key", "kind", "name", "status", "value", "unit", "summary", "runbook", "source",
-            "labels", "reason",
+            "labels", "reason", "root",
         }  # fmt: skip
+        assert signal["root"] is None  # extension (triage): healthy, nobody's symptom
         assert signal["status"] in {"ok", "warning", "critical", "unknown"}
         assert (signal["reason"] is None) == (signal["status"] != "unknown")
     assert document["sources"] == [

@@ -12,7 +12,7 @@ from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Signal, sort_key
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.triage import Diagnosis, blind_spots_json, causes_json, store_diagnosis
-from oncall_tui.core.triage_text import blind_line, cause_line, short_duration
+from oncall_tui.core.triage_text import blind_line, cause_line, short_duration, symptom_mark
 from oncall_tui.core.words import SHORT, WORST_FIRST
 
 
@@ -38,6 +38,8 @@ def to_json(
                 "source": s.source,
                 "labels": s.labels,
                 "reason": s.reason.value if s.reason is not None else None,
+                # Extension (triage): the root cause this failing signal is a symptom of.
+                "root": diagnosis.symptom_root(s),
             }
             for s in signals
         ],
@@ -96,10 +98,10 @@ def render_text(
     name_w = min(max((cell_width(s.name) for s in business + signals), default=4), 48)
     if business:
         lines += ["", "business:"]
-        lines += [_row(s, name_w, width, usual=True) for s in business]
+        lines += [_row(s, name_w, width, diagnosis, usual=True) for s in business]
     if business or changes:
         lines += ["", "signals:"]
-    lines += [_row(s, name_w, width) for s in signals]
+    lines += [_row(s, name_w, width, diagnosis) for s in signals]
     if changes:
         # Only the changes recent enough to matter; old deploys would bury the table.
         recent = changes
@@ -121,7 +123,11 @@ def render_text(
     return "\n".join(lines)
 
 
-def _row(signal: Signal, name_w: int, width: int, *, usual: bool = False) -> str:
+def _row(
+    signal: Signal, name_w: int, width: int, diagnosis: Diagnosis, *, usual: bool = False
+) -> str:
+    """One signal: status, kind, name, value, then (for a symptom) the root it points
+    at, whole or not at all, then the summary, cut to the width."""
     value = format_value(signal.value, signal.unit)
     summary = signal.summary
     if signal.reason is not None and signal.reason.value not in summary:
@@ -129,8 +135,13 @@ def _row(signal: Signal, name_w: int, width: int, *, usual: bool = False) -> str
     if usual and signal.baseline is not None and "usual" not in summary:
         summary = f"(usual {format_value(signal.baseline, signal.unit)}) {summary}".rstrip()
     name = pad(signal.name, name_w)
-    row = f"{SHORT[signal.status]:<4}  {signal.kind:<10} {name}  {value:>8}  {summary}"
-    return cut(row.rstrip(), width)
+    row = f"{SHORT[signal.status]:<4}  {signal.kind:<10} {name}  {value:>8}"
+    root = diagnosis.symptom_root(signal)
+    if root is not None:
+        mark = f"  {symptom_mark(root)}"
+        if cell_width(row + mark) <= width:
+            row += mark
+    return cut(f"{row}  {summary}".rstrip(), width)
 
 
 def _change_row(signal: Signal, now: float | None, width: int) -> str:

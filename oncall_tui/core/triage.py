@@ -23,7 +23,7 @@ the tests all get the same answer from the same situation.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
@@ -67,6 +67,9 @@ class Cause:
     unseen: tuple[str, ...] = ()
     """Components it depends on that are blind spots: the cause may lie further down
     where nobody can see."""
+    alerts: tuple[str, ...] = ()
+    """Keys of firing alerts (warning or critical) about it or what it affects: the
+    evidence, worst first. Never what makes it a cause."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +99,27 @@ class Diagnosis:
     unmatched: tuple[str, ...] = ()
     """Topology names (and glob keys) matching no signal's component: likely typos,
     knowable only once signals have arrived."""
+    roots: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """Failing component -> the root it is a symptom of (the most probable one when
+    several explain it); roots themselves are not in it. Built once per diagnosis, so
+    a board asks it per row for nothing."""
 
     @property
     def cause(self) -> Cause | None:
         return self.causes[0] if self.causes else None
+
+    def root_of(self, component: str) -> str | None:
+        """The root cause `component` is a symptom of; None for a root, a healthy or an
+        unknown component."""
+        return self.roots.get(component)
+
+    def symptom_root(self, signal: Signal) -> str | None:
+        """The root a failing signal is a symptom of: what its row points at. An ok or
+        unknown signal of a symptom component points nowhere: it is not failing because
+        of the root (an ok latency beside a failing error rate is not a symptom)."""
+        if signal.status not in FAILING or signal.kind == "change" or not self.roots:
+            return None
+        return self.roots.get(signal.component or signal.name)
 
 
 @dataclass(slots=True)
@@ -170,7 +190,13 @@ def diagnose(
         for root in roots
     ]
     causes.sort(key=lambda c: (-c.status.severity, -len(c.affects), c.since, c.component))
-    return Diagnosis(tuple(causes), blind, _unmatched(graph, signals))
+    if causes:
+        causes = _with_alerts(causes, signals)
+    roots_of: dict[str, str] = {}
+    for cause in causes:  # most probable first: it names a symptom shared by two roots
+        for name in cause.affects:
+            roots_of.setdefault(name, cause.component)
+    return Diagnosis(tuple(causes), blind, _unmatched(graph, signals), roots_of)
 
 
 def store_diagnosis(
@@ -234,6 +260,20 @@ def _cause(
         changes=tuple(recent),
         unseen=tuple(unseen),
     )
+
+
+def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
+    """Each cause with the firing alerts about its component or what it affects."""
+    firing = [s for s in signals if s.kind == "alert" and s.status in FAILING]
+    if not firing:
+        return causes
+    firing.sort(key=lambda s: (-s.status.severity, s.key))
+    result = []
+    for cause in causes:
+        about = {cause.component, *cause.affects}
+        keys = tuple(s.key for s in firing if (s.component or s.name) in about)
+        result.append(replace(cause, alerts=keys) if keys else cause)
+    return result
 
 
 def _changes(
@@ -324,6 +364,7 @@ def causes_json(diagnosis: Diagnosis) -> list[dict[str, Any]]:
                 {"component": c.component, "name": c.name, "at": iso(c.at)} for c in cause.changes
             ],
             "unseen": list(cause.unseen),
+            "alerts": list(cause.alerts),
         }
         for cause in diagnosis.causes
     ]

@@ -1,19 +1,24 @@
 """The probable cause in words: one line for `check`'s report and the dashboard header.
 
     LIKELY CAUSE  credit-bureau down 4m (dependency) → loan-api, cashloan/credit-limit
-                  · bureau client config reloaded 2m before
+                  · 2 alerts · bureau client config reloaded 2m before
 
 (one line, wrapped here).
 Shortened to any width at word boundaries, never mid-word: a cut component name reads
-as another component. What goes first when space runs out: the list of what it
-affects shrinks to a count, then the "no change" remark, then words from the end.
+as another component. What goes first when space runs out: the "no change" remark,
+then the count of alerts, then the list of what it affects shrinks to a count, then
+words from the end.
+
+A symptom's own row points at its root (`symptom_mark`), and its detail says whose
+symptom it is (`triage_fact`).
 """
 
 from __future__ import annotations
 
 from oncall_tui.core.cells import ELLIPSIS, cell_width
-from oncall_tui.core.model import Kind, Status
+from oncall_tui.core.model import Kind, Signal, Status
 from oncall_tui.core.triage import Cause, Diagnosis
+from oncall_tui.core.words import symbols
 
 LABEL = "LIKELY CAUSE"
 
@@ -105,6 +110,11 @@ def _affects(names: tuple[str, ...], shown: int) -> str:
     return listed + (f" +{rest} more" if rest > 0 else "")
 
 
+def _alerts(cause: Cause) -> str:
+    count = len(cause.alerts)
+    return "" if not count else f"{count} alert" + ("" if count == 1 else "s")
+
+
 def cause_line(
     cause: Cause,
     *,
@@ -124,16 +134,21 @@ def cause_line(
     prefix = f"{label}  " if label else ""
     head = _head(cause, now)
     change = _changes(cause, window)
+    alerts = _alerts(cause)
     # What the cause explains outranks saying that nothing changed: the quiet note
-    # goes first, then the list of affected components shortens.
-    attempts: list[tuple[int, bool]] = [(len(cause.affects), True), (len(cause.affects), False)]
-    attempts += [(n, False) for n in range(min(len(cause.affects), 3), -1, -1)]
+    # goes first, then the evidence's count, then the list of affected components
+    # shortens.
+    every = len(cause.affects)
+    attempts = [(every, True, True), (every, False, True), (every, False, False)]
+    attempts += [(n, False, False) for n in range(min(every, 3), -1, -1)]
     line = ""
-    for shown, with_quiet in attempts:
+    for shown, with_quiet, with_alerts in attempts:
         parts = [prefix + head]
         affected = _affects(cause.affects, shown)
         if affected:
             parts.append(f"→ {affected}")
+        if alerts and with_alerts:
+            parts.append(f"· {alerts}")
         if change and (cause.changes or with_quiet):
             parts.append(f"· {change}")
         line = " ".join(parts)
@@ -150,3 +165,28 @@ def blind_line(diagnosis: Diagnosis, *, width: int | None = None) -> str:
     spots = "; ".join(f"{s.component}: {s.reason}" for s in diagnosis.blind_spots)
     line = f"CANNOT SEE  {spots}"
     return fit_words(line, width) if width is not None else line
+
+
+def symptom_mark(root: str) -> str:
+    """What a symptom's row shows: `← credit-bureau` (`<- credit-bureau` in ASCII)."""
+    return f"{symbols().points_to} {root}"
+
+
+def triage_fact(signal: Signal, diagnosis: Diagnosis) -> str | None:
+    """What triage says about one signal, for its detail: whose symptom it is, or what
+    it explains as a probable cause. None when triage has nothing to add."""
+    root = diagnosis.symptom_root(signal)
+    first = diagnosis.cause
+    if root is not None:
+        rank = "likely cause" if first is not None and first.component == root else "also a cause"
+        return f"symptom of {root} ({rank})"
+    component = signal.component or signal.name
+    if signal.status is Status.OK or signal.kind == "change":
+        return None
+    for index, cause in enumerate(diagnosis.causes):
+        # A root explaining nothing (every one, without a topology) would only repeat
+        # that the signal is failing.
+        if cause.component == component and signal.key in cause.signals and cause.affects:
+            what = "likely cause" if index == 0 else "also a probable cause"
+            return f"{what}: explains {', '.join(cause.affects)}"
+    return None

@@ -61,6 +61,10 @@ class Symbols:
     page_other: str
     at_least: str
     at_most: str
+    points_to: str
+    """Before the root cause a symptom's row points at: `← credit-bureau`. The one
+    stand-in of another width (`<-`): the mark is measured where it is drawn, and a
+    lone `<` reads as "less than"."""
 
 
 UNICODE: Final = Symbols(
@@ -78,6 +82,7 @@ UNICODE: Final = Symbols(
     page_other="○",
     at_least="≥",
     at_most="≤",
+    points_to="←",
 )
 ASCII: Final = Symbols(
     ascii=True,
@@ -94,6 +99,7 @@ ASCII: Final = Symbols(
     page_other=".",
     at_least=">",
     at_most="<",
+    points_to="<-",
 )
 
 _chosen: list[Symbols] = [UNICODE]

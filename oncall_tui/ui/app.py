@@ -25,6 +25,7 @@ from oncall_tui.core.actions import Effect, declares
 from oncall_tui.core.attention import Attention
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.themes import DEFAULT_THEME, WALLBOARD_THEME, ThemeCatalog, load_catalog
+from oncall_tui.core.triage import Diagnosis
 from oncall_tui.core.words import symbols
 from oncall_tui.ui.action_app import ActionApp
 from oncall_tui.ui.ascii import AsciiFilter
@@ -246,7 +247,17 @@ class OncallApp(ActionApp):
     def open_detail(self, key: str) -> None:
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
-            self.push_screen(SignalDetailScreen(self.engine.store, key, **self._screen_args()))
+            detail = SignalDetailScreen(
+                self.engine.store, key, triage=self._triage, **self._screen_args()
+            )
+            self.push_screen(detail)
+
+    def _triage(self) -> Diagnosis:
+        """The board's latest probable cause (none without a board: the wallboard)."""
+        try:
+            return self.dashboard.cause.diagnosis
+        except LookupError:
+            return Diagnosis()
 
     def jump_to(self, key: str) -> None:
         """Select `key` on the board (from the command palette)."""

@@ -290,6 +290,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self._show_selection()
         self.header.update_status()
         self.cause.refresh_cause()
+        for panel in self.panels.values():
+            panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
 
     def _tick(self) -> None:
         try:

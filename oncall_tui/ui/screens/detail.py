@@ -28,6 +28,8 @@ from oncall_tui.core.durations import format_duration
 from oncall_tui.core.formatting import format_thresholds, format_value
 from oncall_tui.core.model import Event, Signal, Status
 from oncall_tui.core.store import SignalStore
+from oncall_tui.core.triage import Diagnosis
+from oncall_tui.core.triage_text import triage_fact
 from oncall_tui.core.words import LONG, PANEL_TITLES, badge
 from oncall_tui.ui.cells import row_summary
 from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
@@ -59,11 +61,18 @@ def title_text(signal: Signal | None, key: str, now: float) -> Text:
     return text
 
 
-def facts(signal: Signal, events: list[Event], source_plugin: str) -> list[tuple[str, str]]:
-    """The label/value rows, most useful first."""
+def facts(
+    signal: Signal, events: list[Event], source_plugin: str, triage: str | None = None
+) -> list[tuple[str, str]]:
+    """The label/value rows, most useful first. `triage` is what the probable cause says
+    about this signal ("symptom of credit-bureau (likely cause)"), if anything."""
     rows: list[tuple[str, str]] = [
         ("value", format_value(signal.value, signal.unit)),
         ("why", row_summary(signal) or "—"),
+    ]
+    if triage:
+        rows.append(("cause", triage))
+    rows += [
         ("limits", format_thresholds(signal.thresholds, signal.unit) or "none"),
     ]
     if signal.baseline is not None:
@@ -134,12 +143,15 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
         flags: Callable[[], BoardFlags] = BoardFlags,
+        triage: Callable[[], Diagnosis] = Diagnosis,
     ) -> None:
         super().__init__(id="detail")
         self.store = store
         self.key = key
         self.clock = clock
         self.flags = flags
+        self.triage = triage
+        """The board's latest probable cause: is this signal a symptom, or the cause?"""
         signal = store.signals.get(key)
         self.header = StatusHeader(
             store, title=title, clock=clock, read_only=read_only, flags=flags
@@ -200,7 +212,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
                     e for e in self.store.events.recent(200) if e.key == self.key and not e.change
                 ]
                 plugin = next((s.plugin for s in self.store.sources if s.name == signal.source), "")
-                rows = facts(signal, events, plugin)
+                rows = facts(signal, events, plugin, triage_fact(signal, self.triage()))
                 self.chart.show(ChartData.of(signal, self._change_times(signal)))
             if rows != self._facts:
                 self._facts = rows

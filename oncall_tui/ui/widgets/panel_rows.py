@@ -7,7 +7,7 @@ The widget (`signal_panel.py`) draws lines and handles keys; this module decides
 - `Columns` / `layout_columns`: column widths from the content and the width (a wide
   panel gets a trend, the limit and the age; a narrow one drops them, never the name);
 - `row_parts`: one row as (text, style name) parts, never markup (its trend comes
-  from `sparkline.py`);
+  from `sparkline.py`; a symptom's row starts its summary with the root it points at);
 - `allocate_heights`: panel heights sized to content, sharing what the screen has.
 """
 
@@ -62,6 +62,7 @@ PART_CLASS: dict[str, str] = {
     "spark-none": "muted",
     "summary-alarming": "plain",
     "summary-quiet": "muted",
+    "symptom": "symptom",
     "muted": "muted",
     "plain": "plain",
 }
@@ -88,13 +89,18 @@ class Columns:
     summary: int = 0
 
 
-def layout_columns(width: int, longest_name: int, value_width: int, limit_width: int) -> Columns:
+def layout_columns(
+    width: int, longest_name: int, value_width: int, limit_width: int, mark: int = 0
+) -> Columns:
     """Column widths for a row `width` cells wide, from the content's own widths.
 
     Priority: the name whole (it says what is broken), the value, the trend, the limit,
     the age, and the summary gets the rest (the selected row's summary is also shown
     whole on its own line). A narrow panel drops columns from the end of that list.
+    `mark` (the widest symptom mark, `← credit-bureau`, drawn at the start of the
+    summary) comes right after the value: the trend, limit and age go first.
     """
+    need = mark + 1 if mark else 0
     rest = width - 1 - BADGE_WIDTH
     if rest <= 1:
         return Columns()
@@ -105,14 +111,15 @@ def layout_columns(width: int, longest_name: int, value_width: int, limit_width:
     name = min(max(longest_name, 8), NAME_MAX, rest)
     rest -= name
     spark = spark_width(width)
-    if spark and rest >= spark + 1:
+    if spark and rest >= spark + 1 + need:
         rest -= spark + 1
     else:
         spark = 0
-    limit = limit_width if width >= 90 and limit_width and rest >= limit_width + 1 + 16 else 0
+    room = max(16, need)
+    limit = limit_width if width >= 90 and limit_width and rest >= limit_width + 1 + room else 0
     if limit:
         rest -= limit + 1
-    age = AGE_WIDTH if width >= 100 and rest >= AGE_WIDTH + 1 + 16 else 0
+    age = AGE_WIDTH if width >= 100 and rest >= AGE_WIDTH + 1 + room else 0
     if age:
         rest -= age + 1
     summary = rest - 1 if rest - 1 >= SUMMARY_MIN else 0
@@ -162,12 +169,19 @@ def age_text(signal: Signal, now: float) -> str:
 
 
 def row_parts(
-    signal: Signal, columns: Columns, now: float, sparks: SparkCache | None = None
+    signal: Signal,
+    columns: Columns,
+    now: float,
+    sparks: SparkCache | None = None,
+    mark: str = "",
 ) -> list[Part]:
     """One row, after the cursor mark, as (text, style name) parts.
 
+    `mark` (`← credit-bureau` on a symptom's row) starts the summary column, whole or
+    not at all: a cut component name reads as another component.
+
     Style names: badge-<status>, name-<status>, value-<status>, spark-<status>, muted,
-    summary-<alarming|quiet>, plain.
+    summary-<alarming|quiet>, symptom, plain.
     """
     status = signal.status.value
     parts: list[Part] = [(fit(badge(signal.status), BADGE_WIDTH), f"badge-{status}")]
@@ -204,10 +218,15 @@ def row_parts(
         parts += [(" ", "plain"), (fit(age_text(signal, now), columns.age), "muted")]
     if columns.summary:
         alarming = "alarming" if signal.status is not Status.OK else "quiet"
-        parts += [
-            (" ", "plain"),
-            (fit(row_summary(signal), columns.summary), f"summary-{alarming}"),
-        ]
+        room = columns.summary
+        parts.append((" ", "plain"))
+        if mark and cell_len(mark) <= room:
+            parts.append((mark, "symptom"))
+            room -= cell_len(mark) + 1
+            if room < SUMMARY_MIN:
+                return parts  # a summary cut to a few cells says nothing
+            parts.append((" ", "plain"))
+        parts.append((fit(row_summary(signal), room), f"summary-{alarming}"))
     return parts
 
 

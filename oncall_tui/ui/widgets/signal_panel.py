@@ -6,7 +6,8 @@ and ~7.5 KB/s at 1,000 rows with 10% changing per second) and parses `str` cells
 markup. Here every screen line is drawn by `render_line` from the live `Signal` objects,
 and a store change refreshes only the lines that show a changed signal, and only when
 the line would look different (`PanelRows`, `row_parts` in `panel_rows.py` decide what
-a line shows; this module draws it and handles keys).
+a line shows, `panel_paint.py` how it looks, `panel_cursor.py` moves the cursor;
+this module keeps the lines current and draws them).
 
 Lines, top to bottom: the title (panel name and counts; for an empty panel also why it
 is empty, so it needs one line only), one banner per failing source that feeds this
@@ -23,21 +24,25 @@ from collections.abc import Callable, Collection
 from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from oncall_tui.core.model import Signal, SourceState, Status
 from oncall_tui.core.store import SignalStore
-from oncall_tui.ui.cells import fit
+from oncall_tui.core.triage import Diagnosis
+from oncall_tui.core.triage_text import symptom_mark
+from oncall_tui.ui.widgets.panel_cursor import PanelCursor
+from oncall_tui.ui.widgets.panel_paint import (
+    CURSOR_MARK,
+    PanelStyles,
+    failed_strip,
+    pinned_strip,
+    row_strip,
+)
 from oncall_tui.ui.widgets.panel_rows import (
-    BACKGROUND_CLASSES,
-    PART_CLASS,
     Accept,
     Columns,
     PanelRows,
@@ -48,16 +53,15 @@ from oncall_tui.ui.widgets.panel_rows import (
 )
 from oncall_tui.ui.widgets.sparkline import SparkCache
 
+__all__ = ["CURSOR_MARK", "SignalPanel"]
+
 log = logging.getLogger(__name__)
 
 VisibleLine = tuple[str, bool]
 """(signal key, is the cursor on it): what a row line shows, for repaint decisions."""
 
-CURSOR_MARK = "\u203a"
-"""Marks the selected row without relying on colour (NO_COLOR, monochrome)."""
 
-
-class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
+class SignalPanel(PanelCursor):
     """Signals of one group, worst first, with one selected row."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -75,19 +79,8 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         "signal-panel--cursor-blurred",
         "signal-panel--banner-error",
         "signal-panel--banner-note",
+        "signal-panel--symptom",
     }
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "cursor_top", "First row", show=False),
-        Binding("G,end", "cursor_bottom", "Last row", show=False),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
-        Binding("enter", "select", "Detail", tooltip="Open the selected signal: chart and runbook"),
-        Binding("l,right", "screen.cycle_panel(1)", "Next panel", show=False),
-        Binding("h,left", "screen.cycle_panel(-1)", "Previous panel", show=False),
-    ]
 
     class Selected(Message):
         """Enter (or a double click) on a row: whoever owns the panel drills into it."""
@@ -135,7 +128,11 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         self.clock = clock
         self.model = PanelRows(accept)
         self._pinned: list[PinnedLine] = []
-        self._styles: dict[tuple[str, bool], Style] = {}
+        self._styles = PanelStyles(
+            lambda name: self.get_visual_style(f"signal-panel--{name}").rich_style,
+            no_color=lambda: self.app.no_color,
+            focused=lambda: self.has_focus,
+        )
         self._painted: dict[int, Strip] = {}
         """The strip last drawn for each row (by row index): what the terminal shows."""
         self.frozen_at: float | None = None
@@ -144,6 +141,8 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         self._columns = Columns()
         self._sparks = SparkCache()
         self._synced = False
+        self._triage = Diagnosis()
+        """The latest probable cause: a symptom's row points at its root."""
 
     # -- what tests and the app read ------------------------------------------------
 
@@ -260,13 +259,38 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         for offset in range(len(self._visible())):
             self._repaint_if_changed(top + offset, first + offset)
 
+    def set_triage(self, diagnosis: Diagnosis) -> None:
+        """A new diagnosis: repaint (all of it: roots change once an incident, not once
+        a second) only when which component points at which root changed. Never
+        raises: the board's sync calls it, and marks are not worth the app."""
+        before, self._triage = self._triage, diagnosis
+        if diagnosis is before or diagnosis.roots == before.roots:
+            return
+        try:
+            self._columns = self._layout()
+        except Exception:
+            log.exception("laying out the symptom marks of panel %s failed", self.title)
+        self._painted.clear()
+        self.refresh()
+
+    def _mark(self, signal: Signal) -> str:
+        root = self._triage.symptom_root(signal)
+        return symptom_mark(root) if root is not None else ""
+
     def _layout(self) -> Columns:
         model = self.model
+        mark = 0
+        if self._triage.roots:
+            for signal in model.rows:
+                if signal.status is Status.OK:
+                    break  # worst first: only failing rows are symptoms
+                mark = max(mark, cell_len(self._mark(signal)))
         return layout_columns(
             self.scrollable_content_region.width,
             model.longest_name,
             model.value_width,
             model.limit_width,
+            mark,
         )
 
     def _repaint_if_changed(self, y: int, index: int) -> None:
@@ -290,42 +314,6 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
             self.store.clock(),
         )
 
-    # -- cursor ---------------------------------------------------------------------
-
-    def select_key(self, key: str, *, scroll: bool = True) -> bool:
-        """Put the cursor on the signal `key`; False if this panel does not show it."""
-        index = self.model.position.get(key)
-        if index is None:
-            return False
-        self._move(index, scroll=scroll)
-        return True
-
-    def _move(self, index: int, *, scroll: bool = True) -> None:
-        if not self.model.rows:
-            return
-        previous = self.model.move(index)
-        if scroll:
-            self._scroll_to_row(self.model.cursor)
-        for row in {previous, self.model.cursor}:
-            self._refresh_row(row)
-
-    def _user_move(self, index: int) -> None:
-        self._move(index)
-        self.post_message(self.Moved(self))
-
-    def _rows_height(self) -> int:
-        return max(0, self.scrollable_content_region.height - len(self._pinned))
-
-    def _scroll_to_row(self, index: int) -> None:
-        height = self._rows_height()
-        if height <= 0:
-            return
-        top = self.scroll_offset.y
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False)
-
     def freeze(self, at: float | None) -> None:
         """Pause at `at` (None: resume). The store keeps changing the signals in place,
         so the rows are drawn from shallow copies taken now (the history ring is shared,
@@ -343,23 +331,8 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         # The selected row stays in view when the panel shrinks (a neighbour grew).
         self.call_after_refresh(self._scroll_to_row, self.model.cursor)
 
-    def action_cursor_down(self) -> None:
-        self._user_move(self.model.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self._user_move(self.model.cursor - 1)
-
-    def action_cursor_top(self) -> None:
-        self._user_move(0)
-
-    def action_cursor_bottom(self) -> None:
-        self._user_move(len(self.model.rows) - 1)
-
-    def action_page_down(self) -> None:
-        self._user_move(self.model.cursor + max(1, self._rows_height() - 1))
-
-    def action_page_up(self) -> None:
-        self._user_move(self.model.cursor - max(1, self._rows_height() - 1))
+    def _moved(self) -> None:
+        self.post_message(self.Moved(self))
 
     def action_select(self) -> None:
         if self.model.cursor_key is not None:
@@ -373,7 +346,7 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         if offset.y < len(self._pinned) or not 0 <= index < len(self.model.rows):
             return
         self._move(index, scroll=False)
-        self.post_message(self.Moved(self))
+        self._moved()
         if event.chain >= 2:
             self.action_select()
 
@@ -386,59 +359,10 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         cursor = self.model.cursor
         return [(rows[i].key, i == cursor) for i in range(top, bottom)]
 
-    def _refresh_row(self, index: int) -> None:
-        y = len(self._pinned) + index - self.scroll_offset.y
-        if len(self._pinned) <= y < self.scrollable_content_region.height:
-            self._refresh_screen_line(y)
-
-    def _refresh_screen_line(self, y: int) -> None:
-        # Content width only: repainting the scrollbar cell too costs ~20 bytes a line.
-        self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
-
     def notify_style_update(self) -> None:
         self._styles.clear()
         self._painted.clear()
         super().notify_style_update()
-
-    def _class_style(self, name: str) -> Style:
-        """The rich style of one component class. Styles with their own background keep
-        it; the others keep only colour and attributes, so rows show the panel's own
-        background (or the cursor's)."""
-        style = self.get_visual_style(f"signal-panel--{name}").rich_style
-        if name not in BACKGROUND_CLASSES:
-            style = Style(
-                color=style.color,
-                bold=style.bold,
-                dim=style.dim,
-                reverse=style.reverse,
-                underline=style.underline,
-            )
-        return style
-
-    def _style(self, name: str, selected: bool = False) -> Style:
-        """Style of a part name (see `row_parts`) or a pinned part, cached until the CSS
-        or theme changes. Without colour (NO_COLOR) critical is reverse video and bold,
-        warning and unknown bold: critical stays the most salient thing on screen."""
-        key = (name, selected)
-        style = self._styles.get(key)
-        if style is not None:
-            return style
-        cls = PART_CLASS.get(name, name)
-        if cls == "plain":
-            # No colour of its own: the terminal's default over the panel background,
-            # and neighbouring plain parts merge into one segment (fewer bytes).
-            style = Style()
-        elif self.app.no_color and cls in ("badge-critical", "name-critical", "critical"):
-            style = Style(bold=True, reverse=cls == "badge-critical")
-        elif self.app.no_color and cls in ("warning", "unknown"):
-            style = Style(bold=True)
-        else:
-            style = self._class_style(cls)
-        if selected and cls != "badge-critical":
-            cursor = "cursor" if self.has_focus else "cursor-blurred"
-            style = self._class_style(cursor) + style
-        self._styles[key] = style
-        return style
 
     def on_focus(self, event: events.Focus) -> None:
         self._styles.clear()
@@ -452,7 +376,7 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
         width = self.scrollable_content_region.width
         try:
             if y < len(self._pinned):
-                return self._pinned_strip(self._pinned[y], width)
+                return pinned_strip(self._pinned[y], width, self._styles, focused=self.has_focus)
             index = self.scroll_offset.y + y - len(self._pinned)
             if 0 <= index < len(self.model.rows):
                 strip = self._row_strip(index, width)
@@ -462,47 +386,11 @@ class SignalPanel(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, Style())
         except Exception:  # a bad row must cost one line, not the app
             log.exception("rendering line %d of panel %s failed", y, self.title)
-            return Strip([Segment(fit("⚠ cannot draw this row", width), Style())])
-
-    def _pinned_strip(self, line: PinnedLine, width: int) -> Strip:
-        is_title = line[0][1] == "title"
-        focus = "title-focused" if self.has_focus else "title"
-        segments: list[Segment] = []
-        used = 0
-        for index, (text, name) in enumerate(line):
-            if is_title and index == 0 and self.has_focus:
-                text = "▸ "
-            if is_title:
-                base = self._class_style(focus)
-                if name == "title":
-                    style = base
-                elif name == "title-bold":
-                    style = base + Style(bold=True)
-                else:
-                    style = base + self._style(name.removeprefix("title-"))
-            else:
-                style = self._class_style(name)
-            room = width - used
-            if room <= 0:
-                break
-            if cell_len(text) > room:
-                text = fit(text, room)
-            segments.append(Segment(text, style))
-            used += cell_len(text)
-        if used < width:
-            filler = self._class_style(focus) if is_title else self._class_style(line[-1][1])
-            segments.append(Segment(" " * (width - used), filler))
-        return Strip(segments, width)
+            return failed_strip(width)
 
     def _row_strip(self, index: int, width: int) -> Strip:
         signal = self.model.rows[index]
         signal = self._snapshot.get(signal.key, signal)
-        selected = index == self.model.cursor
-        base = self._style("plain", selected)
-        segments = [Segment(CURSOR_MARK if selected else " ", base)]
         now = self.frozen_at if self.frozen_at is not None else self.clock()
-        for text, name in row_parts(signal, self._columns, now, self._sparks):
-            segments.append(Segment(text, self._style(name, selected)))
-        # Neighbours in the same style become one segment: one escape sequence instead
-        # of one per column, which is most of the bytes a repainted row costs.
-        return Strip(list(Segment.simplify(segments))).adjust_cell_length(width, base)
+        parts = row_parts(signal, self._columns, now, self._sparks, self._mark(signal))
+        return row_strip(parts, width, self._styles, selected=index == self.model.cursor)

@@ -1,0 +1,101 @@
+"""The cursor of a panel and the keys that move it.
+
+The base of `SignalPanel`: it moves the selected row (kept by key in `PanelRows`, so a
+re-sort never moves the user's row), scrolls it into view and repaints only the two
+lines that changed. What the rows are, and how they are drawn, is the panel's job.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.geometry import Region
+from textual.scroll_view import ScrollView
+
+from oncall_tui.ui.widgets.panel_rows import PanelRows, PinnedLine
+
+
+class PanelCursor(ScrollView, can_focus=True, inherit_bindings=False):
+    """A scrolling list of rows under pinned lines, with one selected row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "cursor_top", "First row", show=False),
+        Binding("G,end", "cursor_bottom", "Last row", show=False),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("enter", "select", "Detail", tooltip="Open the selected signal: chart and runbook"),
+        Binding("l,right", "screen.cycle_panel(1)", "Next panel", show=False),
+        Binding("h,left", "screen.cycle_panel(-1)", "Previous panel", show=False),
+    ]
+
+    model: PanelRows
+    """The rows and the cursor (set by the subclass)."""
+    _pinned: list[PinnedLine]
+    """The lines above the rows (title, banners): never scrolled away."""
+
+    def select_key(self, key: str, *, scroll: bool = True) -> bool:
+        """Put the cursor on the signal `key`; False if this panel does not show it."""
+        index = self.model.position.get(key)
+        if index is None:
+            return False
+        self._move(index, scroll=scroll)
+        return True
+
+    def _move(self, index: int, *, scroll: bool = True) -> None:
+        if not self.model.rows:
+            return
+        previous = self.model.move(index)
+        if scroll:
+            self._scroll_to_row(self.model.cursor)
+        for row in {previous, self.model.cursor}:
+            self._refresh_row(row)
+
+    def _user_move(self, index: int) -> None:
+        self._move(index)
+        self._moved()
+
+    def _moved(self) -> None:
+        """The user moved the cursor (a key or a click): the subclass tells its owner."""
+
+    def _rows_height(self) -> int:
+        return max(0, self.scrollable_content_region.height - len(self._pinned))
+
+    def _scroll_to_row(self, index: int) -> None:
+        height = self._rows_height()
+        if height <= 0:
+            return
+        top = self.scroll_offset.y
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
+
+    def _refresh_row(self, index: int) -> None:
+        y = len(self._pinned) + index - self.scroll_offset.y
+        if len(self._pinned) <= y < self.scrollable_content_region.height:
+            self._refresh_screen_line(y)
+
+    def _refresh_screen_line(self, y: int) -> None:
+        # Content width only: repainting the scrollbar cell too costs ~20 bytes a line.
+        self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
+
+    def action_cursor_down(self) -> None:
+        self._user_move(self.model.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._user_move(self.model.cursor - 1)
+
+    def action_cursor_top(self) -> None:
+        self._user_move(0)
+
+    def action_cursor_bottom(self) -> None:
+        self._user_move(len(self.model.rows) - 1)
+
+    def action_page_down(self) -> None:
+        self._user_move(self.model.cursor + max(1, self._rows_height() - 1))
+
+    def action_page_up(self) -> None:
+        self._user_move(self.model.cursor - max(1, self._rows_height() - 1))
