@@ -452,3 +452,16 @@ def test_the_rules_name_what_breaks_them() -> None:
     grey = replace(critical, status=Status.WARNING)
     assert header_badge_problems(critical, grey, "no-color")
     assert header_badge_problems(critical, grey, "truecolor") == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_warning_cause_is_labelled_as_a_warning_not_a_critical(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cause label was a red block on a board whose worst is a warning: louder than
+    the WARNING badge beside it, and a false critical."""
+    marks = await render_marks("dark", mode, "warning", monkeypatch)
+    label = next(m for m in marks if m.where == "cause label")
+    assert not label.block and label.cell.bold, label
+    critical = await render_marks("dark", mode, "critical", monkeypatch)
+    assert next(m for m in critical if m.where == "cause label").block

@@ -43,7 +43,9 @@ def test_words_per_layer_and_status() -> None:
 
 def test_no_change_is_said_when_the_window_is_known() -> None:
     service = Cause("pay-api", "health", Status.CRITICAL, T0, ("k",))
-    assert cause_line(service, window=3600).endswith("· no change in the 60m before")
+    # The window is the config's, said as written ("1h"), not rounded like an age.
+    assert cause_line(service, window=3600).endswith("· no change in the 1h before")
+    assert cause_line(service, window=5400).endswith("· no change in the 1h30m before")
     assert "change" not in cause_line(service)
 
 

@@ -16,6 +16,7 @@ symptom it is (`triage_fact`).
 from __future__ import annotations
 
 from oncall_tui.core.cells import ELLIPSIS, cell_width
+from oncall_tui.core.durations import format_duration
 from oncall_tui.core.model import Kind, Signal, Status
 from oncall_tui.core.triage import Cause, Diagnosis
 from oncall_tui.core.words import symbols
@@ -97,7 +98,7 @@ def _changes(cause: Cause, window: float | None) -> str:
         return text + (f" (+{more} more)" if more else "")
     if window is None:
         return ""
-    return f"no change in the {short_duration(window)} before"
+    return f"no change in the {format_duration(window)} before"
 
 
 def _affects(names: tuple[str, ...], shown: int) -> str:

@@ -19,6 +19,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import Static
 
+from oncall_tui.core.model import Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.topology import Topology
 from oncall_tui.core.triage import Cause, Diagnosis, store_diagnosis
@@ -35,7 +36,11 @@ on a board of thousands, and a cause does not need sub-second news."""
 class CauseLine(Static):
     """One line naming the most probable cause; hidden while nothing is failing."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"cause-line--label", "cause-line--text"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "cause-line--label",
+        "cause-line--label-warning",
+        "cause-line--text",
+    }
 
     class Selected(Message):
         """The user asked to drill into the cause: `key` is its worst signal."""
@@ -62,6 +67,7 @@ class CauseLine(Static):
         self._version = -1
         self._last = float("-inf")
         self._text = ""
+        self._status: Status | None = None
 
     @property
     def cause(self) -> Cause | None:
@@ -94,11 +100,16 @@ class CauseLine(Static):
         )
         if len(self.diagnosis.causes) > 1:
             line += f"  (+{len(self.diagnosis.causes) - 1})" if len(line) < width - 20 else ""
-        if line == self._text and self.display:
+        if (line, cause.status) == (self._text, self._status) and self.display:
             return
-        self._text = line
+        self._text, self._status = line, cause.status
+        # A warning cause is labelled in the warning colour: red on a board with no
+        # critical would outshout the header that says WARNING.
+        label = (
+            "cause-line--label-warning" if cause.status is Status.WARNING else "cause-line--label"
+        )
         text = Text()
-        text.append(LABEL, self.get_component_rich_style("cause-line--label"))
+        text.append(LABEL, self.get_component_rich_style(label))
         text.append("  ")
         text.append(line, self.get_component_rich_style("cause-line--text"))
         self.update(text)
