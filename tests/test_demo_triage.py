@@ -239,4 +239,4 @@ def test_check_text_shortens_the_cause_to_the_terminal(tmp_path: Path) -> None:
         env={**os.environ, "COLUMNS": "80"},
     )
     line = result.stdout.splitlines()[1]
-    assert line == "LIKELY CAUSE  credit-bureau down (dependency) → 2 affected · client config…"
+    assert line == "LIKELY CAUSE  credit-bureau down (dependency) → 2 affected · changed 60s before"

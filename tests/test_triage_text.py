@@ -78,8 +78,12 @@ def test_shortening_drops_the_affected_list_before_anything_else() -> None:
     )
     assert "→ loan-api +3 more ·" in cause_line(many, width=110)
     assert "→ loan-api, cashloan/credit-limit +2 more ·" in cause_line(many, width=130)
+    # Tight, the change keeps what matters (that something changed, and when) rather
+    # than "bureau client…"; then the head loses its duration before the change goes.
     tight = cause_line(many, width=80)
-    assert tight == "LIKELY CAUSE  credit-bureau down (dependency) → 4 affected · bureau client…"
+    assert tight == "LIKELY CAUSE  credit-bureau down (dependency) → 4 affected · changed 3m before"
+    lasting = cause_line(many, now=T0 + 240, width=80)
+    assert lasting.endswith("(dependency) → 4 affected · changed 3m before")
 
 
 def test_a_change_named_after_its_component_reads_as_what_happened() -> None:
@@ -94,10 +98,11 @@ def test_never_cut_mid_word(width: int) -> None:
     assert cell_width(line) <= width
     # Every word shown is a whole word of the full line (or of "+1 more", "2 affected").
     full = cause_line(BUREAU, now=T0 + 240, window=3600)
-    vocabulary = {w.rstrip(",") for w in full.split()} | {"+1", "more", "2", "affected"}
+    vocabulary = {w.rstrip(",") for w in full.split()} | {"+1", "more", "2", "affected", "changed"}
     for word in line.removesuffix("…").split():
         assert word.rstrip(",") in vocabulary, (width, line)
-    assert line == full or line.endswith("…") or "more" in line or "affected" in line
+    shortened = ("…", "more", "affected", "changed")
+    assert line == full or any(mark in line for mark in shortened), (width, line)
 
 
 def test_fit_words() -> None:

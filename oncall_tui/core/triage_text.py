@@ -88,21 +88,28 @@ def _head(cause: Cause, now: float | None) -> str:
     return f"{cause.component} {word}{lasted} ({LAYER_WORD[cause.kind]})"
 
 
-def _changes(cause: Cause, window: float | None) -> str:
+def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> str:
+    """The change attached to the cause ("config reloaded 60s before"); `compact` keeps
+    only that something changed and when ("changed 60s before"), the part that matters
+    when the line is short."""
     if cause.changes:
         latest = cause.changes[0]
         # "pay-api deployed" next to the cause pay-api reads as "deployed".
         name = latest.name.removeprefix(f"{cause.component} ") or latest.name
-        text = f"{name} {short_duration(cause.since - latest.at)} before"
+        when = short_duration(cause.since - latest.at)
         more = len(cause.changes) - 1
-        return text + (f" (+{more} more)" if more else "")
+        full = f"{name} {when} before" + (f" (+{more} more)" if more else "")
+        short = f"changed {when} before"
+        return short if compact and len(short) < len(full) else full
     if window is None:
         return ""
     return f"no change in the {format_duration(window)} before"
 
 
 def _affects(names: tuple[str, ...], shown: int) -> str:
-    if not names:
+    """The first `shown` affected components, then "+N more"; 0: only the count; -1:
+    nothing (the symptom rows still point at their root)."""
+    if not names or shown < 0:
         return ""
     if shown <= 0:
         return f"{len(names)} affected"
@@ -133,23 +140,31 @@ def cause_line(
     boundaries.
     """
     prefix = f"{label}  " if label else ""
-    head = _head(cause, now)
-    change = _changes(cause, window)
-    alerts = _alerts(cause)
-    # What the cause explains outranks saying that nothing changed: the quiet note
-    # goes first, then the evidence's count, then the list of affected components
-    # shortens.
+    # What the cause explains outranks saying that nothing changed: the quiet note goes
+    # first, then the evidence's count, then the list of affected components shortens.
+    # An attached change is the last thing to go: it shortens to "changed 60s before",
+    # the head loses its duration and the line its count of affected components (the
+    # symptom rows point at their root) before the change is cut.
     every = len(cause.affects)
-    attempts = [(every, True, True), (every, False, True), (every, False, False)]
-    attempts += [(n, False, False) for n in range(min(every, 3), -1, -1)]
+    attempts: list[tuple[int, bool, bool, bool, float | None]] = [
+        (every, True, True, False, now),
+        (every, False, True, False, now),
+        (every, False, False, False, now),
+    ]
+    attempts += [(n, False, False, False, now) for n in range(min(every, 3), -1, -1)]
+    if cause.changes:
+        attempts += [(0, False, False, True, now), (0, False, False, True, None)]
+        attempts += [(-1, False, False, True, None)]
+    alerts = _alerts(cause)
     line = ""
-    for shown, with_quiet, with_alerts in attempts:
-        parts = [prefix + head]
+    for shown, with_quiet, with_alerts, compact, at in attempts:
+        parts = [prefix + _head(cause, at)]
         affected = _affects(cause.affects, shown)
         if affected:
             parts.append(f"→ {affected}")
         if alerts and with_alerts:
             parts.append(f"· {alerts}")
+        change = _changes(cause, window, compact=compact)
         if change and (cause.changes or with_quiet):
             parts.append(f"· {change}")
         line = " ".join(parts)
