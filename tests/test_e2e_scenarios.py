@@ -117,7 +117,8 @@ def assert_scenario(
 
 def assert_business(answer: Answer, scenario: Scenario) -> None:
     """Every business signal there, with the status the scenario gives it (ok unless
-    EXPECTED says otherwise), a runbook; never a cause, never in a cause's signals."""
+    EXPECTED says otherwise), a runbook; never a cause, never in a cause's signals,
+    never marked a symptom."""
     expected = EXPECTED[scenario]
     business = {s["name"]: s for s in answer.signals if s["kind"] == "business"}
     assert set(business) == set(BUSINESS), sorted(business)
@@ -126,6 +127,7 @@ def assert_business(answer: Answer, scenario: Scenario) -> None:
         name: (signal["value"], signal["summary"]) for name, signal in business.items()
     }
     assert all(signal["runbook"] for signal in business.values())
+    assert all(signal["root"] is None for signal in business.values()), "not a symptom either"
     keys = {signal["key"] for signal in business.values()}
     for cause in answer.causes:
         assert cause["component"] not in business and not keys & set(cause["signals"]), cause
