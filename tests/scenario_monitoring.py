@@ -48,6 +48,9 @@ SETTLE_TIMEOUT = 60.0
 class Monitoring:
     prometheus: ServerProcess
     alertmanager: ServerProcess
+    healthy_at: float
+    """A unix time when the platform was healthy and Prometheus had a rate of it: the
+    tests' "week ago" (examples/prometheus.toml's baselines read `offset 1w`)."""
 
 
 @contextlib.contextmanager
@@ -61,19 +64,38 @@ def start_monitoring(platform: ScenarioPlatform) -> Iterator[Monitoring]:
         ) as prometheus,
     ):
         wait_for_query(prometheus, "dependency_up", min_series=3)
-        yield Monitoring(prometheus, alertmanager)
+        yield Monitoring(prometheus, alertmanager, healthy_at(platform, prometheus))
+
+
+def healthy_at(platform: ScenarioPlatform, prometheus: ServerProcess) -> float:
+    """A moment of the platform's healthy start with a 5 s rate at it in Prometheus, its
+    counters scraped for 10 s before it: a window near a counter's first sample reads
+    low (Prometheus extrapolates it towards zero)."""
+    assert platform.collector.scenario == "healthy", "the platform starts healthy"
+
+    def rated() -> float | None:
+        at = round(time.time() - 1, 3)
+        expression = f'count_over_time(payments_total{{result="success"}}[12s] @ {at:.3f})'
+        result = cast(list[dict[str, Any]], query(prometheus.url, expression)["result"])
+        return at if result and float(result[0]["value"][1]) >= 10 else None
+
+    at = wait_until(rated, timeout=SETTLE_TIMEOUT, what="a healthy rate", interval=0.5)
+    assert platform.collector.scenario == "healthy", "switched before the baseline was read"
+    return at
 
 
 def prometheus_config(
     monitoring: Monitoring, prometheus_url: str | None = None, *, refresh: str = "5s"
 ) -> str:
-    """examples/prometheus.toml pointed at `monitoring`, with 5 s windows."""
+    """examples/prometheus.toml pointed at `monitoring`, with 5 s windows and its
+    baselines ("a week ago") at the platform's healthy start."""
     return example(
         "prometheus.toml",
         {
             "http://127.0.0.1:9090": prometheus_url or monitoring.prometheus.url,
             "http://127.0.0.1:9093": monitoring.alertmanager.url,
             "[1m]": "[5s]",
+            "offset 1w": f"@ {monitoring.healthy_at:.3f}",
             'refresh = "5s"': f'refresh = "{refresh}"',
         },
     )
@@ -143,37 +165,66 @@ def check(config_text: str, directory: Path) -> Answer:
     return Answer(result.returncode, json.loads(result.stdout), result.stderr, seconds)
 
 
-def levels(config: dict[str, Any], url: str) -> dict[str, str]:
+def levels(config: dict[str, Any], url: str, *, business: bool = False) -> dict[str, str]:
     """Component -> status each query of the config's prom source gives now, straight
-    from the Prometheus API (the plugin's thresholds, applied here by hand); a query
-    without data yet is "no data". Change markers (a time, not a status) are left out."""
+    from the Prometheus API (the plugin's thresholds and baseline ratios, applied here
+    by hand); a query without data yet is "no data". Change markers (a time, not a
+    status) are left out; business signals (the impact, not a component) are read by
+    name alone, and only with `business`."""
     found: dict[str, str] = {}
     rank = {"ok": 0, "warning": 1, "critical": 2}
     for spec in config["sources"]["prom"]["queries"]:
-        if spec["kind"] == "change":
+        if spec["kind"] == "change" or (spec["kind"] == "business") != business:
             continue
         result = cast(list[dict[str, Any]], query(url, spec["query"])["result"])
         if not result or any(series["value"][1] == "NaN" for series in result):
             found[spec["query"]] = "no data"  # rate() needs samples after a start
+        usual = _baselines(spec, url)
         for series in result:
             value = float(series["value"][1])
-            name = (spec.get("component") or spec["name"]).format_map(series["metric"])
-            critical, warning = spec.get("critical"), spec.get("warning")
-            below = spec.get("below", False)
-
-            def breached(limit: float | None, value: float = value, below: bool = below) -> bool:
-                return limit is not None and (value <= limit if below else value >= limit)
-
-            level = "critical" if breached(critical) else "warning" if breached(warning) else "ok"
+            labels = {k: v for k, v in series["metric"].items() if k != "__name__"}
+            key = "name" if business else "component"
+            name = (spec.get(key) or spec["name"]).format_map(labels)
+            level = _grade(value, spec.get("warning"), spec.get("critical"), spec)
+            baseline = usual.get(tuple(sorted(labels.items())))
+            if baseline:
+                ratio = _grade(
+                    value / baseline, spec.get("warning_ratio"), spec.get("critical_ratio"), spec
+                )
+                level = max(level, ratio, key=rank.__getitem__)
             if rank[level] >= rank.get(found.get(name, "ok"), 0):  # as bad as its worst
                 found[name] = level
     return found
 
 
+def _baselines(spec: dict[str, Any], url: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """The query's baseline per label set (the metric name aside)."""
+    if not spec.get("baseline"):
+        return {}
+    result = cast(list[dict[str, Any]], query(url, spec["baseline"])["result"])
+    return {
+        tuple(sorted((k, v) for k, v in series["metric"].items() if k != "__name__")): float(
+            series["value"][1]
+        )
+        for series in result
+    }
+
+
+def _grade(
+    value: float, warning: float | None, critical: float | None, spec: dict[str, Any]
+) -> str:
+    below = spec.get("below", False)
+
+    def breached(limit: float | None) -> bool:
+        return limit is not None and (value <= limit if below else value >= limit)
+
+    return "critical" if breached(critical) else "warning" if breached(warning) else "ok"
+
+
 def settle(monitoring: Monitoring, scenario: Scenario, config_text: str) -> None:
     """Wait until Prometheus's view and Alertmanager's alerts show `scenario`: the
-    windows hold only post-switch samples enough to be past every threshold, and a
-    previous scenario's alert is resolved."""
+    windows hold only post-switch samples enough to be past every threshold (the
+    business signals' too), and a previous scenario's alert is resolved."""
     expected = EXPECTED[scenario]
     config = tomllib.loads(config_text)
 
@@ -186,7 +237,14 @@ def settle(monitoring: Monitoring, scenario: Scenario, config_text: str) -> None
             for alert in alerts(monitoring.alertmanager)
             if cast(dict[str, str], alert["status"])["state"] == "active"
         }
-        return critical == expected.components and calm and firing == expected.alertnames
+        impact = levels(config, monitoring.prometheus.url, business=True)
+        hurt = {name: level for name, level in impact.items() if level != "ok"}
+        return (
+            critical == expected.components
+            and calm
+            and firing == expected.alertnames
+            and hurt == expected.business
+        )
 
     wait_until(
         shown,

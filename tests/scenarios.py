@@ -14,6 +14,13 @@ through `http`, `openmetrics` and `command` sources without them.
                 bureau data, refuses 45% of paylater decisions. The risk engine was
                 deployed 10 minutes earlier: a symptom's change, never the cause's.
 
+Business counters move with the incident, as users feel it: `payments_total{result}`
+(99.2% success, payment-api's errors on top: ~70% in overload, ~89% in cascade) and
+`loan_decisions_total{product, decision}` (approved, refused by a rule or by policy,
+review: a cash loan waiting for a bureau report a human must fetch). Approvals drop
+with the credit_limit refusals (risk_rule, cascade) and, the bureau down, with the
+cash loans sent to review (bureau_down, cascade).
+
 Changes are gauges holding the unix time of the last change (what DESIGN.md's
 `kind = "change"` reads): `deploy_timestamp_seconds{service}` and
 `risk_rule_edited_timestamp_seconds{product, rule}`. Switching to a scenario dates its
@@ -67,6 +74,14 @@ RULE_HITS_PER_SECOND = {
 }
 CREDIT_LIMIT_REFUSALS: dict[Scenario, float] = {"risk_rule": 0.4, "cascade": 0.45}
 """Share of paylater decisions the credit_limit rule refuses, where not its usual."""
+PAYMENTS_PER_SECOND = 40.0
+PAY_SUCCESS = 0.992
+"""Share of payments that succeed when payment-api is healthy; its extra errors fail
+payments on top (`pay_success`)."""
+POLICY_REFUSALS = 0.1
+"""Share of each product's decisions refused by policy (not by a watched rule)."""
+BUREAU_REVIEW = 0.3
+"""Share of cashloan decisions sent to manual review while the credit bureau is down."""
 DEPENDENCIES = ("credit-bureau", "payment-gateway", "sms-otp")
 BUREAU_DOWN: frozenset[Scenario] = frozenset({"bureau_down", "cascade"})
 
@@ -96,6 +111,9 @@ class Expected:
     """Name of the change marker attached to the cause."""
     alerts: dict[str, str] = field(default_factory=dict)
     """Alert signal name -> its runbook_url; each alert firing, critical."""
+    business: dict[str, str] = field(default_factory=dict)
+    """Business signal name -> its status where not ok (BUSINESS names them all): the
+    impact, never a cause."""
 
     @property
     def components(self) -> frozenset[str]:
@@ -111,21 +129,27 @@ class Expected:
         return 2 if self.cause else 0
 
 
+BUSINESS = ("pay success", "paylater approvals", "cashloan approvals")
+"""The business signals both example configs read."""
+
 EXPECTED: dict[Scenario, Expected] = {
     "healthy": Expected(None),
     "overload": Expected(
         "payment-api",
         change="payment-api deployed",
         alerts={"ServiceErrorRateHigh": f"{RUNBOOKS}/services/payment-api/errors"},
+        business={"pay success": "critical"},  # ~70%
     ),
     "risk_rule": Expected(
         "paylater/credit_limit",
         change="paylater/credit_limit edited",
         alerts={"RiskRuleHitRateHigh": f"{RUNBOOKS}/risk/credit_limit"},
+        business={"paylater approvals": "critical"},  # 49/s, usual 87/s
     ),
     "bureau_down": Expected(
         "credit-bureau",
         alerts={"DependencyDown": f"{RUNBOOKS}/dependencies/credit-bureau"},
+        business={"cashloan approvals": "warning"},  # 29/s, usual 44/s
     ),
     "cascade": Expected(
         "credit-bureau",
@@ -135,6 +159,11 @@ EXPECTED: dict[Scenario, Expected] = {
             "ServiceErrorRateHigh payment-api": f"{RUNBOOKS}/services/payment-api/errors",
             "ServiceErrorRateHigh risk-engine": f"{RUNBOOKS}/services/risk-engine/errors",
             "RiskRuleHitRateHigh": f"{RUNBOOKS}/risk/credit_limit",
+        },
+        business={
+            "pay success": "critical",  # ~89%
+            "paylater approvals": "critical",  # 44/s
+            "cashloan approvals": "warning",  # 29/s
         },
     ),
 }
@@ -183,7 +212,26 @@ class ScenarioCollector(Collector):
             if refusals is not None and (product, rule) == ("paylater", "credit_limit"):
                 per_second = refusals * DECISIONS_PER_SECOND[product]
             rates[("hits", product, rule)] = per_second
+        success = self.pay_success()
+        rates[("payments", "success")] = PAYMENTS_PER_SECOND * success
+        rates[("payments", "failed")] = PAYMENTS_PER_SECOND * (1 - success)
+        for product, per_second in DECISIONS_PER_SECOND.items():
+            hits = sum(rates[("hits", p, rule)] for p, rule in RULE_HITS_PER_SECOND if p == product)
+            review = BUREAU_REVIEW if product == "cashloan" and self._bureau_down() else 0.0
+            refused = hits + per_second * POLICY_REFUSALS
+            rates[("loans", product, "refused")] = refused
+            rates[("loans", product, "review")] = per_second * review
+            rates[("loans", product, "approved")] = per_second * (1 - review) - refused
         return rates
+
+    def pay_success(self) -> float:
+        """Share of payments that succeed: payment-api's errors beyond its usual fail
+        payments that would have succeeded."""
+        ratio = ERROR_RATIO.get((self._scenario, "payment-api"), HEALTHY_ERROR_RATIO)
+        return PAY_SUCCESS * (1 - ratio) / (1 - HEALTHY_ERROR_RATIO)
+
+    def _bureau_down(self) -> bool:
+        return self._scenario in BUREAU_DOWN
 
     def _advance(self) -> None:
         now = time.monotonic()
@@ -192,7 +240,7 @@ class ScenarioCollector(Collector):
             self._totals[key] = self._totals.get(key, 0.0) + per_second * elapsed
 
     def dependency_up(self, dependency: str) -> bool:
-        return not (self._scenario in BUREAU_DOWN and dependency == "credit-bureau")
+        return not (self._bureau_down() and dependency == "credit-bureau")
 
     def service_healthy(self, service: str) -> bool:
         return not (self._scenario == "overload" and service == "payment-api")
@@ -210,12 +258,20 @@ class ScenarioCollector(Collector):
         hits = CounterMetricFamily(
             "risk_rule_hits", "Decisions refused by a risk rule", labels=["product", "rule"]
         )
+        payments = CounterMetricFamily("payments", "Payments by result", labels=["result"])
+        loans = CounterMetricFamily(
+            "loan_decisions", "Loan applications decided", labels=["product", "decision"]
+        )
+        families = {
+            "requests": requests,
+            "decisions": decisions,
+            "hits": hits,
+            "payments": payments,
+            "loans": loans,
+        }
         for key, total in sorted(totals.items()):
-            family = {"requests": requests, "decisions": decisions, "hits": hits}[key[0]]
-            family.add_metric(list(key[1:]), total)
-        yield requests
-        yield decisions
-        yield hits
+            families[key[0]].add_metric(list(key[1:]), total)
+        yield from families.values()
         gauge = GaugeMetricFamily("dependency_up", "1 when reachable", labels=["dependency"])
         for dependency, value in up.items():
             gauge.add_metric([dependency], 1.0 if value else 0.0)

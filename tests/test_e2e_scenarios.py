@@ -41,6 +41,7 @@ from scenario_monitoring import (
     without_prometheus_config,
 )
 from scenarios import (
+    BUSINESS,
     CHANGE_BEFORE,
     EXAMPLES,
     EXPECTED,
@@ -80,7 +81,8 @@ def assert_scenario(
     board = [(s["kind"], s["name"], s["status"], s["summary"]) for s in answer.signals]
     assert answer.code == expected.exit_code, board
     assert all(source["status"] == "ok" for source in answer.sources.values()), answer.sources
-    layers = [s for s in answer.signals if s["kind"] not in ("alert", "change")]
+    assert_business(answer, scenario)
+    layers = [s for s in answer.signals if s["kind"] not in ("alert", "change", "business")]
     assert layers, "the config reads nothing"
     assert all(s["status"] in ("ok", "critical") for s in layers), board
     critical = [s for s in layers if s["status"] == "critical"]
@@ -111,6 +113,24 @@ def assert_scenario(
     assert all(alert["status"] == "critical" for alert in fired), board
     if not fired:
         assert answer.sources["alerts"]["status"] == "ok"
+
+
+def assert_business(answer: Answer, scenario: Scenario) -> None:
+    """Every business signal there, with the status the scenario gives it (ok unless
+    EXPECTED says otherwise), a runbook; never a cause, never in a cause's signals,
+    never marked a symptom."""
+    expected = EXPECTED[scenario]
+    business = {s["name"]: s for s in answer.signals if s["kind"] == "business"}
+    assert set(business) == set(BUSINESS), sorted(business)
+    statuses = {name: signal["status"] for name, signal in business.items()}
+    assert statuses == {name: expected.business.get(name, "ok") for name in BUSINESS}, {
+        name: (signal["value"], signal["summary"]) for name, signal in business.items()
+    }
+    assert all(signal["runbook"] for signal in business.values())
+    assert all(signal["root"] is None for signal in business.values()), "not a symptom either"
+    keys = {signal["key"] for signal in business.values()}
+    for cause in answer.causes:
+        assert cause["component"] not in business and not keys & set(cause["signals"]), cause
 
 
 def assert_change(cause: dict[str, object], scenario: Scenario, platform: ScenarioPlatform) -> None:

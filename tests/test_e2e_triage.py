@@ -46,7 +46,7 @@ from scenario_monitoring import (
     start_monitoring,
     write_config,
 )
-from scenarios import EXPECTED, Scenario, ScenarioPlatform, start_scenario_platform
+from scenarios import BUSINESS, EXPECTED, Scenario, ScenarioPlatform, start_scenario_platform
 from servers import no_proxy, wait_until
 
 pytestmark = pytest.mark.servers
@@ -172,7 +172,8 @@ def recorded_start(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return False
     initial = build_timeline(read_recording(path)).initial
-    return len(initial) == 8  # 2 services, 3 rules, 3 dependencies; no alert
+    # 2 services, 3 rules, 3 dependencies and the business signals; no alert
+    return len(initial) == 8 + len(BUSINESS)
 
 
 def recorded_cascade(path: Path) -> bool:
