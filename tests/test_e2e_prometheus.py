@@ -153,7 +153,7 @@ def test_check_reads_changes_baselines_and_no_data(proxy: Proxy, tmp_path: Path)
     signals = {s["name"]: s for s in document["signals"]}
     assert result.returncode == 2, result.stdout + result.stderr
     assert signals["cashloan/device_fingerprint"]["status"] == "critical"
-    assert signals["cashloan/device_fingerprint"]["summary"] == "critical: 5x its baseline (≥ 4.5x)"
+    assert signals["cashloan/device_fingerprint"]["summary"] == "critical: 5x its usual 6% (≥ 4.5x)"
     assert signals["paylater/credit_limit"]["status"] == "ok"
     assert signals["payment-api deployed"]["kind"] == "change"
     assert signals["payment-api deployed"]["status"] == "ok"

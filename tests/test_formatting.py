@@ -51,3 +51,19 @@ def test_a_level_on_a_bool_scale_is_a_number_except_yes_and_no() -> None:
     assert format_level(-0.15, "bool") == "-0.15"
     assert format_level(1, "bool") == "yes" and format_level(0, "bool") == "no"
     assert format_level(0.05, "ratio") == "5%"
+
+
+def test_a_signal_with_a_baseline_says_its_usual_level() -> None:
+    """Issue 8: `pay success 71% (usual 99.2%)`. Found on the real Prometheus example:
+    the business rows showed only their limits; how far from normal was not said."""
+    from oncall_tui.core.formatting import default_summary
+    from oncall_tui.core.model import Status, Thresholds
+
+    limits = Thresholds(warning=0.98, critical=0.95, below=True)
+    said = default_summary(0.71, "ratio", Status.CRITICAL, limits, baseline=0.992)
+    assert said == "critical: ≤ 95% (usual 99.20%)"
+    assert default_summary(0.99, "ratio", Status.OK, limits, baseline=0.992) == "usual 99.20%"
+    assert default_summary(0.99, "ratio", Status.OK, limits) == ""
+    ratio = Thresholds(warning_ratio=0.8, critical_ratio=0.6, below=True)
+    said = default_summary(44, "per_second", Status.CRITICAL, ratio, baseline=87)
+    assert said == "critical: 0.51x its usual 87/s (≤ 0.6x)"

@@ -244,7 +244,7 @@ async def test_a_rule_at_five_times_its_baseline_is_critical(platform: Platform)
     store.apply("prom", list(readings.values()))
     signals = {s.name: s for s in store.signals.values()}
     assert signals["cashloan/device_fingerprint"].status is Status.CRITICAL
-    assert signals["cashloan/device_fingerprint"].summary == "critical: 5x its baseline (≥ 4.5x)"
+    assert signals["cashloan/device_fingerprint"].summary == "critical: 5x its usual 6% (≥ 4.5x)"
     assert signals["paylater/credit_limit"].status is Status.OK, "1.5x: within its usual"
     evil = next(s for s in signals.values() if s.labels["rule"].startswith("evil"))
     assert (evil.status, evil.summary) == (Status.OK, ""), "no baseline: no ratio check"

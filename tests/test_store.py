@@ -304,14 +304,14 @@ def test_ratio_to_the_baseline_is_critical_under_any_absolute_limit() -> None:
     store.apply("prom", [_hits(0.05, baseline=0.01)], at=0)
     signal = store.signals["prom/r"]
     assert signal.status is Status.CRITICAL, "5x its baseline, far below warning = 0.5"
-    assert signal.summary == "critical: 5x its baseline (≥ 5x)"
+    assert signal.summary == "critical: 5x its usual 1% (≥ 5x)"
     store.apply("prom", [_hits(0.03, baseline=0.01)], at=5)
-    assert (signal.status, signal.summary) == (Status.WARNING, "warning: 3x its baseline (≥ 2x)")
+    assert (signal.status, signal.summary) == (Status.WARNING, "warning: 3x its usual 1% (≥ 2x)")
     store.apply("prom", [_hits(0.015, baseline=0.01)], at=10)
     assert signal.status is Status.OK
     # The worse of the two: an absolute breach still counts with a normal ratio.
     store.apply("prom", [_hits(0.95, baseline=0.9)], at=15)
-    assert (signal.status, signal.summary) == (Status.CRITICAL, "critical: ≥ 90%")
+    assert (signal.status, signal.summary) == (Status.CRITICAL, "critical: ≥ 90% (usual 90%)")
 
 
 @pytest.mark.parametrize("baseline", [None, 0.0, -1.0])

@@ -64,11 +64,15 @@ def default_summary(
     baseline: float | None = None,
 ) -> str:
     """What the row says when the source gave no summary of its own. The value has a
-    column of its own; the summary says which limit it crossed, or nothing when ok."""
+    column of its own; the summary says which limit it crossed, and the usual level
+    when there is a baseline ("pay success 71% (usual 99.2%)": how far from normal is
+    the first question about a business signal), or nothing when ok without one."""
     if value is None:
         return "no data"
+    # Not a positive number, a baseline is no usual level (as for the ratio limits).
+    usual = f"usual {format_value(baseline, unit)}" if baseline is not None and baseline > 0 else ""
     if status is Status.OK or thresholds is None:
-        return ""
+        return usual
     op = "≤" if thresholds.below else "≥"
     critical = status is Status.CRITICAL
     ratio = thresholds.ratio(value, baseline)
@@ -76,11 +80,10 @@ def default_summary(
         # The ratio to the baseline, not the value itself, decided the status.
         ratio_limit = thresholds.critical_ratio if critical else thresholds.warning_ratio
         limit_text = f" ({op} {ratio_limit:g}x)" if ratio_limit is not None else ""
-        return f"{status.value}: {_trim(ratio)}x its baseline{limit_text}"
+        return f"{status.value}: {_trim(ratio)}x its {usual}{limit_text}"
     limit = thresholds.critical if critical else thresholds.warning
-    if limit is None:
-        return status.value
-    return f"{status.value}: {op} {format_level(limit, unit)}"
+    said = status.value if limit is None else f"{status.value}: {op} {format_level(limit, unit)}"
+    return f"{said} ({usual})" if usual else said
 
 
 def format_level(level: float, unit: Unit) -> str:
