@@ -1,0 +1,61 @@
+"""Panel heights on the dashboard: from their content, the space shared so that no
+panel hides rows while another shows blank lines."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+
+from oncall_tui.ui.screens.board_panels import LEFT, RIGHT
+from oncall_tui.ui.widgets.panel_rows import allocate_heights
+from oncall_tui.ui.widgets.signal_panel import SignalPanel
+
+log = logging.getLogger(__name__)
+
+WIDE = 120
+"""From this width the layer panels sit in two columns."""
+
+
+class PanelColumns(Horizontal):
+    """The layer panels' container; tells the screen when its size changes (a filter
+    bar opened, the why-line grew) so panel heights are shared out again."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self, event: Resize) -> None:
+        self.post_message(self.Resized())
+
+
+def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel]) -> None:
+    """Panel heights from their content: everything shown when it fits, else the
+    space shared so that no panel hides rows while another shows blank lines."""
+    try:
+        screen_height = screen.size.height
+        business = panels["business"]
+        business.styles.height = max(1, min(business.wanted_height, max(2, screen_height // 4)))
+        columns = screen.query_one("#columns")
+        available = columns.size.height
+        if available <= 0:
+            return
+        wide = screen.size.width >= WIDE
+        screen.set_class(wide, "-wide")
+        screen.set_class(not wide, "-narrow")
+        stacks = [list(LEFT), list(RIGHT)] if wide else [[*LEFT, *RIGHT]]
+        for stack in stacks:
+            shown = [panels[g] for g in stack if panels[g].display]
+            heights = allocate_heights(
+                [p.wanted_height for p in shown],
+                available,
+                [p.minimum_height for p in shown],
+            )
+            for panel, height in zip(shown, heights, strict=True):
+                if panel.styles.height is None or panel.styles.height.value != height:
+                    panel.styles.height = height
+    except Exception:
+        log.exception("sizing the panels failed")
