@@ -18,7 +18,7 @@ from oncall_tui.ui.widgets.signal_panel import SignalPanel
 log = logging.getLogger(__name__)
 
 WIDE = 120
-"""From this width the layer panels sit in two columns."""
+"""From this width the layer panels sit in two columns, unless they all fit stacked."""
 
 
 class PanelColumns(Horizontal):
@@ -44,9 +44,14 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel]) -> None:
         if available <= 0:
             return
         wide = screen.size.width >= WIDE
+        layers = [panels[g] for g in (*LEFT, *RIGHT) if panels[g].display]
+        # Two columns only when the panels do not all fit stacked: stacked, every row
+        # has the screen's whole width for its limit, age and summary.
+        stacked = not wide or sum(p.wanted_height for p in layers) <= available
         screen.set_class(wide, "-wide")
         screen.set_class(not wide, "-narrow")
-        stacks = [list(LEFT), list(RIGHT)] if wide else [[*LEFT, *RIGHT]]
+        screen.set_class(wide and stacked, "-stacked")
+        stacks = [[*LEFT, *RIGHT]] if stacked else [list(LEFT), list(RIGHT)]
         for stack in stacks:
             shown = [panels[g] for g in stack if panels[g].display]
             heights = allocate_heights(
