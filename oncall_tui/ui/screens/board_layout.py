@@ -4,7 +4,7 @@ panel hides rows while another shows blank lines."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from textual.containers import Horizontal
 from textual.events import Resize
@@ -32,15 +32,18 @@ class PanelColumns(Horizontal):
         self.post_message(self.Resized())
 
 
-def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel]) -> None:
+def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: int = 0) -> None:
     """Panel heights from their content: everything shown when it fits, else the
-    space shared so that no panel hides rows while another shows blank lines."""
+    space shared so that no panel hides rows while another shows blank lines.
+
+    `shrink`: lines the columns are about to lose (the why-line grew, the cause line
+    appeared) that the last layout pass does not show yet."""
     try:
         screen_height = screen.size.height
         business = panels["business"]
         business.styles.height = max(1, min(business.wanted_height, max(2, screen_height // 4)))
         columns = screen.query_one("#columns")
-        available = columns.size.height
+        available = columns.size.height - shrink
         if available <= 0:
             return
         wide = screen.size.width >= WIDE
@@ -64,3 +67,44 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel]) -> None:
                     panel.styles.height = height
     except Exception:
         log.exception("sizing the panels failed")
+
+
+class PanelSizer:
+    """Shares out the panel heights, ahead of the layout pass when it can.
+
+    `chrome` counts the lines the widgets around the columns take now (the why-line,
+    the cause line, the filter bar). When they change, the heights are shared out at
+    once for the room they will leave, so the layout pass that moves them sizes the
+    panels too; waiting for the columns' resize costs one more pass, and in Textual 8
+    each pass repaints the whole screen.
+    """
+
+    def __init__(
+        self, screen: Screen[None], panels: Mapping[str, SignalPanel], chrome: Callable[[], int]
+    ) -> None:
+        self.screen = screen
+        self.panels = panels
+        self.chrome = chrome
+        self._laid_out: int | None = None
+        """The chrome's lines in the last layout pass."""
+        self._allocated_for: int | None = None
+        """The chrome's lines the heights were last shared out for."""
+
+    def laid_out(self) -> None:
+        """After a layout pass (the columns' size is current): share out again."""
+        self._laid_out = self.chrome()
+        self.allocate()
+
+    def allocate(self) -> None:
+        chrome = self.chrome()
+        self._allocated_for = chrome
+        shrink = chrome - self._laid_out if self._laid_out is not None else 0
+        allocate(self.screen, self.panels, shrink)
+
+    def chrome_changed(self) -> None:
+        """Share out again if the chrome changed since the last time; never raises."""
+        try:
+            if self.chrome() != self._allocated_for:
+                self.allocate()
+        except Exception:
+            log.exception("sizing the panels failed")

@@ -30,7 +30,7 @@ from oncall_tui.core.words import badge
 from oncall_tui.core.attention import Attention
 from oncall_tui.core.signal_filter import SignalFilter
 from oncall_tui.ui.screens.board_follow import WorstFollower, worst_signal
-from oncall_tui.ui.screens.board_layout import PanelColumns, allocate
+from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer
 from oncall_tui.ui.screens.board_panels import (
     GROUPS,
     LEFT,
@@ -111,6 +111,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             group: make_panel(store, group, self._member(group), clock) for group in GROUPS
         }
         self.updates = PanelUpdates(clock)
+        self.sizer = PanelSizer(self, self.panels, self._chrome)
         self.follower = WorstFollower(clock)
 
     @property
@@ -223,6 +224,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.cause.refresh_cause()
         for panel in self.panels.values():
             panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
+        self.sizer.chrome_changed()
 
     def _tick(self) -> None:
         try:
@@ -253,13 +255,20 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        self.call_after_refresh(self._allocate)
+        self.call_after_refresh(self.sizer.laid_out)
 
     def on_panel_columns_resized(self, message: PanelColumns.Resized) -> None:
-        self._allocate()
+        self.sizer.laid_out()
 
     def _allocate(self) -> None:
-        allocate(self, self.panels)
+        self.sizer.allocate()
+
+    def _chrome(self) -> int:
+        """Lines the why-line, the cause line and the filter bar take now: what they
+        gain, the panel columns lose."""
+        height = self.selection.styles.height
+        lines = int(height.value) if height is not None else 1
+        return lines + int(self.cause.display) + int(self.filter_bar.display)
 
     # -- selection ------------------------------------------------------------------
 
@@ -294,6 +303,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
                 worst = found[1]
                 hint = hint_parts(f"[w] go to worst: {badge(worst.status).strip()} {worst.name}")
         self.selection.show(signal, hint)
+        self.sizer.chrome_changed()
 
     def watch_follow(self, follow: bool) -> None:
         if follow and self.is_mounted:
