@@ -23,6 +23,7 @@ from oncall_tui.core.plugin_api import SourceContext
 from oncall_tui_demo import DemoPlugin
 from oncall_tui_demo.catalog import build
 from oncall_tui_demo.describe import Describer
+from oncall_tui_demo.plugin import BUSINESS_STEP
 from oncall_tui_demo.runbooks import RUNBOOK_DIR
 from oncall_tui_demo.scenario import CALM, CYCLE, PERIOD, RAMP
 
@@ -204,7 +205,9 @@ async def test_full_change_rate_moves_everything_and_zero_moves_nothing() -> Non
     moving = make(incident="none", change_rate=1.0)
     before = measured(await moving.collect())
     after = measured(await moving.collect())
-    assert all(a.value != b.value for a, b in zip(before, after, strict=True))
+    assert all(
+        a.value != b.value for a, b in zip(before, after, strict=True) if a.kind != "business"
+    )
     frozen = make(incident="none", change_rate=0.0)
     assert await frozen.collect() == await frozen.collect()
 
@@ -609,3 +612,34 @@ async def test_runbooks_are_packaged_markdown() -> None:
     # Every shipped runbook is reachable from some signal: none rots unseen.
     assert used == set(RUNBOOK_DIR.glob("*.md"))
     assert len(used) >= 5
+
+
+@pytest.mark.parametrize("interval", [1.0, 5.0])
+async def test_business_values_move_in_steps_not_every_collection(interval: float) -> None:
+    """A business KPI is a per-minute rate over minutes: it moves every BUSINESS_STEP
+    seconds of collections, whatever the change rate, and holds in between."""
+    plugin = make(incident="none", change_rate=1.0, interval=interval)
+    every = round(BUSINESS_STEP / interval)
+    series = [business(await plugin.collect()) for _ in range(3 * every + 1)]
+    for key in ("biz/pay-success", "biz/loan-approvals", "biz/repayments"):
+        values = [readings[key].value for readings in series]
+        moves = [i for i, (a, b) in enumerate(itertools.pairwise(values), 1) if a != b]
+        assert moves == [every, 2 * every, 3 * every], (key, values)
+
+
+async def test_an_incident_reaches_the_business_panel_within_one_step() -> None:
+    clock = FakeClock(0.0)
+    plugin = make(clock=clock, incident="cycle")
+    window = next(w for w in CYCLE if w.kind == "dependency")
+
+    async def levels_from(at: float) -> list[Status]:
+        clock.now = at
+        found = []
+        for _ in range(round(BUSINESS_STEP)):
+            found.append(level(business(await plugin.collect())["biz/loan-approvals"]))
+            clock.now += 1.0
+        return found
+
+    assert set(await levels_from(0.0)) == {Status.OK}
+    assert (await levels_from(window.start + RAMP))[-1] is Status.CRITICAL  # full strength
+    assert (await levels_from(window.end + CALM / 2))[-1] is Status.OK  # calm again

@@ -450,7 +450,7 @@ async def test_two_thousand_signals_mount_and_navigate() -> None:
         assert app.is_running
 
 
-async def test_layout_stacks_at_80_columns_and_is_a_grid_when_wide() -> None:
+async def test_layout_stacks_when_narrow_or_when_it_fits_else_two_columns() -> None:
     app = make_app(make_store("critical"))
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
@@ -464,9 +464,17 @@ async def test_layout_stacks_at_80_columns_and_is_a_grid_when_wide() -> None:
                 assert panel.region.height == 1
         await pilot.resize_terminal(160, 50)
         await pilot.pause()
+        # everything fits stacked at 160x50: full-width rows (room for the limit, the
+        # age and the whole why), every panel shows all its rows, none more
+        layers = [panels(app)[kind].region for kind in PANEL_KINDS]
+        assert all(region.x == 0 and region.width >= 158 for region in layers)
+        for panel in shown:
+            assert panel.region.height == panel.wanted_height
+        # too tall to stack: two columns, and still every row shown
+        await pilot.resize_terminal(160, 18)
+        await pilot.pause()
         layers = [panels(app)[kind].region for kind in PANEL_KINDS]
         assert len({region.x for region in layers}) == 2
-        # everything fits at 160x50: every panel shows all its rows, none more
         for panel in shown:
             assert panel.region.height == panel.wanted_height
 
@@ -565,6 +573,8 @@ def test_column_widths_never_overflow_and_keep_the_name(width: int) -> None:
         assert columns.name == 30 and columns.value == 6 and columns.spark
     if width >= 120:
         assert columns.limit and columns.age and columns.summary
+    if width >= 99:  # either half of a 200-column screen shows how long
+        assert columns.age
 
 
 async def test_no_color_keeps_status_words_and_the_cursor_mark(

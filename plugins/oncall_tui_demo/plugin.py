@@ -28,6 +28,10 @@ Clock = Callable[[], float]
 REVERSION_TIME = 45.0
 """Seconds over which a calm deviation mostly fades: slow enough to look like drift, fast
 enough that a blip is gone within a minute."""
+BUSINESS_STEP = 15.0
+"""Seconds between two new values of a business signal. Real ones are per-minute rates
+over a few minutes (a recording rule, a scrape every 15 s): they move in steps and never
+jitter every second. (Their walks keep moving meanwhile; a step shows where they are.)"""
 INCIDENT_JITTER = 0.1
 """How much an incident's level wobbles with the walk (±10% per deviation, at most
 ±20%), so a signal at full strength still looks alive but never drops below critical."""
@@ -59,6 +63,12 @@ class DemoPlugin(Plugin[DemoConfig]):
         reversion = 1.0 - math.exp(-max(context.interval, 0.001) / REVERSION_TIME)
         self._walks = Walks(len(self._specs), rng, reversion)
         self._affected = [i for i, spec in enumerate(self._specs) if spec.incidents]
+        self._business = frozenset(i for i, s in enumerate(self._specs) if s.kind == "business")
+        self._business_every = max(1, round(BUSINESS_STEP / max(context.interval, 0.001)))
+        """Collections between two new business values."""
+        self._business_due: set[int] = set()
+        """Business signals that moved since their last value was drawn."""
+        self._collections = 0
         self._changes: list[ChangeSpec] = build_changes(self._specs, config.seed)
         self._change_readings: list[Reading] = []
         self._readings: list[Reading] = []
@@ -87,19 +97,25 @@ class DemoPlugin(Plugin[DemoConfig]):
         else:
             moved = self._walks.pick(self.config.change_rate)
             self._walks.step(moved)
-            self._redraw(moved, effects)
             # An incident follows its own timeline even for values that did not move
             # this time: a ramp must not stall because change_rate is low.
-            self._redraw(
-                [
-                    i
-                    for i in self._affected
-                    if self._drawn_with[i] != _active(self._specs[i], effects)
-                ],
-                effects,
-            )
+            ramping = [
+                i for i in self._affected if self._drawn_with[i] != _active(self._specs[i], effects)
+            ]
+            self._redraw(self._due([*moved, *ramping]), effects)
         self._mark_changes(elapsed)
         return [*self._readings, *self._change_readings]
+
+    def _due(self, indices: Iterable[int]) -> list[int]:
+        """`indices` to draw now: business signals wait for their next step."""
+        self._collections += 1
+        business = self._business
+        due = dict.fromkeys(i for i in indices if i not in business)
+        self._business_due.update(i for i in indices if i in business)
+        if self._collections % self._business_every == 0:
+            due.update(dict.fromkeys(sorted(self._business_due)))
+            self._business_due.clear()
+        return list(due)
 
     def _mark_changes(self, elapsed: float) -> None:
         """Change markers: the same Reading object while nothing changed, so the store

@@ -1,10 +1,8 @@
-"""The main screen: header, the panels, the selected signal's why-line, and the bridge
-from the store.
+"""The main screen: header, the panels, the selected signal's why-line, the keys.
 
-The store calls its listeners synchronously after every collection of every source
-(and after each staleness sweep). Repainting there would repaint once per source per
-tick, so the listener only records which keys changed and arms one timer; `sync` then
-updates every panel at most `MAX_SYNC_RATE` times a second.
+Which panel shows what lives in `board_panels`, their heights in `board_layout`, how
+store changes reach the panels in `board_sync`, where the cursor goes by itself in
+`board_follow`.
 
 Selection: until the user moves, the cursor follows the worst signal (the one `check`
 lists first); once they move it stays with their row, by key, and the why-line offers
@@ -20,22 +18,31 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.events import Resize
-from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from oncall_tui.core.attention import Attention
-from oncall_tui.core.model import Kind, Signal, SourceState, Status, sort_key
+from oncall_tui.core.model import Signal
 from oncall_tui.core.signal_filter import SignalFilter
 from oncall_tui.core.store import SignalStore
-from oncall_tui.core.words import PANEL_TITLES, badge
+from oncall_tui.core.words import badge
+from oncall_tui.ui.screens.board_follow import WorstFollower, worst_signal
+from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer
+from oncall_tui.ui.screens.board_panels import (
+    GROUPS,
+    LEFT,
+    PANEL_KINDS,
+    RIGHT,
+    host_sources,
+    make_panel,
+    member,
+)
+from oncall_tui.ui.screens.board_sync import PanelUpdates
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
-from oncall_tui.ui.widgets.panel_rows import allocate_heights
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from oncall_tui.ui.widgets.sparkline import SPARK_STEP
@@ -43,34 +50,7 @@ from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 
 log = logging.getLogger(__name__)
 
-MAX_SYNC_RATE = 4.0
-"""Panel updates per second at most, however often the store changes."""
-SETTLE_DELAY = 0.05
-"""Wait after the first change of a burst: sources finishing together share a repaint."""
-FOLLOW_SETTLE = 10.0
-"""Seconds the followed signal must stay better than the worst before the cursor moves
-on (something worse moves it at once)."""
-WIDE = 120
-"""From this width the layer panels sit in two columns."""
-HOST_PLUGIN = "host"
-
-PANEL_KINDS: tuple[Kind, ...] = ("health", "risk_rule", "dependency", "alert")
-"""The four layer/evidence panels, numbered 1-4 for the keys."""
-GROUPS: tuple[str, ...] = ("business", *PANEL_KINDS, "host")
-"""Every panel, in reading order (Tab order)."""
-LEFT: tuple[str, ...] = ("health",)
-RIGHT: tuple[str, ...] = ("risk_rule", "dependency", "alert", "host")
-
-
-class PanelColumns(Horizontal):
-    """The layer panels' container; tells the screen when its size changes (a filter
-    bar opened, the why-line grew) so panel heights are shared out again."""
-
-    class Resized(Message):
-        pass
-
-    def on_resize(self, event: Resize) -> None:
-        self.post_message(self.Resized())
+__all__ = ["PANEL_KINDS", "DashboardScreen"]
 
 
 class DashboardScreen(Screen[None], inherit_bindings=False):
@@ -126,50 +106,21 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             store, topology=topology, change_window=change_window, clock=clock, id="cause-line"
         )
         """The probable cause under the header; hidden while nothing is failing."""
-        self._host_sources = self._find_host_sources()
-        self.panels: dict[str, SignalPanel] = {group: self._make_panel(group) for group in GROUPS}
-        self._pending: set[str] = set()
-        self._timer: Timer | None = None
-        self._last_sync = float("-inf")
-        self._failed: set[str] = set()
-        self.sync_errors = 0
-        """Failed syncs so far (each is logged); the board keeps running."""
+        self._host_sources = host_sources(store)
+        self.panels: dict[str, SignalPanel] = {
+            group: make_panel(store, group, self._member(group), clock) for group in GROUPS
+        }
+        self.updates = PanelUpdates(clock)
+        self.sizer = PanelSizer(self, self.panels, self._chrome)
+        self.follower = WorstFollower(clock)
 
-    # -- panels ---------------------------------------------------------------------
-
-    def _find_host_sources(self) -> frozenset[str]:
-        return frozenset(s.name for s in self.store.sources if s.plugin == HOST_PLUGIN)
+    @property
+    def sync_errors(self) -> int:
+        """Failed updates so far (each is logged); the board keeps running."""
+        return self.updates.errors
 
     def _member(self, group: str) -> Callable[[Signal], bool]:
-        hosts = self._host_sources
-        query = self.signal_filter
-        if group == "host":
-            return lambda s: s.source in hosts and s.kind != "change" and query(s)
-        return lambda s: s.kind == group and s.source not in hosts and query(s)
-
-    def _feeds(self, group: str) -> Callable[[SourceState], bool]:
-        if group == "host":
-            return lambda source: source.plugin == HOST_PLUGIN
-        return lambda source: group in source.kinds and source.plugin != HOST_PLUGIN
-
-    def _make_panel(self, group: str) -> SignalPanel:
-        number = PANEL_KINDS.index(group) + 1 if group in PANEL_KINDS else None
-        if group == "business":
-            title, empty = "Business — are users affected?", "no signals"
-        elif group == "host":
-            title, empty = "This host", "no signals"
-        else:
-            title, empty = PANEL_TITLES[group], "no signals"  # type: ignore[index]
-        return SignalPanel(
-            self.store,
-            title,
-            self._member(group),
-            number=number,
-            sources=self._feeds(group),
-            empty=empty,
-            clock=self.clock,
-            id=f"panel-{group.replace('_', '-')}",
-        )
+        return member(group, self._host_sources, self.signal_filter)
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -220,10 +171,6 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         return self._last_panel
 
     _last_panel: SignalPanel | None = None
-    _followed: str | None = None
-    """The signal the cursor last moved to by itself (None: not yet)."""
-    _outranked_since: float | None = None
-    """Since when the selected signal has been better than the worst one."""
 
     @property
     def selected_key(self) -> str | None:
@@ -241,16 +188,14 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             if self.attention is not None:
                 # A failure and a recovery may both happen before the next sync.
                 self.attention.track_sources(self.clock())
-            self._pending |= changed
-            if self._timer is None:
-                since = self.clock() - self._last_sync
-                delay = max(SETTLE_DELAY, min(1 / MAX_SYNC_RATE, 1 / MAX_SYNC_RATE - since))
-                self._timer = self.set_timer(delay, self._sync_from_timer, name="dashboard-sync")
+            delay = self.updates.note(changed)
+            if delay is not None:
+                self.set_timer(delay, self._sync_from_timer, name="dashboard-sync")
         except Exception:
             log.exception("scheduling a dashboard update failed")
 
     def _sync_from_timer(self) -> None:
-        self._timer = None
+        self.updates.armed = False
         self._notice()
         if self.flags().paused:
             return  # keep collecting what changed; shown when the pause ends
@@ -271,20 +216,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def sync(self, *, full: bool = False) -> None:
         """Apply what the store reported since the last sync. Never raises: a bug in one
         panel must not stop the others, nor the app (timer callbacks that raise end it)."""
-        changed, self._pending = self._pending, set()
-        self._last_sync = self.clock()
-        wanted = {group: panel.wanted_height for group, panel in self.panels.items()}
-        for group, panel in self.panels.items():
-            # A panel whose last update failed may be half-updated: rebuild it whole.
-            rebuild = full or group in self._failed
-            try:
-                panel.sync(None if rebuild else changed)
-                self._failed.discard(group)
-            except Exception:
-                self.sync_errors += 1
-                self._failed.add(group)
-                log.exception("updating panel %s failed", group)
-        if any(panel.wanted_height != wanted[group] for group, panel in self.panels.items()):
+        if self.updates.apply(self.panels, full=full):
             self._allocate()
         self._follow_worst()
         self._show_selection()
@@ -292,6 +224,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.cause.refresh_cause()
         for panel in self.panels.values():
             panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
+        self.sizer.chrome_changed()
 
     def _tick(self) -> None:
         try:
@@ -299,7 +232,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
                 self._follow_worst()  # a recovered selection moves on after a while
                 self._show_selection()
         except Exception:
-            self.sync_errors += 1
+            self.updates.errors += 1
             log.exception("clock tick failed")
 
     def _arm_slow_tick(self) -> None:
@@ -322,95 +255,37 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        self.call_after_refresh(self._allocate)
+        self.call_after_refresh(self.sizer.laid_out)
 
     def on_panel_columns_resized(self, message: PanelColumns.Resized) -> None:
-        self._allocate()
+        self.sizer.laid_out()
 
     def _allocate(self) -> None:
-        """Panel heights from their content: everything shown when it fits, else the
-        space shared so that no panel hides rows while another shows blank lines."""
-        try:
-            screen_height = self.size.height
-            business = self.panels["business"]
-            business.styles.height = max(1, min(business.wanted_height, max(2, screen_height // 4)))
-            columns = self.query_one("#columns")
-            available = columns.size.height
-            if available <= 0:
-                return
-            wide = self.size.width >= WIDE
-            self.set_class(wide, "-wide")
-            self.set_class(not wide, "-narrow")
-            stacks = [list(LEFT), list(RIGHT)] if wide else [[*LEFT, *RIGHT]]
-            for stack in stacks:
-                shown = [self.panels[g] for g in stack if self.panels[g].display]
-                heights = allocate_heights(
-                    [p.wanted_height for p in shown],
-                    available,
-                    [p.minimum_height for p in shown],
-                )
-                for panel, height in zip(shown, heights, strict=True):
-                    if panel.styles.height is None or panel.styles.height.value != height:
-                        panel.styles.height = height
-        except Exception:
-            log.exception("sizing the panels failed")
+        self.sizer.allocate()
+
+    def _chrome(self) -> int:
+        """Lines the why-line, the cause line and the filter bar take now: what they
+        gain, the panel columns lose."""
+        height = self.selection.styles.height
+        lines = int(height.value) if height is not None else 1
+        return lines + int(self.cause.display) + int(self.filter_bar.display)
 
     # -- selection ------------------------------------------------------------------
 
     def worst_signal(self) -> tuple[SignalPanel, Signal] | None:
-        """The worst shown signal and its panel: the one `check` lists first (same
-        sort), among the rows the filter lets through."""
-        best: tuple[SignalPanel, Signal] | None = None
-        for panel in self.panel_list:
-            first = panel.first_signal
-            if first is not None and (best is None or sort_key(first) < sort_key(best[1])):
-                best = (panel, first)
-        return best
+        """The worst shown signal and its panel: the one `check` lists first."""
+        return worst_signal(self.panel_list)
 
     def _follow_worst(self) -> None:
-        """Move to the worst signal (the one `check` lists first). At once when
-        something worse than the selected signal appears, or another critical that
-        `check` lists first; among equal warnings the cursor stays; when the selected
-        one merely got better (a warning flapping to ok) only once it has stayed better
-        for FOLLOW_SETTLE seconds, so a flapping board does not make the cursor dance
-        (and every focus move repaints the screen)."""
+        """Move to the worst signal, as `WorstFollower` decides, while following."""
         if not self.follow:
             return
-        found = self.worst_signal()
-        if found is None:
-            return
-        panel, signal = found
-        current = self.selected_panel
-        selected = current.selected_signal if current is not None else None
-        shown = (
-            selected is not None
-            and current is not None
-            and current.display
-            and selected.key in current.model.position
-            and self._followed is not None
-        )
-        if shown and selected is not None:
-            if selected.status.severity > signal.status.severity or (
-                selected.status is signal.status and signal.status is not Status.CRITICAL
-            ):
-                # Among equal warnings the cursor stays put; among criticals it goes to
-                # the one `check` lists first (a new critical is always news).
-                self._outranked_since = None
-                return
-            if selected.status is signal.status:
-                self._outranked_since = None
-                self._jump(panel, signal)
-                return
-            now = self.clock()
-            if self._outranked_since is None:
-                self._outranked_since = now
-            if now - self._outranked_since < FOLLOW_SETTLE:
-                return
-        self._outranked_since = None
-        self._jump(panel, signal)
+        target = self.follower.target(self.worst_signal(), self.selected_panel)
+        if target is not None:
+            self._jump(*target)
 
     def _jump(self, panel: SignalPanel, signal: Signal) -> None:
-        self._followed = signal.key
+        self.follower.followed = signal.key
         if panel.selected_key != signal.key:
             panel.select_key(signal.key)
         typing = isinstance(self.focused, Input)
@@ -428,6 +303,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
                 worst = found[1]
                 hint = hint_parts(f"[w] go to worst: {badge(worst.status).strip()} {worst.name}")
         self.selection.show(signal, hint)
+        self.sizer.chrome_changed()
 
     def watch_follow(self, follow: bool) -> None:
         if follow and self.is_mounted:
@@ -470,7 +346,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.set_focus(panels[(index + step) % len(panels)])
 
     def action_worst(self) -> None:
-        self._followed = None  # jump now, whatever is selected
+        self.follower.followed = None  # jump now, whatever is selected
         self.follow = True
         self._follow_worst()
         self._show_selection()

@@ -112,7 +112,10 @@ class CauseLine(Static):
         text.append(LABEL, self.get_component_rich_style(label))
         text.append("  ")
         text.append(line, self.get_component_rich_style("cause-line--text"))
-        self.update(text)
+        # Its size never depends on the text (one line, the screen's width): only
+        # showing it is a layout pass. The duration in it moves every second, and a
+        # layout pass repaints the scrollbars and the footer too.
+        self.update(text, layout=not self.display)
         self.display = True
 
     @property

@@ -78,9 +78,16 @@ class PanelCursor(ScrollView, can_focus=True, inherit_bindings=False):
         if len(self._pinned) <= y < self.scrollable_content_region.height:
             self._refresh_screen_line(y)
 
-    def _refresh_screen_line(self, y: int) -> None:
+    def _refresh_screen_line(self, y: int, cells: int | None = None) -> None:
+        """Repaint screen line `y`, its first `cells` cells only when given (Textual
+        sends a line from the widget's left edge up to the dirty region's end)."""
         # Content width only: repainting the scrollbar cell too costs ~20 bytes a line.
-        self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
+        width = self.scrollable_content_region.width
+        if cells is not None:
+            if cells <= 0:
+                return
+            width = min(width, cells)
+        self.refresh(Region(0, y, width, 1))
 
     def action_cursor_down(self) -> None:
         self._user_move(self.model.cursor + 1)

@@ -74,6 +74,8 @@ NAME_MAX = 44
 SUMMARY_MIN = 6
 AGE_WIDTH = 7
 """'for 59m', 'for 23h'."""
+AGE_FROM = 90
+"""Panel width from which rows show the age (both halves of a 200-column screen)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ def layout_columns(
     limit = limit_width if width >= 90 and limit_width and rest >= limit_width + 1 + room else 0
     if limit:
         rest -= limit + 1
-    age = AGE_WIDTH if width >= 100 and rest >= AGE_WIDTH + 1 + room else 0
+    age = AGE_WIDTH if width >= AGE_FROM and rest >= AGE_WIDTH + 1 + room else 0
     if age:
         rest -= age + 1
     summary = rest - 1 if rest - 1 >= SUMMARY_MIN else 0

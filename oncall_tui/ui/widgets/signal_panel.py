@@ -34,6 +34,7 @@ from oncall_tui.core.model import Signal, SourceState, Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.triage import Diagnosis
 from oncall_tui.core.triage_text import symptom_mark
+from oncall_tui.ui.widgets.line_diff import changed_extent
 from oncall_tui.ui.widgets.panel_cursor import PanelCursor
 from oncall_tui.ui.widgets.panel_paint import (
     CURSOR_MARK,
@@ -300,8 +301,13 @@ class SignalPanel(PanelCursor):
             strip = self._row_strip(index, self.scrollable_content_region.width)
         except Exception:
             strip = None  # render_line will draw (and log) the failure
-        if strip is None or strip != self._painted.get(index):
+        painted = self._painted.get(index)
+        if strip is None or painted is None:
             self._refresh_screen_line(y)
+        elif strip != painted:
+            # Up to the last changed cell only: a new value leaves the trend, the limit
+            # and the summary to its right as they are on the terminal.
+            self._refresh_screen_line(y, changed_extent(painted, strip))
 
     def _compute_pinned(self) -> list[PinnedLine]:
         feeding = [source for source in self.store.sources if self.feeds(source)]

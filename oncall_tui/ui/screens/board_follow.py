@@ -1,0 +1,77 @@
+"""Where the dashboard's cursor goes by itself: to the worst signal (the one `check`
+lists first), without making the cursor dance on a flapping board."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from oncall_tui.core.model import Signal, Status, sort_key
+from oncall_tui.ui.widgets.signal_panel import SignalPanel
+
+FOLLOW_SETTLE = 10.0
+"""Seconds the followed signal must stay better than the worst before the cursor moves
+on (something worse moves it at once)."""
+
+
+def worst_signal(panels: Iterable[SignalPanel]) -> tuple[SignalPanel, Signal] | None:
+    """The worst shown signal and its panel: the one `check` lists first (same sort),
+    among the rows the filter lets through."""
+    best: tuple[SignalPanel, Signal] | None = None
+    for panel in panels:
+        first = panel.first_signal
+        if first is not None and (best is None or sort_key(first) < sort_key(best[1])):
+            best = (panel, first)
+    return best
+
+
+class WorstFollower:
+    """Decides when the cursor moves to the worst signal. At once when something worse
+    than the selected signal appears, or another critical that `check` lists first;
+    among equal warnings the cursor stays; when the selected one merely got better (a
+    warning flapping to ok) only once it has stayed better for FOLLOW_SETTLE seconds, so
+    a flapping board does not make the cursor dance (and every focus move repaints the
+    screen)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.followed: str | None = None
+        """The signal the cursor last moved to by itself (None: not yet)."""
+        self.outranked_since: float | None = None
+        """Since when the selected signal has been better than the worst one."""
+
+    def target(
+        self,
+        found: tuple[SignalPanel, Signal] | None,
+        current: SignalPanel | None,
+    ) -> tuple[SignalPanel, Signal] | None:
+        """Where the cursor should go now (`found`: the worst signal), or None to stay."""
+        if found is None:
+            return None
+        _, signal = found
+        selected = current.selected_signal if current is not None else None
+        shown = (
+            selected is not None
+            and current is not None
+            and current.display
+            and selected.key in current.model.position
+            and self.followed is not None
+        )
+        if shown and selected is not None:
+            if selected.status.severity > signal.status.severity or (
+                selected.status is signal.status and signal.status is not Status.CRITICAL
+            ):
+                # Among equal warnings the cursor stays put; among criticals it goes to
+                # the one `check` lists first (a new critical is always news).
+                self.outranked_since = None
+                return None
+            if selected.status is signal.status:
+                self.outranked_since = None
+                return found
+            now = self.clock()
+            if self.outranked_since is None:
+                self.outranked_since = now
+            if now - self.outranked_since < FOLLOW_SETTLE:
+                return None
+        self.outranked_since = None
+        return found

@@ -1,0 +1,110 @@
+"""Panel heights on the dashboard: from their content, the space shared so that no
+panel hides rows while another shows blank lines."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+
+from oncall_tui.ui.screens.board_panels import LEFT, RIGHT
+from oncall_tui.ui.widgets.panel_rows import allocate_heights
+from oncall_tui.ui.widgets.signal_panel import SignalPanel
+
+log = logging.getLogger(__name__)
+
+WIDE = 120
+"""From this width the layer panels sit in two columns, unless they all fit stacked."""
+
+
+class PanelColumns(Horizontal):
+    """The layer panels' container; tells the screen when its size changes (a filter
+    bar opened, the why-line grew) so panel heights are shared out again."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self, event: Resize) -> None:
+        self.post_message(self.Resized())
+
+
+def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: int = 0) -> None:
+    """Panel heights from their content: everything shown when it fits, else the
+    space shared so that no panel hides rows while another shows blank lines.
+
+    `shrink`: lines the columns are about to lose (the why-line grew, the cause line
+    appeared) that the last layout pass does not show yet."""
+    try:
+        screen_height = screen.size.height
+        business = panels["business"]
+        business.styles.height = max(1, min(business.wanted_height, max(2, screen_height // 4)))
+        columns = screen.query_one("#columns")
+        available = columns.size.height - shrink
+        if available <= 0:
+            return
+        wide = screen.size.width >= WIDE
+        layers = [panels[g] for g in (*LEFT, *RIGHT) if panels[g].display]
+        # Two columns only when the panels do not all fit stacked: stacked, every row
+        # has the screen's whole width for its limit, age and summary.
+        stacked = not wide or sum(p.wanted_height for p in layers) <= available
+        screen.set_class(wide, "-wide")
+        screen.set_class(not wide, "-narrow")
+        screen.set_class(wide and stacked, "-stacked")
+        stacks = [[*LEFT, *RIGHT]] if stacked else [list(LEFT), list(RIGHT)]
+        for stack in stacks:
+            shown = [panels[g] for g in stack if panels[g].display]
+            heights = allocate_heights(
+                [p.wanted_height for p in shown],
+                available,
+                [p.minimum_height for p in shown],
+            )
+            for panel, height in zip(shown, heights, strict=True):
+                if panel.styles.height is None or panel.styles.height.value != height:
+                    panel.styles.height = height
+    except Exception:
+        log.exception("sizing the panels failed")
+
+
+class PanelSizer:
+    """Shares out the panel heights, ahead of the layout pass when it can.
+
+    `chrome` counts the lines the widgets around the columns take now (the why-line,
+    the cause line, the filter bar). When they change, the heights are shared out at
+    once for the room they will leave, so the layout pass that moves them sizes the
+    panels too; waiting for the columns' resize costs one more pass, and in Textual 8
+    each pass repaints the whole screen.
+    """
+
+    def __init__(
+        self, screen: Screen[None], panels: Mapping[str, SignalPanel], chrome: Callable[[], int]
+    ) -> None:
+        self.screen = screen
+        self.panels = panels
+        self.chrome = chrome
+        self._laid_out: int | None = None
+        """The chrome's lines in the last layout pass."""
+        self._allocated_for: int | None = None
+        """The chrome's lines the heights were last shared out for."""
+
+    def laid_out(self) -> None:
+        """After a layout pass (the columns' size is current): share out again."""
+        self._laid_out = self.chrome()
+        self.allocate()
+
+    def allocate(self) -> None:
+        chrome = self.chrome()
+        self._allocated_for = chrome
+        shrink = chrome - self._laid_out if self._laid_out is not None else 0
+        allocate(self.screen, self.panels, shrink)
+
+    def chrome_changed(self) -> None:
+        """Share out again if the chrome changed since the last time; never raises."""
+        try:
+            if self.chrome() != self._allocated_for:
+                self.allocate()
+        except Exception:
+            log.exception("sizing the panels failed")

@@ -1,0 +1,64 @@
+"""From store changes to panel updates, coalesced.
+
+The store calls its listeners synchronously after every collection of every source
+(and after each staleness sweep). Repainting there would repaint once per source per
+tick, so the listener only records which keys changed and arms one timer; the panels
+are then updated at most `MAX_SYNC_RATE` times a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from oncall_tui.ui.widgets.signal_panel import SignalPanel
+
+log = logging.getLogger(__name__)
+
+MAX_SYNC_RATE = 4.0
+"""Panel updates per second at most, however often the store changes."""
+SETTLE_DELAY = 0.05
+"""Wait after the first change of a burst: sources finishing together share a repaint."""
+
+
+class PanelUpdates:
+    """The keys changed since the last update, when the next update may run, and which
+    panels failed their last update (they are rebuilt whole next time)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.pending: set[str] = set()
+        self.armed = False
+        """A timer for the next update is running."""
+        self.last = float("-inf")
+        self.failed: set[str] = set()
+        self.errors = 0
+        """Failed updates so far (each is logged); the board keeps running."""
+
+    def note(self, changed: set[str]) -> float | None:
+        """Record `changed`; the delay of the timer to arm, or None when one is armed."""
+        self.pending |= changed
+        if self.armed:
+            return None
+        self.armed = True
+        since = self.clock() - self.last
+        return max(SETTLE_DELAY, min(1 / MAX_SYNC_RATE, 1 / MAX_SYNC_RATE - since))
+
+    def apply(self, panels: Mapping[str, SignalPanel], *, full: bool = False) -> bool:
+        """Update every panel with what changed; True when a panel's wanted height
+        changed. Never raises: a bug in one panel must not stop the others."""
+        changed, self.pending = self.pending, set()
+        self.last = self.clock()
+        wanted = {group: panel.wanted_height for group, panel in panels.items()}
+        for group, panel in panels.items():
+            # A panel whose last update failed may be half-updated: rebuild it whole.
+            rebuild = full or group in self.failed
+            try:
+                panel.sync(None if rebuild else changed)
+                self.failed.discard(group)
+            except Exception:
+                self.errors += 1
+                self.failed.add(group)
+                log.exception("updating panel %s failed", group)
+        return any(panel.wanted_height != wanted[group] for group, panel in panels.items())

@@ -1,0 +1,41 @@
+"""How much of a repainted line the terminal needs to be sent.
+
+Textual 8 writes a partly repainted line from the left edge of the widget up to the
+right end of the dirty region (`ChopsUpdate.render_segments` crops a line on the
+right only). A row whose value changed but whose trend, limit and summary did not is
+therefore cheaper to repaint up to its last changed cell than whole: a dashboard row
+changing a few times a second is most of what the board writes.
+"""
+
+from __future__ import annotations
+
+from textual.strip import Strip
+
+
+def changed_extent(old: Strip, new: Strip) -> int | None:
+    """Cells from the left that cover every difference between `old` and `new` (0 when
+    they look the same); None when that cannot be told cell by cell (different widths,
+    or wide characters, where one character is not one cell)."""
+    if old.cell_length != new.cell_length:
+        return None
+    old_cells = _cells(old)
+    new_cells = _cells(new)
+    if old_cells is None or new_cells is None or len(old_cells) != len(new_cells):
+        return None
+    for index in range(len(new_cells) - 1, -1, -1):
+        if old_cells[index] != new_cells[index]:
+            return index + 1
+    return 0
+
+
+def _cells(strip: Strip) -> list[tuple[str, object]] | None:
+    cells: list[tuple[str, object]] = []
+    for segment in strip:
+        if segment.control:
+            return None
+        text = segment.text
+        if len(text) != segment.cell_length:
+            return None
+        style = segment.style
+        cells.extend((char, style) for char in text)
+    return cells
