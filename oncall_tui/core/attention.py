@@ -101,11 +101,6 @@ class Attention:
         source = signal.source if signal is not None else event.key.split("/", 1)[0]
         return source in self._answered
 
-    def track_sources(self, now: float) -> None:
-        """Nothing left to do: the store logs sources failing and recovering itself.
-        Kept only while the dashboard's store listener still calls it; remove both
-        together."""
-
 
 def _listing(verb: str, events: list[Event]) -> str:
     glyph = GLYPH[events[0].after]

@@ -185,9 +185,6 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         try:
             if not self.is_attached:
                 return
-            if self.attention is not None:
-                # A failure and a recovery may both happen before the next sync.
-                self.attention.track_sources(self.clock())
             delay = self.updates.note(changed)
             if delay is not None:
                 self.set_timer(delay, self._sync_from_timer, name="dashboard-sync")
