@@ -26,6 +26,7 @@ from oncall_tui_command import CommandConfig, CommandPlugin
 from oncall_tui_command.perfdata import parse_output, parse_perfdata
 from oncall_tui_command.plugin import deadline_for
 from oncall_tui_command.process import MAX_OUTPUT
+from waiting import wait_until_async
 
 
 def script(directory: Path, body: str, name: str = "check.sh") -> Path:
@@ -144,6 +145,43 @@ async def test_cancellation_kills_the_process_group(tmp_path: Path) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert wait_gone(child), "the check's child survived the cancellation"
+
+
+def open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+async def test_a_cancelled_check_closes_its_pipes_before_it_returns(tmp_path: Path) -> None:
+    """Regression: a cancelled collection left its subprocess transport open, to be
+    closed by the garbage collector after the loop had closed (an unraisable "Event loop
+    is closed" at some later test, as the app's exit could meet it too)."""
+    pidfile = tmp_path / "child.pid"
+    path = script(tmp_path, f"sleep 300 &\necho $! > {pidfile}\nsleep 300\n")
+    before = open_fds()
+    task = asyncio.ensure_future(plugin_for(tmp_path, [str(path)], timeout=60.0).collect())
+    await read_pid(pidfile)
+    assert open_fds() - before, "the check's pipes are open while it runs"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert open_fds() - before == set(), "the check's pipes outlived the collection"
+
+
+async def test_a_daemon_holding_the_output_is_an_error_and_leaks_no_pipe(tmp_path: Path) -> None:
+    pidfile = tmp_path / "daemon.pid"
+    # In a session of its own, out of reach of the kill of the check's group.
+    body = (
+        f"setsid sh -c 'echo $$ > {pidfile}; exec sleep 300' &\n"
+        f"until [ -s {pidfile} ]; do sleep 0.01; done\necho 'OK: done'\n"
+    )
+    before = open_fds()
+    try:
+        with pytest.raises(SourceError, match="still holds its output open after the kill"):
+            await run_once(tmp_path, body, timeout=30.0)
+        # Closed by the loop's next callbacks, not a moment later.
+        await wait_until_async(lambda: open_fds() <= before, what="the pipes to be closed")
+    finally:
+        os.kill(int(pidfile.read_text()), signal.SIGKILL)
 
 
 async def test_leftovers_of_a_finished_check_are_killed(tmp_path: Path) -> None:

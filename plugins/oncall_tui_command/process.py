@@ -17,6 +17,7 @@ import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from oncall_tui.plugin import SourceError, format_duration
 
@@ -24,9 +25,6 @@ MAX_OUTPUT = 64 * 1024
 """Bytes kept of each of stdout and stderr; the rest is read and dropped so a chatty
 check never blocks on a full pipe."""
 
-_CHUNK = 16 * 1024
-_FIRST_POLL = 0.002
-_POLL = 0.05
 _REAP_GRACE = 2.0
 """Seconds to wait for a killed process to be reaped (SIGKILL is immediate unless the
 process is stuck in the kernel, e.g. on a dead NFS mount)."""
@@ -63,8 +61,10 @@ async def run(
     argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, deadline: float
 ) -> Outcome:
     """Run `argv` (resolved) until it exits or `deadline` seconds pass."""
+    loop = asyncio.get_running_loop()
     try:
-        process = await asyncio.create_subprocess_exec(
+        transport, check = await loop.subprocess_exec(
+            lambda: _Check(loop),
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -75,58 +75,76 @@ async def run(
         )
     except OSError as exc:
         raise SourceError(_start_error(argv[0], exc)) from None
-    assert process.stdout is not None and process.stderr is not None
-    readers = asyncio.gather(_read(process.stdout), _read(process.stderr))
+    pid = transport.get_pid()
     try:
-        try:
-            async with asyncio.timeout(deadline):
-                returncode: int | None = await _exited(process)
-        except TimeoutError:
-            returncode = None
+        # asyncio.wait, not a timeout around `await`: it never cancels the futures,
+        # so the protocol can still resolve them after the deadline.
+        await asyncio.wait({check.exited}, timeout=deadline)
+        returncode = check.exited.result() if check.exited.done() else None
         # The check is over: its leftovers go with it, which also closes the pipes
-        # they inherited, so the readers see the end of the output.
-        _kill_group(process.pid)
-        try:
-            async with asyncio.timeout(_REAP_GRACE):
-                if returncode is None:
-                    await _exited(process)
-                (out, out_cut), (err, err_cut) = await readers
-        except TimeoutError:
+        # they inherited, so the whole output has arrived once they close.
+        _kill_group(pid)
+        ends: set[asyncio.Future[Any]] = {check.exited, check.pipes_closed}
+        await asyncio.wait(ends, timeout=_REAP_GRACE)
+        if not check.pipes_closed.done():
             raise SourceError(
                 f"{argv[0]}, or something it started, still holds its output open after "
                 "the kill (a daemon in a session of its own?)"
-            ) from None
-    except BaseException:
-        # Cancelled by the engine's deadline, or the pipes never closed: nothing of
-        # the check may outlive the collection.
-        _kill_group(process.pid)
-        readers.cancel()
-        raise
-    return Outcome(returncode, _text(out), _text(err), out_cut or err_cut)
+            )
+    finally:
+        # Whatever ended the run — exit, timeout, the engine cancelling the
+        # collection — nothing of the check may outlive it, and the transport is
+        # closed here, on a loop that is still running: left to the garbage collector,
+        # it would be closed after the loop is (an unraisable "Event loop is closed").
+        _kill_group(pid)
+        try:
+            if not check.exited.done():
+                # Reaped before the close, or close() would race the child watcher
+                # for the exit status. SIGKILL makes this a matter of milliseconds.
+                await asyncio.wait({check.exited}, timeout=_REAP_GRACE)
+        finally:
+            transport.close()
+    return Outcome(returncode, _text(check.stdout), _text(check.stderr), check.truncated)
 
 
-async def _exited(process: asyncio.subprocess.Process) -> int:
-    """The exit code, as soon as the process has exited. Not `process.wait()`: that
-    also waits for the pipes to close, which a left-behind child holding them would
-    put off until the deadline. Polled (asyncio offers no public exit event), often at
-    first so a quick check is not held up by the poll."""
-    delay = _FIRST_POLL
-    while process.returncode is None:
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, _POLL)
-    return process.returncode
+class _Check(asyncio.SubprocessProtocol):
+    """The running check as the loop reports it: output kept up to MAX_OUTPUT per
+    stream (the rest read and dropped, so a chatty check never blocks on a full pipe),
+    and futures for its exit and for its pipes closing. Not `asyncio.subprocess.Process`:
+    its `wait()` also waits for the pipes, which a left-behind child holding them would
+    put off until the deadline, and it offers no way to close its transport."""
 
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.truncated = False
+        self.exited: asyncio.Future[int] = loop.create_future()
+        self.pipes_closed: asyncio.Future[None] = loop.create_future()
+        self._open = {1, 2}
+        self._transport: asyncio.SubprocessTransport | None = None
 
-async def _read(stream: asyncio.StreamReader) -> tuple[bytes, bool]:
-    kept = bytearray()
-    truncated = False
-    while chunk := await stream.read(_CHUNK):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.SubprocessTransport)
+        self._transport = transport
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        kept = self.stdout if fd == 1 else self.stderr
         room = MAX_OUTPUT - len(kept)
-        if len(chunk) > room:
-            truncated = True
+        if len(data) > room:
+            self.truncated = True
         if room > 0:
-            kept += chunk[:room]
-    return bytes(kept), truncated
+            kept += data[:room]
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        self._open.discard(fd)
+        if not self._open and not self.pipes_closed.done():
+            self.pipes_closed.set_result(None)
+
+    def process_exited(self) -> None:
+        assert self._transport is not None
+        returncode = self._transport.get_returncode()
+        if returncode is not None and not self.exited.done():
+            self.exited.set_result(returncode)
 
 
 def _kill_group(pid: int) -> None:
@@ -134,7 +152,7 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _text(data: bytes) -> str:
+def _text(data: bytes | bytearray) -> str:
     # Undecodable bytes become visible escapes; control characters are the store's
     # sanitiser's job.
     return data.decode("utf-8", errors="backslashreplace")
