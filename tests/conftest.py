@@ -69,7 +69,7 @@ class StubbornPlugin(_Base):
     async def collect(self) -> Sequence[Reading]:
         for _ in range(3):
             try:
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(1.0)  # busy for a second: the plugin's work, not a wait
             except asyncio.CancelledError:
                 continue
         return []
@@ -142,7 +142,7 @@ class ForeverStubbornPlugin(_Base):
     async def collect(self) -> Sequence[Reading]:
         while True:
             try:
-                await asyncio.sleep(3600)
+                await asyncio.Event().wait()
             except asyncio.CancelledError:
                 continue
 

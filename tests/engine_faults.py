@@ -19,7 +19,7 @@ import asyncio
 import statistics
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -29,6 +29,7 @@ from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.model import Reading, Status
 from oncall_tui.core.registry import PluginRegistry
+from waiting import wait_until_async
 
 INTERVAL = 0.1
 """Both sources' interval: short, so a window of many intervals is quick."""
@@ -163,7 +164,7 @@ class LagProbe:
     async def _run(self) -> None:
         while True:
             started = time.perf_counter()
-            await asyncio.sleep(self.PERIOD)
+            await asyncio.sleep(self.PERIOD)  # how late this wakes IS the measurement
             self.lags.append(max(0.0, time.perf_counter() - started - self.PERIOD))
 
     async def stop(self) -> None:
@@ -233,14 +234,6 @@ def fault_engine(registry: PluginRegistry) -> Engine:
     return Engine(parse_config(text, Path("."), registry=registry), registry=registry, seed=1)
 
 
-async def until(condition: Callable[[], object], deadline: float, what: str) -> None:
-    end = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError(f"{what}: not within {deadline:g}s")
-        await asyncio.sleep(0.01)
-
-
 def recovered(engine: Engine) -> bool:
     """The faulty source ok again, nothing to say, its own three signals ok."""
     state = engine.store.source("faulty")
@@ -285,11 +278,12 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
                 run.reasons.append(shown)
             return shown
 
-        await until(watch, 10.0, f"{fault} to show")
+        await wait_until_async(watch, what=f"{fault} to show")
         run.reason = showing()
         # Lag from here on: the fault's steady cost, not its first collection's (the
         # probe may only now be reporting a stall that just ended).
-        await asyncio.sleep(2 * LagProbe.PERIOD)
+        reported = len(probe.lags)
+        await wait_until_async(lambda: len(probe.lags) >= reported + 2, what="two probe wakes")
         settled_from = len(probe.lags)
         started, counted = time.monotonic(), healthy.collections
         end = started + window * INTERVAL
@@ -301,7 +295,7 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
                 if (signal := engine.store.signals.get(f"faulty/r{i}")) is not None
             )
             run.most_failures = max(run.most_failures, runner.failures)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # sampling a window of fixed length: time is the test
         run.settled_lag = max(probe.lags[settled_from:], default=0.0)
         run.healthy_counted = healthy.collections - counted
         run.window = time.monotonic() - started
@@ -318,7 +312,7 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
         cls.switch.off()
         stopped = time.monotonic()
         # Backoff after a few failures at 100 ms is well under 2 s; 10 s is generous.
-        await until(lambda: recovered(engine), 10.0, f"{fault}: recovery")
+        await wait_until_async(lambda: recovered(engine), what=f"{fault}: recovery")
         run.recovered_after = time.monotonic() - stopped
     finally:
         cls.switch.off()  # never leave a thread blocked

@@ -26,7 +26,7 @@ from oncall_tui_command import CommandConfig, CommandPlugin
 from oncall_tui_command.perfdata import parse_output, parse_perfdata
 from oncall_tui_command.plugin import deadline_for
 from oncall_tui_command.process import MAX_OUTPUT
-from waiting import wait_until_async
+from waiting import wait_until, wait_until_async
 
 
 def script(directory: Path, body: str, name: str = "check.sh") -> Path:
@@ -60,21 +60,16 @@ def alive(pid: int) -> bool:
         return False
 
 
-def wait_gone(pid: int, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+def wait_gone(pid: int) -> bool:
+    """Waits for `pid` to end (fails the test if it never does); True, for asserts."""
+    return wait_until(lambda: not alive(pid), what=f"process {pid} to end")
 
 
 async def read_pid(path: Path) -> int:
-    deadline = time.monotonic() + 10.0
-    while not (path.exists() and path.read_text().strip()):
-        assert time.monotonic() < deadline, "the script never wrote its child's pid"
-        await asyncio.sleep(0.02)
-    return int(path.read_text())
+    text = await wait_until_async(
+        lambda: path.exists() and path.read_text().strip(), what="the child's pid in its file"
+    )
+    return int(text)
 
 
 # --------------------------------------------------------------------------- exit codes
@@ -465,9 +460,11 @@ def test_no_check_process_survives_check(tmp_path: Path) -> None:
         timeout=60,
     )
     pid = int(pidfile.read_text())
-    if not wait_gone(pid):
-        os.kill(pid, signal.SIGKILL)
-        pytest.fail("a check's child outlived `oncall-tui check`")
+    try:
+        wait_gone(pid)  # fails if a check's child outlived `oncall-tui check`
+    finally:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def readme_example(heading: str) -> str:

@@ -14,6 +14,7 @@ from oncall_tui.core.engine import MAX_BACKOFF, Engine, backoff_delay
 from oncall_tui.core.model import Reading, Reason, Status
 from oncall_tui.core.plugin_api import SourceError
 from oncall_tui.core.registry import PluginRegistry
+from waiting import wait_until_async
 
 
 def _config(registry: PluginRegistry, sources: dict[str, str], interval: str = "100ms") -> Engine:
@@ -21,15 +22,6 @@ def _config(registry: PluginRegistry, sources: dict[str, str], interval: str = "
     for name, plugin in sources.items():
         text += f'[sources.{name}]\nplugin = "{plugin}"\ntimeout = "300ms"\n'
     return Engine(parse_config(text, Path("."), registry=registry), registry=registry)
-
-
-async def _until(condition: object, deadline: float = 10.0) -> None:
-    """Poll a condition instead of sleeping a fixed time."""
-    end = time.monotonic() + deadline
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > end:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.02)
 
 
 async def test_bad_sources_do_not_stop_the_others(registry: PluginRegistry) -> None:
@@ -52,9 +44,9 @@ async def test_bad_sources_do_not_stop_the_others(registry: PluginRegistry) -> N
         # The hanging sources each take 300 ms per attempt; the good one, polled every
         # 100 ms, must keep its cadence meanwhile.
         started = time.monotonic()
-        await _until(lambda: good.collections >= 10)
+        await wait_until_async(lambda: good.collections >= 10)
         elapsed = time.monotonic() - started
-        await _until(lambda: all(r.collections >= 2 for r in engine.runners.values()))
+        await wait_until_async(lambda: all(r.collections >= 2 for r in engine.runners.values()))
     finally:
         await engine.stop()
     assert elapsed < 5.0, f"good source slowed to {elapsed:.1f}s for 10 polls"
@@ -88,7 +80,7 @@ async def test_polls_of_one_source_never_overlap(registry: PluginRegistry) -> No
             active += 1
             peak = max(peak, active)
             try:
-                await asyncio.sleep(0.15)  # longer than the 50 ms interval
+                await asyncio.sleep(0.15)  # a slow poll, longer than the 50 ms interval
                 return await super().collect()
             finally:
                 active -= 1
@@ -99,10 +91,12 @@ async def test_polls_of_one_source_never_overlap(registry: PluginRegistry) -> No
     assert isinstance(plugin, Slow)
     engine.start()
     try:
-        for _ in range(5):
-            engine.refresh_now()  # asking for more must not start a second poll
-            await asyncio.sleep(0.05)
-        await _until(lambda: plugin.collections >= 4)
+        for _ in range(3):
+            await wait_until_async(lambda: active == 1, what="a poll under way")
+            seen = plugin.collections
+            for _ in range(5):
+                engine.refresh_now()  # asking for more must not start a second poll
+            await wait_until_async(lambda seen=seen: plugin.collections > seen, what="the end")
     finally:
         await engine.stop()
     assert peak == 1
@@ -225,7 +219,7 @@ async def test_a_partly_failing_source_keeps_its_cadence(registry: PluginRegistr
     engine.start()
     started = time.monotonic()
     try:
-        await _until(lambda: engine.runners["p"].collections >= 8)
+        await wait_until_async(lambda: engine.runners["p"].collections >= 8)
     finally:
         await engine.stop()
     # Backing off would double the wait each time: 0.1+0.2+0.4+0.8+... > 12 s for 8 polls.
@@ -263,7 +257,7 @@ async def test_a_listener_bug_does_not_kill_the_source(registry: PluginRegistry)
     engine.store.subscribe(broken_listener)
     engine.start()
     try:
-        await _until(lambda: plugin.collections >= 3)
+        await wait_until_async(lambda: plugin.collections >= 3)
     finally:
         await engine.stop()
     assert engine.store.source("a").ok  # a viewer's bug is not blamed on the source
@@ -277,7 +271,7 @@ async def test_stop_does_not_wait_for_an_aclose_that_ignores_cancellation(
         async def aclose(self) -> None:
             for _ in range(2):  # long enough to outlast stop(), short for teardown
                 try:
-                    await asyncio.sleep(2.5)
+                    await asyncio.sleep(2.5)  # a slow close: the plugin's work, not a wait
                 except asyncio.CancelledError:
                     continue
 

@@ -29,13 +29,13 @@ from engine_faults import (
     fault_engine,
     fault_registry,
     run_fault,
-    until,
 )
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine, check_readings
 from oncall_tui.core.model import Reading, Reason, Status
 from oncall_tui.core.registry import PluginRegistry
 from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE
+from waiting import wait_until_async
 
 LAG_BOUND = 0.15
 """Worst event-loop lag allowed while a fault is on. Measured (bench/fault_lag.py):
@@ -239,9 +239,9 @@ async def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_run(
     assert healthy is not None and engine.runners["sensors"].plugin is None
     engine.start()
     try:
-        await until(lambda: engine.store.source("sensors").error, 5.0, "the import error")
+        await wait_until_async(lambda: engine.store.source("sensors").error, what="the error")
         counted, started = healthy.collections, time.monotonic()  # type: ignore[attr-defined]
-        await asyncio.sleep(10 * 0.1)
+        await asyncio.sleep(10 * 0.1)  # ten intervals of collections: time is the test
         counted = healthy.collections - counted  # type: ignore[attr-defined]
         expected = round((time.monotonic() - started) / 0.1)
     finally:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 import socket
 import threading
@@ -19,6 +17,7 @@ from pydantic import ValidationError
 from oncall_tui.core.model import Reading, Status
 from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui_host import HostPlugin, cpu, probe
+from waiting import wait_until_async
 
 
 def make(config_dir: Path = Path("."), timeout: float = 3.0, **options: Any) -> HostPlugin:
@@ -131,15 +130,14 @@ def gate() -> Iterator[Gate]:
 
 async def until_disk_reads(plugin: HostPlugin, key: str) -> dict[str, Reading]:
     """Collect until the released probe's thread has returned and `key` reads again."""
-    for _ in range(200):
-        # Back-to-back collections may find a runner's thread not quite finished with
-        # its previous call (it delivers the result, then frees itself): poll on.
-        with contextlib.suppress(SourceError):
-            readings = by_key(await plugin.collect())
-            if readings[key].value is not None:
-                return readings
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{key} never read again")
+
+    async def reads_again() -> dict[str, Reading] | None:
+        readings = by_key(await plugin.collect())
+        return readings if readings[key].value is not None else None
+
+    # Back-to-back collections may find a runner's thread not quite finished with its
+    # previous call (it delivers the result, then frees itself): poll on.
+    return await wait_until_async(reads_again, what=f"{key} to read again", ignore=(SourceError,))
 
 
 async def test_hanging_disk_path_blanks_only_itself(

@@ -12,11 +12,15 @@ comment saying so.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
 
 T = TypeVar("T")
 
@@ -52,25 +56,30 @@ def wait_until(
 
 
 async def wait_until_async(
-    predicate: Callable[[], T],
+    predicate: Callable[[], T | Awaitable[T]],
     timeout: float = TIMEOUT,  # noqa: ASYNC109 - a deadline for polling, not an awaitable
     *,
     what: str = "the condition",
     ignore: tuple[type[Exception], ...] = (),
     step: Callable[[], Awaitable[object]] | None = None,
 ) -> T:
-    """`wait_until` for a coroutine: the loop runs between polls.
+    """`wait_until` for a coroutine: the loop runs between polls, and the predicate
+    may be a coroutine function (one that collects, or asks a browser).
 
-    `step` is awaited between polls (default: a short, growing `asyncio.sleep`); in a
-    Textual test pass `pilot.pause`, so the app handles its messages and repaints in
-    between.
+    `step` is awaited between polls (default: a short, growing `asyncio.sleep`).
     """
     deadline = time.monotonic() + timeout
     delay = _FIRST_STEP
     while True:
-        value, error = _probe(predicate, ignore)
+        error: Exception | None = None
+        try:
+            value = predicate()
+            if inspect.isawaitable(value):
+                value = await value
+        except ignore as exc:
+            value, error = None, exc
         if value:
-            return value
+            return value  # type: ignore[return-value]
         if time.monotonic() > deadline:
             _fail(timeout, what, error)
         if step is None:
@@ -78,6 +87,20 @@ async def wait_until_async(
             delay = min(delay * 2, _MAX_STEP)
         else:
             await step()
+
+
+async def pilot_until(
+    pilot: Pilot[Any],
+    predicate: Callable[[], T],
+    timeout: float = TIMEOUT,  # noqa: ASYNC109 - a deadline for polling, not an awaitable
+    *,
+    what: str = "the condition",
+) -> T:
+    """`wait_until_async` in a Textual test: between polls the app handles its
+    messages and repaints (`pilot.pause`), so the predicate sees its effects."""
+    return await wait_until_async(
+        predicate, timeout, what=what, step=lambda: pilot.pause(_MAX_STEP / 2)
+    )
 
 
 def _probe(
