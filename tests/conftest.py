@@ -1,17 +1,21 @@
-"""Shared fixtures: in-process plugins that misbehave on purpose, for engine tests."""
+"""Shared fixtures: in-process plugins that misbehave on purpose, for engine tests;
+loopback HTTP fixtures (a module opts in by naming them); the pinned time zone."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import pytest
 
+from faults import FaultServer, serve_faults
 from oncall_tui.core.model import Kind, Reading, Thresholds
 from oncall_tui.core.plugin_api import Plugin, PluginConfig
 from oncall_tui.core.registry import PluginRegistry
-from servers import RATIO, Platform, start_platform, wait_for_query
+from pki import PKI, private_ca
+from servers import RATIO, Platform, no_proxy, start_platform, wait_for_query
 
 
 class CountConfig(PluginConfig):
@@ -145,6 +149,45 @@ class ForeverStubbornPlugin(_Base):
                 await asyncio.Event().wait()
             except asyncio.CancelledError:
                 continue
+
+
+@pytest.fixture(scope="module")
+def direct() -> Iterator[None]:
+    """Loopback traffic must not go to a proxy from the developer's environment. A
+    module opts in: `pytestmark = pytest.mark.usefixtures("direct")`."""
+    with no_proxy():
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[FaultServer]:
+    """The misbehaving HTTP server of tests/faults.py, one per module."""
+    with serve_faults() as running:
+        yield running
+
+
+@pytest.fixture
+def server(module_server: FaultServer) -> FaultServer:
+    """The module's fault server, its counters and switches reset for each test."""
+    module_server.reset()
+    return module_server
+
+
+@pytest.fixture(scope="module")
+def pki() -> Iterator[PKI]:
+    """A private CA with server and client certificates, one per module."""
+    with private_ca() as made:
+        yield made
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The clocks on screen are local time; pin it so pictures match on any machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(autouse=True)

@@ -155,15 +155,6 @@ async def test_no_color_reverses_critical_rows_on_the_dashboard_too(
 # -- pictures --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def test_ascii_wallboard_picture(snap_compare: Any, ascii_symbols: None, utc: None) -> None:
     app = OncallApp(
         make_engine(make_store("critical")), clock=lambda: T0, start_engine=False, wallboard=True

@@ -31,7 +31,7 @@ from oncall_tui.core.http import (
 )
 from oncall_tui.core.http import decode as decode_module
 from oncall_tui.core.plugin_api import SourceError
-from servers import closed_port, free_port, no_proxy
+from servers import closed_port, free_port
 
 T = TypeVar("T")
 
@@ -49,10 +49,7 @@ DEADLINE = 5.0
 """Generous overall deadline; the bombs are refused in ~0.05 s (100x margin)."""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _direct() -> Iterator[None]:
-    with no_proxy():
-        yield
+pytestmark = pytest.mark.usefixtures("direct")
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +57,6 @@ def module_server() -> Iterator[FaultServer]:
     nested_bomb(), zlib_bomb(), raw_deflate_bomb()  # built once, before any timing
     with serve_faults() as running:
         yield running
-
-
-@pytest.fixture
-def server(module_server: FaultServer) -> FaultServer:
-    module_server.reset()
-    return module_server
 
 
 async def traced(call: Awaitable[T]) -> tuple[T | BaseException, int]:

@@ -29,7 +29,6 @@ from servers import (
     HTTPTestServer,
     SelfSignedCert,
     closed_port,
-    no_proxy,
     self_signed_cert,
     serve_http,
 )
@@ -139,11 +138,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"404 page not found", "text/plain")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _direct() -> Iterator[None]:
-    """Loopback traffic must not go to a proxy from the developer's environment."""
-    with no_proxy():
-        yield
+pytestmark = pytest.mark.usefixtures("direct")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import os
 import ssl
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from faults import PKI, FaultServer, private_ca, serve_faults
+from faults import PKI, FaultServer, serve_faults
 from oncall_tui.core.config import ConfigError, parse_config
 from oncall_tui.core.http import (
     HTTPOptions,
@@ -31,34 +30,13 @@ from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.sanitize import redactor
 from oncall_tui_prometheus import PrometheusPlugin
 from oncall_tui_prometheus.config import PrometheusConfig
-from servers import no_proxy, self_signed_cert
+from servers import self_signed_cert
 
 TOKEN = "tok-4f9a1c77e2d84b03"
 PASSWORD = "pw-91ce7a55d0"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _direct() -> Iterator[None]:
-    with no_proxy():
-        yield
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[FaultServer]:
-    with serve_faults() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: FaultServer) -> FaultServer:
-    module_server.reset()
-    return module_server
-
-
-@pytest.fixture(scope="module")
-def pki() -> Iterator[PKI]:
-    with private_ca() as made:
-        yield made
+pytestmark = pytest.mark.usefixtures("direct")
 
 
 def options(url: str, **extra: Any) -> HTTPOptions:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from faults import PKI, FaultServer, private_ca, serve_faults
+from faults import PKI, FaultServer, serve_faults
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.model import Reading, SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext, SourceError
@@ -28,7 +28,7 @@ from oncall_tui.core.store import SignalStore
 from oncall_tui_http import HTTPCheckConfig, HTTPPlugin
 from oncall_tui_http.judge import failure_words, lookup, same
 from oncall_tui_http.plugin import deadline_for
-from servers import HTTPTestServer, closed_port, no_proxy, self_signed_cert, serve_http
+from servers import HTTPTestServer, closed_port, self_signed_cert, serve_http
 
 TOKEN = "tok-http-5e1d0c9b8a7f"
 HOSTILE = "\x1b[2J\x1b]52;c;aGk=\x07\u202eDOWN"
@@ -76,10 +76,7 @@ class HealthHandler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _direct() -> Iterator[None]:
-    with no_proxy():
-        yield
+pytestmark = pytest.mark.usefixtures("direct")
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +95,6 @@ def module_faults() -> Iterator[FaultServer]:
 def faults(module_faults: FaultServer) -> FaultServer:
     module_faults.reset()
     return module_faults
-
-
-@pytest.fixture(scope="module")
-def pki() -> Iterator[PKI]:
-    with private_ca() as made:
-        yield made
 
 
 def make(

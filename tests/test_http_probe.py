@@ -6,39 +6,16 @@ from __future__ import annotations
 import asyncio
 import ssl
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from faults import PKI, FaultServer, blackhole, private_ca, serve_faults
+from faults import PKI, FaultServer, blackhole, serve_faults
 from oncall_tui.core.http import build_client, cert_not_after, probe, tls_context
-from servers import closed_port, no_proxy, self_signed_cert
+from servers import closed_port, self_signed_cert
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _direct() -> Iterator[None]:
-    with no_proxy():
-        yield
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[FaultServer]:
-    with serve_faults() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: FaultServer) -> FaultServer:
-    module_server.reset()
-    return module_server
-
-
-@pytest.fixture(scope="module")
-def pki() -> Iterator[PKI]:
-    with private_ca() as made:
-        yield made
+pytestmark = pytest.mark.usefixtures("direct")
 
 
 def not_after_by_openssl(cert: Path) -> datetime:

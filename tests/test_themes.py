@@ -8,8 +8,6 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -292,16 +290,6 @@ async def test_every_shipped_theme_paints_the_status_colours(name: str) -> None:
         style = pinned.get_visual_style("wallboard--critical").rich_style
         assert style.color is not None and style.color.triplet is not None
         assert style.color.triplet.hex == status_colours(name)["critical"]
-
-
-@pytest.fixture
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The clocks on screen are local time; pin it so pictures match on any machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("name", SHIPPED)

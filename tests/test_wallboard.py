@@ -5,7 +5,6 @@ rather than a blank board, updates in place."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -66,13 +65,7 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 # -- what it shows ----------------------------------------------------------------------
