@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
@@ -15,7 +16,15 @@ from oncall_tui.core.model import Kind, Reading, Thresholds
 from oncall_tui.core.plugin_api import Plugin, PluginConfig
 from oncall_tui.core.registry import PluginRegistry
 from pki import PKI, private_ca
-from servers import RATIO, Platform, no_proxy, start_platform, wait_for_query
+from servers import (
+    RATIO,
+    Platform,
+    ServerProcess,
+    no_proxy,
+    start_alertmanager,
+    start_platform,
+    wait_for_query,
+)
 
 
 class CountConfig(PluginConfig):
@@ -178,6 +187,19 @@ def pki() -> Iterator[PKI]:
     """A private CA with server and client certificates, one per module."""
     with private_ca() as made:
         yield made
+
+
+@pytest.fixture(scope="module")
+def manager() -> Iterator[ServerProcess]:
+    """A real Alertmanager, one per module (tests keep apart by their `case`)."""
+    with no_proxy(), start_alertmanager() as server:
+        yield server
+
+
+@pytest.fixture
+def case() -> str:
+    """A label value of this test's own, for what it posts to a shared server."""
+    return uuid.uuid4().hex[:12]
 
 
 @pytest.fixture

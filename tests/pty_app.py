@@ -18,9 +18,12 @@ import struct
 import subprocess
 import termios
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+import pytest
+
+from waiting import wait_until
 
 # A terminal's escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST),
 # DCS/APC/PM/SOS strings, and two-byte escapes (ESC 7, ESC =, ...).
@@ -97,23 +100,26 @@ class PtyApp:
 
     def wait_for(self, condition: Callable[[str], object], timeout: float, what: str) -> str:
         """Poll the visible text until `condition(text)` holds; fail with the tail."""
-        end = time.monotonic() + timeout
-        while True:
+
+        def met() -> str | None:
             text = self.text
             if condition(text):
-                return text
+                return text or " "
             if self.process.poll() is not None:
                 raise AssertionError(
                     f"the app exited ({self.process.returncode}) waiting for {what}:\n"
                     + text[-3000:]
                 )
-            if time.monotonic() > end:
-                if os.environ.get("PTY_APP_DUMP"):
-                    Path(os.environ["PTY_APP_DUMP"]).write_bytes(self.raw)
-                raise AssertionError(
-                    f"timed out after {timeout:g}s waiting for {what}:\n" + text[-3000:]
-                )
-            time.sleep(0.1)
+            return None
+
+        try:
+            return wait_until(met, timeout, what=what)
+        except pytest.fail.Exception:
+            if os.environ.get("PTY_APP_DUMP"):
+                Path(os.environ["PTY_APP_DUMP"]).write_bytes(self.raw)
+            raise AssertionError(
+                f"timed out after {timeout:g}s waiting for {what}:\n" + self.text[-3000:]
+            ) from None
 
     def send(self, keys: bytes) -> None:
         os.write(self.master, keys)

@@ -10,21 +10,19 @@ without seeing each other's alerts.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 from pydantic import ValidationError
 
+from alertmanager_api import alerts, post_alerts, post_silence
+from oncall_cli import assert_options_listed, run_oncall
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.model import Reason, Signal, Status
@@ -70,47 +68,12 @@ def manager() -> Iterator[ServerProcess]:
         yield server
 
 
-@pytest.fixture
-def case() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def post_alerts(server: ServerProcess, case: str, *alerts: dict[str, Any]) -> None:
-    """POST alerts (each `{"labels": ..., "annotations": ...}`) tagged with `case`."""
-    body = [{**alert, "labels": {**alert["labels"], "case": case}} for alert in alerts]
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        client.post(f"{server.url}/api/v2/alerts", json=body).raise_for_status()
-
-
-def post_silence(
-    server: ServerProcess, case: str, name: str, value: str, *, by: str, comment: str, ends: str
-) -> str:
-    matchers = [
-        {"name": "case", "value": case, "isRegex": False, "isEqual": True},
-        {"name": name, "value": value, "isRegex": False, "isEqual": True},
-    ]
-    body = {
-        "matchers": matchers,
-        "startsAt": "2020-01-01T00:00:00Z",
-        "endsAt": ends,
-        "createdBy": by,
-        "comment": comment,
-    }
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        response = client.post(f"{server.url}/api/v2/silences", json=body)
-        response.raise_for_status()
-        return cast(str, response.json()["silenceID"])
-
-
 def wait_for_state(server: ServerProcess, case: str, count: int, state: str) -> None:
     """Until `count` alerts of `case` are in `state` (silences and inhibitions are
     applied by Alertmanager asynchronously)."""
 
     def probe() -> bool:
-        with httpx.Client(trust_env=False, timeout=5) as client:
-            found = client.get(
-                f"{server.url}/api/v2/alerts", params={"filter": f'case="{case}"'}
-            ).json()
+        found = alerts(server, case)
         return sum(1 for alert in found if alert["status"]["state"] == state) >= count
 
     wait_until(probe, timeout=30, what=f"{count} {state} alerts of case {case}")
@@ -203,14 +166,7 @@ def test_check_json_end_to_end(platform: Platform, tmp_path: Path) -> None:
         f'[sources.alerts]\nplugin = "alertmanager"\nurl = "{platform.alertmanager.url}"\n'
         "filter = ['alertname=\"ServiceDown\"']\n"
     )
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = run_oncall("check", "--config", str(config), "--format", "json")
     assert "Traceback" not in result.stderr
     document = json.loads(result.stdout)
     assert result.returncode == 2 and document["status"] == "critical"
@@ -333,8 +289,7 @@ async def test_silenced_alert_is_suppressed_with_who_and_until(
     post_silence(
         manager,
         case,
-        "service",
-        "ledger",
+        matchers={"service": "ledger"},
         by="alice",
         comment="DB\nmaintenance",
         ends="2031-03-04T05:06:00Z",
@@ -381,9 +336,7 @@ async def test_silences_fetched_once_and_only_when_needed(
         assert [path.split("?")[0] for path, _ in seen] == ["/api/v2/alerts"]
         for which in ("1", "2", "3"):
             post_alerts(manager, case, {"labels": {"alertname": "Quiet", "which": which}})
-            post_silence(
-                manager, case, "which", which, by="bob", comment="", ends="2031-01-01T00:00:00Z"
-            )
+            post_silence(manager, case, matchers={"which": which}, comment="")
         wait_for_state(manager, case, 3, "suppressed")
         seen.clear()
         store = await board(proxy.url, filter=[f'case="{case}"'])
@@ -505,14 +458,7 @@ def test_check_text_says_no_alerts_firing(
         f'[sources.alerts]\nplugin = "alertmanager"\nurl = "{manager.url}"\n'
         f"filter = ['case=\"{case}\"']\n"
     )
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = run_oncall("check", "--config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ms): ok — no alerts firing that match the filter" in result.stdout
 
@@ -523,14 +469,7 @@ def test_unreachable_alertmanager_in_check_text(tmp_path: Path) -> None:
     config.write_text(
         f'[sources.alerts]\nplugin = "alertmanager"\nurl = "http://127.0.0.1:{port}"\n'
     )
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = run_oncall("check", "--config", str(config))
     assert result.returncode == 3, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert f"ERROR cannot connect to 127.0.0.1:{port} (connection refused)" in result.stdout
@@ -739,13 +678,7 @@ def test_config_errors(options: dict[str, Any], expected: str | None) -> None:
 
 
 def test_every_option_is_documented_and_listed() -> None:
-    listing = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "plugins"], capture_output=True, text=True, timeout=60
-    ).stdout
-    section = listing.split("alertmanager  (", 1)[1].split("\n\n", 1)[0]
-    for name, info in AlertmanagerConfig.model_fields.items():
-        assert info.description, f"{name} has no docstring"
-        assert f"    {name}: " in section, f"{name} missing from `oncall-tui plugins`"
+    assert_options_listed("alertmanager", AlertmanagerConfig)
     assert AlertmanagerPlugin.transient
 
 

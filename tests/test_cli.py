@@ -10,19 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import SteadyPlugin
+from oncall_cli import run_oncall, serving
 from oncall_tui.cli import main
 from oncall_tui.core.registry import default_registry
 
 DATA = Path(__file__).parent / "data" / "config"
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "oncall_tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -70,7 +62,7 @@ def test_check_counts_a_failing_source_as_unknown(
 
 
 def test_check_json_on_the_demo_is_the_contract() -> None:
-    result = _run("check", "--config", str(DATA / "valid.toml"), "--format", "json")
+    result = run_oncall("check", "--config", str(DATA / "valid.toml"), "--format", "json")
     document = json.loads(result.stdout)
     assert set(document) == {
         "status", "generated_at", "signals", "sources", "causes", "blind_spots"
@@ -109,7 +101,7 @@ def test_check_json_on_the_demo_is_the_contract() -> None:
 
 
 def test_check_text_is_a_readable_table() -> None:
-    result = _run("check", "--config", str(DATA / "valid.toml"))
+    result = run_oncall("check", "--config", str(DATA / "valid.toml"))
     lines = result.stdout.splitlines()
     assert lines[0].split(":")[0] in {"OK", "WARNING", "CRITICAL", "UNKNOWN"}
     assert any("risk_rule" in line for line in lines)
@@ -118,9 +110,9 @@ def test_check_text_is_a_readable_table() -> None:
 
 
 def test_validate_ok_and_four_mistakes() -> None:
-    ok = _run("validate", "--config", str(DATA / "valid.toml"))
+    ok = run_oncall("validate", "--config", str(DATA / "valid.toml"))
     assert ok.returncode == 0 and "valid" in ok.stdout
-    bad = _run("validate", "--config", str(DATA / "four_mistakes.toml"))
+    bad = run_oncall("validate", "--config", str(DATA / "four_mistakes.toml"))
     assert bad.returncode == 2
     assert "4 config problems" in bad.stderr
     for path in (
@@ -154,14 +146,14 @@ def test_bad_input_is_a_message_and_exit_2(fixture: str, command: list[str]) -> 
 
 
 def test_bad_config_in_a_subprocess_has_no_traceback() -> None:
-    result = _run("--config", str(DATA / "not_toml.toml"))
+    result = run_oncall("--config", str(DATA / "not_toml.toml"))
     assert result.returncode == 2
     assert "invalid TOML" in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
 
 
 def test_plugins_lists_options_with_their_docs() -> None:
-    result = _run("plugins")
+    result = run_oncall("plugins")
     assert result.returncode == 0
     for name in ("demo", "host", "prometheus"):
         assert any(line.startswith(f"{name}  (") for line in result.stdout.splitlines())
@@ -170,14 +162,14 @@ def test_plugins_lists_options_with_their_docs() -> None:
 
 
 def test_version_and_help() -> None:
-    assert _run("--version").stdout.startswith("oncall-tui ")
-    helptext = _run("--help").stdout
+    assert run_oncall("--version").stdout.startswith("oncall-tui ")
+    helptext = run_oncall("--help").stdout
     for word in ("check", "validate", "plugins", "--read-only", "--config"):
         assert word in helptext
 
 
 def test_config_before_the_sub_command_is_honoured() -> None:
-    result = _run("--config", str(DATA / "four_mistakes.toml"), "validate")
+    result = run_oncall("--config", str(DATA / "four_mistakes.toml"), "validate")
     assert result.returncode == 2 and "4 config problems" in result.stderr
 
 
@@ -201,42 +193,14 @@ def test_check_piped_into_head_has_no_traceback() -> None:
 
 
 def test_unknown_theme_is_a_message_and_exit_2() -> None:
-    result = _run("--config", str(DATA / "valid.toml"), "--theme", "no-such-theme")
+    result = run_oncall("--config", str(DATA / "valid.toml"), "--theme", "no-such-theme")
     assert result.returncode == 2
     assert "unknown theme 'no-such-theme'" in result.stderr
     assert "high-contrast" in result.stderr  # the available themes are listed
 
 
-def test_serve_answers_in_a_browser_read_only() -> None:
-    import os
-    import signal
-    import time
-
-    import httpx
-
-    from servers import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oncall_tui", "serve", "--config", str(DATA / "valid.toml"),
-         "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2, trust_env=False)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        assert page.status_code == 200 and "textual" in page.text.lower()
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(10)
-    assert process.stdout is not None
-    assert "read-only at http://127.0.0.1:" in process.stdout.read().decode()
+def test_serve_answers_in_a_browser_read_only(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output, serving(DATA / "valid.toml", stdout=output) as served:
+        assert served.page.status_code == 200 and "textual" in served.page.text.lower()
+    assert "read-only at http://127.0.0.1:" in log.read_text()

@@ -14,9 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from pydantic import ValidationError
 
+from oncall_cli import assert_options_listed, run_oncall
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.model import Reading, SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext, SourceError
@@ -140,6 +142,29 @@ async def test_cancellation_kills_the_process_group(tmp_path: Path) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert wait_gone(child), "the check's child survived the cancellation"
+
+
+async def test_cancelled_while_starting_the_whole_group_goes_at_once(tmp_path: Path) -> None:
+    """Regression: cancelled before asyncio had connected the check's pipes, asyncio
+    killed the check alone and then waited for its pipes, held by its child: the
+    cancelled collection hung for as long as the child lived."""
+    pidfile = tmp_path / "child.pid"
+    path = script(tmp_path, f"sleep 300 &\necho $! > {pidfile}\nsleep 300\n")
+    me = psutil.Process()
+    task = asyncio.ensure_future(plugin_for(tmp_path, [str(path)], timeout=60.0).collect())
+    # One loop step at a time until the check is forked; then the loop stays blocked
+    # (its pipes unconnected, the start unfinished) until the check's child runs.
+    await wait_until_async(me.children, step=lambda: asyncio.sleep(0), what="the fork")
+    child = int(wait_until(lambda: pidfile.exists() and pidfile.read_text().strip()))
+    task.cancel()
+    try:
+        async with asyncio.timeout(10):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert wait_gone(child), "the check's child survived the cancellation"
+    finally:
+        if alive(child):
+            os.kill(child, signal.SIGKILL)
 
 
 def open_fds() -> set[str]:
@@ -383,13 +408,7 @@ def test_config_errors() -> None:
 
 
 def test_every_option_is_documented_and_listed() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "plugins"], capture_output=True, text=True, timeout=60
-    )
-    section = result.stdout.split("command  (", 1)[1].split("\n\n", 1)[0]
-    for name, info in CommandConfig.model_fields.items():
-        assert info.description, f"{name} has no docstring"
-        assert f"    {info.alias or name}: " in section, f"{name} missing from `plugins`"
+    assert_options_listed("command", CommandConfig)
 
 
 # --------------------------------------------------------------------------- end to end
@@ -426,12 +445,7 @@ def test_check_reports_failed_checks_as_signals_and_broken_ones_as_sources(
     script(tmp_path, "echo 'waiting'\nexec sleep 60\n", name="hang.sh")
     config = tmp_path / "oncall.toml"
     config.write_text(CHECK_CONFIG)
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_oncall("check", "--config", str(config), "--format", "json")
     assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
     assert "\x1b" not in result.stderr
     document = json.loads(result.stdout)

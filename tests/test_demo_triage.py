@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from oncall_cli import run_oncall
 from oncall_tui.core.config import AppConfig, parse_config
 from oncall_tui.core.model import SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext
@@ -218,12 +219,7 @@ def test_check_warns_about_topology_names_no_signal_has(tmp_path: Path) -> None:
     signals arrive, so `check` says it (on stderr: the JSON stays clean)."""
     config = tmp_path / "typo.toml"
     config.write_text(demo_config("none") + '"loan-*" = ["credit-bureu"]\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_oncall("check", "--config", str(config), "--format", "json")
     assert result.returncode == 0 and json.loads(result.stdout)["causes"] == []
     assert result.stderr == "warning: topology names matching no signal: credit-bureu\n"
 

@@ -4,14 +4,12 @@ what a user does first with a new config."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from oncall_cli import proxy_free_env, run_oncall
 from servers import RATIO, Platform, no_proxy, serve_http
 from test_prometheus_features import Proxy
 
@@ -51,14 +49,8 @@ TOKEN = "tok-9f8e7d6c5b4a"
 def _check(platform: Platform, tmp_path: Path) -> tuple[int, dict[str, object], str]:
     config = tmp_path / "oncall.toml"
     config.write_text(CONFIG.format(url=platform.prometheus.url, ratio=RATIO))
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env["PROM_TOKEN"] = TOKEN
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    result = run_oncall(
+        "check", "--config", str(config), "--format", "json", env=proxy_free_env(PROM_TOKEN=TOKEN)
     )
     return result.returncode, json.loads(result.stdout), result.stdout + result.stderr
 
@@ -144,11 +136,7 @@ def test_check_reads_changes_baselines_and_no_data(proxy: Proxy, tmp_path: Path)
         f" or (({RATIO}) / 1.5)"
     )
     config.write_text(TRIAGE_CONFIG.format(url=proxy.url, ratio=RATIO, baseline=baseline))
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    result = run_oncall("check", "--config", str(config), "--format", "json")
     document = json.loads(result.stdout)
     signals = {s["name"]: s for s in document["signals"]}
     assert result.returncode == 2, result.stdout + result.stderr

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -30,6 +29,7 @@ from engine_faults import (
     fault_registry,
     run_fault,
 )
+from oncall_cli import run_oncall
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.engine import Engine, check_readings
 from oncall_tui.core.model import Reading, Reason, Status
@@ -262,13 +262,7 @@ def test_check_reports_a_plugin_that_fails_to_import(tmp_path: Path) -> None:
         'incident = "none"\n'
     )
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = run_oncall("check", "--config", str(config), env=env)
     assert result.returncode == 3, result.stdout + result.stderr  # unknown: a source failed
     assert "Traceback" not in result.stderr
     assert re.search(rf"sensors \(sensors, \d+ms\): ERROR {re.escape(IMPORT_ERROR)}", result.stdout)

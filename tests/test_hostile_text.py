@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-import httpx
 import pytest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from alertmanager_api import alerts, post_alerts
 from pty_app import PtyApp
 from servers import (
     Exporter,
@@ -200,13 +200,10 @@ def _post_alerts(manager: ServerProcess) -> None:
         }
         for kind in KINDS
     ]
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        client.post(f"{manager.url}/api/v2/alerts", json=body).raise_for_status()
+    post_alerts(manager, None, *body)
 
     def held() -> bool:
-        with httpx.Client(trust_env=False, timeout=5) as client:
-            alerts = client.get(f"{manager.url}/api/v2/alerts").json()
-        return len(alerts) == len(KINDS)
+        return len(alerts(manager)) == len(KINDS)
 
     wait_until(held, timeout=10, what="the hostile alerts in Alertmanager")
 
@@ -341,7 +338,10 @@ def test_running_dashboard_writes_no_source_controls_and_survives_losing_prometh
             timeout=30,
             what="every hostile signal on screen",
         )
-        time.sleep(1.0)  # a few more repaints (collections every second)
+        # A few more repaints (collections every second) written out.
+        for _ in range(2):
+            written = len(app.raw)
+            app.wait_for(lambda _, n=written: len(app.raw) > n, timeout=30, what="a repaint")
         assert_no_source_controls(app.raw, "the running dashboard")
         text = app.text
         # Summaries from the source too, escaped. Which rows have room for their summary

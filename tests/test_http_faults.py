@@ -298,7 +298,7 @@ async def test_a_connect_error_is_retried_once() -> None:
     done = threading.Event()
 
     def restart() -> None:
-        time.sleep(0.05)
+        time.sleep(0.05)  # back between the first attempt and the retry: time is the scenario
         with serve_faults(port=port):
             done.wait(10)
 

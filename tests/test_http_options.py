@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import os
 import ssl
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from faults import PKI, FaultServer, serve_faults
+from oncall_cli import plugin_section, run_oncall
 from oncall_tui.core.config import ConfigError, parse_config
 from oncall_tui.core.http import (
     HTTPOptions,
@@ -345,13 +344,7 @@ def test_validate_and_check_do_not_print_a_mangled_password(
     config = tmp_path / "config.toml"
     config.write_text(_SOURCES[plugin])
     env = {**os.environ, "PROMPASS": "Kq8vv7/x#y?z-secret"}
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", command, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    result = run_oncall(command, "--config", str(config), env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 2
     assert "sources.prom.url: not a valid URL" in output
@@ -362,13 +355,7 @@ def test_validate_and_check_do_not_print_a_mangled_password(
 
 @pytest.mark.parametrize("plugin", sorted(_SOURCES))
 def test_every_http_option_is_documented(plugin: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "plugins"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    section = ("\n" + result.stdout).split(f"\n{plugin}  (", 1)[1].split("\n\n", 1)[0]
+    section = plugin_section(plugin)
     for option in HTTPOptions.model_fields:
         assert f"\n    {option}:" in section, option
     assert "username: str (required)" in section

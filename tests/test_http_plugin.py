@@ -6,9 +6,6 @@ subprocess for what reaches the user."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from faults import PKI, FaultServer, serve_faults
+from oncall_cli import assert_options_listed, proxy_free_env, run_oncall
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.model import Reading, SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext, SourceError
@@ -64,7 +62,7 @@ class HealthHandler(BaseHTTPRequestHandler):
         if parts == ["health"]:
             self._send(200, json.dumps(HEALTH).encode())
         elif parts[:1] == ["slow"]:
-            time.sleep(int(parts[1]) / 1000)
+            time.sleep(int(parts[1]) / 1000)  # a slow server: the behaviour under test
             self._send(200, b'{"status": "UP"}')
         elif parts == ["hostile"]:
             self._send(200, json.dumps({"status": HOSTILE}).encode())
@@ -436,13 +434,7 @@ def test_config_errors() -> None:
 
 
 def test_every_option_is_documented_and_listed() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "plugins"], capture_output=True, text=True, timeout=60
-    )
-    section = result.stdout.split("\nhttp  (", 1)[1].split("\n\n", 1)[0]
-    for name, info in HTTPCheckConfig.model_fields.items():
-        assert info.description, f"{name} has no docstring"
-        assert f"    {info.alias or name}: " in section, f"{name} missing from `plugins`"
+    assert_options_listed("http", HTTPCheckConfig)
 
 
 # --------------------------------------------------------------------------- end to end
@@ -477,14 +469,8 @@ def test_check_end_to_end(health: HTTPTestServer, faults: FaultServer, tmp_path:
     config = tmp_path / "oncall.toml"
     config.write_text(CHECK_CONFIG.format(health=health.url, faults=faults.url))
     (tmp_path / "two-tokens").write_text("one\ntwo\n")  # exists (validate passes), unusable
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env["BUREAU_TOKEN"] = TOKEN
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    result = run_oncall(
+        "check", "--config", str(config), "--format", "json", env=proxy_free_env(BUREAU_TOKEN=TOKEN)
     )
     output = result.stdout + result.stderr
     assert "Traceback" not in result.stderr

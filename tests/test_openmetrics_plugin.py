@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -21,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from pydantic import ValidationError
 
+from oncall_cli import assert_options_listed, run_oncall
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.model import Reading, SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext, SourceError
@@ -126,7 +125,7 @@ def by_name(readings: object) -> dict[str, Reading]:
 async def twice(plugin: OpenMetricsPlugin, gap: float = 0.3) -> dict[str, Reading]:
     first = by_name(await plugin.collect())
     assert first and all(r.value is None and r.summary == FIRST_SCRAPE for r in first.values())
-    await asyncio.sleep(gap)
+    await asyncio.sleep(gap)  # a rate needs time between the scrapes: time is the test
     return by_name(await plugin.collect())
 
 
@@ -181,12 +180,12 @@ async def test_counter_reset_counts_from_zero() -> None:
         async with plugin_for(exporter.url, metric) as plugin:
             await plugin.collect()
             counter.value = 150.0
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2)  # time for a rate, as above
             second = (await plugin.collect())[0]
             assert second.value is not None and second.value > 0
             counter.value = 20.0  # the target restarted and counted 20 since
             outer = time.monotonic()
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # the gap the rate is divided by
             inner = time.monotonic()
             third = (await plugin.collect())[0]
             after = time.monotonic()
@@ -452,14 +451,7 @@ def test_config_checks() -> None:
 
 
 def test_every_option_is_documented_and_listed() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "plugins"], capture_output=True, text=True, timeout=60
-    )
-    section = result.stdout.split("openmetrics  (", 1)[1].split("\n\n", 1)[0]
-    for model in (OpenMetricsConfig, MetricTable, RatioOf):
-        for name, info in model.model_fields.items():
-            assert info.description, f"{model.__name__}.{name} has no docstring"
-            assert f"{info.alias or name}: " in section, f"{name} missing from `plugins`"
+    assert_options_listed("openmetrics", OpenMetricsConfig, MetricTable, RatioOf)
 
 
 # --------------------------------------------------------------------------- check
@@ -496,13 +488,7 @@ def test_check_samples_twice_and_escapes_hostile_text(
     config.write_text(CHECK_CONFIG.format(url=exporter.url))
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", fmt],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = run_oncall("check", "--config", str(config), "--format", fmt, env=env)
     took = time.monotonic() - started
     assert result.returncode == 2, result.stdout + result.stderr
     for raw in ("\x1b", "\u202e", "\u2066", "\x07"):

@@ -98,7 +98,7 @@ class Proxy:
                     proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
                 try:
                     slow = proxy.range_delay if parts.path.endswith("/query_range") else 0.0
-                    time.sleep(proxy.delay + slow)
+                    time.sleep(proxy.delay + slow)  # a slow server: the behaviour under test
                     status, body = self._answer(parts.path, parts.query, params)
                 finally:
                     with proxy.lock:
@@ -357,7 +357,7 @@ async def test_an_old_answer_turns_stale(proxy: Proxy) -> None:
         first = await plugin.collect()
         store.apply("prom", list(first))
         assert {s.status for s in store.signals.values()} == {Status.OK}
-        await asyncio.sleep(1.3)
+        await asyncio.sleep(1.3)  # the first answer ages past max_age: time is the test
         second = await plugin.collect()
     assert [r.observed_at for r in second] == [r.observed_at for r in first]
     store.apply("prom", list(second))
@@ -448,7 +448,7 @@ async def test_one_request_per_query_concurrent_up_to_the_cap(
 
 async def test_a_late_collection_is_not_reported_ok(platform: Platform) -> None:
     async def block_the_loop() -> None:
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # a yield, not a wait: the collection starts first
         time.sleep(1.2)  # noqa: ASYNC251 - the stall elsewhere in the process under test
 
     async with plugin_for(platform.prometheus.url, UP, deadline=1.0) as plugin:
@@ -491,7 +491,7 @@ async def test_100k_series_never_freeze_the_loop(bulk_prometheus: str) -> None:
         loop = asyncio.get_running_loop()
         while not done.is_set():
             before = loop.time()
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.005)  # how late this wakes IS the measurement
             lags.append(loop.time() - before - 0.005)
 
     query_ = {

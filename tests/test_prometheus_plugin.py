@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from oncall_cli import plugin_section
 from oncall_tui.core.model import Reading, Status, Thresholds
 from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.runbook import Runbook
@@ -592,11 +593,7 @@ def test_source_options_are_checked() -> None:
 
 
 def test_plugins_command_lists_every_new_option() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "plugins"], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    section = result.stdout.split("prometheus  (", 1)[1].split("\n\n", 1)[0]
+    section = plugin_section("prometheus")
     for line in (
         "component: str = ''",
         "baseline: str = ''",

@@ -22,14 +22,12 @@ import inspect
 import json
 import pkgutil
 import time
-import uuid
 import webbrowser
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import httpx
 import pytest
 from rich.text import Text
 from textual.app import App
@@ -42,6 +40,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 import oncall_tui.ui
+from alertmanager_api import post_alerts, post_silence, silences
 from oncall_tui.core.actions import ActionGate, ActionRefused, Effect
 from oncall_tui.core.config import ConfigError, parse_config
 from oncall_tui.core.engine import Engine
@@ -51,7 +50,8 @@ from oncall_tui.ui.action_app import gated_provider, provider_classes
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.help import help_entries
 from oncall_tui.ui.screens.silences import SilenceListScreen
-from servers import ServerProcess, no_proxy, serve_http, start_alertmanager
+from servers import ServerProcess, no_proxy, serve_http
+from waiting import pilot_until
 
 pytestmark = pytest.mark.servers
 
@@ -59,17 +59,6 @@ SIZE = (160, 50)
 
 
 # --------------------------------------------------------------------------- world
-
-
-@pytest.fixture(scope="module")
-def manager() -> Iterator[ServerProcess]:
-    with no_proxy(), start_alertmanager() as server:
-        yield server
-
-
-@pytest.fixture
-def case() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 class World:
@@ -113,35 +102,17 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
 
 
 def post_alert(server: ServerProcess, case: str) -> None:
-    labels = {"alertname": "LedgerDown", "severity": "critical", "service": "ledger", "case": case}
-    body = [{"labels": labels, "annotations": {"runbook_url": "https://runbooks.example.com/l"}}]
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        client.post(f"{server.url}/api/v2/alerts", json=body).raise_for_status()
-
-
-def post_silence(server: ServerProcess, case: str) -> str:
-    body = {
-        "matchers": [{"name": "case", "value": case, "isRegex": False, "isEqual": True}],
-        "startsAt": "2020-01-01T00:00:00Z",
-        "endsAt": "2031-01-01T00:00:00Z",
-        "createdBy": "bob",
-        "comment": "existing",
-    }
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        response = client.post(f"{server.url}/api/v2/silences", json=body)
-        response.raise_for_status()
-        return cast(str, response.json()["silenceID"])
-
-
-def silences(server: ServerProcess, case: str) -> list[tuple[str, str]]:
-    """(id, state) of every silence naming `case`."""
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        found = client.get(f"{server.url}/api/v2/silences").json()
-    return sorted(
-        (item["id"], item["status"]["state"])
-        for item in found
-        if any(m["name"] == "case" and m["value"] == case for m in item["matchers"])
+    labels = {"alertname": "LedgerDown", "severity": "critical", "service": "ledger"}
+    post_alerts(
+        server,
+        case,
+        {"labels": labels, "annotations": {"runbook_url": "https://runbooks.example.com/l"}},
     )
+
+
+def silence_states(server: ServerProcess, case: str) -> list[tuple[str, str]]:
+    """(id, state) of every silence naming `case`."""
+    return sorted((item["id"], item["status"]["state"]) for item in silences(server, case))
 
 
 def engine_for(url: str, case: str, *, read_only: bool) -> Engine:
@@ -404,7 +375,9 @@ class Prober:
                 if inspect.isawaitable(result):
                     await result
                 self.fired["command"].add(f"{provider_class.__name__}:{hit.text}")
-        await self.pilot.pause(0.2)  # commands that act on a timer (Screenshot: 0.1 s)
+        # Commands that act on a timer (Screenshot: 0.1 s) get the time to: what they
+        # would do must not happen, so there is no condition to wait for.
+        await self.pilot.pause(0.2)
 
     async def clicks(self) -> None:
         """Every footer key by mouse, and markup links to every effectful app action."""
@@ -439,12 +412,9 @@ class Prober:
 
 
 async def first_alert(pilot: Pilot[Any], app: OncallApp) -> str:
-    deadline = time.monotonic() + 20
     panel = app.dashboard.panels["alert"]
-    while panel.first_signal is None:
-        assert time.monotonic() < deadline, "no alert on the board"
-        await pilot.pause(0.05)
-    key = panel.first_signal.key
+    first = await pilot_until(pilot, lambda: panel.first_signal, what="an alert on the board")
+    key = first.key
     panel.select_key(key)
     panel.focus()
     return key
@@ -511,7 +481,7 @@ async def test_nothing_fired_on_any_screen_mutates_in_read_only(
     assert any(n.startswith("read-only: saving a screenshot is disabled") for n in said)
 
     # Nothing changed outside the process.
-    assert silences(manager, case) == [(existing, "active")]
+    assert silence_states(manager, case) == [(existing, "active")]
     assert world.files() == []
     assert world.browsed == []
     assert app.quits > 0  # q and ctrl+q were fired too
@@ -541,7 +511,7 @@ async def test_wallboard_fires_nothing_and_copies_nothing(
         await pilot.pause()
         assert app.clipboard == ""
         assert any(n.startswith("wallboard: copying is disabled") for n in notes(app))
-    assert silences(manager, case) == []
+    assert silence_states(manager, case) == []
     assert world.files() == []
     assert world.browsed == []
 
@@ -559,10 +529,8 @@ async def test_the_probes_see_writes_when_not_read_only(
         await app.run_action("screenshot")
         app.open_url("https://runbooks.example.com/l")
         app.copy_to_clipboard("x")
-        for _ in range(100):  # the screenshot is written by a thread
-            await pilot.pause(0.05)
-            if world.files():
-                break
+        # The screenshot is written by a thread.
+        await pilot_until(pilot, world.files, what="the screenshot file")
         assert app.clipboard == "x"
     assert [p.parent.name for p in world.files()] == ["Downloads"], "the screenshot"
     assert "https://runbooks.example.com/l" in world.browsed
@@ -627,4 +595,4 @@ async def test_app_read_only_has_no_setter() -> None:
     with pytest.raises(AttributeError):
         app.read_only = False  # type: ignore[misc]
     assert app.read_only and app.engine.read_only
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # not a wait: an async test (the app wants a running loop)

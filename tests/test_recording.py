@@ -18,6 +18,7 @@ from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.recording import Header, Recorder, RecordingError, Replay, read_recording
 from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.store import SignalStore
+from waiting import wait_until_async
 
 HEADER = Header(title="drill", started_at=1000.0, topology={"a": ["b"]}, change_window=600.0)
 RULE = Thresholds(warning=0.05, critical=0.2)
@@ -344,7 +345,6 @@ def test_record_then_timeline_of_the_demo_cascade(tmp_path: Path) -> None:
 
 
 async def test_the_player_plays_pauses_steps_and_jumps(tmp_path: Path) -> None:
-    import asyncio
 
     from oncall_tui.core.recording.player import Player
 
@@ -369,7 +369,7 @@ async def test_the_player_plays_pauses_steps_and_jumps(tmp_path: Path) -> None:
     # And on its own timer, as the app starts it:
     fresh = Player(recording, speed=1000.0)
     fresh.start()
-    await asyncio.sleep(0.3)
+    await wait_until_async(lambda: fresh.at_end, what="the end of the recording")
     await fresh.stop()
     assert fresh.at_end
 

@@ -7,23 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-import httpx
 import pytest
 
+from oncall_cli import serving
 from servers import free_port
+from waiting import wait_until, wait_until_async
 
 DATA = Path(__file__).parent / "data" / "config"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -65,32 +65,8 @@ READ_TERMINAL = """
 
 @pytest.fixture
 def server() -> Iterator[int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oncall_tui", "serve", "--config", str(DATA / "valid.toml"),
-         "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=2, trust_env=False)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+    with serving(DATA / "valid.toml") as served:
+        yield served.port
 
 
 @pytest.fixture
@@ -125,12 +101,12 @@ def chromium(tmp_path: Path) -> Iterator[int]:
     )
     try:
         active = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (active.exists() and active.read_text().strip()):
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"chromium did not start (exit {process.poll()})")
-            time.sleep(0.1)
-        yield int(active.read_text().split()[0])
+
+        def listening() -> str:
+            assert process.poll() is None, f"chromium exited ({process.returncode})"
+            return active.exists() and active.read_text().strip()
+
+        yield int(wait_until(listening, what="chromium's DevTools port").split()[0])
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -194,12 +170,14 @@ async def test_the_board_in_a_browser_without_internet(
                 url = f"http://127.0.0.1:{server}/"
                 await tools.send("Page.navigate", url=url)
                 text = ""
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
+
+                async def board_drawn() -> bool:
+                    nonlocal text
                     text = await tools.evaluate(READ_TERMINAL) or ""
-                    if "READ-ONLY" in text and "Risk rules" in text:
-                        break
-                    await asyncio.sleep(0.5)
+                    return "READ-ONLY" in text and "Risk rules" in text
+
+                with contextlib.suppress(pytest.fail.Exception):  # the asserts below say more
+                    await wait_until_async(board_drawn, 60, what="the board in the browser")
                 shot = await tools.send("Page.captureScreenshot", format="png")
                 (tmp_path / "board.png").write_bytes(base64.b64decode(shot["data"]))
                 font = await tools.evaluate(

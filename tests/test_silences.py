@@ -7,19 +7,16 @@ its own and filters on it, and looks only at the silences matching its case.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-import uuid
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
 import pytest
 from textual.pilot import Pilot
 
+from alertmanager_api import post_alerts, post_silence, silences
 from oncall_tui.core.actions import ActionFailed, ActionRefused, ActionTarget, target_of
 from oncall_tui.core.alert_match import matching_alerts
 from oncall_tui.core.config import parse_config
@@ -30,22 +27,12 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 from oncall_tui.ui.screens.silence import SilenceForm
 from oncall_tui.ui.screens.silences import SilenceListScreen
-from servers import ServerProcess, closed_port, no_proxy, start_alertmanager
+from servers import ServerProcess, closed_port
+from waiting import pilot_until, wait_until_async
 
 pytestmark = pytest.mark.servers
 
 HOUR = 3600.0
-
-
-@pytest.fixture(scope="module")
-def manager() -> Iterator[ServerProcess]:
-    with no_proxy(), start_alertmanager() as server:
-        yield server
-
-
-@pytest.fixture
-def case() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 @pytest.fixture(autouse=True)
@@ -56,36 +43,8 @@ def _user(monkeypatch: pytest.MonkeyPatch) -> None:
 def post_alert(server: ServerProcess, case: str, **labels: str) -> dict[str, str]:
     """Fire one alert tagged with `case`; its labels as Alertmanager holds them."""
     labels = {"alertname": "LedgerDown", "severity": "critical", **labels, "case": case}
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        body = [{"labels": labels, "annotations": {"summary": "ledger is down"}}]
-        client.post(f"{server.url}/api/v2/alerts", json=body).raise_for_status()
+    post_alerts(server, case, {"labels": labels, "annotations": {"summary": "ledger is down"}})
     return labels
-
-
-def silences(server: ServerProcess, case: str, state: str | None = None) -> list[dict[str, Any]]:
-    """The silences whose matchers name `case`, straight from the API."""
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        found = client.get(f"{server.url}/api/v2/silences").json()
-    mine = [
-        item
-        for item in found
-        if any(m["name"] == "case" and m["value"] == case for m in item["matchers"])
-    ]
-    return [item for item in mine if state is None or item["status"]["state"] == state]
-
-
-def post_silence(server: ServerProcess, case: str) -> str:
-    body = {
-        "matchers": [{"name": "case", "value": case, "isRegex": False, "isEqual": True}],
-        "startsAt": "2020-01-01T00:00:00Z",
-        "endsAt": "2031-01-01T00:00:00Z",
-        "createdBy": "bob",
-        "comment": "made outside the board",
-    }
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        response = client.post(f"{server.url}/api/v2/silences", json=body)
-        response.raise_for_status()
-        return cast(str, response.json()["silenceID"])
 
 
 def engine_for(url: str, case: str, *, read_only: bool = False, extra: str = "") -> Engine:
@@ -106,13 +65,13 @@ def engine_for(url: str, case: str, *, read_only: bool = False, extra: str = "")
 async def alert_signal(engine: Engine, manager: ServerProcess, case: str) -> Signal:
     """Collect until Alertmanager shows the case's alert (it applies posts at once, but
     be patient on a loaded machine)."""
-    for _ in range(50):
+
+    async def alerts() -> list[Signal]:
         await engine.collect_once()
-        found = [s for s in engine.store.signals.values() if s.kind == "alert"]
-        if found:
-            return found[0]
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no alert of case {case} in {manager.url}")
+        return [s for s in engine.store.signals.values() if s.kind == "alert"]
+
+    found = await wait_until_async(alerts, what=f"an alert of case {case} in {manager.url}")
+    return found[0]
 
 
 def rfc3339(text: str) -> float:
@@ -313,14 +272,6 @@ def test_which_alerts_a_signal_is_about() -> None:
 # --------------------------------------------------------------------------- the dashboard
 
 
-async def until(pilot: Pilot[Any], predicate: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + 20
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*("space" if ch == " " else ch for ch in text))
 
@@ -330,9 +281,11 @@ def notes(app: OncallApp) -> list[str]:
 
 
 async def select(pilot: Pilot[Any], app: OncallApp, key: str) -> None:
-    await until(pilot, lambda: key in app.engine.store.signals, f"signal {key}")
+    await pilot_until(pilot, lambda: key in app.engine.store.signals, what=f"signal {key}")
     panels = app.dashboard.panels.values()
-    await until(pilot, lambda: any(key in panel.row_keys for panel in panels), f"row {key}")
+    await pilot_until(
+        pilot, lambda: any(key in panel.row_keys for panel in panels), what=f"row {key}"
+    )
     for panel in panels:
         if panel.select_key(key):
             panel.focus()
@@ -344,14 +297,16 @@ async def test_silence_from_the_dashboard_and_expire_it(manager: ServerProcess, 
     labels = post_alert(manager, case, service="ledger")
     app = OncallApp(engine_for(manager.url, case))
     async with app.run_test(size=(160, 50)) as pilot:
-        await until(pilot, lambda: app.engine.store.signals, "the alert on the board")
+        await pilot_until(pilot, lambda: app.engine.store.signals, what="the alert on the board")
         (key,) = app.engine.store.signals
         panel = app.dashboard.panels["alert"]
-        await until(pilot, lambda: panel.first_signal is not None, "the alert row")
+        await pilot_until(pilot, lambda: panel.first_signal is not None, what="the alert row")
         await pilot.press("4", "g")  # the Alerts panel, its first row: our one alert
         assert panel.selected_key == key
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SilenceForm), "the silence form")
+        await pilot_until(
+            pilot, lambda: isinstance(app.screen, SilenceForm), what="the silence form"
+        )
         form = app.screen
         assert form.query_one("#silence-duration").value == "1h"  # type: ignore[attr-defined]
         assert form.query_one("#silence-author").value == "alice"  # type: ignore[attr-defined]
@@ -361,38 +316,48 @@ async def test_silence_from_the_dashboard_and_expire_it(manager: ServerProcess, 
         assert "comment: required" in str(form.query_one("#silence-problem").render())
         await type_text(pilot, "ledger DB failover")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm step")
+        await pilot_until(
+            pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm step"
+        )
         question = str(app.screen.question)  # type: ignore[attr-defined]
         assert 'service="ledger"' in question and "ledger DB failover" in question
         assert silences(manager, case) == [], "nothing is sent before the confirm"
         before = time.time()
         await pilot.press("y")
-        await until(pilot, lambda: silences(manager, case, "active"), "the silence in Alertmanager")
+        await pilot_until(
+            pilot, lambda: silences(manager, case, "active"), what="the silence in Alertmanager"
+        )
         (silence,) = silences(manager, case, "active")
         assert sorted(silence["matchers"], key=lambda m: m["name"]) == exact(labels)
         assert silence["comment"] == "ledger DB failover"
         assert silence["createdBy"] == "alice"
         assert before + HOUR - 5 <= rfc3339(silence["endsAt"]) <= time.time() + HOUR + 5
-        await until(
+        await pilot_until(
             pilot,
             lambda: app.engine.store.signals[key].summary.startswith("silenced by alice until"),
-            "the alert shown silenced",
+            what="the alert shown silenced",
         )
         assert any(note.startswith("silenced LedgerDown until") for note in notes(app))
 
         # S lists it; x (confirmed) expires it.
         await pilot.press("S")
-        await until(pilot, lambda: isinstance(app.screen, SilenceListScreen), "the list")
+        await pilot_until(pilot, lambda: isinstance(app.screen, SilenceListScreen), what="the list")
         listing = cast(SilenceListScreen, app.screen)
-        await until(pilot, lambda: listing.loaded, "the silences loaded")
+        await pilot_until(pilot, lambda: listing.loaded, what="the silences loaded")
         index = [row.id for row in listing.rows].index(silence["id"])
         listing.query_one("#silences-list").highlighted = index  # type: ignore[attr-defined]
         await pilot.press("x")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm step")
+        await pilot_until(
+            pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm step"
+        )
         assert silences(manager, case, "active"), "nothing expired before the confirm"
         await pilot.press("y")
-        await until(pilot, lambda: not silences(manager, case, "active"), "the silence expired")
-        await until(pilot, lambda: silence["id"] not in [r.id for r in listing.rows], "reload")
+        await pilot_until(
+            pilot, lambda: not silences(manager, case, "active"), what="the silence expired"
+        )
+        await pilot_until(
+            pilot, lambda: silence["id"] not in [r.id for r in listing.rows], what="reload"
+        )
 
 
 async def test_a_signal_with_a_firing_alert_offers_that_alert(
@@ -405,18 +370,22 @@ async def test_a_signal_with_a_firing_alert_offers_that_alert(
     engine.store.apply("checks", [Reading("e", "health", "ledger errors", 0.5, component="ledger")])
     app = OncallApp(engine)
     async with app.run_test(size=(160, 50)) as pilot:
-        await until(pilot, lambda: len(app.engine.store.signals) == 2, "both signals")
+        await pilot_until(pilot, lambda: len(app.engine.store.signals) == 2, what="both signals")
         await select(pilot, app, "checks/e")
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SilenceForm), "the silence form")
+        await pilot_until(
+            pilot, lambda: isinstance(app.screen, SilenceForm), what="the silence form"
+        )
         form = cast(SilenceForm, app.screen)
         ((alert_key, name),) = form.alerts
         assert alert_key.startswith("alerts/") and str(name).endswith("CRIT  LedgerDown")
         await type_text(pilot, "known")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm step")
+        await pilot_until(
+            pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm step"
+        )
         await pilot.press("y")
-        await until(pilot, lambda: silences(manager, case, "active"), "the silence")
+        await pilot_until(pilot, lambda: silences(manager, case, "active"), what="the silence")
         (silence,) = silences(manager, case, "active")
         assert sorted(silence["matchers"], key=lambda m: m["name"]) == exact(labels)
 
@@ -438,18 +407,18 @@ async def test_read_only_refuses_silence_and_expire_and_sends_nothing(
     ident = post_silence(manager, case)
     app = OncallApp(engine_for(manager.url, case), read_only=True)
     async with app.run_test(size=(160, 50)) as pilot:
-        await until(pilot, lambda: app.engine.store.signals, "the alert on the board")
+        await pilot_until(pilot, lambda: app.engine.store.signals, what="the alert on the board")
         panel = app.dashboard.panels["alert"]
-        await until(pilot, lambda: panel.first_signal is not None, "the alert row")
+        await pilot_until(pilot, lambda: panel.first_signal is not None, what="the alert row")
         await pilot.press("4", "g", "s")
         await pilot.pause()
         assert not isinstance(app.screen, SilenceForm)
         assert any(n.startswith("read-only: silence is disabled") for n in notes(app)), notes(app)
 
         await pilot.press("S")  # listing is reading: allowed
-        await until(pilot, lambda: isinstance(app.screen, SilenceListScreen), "the list")
+        await pilot_until(pilot, lambda: isinstance(app.screen, SilenceListScreen), what="the list")
         listing = cast(SilenceListScreen, app.screen)
-        await until(pilot, lambda: listing.loaded, "the silences loaded")
+        await pilot_until(pilot, lambda: listing.loaded, what="the silences loaded")
         listing.query_one("#silences-list").highlighted = [r.id for r in listing.rows].index(ident)  # type: ignore[attr-defined]
         await pilot.press("x")
         await pilot.pause()

@@ -27,6 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from oncall_cli import run_oncall, serving
+from waiting import wait_until
+
 EXIT_BOUND = 2.0
 """The contract: gone within 2 s of being told to go, or of the terminal going away."""
 
@@ -65,11 +68,11 @@ class MarkerPlugin(Plugin[MarkerConfig]):
         return []
 
     async def aclose(self):
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # a close that takes a moment: the plugin's work
         Path(self.config.marker).write_text("closed")
         while self.config.stubborn:
             try:
-                await asyncio.sleep(3600)
+                await asyncio.Event().wait()
             except asyncio.CancelledError:
                 pass
 
@@ -233,13 +236,18 @@ class Dashboard:
         self.pty.close_slave()
 
     def wait_drawn(self, timeout: float = 30) -> None:
-        """Until the board shows its title, and one more collection has landed."""
-        deadline = time.monotonic() + timeout
-        while TITLE.encode() not in self.pty.output:
-            if self.process.poll() is not None or time.monotonic() > deadline:
+        """Until the board shows its title, and has drawn twice more after that (the
+        next collections, 200 ms apart: the app is running, not just starting)."""
+
+        def written(size: int = 0) -> int:
+            if self.process.poll() is not None:
                 pytest.fail(f"the board never drew (exit {self.process.poll()}): {self.tail()}")
-            time.sleep(0.05)
-        time.sleep(0.5)
+            output = self.pty.output
+            return len(output) if TITLE.encode() in output and len(output) > size else 0
+
+        drawn = wait_until(written, timeout, what=f"the board to draw: {self.tail()}")
+        for _ in range(2):
+            drawn = wait_until(lambda n=drawn: written(n), timeout, what="the board to draw again")
 
     def wait_gone(self, since: float, timeout: float = 10) -> float:
         """Seconds from `since` to the process exiting (waits longer than the bound, so
@@ -353,78 +361,45 @@ def test_without_a_terminal_the_dashboard_says_so_and_exits_2(home: Path, where:
 
 def _wait_with_cpu(process: subprocess.Popen[bytes], timeout: float = 30) -> tuple[int, float]:
     """Exit code and CPU seconds (user + system) of a finished child."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def ended() -> tuple[int, os.struct_rusage] | None:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return process.returncode, usage.ru_utime + usage.ru_stime
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"still running {timeout:g} s after launch")
-        time.sleep(0.02)
+        return (status, usage) if pid else None
+
+    try:
+        status, usage = wait_until(ended, timeout, what="the app to exit")
+    except pytest.fail.Exception:
+        process.kill()
+        raise
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_utime + usage.ru_stime
 
 
 def test_headless_commands_run_with_stdin_at_eof(home: Path) -> None:
     config = _config(home)
     for args, codes in ((["check", "--format", "json"], {0, 1, 2, 3}), (["validate"], {0})):
-        result = subprocess.run(
-            [sys.executable, "-m", "oncall_tui", *args, "--config", str(config)],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_oncall(*args, "--config", str(config), stdin=subprocess.DEVNULL)
         assert result.returncode in codes, result.stderr
         assert "needs a terminal" not in result.stderr
         assert result.stdout.strip(), args
-    plugins = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "plugins"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    plugins = run_oncall("plugins", stdin=subprocess.DEVNULL)
     assert plugins.returncode == 0 and "demo" in plugins.stdout
 
 
 def test_serve_does_not_read_stdin(home: Path) -> None:
     """`serve` started with stdin at end of file answers, idle: it never touches stdin
     (a spinning reader would show as ~100% of a core)."""
-    import httpx
     import psutil
 
-    from servers import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oncall_tui", "serve", "--config", str(_config(home)),
-         "--port", str(port)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2, trust_env=False)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        assert page.status_code == 200
-        server = psutil.Process(process.pid)
+    config = _config(home)
+    with serving(config, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as served:
+        assert served.page.status_code == 200
+        server = psutil.Process(served.process.pid)
         before, began = sum(server.cpu_times()[:2]), time.monotonic()
-        time.sleep(1.0)
+        time.sleep(1.0)  # CPU used over an idle second: time passing is the measurement
         share = (sum(server.cpu_times()[:2]) - before) / (time.monotonic() - began)
         assert share < 0.5, f"serve used {share:.0%} of a core while idle"
-        assert process.poll() is None
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(10)
+        assert served.process.poll() is None
 
 
 # -- the terminal goes away --------------------------------------------------------------
@@ -546,9 +521,12 @@ def test_second_signal_leaves_at_once(home: Path, dashboards: list[Dashboard]) -
     dashboard = _start(dashboards, [*_launcher(home), "--config", str(config)])
     dashboard.wait_drawn()
     dashboard.process.send_signal(signal.SIGTERM)
-    while b"\x1b[?1049l" not in dashboard.pty.output:  # the orderly way is under way
+
+    def leaving() -> bool:  # the orderly way is under way
         assert dashboard.process.poll() is None, dashboard.tail()
-        time.sleep(0.01)
+        return b"\x1b[?1049l" in dashboard.pty.output
+
+    wait_until(leaving, what="the alternate screen to be left")
     began = time.monotonic()
     dashboard.process.send_signal(signal.SIGINT)
     elapsed = dashboard.wait_gone(began)
@@ -570,18 +548,15 @@ def test_resize_storm_leaves_the_board_alive_and_responsive(
     for _ in range(150):
         for rows, cols in ((1, 1), (200, 400), (2, 3), (24, 80)):
             _set_size(master, rows, cols)  # the kernel sends SIGWINCH to the board
-            time.sleep(0.002)
+            time.sleep(0.002)  # the storm's pace: time passing is the scenario
     _set_size(master, 30, 100)
-    time.sleep(1.0)
+    time.sleep(1.0)  # the storm's aftermath: the board gets a second to choke on it
     assert dashboard.process.poll() is None, dashboard.tail()
     # Responsive: a resize after the storm is drawn, then ctrl+q quits cleanly.
     before = len(dashboard.pty.output)
     _set_size(master, 40, 120)
-    deadline = time.monotonic() + 10
-    while len(dashboard.pty.output) == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(dashboard.pty.output) > before, "no repaint after the storm"
-    time.sleep(0.3)
+    wait_until(lambda: len(dashboard.pty.output) > before, what="a repaint after the storm")
+    time.sleep(0.3)  # the repaint under way completes: ctrl+q mid-frame is another test
     began = time.monotonic()
     os.write(master, b"\x11")  # ctrl+q
     elapsed = dashboard.wait_gone(began)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from rich.color import Color as RichColor
 from rich.color import ColorSystem
+from textual.command import CommandList
 
 from colour_vision import contrast, delta_e
 from oncall_tui.cli import main
@@ -34,6 +35,7 @@ from oncall_tui.ui.theme import (
     to_textual_theme,
 )
 from test_ui_support import T0, make_engine, make_store
+from waiting import pilot_until
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "config"
@@ -302,6 +304,21 @@ def test_every_shipped_theme_renders(snap_compare: Any, utc: None, name: str) ->
     assert snap_compare(app, terminal_size=(120, 40))
 
 
+def listed(app: OncallApp) -> list[str]:
+    """The command palette's hits, as text, lower case."""
+    found = app.screen.query(CommandList)
+    hits = found.first() if found else None
+    count = hits.option_count if hits is not None else 0
+    return [str(hits.get_option_at_index(i).prompt).lower() for i in range(count)]  # type: ignore[union-attr]
+
+
+def highlighted(app: OncallApp, text: str) -> bool:
+    """The command palette's highlighted hit mentions `text` (its search is done)."""
+    found = app.screen.query(CommandList)
+    index = found.first().highlighted if found else None
+    return index is not None and text in listed(app)[index]
+
+
 async def test_the_palette_switches_the_theme_live() -> None:
     app = OncallApp(make_engine(make_store("ok")), clock=lambda: T0, start_engine=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -311,15 +328,14 @@ async def test_the_palette_switches_the_theme_live() -> None:
         await pilot.pause()
         for key in "theme":
             await pilot.press(key)
-        await pilot.pause(0.3)
+        await pilot_until(pilot, lambda: highlighted(app, "theme"), what="the Theme command")
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await pilot_until(pilot, lambda: "light" in listed(app), what="the list of themes")
         for key in "light":
             await pilot.press(key)
-        await pilot.pause(0.3)
+        await pilot_until(pilot, lambda: highlighted(app, "light"), what="the light theme")
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.theme == "light"
+        await pilot_until(pilot, lambda: app.theme == "light", what="the light theme applied")
         assert (
             app.get_css_variables()["status-critical"].lower()
             == status_colours("light")["critical"]

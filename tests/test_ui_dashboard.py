@@ -4,7 +4,6 @@ source errors, size, and one run against the real engine with the demo plugin.""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from test_ui_support import (
     make_store,
     reading,
 )
+from waiting import pilot_until as wait_for
 
 BIG = (160, 50)
 SMALL = (80, 24)
@@ -56,14 +56,6 @@ async def settle(pilot: Pilot[Any], app: OncallApp) -> None:
     await pilot.pause()
     app.dashboard.sync()
     await pilot.pause()
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 10) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await pilot.pause(0.05)
 
 
 # -- launch -------------------------------------------------------------------------

@@ -4,8 +4,6 @@ copy (OSC 52) and open, the facts laid out label/value, the chart, in-place upda
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from test_ui_support import (
     make_store,
     reading,
 )
+from waiting import pilot_until as wait_for
 
 SMALL = (80, 24)
 BIG = (160, 50)
@@ -70,14 +69,6 @@ class Terminal:
 
 def messages(app: OncallApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 10) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await pilot.pause(0.05)
 
 
 async def open_runbook_markdown(pilot: Pilot[Any], app: OncallApp) -> None:

@@ -4,13 +4,12 @@ each listed key does what it says; `/` filters; `p` pauses while the engine coll
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -23,6 +22,7 @@ from oncall_tui.ui.screens.events import EventsScreen
 from oncall_tui.ui.screens.help import HelpEntry, HelpScreen
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_ui_support import T0, demo_readings, make_app, make_store, reading
+from waiting import pilot_until as wait_for
 
 SIZE = (120, 40)
 
@@ -299,13 +299,12 @@ async def test_pause_freezes_the_screen_while_the_engine_collects(tmp_path: Path
         collected = engine.runners["demo"].collections
         version = engine.store.version
         await wait_for(pilot, lambda: engine.runners["demo"].collections >= collected + 2)
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # time for a repaint that must not come: the freeze holds
         assert engine.store.version > version  # the engine kept collecting
         assert [health.render_line(y).text for y in range(6)] == frozen
         await pilot.press("p")
         assert not app.paused and "PAUSED" not in app.dashboard.header.text
-        await pilot.pause(0.3)
-        assert [health.render_line(y).text for y in range(6)] != frozen
+        await wait_for(pilot, lambda: [health.render_line(y).text for y in range(6)] != frozen)
         await pilot.press("q")
 
 
@@ -315,10 +314,16 @@ async def test_command_palette_jumps_to_a_signal_by_name() -> None:
         await pilot.press("colon")
         assert CommandPalette.is_open(app)
         await pilot.press(*"sms-otp")
-        await pilot.pause(0.5)
+        hits = app.screen.query_one(CommandList)
+        await wait_for(
+            pilot,
+            lambda: (
+                hits.highlighted is not None
+                and "sms-otp" in str(hits.get_option_at_index(hits.highlighted).prompt)
+            ),
+        )
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, DashboardScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         assert app.dashboard.selected_key == "demo/dep/sms"
         assert not app.dashboard.follow  # the user chose: the cursor stays there
 
@@ -333,8 +338,7 @@ async def test_command_palette_has_the_apps_commands() -> None:
         await pilot.press("ctrl+p")
         assert CommandPalette.is_open(app)
         await pilot.press(*"Events", "enter")
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, EventsScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen))
 
 
 async def test_palette_screenshot_saves_where_it_says(
@@ -398,27 +402,22 @@ async def test_incidents_toast_and_count_until_the_timeline_is_seen(
         await pilot.pause()
         store.apply("demo", demo_readings("critical"), at=T0 + 60)
         await wait_for(pilot, lambda: app.attention.incidents > 0)
-        await pilot.pause(0.3)
+        await wait_for(
+            pilot, lambda: any("turned critical" in str(n.message) for n in app._notifications)
+        )
         toasts = [str(n.message) for n in app._notifications]
         assert any("turned critical" in t for t in toasts)
         assert bells
         header = app.dashboard.header.text
         assert f"⚑ {app.attention.incidents} incidents since" in header
         store.apply("demo", demo_readings("none"), at=T0 + 120)
-        await pilot.pause(0.4)
-        assert any("recovered" in str(n.message) for n in app._notifications)
+        await wait_for(
+            pilot, lambda: any("recovered" in str(n.message) for n in app._notifications)
+        )
         assert "incidents since" in app.dashboard.header.text  # came and went: still said
         await pilot.press("e", "escape")
         app.dashboard.header.update_status()
         assert "incident" not in app.dashboard.header.text
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 15) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await pilot.pause(0.05)
 
 
 async def test_keys_typed_ahead_act_in_order_a_panel_key_then_enter_opens_that_panel() -> None:

@@ -24,6 +24,7 @@ from oncall_tui.core.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from test_ui_support import T0, make_app, make_store
+from waiting import pilot_until
 
 SnapCompare = Callable[..., bool]
 SIZES = [(80, 24), (120, 40), (200, 60)]
@@ -50,9 +51,7 @@ async def open_detail(pilot: Pilot[Any]) -> None:
     for the runbook file to be read."""
     await pilot.press("1", "g", "enter")
     view = pilot.app.screen.query_one(RunbookView)
-    deadline = time.monotonic() + 10
-    while view.copy_text is None and not view.problem and time.monotonic() < deadline:
-        await pilot.pause(0.05)
+    await pilot_until(pilot, lambda: view.copy_text is not None or bool(view.problem))
     await pilot.pause()
 
 

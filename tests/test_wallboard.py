@@ -4,7 +4,6 @@ rather than a blank board, updates in place."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui.ui.widgets.board_lines import BoardLines
 from test_ui_support import T0, demo_readings, make_engine, make_store, reading
+from waiting import pilot_until
 
 TV = (240, 67)
 LAPTOP = (120, 40)
@@ -169,10 +169,9 @@ async def test_rotation_follows_the_app_timer_too() -> None:
     async with app.run_test(size=LAPTOP) as pilot:
         await settle(pilot)
         clock.now = T0 + 1
-        deadline = time.monotonic() + 5
-        while not board(app).page.text.startswith(" RISK RULES "):
-            assert time.monotonic() < deadline, board(app).page.text[:200]
-            await pilot.pause(0.1)
+        await pilot_until(
+            pilot, lambda: board(app).page.text.startswith(" RISK RULES "), what="the next page"
+        )
 
 
 def test_rotation_is_a_function_of_the_clock() -> None:

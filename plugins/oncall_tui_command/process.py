@@ -62,8 +62,8 @@ async def run(
 ) -> Outcome:
     """Run `argv` (resolved) until it exits or `deadline` seconds pass."""
     loop = asyncio.get_running_loop()
-    try:
-        transport, check = await loop.subprocess_exec(
+    starting = asyncio.ensure_future(
+        loop.subprocess_exec(
             lambda: _Check(loop),
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
@@ -73,8 +73,24 @@ async def run(
             cwd=cwd,
             start_new_session=True,
         )
+    )
+    try:
+        # Shielded: cancelled while it starts, asyncio would kill the command alone and
+        # then wait for its pipes, which a child of the command holds (a check's
+        # `sleep 300 &` kept the collection, cancel or not, for 300 s). Left to
+        # finish (a few loop steps), the start is undone: the whole group goes.
+        transport, check = await asyncio.shield(starting)
     except OSError as exc:
         raise SourceError(_start_error(argv[0], exc)) from None
+    except asyncio.CancelledError:
+        try:
+            await asyncio.wait({starting}, timeout=_REAP_GRACE)
+        finally:
+            if starting.done():
+                _abandon(starting)
+            else:
+                starting.add_done_callback(_abandon)
+        raise
     pid = transport.get_pid()
     try:
         # asyncio.wait, not a timeout around `await`: it never cancels the futures,
@@ -105,6 +121,15 @@ async def run(
         finally:
             transport.close()
     return Outcome(returncode, _text(check.stdout), _text(check.stderr), check.truncated)
+
+
+def _abandon(starting: asyncio.Future[tuple[asyncio.SubprocessTransport, _Check]]) -> None:
+    """Undo a start whose collection was cancelled meanwhile: kill the group, close."""
+    if starting.cancelled() or starting.exception() is not None:
+        return
+    transport, _ = starting.result()
+    _kill_group(transport.get_pid())
+    transport.close()
 
 
 class _Check(asyncio.SubprocessProtocol):
