@@ -7,6 +7,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -101,6 +102,13 @@ class GarbageItemsPlugin(_Base):
 class BrokenInitPlugin(RaisingPlugin):
     def __init__(self, config: CountConfig, context: object) -> None:
         raise ValueError("cannot start")
+
+
+def readme_example(heading: str) -> str:
+    """The first TOML block under `heading` in the README (a test checks it is valid)."""
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text.split(f"\n{heading}\n", 1)[1]
+    return section.split("```toml\n", 1)[1].split("```", 1)[0]
 
 
 @pytest.fixture(scope="session")

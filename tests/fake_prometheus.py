@@ -10,10 +10,10 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
+from quiet_handler import QuietHandler
 from servers import HTTPTestServer, serve_http
 
 YEAR = 365 * 86400.0
@@ -80,12 +80,8 @@ def answers(now: float) -> dict[str, object]:
     }
 
 
-class FakePrometheusHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class FakePrometheusHandler(QuietHandler):
     bodies: ClassVar[dict[str, bytes]] = {}
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -103,11 +99,7 @@ class FakePrometheusHandler(BaseHTTPRequestHandler):
                     }
                 ).encode(),
             )
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, body)
 
 
 @contextmanager

@@ -53,11 +53,11 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from bombs import BOMB_HEAD, MB, GiB, gzip_bomb, nested_bomb, raw_deflate_bomb, zlib_bomb
 from pki import PKI, private_ca
+from quiet_handler import QuietHandler
 from servers import _QuietHTTPServer
 
 __all__ = [
@@ -111,12 +111,8 @@ class _FaultHTTPServer(_QuietHTTPServer):
 Route = Callable[["FaultHandler", list[str]], None]
 
 
-class FaultHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class FaultHandler(QuietHandler):
     server: _FaultHTTPServer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     # -- plumbing
 
@@ -127,14 +123,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         content_type: str = "application/json",
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.send_body(status, body, content_type, headers)
 
     def _encoded(self, body: bytes, encoding: str) -> None:
         self._send(200, body, headers={"Content-Encoding": encoding})

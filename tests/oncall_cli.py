@@ -105,9 +105,15 @@ def serving(config: Path, **options: Any) -> Iterator[Served]:
         page = wait_until(answer, what="serve to answer", ignore=(httpx.TransportError,))
         yield Served(port, process, page)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+        stop_session(process)
+
+
+def stop_session(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM to the session of `process` (started with `start_new_session=True`),
+    SIGKILL if it is still there 10 s later."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)

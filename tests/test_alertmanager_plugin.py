@@ -31,6 +31,7 @@ from oncall_tui.core.runbook import RunbookKind
 from oncall_tui.core.store import SignalStore
 from oncall_tui_alertmanager import AlertmanagerConfig, AlertmanagerPlugin
 from oncall_tui_alertmanager.alerts import Alert, auto_names
+from quiet_handler import QuietHandler
 from servers import (
     Platform,
     ServerProcess,
@@ -578,22 +579,13 @@ def _odd_server(alerts: object, silences_status: int = 200) -> type[BaseHTTPRequ
     """A loopback server answering like a broken or foreign Alertmanager would: what no
     healthy Alertmanager sends, but a wrong URL or a proxy in between can."""
 
-    class Odd(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Odd(QuietHandler):
         def do_GET(self) -> None:
             if self.path.startswith("/api/v2/alerts"):
                 status, body = 200, json.dumps(alerts).encode()
             else:
                 status, body = silences_status, b'"boom"'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self.send_body(status, body)
 
     return Odd
 
@@ -626,22 +618,13 @@ async def test_odd_answers_are_explained_and_what_can_be_read_is_kept() -> None:
 def _proxy(target: str, seen: list[tuple[str, dict[str, str]]]) -> type[BaseHTTPRequestHandler]:
     """A loopback reverse proxy in front of Alertmanager that records every request."""
 
-    class Proxy(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Proxy(QuietHandler):
         def do_GET(self) -> None:
             seen.append((self.path, dict(self.headers)))
             with httpx.Client(trust_env=False, timeout=5) as client:
                 upstream = client.get(target + self.path)
             body = upstream.content
-            self.send_response(upstream.status_code)
-            self.send_header("Content-Type", upstream.headers.get("content-type", ""))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self.send_body(upstream.status_code, body, upstream.headers.get("content-type", ""))
 
     return Proxy
 

@@ -8,8 +8,6 @@ import json
 import os
 import signal
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import psutil
 import pytest
 from pydantic import ValidationError
 
+from conftest import readme_example
 from oncall_cli import assert_options_listed, run_oncall
 from oncall_tui.core.config import parse_config
 from oncall_tui.core.model import Reading, SourceState, Status
@@ -468,24 +467,13 @@ def test_no_check_process_survives_check(tmp_path: Path) -> None:
     script(tmp_path, f"sleep 300 &\necho $! > {pidfile}\nexec sleep 300\n", name="hang.sh")
     config = tmp_path / "oncall.toml"
     config.write_text('[sources.hang]\nplugin = "command"\nargv = ["./hang.sh"]\ntimeout = "1s"\n')
-    subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config)],
-        capture_output=True,
-        timeout=60,
-    )
+    run_oncall("check", "--config", str(config))
     pid = int(pidfile.read_text())
     try:
         wait_gone(pid)  # fails if a check's child outlived `oncall-tui check`
     finally:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
-
-
-def readme_example(heading: str) -> str:
-    """The first TOML block under `heading` in the README."""
-    text = (Path(__file__).parent.parent / "README.md").read_text()
-    section = text.split(f"\n{heading}\n", 1)[1]
-    return section.split("```toml\n", 1)[1].split("```", 1)[0]
 
 
 def test_readme_example_is_a_valid_config(tmp_path: Path) -> None:

@@ -8,9 +8,6 @@ dates change markers) and the store, so sixteen minutes take a second.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -18,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from oncall_cli import run_oncall
+from oncall_cli import proxy_free_env, run_oncall
 from oncall_tui.core.config import AppConfig, parse_config
 from oncall_tui.core.model import SourceState, Status
 from oncall_tui.core.plugin_api import SourceContext
@@ -153,12 +150,9 @@ async def test_the_demo_topology_names_only_demo_components(
 def check(tmp_path: Path, incident: str, fmt: str = "json") -> tuple[int, Any]:
     config = tmp_path / f"{incident}.toml"
     config.write_text(demo_config(incident))
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", fmt],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "COLUMNS": "160"},  # the text report fits the terminal
+    # COLUMNS: the text report fits the terminal.
+    result = run_oncall(
+        "check", "--config", str(config), "--format", fmt, env=proxy_free_env(COLUMNS="160")
     )
     assert result.stderr == ""
     return result.returncode, json.loads(result.stdout) if fmt == "json" else result.stdout
@@ -227,12 +221,6 @@ def test_check_warns_about_topology_names_no_signal_has(tmp_path: Path) -> None:
 def test_check_text_shortens_the_cause_to_the_terminal(tmp_path: Path) -> None:
     config = tmp_path / "cascade.toml"
     config.write_text(demo_config("cascade"))
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "check", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "COLUMNS": "80"},
-    )
+    result = run_oncall("check", "--config", str(config), env=proxy_free_env(COLUMNS="80"))
     line = result.stdout.splitlines()[1]
     assert line == "LIKELY CAUSE  credit-bureau down (dependency) → 2 affected · changed 60s before"

@@ -36,7 +36,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -45,6 +44,7 @@ from prometheus_client.registry import Collector
 
 from alertmanager_api import alerts, post_alerts
 from pty_app import PtyApp
+from quiet_handler import QuietHandler
 from servers import (
     Exporter,
     ServerProcess,
@@ -116,22 +116,13 @@ class HostileCollector(Collector):
         yield om
 
 
-class HostileHealth(BaseHTTPRequestHandler):
+class HostileHealth(QuietHandler):
     """`/health/<kind>` answers `{"status": <payload>}`: a health check gone hostile."""
-
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         kind = self.path.rsplit("/", 1)[-1]
         body = json.dumps({"status": payload(kind, HTTP)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.send_body(200, body)
 
 
 @dataclass

@@ -11,7 +11,6 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -25,6 +24,7 @@ from oncall_tui.core.http import (
     scrub,
 )
 from oncall_tui.core.plugin_api import SourceError
+from quiet_handler import QuietHandler
 from servers import (
     HTTPTestServer,
     SelfSignedCert,
@@ -39,21 +39,13 @@ SECRET = "s3cr3t-token-value"
 _release = threading.Event()
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     """Routes for each behaviour under test. HTTP/1.1 so connections are kept alive."""
 
-    protocol_version = "HTTP/1.1"
     peers: list[int] = []
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # keep test output clean
-
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, body, content_type)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]

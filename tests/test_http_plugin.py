@@ -9,13 +9,13 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from conftest import readme_example
 from faults import PKI, FaultServer, serve_faults
 from oncall_cli import assert_options_listed, proxy_free_env, run_oncall
 from oncall_tui.core.config import parse_config
@@ -26,6 +26,7 @@ from oncall_tui.core.store import SignalStore
 from oncall_tui_http import HTTPCheckConfig, HTTPPlugin
 from oncall_tui_http.judge import failure_words, lookup, same
 from oncall_tui_http.plugin import deadline_for
+from quiet_handler import QuietHandler
 from servers import HTTPTestServer, closed_port, self_signed_cert, serve_http
 
 TOKEN = "tok-http-5e1d0c9b8a7f"
@@ -40,22 +41,12 @@ HEALTH = {
 }
 
 
-class HealthHandler(BaseHTTPRequestHandler):
+class HealthHandler(QuietHandler):
     """/health (JSON), /slow/MS (200 after MS milliseconds), /hostile (a JSON status
     carrying escape sequences and a bidi override), /text (plain text in latin-1)."""
 
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.send_body(status, body, content_type)
 
     def do_GET(self) -> None:
         parts = [part for part in self.path.split("?", 1)[0].split("/") if part]
@@ -492,13 +483,6 @@ def test_check_end_to_end(health: HTTPTestServer, faults: FaultServer, tmp_path:
     assert signals["sms"]["status"] == "ok" and signals["sms"]["kind"] == "dependency"
     assert sources["broken"]["status"] == "error"
     assert "must hold one token on one line" in sources["broken"]["error"]
-
-
-def readme_example(heading: str) -> str:
-    """The first TOML block under `heading` in the README."""
-    text = (Path(__file__).parent.parent / "README.md").read_text()
-    section = text.split(f"\n{heading}\n", 1)[1]
-    return section.split("```toml\n", 1)[1].split("```", 1)[0]
 
 
 def test_readme_example_is_a_valid_config(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from oncall_tui_openmetrics import Metric as MetricTable
 from oncall_tui_openmetrics import OpenMetricsConfig, OpenMetricsPlugin, RatioOf
 from oncall_tui_openmetrics.plugin import FIRST_SCRAPE, series_key
 from oncall_tui_openmetrics.series import histogram_quantile
+from quiet_handler import QuietHandler
 from servers import (
     EVIL_RULE,
     Exporter,
@@ -331,10 +331,9 @@ async def test_hostile_text_reaches_the_store_raw_and_leaves_it_escaped(
 # --------------------------------------------------------------------------- HTTP
 
 
-class FakeExporter(BaseHTTPRequestHandler):
+class FakeExporter(QuietHandler):
     """What a real exporter would not send: OpenMetrics, broken or not, HTML, 401."""
 
-    protocol_version = "HTTP/1.1"
     TOKEN: ClassVar[str] = "Bearer tok-abcdef123456"
     OPENMETRICS = (
         "# TYPE bank_up gauge\n# HELP bank_up Bank core reachable.\nbank_up 1\n"
@@ -362,14 +361,7 @@ class FakeExporter(BaseHTTPRequestHandler):
         content_type: str = "application/openmetrics-text; version=1.0.0; charset=utf-8",
     ) -> None:
         data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.send_body(status, data, content_type)
 
 
 UP = {"name": "bank", "metric": "bank_up"}

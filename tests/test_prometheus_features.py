@@ -26,6 +26,7 @@ import pytest
 from oncall_tui.core.model import Reason, SourceState, Status
 from oncall_tui.core.plugin_api import SourceError
 from oncall_tui.core.store import SignalStore
+from quiet_handler import QuietHandler
 from servers import (
     EVIL_RULE,
     RATIO,
@@ -86,9 +87,7 @@ class Proxy:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 params = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -103,11 +102,7 @@ class Proxy:
                 finally:
                     with proxy.lock:
                         proxy.in_flight -= 1
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_body(status, body)
 
             def _answer(self, path: str, query: str, params: dict[str, str]) -> tuple[int, bytes]:
                 if proxy.fail_range and path.endswith("/query_range"):
@@ -120,9 +115,6 @@ class Proxy:
                     response = client.get(f"{proxy.upstream}{path}?{query}")
                 proxy.answers.setdefault(key, response.content)
                 return response.status_code, response.content
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
 
         return Handler
 

@@ -7,25 +7,22 @@ after it take milliseconds each.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from oncall_cli import plugin_section
+from oncall_cli import plugin_section, proxy_free_env, run_oncall
 from oncall_tui.core.model import Reading, Status, Thresholds
 from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.templates import LabelTemplate
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin, Query
 from oncall_tui_prometheus.plugin import series_key
+from quiet_handler import QuietHandler
 from servers import (
     EVIL_RULE,
     RATIO,
@@ -303,10 +300,8 @@ async def test_label_values_cannot_leave_the_runbook_folder(platform: Platform) 
 
 
 async def test_error_body_is_scrubbed_of_secrets() -> None:
-    class EchoingProxy(BaseHTTPRequestHandler):
+    class EchoingProxy(QuietHandler):
         """A gateway in front of Prometheus that quotes the request in its error."""
-
-        protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
             body = json.dumps(
@@ -320,14 +315,7 @@ async def test_error_body_is_scrubbed_of_secrets() -> None:
                     ),
                 }
             ).encode()
-            self.send_response(400)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self.send_body(400, body)
 
     headers = {"X-Api-Key": "key-0123456789abcdef"}
     with serve_http(EchoingProxy) as server, no_proxy():
@@ -614,8 +602,5 @@ def test_readme_config_example_is_valid(tmp_path: Path) -> None:
     assert 'kind = "change"' in example and "baseline = " in example and "no_data" in example
     config = tmp_path / "config.toml"
     config.write_text(example)
-    result = subprocess.run(
-        [sys.executable, "-m", "oncall_tui", "validate", "--config", str(config)],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "PROM_TOKEN": "t"},
-    )  # fmt: skip
+    result = run_oncall("validate", "--config", str(config), env=proxy_free_env(PROM_TOKEN="t"))
     assert result.returncode == 0, result.stdout + result.stderr

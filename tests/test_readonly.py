@@ -24,7 +24,6 @@ import pkgutil
 import time
 import webbrowser
 from collections.abc import Awaitable, Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ from oncall_tui.ui.action_app import gated_provider, provider_classes
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.help import help_entries
 from oncall_tui.ui.screens.silences import SilenceListScreen
+from quiet_handler import QuietHandler
 from servers import ServerProcess, no_proxy, serve_http
 from waiting import pilot_until
 
@@ -539,21 +539,12 @@ async def test_the_probes_see_writes_when_not_read_only(
 async def test_read_only_engine_client_refuses_a_post_before_any_io(case: str) -> None:
     requests: list[str] = []
 
-    class Counting(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Counting(QuietHandler):
         def _answer(self) -> None:
             requests.append(self.command)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"[]")
+            self.send_body(200, b"[]")
 
         do_GET = do_POST = do_DELETE = _answer
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
 
     with no_proxy(), serve_http(Counting) as server:
         engine = engine_for(server.url, case, read_only=True)

@@ -9,9 +9,7 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
 import shutil
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from oncall_cli import serving
+from oncall_cli import serving, stop_session
 from servers import free_port
 from waiting import wait_until, wait_until_async
 
@@ -108,12 +106,7 @@ def chromium(tmp_path: Path) -> Iterator[int]:
 
         yield int(wait_until(listening, what="chromium's DevTools port").split()[0])
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+        stop_session(process)
 
 
 class DevTools:
