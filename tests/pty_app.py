@@ -21,9 +21,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import pytest
-
-from waiting import wait_until
+from waiting import WaitTimeout, wait_until
 
 # A terminal's escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST),
 # DCS/APC/PM/SOS strings, and two-byte escapes (ESC 7, ESC =, ...).
@@ -114,7 +112,7 @@ class PtyApp:
 
         try:
             return wait_until(met, timeout, what=what)
-        except pytest.fail.Exception:
+        except WaitTimeout:
             if os.environ.get("PTY_APP_DUMP"):
                 Path(os.environ["PTY_APP_DUMP"]).write_bytes(self.raw)
             raise AssertionError(

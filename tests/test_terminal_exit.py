@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from oncall_cli import run_oncall, serving
-from waiting import wait_until
+from waiting import WaitTimeout, wait_until
 
 EXIT_BOUND = 2.0
 """The contract: gone within 2 s of being told to go, or of the terminal going away."""
@@ -368,7 +368,7 @@ def _wait_with_cpu(process: subprocess.Popen[bytes], timeout: float = 30) -> tup
 
     try:
         status, usage = wait_until(ended, timeout, what="the app to exit")
-    except pytest.fail.Exception:
+    except WaitTimeout:
         process.kill()
         raise
     process.returncode = os.waitstatus_to_exitcode(status)

@@ -50,8 +50,12 @@ async def open_detail(pilot: Pilot[Any]) -> None:
     """Health panel, top row (loan-api error ratio: a Markdown runbook), Enter; wait
     for the runbook file to be read."""
     await pilot.press("1", "g", "enter")
-    view = pilot.app.screen.query_one(RunbookView)
-    await pilot_until(pilot, lambda: view.copy_text is not None or bool(view.problem))
+
+    def read() -> bool:  # nothing to read when the row has no runbook
+        view = pilot.app.screen.query_one(RunbookView)
+        return view.runbook is None or view.copy_text is not None or bool(view.problem)
+
+    await pilot_until(pilot, read, what="the runbook read")
     await pilot.pause()
 
 

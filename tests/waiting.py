@@ -17,8 +17,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import pytest
-
 if TYPE_CHECKING:
     from textual.pilot import Pilot
 
@@ -112,8 +110,14 @@ def _probe(
         return None, exc
 
 
+class WaitTimeout(AssertionError):
+    """The awaited condition never came. An AssertionError, not pytest's `Failed` (a
+    BaseException): raised inside a Textual app under test, it ends the app and fails
+    the test instead of hanging it."""
+
+
 def _fail(timeout: float, what: str, error: Exception | None) -> NoReturn:
     message = f"timed out after {timeout:g}s waiting for {what}"
     if error is not None:
         message += f" (last error: {type(error).__name__}: {error})"
-    pytest.fail(message)
+    raise WaitTimeout(message)
