@@ -222,6 +222,10 @@ class Dashboard:
         def prepare() -> None:
             if stdin is None:
                 _take_terminal()
+            # As a terminal's shell starts it: a suite run in the background (`&`
+            # without job control) ignores SIGINT, and the board would inherit that.
+            for signum in (signal.SIGINT, signal.SIGQUIT):
+                signal.signal(signum, signal.SIG_DFL)
             if ignore_sighup:
                 signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
