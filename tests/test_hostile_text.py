@@ -166,6 +166,9 @@ url = "{stack_urls["exporter"]}/metrics"
             f'\n[sources.http_{kind}]\nplugin = "http"\nname = "http {kind}"\n'
             f'url = "{stack_urls["health"]}/health/{kind}"\n'
             'json_path = "status"\njson_equals = "UP"\n'
+            # Generous: on a loaded machine twenty sources at once timed this out at
+            # its default (the interval's 1 s), and the test is about text, not time.
+            'timeout = "5s"\n'
         )
     for kind in KINDS:
         # JSON string syntax is TOML's basic string syntax for these characters.
