@@ -10,8 +10,7 @@ committing them.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,7 @@ SIZE_IDS = ["80x24", "120x40", "200x60"]
 STATES = ["ok", "critical", "stale", "error"]
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The header clock is local time; pin it so the pictures match on any machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")  # the clocks on screen: conftest's fixture
 
 
 async def settle(pilot: Pilot[Any]) -> None:

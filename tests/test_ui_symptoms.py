@@ -7,8 +7,7 @@ service and the credit-limit rule critical too), collected once on a frozen cloc
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -154,16 +153,6 @@ def test_the_mark_drops_before_the_value_and_the_status_do() -> None:
     # A column too narrow for the mark keeps the summary instead.
     parts = row_parts(signal, Columns(name=28, value=6, summary=10), T0, mark=mark)
     assert "←" not in "".join(text for text, _ in parts)
-
-
-@pytest.fixture
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The header clock is local time; pin it so the picture matches on any machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_cascade_picture(
