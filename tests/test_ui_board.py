@@ -348,3 +348,23 @@ async def test_the_cause_line_repaints_only_up_to_its_changed_duration() -> None
         cause.refresh_cause(force=True)  # same second: the same words, nothing to do
         await pilot.pause()
         assert not calls
+
+
+async def test_the_why_line_keeps_two_lines_on_a_tall_screen() -> None:
+    """Growing to a second line would be a layout pass (a whole-screen repaint); on a
+    screen of 30 rows or more the line has it from the start, on a short one it does not."""
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        selection = app.dashboard.selection
+        assert selection.text and len(selection.text) < 100, "the words fit on one line"
+        assert selection.region.height == 2
+        await pilot.resize_terminal(120, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert selection.region.height == 1
+        await pilot.resize_terminal(120, 32)
+        await pilot.pause()
+        await pilot.pause()
+        assert selection.region.height == 2
