@@ -279,3 +279,92 @@ def test_browser_detection_and_middle_truncation() -> None:
     cut = middle_truncate(url, 40)
     assert len(cut) == 40 and cut.startswith("https://run") and cut.endswith("/end")
     assert middle_truncate("short", 40) == "short"
+
+
+def test_changed_cells_covers_every_difference_and_no_more() -> None:
+    from oncall_tui.ui.widgets.cause_line import changed_cells
+
+    assert changed_cells("bureau down 85s (dependency)", "bureau down 86s (dependency)") == 14
+    assert changed_cells("same", "same") == 0
+    assert changed_cells("down 9s x", "down 10s x") == 10  # the rest moved right
+    assert changed_cells("down 10s x", "down 9s") == 10  # the old tail is cleared
+    assert changed_cells("宽 1", "宽 2") is None  # a wide character: not cell by cell
+
+
+async def test_the_cause_line_repaints_only_up_to_its_changed_duration() -> None:
+    """Its duration moves every second during an incident: the rest of the line stays
+    as it is on the terminal (no layout pass, no whole-line repaint)."""
+    from textual.geometry import Region
+
+    ratio = Thresholds(warning=0.02, critical=0.05)
+    readings = [
+        Reading(
+            key="bureau",
+            kind="dependency",
+            name="credit-bureau errors",
+            value=0.3,
+            unit="ratio",
+            thresholds=ratio,
+            component="credit-bureau",
+        ),
+        Reading(
+            key="loan",
+            kind="health",
+            name="loan-api errors",
+            value=0.4,
+            unit="ratio",
+            thresholds=ratio,
+            component="loan-api",
+        ),
+    ]
+    store = make_store("ok", readings=readings)
+    app = make_app(store)
+    app.engine.config.topology = {"loan-api": ["credit-bureau"]}
+    async with app.run_test(size=(100, 30)) as pilot:
+        cause = app.dashboard.cause
+        now = [T0 + 30]
+        cause.clock = lambda: now[0]
+        cause.refresh_cause(force=True)
+        await pilot.pause()
+        first = cause.plain
+        calls: list[tuple[tuple[Region, ...], bool]] = []
+        original = cause.refresh
+
+        def spy(*regions: Region, layout: bool = False, **kw: Any) -> Any:
+            calls.append((regions, layout))
+            return original(*regions, layout=layout, **kw)
+
+        cause.refresh = spy  # type: ignore[method-assign]
+        now[0] += 1
+        cause.refresh_cause(force=True)
+        await pilot.pause()
+        assert cause.plain != first, "the duration moved"
+        assert calls, "the change was repainted"
+        regions, layout = calls[-1]
+        assert not layout and len(regions) == 1
+        differs = [i for i, (a, b) in enumerate(zip(first, cause.plain, strict=True)) if a != b]
+        assert regions[0].width == differs[-1] + 1 < len(cause.plain) - 10
+        calls.clear()
+        cause.refresh_cause(force=True)  # same second: the same words, nothing to do
+        await pilot.pause()
+        assert not calls
+
+
+async def test_the_why_line_keeps_two_lines_on_a_tall_screen() -> None:
+    """Growing to a second line would be a layout pass (a whole-screen repaint); on a
+    screen of 30 rows or more the line has it from the start, on a short one it does not."""
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        selection = app.dashboard.selection
+        assert selection.text and len(selection.text) < 100, "the words fit on one line"
+        assert selection.region.height == 2
+        await pilot.resize_terminal(120, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert selection.region.height == 1
+        await pilot.resize_terminal(120, 32)
+        await pilot.pause()
+        await pilot.pause()
+        assert selection.region.height == 2

@@ -252,6 +252,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
+        self.selection.screen_resized()
         self.call_after_refresh(self.sizer.laid_out)
 
     def on_panel_columns_resized(self, message: PanelColumns.Resized) -> None:

@@ -14,8 +14,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
+from textual.app import RenderResult
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
 
@@ -68,6 +71,7 @@ class CauseLine(Static):
         self._last = float("-inf")
         self._text = ""
         self._status: Status | None = None
+        self._line = Text()
 
     @property
     def cause(self) -> Cause | None:
@@ -102,6 +106,7 @@ class CauseLine(Static):
             line += f"  (+{len(self.diagnosis.causes) - 1})" if len(line) < width - 20 else ""
         if (line, cause.status) == (self._text, self._status) and self.display:
             return
+        same_style = cause.status == self._status and self.display
         self._text, self._status = line, cause.status
         # A warning cause is labelled in the warning colour: red on a board with no
         # critical would outshout the header that says WARNING.
@@ -112,11 +117,20 @@ class CauseLine(Static):
         text.append(LABEL, self.get_component_rich_style(label))
         text.append("  ")
         text.append(line, self.get_component_rich_style("cause-line--text"))
+        extent = changed_cells(self._line.plain, text.plain) if same_style else None
+        self._line = text
         # Its size never depends on the text (one line, the screen's width): only
-        # showing it is a layout pass. The duration in it moves every second, and a
-        # layout pass repaints the scrollbars and the footer too.
-        self.update(text, layout=not self.display)
+        # showing it is a layout pass. The duration in it moves every second: then only
+        # the cells up to the last changed one are repainted (Textual writes a dirty
+        # region from the widget's left edge), not the whole line.
+        if extent is None or not self.display:
+            self.refresh(layout=not self.display)
+        elif extent:
+            self.refresh(Region(0, 0, extent, 1))
         self.display = True
+
+    def render(self) -> RenderResult:
+        return self._line
 
     @property
     def plain(self) -> str:
@@ -137,3 +151,16 @@ class CauseLine(Static):
             return False
         self.post_message(self.Selected(cause.signals[0]))
         return True
+
+
+def changed_cells(old: str, new: str) -> int | None:
+    """Cells from the left that cover every difference between two one-line texts drawn
+    in the same styles (0: none); None when a character is not one cell wide."""
+    if cell_len(old) != len(old) or cell_len(new) != len(new):
+        return None
+    width = max(len(old), len(new))
+    old, new = old.ljust(width), new.ljust(width)
+    for index in range(width - 1, -1, -1):
+        if old[index] != new[index]:
+            return index + 1
+    return 0

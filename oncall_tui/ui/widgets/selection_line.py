@@ -30,6 +30,12 @@ from oncall_tui.ui.widgets.panel_rows import age_text, limit_text
 log = logging.getLogger(__name__)
 
 MAX_LINES = 5
+RESERVED_LINES = 2
+RESERVE_FROM_ROWS = 30
+"""On a screen this tall the line keeps two lines even when the words fit in one: a
+summary wrapping to a second line (a longer value, another signal selected) would
+otherwise be a layout pass, i.e. a whole-screen repaint, and a line of the panels is
+cheap to give up there."""
 
 
 def describe_selection(signal: Signal | None, now: float) -> list[tuple[str, str]]:
@@ -84,10 +90,11 @@ class SelectionLine(Widget):
         self._parts: list[tuple[str, str]] = []
         self._hint: list[tuple[str, str]] = []
         self._strips: list[Strip] = [Strip([])]
-        self._wrapped_for: tuple[tuple[tuple[str, str], ...], int] | None = None
+        self._wrapped_for: tuple[tuple[tuple[str, str], ...], int, int] | None = None
         self._subject: str | None = None
         self._sized_for: str | None = None
         self._height = 1
+        self._floor = 1
 
     @property
     def text(self) -> str:
@@ -109,6 +116,11 @@ class SelectionLine(Widget):
             log.exception("updating the selection line failed")
 
     def on_resize(self, event: events.Resize) -> None:
+        self._rewrap()
+
+    def screen_resized(self) -> None:
+        """The terminal's height may cross `RESERVE_FROM_ROWS` without this line's width
+        changing (no Resize of its own)."""
         self._rewrap()
 
     def notify_style_update(self) -> None:
@@ -138,7 +150,8 @@ class SelectionLine(Widget):
         width = self.size.width
         if width <= 0:
             return
-        key = (tuple(self._parts + self._hint), width)
+        floor = RESERVED_LINES if self.app.size.height >= RESERVE_FROM_ROWS else 1
+        key = (tuple(self._parts + self._hint), width, floor)
         if key == self._wrapped_for:
             return
         self._wrapped_for = key
@@ -156,13 +169,15 @@ class SelectionLine(Widget):
             strips.append(Strip(segments).adjust_cell_length(width, Style()))
         if not strips:
             strips = [Strip.blank(width, Style())]
-        while len(strips) < self._height and self._subject == self._sized_for:
-            strips.append(Strip.blank(width, Style()))
-        self._strips = strips
         # A height change is a layout pass: the whole screen is repainted. The same
         # signal's summary often wraps to one line more or less as its numbers change,
         # so for the same signal the line only grows.
-        height = len(strips) if self._subject != self._sized_for else max(len(strips), self._height)
+        fresh = self._subject != self._sized_for or floor != self._floor
+        height = max(floor, len(strips) if fresh else max(len(strips), self._height))
+        self._floor = floor
+        while len(strips) < height:
+            strips.append(Strip.blank(width, Style()))
+        self._strips = strips
         if height != self._height:
             self._height = height
             self.styles.height = height
