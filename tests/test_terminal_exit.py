@@ -223,8 +223,9 @@ class Dashboard:
             if stdin is None:
                 _take_terminal()
             # As a terminal's shell starts it: a suite run in the background (`&`
-            # without job control) ignores SIGINT, and the board would inherit that.
-            for signum in (signal.SIGINT, signal.SIGQUIT):
+            # without job control) ignores SIGINT, one run under `nohup` SIGHUP, and
+            # the board would inherit that.
+            for signum in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_DFL)
             if ignore_sighup:
                 signal.signal(signal.SIGHUP, signal.SIG_IGN)
