@@ -211,35 +211,10 @@ async def test_change_markers_are_vertical_marks_on_the_chart() -> None:
 
 async def test_the_cause_line_names_the_root_and_drills_into_it() -> None:
 
-    ratio = Thresholds(warning=0.02, critical=0.05)
     readings = [
-        Reading(
-            key="bureau",
-            kind="dependency",
-            name="credit-bureau errors",
-            value=0.03,
-            unit="ratio",
-            thresholds=ratio,
-            component="credit-bureau",
-        ),
-        Reading(
-            key="loan",
-            kind="health",
-            name="loan-api errors",
-            value=0.4,
-            unit="ratio",
-            thresholds=ratio,
-            component="loan-api",
-        ),
-        Reading(
-            key="pay",
-            kind="health",
-            name="pay-api errors",
-            value=0.0,
-            unit="ratio",
-            thresholds=ratio,
-            component="pay-api",
-        ),
+        reading("bureau", "dependency", "credit-bureau errors", 0.03, component="credit-bureau"),
+        reading("loan", "health", "loan-api errors", 0.4, component="loan-api"),
+        reading("pay", "health", "pay-api errors", 0.0, component="pay-api"),
     ]
     store = make_store("ok", readings=readings)
     app = make_app(store)
@@ -296,26 +271,9 @@ async def test_the_cause_line_repaints_only_up_to_its_changed_duration() -> None
     as it is on the terminal (no layout pass, no whole-line repaint)."""
     from textual.geometry import Region
 
-    ratio = Thresholds(warning=0.02, critical=0.05)
     readings = [
-        Reading(
-            key="bureau",
-            kind="dependency",
-            name="credit-bureau errors",
-            value=0.3,
-            unit="ratio",
-            thresholds=ratio,
-            component="credit-bureau",
-        ),
-        Reading(
-            key="loan",
-            kind="health",
-            name="loan-api errors",
-            value=0.4,
-            unit="ratio",
-            thresholds=ratio,
-            component="loan-api",
-        ),
+        reading("bureau", "dependency", "credit-bureau errors", 0.3, component="credit-bureau"),
+        reading("loan", "health", "loan-api errors", 0.4, component="loan-api"),
     ]
     store = make_store("ok", readings=readings)
     app = make_app(store)

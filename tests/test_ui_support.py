@@ -43,6 +43,7 @@ def reading(
     baseline: float | None = None,
     runbook: Runbook | None = None,
     labels: dict[str, str] | None = None,
+    component: str = "",
 ) -> Reading:
     return Reading(
         key=key,
@@ -55,6 +56,7 @@ def reading(
         baseline=baseline,
         runbook=runbook,
         labels=labels or {},
+        component=component,
     )
 
 
