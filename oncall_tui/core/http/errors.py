@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,6 +42,23 @@ def finish(message: str) -> str:
     """A message fit to show: secrets removed, then control characters escaped and the
     length capped (redaction first, so a cut cannot leave a prefix of a secret)."""
     return sanitize(redactor.redact(message), MAX_LINE)
+
+
+@contextmanager
+def failures_worded(client: httpx.AsyncClient) -> Iterator[None]:
+    """Around one request: whatever fails leaves as a `SourceError` (an
+    `HTTPStatusError` keeps its status and payload) in finished words, credentials
+    removed. Cancellation passes through untouched."""
+    try:
+        yield
+    except HTTPStatusError as exc:
+        raise HTTPStatusError(
+            finish(str(exc)), status_code=exc.status_code, payload=exc.payload
+        ) from None
+    except SourceError as exc:
+        raise type(exc)(finish(str(exc))) from None
+    except httpx.HTTPError as exc:
+        raise SourceError(finish(describe_error(exc, client))) from None
 
 
 def scrub(text: str, secrets: Mapping[str, str] | httpx.Headers | None = None) -> str:

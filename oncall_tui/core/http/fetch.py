@@ -20,7 +20,7 @@ from .client import retry_after
 from .decode import read_body
 from .errors import (
     HTTPStatusError,
-    describe_error,
+    failures_worded,
     finish,
     redirect_message,
     status_line,
@@ -61,7 +61,7 @@ async def get_bytes(
 ) -> Body:
     """GET `url`; the body (inflated in bounded steps, refused past `max_bytes`) and its
     content type. Non-2xx raises `HTTPStatusError`, 3xx is reported, not followed."""
-    try:
+    with failures_worded(client):
         async with client.stream("GET", url, params=params, headers=headers) as response:
             if 300 <= response.status_code < 400:
                 raise SourceError(redirect_message(response))
@@ -73,14 +73,6 @@ async def get_bytes(
                 )
             content = await read_body(response, max_bytes)
             return Body(content, response.headers.get("content-type", ""))
-    except HTTPStatusError as exc:
-        raise HTTPStatusError(
-            finish(str(exc)), status_code=exc.status_code, payload=exc.payload
-        ) from None
-    except SourceError as exc:
-        raise type(exc)(finish(str(exc))) from None
-    except httpx.HTTPError as exc:
-        raise SourceError(finish(describe_error(exc, client))) from None
 
 
 async def get_text(

@@ -17,7 +17,7 @@ import httpx
 from oncall_tui.core.plugin_api import SourceError
 
 from .decode import read_body
-from .errors import HTTPStatusError, describe_error, finish, redirect_message, status_line
+from .errors import HTTPStatusError, failures_worded, redirect_message, status_line
 from .fetch import _error_payload
 
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -38,7 +38,7 @@ async def send_json(
     headers = {"Accept": "application/json"}
     if content is not None:
         headers["Content-Type"] = "application/json"
-    try:
+    with failures_worded(client):
         async with client.stream(method, url, content=content, headers=headers) as response:
             if 300 <= response.status_code < 400:
                 raise SourceError(redirect_message(response))
@@ -48,14 +48,6 @@ async def send_json(
                     status_line(response), status_code=response.status_code, payload=payload
                 )
             answer = await read_body(response, max_bytes)
-    except HTTPStatusError as exc:
-        raise HTTPStatusError(
-            finish(str(exc)), status_code=exc.status_code, payload=exc.payload
-        ) from None
-    except SourceError as exc:
-        raise type(exc)(finish(str(exc))) from None
-    except httpx.HTTPError as exc:
-        raise SourceError(finish(describe_error(exc, client))) from None
     if not answer.strip():
         return None
     try:
