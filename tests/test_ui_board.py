@@ -257,7 +257,7 @@ def test_browser_detection_and_middle_truncation() -> None:
 
 
 def test_changed_cells_covers_every_difference_and_no_more() -> None:
-    from oncall_tui.ui.widgets.cause_line import changed_cells
+    from oncall_tui.ui.widgets.line_diff import changed_cells
 
     assert changed_cells("bureau down 85s (dependency)", "bureau down 86s (dependency)") == 14
     assert changed_cells("same", "same") == 0

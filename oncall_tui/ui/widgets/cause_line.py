@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
@@ -27,6 +26,7 @@ from oncall_tui.core.store import SignalStore
 from oncall_tui.core.topology import Topology
 from oncall_tui.core.triage import Cause, Diagnosis, store_diagnosis
 from oncall_tui.core.triage_text import cause_line
+from oncall_tui.ui.widgets.line_diff import changed_cells
 
 log = logging.getLogger(__name__)
 
@@ -151,16 +151,3 @@ class CauseLine(Static):
             return False
         self.post_message(self.Selected(cause.signals[0]))
         return True
-
-
-def changed_cells(old: str, new: str) -> int | None:
-    """Cells from the left that cover every difference between two one-line texts drawn
-    in the same styles (0: none); None when a character is not one cell wide."""
-    if cell_len(old) != len(old) or cell_len(new) != len(new):
-        return None
-    width = max(len(old), len(new))
-    old, new = old.ljust(width), new.ljust(width)
-    for index in range(width - 1, -1, -1):
-        if old[index] != new[index]:
-            return index + 1
-    return 0

@@ -9,6 +9,9 @@ changing a few times a second is most of what the board writes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.cells import cell_len
 from textual.strip import Strip
 
 
@@ -22,8 +25,23 @@ def changed_extent(old: Strip, new: Strip) -> int | None:
     new_cells = _cells(new)
     if old_cells is None or new_cells is None or len(old_cells) != len(new_cells):
         return None
-    for index in range(len(new_cells) - 1, -1, -1):
-        if old_cells[index] != new_cells[index]:
+    return _last_difference(old_cells, new_cells)
+
+
+def changed_cells(old: str, new: str) -> int | None:
+    """The same for two one-line texts drawn in the same styles (the cause line): a
+    shorter text's cleared tail counts as changed; None when a character is not one
+    cell wide."""
+    if cell_len(old) != len(old) or cell_len(new) != len(new):
+        return None
+    width = max(len(old), len(new))
+    return _last_difference(old.ljust(width), new.ljust(width))
+
+
+def _last_difference(old: Sequence[object], new: Sequence[object]) -> int:
+    """Cells up to and including the last position where two equal-length runs differ."""
+    for index in range(len(new) - 1, -1, -1):
+        if old[index] != new[index]:
             return index + 1
     return 0
 
