@@ -9,7 +9,7 @@ the same store, so a recording replays into the very same events.
 from __future__ import annotations
 
 from oncall_tui.core.history import EventLog
-from oncall_tui.core.model import Event, Reason, Signal, Status
+from oncall_tui.core.model import Event, Kind, Reason, Signal, Status, Unit
 
 
 def set_status(
@@ -92,3 +92,16 @@ def source_event(
     if ok is True and was is False:
         return Event(at, name, name, Status.UNKNOWN, Status.OK, None, source=True)
     return None
+
+
+def kind_and_unit(event: Event, signal: Signal | None) -> tuple[Kind | None, Unit]:
+    """What the event's signal was, for reading the event back: from the event itself,
+    else (an event recorded without them) from the signal in the store now, if any."""
+    kind = event.kind or (signal.kind if signal is not None else None)
+    unit = event.unit or (signal.unit if signal is not None else "count")
+    return kind, unit
+
+
+def is_resolution(event: Event) -> bool:
+    """A failing signal its source stopped reporting (see `resolved`): no value, now ok."""
+    return not event.source and event.value is None and event.after is Status.OK

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from oncall_tui.core.events import is_resolution, kind_and_unit
 from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Event, Signal, SourceState, Status, sort_key
 from oncall_tui.core.recording.reader import Recording
@@ -129,12 +130,8 @@ def _cause_text(cause: Cause | None, now: float, window: float) -> str:
 
 def _status_entry(event: Event, store: SignalStore) -> Entry:
     signal = store.signals.get(event.key)
-    kind = event.kind or (signal.kind if signal is not None else None)
-    unit = event.unit or (signal.unit if signal is not None else "count")
-    if event.value is None and event.after is Status.OK:
-        value = "resolved"
-    else:
-        value = format_value(event.value, unit)
+    kind, unit = kind_and_unit(event, signal)
+    value = "resolved" if is_resolution(event) else format_value(event.value, unit)
     reason = f", {event.reason.value}" if event.reason else ""
     turned = (
         f"appeared {event.after.value}"

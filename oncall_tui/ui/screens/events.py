@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from oncall_tui.core.attention import Attention
+from oncall_tui.core.events import is_resolution, kind_and_unit
 from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Event, Signal, Status
 from oncall_tui.core.store import SignalStore
@@ -73,9 +74,9 @@ def event_entry(event: Event, signal: Signal | None) -> Entry:
         return Entry(event.at, "change", "", event.key, line)
     after = event.after
     badge_style = "badge-critical" if after is Status.CRITICAL else after.value
-    kind = event.kind or (signal.kind if signal is not None else "?")
-    unit = event.unit or (signal.unit if signal is not None else "count")
-    if event.value is None and after is Status.OK:
+    known, unit = kind_and_unit(event, signal)
+    kind = known or "?"
+    if is_resolution(event):
         value = "resolved: its source no longer reports it"
     else:
         value = format_value(event.value, unit)
