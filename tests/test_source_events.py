@@ -9,7 +9,6 @@ process dies) and started again on the same port.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -19,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from oncall_tui.core.recording import Header, Recorder, Replay, read_recording
 from oncall_tui.core.recording.timeline import build_timeline, render_json, render_markdown
 from oncall_tui.core.sanitize import redactor
 from oncall_tui.core.store import SignalStore
+from waiting import wait_until, wait_until_async
 
 OK, UNKNOWN = Status.OK, Status.UNKNOWN
 T0 = 1_764_000_000.0
@@ -198,13 +198,6 @@ timeout = "1s"
 """
 
 
-async def _until(condition: Callable[[], bool], what: str, within: float = 20.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not before the deadline"
-        await asyncio.sleep(0.02)
-
-
 async def test_an_engine_against_a_server_that_stops_and_starts_logs_two_events(
     tmp_path: Path,
 ) -> None:
@@ -221,12 +214,14 @@ async def test_an_engine_against_a_server_that_stops_and_starts_logs_two_events(
             header = Header("outage", time.time(), {}, 60.0)
             recorders.append(Recorder(store, tmp_path / "outage.jsonl", header))
             engine.start()
-            await _until(lambda: store.source("om").ok is True, "first scrape")
+            await wait_until_async(lambda: store.source("om").ok is True, 20.0, what="first scrape")
         # The server is gone: connections refused.
-        await _until(lambda: store.source("om").ok is False, "failure noticed")
+        await wait_until_async(lambda: store.source("om").ok is False, 20.0, what="failure noticed")
         error = store.source("om").error
         with exporter(port):
-            await _until(lambda: store.source("om").ok is True, "recovery noticed")
+            await wait_until_async(
+                lambda: store.source("om").ok is True, 20.0, what="recovery noticed"
+            )
     finally:
         for engine in engines:
             await engine.stop()
@@ -269,14 +264,12 @@ def _recorded_states(path: Path) -> list[bool | None]:
 
 
 def _wait_for_state(path: Path, ok: bool, after: int, process: subprocess.Popen[str]) -> int:
-    deadline = time.monotonic() + 30
-    while True:
-        states = _recorded_states(path)
-        if ok in states[after:]:
-            return len(states)
+    def seen() -> int:
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, f"no frame with ok={ok}: {states}"
-        time.sleep(0.05)
+        states = _recorded_states(path)
+        return len(states) if ok in states[after:] else 0
+
+    return wait_until(seen, what=f"a recorded frame with ok={ok}")
 
 
 def test_record_an_outage_then_the_timeline_says_failed_and_recovered(tmp_path: Path) -> None:
