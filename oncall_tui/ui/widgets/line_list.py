@@ -12,15 +12,15 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from oncall_tui.ui.cells import fit
+from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 Line = tuple[tuple[str, str], ...]
 
 
-class LineList(ScrollView, can_focus=True, inherit_bindings=False):
+class LineList(SteadyScrollView, can_focus=True, inherit_bindings=False):
     """Entries as lines; `style_of(name)` maps part style names to styles."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -11,12 +11,12 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
-from textual.scroll_view import ScrollView
 
 from oncall_tui.ui.widgets.panel_rows import PanelRows, PinnedLine
+from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 
-class PanelCursor(ScrollView, can_focus=True, inherit_bindings=False):
+class PanelCursor(SteadyScrollView, can_focus=True, inherit_bindings=False):
     """A scrolling list of rows under pinned lines, with one selected row."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
