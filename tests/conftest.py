@@ -4,6 +4,7 @@ loopback HTTP fixtures (a module opts in by naming them); the pinned time zone."
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,14 @@ from servers import (
     start_platform,
     wait_for_query,
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist's workers run with LINES=24 and COLUMNS=80 in their environment;
+    Textual takes those over a terminal's real size, so a dashboard started in a
+    120x40 pty by a test drew itself at 24 rows. The pty's size is the one to use."""
+    for name in ("LINES", "COLUMNS"):
+        os.environ.pop(name, None)
 
 
 class CountConfig(PluginConfig):

@@ -2,8 +2,8 @@
 
 What a terminal emulator receives is what an attacker who controls a source's text
 would aim at: these tests read it raw (did a source's ESC or OSC 52 reach the
-terminal?) and as text with the terminal's own escape sequences stripped (what does
-the screen say?).
+terminal?) and as text with the terminal's own escape sequences stripped (what was
+written), or through a real terminal emulator (pyte: what the screen shows now).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import termios
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+import pyte
 
 from waiting import WaitTimeout, wait_until
 
@@ -56,6 +58,8 @@ class PtyApp:
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self._output = bytearray()
         self._lock = threading.Lock()
+        self._screen = pyte.Screen(cols, rows)
+        self._stream = pyte.ByteStream(self._screen)
         try:
             self.process = subprocess.Popen(
                 list(argv),
@@ -86,6 +90,7 @@ class PtyApp:
                 return
             with self._lock:
                 self._output += chunk
+                self._stream.feed(chunk)
 
     @property
     def raw(self) -> bytes:
@@ -95,6 +100,13 @@ class PtyApp:
     @property
     def text(self) -> str:
         return visible_text(self.raw)
+
+    @property
+    def screen(self) -> str:
+        """The screen as a terminal shows it now, a line per row. Unlike `text`, a row
+        repainted only up to its last changed cell reads whole here."""
+        with self._lock:
+            return "\n".join(self._screen.display)
 
     def wait_for(self, condition: Callable[[str], object], timeout: float, what: str) -> str:
         """Poll the visible text until `condition(text)` holds; fail with the tail."""

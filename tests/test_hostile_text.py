@@ -325,13 +325,23 @@ def test_running_dashboard_writes_no_source_controls_and_survives_losing_prometh
 ) -> None:
     app = PtyApp([sys.executable, "-m", "oncall_tui", "--config", str(stack.config)], stack.env)
     try:
-        # Every plugin's signals on screen, escaped.
-        expected = [item for shown in SHOWN.values() for item in shown]
-        app.wait_for(
-            lambda text: all(item in text for item in expected),
-            timeout=30,
-            what="every hostile signal on screen",
-        )
+        # Every plugin's signals on screen, escaped: read off the emulated screen, since
+        # a row repainted only up to its last changed cell (PQ -> AM) leaves the
+        # written stream with half a name.
+        expected = {item for shown in SHOWN.values() for item in shown}
+        seen: set[str] = set()
+
+        def all_seen(_: str) -> bool:
+            screen = app.screen
+            seen.update(item for item in expected if item in screen)
+            return seen == expected
+
+        try:
+            app.wait_for(all_seen, timeout=30, what="every hostile signal on screen")
+        except AssertionError:
+            raise AssertionError(
+                f"never on screen: {sorted(expected - seen)}\n{app.screen}"
+            ) from None
         # A few more repaints (collections every second) written out.
         for _ in range(2):
             written = len(app.raw)
