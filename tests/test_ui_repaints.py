@@ -1,18 +1,21 @@
-"""The panels' scrollbars: repainted when what they show changes, and only then.
+"""What a change on the board repaints: no more than what it changed.
 
-Textual 8 re-ran every Line API widget's scroll update on every layout pass (a toast,
-the cause line appearing), repainting each panel's whole scrollbar: ~2.4 KB to the
-terminal each time at 120x40. `SteadyScrollView` skips the update while the scroll
-geometry is unchanged; these tests hold both halves of that."""
+Two Textual 8 habits cost a board left open all day: every layout pass (a toast, the
+cause line appearing) re-ran each Line API widget's scroll update, repainting every
+panel's whole scrollbar (~2.4 KB at 120x40; `SteadyScrollView` skips it while the
+scroll geometry is unchanged), and every focus change repainted the whole screen
+(~9 KB; the focus follows the worst signal by itself during an incident)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
+from textual.widget import Widget
+
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_ui_support import T0, make_app, make_store, reading
 from waiting import pilot_until
 
@@ -26,25 +29,25 @@ def long_board() -> OncallApp:
 
 
 @contextmanager
-def scrollbar_repaints(panels: list[SignalPanel]) -> Iterator[list[str]]:
-    """The ids of the panels whose vertical scrollbar was asked to repaint."""
-    calls: list[str] = []
-    originals = []
-    for panel in panels:
-        bar = panel.vertical_scrollbar
-        original = bar.refresh
-        originals.append((bar, original))
+def repaints(widgets: Mapping[str, Widget]) -> Iterator[list[tuple[str, bool]]]:
+    """Each `refresh` asked of `widgets` (by name): (name, whole widget or not)."""
+    calls: list[tuple[str, bool]] = []
+    originals = {name: widget.refresh for name, widget in widgets.items()}
 
-        def spy(*args: Any, _id: str = str(panel.id), _original: Any = original, **kw: Any) -> Any:
-            calls.append(_id)
-            return _original(*args, **kw)
+    def spy(name: str) -> Any:
+        def refresh(*regions: Any, **kw: Any) -> Any:
+            calls.append((name, not regions))
+            return originals[name](*regions, **kw)
 
-        bar.refresh = spy  # type: ignore[method-assign]
+        return refresh
+
+    for name, widget in widgets.items():
+        widget.refresh = spy(name)  # type: ignore[method-assign]
     try:
         yield calls
     finally:
-        for bar, original in originals:
-            bar.refresh = original  # type: ignore[method-assign]
+        for name, widget in widgets.items():
+            widget.refresh = originals[name]  # type: ignore[method-assign]
 
 
 async def test_a_toast_coming_and_going_leaves_the_scrollbars_alone() -> None:
@@ -53,7 +56,8 @@ async def test_a_toast_coming_and_going_leaves_the_scrollbars_alone() -> None:
         await pilot.pause()
         panels = [app.dashboard.panels[kind] for kind in ("health", "dependency")]
         assert all(panel.show_vertical_scrollbar for panel in panels)
-        with scrollbar_repaints(panels) as repainted:
+        bars = {str(panel.id): panel.vertical_scrollbar for panel in panels}
+        with repaints(bars) as repainted:
             app.notify("payment-api turned critical", severity="error")
             await pilot_until(pilot, lambda: bool(app.screen.query("Toast")))
             await pilot.pause()
@@ -87,3 +91,39 @@ async def test_the_scrollbar_still_follows_the_rows_the_size_and_the_scroll() ->
             pilot,
             lambda: bar.window_virtual_size == health.virtual_size.height > before,
         )
+
+
+async def test_the_focus_moving_to_another_panel_repaints_only_the_panels() -> None:
+    app = long_board()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        board = app.dashboard
+        before = board.focused
+        assert before is not None
+        with repaints({"screen": board, **board.panels}) as repainted:
+            await pilot.press("tab")
+            await pilot_until(pilot, lambda: board.focused is not before)
+            await pilot.pause()
+        after = board.focused
+        assert after is not None
+        assert ("screen", True) not in repainted, "the whole screen was repainted"
+        names = {name for name, _ in repainted}
+        assert {group for group, panel in board.panels.items() if panel in (before, after)} <= names
+
+
+async def test_the_why_line_repaints_only_up_to_the_selected_value_that_moved() -> None:
+    """The selected signal's value moves every collection; the rest of its line (the
+    summary, limits) is not sent again."""
+    first = reading("pay", "health", "pay-api error ratio", 0.031, summary="5xx from the gateway")
+    store = make_store("ok", readings=[first])
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        selection = app.dashboard.selection
+        await pilot_until(pilot, lambda: "3.1%" in selection.text)
+        line = selection.text
+        with repaints({"why": selection}) as repainted:
+            store.apply("demo", [replace(first, value=0.032)], at=T0)
+            await pilot_until(pilot, lambda: "3.2%" in selection.text)
+            await pilot.pause()
+        assert repainted == [("why", False)]
+        assert selection.text.replace("3.2%", "3.1%") == line, "only the value changed"

@@ -20,8 +20,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.events import Resize
-from textual.reactive import var
+from textual.reactive import Reactive, var
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from oncall_tui.core.attention import Attention
@@ -79,6 +80,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     follow = var(True)
     """The cursor follows the worst signal until the user moves it."""
     signal_filter: var[SignalFilter] = var(SignalFilter)
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """Textual's own repaints the whole screen on every focus change (~9 KB at
+    120x40); here the focus follows the worst signal by itself during an incident.
+    The panels gaining and losing focus repaint themselves (their `:focus` styles)."""
 
     def __init__(
         self,

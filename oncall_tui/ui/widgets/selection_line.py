@@ -18,6 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -25,6 +26,7 @@ from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Signal, Status
 from oncall_tui.core.words import LONG, badge
 from oncall_tui.ui.cells import row_summary
+from oncall_tui.ui.widgets.line_diff import changed_extent
 from oncall_tui.ui.widgets.panel_rows import age_text, limit_text
 
 log = logging.getLogger(__name__)
@@ -177,12 +179,27 @@ class SelectionLine(Widget):
         self._floor = floor
         while len(strips) < height:
             strips.append(Strip.blank(width, Style()))
-        self._strips = strips
+        previous, self._strips = self._strips, strips
+        self._sized_for = self._subject
         if height != self._height:
             self._height = height
             self.styles.height = height
-        self._sized_for = self._subject
-        self.refresh()
+            self.refresh()
+            return
+        self._repaint_changes(previous, strips)
+
+    def _repaint_changes(self, old: list[Strip], new: list[Strip]) -> None:
+        """Repaint each line up to its last changed cell: the selected signal's value
+        moves every collection, the rest of its words rarely do."""
+        if len(old) != len(new):
+            self.refresh()
+            return
+        for y, (before, after) in enumerate(zip(old, new, strict=True)):
+            extent = changed_extent(before, after)
+            if extent is None:
+                self.refresh(Region(0, y, self.size.width, 1))
+            elif extent:
+                self.refresh(Region(0, y, extent, 1))
 
     def render_line(self, y: int) -> Strip:
         if 0 <= y < len(self._strips):
