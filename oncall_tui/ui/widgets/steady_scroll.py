@@ -10,7 +10,9 @@ incident (bench/README.md, "Issue 6, done-when").
 
 The scrollbar depends on the widget's size, its container size and its own virtual
 size only; while those three are what they were at the last pass, the pass has
-nothing to update.
+nothing to update. `_size_updated` is Textual's private hook (pinned: textual <9);
+tests/test_ui_repaints.py fails if the override stops taking effect or starts hiding
+a real change.
 """
 
 from __future__ import annotations
