@@ -82,6 +82,28 @@ async def test_the_symptoms_rows_point_at_their_root_and_the_roots_do_not(
         assert all("←" not in text for key, text in rows.items() if key not in SYMPTOMS)
 
 
+async def test_the_why_line_says_what_the_selected_row_is_a_symptom_of() -> None:
+    """The row's `← credit-bureau` is cut first when room runs out; the why-line under
+    the panels says it whole for the selected row, and nothing for the root."""
+    app = await cascade_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        board = app.dashboard
+        # loan-api's errors are on Health (1), the bureau on Dependencies (3).
+        for key, panel_key, said in ((SYMPTOMS[0], "1", True), (BUREAU, "3", False)):
+            await pilot.press(panel_key)
+            panel = board.selected_panel
+            assert panel is not None and key in panel.model.position
+            while panel.selected_signal is None or panel.selected_signal.key != key:
+                before = panel.model.cursor
+                await pilot.press("j")
+                assert panel.model.cursor != before, f"{key} not reached with j"
+            await pilot.pause()
+            assert ("symptom of credit-bureau" in board.selection.text) is said, (
+                board.selection.text
+            )
+
+
 async def test_a_calm_board_and_a_board_without_topology_have_no_marks() -> None:
     for app in (await cascade_app("none"), _without_topology(await cascade_app())):
         async with app.run_test(size=(80, 24)) as pilot:

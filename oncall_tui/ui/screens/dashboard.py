@@ -221,9 +221,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         if self.updates.apply(self.panels, full=full):
             self._allocate()
         self._follow_worst()
-        self._show_selection()
         self.header.update_status()
         self.cause.refresh_cause()
+        self._show_selection()  # after the cause: it says what the selection is a symptom of
         for panel in self.panels.values():
             panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
         self.sizer.chrome_changed()
@@ -305,7 +305,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             if found is not None and signal is not None and found[1].key != signal.key:
                 worst = found[1]
                 hint = hint_parts(f"[w] go to worst: {badge(worst.status).strip()} {worst.name}")
-        self.selection.show(signal, hint)
+        root = self.cause.diagnosis.symptom_root(signal) if signal is not None else None
+        self.selection.show(signal, hint, root)
         self.sizer.chrome_changed()
 
     def watch_follow(self, follow: bool) -> None:

@@ -40,8 +40,11 @@ otherwise be a layout pass, i.e. a whole-screen repaint, and a line of the panel
 cheap to give up there."""
 
 
-def describe_selection(signal: Signal | None, now: float) -> list[tuple[str, str]]:
-    """The line's content as (text, style name) parts, never markup."""
+def describe_selection(
+    signal: Signal | None, now: float, root: str | None = None
+) -> list[tuple[str, str]]:
+    """The line's content as (text, style name) parts, never markup. `root`: the
+    likely cause this failing signal is a symptom of, as its row points at it."""
     if signal is None:
         return [("nothing selected", "muted")]
     status = signal.status
@@ -59,6 +62,8 @@ def describe_selection(signal: Signal | None, now: float) -> list[tuple[str, str
     if summary:
         parts += [(" — ", "muted"), (summary, "plain")]
     details: list[str] = []
+    if root is not None:
+        details.append(f"symptom of {root}")
     if status is not Status.OK:
         age = age_text(signal, now)
         details.append(f"{LONG[status].lower()} {age}".strip())
@@ -102,11 +107,16 @@ class SelectionLine(Widget):
     def text(self) -> str:
         return "".join(text for text, _ in [*self._parts, *self._hint])
 
-    def show(self, signal: Signal | None, hint: list[tuple[str, str]] | None = None) -> None:
-        """Show `signal` (None: nothing selected) and an optional hint after it;
-        repaints only when the words changed."""
+    def show(
+        self,
+        signal: Signal | None,
+        hint: list[tuple[str, str]] | None = None,
+        root: str | None = None,
+    ) -> None:
+        """Show `signal` (None: nothing selected), the root it is a symptom of and an
+        optional hint after it; repaints only when the words changed."""
         try:
-            parts = describe_selection(signal, self.clock())
+            parts = describe_selection(signal, self.clock(), root)
             self._subject = signal.key if signal is not None else None
             hint = hint or []
             if parts == self._parts and hint == self._hint:
