@@ -291,7 +291,8 @@ async def test_pause_freezes_the_screen_while_the_engine_collects(tmp_path: Path
     app = OncallApp(engine)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: engine.runners["demo"].collections >= 2)
-        await pilot.pause(0.5)
+        updates = app.dashboard.updates
+        await wait_for(pilot, lambda: not updates.armed and not updates.pending)  # shown
         await pilot.press("p")
         assert app.paused and "PAUSED" in app.dashboard.header.text
         health = app.dashboard.panels["health"]
@@ -361,7 +362,6 @@ async def test_events_newest_first_filtered_by_kind_and_status() -> None:
         store.apply("demo", demo_readings("critical"), at=T0 + 10)
         store.fail("alerts", "connection refused", at=T0 + 20)
         store.apply("alerts", [], at=T0 + 30)
-        await pilot.pause(0.4)
         await pilot.press("e")
         screen = app.screen
         assert isinstance(screen, EventsScreen)
