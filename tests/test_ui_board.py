@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from rich.style import Style
+from textual.geometry import Region
 
 from oncall_tui.core.history import History
 from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
@@ -266,11 +267,18 @@ def test_changed_cells_covers_every_difference_and_no_more() -> None:
     assert changed_cells("宽 1", "宽 2") is None  # a wide character: not cell by cell
 
 
+def test_a_change_repaints_its_line_up_to_its_extent_within_the_width() -> None:
+    from oncall_tui.ui.widgets.line_diff import dirty_line
+
+    assert dirty_line(3, 80, 14) == Region(0, 3, 14, 1)
+    assert dirty_line(3, 80, 200) == Region(0, 3, 80, 1)
+    assert dirty_line(3, 80, None) == Region(0, 3, 80, 1)  # unknown: the whole line
+    assert dirty_line(3, 80, 0) is None  # nothing changed
+
+
 async def test_the_cause_line_repaints_only_up_to_its_changed_duration() -> None:
     """Its duration moves every second during an incident: the rest of the line stays
     as it is on the terminal (no layout pass, no whole-line repaint)."""
-    from textual.geometry import Region
-
     readings = [
         reading("bureau", "dependency", "credit-bureau errors", 0.3, component="credit-bureau"),
         reading("loan", "health", "loan-api errors", 0.4, component="loan-api"),

@@ -17,7 +17,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
-from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
 
@@ -26,7 +25,7 @@ from oncall_tui.core.store import SignalStore
 from oncall_tui.core.topology import Topology
 from oncall_tui.core.triage import Cause, Diagnosis, store_diagnosis
 from oncall_tui.core.triage_text import cause_line
-from oncall_tui.ui.widgets.line_diff import changed_cells
+from oncall_tui.ui.widgets.line_diff import changed_cells, dirty_line
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +124,8 @@ class CauseLine(Static):
         # region from the widget's left edge), not the whole line.
         if extent is None or not self.display:
             self.refresh(layout=not self.display)
-        elif extent:
-            self.refresh(Region(0, 0, extent, 1))
+        elif (region := dirty_line(0, self.size.width, extent)) is not None:
+            self.refresh(region)
         self.display = True
 
     def render(self) -> RenderResult:

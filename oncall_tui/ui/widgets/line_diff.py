@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.cells import cell_len
+from textual.geometry import Region
 from textual.strip import Strip
 
 
@@ -36,6 +37,16 @@ def changed_cells(old: str, new: str) -> int | None:
         return None
     width = max(len(old), len(new))
     return _last_difference(old.ljust(width), new.ljust(width))
+
+
+def dirty_line(y: int, width: int, extent: int | None) -> Region | None:
+    """The region of line `y` to repaint for a change `extent` cells long: the whole
+    `width` when the extent is unknown (None), nothing when nothing changed (0)."""
+    if extent is None:
+        return Region(0, y, width, 1)
+    if extent <= 0:
+        return None
+    return Region(0, y, min(width, extent), 1)
 
 
 def _last_difference(old: Sequence[object], new: Sequence[object]) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
 
+from oncall_tui.ui.widgets.line_diff import dirty_line
 from oncall_tui.ui.widgets.panel_rows import PanelRows, PinnedLine
 from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
@@ -82,12 +82,9 @@ class PanelCursor(SteadyScrollView, can_focus=True, inherit_bindings=False):
         """Repaint screen line `y`, its first `cells` cells only when given (Textual
         sends a line from the widget's left edge up to the dirty region's end)."""
         # Content width only: repainting the scrollbar cell too costs ~20 bytes a line.
-        width = self.scrollable_content_region.width
-        if cells is not None:
-            if cells <= 0:
-                return
-            width = min(width, cells)
-        self.refresh(Region(0, y, width, 1))
+        region = dirty_line(y, self.scrollable_content_region.width, cells)
+        if region is not None:
+            self.refresh(region)
 
     def action_cursor_down(self) -> None:
         self._user_move(self.model.cursor + 1)

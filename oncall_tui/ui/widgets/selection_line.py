@@ -18,7 +18,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -26,7 +25,7 @@ from oncall_tui.core.formatting import format_value
 from oncall_tui.core.model import Signal, Status
 from oncall_tui.core.words import LONG, badge
 from oncall_tui.ui.cells import row_summary
-from oncall_tui.ui.widgets.line_diff import changed_extent
+from oncall_tui.ui.widgets.line_diff import changed_extent, dirty_line
 from oncall_tui.ui.widgets.panel_rows import age_text, limit_text
 
 log = logging.getLogger(__name__)
@@ -205,11 +204,9 @@ class SelectionLine(Widget):
             self.refresh()
             return
         for y, (before, after) in enumerate(zip(old, new, strict=True)):
-            extent = changed_extent(before, after)
-            if extent is None:
-                self.refresh(Region(0, y, self.size.width, 1))
-            elif extent:
-                self.refresh(Region(0, y, extent, 1))
+            region = dirty_line(y, self.size.width, changed_extent(before, after))
+            if region is not None:
+                self.refresh(region)
 
     def render_line(self, y: int) -> Strip:
         if 0 <= y < len(self._strips):
