@@ -14,13 +14,14 @@ from textual.geometry import Region
 
 from oncall_tui.core.history import History
 from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
 from oncall_tui.ui.widgets.panel_rows import allocate_heights
 from oncall_tui.ui.widgets.runbook_view import browser_problem, middle_truncate
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from oncall_tui.ui.widgets.sparkline import SPARK_STEP, spark_cells
-from test_ui_support import T0, make_app, make_store, reading
+from test_ui_support import T0, make_app, make_store, reading, refreshes
 
 SIZE = (120, 40)
 
@@ -210,16 +211,25 @@ async def test_change_markers_are_vertical_marks_on_the_chart() -> None:
         assert "│" in chart.text
 
 
-async def test_the_cause_line_names_the_root_and_drills_into_it() -> None:
-
+def bureau_board(bureau_errors: float, *more: Reading) -> tuple[OncallApp, list[Reading]]:
+    """loan-api, which depends on credit-bureau, failing; the bureau's errors at
+    `bureau_errors`. The app and the readings it was given."""
     readings = [
-        reading("bureau", "dependency", "credit-bureau errors", 0.03, component="credit-bureau"),
+        reading("bureau", "dependency", "credit-bureau errors", bureau_errors,
+                component="credit-bureau"),
         reading("loan", "health", "loan-api errors", 0.4, component="loan-api"),
-        reading("pay", "health", "pay-api errors", 0.0, component="pay-api"),
-    ]
-    store = make_store("ok", readings=readings)
-    app = make_app(store)
+        *more,
+    ]  # fmt: skip
+    app = make_app(make_store("ok", readings=readings))
     app.engine.config.topology = {"loan-api": ["credit-bureau"]}
+    return app, readings
+
+
+async def test_the_cause_line_names_the_root_and_drills_into_it() -> None:
+    app, readings = bureau_board(
+        0.03, reading("pay", "health", "pay-api errors", 0.0, component="pay-api")
+    )
+    store = app.engine.store
     async with app.run_test(size=(80, 24)) as pilot:
         board = app.dashboard
         board.cause.refresh_cause(force=True)
@@ -279,13 +289,7 @@ def test_a_change_repaints_its_line_up_to_its_extent_within_the_width() -> None:
 async def test_the_cause_line_repaints_only_up_to_its_changed_duration() -> None:
     """Its duration moves every second during an incident: the rest of the line stays
     as it is on the terminal (no layout pass, no whole-line repaint)."""
-    readings = [
-        reading("bureau", "dependency", "credit-bureau errors", 0.3, component="credit-bureau"),
-        reading("loan", "health", "loan-api errors", 0.4, component="loan-api"),
-    ]
-    store = make_store("ok", readings=readings)
-    app = make_app(store)
-    app.engine.config.topology = {"loan-api": ["credit-bureau"]}
+    app, _ = bureau_board(0.3)
     async with app.run_test(size=(100, 30)) as pilot:
         cause = app.dashboard.cause
         now = [T0 + 30]
@@ -293,27 +297,20 @@ async def test_the_cause_line_repaints_only_up_to_its_changed_duration() -> None
         cause.refresh_cause(force=True)
         await pilot.pause()
         first = cause.plain
-        calls: list[tuple[tuple[Region, ...], bool]] = []
-        original = cause.refresh
-
-        def spy(*regions: Region, layout: bool = False, **kw: Any) -> Any:
-            calls.append((regions, layout))
-            return original(*regions, layout=layout, **kw)
-
-        cause.refresh = spy  # type: ignore[method-assign]
-        now[0] += 1
-        cause.refresh_cause(force=True)
-        await pilot.pause()
-        assert cause.plain != first, "the duration moved"
-        assert calls, "the change was repainted"
-        regions, layout = calls[-1]
-        assert not layout and len(regions) == 1
-        differs = [i for i, (a, b) in enumerate(zip(first, cause.plain, strict=True)) if a != b]
-        assert regions[0].width == differs[-1] + 1 < len(cause.plain) - 10
-        calls.clear()
-        cause.refresh_cause(force=True)  # same second: the same words, nothing to do
-        await pilot.pause()
-        assert not calls
+        with refreshes({"cause": cause}) as calls:
+            now[0] += 1
+            cause.refresh_cause(force=True)
+            await pilot.pause()
+            assert cause.plain != first, "the duration moved"
+            assert calls, "the change was repainted"
+            last = calls[-1]
+            assert not last.layout and len(last.regions) == 1
+            differs = [i for i, (a, b) in enumerate(zip(first, cause.plain, strict=True)) if a != b]
+            assert last.regions[0].width == differs[-1] + 1 < len(cause.plain) - 10
+            calls.clear()
+            cause.refresh_cause(force=True)  # same second: the same words, nothing to do
+            await pilot.pause()
+            assert not calls
 
 
 async def test_the_why_line_keeps_two_lines_on_a_tall_screen() -> None:

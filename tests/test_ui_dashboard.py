@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from rich.text import Text
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.theme import Theme
 from textual.widgets import Static
@@ -35,6 +34,7 @@ from test_ui_support import (
     make_engine,
     make_store,
     reading,
+    refreshes,
 )
 from waiting import pilot_until as wait_for
 
@@ -275,24 +275,17 @@ async def test_rows_update_in_place_and_only_changed_lines_repaint() -> None:
         await pilot.press("1")
         before = dict(panels(app))
         health = before["health"]
-        refreshes: list[tuple[Region, ...]] = []
-        original = health.refresh
-
-        def spy(*regions: Region, **kwargs: Any) -> SignalPanel:
-            refreshes.append(regions)
-            return original(*regions, **kwargs)
-
-        health.refresh = spy  # type: ignore[method-assign]
-        # same statuses, new values: pay-api error ratio 0.4% -> 0.5%
-        store.apply("demo", demo_readings("none", step=1), at=T0 + 1)
-        await settle(pilot, app)
+        with refreshes({"health": health}) as calls:
+            # same statuses, new values: pay-api error ratio 0.4% -> 0.5%
+            store.apply("demo", demo_readings("none", step=1), at=T0 + 1)
+            await settle(pilot, app)
         assert panels(app) == before and all(
             panels(app)[kind] is before[kind] for kind in PANEL_KINDS
         )
         assert any("0.5%" in line and "pay-api error ratio" in line for line in panel_lines(health))
-        assert refreshes, "changed rows were not repainted"
-        assert all(len(regions) == 1 and regions[0].height == 1 for regions in refreshes)
-        assert len(refreshes) <= 3  # pay-api, loan-api errors; nothing else moved
+        assert calls, "changed rows were not repainted"
+        assert all(len(c.regions) == 1 and c.regions[0].height == 1 for c in calls)
+        assert len(calls) <= 3  # pay-api, loan-api errors; nothing else moved
 
 
 async def test_selection_follows_its_signal_when_rows_resort() -> None:
@@ -616,25 +609,17 @@ async def test_a_longer_name_widens_the_name_column_of_every_row() -> None:
         await pilot.press("1")
         health = panels(app)["health"]
         before = panel_lines(health)
-        full_repaints: list[int] = []
-        original = health.refresh
-
-        def spy(*regions: Region, **kwargs: Any) -> SignalPanel:
-            if not regions:
-                full_repaints.append(1)
-            return original(*regions, **kwargs)
-
-        health.refresh = spy  # type: ignore[method-assign]
         readings = [
             reading(r.key, r.kind, "pay-api error ratio, all regions, all products", 0.004)
             if r.key == "pay-api/errors"
             else r
             for r in demo_readings("none")
         ]
-        store.apply("demo", readings, at=T0 + 1)
-        await settle(pilot, app)
+        with refreshes({"health": health}) as calls:
+            store.apply("demo", readings, at=T0 + 1)
+            await settle(pilot, app)
         after = panel_lines(health)
-        assert after != before and full_repaints
+        assert after != before and any(c.whole for c in calls)
         # every row's value column moved right, not only the renamed row's
         assert all(
             old.index("%" if "%" in old else "ms") < new.index("%" if "%" in new else "ms")

@@ -8,15 +8,10 @@ scroll geometry is unchanged), and every focus change repainted the whole screen
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
-
-from textual.widget import Widget
 
 from oncall_tui.ui.app import OncallApp
-from test_ui_support import T0, make_app, make_store, reading
+from test_ui_support import T0, make_app, make_store, reading, refreshes
 from waiting import pilot_until
 
 READINGS = [reading(f"h{i}", "health", f"svc-{i:02}", 0.001) for i in range(60)]
@@ -28,28 +23,6 @@ def long_board() -> OncallApp:
     return make_app(make_store("ok", readings=READINGS))
 
 
-@contextmanager
-def repaints(widgets: Mapping[str, Widget]) -> Iterator[list[tuple[str, bool]]]:
-    """Each `refresh` asked of `widgets` (by name): (name, whole widget or not)."""
-    calls: list[tuple[str, bool]] = []
-    originals = {name: widget.refresh for name, widget in widgets.items()}
-
-    def spy(name: str) -> Any:
-        def refresh(*regions: Any, **kw: Any) -> Any:
-            calls.append((name, not regions))
-            return originals[name](*regions, **kw)
-
-        return refresh
-
-    for name, widget in widgets.items():
-        widget.refresh = spy(name)  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        for name, widget in widgets.items():
-            widget.refresh = originals[name]  # type: ignore[method-assign]
-
-
 async def test_a_toast_coming_and_going_leaves_the_scrollbars_alone() -> None:
     app = long_board()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -57,7 +30,7 @@ async def test_a_toast_coming_and_going_leaves_the_scrollbars_alone() -> None:
         panels = [app.dashboard.panels[kind] for kind in ("health", "dependency")]
         assert all(panel.show_vertical_scrollbar for panel in panels)
         bars = {str(panel.id): panel.vertical_scrollbar for panel in panels}
-        with repaints(bars) as repainted:
+        with refreshes(bars) as repainted:
             app.notify("payment-api turned critical", severity="error")
             await pilot_until(pilot, lambda: bool(app.screen.query("Toast")))
             await pilot.pause()
@@ -100,14 +73,15 @@ async def test_the_focus_moving_to_another_panel_repaints_only_the_panels() -> N
         board = app.dashboard
         before = board.focused
         assert before is not None
-        with repaints({"screen": board, **board.panels}) as repainted:
+        with refreshes({"screen": board, **board.panels}) as repainted:
             await pilot.press("tab")
             await pilot_until(pilot, lambda: board.focused is not before)
             await pilot.pause()
         after = board.focused
         assert after is not None
-        assert ("screen", True) not in repainted, "the whole screen was repainted"
-        names = {name for name, _ in repainted}
+        whole_screen = any(r.widget == "screen" and r.whole for r in repainted)
+        assert not whole_screen, "the whole screen was repainted"
+        names = {r.widget for r in repainted}
         assert {group for group, panel in board.panels.items() if panel in (before, after)} <= names
 
 
@@ -121,9 +95,9 @@ async def test_the_why_line_repaints_only_up_to_the_selected_value_that_moved() 
         selection = app.dashboard.selection
         await pilot_until(pilot, lambda: "3.1%" in selection.text)
         line = selection.text
-        with repaints({"why": selection}) as repainted:
+        with refreshes({"why": selection}) as repainted:
             store.apply("demo", [replace(first, value=0.032)], at=T0)
             await pilot_until(pilot, lambda: "3.2%" in selection.text)
             await pilot.pause()
-        assert repainted == [("why", False)]
+        assert [(r.widget, r.whole) for r in repainted] == [("why", False)]
         assert selection.text.replace("3.2%", "3.1%") == line, "only the value changed"

@@ -8,9 +8,14 @@ own only those files.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+from textual.geometry import Region
+from textual.widget import Widget
 
 from oncall_tui.core.config import AppConfig
 from oncall_tui.core.engine import Engine
@@ -192,3 +197,38 @@ def make_engine(store: SignalStore, title: str = "Credit payments on-call") -> E
 
 def make_app(store: SignalStore, *, read_only: bool = False) -> OncallApp:
     return OncallApp(make_engine(store), read_only=read_only, clock=lambda: T0, start_engine=False)
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """One `refresh` asked of a watched widget."""
+
+    widget: str
+    regions: tuple[Region, ...]
+    layout: bool
+
+    @property
+    def whole(self) -> bool:
+        return not self.regions
+
+
+@contextmanager
+def refreshes(widgets: Mapping[str, Widget]) -> Iterator[list[Refresh]]:
+    """Every `refresh` asked of `widgets` (by the names given) while inside."""
+    calls: list[Refresh] = []
+    originals = {name: widget.refresh for name, widget in widgets.items()}
+
+    def spy(name: str) -> Any:
+        def refresh(*regions: Region, **kw: Any) -> Any:
+            calls.append(Refresh(name, regions, bool(kw.get("layout", False))))
+            return originals[name](*regions, **kw)
+
+        return refresh
+
+    for name, widget in widgets.items():
+        widget.refresh = spy(name)  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        for name, widget in widgets.items():
+            widget.refresh = originals[name]  # type: ignore[method-assign]

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.geometry import Region
 from textual.pilot import Pilot
 
 from oncall_tui.core.config import WallboardSettings
@@ -18,7 +17,7 @@ from oncall_tui.core.words import LONG
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui.ui.widgets.board_lines import BoardLines
-from test_ui_support import T0, demo_readings, make_engine, make_store, reading
+from test_ui_support import T0, demo_readings, make_engine, make_store, reading, refreshes
 from waiting import pilot_until
 
 TV = (240, 67)
@@ -274,36 +273,31 @@ async def test_updates_in_place_and_repaint_only_what_changed() -> None:
         await settle(pilot)
         screen = board(app)
         widgets = list(screen.query("*"))
-        repainted: dict[str, list[Region]] = {}
-        for widget in screen.query(BoardLines):
-            original = widget.refresh
-
-            def spy(*regions: Region, _id: str = widget.id or "", _o: Any = original,
-                    **kwargs: Any) -> Any:  # fmt: skip
-                repainted.setdefault(_id, []).extend(regions or [Region(0, 0, 999, 999)])
-                return _o(*regions, **kwargs)
-
-            widget.refresh = spy  # type: ignore[method-assign]
-        # A second passes: only the clocks and the heartbeat move (one page: no countdown).
-        clock.now = T0 + 1
-        await settle(pilot)
-        assert set(repainted) == {"wb-life", "wb-clock"}, repainted
-        assert all(region.height == 1 for regions in repainted.values() for region in regions)
-        # One risk rule's value moves: its page repaints a few lines, the rest stay.
-        repainted.clear()
-        readings = [
-            r if r.key != "rule/limit" else reading("rule/limit", "risk_rule",
-                                                     "cashloan/credit-limit", 0.041)
-            for r in demo_readings("none")
-        ]  # fmt: skip
-        store.apply("demo", readings, at=T0 + 1)
-        await settle(pilot)
+        lines_widgets = {widget.id or "": widget for widget in screen.query(BoardLines)}
+        with refreshes(lines_widgets) as calls:
+            # A second passes: only the clocks and the heartbeat move (one page: no
+            # countdown).
+            clock.now = T0 + 1
+            await settle(pilot)
+            assert {c.widget for c in calls} == {"wb-life", "wb-clock"}, calls
+            assert all(not c.whole and all(r.height == 1 for r in c.regions) for c in calls)
+            # One risk rule's value moves: its page repaints a few lines, the rest stay.
+            calls.clear()
+            readings = [
+                r if r.key != "rule/limit" else reading("rule/limit", "risk_rule",
+                                                         "cashloan/credit-limit", 0.041)
+                for r in demo_readings("none")
+            ]  # fmt: skip
+            store.apply("demo", readings, at=T0 + 1)
+            await settle(pilot)
         assert "WARN cashloan/credit-limit" in screen.page.text
         # The header line and the one row of big tiles (12 lines on a TV) whose order
         # changed; not the whole page.
-        lines = repainted.get("wb-page", [])
+        page = [c for c in calls if c.widget == "wb-page"]
+        assert not any(c.whole for c in page)
+        lines = [region for c in page for region in c.regions]
         assert 0 < len(lines) <= 13 < screen.page.size.height
-        assert "wb-pinned" not in repainted and "wb-title" not in repainted
+        assert not {c.widget for c in calls} & {"wb-pinned", "wb-title"}
         assert list(screen.query("*")) == widgets, "no widget mounted or removed"
 
 
