@@ -60,6 +60,8 @@ class PtyApp:
         self._lock = threading.Lock()
         self._screen = pyte.Screen(cols, rows)
         self._stream = pyte.ByteStream(self._screen)
+        self._fed = 0
+        """Bytes of the output the emulator has seen: it reads them only when asked."""
         try:
             self.process = subprocess.Popen(
                 list(argv),
@@ -90,7 +92,6 @@ class PtyApp:
                 return
             with self._lock:
                 self._output += chunk
-                self._stream.feed(chunk)
 
     @property
     def raw(self) -> bytes:
@@ -106,6 +107,8 @@ class PtyApp:
         """The screen as a terminal shows it now, a line per row. Unlike `text`, a row
         repainted only up to its last changed cell reads whole here."""
         with self._lock:
+            self._stream.feed(bytes(self._output[self._fed :]))
+            self._fed = len(self._output)
             return "\n".join(self._screen.display)
 
     def wait_for(self, condition: Callable[[str], object], timeout: float, what: str) -> str:
