@@ -249,6 +249,14 @@ def recovered(engine: Engine) -> bool:
     )
 
 
+def _threads() -> list[threading.Thread]:
+    """This process's threads, but for the request handlers of the loopback servers
+    other tests left running in it (a session's exporter that a real Prometheus scrapes
+    spawns one per scrape): the engine never serves HTTP, and with pytest-xdist any of
+    them may share a worker with this test."""
+    return [t for t in threading.enumerate() if not t.name.endswith("(process_request_thread)")]
+
+
 async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
     """Run the healthy and the faulty source together: wait for the fault to show,
     count the healthy source over `window` intervals, switch the fault off, wait for
@@ -260,8 +268,8 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
     healthy = engine.runners["healthy"].plugin
     runner = engine.runners["faulty"]
     assert isinstance(healthy, SteadyPlugin)
-    threads_before = threading.active_count()
-    names_before = {thread.ident for thread in threading.enumerate()}
+    threads_before = len(_threads())
+    names_before = {thread.ident for thread in _threads()}
     probe = LagProbe()
     probe.start()
     engine.start()
@@ -300,8 +308,8 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
         run.healthy_counted = healthy.collections - counted
         run.window = time.monotonic() - started
         run.healthy_expected = run.window / INTERVAL
-        run.threads_added = threading.active_count() - threads_before
-        run.new_threads = [t.name for t in threading.enumerate() if t.ident not in names_before]
+        run.threads_added = len(_threads()) - threads_before
+        run.new_threads = [t.name for t in _threads() if t.ident not in names_before]
         run.faulty_collections = runner.collections
         run.healthy_ok = bool(engine.store.source("healthy").ok) and all(
             signal.status is Status.OK
