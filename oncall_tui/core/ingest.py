@@ -8,8 +8,10 @@ collection did not mention; this module only turns one reading into one signal's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from oncall_tui.core.breach import backdate_breaches, backdate_status
+from oncall_tui.core.canary import CanaryFacts
 from oncall_tui.core.events import note_change, set_status
 from oncall_tui.core.formatting import default_summary
 from oncall_tui.core.history import EventLog, History
@@ -66,6 +68,9 @@ def update_signal(
     if reading.history:
         backdate_status(signal)
     signal.summary = summary
+    signal.headline = sanitize(reading.headline, 80)
+    signal.slo = reading.slo
+    signal.canary = clean_canary(reading.canary)
     signal.last = reading
     return before != (signal.value, signal.status, signal.summary, signal.name)
 
@@ -137,6 +142,15 @@ def clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
     for name, value in list(labels.items())[:MAX_LABELS]:
         cleaned[sanitize(name, 100)] = sanitize(value, MAX_LINE)
     return cleaned
+
+
+def clean_canary(facts: CanaryFacts | None) -> CanaryFacts | None:
+    """A canary's cohort names come from a source's labels: the one sanitiser again."""
+    if facts is None:
+        return None
+    return replace(
+        facts, cohort=sanitize(facts.cohort, 200), baseline=sanitize(facts.baseline, 200)
+    )
 
 
 def error_message(error: str) -> str:

@@ -12,10 +12,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from oncall_tui.core.history import History
 from oncall_tui.core.runbook import Runbook
+
+if TYPE_CHECKING:
+    from oncall_tui.core.canary import CanaryFacts
+    from oncall_tui.core.slo import SloFacts
 
 Kind = Literal["business", "health", "risk_rule", "dependency", "alert", "change"]
 KINDS: tuple[Kind, ...] = ("business", "health", "risk_rule", "dependency", "alert", "change")
@@ -182,6 +186,13 @@ class Reading:
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
     signal already holds are used."""
+    headline: str = ""
+    """The few words that say most about a failing signal, preferred by the cause line
+    over "critical": "burning 20x budget", "canary 2.4.0 fails 30%". Empty: none."""
+    slo: SloFacts | None = None
+    """An SLO signal's burn per window and budget (core/slo.py)."""
+    canary: CanaryFacts | None = None
+    """A canary signal's cohort against its baseline (core/canary.py)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -218,6 +229,10 @@ class Signal:
     raw: tuple[object, ...] = ()
     """The reading's labels, runbook and query as last sanitised: unchanged ones (the
     usual case) are not sanitised again on every collection."""
+    headline: str = ""
+    """See Reading.headline (sanitised)."""
+    slo: SloFacts | None = None
+    canary: CanaryFacts | None = None
 
     @property
     def severity(self) -> int:
