@@ -153,8 +153,7 @@ def judge_canary(
         return CanaryVerdict(
             Status.UNKNOWN,
             ratio,
-            f"not enough traffic yet: {short.name} {short.total:.0f} of {floor:g} "
-            "requests needed",
+            f"not enough traffic yet: {short.name} {short.total:.0f} of {floor:g} requests needed",
             facts,
             "",
         )

@@ -82,16 +82,26 @@ def fit_words(text: str, width: int) -> str:
     return (" ".join(kept) + ELLIPSIS) if kept else ELLIPSIS
 
 
-def _head(cause: Cause, now: float | None) -> str:
-    word = status_word(cause.kind, cause.status)
+def _head(cause: Cause, now: float | None, *, layer: bool = True) -> str:
+    # The words that say most ("burning 20x budget", "canary 2.4.0 fails 30%") over
+    # the bare status word.
+    word = cause.headline or status_word(cause.kind, cause.status)
     lasted = "" if now is None or now - cause.since < 1 else f" {short_duration(now - cause.since)}"
-    return f"{cause.component} {word}{lasted} ({LAYER_WORD[cause.kind]})"
+    said = f" ({LAYER_WORD[cause.kind]})" if layer else ""
+    return f"{cause.component} {word}{lasted}{said}"
 
 
-def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> str:
+SHORT_CHANGE_NAME = 12
+"""A change named in no more than this many cells ("deployed", "rule edited") keeps its
+name on a short line: it says what changed as briefly as "changed" would."""
+
+
+def _changes(
+    cause: Cause, window: float | None, *, compact: bool = False, effect: bool = False
+) -> str:
     """The change attached to the cause ("config reloaded 60s before"); `compact` keeps
     only that something changed and when ("changed 60s before"), the part that matters
-    when the line is short."""
+    when the line is short; `effect` adds what it did ("(errors 0.1% → 3.0%)")."""
     if cause.changes:
         latest = cause.changes[0]
         # "pay-api deployed" next to the cause pay-api reads as "deployed".
@@ -99,8 +109,14 @@ def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> st
         when = short_duration(cause.since - latest.at)
         more = len(cause.changes) - 1
         full = f"{name} {when} before" + (f" (+{more} more)" if more else "")
-        short = f"changed {when} before"
-        return short if compact and len(short) < len(full) else full
+        if effect and latest.effect and not cause.headline.startswith("canary"):
+            # A canary's headline already says what the deploy did.
+            full += f" ({latest.effect})"
+        if compact and cell_width(name) > SHORT_CHANGE_NAME:
+            return f"changed {when} before"
+        if compact:
+            return f"{name} {when} before"
+        return full
     if window is None:
         return ""
     return f"no change in the {format_duration(window)} before"
@@ -146,7 +162,11 @@ def cause_line(
     # the head loses its duration and the line its count of affected components (the
     # symptom rows point at their root) before the change is cut.
     every = len(cause.affects)
-    attempts: list[tuple[int, bool, bool, bool, float | None]] = [
+    # compact: None = the change in full with its effect, False = in full, True = short.
+    attempts: list[tuple[int, bool, bool, bool | None, float | None]] = []
+    if any(change.effect for change in cause.changes[:1]):
+        attempts.append((every, True, True, None, now))
+    attempts += [
         (every, True, True, False, now),
         (every, False, True, False, now),
         (every, False, False, False, now),
@@ -157,14 +177,19 @@ def cause_line(
         attempts += [(-1, False, False, True, None)]
     alerts = _alerts(cause)
     line = ""
-    for shown, with_quiet, with_alerts, compact, at in attempts:
-        parts = [prefix + _head(cause, at)]
+    # Words that say what failed ("burning 20x budget") make the layer's name the
+    # first thing to spare once everything else has shortened.
+    layers = [(True, attempt) for attempt in attempts]
+    if cause.headline:
+        layers += [(False, attempt) for attempt in attempts]
+    for layer, (shown, with_quiet, with_alerts, compact, at) in layers:
+        parts = [prefix + _head(cause, at, layer=layer)]
         affected = _affects(cause.affects, shown)
         if affected:
             parts.append(f"→ {affected}")
         if alerts and with_alerts:
             parts.append(f"· {alerts}")
-        change = _changes(cause, window, compact=compact)
+        change = _changes(cause, window, compact=bool(compact), effect=compact is None)
         if change and (cause.changes or with_quiet):
             parts.append(f"· {change}")
         line = " ".join(parts)
