@@ -8,6 +8,7 @@ here, written in the config (`windows`, `window`, `period`): the same code path 
 runs with hours.
 """
 
+# ruff: noqa: E501
 from __future__ import annotations
 
 import asyncio
@@ -47,7 +48,8 @@ reads the same ratio once Prometheus holds a minute of it."""
 
 
 def case_config(case: Case, url: str) -> str:
-    """The config a team would write for this platform, pointed at one case."""
+    """The config a team would write for this platform, pointed at one case (its PromQL
+    is written out whole, as in a config file, hence the long lines)."""
     sel = f'case="{case}"'
     return f"""
 title = "early warning: {case}"
@@ -150,7 +152,7 @@ def _checks(url: str, tmp_path: Path) -> dict[str, Answer]:
 def test_the_six_cases_through_check(
     watched: tuple[EarlyPlatform, ServerProcess], tmp_path: Path
 ) -> None:
-    platform, prometheus = watched
+    _, prometheus = watched
     answers = _checks(prometheus.url, tmp_path)
     for answer in answers.values():
         assert all(s["status"] == "ok" for s in answer.sources.values()), answer.sources
@@ -162,7 +164,10 @@ def test_the_six_cases_through_check(
     assert slo["status"] == "critical", slo
     assert slo["slo"]["burn"]["20s"] == pytest.approx(20, rel=0.15)
     assert slo["summary"].startswith("burning 2"), slo["summary"]
-    assert signals["repayment errors"]["status"] == "warning", (signals["repayment errors"]["summary"], signals["repayment errors"]["reason"])
+    assert signals["repayment errors"]["status"] == "warning", (
+        signals["repayment errors"]["summary"],
+        signals["repayment errors"]["reason"],
+    )
     assert fast.code == 2 and fast.causes[0]["component"] == "repayment"
     assert slo["key"] in fast.causes[0]["signals"]
 

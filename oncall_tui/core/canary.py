@@ -182,3 +182,14 @@ def _pct(ratio: float) -> str:
     """30%, 2.5%, 0.0%: one decimal below 10%, so a small baseline is not read as 0."""
     percent = ratio * 100
     return f"{percent:.0f}%" if percent >= 10 else f"{percent:.1f}%"
+
+
+def canary_rows(facts: CanaryFacts) -> list[tuple[str, str]]:
+    """The detail's rows of a canary signal: the cohort against its baseline."""
+    ratio = "—" if facts.error_ratio is None else _pct(facts.error_ratio)
+    base = "—" if facts.baseline_error_ratio is None else _pct(facts.baseline_error_ratio)
+    share = "" if facts.share is None else f", {facts.share:.0%} of traffic"
+    return [
+        ("cohort", f"{facts.cohort}: {ratio} errors of {facts.requests:.0f} requests{share}"),
+        ("against", f"{facts.baseline}: {base} errors"),
+    ]

@@ -26,6 +26,9 @@ hour later for other reasons."""
 AFTER_SAMPLES = 2
 """Samples after the change needed before its effect is said (one could be a sample
 taken while the deploy was still rolling)."""
+SETTLE = 60.0
+"""Seconds after the change when a value that was not sampled again since (a replay
+holds only values that moved) is taken to have stayed where it was."""
 VISIBLE = 0.5
 """A relative move at least this large (0.1% → 0.2%) is an effect; smaller ones, with
 the status unchanged, are noise."""
@@ -84,9 +87,14 @@ def _move(signal: Signal, at: float, now: float | None) -> tuple[tuple[bool, flo
             before = value
         elif when <= end and (now is None or when <= now):
             after.append(value)
-    if before is None or len(after) < AFTER_SAMPLES:
+    if before is None:
         return None
-    last = after[-1]
+    if len(after) >= AFTER_SAMPLES:
+        last = after[-1]
+    elif now is not None and now - at >= SETTLE:
+        last = after[-1] if after else before
+    else:
+        return None
     scale = max(abs(before), abs(last))
     relative = 0.0 if scale == 0 else abs(last - before) / scale
     thresholds = signal.thresholds

@@ -185,3 +185,24 @@ def judge_slo(
         elif exhausted < period:
             parts.append(f"gone in {span_words(exhausted)}")
     return SloVerdict(status, value, " · ".join(parts), facts, headline)
+
+
+def slo_rows(facts: SloFacts) -> list[tuple[str, str]]:
+    """The detail's rows of an SLO signal: its objective, the burn per window, its
+    budget."""
+    burns = " · ".join(
+        f"{window} {'—' if burn is None else burn_text(burn)}"
+        for window, burn in facts.burn.items()
+    )
+    objective = f"{facts.objective:.2%}".replace(".00%", "%")
+    rows = [
+        ("objective", f"{objective} over {window_text(facts.period)}"),
+        ("burn", burns or "—"),
+    ]
+    if facts.budget_left is not None:
+        budget = f"{facts.budget_left:.0%} left"
+        gone = facts.exhausted_in_s
+        if gone is not None:
+            budget += " · gone" if gone <= 0 else f" · gone in {span_words(gone)}"
+        rows.append(("budget", budget))
+    return rows

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from oncall_tui.core.canary import CanaryFacts
 from oncall_tui.core.history import History
 from oncall_tui.core.model import (
     KINDS,
@@ -25,6 +26,7 @@ from oncall_tui.core.model import (
 )
 from oncall_tui.core.runbook import Runbook, RunbookKind
 from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.slo import SloFacts
 
 SCHEMA = 1
 MAGIC = "oncall-tui recording"
@@ -132,6 +134,9 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         "baseline": signal.baseline,
         "observed_at": signal.observed_at,
         "changed_at": signal.changed_at,
+        "headline": signal.headline,
+        "slo": {**signal.slo.to_json(), "period": signal.slo.period} if signal.slo else None,
+        "canary": signal.canary.to_json() if signal.canary else None,
     }
 
 
@@ -166,6 +171,9 @@ def apply_signal_json(signal: Signal, data: dict[str, Any]) -> None:
     signal.query = _text(data.get("query"), 2000)
     signal.baseline = _number(data.get("baseline"))
     signal.observed_at = _number(data.get("observed_at"))
+    signal.headline = _text(data.get("headline"), 80)
+    signal.slo = _slo(data.get("slo"))
+    signal.canary = _canary(data.get("canary"))
     runbook = data.get("runbook")
     signal.runbook = None
     if isinstance(runbook, dict) and runbook.get("kind") in {k.value for k in RunbookKind}:
@@ -252,6 +260,37 @@ def _runbook(kind: RunbookKind, target: str) -> Runbook:
     if kind is RunbookKind.FILE and target.startswith("/") and target.endswith(".md"):
         return Runbook.file(target)
     return Runbook.text(target)
+
+
+def _slo(value: object) -> SloFacts | None:
+    """An SLO's facts as recorded, every number checked (a recording is any file)."""
+    if not isinstance(value, dict):
+        return None
+    objective = _number(value.get("objective"))
+    if objective is None:
+        return None
+    burn = value.get("burn")
+    windows = list(burn.items())[:16] if isinstance(burn, dict) else []
+    return SloFacts(
+        objective=objective,
+        burn={_text(k, 20): _number(v) for k, v in windows if isinstance(k, str)},
+        budget_left=_number(value.get("budget_left")),
+        exhausted_in_s=_number(value.get("exhausted_in_s")),
+        period=_number(value.get("period")) or 30 * 86400.0,
+    )
+
+
+def _canary(value: object) -> CanaryFacts | None:
+    if not isinstance(value, dict):
+        return None
+    return CanaryFacts(
+        cohort=_text(value.get("cohort"), 200),
+        baseline=_text(value.get("baseline"), 200),
+        error_ratio=_number(value.get("error_ratio")),
+        baseline_error_ratio=_number(value.get("baseline_error_ratio")),
+        requests=_number(value.get("requests")) or 0.0,
+        share=_number(value.get("share")),
+    )
 
 
 def _labels(value: object) -> dict[str, str]:

@@ -24,9 +24,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from oncall_tui.core.actions import Effect, declares
+from oncall_tui.core.canary import canary_rows
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.formatting import format_thresholds, format_value
 from oncall_tui.core.model import Event, Signal, Status
+from oncall_tui.core.slo import slo_rows
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.triage import Diagnosis
 from oncall_tui.core.triage_text import triage_fact
@@ -72,6 +74,10 @@ def facts(
     ]
     if triage:
         rows.append(("cause", triage))
+    if signal.slo is not None:
+        rows += slo_rows(signal.slo)
+    if signal.canary is not None:
+        rows += canary_rows(signal.canary)
     rows += [
         ("limits", format_thresholds(signal.thresholds, signal.unit) or "none"),
     ]
