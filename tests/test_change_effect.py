@@ -1,4 +1,4 @@
-"""What each change did (core/change_effect.py): its component's signals before it
+"""What each change did (core/triage/change_effect.py): its component's signals before it
 against after it, said on the probable cause, in the events screen (`e`) and in
 `oncall-tui timeline`; "no visible effect" said too; nothing said before it is known."""
 
@@ -7,15 +7,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from oncall_tui.core.canary import CanaryFacts
-from oncall_tui.core.change_effect import NO_EFFECT, change_effect
-from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.format import Header
 from oncall_tui.core.recording.timeline import build_timeline, render_json, render_markdown
 from oncall_tui.core.recording.writer import Recorder
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import causes_json, store_diagnosis
+from oncall_tui.core.signals.canary import CanaryFacts
+from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import causes_json, store_diagnosis
+from oncall_tui.core.triage.change_effect import NO_EFFECT, change_effect
 from test_ui_support import make_app
 
 LIMITS = Thresholds(warning=0.01, critical=0.05)

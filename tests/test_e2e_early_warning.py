@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import pytest
 
-from oncall_tui.core.config import load_config
+from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 from scenario_early import (

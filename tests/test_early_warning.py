@@ -1,7 +1,7 @@
-"""The early-warning judges (core/slo.py, core/canary.py) at their edges: the workbook's
-pairs (long *and* short window), the budget and its end, and the canary's Fisher test
-exactly at the margin, with no baseline errors, with no traffic and with a handful of
-requests."""
+"""The early-warning judges (core/signals/slo.py, core/signals/canary.py) at their
+edges: the workbook's pairs (long *and* short window), the budget and its end, and the
+canary's Fisher test exactly at the margin, with no baseline errors, with no traffic
+and with a handful of requests."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from oncall_tui.core.canary import Cohort, fisher_greater, judge_canary, pick_baseline
-from oncall_tui.core.model import Status
-from oncall_tui.core.slo import WORKBOOK, judge_slo, span_words, window_text
+from oncall_tui.core.signals.canary import Cohort, fisher_greater, judge_canary, pick_baseline
+from oncall_tui.core.signals.model import Status
+from oncall_tui.core.signals.slo import WORKBOOK, judge_slo, span_words, window_text
 
 EVERY_WINDOW = sorted({w for pair in WORKBOOK for w in (pair.long, pair.short)})
 

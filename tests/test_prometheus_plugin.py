@@ -16,11 +16,13 @@ import pytest
 from pydantic import ValidationError
 
 from oncall_cli import plugin_section, proxy_free_env, run_oncall
-from oncall_tui.core.model import Reading, Status, Thresholds
-from oncall_tui.core.plugin_api import SourceContext, SourceError
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.templates import LabelTemplate
+from oncall_tui.core.signals.model import Reading, Status, Thresholds
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.runbook import Runbook
+from oncall_tui.core.sources.templates import LabelTemplate
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin, Query
+from oncall_tui_prometheus.early_config import Canary, Slo, Window
 from oncall_tui_prometheus.plugin import series_key
 from quiet_handler import QuietHandler
 from servers import (
@@ -503,7 +505,7 @@ def test_other_config_checks() -> None:
     assert "queries.0.kind" in config_error(kind="alert")
     assert "queries.0.unit" in config_error(unit="furlongs")
     assert "finite" in config_error(warning=float("nan"))
-    with pytest.raises(ValidationError, match="at least 1"):
+    with pytest.raises(ValidationError, match="at least one of queries, slos, canaries"):
         make_config("http://prom")
     with pytest.raises(ValidationError) as caught:
         make_config("http://prom", RISK_QUERY, headers={"Authorization": "a\nb-secret"})
@@ -512,7 +514,7 @@ def test_other_config_checks() -> None:
 
 
 def test_every_option_is_documented() -> None:
-    for model in (PrometheusConfig, Query):
+    for model in (PrometheusConfig, Query, Slo, Canary, Window):
         for name, info in model.model_fields.items():
             assert info.description, f"{model.__name__}.{name} has no docstring"
 

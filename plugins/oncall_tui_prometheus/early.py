@@ -1,5 +1,5 @@
 """SLO and canary signals of a prometheus source: the queries each table needs, their
-series matched by labels, judged by the core (core/slo.py, core/canary.py).
+series matched by labels, judged by the core (core/signals/slo.py, core/signals/canary.py).
 
 `fetch` runs one instant query and returns its series (the plugin's own request path:
 its client, its concurrency slots, its evaluation time), so this module is only the
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from oncall_tui.core.canary import Cohort, judge_canary, pick_baseline
-from oncall_tui.core.slo import judge_slo, window_text
+from oncall_tui.core.signals.canary import Cohort, judge_canary, pick_baseline
+from oncall_tui.core.signals.slo import judge_slo, window_text
 from oncall_tui.plugin import LabelTemplate, Reading, RunbookTemplate
 
 from .build import series_key

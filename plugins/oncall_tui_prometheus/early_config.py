@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from oncall_tui.core.slo import WORKBOOK, BurnWindow
+from oncall_tui.core.signals.slo import WORKBOOK, BurnWindow
 from oncall_tui.plugin import Duration, Status, Template
 
 WINDOW = "{window}"

@@ -20,7 +20,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from oncall_tui.core.slo import WORKBOOK, BurnWindow, SloVerdict, judge_slo
+from oncall_tui.core.signals.slo import WORKBOOK, BurnWindow, SloVerdict, judge_slo
 from oncall_tui.plugin import Reading, Status, parse_duration
 
 from .build import series_key
