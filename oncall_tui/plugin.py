@@ -49,17 +49,38 @@ from oncall_tui.core.http import (
     probe,
     send_json,
 )
-from oncall_tui.core.model import KINDS, UNITS, Kind, Reading, Status, Thresholds, Unit, as_number
+from oncall_tui.core.model import (
+    KINDS,
+    UNITS,
+    Ack,
+    Kind,
+    Maintenance,
+    Reading,
+    Status,
+    Thresholds,
+    Unit,
+    as_number,
+)
 from oncall_tui.core.options import ThresholdOptions
 from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
 from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.team import (
+    ACK_PREFIX,
+    ack_words,
+    is_ack,
+    is_maintenance,
+    maintenance_text,
+    maintenance_words,
+)
 from oncall_tui.core.templates import LabelTemplate, RunbookTemplate, Template
 
 __all__ = [
+    "ACK_PREFIX",
     "KINDS",
     "MAX_LINE",
     "UNITS",
+    "Ack",
     "ActionFailed",
     "ActionResult",
     "ActionSpec",
@@ -71,6 +92,7 @@ __all__ = [
     "HTTPStatusError",
     "Kind",
     "LabelTemplate",
+    "Maintenance",
     "Plugin",
     "PluginConfig",
     "ProbeResult",
@@ -85,6 +107,7 @@ __all__ = [
     "ThresholdOptions",
     "Thresholds",
     "Unit",
+    "ack_words",
     "as_number",
     "build_client",
     "client_for",
@@ -93,6 +116,10 @@ __all__ = [
     "get_bytes",
     "get_json",
     "get_text",
+    "is_ack",
+    "is_maintenance",
+    "maintenance_text",
+    "maintenance_words",
     "parse_duration",
     "probe",
     "sanitize",

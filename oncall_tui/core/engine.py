@@ -219,7 +219,16 @@ class SourceRunner:
 
     def _note(self, note: str) -> str:
         standing = self.plugin.config.source_note if self.plugin is not None else ""
-        return "; ".join(part for part in (standing, note) if part)
+        last = self._collection_note()
+        return "; ".join(part for part in (standing, last, note) if part)
+
+    def _collection_note(self) -> str:
+        try:
+            note = self.plugin.collection_note() if self.plugin is not None else ""
+        except Exception:  # a plugin's bug costs its note, not the collection
+            log.exception("collection_note() of %s failed", self.spec.name)
+            return ""
+        return note if isinstance(note, str) else ""
 
     async def _collect(self) -> tuple[list[Reading], str]:
         if self.broken or self.plugin is None:

@@ -15,6 +15,7 @@ from oncall_tui.core.formatting import default_summary
 from oncall_tui.core.history import EventLog, History
 from oncall_tui.core.model import Reading, Reason, Signal, Status, as_number
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.team import clean_ack
 
 MAX_LABELS = 32
 
@@ -31,7 +32,7 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name)
+    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack)
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -66,8 +67,9 @@ def update_signal(
     if reading.history:
         backdate_status(signal)
     signal.summary = summary
+    signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
-    return before != (signal.value, signal.status, signal.summary, signal.name)
+    return before != (signal.value, signal.status, signal.summary, signal.name, signal.ack)
 
 
 def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:

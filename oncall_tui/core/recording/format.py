@@ -15,7 +15,9 @@ from oncall_tui.core.history import History
 from oncall_tui.core.model import (
     KINDS,
     UNITS,
+    Ack,
     Kind,
+    Maintenance,
     Reason,
     Signal,
     SourceState,
@@ -132,6 +134,25 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         "baseline": signal.baseline,
         "observed_at": signal.observed_at,
         "changed_at": signal.changed_at,
+        "ack": _ack_json(signal.ack),
+        "maintenance": _maintenance_json(signal.maintenance),
+    }
+
+
+def _ack_json(ack: Ack | None) -> dict[str, Any] | None:
+    if ack is None:
+        return None
+    return {"author": ack.author, "since": ack.since, "until": ack.until, "id": ack.silence_id}
+
+
+def _maintenance_json(maintenance: Maintenance | None) -> dict[str, Any] | None:
+    if maintenance is None:
+        return None
+    return {
+        "text": maintenance.text,
+        "until": maintenance.until,
+        "component": maintenance.component,
+        "author": maintenance.author,
     }
 
 
@@ -171,6 +192,23 @@ def apply_signal_json(signal: Signal, data: dict[str, Any]) -> None:
     if isinstance(runbook, dict) and runbook.get("kind") in {k.value for k in RunbookKind}:
         signal.runbook = _runbook(
             RunbookKind(runbook["kind"]), _text(runbook.get("target"), MAX_LINK)
+        )
+    ack, maintenance = data.get("ack"), data.get("maintenance")
+    signal.ack = None
+    if isinstance(ack, dict):
+        signal.ack = Ack(
+            _text(ack.get("author"), 200),
+            _number(ack.get("since")),
+            _number(ack.get("until")),
+            _text(ack.get("id"), 64),
+        )
+    signal.maintenance = None
+    if isinstance(maintenance, dict):
+        signal.maintenance = Maintenance(
+            _text(maintenance.get("text"), MAX_LINE),
+            _number(maintenance.get("until")),
+            _text(maintenance.get("component"), 200),
+            _text(maintenance.get("author"), 200),
         )
     thresholds = data.get("thresholds")
     signal.thresholds = None
