@@ -25,6 +25,7 @@ from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, Sour
 from oncall_tui.core.registry import PluginRegistry, default_registry
 from oncall_tui.core.runbook import Runbook
 from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.team import notices_from_config
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -325,6 +326,7 @@ class Engine:
         self.gate = ActionGate(read_only=read_only)
         """Judges every action of this engine's plugins and of the app over it."""
         self.store = store or SignalStore(history=config.history, events=config.events)
+        self.store.maintenance.notices = notices_from_config(config.notices)
         self.runners: dict[str, SourceRunner] = {}
         self._registry = registry or default_registry
         self._rng = random.Random(seed)

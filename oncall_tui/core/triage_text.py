@@ -15,9 +15,12 @@ symptom it is (`triage_fact`).
 
 from __future__ import annotations
 
+import time
+
 from oncall_tui.core.cells import ELLIPSIS, cell_width
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.model import Kind, Signal, Status
+from oncall_tui.core.team import ack_words, maintenance_words
 from oncall_tui.core.triage import Cause, Diagnosis
 from oncall_tui.core.words import symbols
 
@@ -118,6 +121,18 @@ def _affects(names: tuple[str, ...], shown: int) -> str:
     return listed + (f" +{rest} more" if rest > 0 else "")
 
 
+def _held(cause: Cause, now: float | None) -> str:
+    """ "in maintenance until 16:00 (bob: bureau upgrade)" and "acked by alice 3m ago":
+    who is already on it, said before what it affects."""
+    at = time.time() if now is None else now
+    parts = []
+    if cause.maintenance is not None:
+        parts.append("in " + maintenance_words(cause.maintenance, at))
+    if cause.ack is not None:
+        parts.append(ack_words(cause.ack, at))
+    return " · ".join(parts)
+
+
 def _alerts(cause: Cause) -> str:
     count = len(cause.alerts)
     return "" if not count else f"{count} alert" + ("" if count == 1 else "s")
@@ -156,9 +171,12 @@ def cause_line(
         attempts += [(0, False, False, True, now), (0, False, False, True, None)]
         attempts += [(-1, False, False, True, None)]
     alerts = _alerts(cause)
+    held = _held(cause, now)
     line = ""
     for shown, with_quiet, with_alerts, compact, at in attempts:
         parts = [prefix + _head(cause, at)]
+        if held:
+            parts.append(f"· {held}")
         affected = _affects(cause.affects, shown)
         if affected:
             parts.append(f"→ {affected}")
