@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     timeline = sub.add_parser("timeline", help="a recording as an incident timeline")
     timeline.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
     timeline.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    handoff = sub.add_parser("handoff", help="the shift handover (ALERTS history, acks, ...)")
+    _config_option(handoff, sub=True)
+    handoff.add_argument("file", type=Path, nargs="?", metavar="FILE", help="a recording")
+    handoff.add_argument("--since", type=_duration, default=43200.0, help="default 12h")
+    handoff.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return parser
 
 
@@ -232,6 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from oncall_tui.commands.timeline import timeline
 
             return timeline(args.file, args.format)
+        if args.command == "handoff":
+            from oncall_tui.commands.handoff import handoff
+
+            return handoff(args.config, args.file, args.since, args.format)
         return _dashboard(args)
     except ConfigError as exc:
         _print_problems(exc.problems)
