@@ -304,7 +304,7 @@ async def test_maintenance_silence_marks_the_component_and_triage_blames_it_last
         diagnosis = store_diagnosis(engine.store, {}, 3600)
         assert [c.component for c in diagnosis.causes] == ["payment-api", "credit-bureau"]
         line = cause_line(diagnosis.causes[1], now=time.time())
-        assert f"credit-bureau down" in line and f"in {words}" in line
+        assert "credit-bureau down" in line and f"in {words}" in line
     finally:
         await engine.stop()
 
@@ -335,9 +335,7 @@ plugin = "demo"
             Reading("s", "dependency", "sms-otp", 1.0, component="sms-otp"),
         ],
     )
-    assert row_summary(engine.store.signals["checks/b"]).startswith(
-        "maintenance until Jan 01 "
-    )
+    assert row_summary(engine.store.signals["checks/b"]).startswith("maintenance until Jan 01 ")
     assert "bank-core migration" in row_summary(engine.store.signals["checks/b"])
     assert engine.store.signals["checks/s"].maintenance is None, "an ended notice is gone"
 
