@@ -23,7 +23,7 @@ from typing import Any
 from oncall_tui.core.model import Ack, Maintenance, Signal, Status
 from oncall_tui.core.recording.timeline import md_escape
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
-from oncall_tui.core.team import ack_words, in_force, maintenance_words
+from oncall_tui.core.team import MAX_TIME, ack_words, in_force, maintenance_words
 from oncall_tui.core.triage_text import short_duration
 
 MAX_SERIES = 2000
@@ -184,7 +184,15 @@ def firing_now(signals: Iterable[Signal]) -> list[Firing]:
     """Alerts warning or critical now, worst first, each with its ack."""
     found = [s for s in signals if s.kind == "alert" and s.status in FAILING]
     found.sort(key=lambda s: (-s.status.severity, s.name))
-    return [Firing(s.name, s.status.value, s.changed_at, s.ack, s.maintenance) for s in found]
+    return [Firing(s.name, s.status.value, _began(s), s.ack, s.maintenance) for s in found]
+
+
+def _began(alert: Signal) -> float | None:
+    """When the alert started firing: its value is its age (Alertmanager's startsAt)
+    when it was observed; else when the board first saw it failing."""
+    if alert.value is not None and alert.unit == "seconds" and alert.observed_at is not None:
+        return alert.observed_at - alert.value
+    return alert.changed_at
 
 
 def changes_in(signals: Iterable[Signal], since: float, until: float) -> list[ChangeMark]:
@@ -360,11 +368,15 @@ def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
-def _iso(at: float) -> str:
+def _iso(at: float) -> str | None:
+    if not 0 <= at < MAX_TIME:  # a hand-made recording's 1e300 is no time
+        return None
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
 
 
 def _clock(at: float) -> str:
+    if not 0 <= at < MAX_TIME:
+        return "?"
     return datetime.fromtimestamp(at, UTC).strftime("%H:%M")
 
 

@@ -21,6 +21,8 @@ ACK_PREFIX = "ACK!"
 """karma's marker: a silence whose comment starts with it is an acknowledgement."""
 MAINTENANCE_PREFIX = "maintenance:"
 MAX_AUTHOR = 200
+MAX_TIME = 1e11
+"""Unix times beyond this (year 5138) are not times: the clock functions cannot say them."""
 
 
 def is_ack(comment: str) -> bool:
@@ -61,6 +63,8 @@ def ack_words(ack: Ack, now: float) -> str:
 def clock(at: float, now: float) -> str:
     """A moment on the board's clock (local time, as the header shows it): "16:00",
     with the day when it is not today."""
+    if not 0 <= at < MAX_TIME:  # a hand-made recording's 1e300
+        return "an unknown time"
     moment = time.localtime(at)
     same_day = moment[:3] == time.localtime(now)[:3]
     return time.strftime("%H:%M" if same_day else "%b %d %H:%M", moment)
@@ -152,7 +156,7 @@ def _time(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     number = float(value)
-    return number if number == number and abs(number) < 1e11 else None
+    return number if number == number and abs(number) < MAX_TIME else None
 
 
 def _text(value: object, limit: int) -> str:

@@ -27,6 +27,7 @@ from oncall_tui.core.model import (
 )
 from oncall_tui.core.runbook import Runbook, RunbookKind
 from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.team import clean_ack, clean_maintenance
 
 SCHEMA = 1
 MAGIC = "oncall-tui recording"
@@ -196,19 +197,23 @@ def apply_signal_json(signal: Signal, data: dict[str, Any]) -> None:
     ack, maintenance = data.get("ack"), data.get("maintenance")
     signal.ack = None
     if isinstance(ack, dict):
-        signal.ack = Ack(
-            _text(ack.get("author"), 200),
-            _number(ack.get("since")),
-            _number(ack.get("until")),
-            _text(ack.get("id"), 64),
+        signal.ack = clean_ack(
+            Ack(
+                _text(ack.get("author"), 200),
+                _number(ack.get("since")),
+                _number(ack.get("until")),
+                _text(ack.get("id"), 64),
+            )
         )
     signal.maintenance = None
     if isinstance(maintenance, dict):
-        signal.maintenance = Maintenance(
-            _text(maintenance.get("text"), MAX_LINE),
-            _number(maintenance.get("until")),
-            _text(maintenance.get("component"), 200),
-            _text(maintenance.get("author"), 200),
+        signal.maintenance = clean_maintenance(
+            Maintenance(
+                _text(maintenance.get("text"), MAX_LINE),
+                _number(maintenance.get("until")),
+                _text(maintenance.get("component"), 200),
+                _text(maintenance.get("author"), 200),
+            )
         )
     thresholds = data.get("thresholds")
     signal.thresholds = None
@@ -271,7 +276,10 @@ def source_from_json(data: object) -> SourceState:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range (10**400) in a hand-made file
+        return None
     return number if math.isfinite(number) else None
 
 

@@ -36,8 +36,15 @@ def handoff_from_recording(recording: Recording, since: float) -> Handoff:
     while replay.step():
         fresh = store.events.total - seen
         seen = store.events.total
-        for event in list(store.events)[-fresh:] if fresh else []:
+        # recent(0) would be every event ([-0:]): only ask when something is new.
+        newest = store.events.recent(min(fresh, len(store.events))) if fresh > 0 else []
+        for event in reversed(newest):
             _follow(event, store, open_at, names, episodes)
+        # A recording says an alert resolved by its key leaving (Alertmanager no
+        # longer lists it), without an event: the episode ends at that frame.
+        for key in [key for key in open_at if key not in store.signals]:
+            started, _, severity = open_at.pop(key)
+            episodes.append(Episode(names.get(key, key), severity, started, replay.now))
         if len(episodes) > MAX_EPISODES:
             del episodes[: len(episodes) - MAX_EPISODES]
     for key, (at, _, severity) in open_at.items():
