@@ -19,9 +19,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from oncall_cli import ONCALL, proxy_free_env, run_oncall
-from oncall_tui.core.actions import target_of
-from oncall_tui.core.config import load_config
+from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.sources.dispatch import target_of
 from quiet_handler import QuietHandler
 from servers import (
     serve_http,
@@ -129,7 +129,7 @@ component = "{{service}}"
             switches.payment_errors = 0.0
             time.sleep(5)
             switches.deployed = deployed = time.time()
-            # ALERTS is sampled every 15 s for an hour: a gap of two steps ends a firing.
+            # ALERTS is sampled every 5 s for an hour: a gap of two steps ends a firing.
             time.sleep(36)
         finally:
             recorder.send_signal(2)  # Ctrl-C: the recording is closed cleanly

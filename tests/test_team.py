@@ -4,7 +4,6 @@ and wallboard refusals (requests counted), maintenance silences and notices."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -16,15 +15,15 @@ from typing import Any
 import httpx
 import pytest
 
-from alertmanager_api import post_alerts, post_silence, silences
-from oncall_tui.core.config import ConfigError, parse_config
+from alertmanager_api import engine_for, post_alerts, post_silence, silences
+from oncall_tui.core.config.loader import ConfigError, parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Reading, SourceState, Status
-from oncall_tui.core.team import ACK_PREFIX
-from oncall_tui.core.triage import store_diagnosis
-from oncall_tui.core.triage_text import cause_line
+from oncall_tui.core.present.triage_text import cause_line
+from oncall_tui.core.signals.model import Reading, SourceState, Status
+from oncall_tui.core.signals.team import ACK_PREFIX
+from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.cells import row_summary
+from oncall_tui.ui.row_cells import row_summary
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 from quiet_handler import QuietHandler
 from servers import ServerProcess, serve_http, start_alertmanager_pair
@@ -57,21 +56,6 @@ def resolve(case: str, *servers: ServerProcess, labels: dict[str, str] = BUREAU)
     alert = {"labels": labels, "annotations": {}, "endsAt": "2020-01-01T00:00:00Z"}
     for server in servers:
         post_alerts(server, case, alert)
-
-
-def engine_for(urls: list[str], case: str, *, read_only: bool = False, extra: str = "") -> Engine:
-    text = (
-        "[sources.alerts]\n"
-        'plugin = "alertmanager"\n'
-        f"url = {json.dumps(urls)}\n"
-        'interval = "1s"\n'
-        'timeout = "3s"\n'
-        'component = "{service}"\n'
-        f"filter = [{json.dumps(f'case={json.dumps(case)}')}]\n" + extra
-    )
-    config = parse_config(text, Path("."))
-    assert not config.load_errors, config.load_errors
-    return Engine(config, read_only=read_only)
 
 
 def alert_rows(engine: Engine) -> list[Any]:

@@ -9,34 +9,29 @@ when no source answered, 2 for usage or config mistakes.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from oncall_tui.core.actions import ActionFailed, ActionRefused
-from oncall_tui.core.config import load_config
-from oncall_tui.core.engine import Engine
-from oncall_tui.core.handoff import (
-    Episode,
-    Handoff,
-    changes_in,
-    episodes_from_matrix,
-    firing_now,
-    maintenance_in_force,
-    render_json,
-    render_markdown,
-    silence_note,
-)
-from oncall_tui.core.http import HTTPOptions, client_for, get_json
-from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceError
+from oncall_tui.commands.base import Command, config_option
+from oncall_tui.commands.options import duration
+
+if TYPE_CHECKING:
+    from oncall_tui.core.engine import Engine
+    from oncall_tui.core.present.handoff import Episode, Handoff
+    from oncall_tui.core.sources.contract import Plugin, PluginConfig
 
 EXIT_NOTHING = 1
 EXIT_USAGE = 2
 MAX_STEPS = 1000
 """Points per series asked of Prometheus: a minute apart for a day, coarser beyond."""
-MIN_STEP = 15.0
+MIN_STEP = 5.0
+"""Finest step: ALERTS to within 5 s over a short window (staleness markers end a
+resolved series at once, so a step finer than the rule interval adds no false gaps)."""
 MAX_SINCE = 31 * 86400.0
 
 
@@ -50,6 +45,9 @@ def handoff(config_path: Path | None, file: Path | None, since: float, fmt: str)
         return EXIT_USAGE
     if file is not None:
         return _from_recording(file, since, fmt)
+    from oncall_tui.core.config.loader import load_config
+    from oncall_tui.core.engine import Engine
+
     config = load_config(config_path)
     loop = asyncio.new_event_loop()
     try:
@@ -79,6 +77,8 @@ def _from_recording(path: Path, since: float, fmt: str) -> int:
 
 
 def _print(built: Handoff, fmt: str) -> None:
+    from oncall_tui.core.present.handoff import render_json, render_markdown
+
     if fmt == "json":
         print(json.dumps(render_json(built), indent=2, ensure_ascii=False))
     else:
@@ -86,8 +86,19 @@ def _print(built: Handoff, fmt: str) -> None:
 
 
 async def _live(engine: Engine, title: str, since: float) -> Handoff | None:
+    from oncall_tui.core.gate import ActionRefused
+    from oncall_tui.core.present.handoff import (
+        Handoff,
+        changes_in,
+        firing_now,
+        maintenance_in_force,
+        silence_note,
+    )
+    from oncall_tui.core.sources.errors import SourceError
+    from oncall_tui.core.sources.plugin_actions import ActionFailed
+
     until = time.time()
-    built = Handoff(title, until - since, until, "none")
+    built = Handoff(title, until - since, until, "no ALERTS history")
     try:
         await engine.collect_settled()
         answered = False
@@ -137,6 +148,10 @@ async def _live(engine: Engine, title: str, since: float) -> Handoff | None:
 async def _alerts_history(
     plugin: Plugin[PluginConfig], since: float, until: float
 ) -> tuple[list[Episode], str]:
+    from oncall_tui.core.http import HTTPOptions, client_for, get_json
+    from oncall_tui.core.present.handoff import episodes_from_matrix
+    from oncall_tui.core.sources.errors import SourceError
+
     config, context = plugin.config, plugin.context
     if not isinstance(config, HTTPOptions):
         raise SourceError("not an HTTP source")
@@ -152,3 +167,22 @@ async def _alerts_history(
     if isinstance(payload, dict) and payload.get("status") == "error":
         raise SourceError(str(payload.get("error", "query failed"))[:200])
     return episodes_from_matrix(payload, step, until)
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    config_option(parser)
+    parser.add_argument("file", type=Path, nargs="?", metavar="FILE", help="a recording")
+    parser.add_argument(
+        "--since", type=duration, default=12 * 3600.0, help="how far back (default 12h)"
+    )
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+
+COMMAND = Command(
+    "handoff",
+    "the shift handover: what fired and for how long, who acked what, changes, maintenance",
+    arguments,
+    lambda args: handoff(args.config, args.file, args.since, args.format),
+    description="The shift handover from Prometheus' ALERTS history and the config's sources "
+    "(or from a recording FILE); its first three lines are a summary to paste into a chat.",
+)

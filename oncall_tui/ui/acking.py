@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from oncall_tui.core.actions import Offer, target_of
-from oncall_tui.core.alert_match import matching_alerts
-from oncall_tui.core.model import Signal, Status
+from oncall_tui.core.signals.model import Signal, Status
+from oncall_tui.core.sources.dispatch import Offer, target_of
+from oncall_tui.core.triage.alert_match import matching_alerts
 from oncall_tui.ui import silencing
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
-    from oncall_tui.ui.action_app import ActionApp, GatedEngine
+    from oncall_tui.ui.action_app import ActionApp
+    from oncall_tui.ui.gated_engine import GatedEngine
 
 ACK = "ack"
 UNACK = "unack"

@@ -3,8 +3,7 @@ the dashboard would show it, each alert signal's firing stretch an episode."""
 
 from __future__ import annotations
 
-from oncall_tui.core.events import is_resolution
-from oncall_tui.core.handoff import (
+from oncall_tui.core.present.handoff import (
     FAILING,
     ChangeMark,
     Episode,
@@ -13,10 +12,11 @@ from oncall_tui.core.handoff import (
     firing_now,
     maintenance_in_force,
 )
-from oncall_tui.core.model import Event, Signal
 from oncall_tui.core.recording.reader import Recording
 from oncall_tui.core.recording.replay import Replay
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.events import is_resolution
+from oncall_tui.core.signals.model import Event, Signal
+from oncall_tui.core.signals.store import SignalStore
 
 MAX_EPISODES = 10_000
 
