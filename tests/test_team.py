@@ -334,3 +334,55 @@ def _rfc3339(text: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+# --------------------------------------------------------------------------- screens
+
+
+async def test_wallboard_says_who_acked_and_what_is_in_maintenance() -> None:
+    from oncall_tui.core.signals.model import Ack, Maintenance
+    from test_ui_support import T0, make_engine, make_store
+
+    store = make_store("ok", readings=[])
+    store.add_source(SourceState("checks", "command", frozenset({"dependency"})))
+    store.apply(
+        "alerts",
+        [
+            Reading("a1", "alert", "BureauDown", 60.0, unit="seconds", status=Status.CRITICAL,
+                    component="credit-bureau", summary="acked by alice 3m ago — bureau 503",
+                    ack=Ack("alice", T0 - 180, T0 + 3600, "s1")),
+        ],
+    )  # fmt: skip
+    store.apply(
+        "checks",
+        [Reading("c", "dependency", "bank-core availability", 0.5, status=Status.CRITICAL,
+                 component="bank-core")],
+    )  # fmt: skip
+    store.maintenance.notices = (Maintenance("core migration", T0 + 3600, "bank-core", "bob"),)
+    store.sweep(T0)
+    app = OncallApp(make_engine(store), clock=lambda: T0, start_engine=False, wallboard=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        shown = app.export_screenshot().replace("&#160;", " ")
+    assert "acked by alice 3m ago" in shown
+    assert "maintenance until" in shown and "(bob: core migration)" in shown
+
+
+def test_an_acked_or_maintained_signal_raises_no_toast() -> None:
+    from oncall_tui.core.present.attention import Attention
+    from oncall_tui.core.signals.model import Ack, Maintenance
+    from test_ui_support import make_store
+
+    store = make_store("ok", readings=[])
+    store.add_source(SourceState("checks", "command", frozenset({"dependency"})))
+    store.apply("checks", [Reading("c", "dependency", "bank-core", 1.0, status=Status.OK)])
+    store.apply("alerts", [Reading("x", "alert", "Other", 1.0, status=Status.OK)])
+    attention = Attention(store, bell=True)
+    store.maintenance.notices = (Maintenance("migration", None, "bank-core"),)
+    store.apply("checks", [Reading("c", "dependency", "bank-core", 0.0, status=Status.CRITICAL)])
+    acked = Ack("alice", None, None)
+    store.apply("alerts", [Reading("x", "alert", "Other", 1.0, status=Status.CRITICAL, ack=acked)])
+    assert attention.update(0.0) == [], "nobody's news: acked, or planned work"
+    store.apply("alerts", [Reading("y", "alert", "Fresh", 1.0, status=Status.CRITICAL)])
+    (toast,) = attention.update(0.0)
+    assert "Fresh" in toast.text and toast.bell
