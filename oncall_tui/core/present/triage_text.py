@@ -15,10 +15,13 @@ symptom it is (`triage_fact`).
 
 from __future__ import annotations
 
+import time
+
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
 from oncall_tui.core.present.words import symbols
-from oncall_tui.core.signals.model import Kind, Signal, Status
+from oncall_tui.core.signals.model import Ack, Kind, Maintenance, Signal, Status
+from oncall_tui.core.signals.team import MAX_TIME
 from oncall_tui.core.triage.causes import Cause, Diagnosis
 
 LABEL = "LIKELY CAUSE"
@@ -54,6 +57,37 @@ def short_duration(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds // 3600:.0f}h"
     return f"{seconds // 86400:.0f}d"
+
+
+def ago(seconds: float) -> str:
+    """How people say how long ago: "just now", "45s ago", "3m ago"."""
+    return "just now" if seconds < 5 else f"{short_duration(seconds)} ago"
+
+
+def ack_words(ack: Ack, now: float) -> str:
+    """ "acked by alice 3m ago"."""
+    who = ack.author or "someone"
+    when = f" {ago(now - ack.since)}" if ack.since is not None else ""
+    return f"acked by {who}{when}"
+
+
+def clock(at: float, now: float) -> str:
+    """A moment on the board's clock (local time, as the header shows it): "16:00",
+    with the day when it is not today."""
+    if not 0 <= at < MAX_TIME:  # a hand-made recording's 1e300
+        return "an unknown time"
+    moment = time.localtime(at)
+    same_day = moment[:3] == time.localtime(now)[:3]
+    return time.strftime("%H:%M" if same_day else "%b %d %H:%M", moment)
+
+
+def maintenance_words(maintenance: Maintenance, now: float) -> str:
+    """ "maintenance until 16:00 (bob: bureau upgrade)"."""
+    until = f" until {clock(maintenance.until, now)}" if maintenance.until is not None else ""
+    what = maintenance.text
+    if maintenance.author:
+        what = f"{maintenance.author}: {what}" if what else maintenance.author
+    return f"maintenance{until}" + (f" ({what})" if what else "")
 
 
 def fit_words(text: str, width: int) -> str:
@@ -134,6 +168,18 @@ def _affects(names: tuple[str, ...], shown: int) -> str:
     return listed + (f" +{rest} more" if rest > 0 else "")
 
 
+def _held(cause: Cause, now: float | None) -> str:
+    """ "in maintenance until 16:00 (bob: bureau upgrade)" and "acked by alice 3m ago":
+    who is already on it, said before what it affects."""
+    at = time.time() if now is None else now
+    parts = []
+    if cause.maintenance is not None:
+        parts.append("in " + maintenance_words(cause.maintenance, at))
+    if cause.ack is not None:
+        parts.append(ack_words(cause.ack, at))
+    return " · ".join(parts)
+
+
 def _alerts(cause: Cause) -> str:
     count = len(cause.alerts)
     return "" if not count else f"{count} alert" + ("" if count == 1 else "s")
@@ -176,6 +222,7 @@ def cause_line(
         attempts += [(0, False, False, True, now), (0, False, False, True, None)]
         attempts += [(-1, False, False, True, None)]
     alerts = _alerts(cause)
+    held = _held(cause, now)
     line = ""
     # Words that say what failed ("burning 20x budget") make the layer's name the
     # first thing to spare once everything else has shortened.
@@ -184,6 +231,8 @@ def cause_line(
         layers += [(False, attempt) for attempt in attempts]
     for layer, (shown, with_quiet, with_alerts, compact, at) in layers:
         parts = [prefix + _head(cause, at, layer=layer)]
+        if held:
+            parts.append(f"· {held}")
         affected = _affects(cause.affects, shown)
         if affected:
             parts.append(f"→ {affected}")

@@ -17,7 +17,9 @@ from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import (
     KINDS,
     UNITS,
+    Ack,
     Kind,
+    Maintenance,
     Reason,
     Signal,
     SourceState,
@@ -26,6 +28,7 @@ from oncall_tui.core.signals.model import (
     Unit,
 )
 from oncall_tui.core.signals.slo import SloFacts
+from oncall_tui.core.signals.team import clean_ack, clean_maintenance
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 SCHEMA = 1
@@ -137,6 +140,25 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         "headline": signal.headline,
         "slo": {**signal.slo.to_json(), "period": signal.slo.period} if signal.slo else None,
         "canary": signal.canary.to_json() if signal.canary else None,
+        "ack": _ack_json(signal.ack),
+        "maintenance": _maintenance_json(signal.maintenance),
+    }
+
+
+def _ack_json(ack: Ack | None) -> dict[str, Any] | None:
+    if ack is None:
+        return None
+    return {"author": ack.author, "since": ack.since, "until": ack.until, "id": ack.silence_id}
+
+
+def _maintenance_json(maintenance: Maintenance | None) -> dict[str, Any] | None:
+    if maintenance is None:
+        return None
+    return {
+        "text": maintenance.text,
+        "until": maintenance.until,
+        "component": maintenance.component,
+        "author": maintenance.author,
     }
 
 
@@ -179,6 +201,27 @@ def apply_signal_json(signal: Signal, data: dict[str, Any]) -> None:
     if isinstance(runbook, dict) and runbook.get("kind") in {k.value for k in RunbookKind}:
         signal.runbook = _runbook(
             RunbookKind(runbook["kind"]), _text(runbook.get("target"), MAX_LINK)
+        )
+    ack, maintenance = data.get("ack"), data.get("maintenance")
+    signal.ack = None
+    if isinstance(ack, dict):
+        signal.ack = clean_ack(
+            Ack(
+                _text(ack.get("author"), 200),
+                _number(ack.get("since")),
+                _number(ack.get("until")),
+                _text(ack.get("id"), 64),
+            )
+        )
+    signal.maintenance = None
+    if isinstance(maintenance, dict):
+        signal.maintenance = clean_maintenance(
+            Maintenance(
+                _text(maintenance.get("text"), MAX_LINE),
+                _number(maintenance.get("until")),
+                _text(maintenance.get("component"), 200),
+                _text(maintenance.get("author"), 200),
+            )
         )
     thresholds = data.get("thresholds")
     signal.thresholds = None
@@ -241,7 +284,10 @@ def source_from_json(data: object) -> SourceState:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range (10**400) in a hand-made file
+        return None
     return number if math.isfinite(number) else None
 
 

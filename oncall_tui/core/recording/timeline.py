@@ -223,18 +223,18 @@ def render_markdown(timeline: Timeline) -> str:
     start, end = timeline.started_at, timeline.ended_at
     minutes = max(0.0, end - start) / 60
     lines = [
-        f"# Incident timeline: {_md(timeline.title)}",
+        f"# Incident timeline: {md_escape(timeline.title)}",
         "",
         f"Recorded {_iso(start)} to {_iso(end)} ({minutes:.0f} min).",
     ]
     if timeline.damage:
-        lines += ["", f"> The recording is damaged: {_md(timeline.damage)}."]
+        lines += ["", f"> The recording is damaged: {md_escape(timeline.damage)}."]
     lines += ["", f"## At the start ({_clock(start)})", ""]
     lines += _state_lines(timeline.initial, timeline.initial_cause, timeline.initial_failing)
     lines += ["", "## What happened", ""]
     if timeline.entries:
         lines += ["| time (UTC) | what |", "|---|---|"]
-        lines += [f"| {_clock(e.at)} | {_md(e.text)} |" for e in timeline.entries]
+        lines += [f"| {_clock(e.at)} | {md_escape(e.text)} |" for e in timeline.entries]
     else:
         lines.append("Nothing changed.")
     lines += ["", f"## At the end ({_clock(end)})", ""]
@@ -243,15 +243,15 @@ def render_markdown(timeline: Timeline) -> str:
 
 
 def _state_lines(signals: list[Signal], cause: str, failing: list[SourceState]) -> list[str]:
-    lines = [f"Probable cause: {_md(cause)}", ""]
-    lines += [f"- **source {_md(s.name)} failing**: {_md(s.error)}" for s in failing]
+    lines = [f"Probable cause: {md_escape(cause)}", ""]
+    lines += [f"- **source {md_escape(s.name)} failing**: {md_escape(s.error)}" for s in failing]
     bad = [s for s in signals if s.status is not Status.OK]
     ok = len(signals) - len(bad)
     for signal in bad:
         value = format_value(signal.value, signal.unit)
         why = signal.reason.value if signal.reason else signal.summary
-        tail = f" ({_md(why)})" if why else ""
-        lines.append(f"- **{signal.status.value}** {_md(signal.name)} {value}{tail}")
+        tail = f" ({md_escape(why)})" if why else ""
+        lines.append(f"- **{signal.status.value}** {md_escape(signal.name)} {value}{tail}")
     lines.append(f"- {ok} other signals ok" if bad else f"- all {ok} signals ok")
     return lines
 
@@ -300,7 +300,7 @@ def _clock(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S")
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     """Source text in a Markdown table or list: pipes and emphasis markers escaped, so
     a label cannot break the table or fake a heading. (Control characters were escaped
     by the sanitiser when the recording was read.)"""

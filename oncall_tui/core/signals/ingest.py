@@ -17,6 +17,7 @@ from oncall_tui.core.signals.canary import CanaryFacts
 from oncall_tui.core.signals.events import note_change, set_status
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, Status, as_number
+from oncall_tui.core.signals.team import clean_ack
 
 MAX_LABELS = 32
 
@@ -33,7 +34,7 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name)
+    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack)
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -71,8 +72,9 @@ def update_signal(
     signal.headline = sanitize(reading.headline, 80)
     signal.slo = reading.slo
     signal.canary = clean_canary(reading.canary)
+    signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
-    return before != (signal.value, signal.status, signal.summary, signal.name)
+    return before != (signal.value, signal.status, signal.summary, signal.name, signal.ack)
 
 
 def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from oncall_tui.core.signals.model import Event, Kind, Signal, SourceState, Status
+from oncall_tui.core.signals.model import Ack, Event, Kind, Maintenance, Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.change_effect import change_effect
 from oncall_tui.core.triage.topology import Topology, is_pattern
@@ -77,6 +77,11 @@ class Cause:
     headline: str = ""
     """The words that say most about it, from its worst signals ("burning 20x
     budget", "canary 2.4.0 fails 30%"): a canary's first, as it names the release."""
+    maintenance: Maintenance | None = None
+    """Planned work in force on it: still reported, never blamed before a cause that
+    is not in maintenance."""
+    ack: Ack | None = None
+    """Someone took it: the first acknowledged alert about it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +141,7 @@ class _Component:
     status: Status = Status.OK
     kind: Kind = "health"
     since: float = 0.0
+    maintenance: Maintenance | None = None
 
 
 def breached_at(signal: Signal) -> float:
@@ -196,7 +202,15 @@ def diagnose(
         )
         for root in roots
     ]
-    causes.sort(key=lambda c: (-c.status.severity, -len(c.affects), c.since, c.component))
+    causes.sort(
+        key=lambda c: (
+            c.maintenance is not None,
+            -c.status.severity,
+            -len(c.affects),
+            c.since,
+            c.component,
+        )
+    )
     if causes:
         causes = _with_alerts(causes, signals)
         causes = _with_effects(causes, signals)
@@ -242,6 +256,9 @@ def _failing_components(signals: list[Signal]) -> dict[str, _Component]:
         component.status = worst.status
         component.kind = worst.kind
         component.since = min(breached_at(s) for s in component.signals)
+        component.maintenance = next(
+            (s.maintenance for s in component.signals if s.maintenance is not None), None
+        )
     return components
 
 
@@ -268,6 +285,7 @@ def _cause(
         changes=tuple(recent),
         unseen=tuple(unseen),
         headline=_headline(root),
+        maintenance=root.maintenance,
     )
 
 
@@ -287,8 +305,10 @@ def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
     result = []
     for cause in causes:
         about = {cause.component, *cause.affects}
-        keys = tuple(s.key for s in firing if (s.component or s.name) in about)
-        result.append(replace(cause, alerts=keys) if keys else cause)
+        about_it = [s for s in firing if (s.component or s.name) in about]
+        keys = tuple(s.key for s in about_it)
+        ack = next((s.ack for s in about_it if s.ack is not None), None)
+        result.append(replace(cause, alerts=keys, ack=ack) if keys else cause)
     return result
 
 
@@ -411,6 +431,16 @@ def causes_json(diagnosis: Diagnosis) -> list[dict[str, Any]]:
             ],
             "unseen": list(cause.unseen),
             "alerts": list(cause.alerts),
+            "maintenance": (
+                None
+                if cause.maintenance is None
+                else {
+                    "text": cause.maintenance.text,
+                    "author": cause.maintenance.author,
+                    "until": iso(cause.maintenance.until) if cause.maintenance.until else None,
+                }
+            ),
+            "acked_by": cause.ack.author if cause.ack is not None else None,
         }
         for cause in diagnosis.causes
     ]
