@@ -277,15 +277,31 @@ def _check(path: Path | None, fmt: str) -> int:
     now = time.time()
     diagnosis = store_diagnosis(store, config.topology, config.change_window)
     if fmt == "json":
-        print(render_json(store, now, diagnosis))
+        report = render_json(store, now, diagnosis)
     else:
-        print(render_text(store, diagnosis=diagnosis, now=now, change_window=config.change_window))
-    sys.stdout.flush()
+        window = config.change_window
+        report = render_text(store, diagnosis=diagnosis, now=now, change_window=window)
+    _write_report(report)
     if diagnosis.unmatched:
         # Knowable only once signals exist, hence here and not in `validate`.
         names = ", ".join(diagnosis.unmatched)
         print(f"warning: topology names matching no signal: {names}", file=sys.stderr)
     return store.overall().exit_code
+
+
+def _write_report(text: str) -> None:
+    """`check`'s report on stdout. A reader that went away (`check | true`, `| head`)
+    does not change the answer: the exit code is still the status, which is what a
+    script or a monitoring system reads, so a closed pipe is not turned into success."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null: the interpreter flushes it again at exit, and a
+        # second BrokenPipeError there would turn the exit code into 120.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _validate(path: Path | None) -> int:
