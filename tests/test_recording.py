@@ -146,17 +146,26 @@ def test_a_hostile_recording_is_sanitised_and_cannot_name_local_files(tmp_path: 
         "runbook": {"kind": "file", "target": "/root/.ssh/id_rsa"},
     }
     wrong = {"key": "x/wrong", "kind": "nope", "unit": "count"}
-    frame = {"t": 1001.0, "signals": [signal, wrong, 7], "gone": [], "sources": []}
+    frames = [
+        {"t": 1001.0, "signals": [signal], "gone": [], "sources": []},
+        {"t": 1002.0, "signals": [signal, wrong, 7], "gone": [], "sources": []},
+    ]
     path = tmp_path / "evil.jsonl"
-    path.write_text(header + "\n" + json.dumps(frame) + "\n")
+    path.write_text("\n".join([header, *map(json.dumps, frames)]) + "\n")
     store = SignalStore()
-    replay = Replay(read_recording(path), store)
+    recording = read_recording(path)
+    replay = Replay(recording, store)
     replay.step()
     evil = store.signals["x/evil"]
     shown = evil.name + evil.summary + "".join(evil.labels) + "".join(evil.labels.values())
     assert not any(ch in shown for ch in "\x1b\x9b\u202e\x07")
     assert evil.runbook is not None and not evil.runbook.is_file
-    assert replay.skipped == 2 and "x/wrong" not in store.signals
+    # A frame with one malformed signal is damage: read up to it, and said which field.
+    assert len(recording.frames) == 1 and "x/wrong" not in store.signals
+    assert recording.damage == (
+        "line 3: corrupt (signals[1].kind: expected one of business, health, risk_rule, "
+        "dependency, alert, change, got 'nope'); read up to there"
+    )
 
 
 def test_the_recorder_stops_at_its_size_limit(tmp_path: Path) -> None:
