@@ -62,6 +62,34 @@ class WallboardSettings(BaseModel):
     """How long each page stays up."""
 
 
+class ServeSettings(BaseModel):
+    """`[serve]`: who may open the board that `oncall-tui serve` puts in a browser."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    origins: list[str] = Field(default_factory=list)
+    """Web origins allowed to open the board besides the address it is served at, e.g.
+    ["https://wallboard.example.com"] (scheme://host[:port], no path). A page from any
+    other site is refused, so it cannot read the board through the visitor's browser."""
+    max_sessions: int = Field(default=4, ge=1, le=64)
+    """Browsers watching at once; each runs a dashboard process of its own (~60 MB),
+    and one more is told the board is full."""
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"expected origins like 'https://board.example.com:8443', got {origin!r}"
+                )
+        return [origin.lower() for origin in value]
+
+
+_ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+"""An origin as a browser sends it: scheme, host and port, nothing else."""
+
+
 class Settings(BaseModel):
     """Top-level keys of the config file."""
 
@@ -84,6 +112,8 @@ class Settings(BaseModel):
     Keys may be glob patterns (`"jiebei/*"`). Used to tell a cause from its symptoms."""
     wallboard: WallboardSettings = Field(default_factory=lambda: WallboardSettings())
     """The `[wallboard]` table: pages and how long each stays up."""
+    serve: ServeSettings = Field(default_factory=lambda: ServeSettings())
+    """The `[serve]` table: origins allowed to open the served board, sessions at once."""
     history: int = Field(default=360, ge=10, le=100_000)
     """Values kept per signal for the detail chart."""
     events: int = Field(default=1000, ge=10, le=1_000_000)
@@ -160,6 +190,7 @@ class AppConfig:
     change_window: float = 3600.0
     topology: dict[str, list[str]] = field(default_factory=dict)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def default_configpath_of() -> Path:
@@ -264,6 +295,7 @@ def parse_config(
         change_window=settings.change_window,
         topology=settings.topology,
         wallboard=settings.wallboard,
+        serve=settings.serve,
     )
 
 
