@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from oncall_tui.core.model import Signal, SourceState
 from oncall_tui.core.recording.validate import (
     Checker,
     Malformed,
@@ -19,6 +18,7 @@ from oncall_tui.core.recording.validate import (
     time_of,
 )
 from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.signals.model import Signal, SourceState
 
 SCHEMA = 1
 MAGIC = "oncall-tui recording"

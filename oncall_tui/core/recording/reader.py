@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from oncall_tui.core.recording.format import Header, RecordingError
 from oncall_tui.core.recording.validate import Checker, Frame, Malformed
-from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE
+from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
 
 MAX_BYTES = 256 * 1024 * 1024
 """Most of a recording read (inflated, all gzip members together): a hostile .gz must

@@ -10,9 +10,9 @@ from __future__ import annotations
 import bisect
 import copy
 
-from oncall_tui.core.model import Signal
 from oncall_tui.core.recording.reader import Recording
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.signals.store import SignalStore
 
 
 class Replay:

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oncall_tui.core.history import History
-from oncall_tui.core.model import (
+from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.model import (
     KINDS,
     UNITS,
     Kind,
@@ -31,8 +32,7 @@ from oncall_tui.core.model import (
     Thresholds,
     Unit,
 )
-from oncall_tui.core.runbook import Runbook, RunbookKind
-from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 MAX_TIME = 253_402_300_799.0
 """The last second of year 9999: a later (or negative) time cannot be shown as a date."""
