@@ -218,3 +218,42 @@ def test_a_recorded_file_runbook_is_markdown_inside_the_recordings_folder(
     opened = {key for key, runbook in records.items() if runbook is not None and runbook.is_file}
     assert opened == {"a/pay", "a/relative"}
     assert records["a/relative"].target == str(folder / "runbooks" / "pay.md")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [
+        ("{folder}/runbooks/passwd.md", False),  # a Markdown name, a link to /etc/passwd
+        ("runbooks/passwd.md", False),
+        ("/etc/passwd", False),
+        ("../outside.md", False),
+        ("runbooks/pay.md", True),
+    ],
+)
+def test_replay_shows_only_markdown_runbooks_of_the_recordings_folder(
+    tmp_path: Path, target: str, shown: bool
+) -> None:
+    """Enter on the recording's one critical signal opens its detail, which renders a
+    file runbook in place: /etc/passwd must never be what it renders."""
+    folder = tmp_path / "drill"
+    (folder / "runbooks").mkdir(parents=True)
+    (folder / "runbooks" / "pay.md").write_text("# Pay\n\nRestart the pay service.\n")
+    (folder / "runbooks" / "passwd.md").symlink_to("/etc/passwd")
+    (tmp_path / "outside.md").write_text("# Outside\n\nNot the drill's own runbook.\n")
+    runbook = {"kind": "file", "target": target.format(folder=folder)}
+    bad = recorded("a/pay", 0.0, status="critical", name="pay success", runbook=runbook)
+    path = folder / "r.jsonl"
+    path.write_bytes(HEADER_LINE + frame_line(1001.0, [bad]))
+    env = proxy_free_env(TERM="xterm-256color", LANG="C.UTF-8", HOME=str(tmp_path))
+    app = PtyApp([sys.executable, "-m", "oncall_tui", "replay", str(path)], env)
+    try:
+        app.wait_for(lambda text: "REPLAY END" in text, 60, "the replay to end")
+        app.send(b"\r")
+        app.wait_for(lambda text: "runbook" in text.lower(), 30, "the detail")
+        time.sleep(1)  # the runbook is read off the event loop
+        screen = app.text
+        app.send(b"q")
+    finally:
+        app.close()
+    assert "root:x:0:0" not in screen and "Not the drill" not in screen
+    assert ("Restart the pay service" in screen) is shown
