@@ -33,11 +33,12 @@ MAX_RECORDS = 500_000
 """Frames, signals, gone keys and source states read, together: what a recording costs
 in memory and in replay time is about this, not its size on disk. The recorder's 200 MiB
 of a busy demo session hold about 400,000."""
-BYTES_PER_RECORD = 8
+BYTES_PER_RECORD = 16
 """...and at most one record per this many bytes of the file, past `MIN_RECORDS`: a
-gzipped recording of real sessions takes 40 bytes or more per record, a bomb of tiny
-frames 2, so a small file cannot cost what a large one may (1 MB: 131,072 records)."""
-MIN_RECORDS = 100_000
+gzipped recording of a real session takes about 24 bytes per record (the demo, whose
+frames repeat the most), a bomb of tiny frames 2, so a small file cannot cost what a
+large one may (1 MB: 65,536 records, a few seconds on a loaded machine)."""
+MIN_RECORDS = 50_000
 STEP = 64 * 1024
 """Bytes read, and inflated, at a time."""
 _NEWLINES = re.compile(rb"\n+")
