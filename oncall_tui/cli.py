@@ -23,6 +23,7 @@ from oncall_tui import __version__
 from oncall_tui.core.config import AppConfig, ConfigError, SourceSettings, load_config
 from oncall_tui.core.durations import parse_duration
 from oncall_tui.core.registry import PluginLoadError, default_registry
+from oncall_tui.core.sanitize import MAX_PROBLEM, sanitize
 
 EXIT_CONFIG = 2
 
@@ -247,7 +248,9 @@ def _print_problems(problems: list[str]) -> None:
     noun = "problem" if len(problems) == 1 else "problems"
     print(f"oncall-tui: {len(problems)} config {noun}:", file=sys.stderr)
     for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
+        # Already sanitised where raised (ConfigError); again here, at the sink, for
+        # lines built elsewhere (a plugin's load error quotes the file's plugin name).
+        print(f"  {sanitize(problem, MAX_PROBLEM)}", file=sys.stderr)
 
 
 def _check(path: Path | None, fmt: str) -> int:
@@ -296,7 +299,8 @@ def _validate(path: Path | None) -> int:
         _print_problems(config.load_errors)
         return EXIT_CONFIG
     for problem in load_catalog().problems:
-        print(f"oncall-tui: warning: theme not loaded: {problem}", file=sys.stderr)
+        warning = sanitize(problem, MAX_PROBLEM)
+        print(f"oncall-tui: warning: theme not loaded: {warning}", file=sys.stderr)
     where = config.path or "embedded demo config"
     names = ", ".join(f"{s.name} ({s.plugin})" for s in config.sources) or "none"
     print(f"{where}: valid; sources: {names}")

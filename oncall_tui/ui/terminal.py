@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 EXIT_NO_TERMINAL = 2
 """A dashboard started where no terminal is attached: a usage error, like a bad config."""
+DUMB_TERMINALS = frozenset({"dumb", "unknown"})
+"""TERM values that say the terminal cannot move its cursor (Emacs' shell buffer, a
+serial console set up by hand, `TERM=dumb` in a script). Rich treats both as "not a
+terminal" and Textual then repaints without end: at 80x25 this dashboard spun a core
+and wrote ~100-500 KB/s, and ctrl+q went unread. A screen that cannot be addressed
+cannot hold a board, so the launch refuses it the way it refuses a pipe."""
 EXIT_HANGUP = 128 + 1
 """The terminal went away (SIGHUP, or its input ended): what a shell reports for SIGHUP."""
 
@@ -64,6 +70,13 @@ def missing_terminal() -> str | None:
                 f"oncall-tui: the dashboard needs a terminal, but {name} is not one; "
                 "for a one-shot report use `oncall-tui check`"
             )
+    term = os.environ.get("TERM", "")
+    if term.strip().lower() in DUMB_TERMINALS:
+        return (
+            f"oncall-tui: the dashboard needs a terminal that can move its cursor, but "
+            f"TERM={term.strip().lower()} says this one cannot; set TERM to your terminal's "
+            "type (xterm-256color fits most), or for a one-shot report use `oncall-tui check`"
+        )
     return None
 
 

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from oncall_tui.core.named_files import UnreadableFile, read_named_file
 from oncall_tui.core.plugin_api import PluginConfig, SourceContext, SourceError
 from oncall_tui.core.sanitize import redactor
 
@@ -240,12 +241,11 @@ def client_for(
 
 def _read_token(path: Path) -> str:
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_TOKEN_FILE + 1)
-    except OSError as exc:
-        raise SourceError(f"bearer_token_file: cannot read {path} ({_os_reason(exc)})") from None
-    if len(data) > MAX_TOKEN_FILE:
-        raise SourceError(f"bearer_token_file: {path} is too large to be a token")
+        data = read_named_file(path, MAX_TOKEN_FILE)
+    except UnreadableFile as exc:
+        if exc.reason.startswith("is larger"):
+            raise SourceError(f"bearer_token_file: {path} is too large to be a token") from None
+        raise SourceError(f"bearer_token_file: cannot read {path} ({exc.reason})") from None
     try:
         token = data.decode("utf-8").strip()
     except UnicodeDecodeError:

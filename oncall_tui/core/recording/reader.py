@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oncall_tui.core.named_files import UnreadableFile, read_named_file
 from oncall_tui.core.recording.format import Frame, Header, RecordingError
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -37,14 +38,9 @@ def read_recording(path: Path) -> Recording:
     `RecordingError`; a truncated or corrupt one is read up to the damage, which
     `Recording.damage` describes."""
     try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise RecordingError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise RecordingError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raw = read_named_file(path, MAX_BYTES, cut=True)
+    except UnreadableFile as exc:
+        raise RecordingError(f"{path}: {exc.reason}") from None
     damage = ""
     if raw[:2] == b"\x1f\x8b":
         raw, damage = _gunzip(raw)
