@@ -32,10 +32,10 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 
-from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.named_files import UnreadableFile, read_named_file
-from oncall_tui.core.runbook import Runbook, RunbookKind
 from oncall_tui.core.sanitize import MAX_TEXT, safe_link, sanitize
+from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
+from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 log = logging.getLogger(__name__)
 _READER = BlockingRunner("runbook-reader")
