@@ -221,7 +221,8 @@ class SourceRunner:
 
     def _note(self, note: str) -> str:
         standing = self.plugin.config.source_note if self.plugin is not None else ""
-        return "; ".join(part for part in (standing, note) if part)
+        left = self.plugin.collection_note() if self.plugin is not None else ""
+        return "; ".join(part for part in (standing, note, left) if part)
 
     async def _collect(self) -> tuple[list[Reading], str]:
         if self.broken or self.plugin is None:

@@ -155,8 +155,10 @@ class HTTPOptions(PluginConfig):
         config_dir = (info.context or {}).get("config_dir")
         if path is not None and isinstance(config_dir, Path):
             full = config_dir / path.expanduser()
-            if not full.is_file():
+            if not full.exists():
                 raise ValueError(f"file not found: {full}")
+            if not full.is_file():  # a FIFO would hang its reader, /dev/zero fill memory
+                raise ValueError(f"not a regular file: {full}")
         return path
 
     @model_validator(mode="after")

@@ -146,6 +146,12 @@ class Plugin(ABC, Generic[C]):
         an empty list nobody can tell from "not loaded" or "broken"."""
         return ""
 
+    def collection_note(self) -> str:
+        """What the last collection left to say about the source itself, or "": a
+        check that left processes running says so on its source, where the engine
+        puts it (`SourceState.note`) beside the standing note."""
+        return ""
+
     def needs_two_samples(self) -> bool:
         """True when a first collection cannot answer yet (a rate between two scrapes
         reads "no data" until there is a second). `oncall-tui check` then collects the
