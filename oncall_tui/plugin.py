@@ -43,6 +43,7 @@ from oncall_tui.core.http import (
     get_bytes,
     get_json,
     get_text,
+    json_of,
     probe,
     send_json,
 )
@@ -58,7 +59,11 @@ from oncall_tui.core.signals.model import (
     Unit,
     as_number,
 )
-from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
+from oncall_tui.core.sources.blocking import (
+    BlockingRunner,
+    BlockingStillRunning,
+    without_cycle_collector,
+)
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
 from oncall_tui.core.sources.errors import SourceError
 from oncall_tui.core.sources.option_groups import ThresholdOptions
@@ -108,8 +113,10 @@ __all__ = [
     "get_bytes",
     "get_json",
     "get_text",
+    "json_of",
     "parse_duration",
     "probe",
     "sanitize",
     "send_json",
+    "without_cycle_collector",
 ]
