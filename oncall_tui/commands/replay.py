@@ -24,7 +24,7 @@ def replay(path: Path, speed: float) -> int:
         return EXIT_UNREADABLE
     if recording.damage:
         print(f"oncall-tui: {path}: {recording.damage}", file=sys.stderr)
-    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal, release_streams
 
     problem = missing_terminal()
     if problem is not None:
@@ -34,4 +34,5 @@ def replay(path: Path, speed: float) -> int:
 
     app = ReplayApp(Player(recording, speed=speed))
     app.run()
+    release_streams()
     return app.return_code or 0

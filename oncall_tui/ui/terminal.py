@@ -84,3 +84,28 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return os.isatty(stream.fileno())
     except (OSError, ValueError):  # closed, or a stand-in without a descriptor
         return False
+
+
+def release_streams() -> None:
+    """Flush stdout and stderr now, and point any that cannot be flushed at /dev/null.
+
+    After the terminal went away, text still buffered in them (a partial line) fails
+    to flush at interpreter exit, and Python then ends with exit 120 whatever the app
+    returned: a hang-up would read as a crash instead of 129. Called once the app is
+    over, just before the exit code is returned.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, stream.fileno())
+                finally:
+                    os.close(devnull)
+                stream.flush()  # the buffered text goes nowhere, and is gone
+            except (OSError, ValueError):
+                pass
