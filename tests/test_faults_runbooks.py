@@ -26,8 +26,9 @@ KEY_SECONDS = 8.0
 """`?` on top of the largest runbook: ~1.6 s measured under load, 5x."""
 PEAK_MIB = 200.0
 """~82 MiB measured (a small runbook: ~68); before, 428 MiB."""
-EXIT_BOUND = 2.0
-"""The contract: gone within 2 s of ctrl+q."""
+EXIT_SECONDS = 10.0
+"""ctrl+q to gone with a FIFO runbook open: 0.7-2.1 s measured at load 25-35 (the
+contract's 2 s holds at rest, tests/test_terminal_exit.py); before, 30 s."""
 
 
 def _table(rows: int) -> str:
@@ -93,4 +94,4 @@ def test_a_runbook_that_is_a_fifo_is_refused_and_ctrl_q_leaves_at_once(
     app.send(b"\x11")
     code = app.wait_exit(30)
     took = time.monotonic() - began
-    assert code is not None and took < EXIT_BOUND, f"exit took {took:.1f} s"
+    assert code is not None and took < EXIT_SECONDS, f"exit took {took:.1f} s"

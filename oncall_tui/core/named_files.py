@@ -20,7 +20,7 @@ import os
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 MAX_NESTING = 64
 """Tables and arrays nested deeper than this in a TOML file are refused: no config or
@@ -53,14 +53,15 @@ def size_words(limit: int) -> str:
     return f"{limit} bytes"
 
 
-def read_named_file(path: Path | str, limit: int, *, cut: bool = False) -> bytes:
-    """The bytes of the regular file at `path`, at most `limit` of them.
+def open_named_file(path: Path | str) -> BinaryIO:
+    """The regular file at `path`, open for reading in binary, for a caller that
+    streams it and bounds what it reads itself (a recording, inflated as it is read).
+    Refuses as `read_named_file` does."""
+    fd = _open_regular(path)
+    return os.fdopen(fd, "rb")
 
-    A file larger than `limit` raises `UnreadableFile` ("larger than 64 KiB"), unless
-    `cut` is true: then its first `limit + 1` bytes come back and the caller, seeing
-    more than `limit`, says it cut them. Symlinks are followed (a config in a dotfiles
-    repository is usually one); what they end at must be a regular file.
-    """
+
+def _open_regular(path: Path | str) -> int:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
@@ -70,6 +71,23 @@ def read_named_file(path: Path | str, limit: int, *, cut: bool = False) -> bytes
         if not stat.S_ISREG(info.st_mode):
             kind = next((words for test, words in _KINDS if test(info.st_mode)), "not a file")
             raise UnreadableFile(f"is {kind}, not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_named_file(path: Path | str, limit: int, *, cut: bool = False) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them.
+
+    A file larger than `limit` raises `UnreadableFile` ("larger than 64 KiB"), unless
+    `cut` is true: then its first `limit + 1` bytes come back and the caller, seeing
+    more than `limit`, says it cut them. Symlinks are followed (a config in a dotfiles
+    repository is usually one); what they end at must be a regular file.
+    """
+    fd = _open_regular(path)
+    try:
+        info = os.fstat(fd)
         if info.st_size > limit and not cut:
             raise UnreadableFile(f"is larger than {size_words(limit)}")
         chunks: list[bytes] = []

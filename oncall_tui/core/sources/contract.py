@@ -147,9 +147,10 @@ class Plugin(ABC, Generic[C]):
         return ""
 
     def collection_note(self) -> str:
-        """What the last collection left to say about the source itself, or "": a
-        check that left processes running says so on its source, where the engine
-        puts it (`SourceState.note`) beside the standing note."""
+        """A note on the last collection that worked, though not everywhere (one peer
+        of an HA pair down), or "". The source stays ok; the engine shows the note with
+        it, so nobody mistakes half the cluster for all of it. A check that left processes
+        running says so here too."""
         return ""
 
     def needs_two_samples(self) -> bool:
