@@ -17,17 +17,19 @@ import pytest
 
 from oncall_cli import proxy_free_env
 
-_MAIN_WITH_PEAK = """
+MAIN_WITH_PEAK = """
 import atexit, sys
 from oncall_tui.cli import main
 
 def peak() -> None:
+    # VmHWM: this process's own peak RSS, not the test process it was forked from.
     status = open("/proc/self/status").read()
     sys.stderr.write("\\nVmHWM:" + status.split("VmHWM:", 1)[1].split("\\n", 1)[0] + "\\n")
 
 atexit.register(peak)
 raise SystemExit(main(sys.argv[1:]))
 """
+"""`oncall-tui` (the same `main`) writing its peak RSS to stderr on exit."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def run_measured(
     started = time.monotonic()
     try:
         result = subprocess.run(
-            [sys.executable, "-c", _MAIN_WITH_PEAK, *args],
+            [sys.executable, "-c", MAIN_WITH_PEAK, *args],
             capture_output=True,
             text=True,
             errors="replace",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -126,21 +125,13 @@ def test_config_keys_reach_stderr_escaped(home: Path) -> None:
     assert "sources.demo.\\x1b[2J\\x1b]0;pwned\\x07: unknown key" in run.stderr
 
 
-@pytest.fixture
-def apps() -> Iterator[list[PtyApp]]:
-    started: list[PtyApp] = []
-    yield started
-    for app in started:
-        app.close()
-
-
 def test_the_dashboard_starts_past_hostile_themes_and_toasts_them_escaped(
-    home: Path, apps: list[PtyApp]
+    home: Path, pty_apps: list[PtyApp]
 ) -> None:
     """Before: the dashboard never drew (the FIFO theme's open waited for a writer)."""
     config = _hostile_theme_folder(home)
     app = PtyApp([sys.executable, "-m", "oncall_tui", "--config", str(config)], _env(home))
-    apps.append(app)
+    pty_apps.append(app)
     app.wait_for(lambda text: "theme not loaded" in text or "piped.toml" in text, 60, "the toast")
     app.wait_for(lambda text: "Health" in text, 60, "the board")
     app.send(b"\x11")

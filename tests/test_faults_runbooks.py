@@ -14,10 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from oncall_cli import proxy_free_env
 from pty_app import PtyApp
@@ -40,15 +37,7 @@ def _table(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture
-def apps() -> Iterator[list[PtyApp]]:
-    started: list[PtyApp] = []
-    yield started
-    for app in started:
-        app.close()
-
-
-def _board(apps: list[PtyApp], home: Path, runbook: str) -> PtyApp:
+def _board(pty_apps: list[PtyApp], home: Path, runbook: str) -> PtyApp:
     config = home / "config.toml"
     config.write_text(
         'title = "runbook test"\n[sources.check]\nplugin = "command"\n'
@@ -57,7 +46,7 @@ def _board(apps: list[PtyApp], home: Path, runbook: str) -> PtyApp:
     )
     env = proxy_free_env(HOME=str(home), XDG_CONFIG_HOME=str(home), TERM="xterm-256color")
     app = PtyApp([sys.executable, "-m", "oncall_tui", "--config", str(config)], env)
-    apps.append(app)
+    pty_apps.append(app)
     app.wait_for(lambda text: "runbook check" in text, 60, "the board")
     app.send(b"\r")  # the launch selection is the one signal: its detail and runbook
     return app
@@ -68,9 +57,11 @@ def _peak_mib(pid: int) -> float:
     return int(status.split("VmHWM:", 1)[1].split()[0]) / 1024
 
 
-def test_a_2000_row_table_is_cut_and_keys_stay_prompt(tmp_path: Path, apps: list[PtyApp]) -> None:
+def test_a_2000_row_table_is_cut_and_keys_stay_prompt(
+    tmp_path: Path, pty_apps: list[PtyApp]
+) -> None:
     (tmp_path / "big.md").write_text(_table(2000))
-    app = _board(apps, tmp_path, "big.md")
+    app = _board(pty_apps, tmp_path, "big.md")
     app.wait_for(lambda text: "deploy/svc-10 " in text, 60, "the runbook's table")
     began = time.monotonic()
     app.send(b"?")
@@ -84,10 +75,10 @@ def test_a_2000_row_table_is_cut_and_keys_stay_prompt(tmp_path: Path, apps: list
 
 
 def test_a_runbook_that_is_a_fifo_is_refused_and_ctrl_q_leaves_at_once(
-    tmp_path: Path, apps: list[PtyApp]
+    tmp_path: Path, pty_apps: list[PtyApp]
 ) -> None:
     os.mkfifo(tmp_path / "piped.md")
-    app = _board(apps, tmp_path, "piped.md")
+    app = _board(pty_apps, tmp_path, "piped.md")
     app.wait_for(lambda text: "is a FIFO" in text, 60, "the refusal")
     assert "The runbook file piped.md cannot be read" in app.text
     began = time.monotonic()

@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,18 +46,10 @@ def env(tmp_path: Path) -> dict[str, str]:
     return environ
 
 
-@pytest.fixture
-def apps() -> Iterator[list[PtyApp]]:
-    started: list[PtyApp] = []
-    yield started
-    for app in started:
-        app.close()
-
-
-def _dashboard(apps: list[PtyApp], env: dict[str, str], *args: str) -> PtyApp:
+def _dashboard(pty_apps: list[PtyApp], env: dict[str, str], *args: str) -> PtyApp:
     config = Path(env["HOME"]) / "config.toml"
     app = PtyApp([sys.executable, "-m", "oncall_tui", "--config", str(config), *args], env)
-    apps.append(app)
+    pty_apps.append(app)
     return app
 
 
@@ -71,13 +62,13 @@ def _cpu_seconds(pid: int) -> float:
 
 @pytest.mark.parametrize("term", ["dumb", "unknown"])
 def test_a_dumb_terminal_is_refused_with_a_message_and_exit_2(
-    apps: list[PtyApp], env: dict[str, str], term: str
+    pty_apps: list[PtyApp], env: dict[str, str], term: str
 ) -> None:
     """Before: the board spun a core at 100% and wrote 117-492 KB/s forever, deaf to
     ctrl+q. A terminal that cannot address its cursor cannot hold a board: one line,
     exit 2, and nothing drawn."""
     env["TERM"] = term
-    app = _dashboard(apps, env)
+    app = _dashboard(pty_apps, env)
     code = app.wait_exit(30)
     assert code == 2, f"still running or wrong code ({code}): {app.raw[-400:]!r}"
     raw = app.raw
@@ -90,14 +81,14 @@ def test_a_dumb_terminal_is_refused_with_a_message_and_exit_2(
 
 
 def test_stop_and_continue_keeps_one_key_reader_and_leaves_no_keyboard_mode(
-    apps: list[PtyApp], env: dict[str, str]
+    pty_apps: list[PtyApp], env: dict[str, str]
 ) -> None:
     """SIGSTOP cannot be caught, so the app never suspended; Textual's SIGCONT handler
     started application mode again on top of the running one: a second key-reading
     thread (each key went to one of two parsers: ctrl+q needed two presses) and a second
     kitty keyboard push that the exit popped only once. Here: one ctrl+q after two
     stop/continue cycles ends the app, and every push is popped."""
-    app = _dashboard(apps, env)
+    app = _dashboard(pty_apps, env)
     app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
     for _ in range(2):
         os.kill(app.process.pid, signal.SIGSTOP)
@@ -118,18 +109,21 @@ def test_stop_and_continue_keeps_one_key_reader_and_leaves_no_keyboard_mode(
     assert b"Traceback" not in raw
 
 
-def test_sigtstp_suspends_and_sigcont_resumes_once(apps: list[PtyApp], env: dict[str, str]) -> None:
+def test_sigtstp_suspends_and_sigcont_resumes_once(
+    pty_apps: list[PtyApp], env: dict[str, str]
+) -> None:
     """The stop a shell sends (SIGTSTP, as ctrl+z in a cooked terminal) still suspends
     properly: the terminal handed back (kitty mode popped, main screen), then taken
     again on SIGCONT, and one ctrl+q ends the app."""
     import psutil
 
-    app = _dashboard(apps, env)
+    app = _dashboard(pty_apps, env)
     app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
     os.kill(app.process.pid, signal.SIGTSTP)
     process = psutil.Process(app.process.pid)
     wait_until(lambda: process.status() == psutil.STATUS_STOPPED, 30, what="the app to stop")
-    assert app.raw.count(KITTY_POP) == 1, "the terminal was not handed back on SIGTSTP"
+    # Written before the stop; read by the pty's reader thread moments later.
+    wait_until(lambda: app.raw.count(KITTY_POP) == 1, 30, what="the terminal handed back")
     os.kill(app.process.pid, signal.SIGCONT)
     wait_until(lambda: app.raw.count(KITTY_PUSH) == 2, 30, what="application mode again")
     app.send(b"\x11")
