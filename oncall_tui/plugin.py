@@ -43,6 +43,7 @@ from oncall_tui.core.http import (
     get_bytes,
     get_json,
     get_text,
+    json_of,
     probe,
     send_json,
 )
@@ -62,7 +63,11 @@ from oncall_tui.core.signals.model import (
     as_number,
 )
 from oncall_tui.core.signals.team import ACK_PREFIX, is_ack, is_maintenance, maintenance_text
-from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
+from oncall_tui.core.sources.blocking import (
+    BlockingRunner,
+    BlockingStillRunning,
+    without_cycle_collector,
+)
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
 from oncall_tui.core.sources.errors import SourceError
 from oncall_tui.core.sources.option_groups import ThresholdOptions
@@ -118,10 +123,12 @@ __all__ = [
     "get_text",
     "is_ack",
     "is_maintenance",
+    "json_of",
     "maintenance_text",
     "maintenance_words",
     "parse_duration",
     "probe",
     "sanitize",
     "send_json",
+    "without_cycle_collector",
 ]

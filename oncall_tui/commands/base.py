@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from oncall_tui.core.sanitize import MAX_PROBLEM, sanitize
+
 EXIT_CONFIG = 2
 """A config problem, a bad option: a usage error."""
 
@@ -51,7 +53,9 @@ def print_problems(problems: Iterable[str]) -> None:
     noun = "problem" if len(problems) == 1 else "problems"
     print(f"oncall-tui: {len(problems)} config {noun}:", file=sys.stderr)
     for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
+        # Already sanitised where raised (ConfigError); again here, at the sink, for
+        # lines built elsewhere (a plugin's load error quotes the file's plugin name).
+        print(f"  {sanitize(problem, MAX_PROBLEM)}", file=sys.stderr)
 
 
 def no_arguments(parser: argparse.ArgumentParser) -> None:

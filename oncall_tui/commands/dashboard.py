@@ -77,7 +77,7 @@ def dashboard(args: argparse.Namespace) -> int:
 
 
 def run_dashboard(config: AppConfig, *, read_only: bool, wallboard: bool = False) -> int:
-    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal, release_streams
 
     # After the config (its mistakes are the first to fix), before Textual is imported:
     # without a terminal, say so at once.
@@ -92,4 +92,5 @@ def run_dashboard(config: AppConfig, *, read_only: bool, wallboard: bool = False
     engine = Engine(config, read_only=read_only)
     app = OncallApp(engine, read_only=read_only, wallboard=wallboard)
     app.run()
+    release_streams()
     return app.return_code or 0

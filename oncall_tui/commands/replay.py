@@ -28,7 +28,7 @@ def replay(path: Path, speed: float) -> int:
         return EXIT_UNREADABLE
     for note in recording.notes:
         print(f"oncall-tui: {path}: {note}", file=sys.stderr)
-    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal, release_streams
 
     problem = missing_terminal()
     if problem is not None:
@@ -38,6 +38,7 @@ def replay(path: Path, speed: float) -> int:
 
     app = ReplayApp(Player(recording, speed=speed))
     app.run()
+    release_streams()
     return app.return_code or 0
 
 

@@ -34,9 +34,11 @@ from functools import partial
 from types import FrameType
 from typing import IO, Any
 
+from textual import events
 from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
+from textual.geometry import Size
 
 from oncall_tui.ui.terminal import EXIT_HANGUP, RESTORE
 
@@ -100,6 +102,7 @@ class TerminalDriver(LinuxDriver):
         self._signalled = False
         self._farewell: str | None = None
         self._in_application_mode = False
+        self._suspended = False
 
     # -- application mode -----------------------------------------------------------
 
@@ -146,10 +149,32 @@ class TerminalDriver(LinuxDriver):
         self._signalled = True
         self._leave(code)
 
+    def suspend_application_mode(self) -> None:
+        self._suspended = True
+        super().suspend_application_mode()
+
     def resume_application_mode(self) -> None:
-        # A hang-up sends SIGCONT along with SIGHUP, and Textual resumes on SIGCONT.
-        if not self._leaving:
+        """Resume only what was suspended.
+
+        Textual resumes on every SIGCONT. After ctrl+z (SIGTSTP, which it handles by
+        suspending first) that is right; after a SIGSTOP, which no process can catch,
+        nothing was suspended, and starting application mode again on top of the
+        running one started a second key-reading thread (every other key went to a
+        parser nobody drained: ctrl+q needed two presses) and pushed the kitty keyboard
+        mode a second time, which the exit popped once. A continued process only
+        repaints, since whatever ran on the terminal meanwhile drew over the board.
+        A hang-up sends SIGCONT along with SIGHUP: once leaving, nothing resumes.
+        """
+        if self._leaving:
+            return
+        if self._suspended:
+            self._suspended = False
             super().resume_application_mode()
+            return
+        with contextlib.suppress(OSError, RuntimeError):  # no terminal size; loop closed
+            width, height = os.get_terminal_size(self._output.fileno())
+            size = Size(width, height)
+            self.send_message(events.Resize(size, size))
 
     def _leave(self, code: int, farewell: str | None = None) -> None:
         """End the app with `code`, within EXIT_DEADLINE. Safe from any thread."""

@@ -15,6 +15,7 @@ from oncall_tui.plugin import (
     ActionResult,
     ActionSpec,
     ActionTarget,
+    BlockingRunner,
     HTTPStatusError,
     Kind,
     LabelTemplate,
@@ -26,10 +27,13 @@ from oncall_tui.plugin import (
     Status,
     ack_words,
     client_for,
+    get_bytes,
     get_json,
+    json_of,
     maintenance_words,
     sanitize,
     send_json,
+    without_cycle_collector,
 )
 
 from .acks import ACK_COMMENT, Standing, standing
@@ -39,6 +43,7 @@ from .alerts import (
     auto_names,
     format_time,
     inhibition_words,
+    parse_alerts,
     parse_silences,
     runbook_of,
     silence_words,
@@ -62,6 +67,7 @@ from .silencing import (
 )
 
 log = logging.getLogger(__name__)
+_ACCEPT_JSON = {"Accept": "application/json"}
 
 
 class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
@@ -136,7 +142,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
 
     async def collect(self) -> Sequence[Reading]:
         client = self._http()
-        united = await unite(self._peers, lambda peer: self._get(client, peer + self._alerts_path))
+        united = await unite(self._peers, lambda peer: self._alerts_of(client, peer))
         self._note = united.note
         alerts, bad = united.alerts, united.bad
         self._labels = {alert.key: alert.labels for alert in alerts}
@@ -149,7 +155,9 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
                 )
             except SourceError:
                 silences = None  # the alerts are still right; only the words suffer
-        readings = self._readings(alerts, silences)
+        readings = await BlockingRunner(f"{self.context.name}-readings")(
+            lambda: without_cycle_collector(lambda: self._readings(alerts, silences))
+        )
         await self._end_resolved_acks()
         if bad:
             # The alerts that could be read are kept; the source says what was not.
@@ -158,6 +166,20 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
                 readings=readings,
             )
         return readings
+
+    async def _alerts_of(
+        self, client: httpx.AsyncClient, peer: str
+    ) -> tuple[list[Alert], int] | None:
+        """One peer's alerts. Parsed on a thread of its own (peers answer at once), the
+        cycle collector paused: 10,000 alerts parsed on the event loop held it (and
+        every key) 1-1.7 s per collection, 27,000 2.4-4.1 s, on a loaded 2-core machine."""
+        try:
+            body = await get_bytes(client, peer + self._alerts_path, headers=_ACCEPT_JSON)
+        except HTTPStatusError as exc:
+            raise SourceError(self._status_message(exc)) from None
+        return await BlockingRunner(f"{self.context.name}-parse")(
+            lambda: without_cycle_collector(lambda: parse_alerts(json_of(body)))
+        )
 
     async def _get(self, client: httpx.AsyncClient, url: str) -> object:
         try:

@@ -29,6 +29,7 @@ from oncall_tui.plugin import (
     client_for,
     get_text,
     sanitize,
+    without_cycle_collector,
 )
 
 from .config import Metric, OpenMetricsConfig
@@ -143,9 +144,33 @@ class OpenMetricsPlugin(Plugin[OpenMetricsConfig]):
         # the first rate.
         scraped_at = time.monotonic()
         wanted = self._wanted
-        # Parsing a large exposition is CPU work: off the event loop, so the screen
-        # keeps moving.
-        exposition = await self.context.run_blocking(lambda: parse(text, content_type, wanted))
+        # Parsing a large exposition and picking its series is CPU work: off the event
+        # loop, on this source's own thread, so the screen keeps moving (50,000 series
+        # picked on the loop held it 0.65 s, 200,000 2.6 s).
+        exposition = await self.context.run_blocking(
+            lambda: without_cycle_collector(lambda: parse(text, content_type, wanted))
+        )
+        readings, missing = await self.context.run_blocking(
+            lambda: without_cycle_collector(lambda: self._select(exposition, scraped_at))
+        )
+        if not missing:
+            return readings
+        first, name = missing[0]
+        message = f"{first.label}: no metric named {name!r} in the exposition"
+        if len(missing) > 1:
+            message += f" (and {len(missing) - 1} more of {len(self._metrics)})"
+        message = sanitize(message, MAX_LINE)
+        if len(missing) < len(self._metrics):
+            raise SourceError(message, readings=readings)
+        raise SourceError(message)
+
+    # -- selection ----------------------------------------------------------------
+
+    def _select(
+        self, exposition: Exposition, scraped_at: float
+    ) -> tuple[list[Reading], list[tuple[_Compiled, str]]]:
+        """Every configured metric's readings, and the metrics the exposition lacks
+        (with the first missing name). Blocking: run off the loop."""
         readings: list[Reading] = []
         missing: list[tuple[_Compiled, str]] = []
         self._rates.begin(scraped_at)
@@ -159,18 +184,7 @@ class OpenMetricsPlugin(Plugin[OpenMetricsConfig]):
                 continue
             readings.extend(self._readings(compiled, exposition))
         self._rates.commit()
-        if not missing:
-            return readings
-        first, name = missing[0]
-        message = f"{first.label}: no metric named {name!r} in the exposition"
-        if len(missing) > 1:
-            message += f" (and {len(missing) - 1} more of {len(self._metrics)})"
-        message = sanitize(message, MAX_LINE)
-        if len(missing) < len(self._metrics):
-            raise SourceError(message, readings=readings)
-        raise SourceError(message)
-
-    # -- selection ----------------------------------------------------------------
+        return readings, missing
 
     def _readings(self, compiled: _Compiled, exposition: Exposition) -> list[Reading]:
         metric = compiled.metric

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +24,8 @@ from oncall_tui.core.config.durations import Duration, format_duration
 from oncall_tui.core.config.envvars import expand, register_secrets
 from oncall_tui.core.config.errors import describe, first_per_path, path_of, show
 from oncall_tui.core.config.theme_files import load_catalog
-from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.named_files import UnreadableFile, parse_toml, read_named_text
+from oncall_tui.core.sanitize import MAX_PROBLEM, redactor, sanitize
 from oncall_tui.core.signals.model import Maintenance
 from oncall_tui.core.sources.contract import PluginConfig
 from oncall_tui.core.sources.registry import PluginLoadError, PluginRegistry, default_registry
@@ -40,10 +40,20 @@ MAX_TIMEOUT = 10.0
 """Default deadline cap: a collection slower than this is broken, whatever the interval."""
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest config file read: the biggest real one is a few hundred lines."""
+
+
 class ConfigError(Exception):
-    """One or more problems with the config; `problems` holds each as `path: message`."""
+    """One or more problems with the config; `problems` holds each as `path: message`.
+
+    Each passes the sanitiser here, once, whoever raised it: a problem quotes the file
+    (a key, a value, a file name), and a key holding an OSC 52 or a cursor movement
+    must reach stderr, a toast or a log as visible escapes, never as a sequence.
+    """
 
     def __init__(self, problems: list[str]) -> None:
+        problems = [sanitize(problem, MAX_PROBLEM) for problem in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
 
@@ -241,17 +251,10 @@ def load_config(
         text = resources.files("oncall_tui.core").joinpath("demo_config.toml").read_text()
         return parse_config(text, Path.cwd(), registry=registry, environ=environ)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: config file not found"]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{path}: is a directory, not a config file"]) from None
-    except PermissionError:
-        raise ConfigError([f"{path}: permission denied"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        text = read_named_text(path, MAX_CONFIG_BYTES)
+    except UnreadableFile as exc:
+        word = "config file not found" if exc.missing else exc.reason
+        raise ConfigError([f"{path}: {word}"]) from None
     config = parse_config(
         text, path.resolve().parent, registry=registry, environ=environ, origin=str(path)
     )
@@ -269,9 +272,9 @@ def parse_config(
 ) -> AppConfig:
     registry = registry or default_registry
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{origin}: invalid TOML: {exc}"]) from None
+        raw = parse_toml(text)
+    except UnreadableFile as exc:
+        raise ConfigError([f"{origin}: {exc.reason}"]) from None
 
     problems: list[str] = []
     expanded = expand(raw, os.environ if environ is None else environ, (), problems)

@@ -111,6 +111,13 @@ async def get_json(
 ) -> object:
     """GET `url` and parse its JSON body (see `get_bytes` for the failures)."""
     body = await get_bytes(client, url, params=params, headers=_ACCEPT_JSON, max_bytes=max_bytes)
+    return json_of(body)
+
+
+def json_of(body: Body) -> object:
+    """The parsed JSON of a body from `get_bytes`, or SourceError saying why not. Apart
+    from `get_json` so a large body can be parsed off the event loop (megabytes of JSON
+    cost a third of a second and more)."""
     try:
         return json.loads(body.content)
     except (ValueError, RecursionError) as exc:

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from oncall_tui.core.named_files import UnreadableFile, read_named_file
 from oncall_tui.core.sanitize import redactor
 from oncall_tui.core.sources.contract import PluginConfig, SourceContext
 from oncall_tui.core.sources.errors import SourceError
@@ -154,8 +155,10 @@ class HTTPOptions(PluginConfig):
         config_dir = (info.context or {}).get("config_dir")
         if path is not None and isinstance(config_dir, Path):
             full = config_dir / path.expanduser()
-            if not full.is_file():
+            if not full.exists():
                 raise ValueError(f"file not found: {full}")
+            if not full.is_file():  # a FIFO would hang its reader, /dev/zero fill memory
+                raise ValueError(f"not a regular file: {full}")
         return path
 
     @model_validator(mode="after")
@@ -245,12 +248,11 @@ def client_for(
 
 def _read_token(path: Path) -> str:
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_TOKEN_FILE + 1)
-    except OSError as exc:
-        raise SourceError(f"bearer_token_file: cannot read {path} ({_os_reason(exc)})") from None
-    if len(data) > MAX_TOKEN_FILE:
-        raise SourceError(f"bearer_token_file: {path} is too large to be a token")
+        data = read_named_file(path, MAX_TOKEN_FILE)
+    except UnreadableFile as exc:
+        if exc.reason.startswith("is larger"):
+            raise SourceError(f"bearer_token_file: {path} is too large to be a token") from None
+        raise SourceError(f"bearer_token_file: cannot read {path} ({exc.reason})") from None
     try:
         token = data.decode("utf-8").strip()
     except UnicodeDecodeError:

@@ -149,7 +149,8 @@ class Plugin(ABC, Generic[C]):
     def collection_note(self) -> str:
         """A note on the last collection that worked, though not everywhere (one peer
         of an HA pair down), or "". The source stays ok; the engine shows the note with
-        it, so nobody mistakes half the cluster for all of it."""
+        it, so nobody mistakes half the cluster for all of it. A check that left processes
+        running says so here too."""
         return ""
 
     def needs_two_samples(self) -> bool:
