@@ -40,6 +40,9 @@ commands:
   record     collect as the dashboard does, headless, into a recording (JSON lines)
   replay     play a recording on the dashboard (read-only, REPLAY badge)
   timeline   print a recording as an incident timeline (markdown or json)
+  init       write a config from what a running Prometheus (and Alertmanager) knows
+  info       version, plugins, paths read, what the terminal supports
+  completion the shell completion script (bash, zsh, fish)
 
 examples:
   oncall-tui                          the demo, or your default config
@@ -49,6 +52,7 @@ examples:
   oncall-tui serve --host 0.0.0.0     the board in a browser, for other machines too
   oncall-tui check --format json | jq .status
   oncall-tui validate --config prod.toml
+  oncall-tui init --prometheus http://prom:9090 --alertmanager http://am:9093 --out c.toml
 """
 
 
@@ -132,6 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
     timeline = sub.add_parser("timeline", help="a recording as an incident timeline")
     timeline.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
     timeline.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    init = sub.add_parser(
+        "init",
+        help="write a config from a running Prometheus (and Alertmanager)",
+        description="A commented config from what a running Prometheus already knows: its "
+        "alerting rules as live signals with their thresholds, scrape jobs, SLO rules and "
+        "change timestamps, and the Alertmanager. Exit 0 written, 1 a server unreachable "
+        "(nothing written), 2 usage.",
+    )
+    init.add_argument("--prometheus", required=True, metavar="URL", help="Prometheus base URL")
+    init.add_argument("--alertmanager", metavar="URL", help="Alertmanager base URL")
+    init.add_argument("--out", type=Path, metavar="FILE", help="config to write (default: stdout)")
+    init.add_argument("--force", action="store_true", help="replace an existing --out FILE")
     return parser
 
 
@@ -232,6 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from oncall_tui.commands.timeline import timeline
 
             return timeline(args.file, args.format)
+        if args.command == "init":
+            from oncall_tui.commands.init import init
+
+            return init(args.prometheus, args.alertmanager, args.out, args.force)
         return _dashboard(args)
     except ConfigError as exc:
         _print_problems(exc.problems)
