@@ -9,6 +9,7 @@ literal text.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from .init_rules import (
     template_labels,
 )
 
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 _COMMENT = 160
 """Longest comment line written from server text."""
 _VERBS = (("deploy", "deployed"), ("release", "released"), ("rollout", "rolled out"),
@@ -56,7 +58,7 @@ def toml_string(value: str) -> str:
             out.append('\\"')
         elif ch == "\\":
             out.append("\\\\")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+        elif _hidden(ch):  # escaped: the file shows what is there
             out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
@@ -64,10 +66,15 @@ def toml_string(value: str) -> str:
     return "".join(out)
 
 
+def _hidden(ch: str) -> bool:
+    """Control, bidi and invisible characters."""
+    return ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or unicodedata.category(ch) in _HIDDEN
+
+
 def query_string(value: str) -> str:
     """A PromQL query as a TOML literal string ('...': its quotes and backslashes read
     as written) where it can be one, else a basic string."""
-    if "'" in value or "$" in value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+    if "'" in value or "$" in value or any(_hidden(ch) for ch in value):
         return toml_string(value)
     return f"'{value}'"
 
@@ -211,10 +218,15 @@ def _signal_lines(
         lines.append(f"  critical = {_number(critical)}")
     if signal.split.below:
         lines.append("  below = true                       # the rule fires on low values")
-    fors = {rule.for_seconds for rule in rules.values()}
-    if max(fors) > 0:
-        # One `for` per signal: the shortest, so the board is never later than the rule.
-        lines.append(f'  for = "{_duration(min(fors))}"')
+    # One `for` per signal: the most severe rule's; another rule's differing one is said.
+    if first.for_seconds > 0:
+        lines.append(f'  for = "{_duration(first.for_seconds)}"')
+    for rule in rules.values():
+        if rule.for_seconds != first.for_seconds:
+            lines.append(
+                f"  # {comment(rule.name)} waits {_duration(rule.for_seconds)}: the board "
+                f"waits {_duration(first.for_seconds)} for both levels"
+            )
     runbook, problem = runbook_template(first.annotations.get("runbook_url", ""))
     if runbook:
         lines.append(f"  runbook = {toml_string(runbook)}")

@@ -85,6 +85,13 @@ def split_rule(expr: str) -> Split:
     """The query, threshold and direction of `expr`'s top-level comparison, or raise
     NotAThreshold with the reason."""
     try:
+        return _split(expr)
+    except RecursionError:  # a tree deeper than Python's stack (a hostile answer)
+        raise NotAThreshold("its expression is nested too deeply") from None
+
+
+def _split(expr: str) -> Split:
+    try:
         tree = promql.parse(expr)
     except (ValueError, RuntimeError) as exc:
         raise NotAThreshold(f"its expression does not parse: {str(exc)[:120]}") from None
