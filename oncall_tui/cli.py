@@ -19,7 +19,6 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from oncall_tui import __version__
 from oncall_tui.core.config import AppConfig, ConfigError, SourceSettings, load_config
 from oncall_tui.core.durations import parse_duration
 from oncall_tui.core.registry import PluginLoadError, default_registry
@@ -57,16 +56,38 @@ examples:
 
 
 def _config_option(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
-    parser.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        metavar="FILE",
-        # On a sub-command, SUPPRESS keeps `oncall-tui --config F check` working: a
-        # default of None there would overwrite the F parsed before the sub-command.
-        default=argparse.SUPPRESS if sub else None,
-        help="config file (TOML); default: $XDG_CONFIG_HOME/oncall-tui/config.toml or the demo",
+    _files(
+        parser.add_argument(
+            "--config",
+            "-c",
+            type=Path,
+            metavar="FILE",
+            # On a sub-command, SUPPRESS keeps `oncall-tui --config F check` working: a
+            # default of None there would overwrite the F parsed before the sub-command.
+            default=argparse.SUPPRESS if sub else None,
+            help="config file (TOML); default: $XDG_CONFIG_HOME/oncall-tui/config.toml or the demo",
+        )
     )
+
+
+FILE_COMPLETION = {
+    "bash": "_shtab_compgen_files",
+    "zsh": "_files",
+    "fish": "(__fish_complete_path (commandline -ct))",
+}
+"""What shell completion offers for a file option: paths (shtab's own functions)."""
+THEME_COMPLETION = {
+    "bash": "_oncall_tui_themes",
+    "zsh": "_oncall_tui_themes",
+    "fish": "(_oncall_tui_themes)",
+}
+"""What it offers for --theme: a function the script's preamble defines (`completion`)."""
+
+
+def _files(action: argparse.Action) -> argparse.Action:
+    """Shell completion offers paths for this option (see `oncall-tui completion`)."""
+    action.complete = FILE_COMPLETION  # type: ignore[attr-defined]
+    return action
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"oncall-tui {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and plugins, exit")
     _config_option(parser)
     parser.add_argument(
         "--read-only",
@@ -112,12 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     record = sub.add_parser("record", help="collect headless into a recording for replay")
     _config_option(record, sub=True)
-    record.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="recording to write (JSON lines; gzip when it ends in .gz)",
+    _files(
+        record.add_argument(
+            "--out",
+            type=Path,
+            required=True,
+            metavar="FILE",
+            help="recording to write (JSON lines; gzip when it ends in .gz)",
+        )
     )
     record.add_argument(
         "--for",
@@ -128,13 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     replay = sub.add_parser("replay", help="play a recording on the dashboard, read-only")
-    replay.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    _files(replay.add_argument("file", type=Path, metavar="FILE", help="a recording by `record`"))
     replay.add_argument(
         "--speed", type=_speed, default=1.0, metavar="N", help="N times real time (default 1)"
     )
 
     timeline = sub.add_parser("timeline", help="a recording as an incident timeline")
-    timeline.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    _files(timeline.add_argument("file", type=Path, metavar="FILE", help="a recording by `record`"))
     timeline.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
     init = sub.add_parser(
@@ -147,9 +170,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--prometheus", required=True, metavar="URL", help="Prometheus base URL")
     init.add_argument("--alertmanager", metavar="URL", help="Alertmanager base URL")
-    init.add_argument("--out", type=Path, metavar="FILE", help="config to write (default: stdout)")
+    _files(
+        init.add_argument(
+            "--out", type=Path, metavar="FILE", help="config to write (default: stdout)"
+        )
+    )
     init.add_argument("--force", action="store_true", help="replace an existing --out FILE")
+
+    info = sub.add_parser("info", help="version, plugins, paths read, terminal support")
+    _config_option(info, sub=True)
+    info.add_argument("--format", choices=("text", "json"), default="text")
+
+    completion = sub.add_parser(
+        "completion",
+        help="the shell completion script (see README: Shell completion)",
+        description="Print the completion script of a shell on stdout, e.g. "
+        "`oncall-tui completion bash > ~/.local/share/bash-completion/completions/oncall-tui`.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
+
+
+class _Version(argparse.Action):
+    """--version: this program's version and every installed plugin's, looked up only
+    when asked (reading the installed distributions costs every other run time)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from oncall_tui.commands.info import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 def _speed(text: str) -> float:
@@ -179,13 +232,14 @@ def _display_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> N
         help="big status and rotating pages for a wall TV; implies --read-only; "
         "keys do nothing but ctrl+q",
     )
-    parser.add_argument(
+    theme = parser.add_argument(
         "--theme",
         metavar="NAME",
         default=default,
         help="colour theme: dark (default), light, high-contrast (wallboard default), "
         "colorblind, or one from $XDG_CONFIG_HOME/oncall-tui/themes/",
     )
+    theme.complete = THEME_COMPLETION  # type: ignore[attr-defined]
     parser.add_argument(
         "--max-fps",
         type=_fps,
@@ -249,6 +303,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from oncall_tui.commands.timeline import timeline
 
             return timeline(args.file, args.format)
+        if args.command == "info":
+            from oncall_tui.commands.info import info
+
+            return info(args.config, args.format)
+        if args.command == "completion":
+            from oncall_tui.commands.completion import completion
+
+            return completion(build_parser(), args.shell)
         if args.command == "init":
             from oncall_tui.commands.init import init
 
