@@ -19,9 +19,9 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from oncall_tui.core.config import AppConfig, ConfigError, SourceSettings, load_config
-from oncall_tui.core.durations import parse_duration
-from oncall_tui.core.registry import PluginLoadError, default_registry
+from oncall_tui.core.config.durations import parse_duration
+from oncall_tui.core.config.loader import AppConfig, ConfigError, SourceSettings, load_config
+from oncall_tui.core.sources.registry import PluginLoadError, default_registry
 
 EXIT_CONFIG = 2
 
@@ -335,8 +335,8 @@ def _print_problems(problems: list[str]) -> None:
 
 def _check(path: Path | None, fmt: str) -> int:
     from oncall_tui.core.engine import Engine
-    from oncall_tui.core.report import render_json, render_text
-    from oncall_tui.core.triage import store_diagnosis
+    from oncall_tui.core.present.report import render_json, render_text
+    from oncall_tui.core.triage.causes import store_diagnosis
 
     config = load_config(path)
     engine = Engine(config, read_only=True)
@@ -372,7 +372,7 @@ def _check(path: Path | None, fmt: str) -> int:
 
 
 def _validate(path: Path | None) -> int:
-    from oncall_tui.core.themes import load_catalog
+    from oncall_tui.core.config.theme_files import load_catalog
 
     config = load_config(path)
     if config.load_errors:
@@ -463,14 +463,14 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _theme_problem(name: str | None) -> str | None:
-    from oncall_tui.core.themes import load_catalog
+    from oncall_tui.core.config.theme_files import load_catalog
 
     return None if name is None else load_catalog().problem_with(name)
 
 
 def _display_environment(args: argparse.Namespace) -> None:
     """Settings Textual reads once, at import: set them before it is imported."""
-    from oncall_tui.core.words import ascii_terminal, choose_symbols
+    from oncall_tui.core.present.words import ascii_terminal, choose_symbols
 
     if args.max_fps is not None:
         os.environ["TEXTUAL_FPS"] = str(args.max_fps)

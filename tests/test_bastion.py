@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from oncall_tui.core.model import Status
-from oncall_tui.core.words import (
+from oncall_tui.core.present.words import (
     ASCII,
     GLYPH,
     UNICODE,
@@ -33,6 +32,7 @@ from oncall_tui.core.words import (
     choose_symbols,
     symbols,
 )
+from oncall_tui.core.signals.model import Status
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.ascii import AsciiFilter, stand_in, to_ascii
 from test_ui_support import T0, make_engine, make_store

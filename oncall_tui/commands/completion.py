@@ -15,7 +15,7 @@ import sys
 
 import shtab
 
-from oncall_tui.core.themes import THEME_NAME, load_catalog, shipped_theme_dir
+from oncall_tui.core.config.theme_files import THEME_NAME, load_catalog, shipped_theme_dir
 
 _USER_THEMES = '"${XDG_CONFIG_HOME:-$HOME/.config}/oncall-tui/themes"'
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from oncall_tui import __version__
-from oncall_tui.core.config import default_configpath_of
-from oncall_tui.core.registry import default_registry
+from oncall_tui.core.config.loader import default_configpath_of
+from oncall_tui.core.config.theme_files import shipped_theme_dir, user_theme_dir
+from oncall_tui.core.present.words import ascii_terminal
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.themes import shipped_theme_dir, user_theme_dir
-from oncall_tui.core.words import ascii_terminal
+from oncall_tui.core.sources.registry import default_registry
 
 _VALUE = 200
 """Longest environment value or path shown."""

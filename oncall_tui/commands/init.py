@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from oncall_tui.core.config import ConfigError, load_config
+from oncall_tui.core.config.loader import ConfigError, load_config
 from oncall_tui.core.http import check_http_url
 from oncall_tui.core.sanitize import sanitize
 

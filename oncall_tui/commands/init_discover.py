@@ -17,7 +17,7 @@ import httpx
 
 from oncall_tui.core.http import get_json
 from oncall_tui.core.http.client import build_client
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sources.errors import SourceError
 
 from .init_rules import Rule
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from oncall_tui.core.config import AppConfig
+from oncall_tui.core.config.loader import AppConfig
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.recording import Header, Recorder
 
