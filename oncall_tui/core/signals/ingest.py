@@ -31,7 +31,7 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name)
+    before = (signal.value, signal.status, signal.summary, signal.name, signal.partial)
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -67,7 +67,8 @@ def update_signal(
         backdate_status(signal)
     signal.summary = summary
     signal.last = reading
-    return before != (signal.value, signal.status, signal.summary, signal.name)
+    signal.partial = sanitize(reading.partial, MAX_LINE) if reading.partial else ""
+    return before != (signal.value, signal.status, signal.summary, signal.name, signal.partial)
 
 
 def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:

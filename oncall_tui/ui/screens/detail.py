@@ -27,7 +27,7 @@ from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.formatting import format_thresholds, format_value
 from oncall_tui.core.present.triage_text import triage_fact
-from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge
+from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge, shown_name
 from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis
@@ -51,7 +51,7 @@ def title_text(signal: Signal | None, key: str, now: float) -> Text:
         badge(signal.status), style="bold reverse" if signal.status is Status.CRITICAL else "bold"
     )
     text.append("  ")
-    text.append(signal.name, style="bold")
+    text.append(shown_name(signal), style="bold")
     kind = PANEL_TITLES.get(signal.kind, signal.kind)
     text.append(f"  {kind} · {LONG[signal.status]}")
     if signal.reason is not None:
@@ -70,6 +70,8 @@ def facts(
         ("value", format_value(signal.value, signal.unit)),
         ("why", row_summary(signal) or "—"),
     ]
+    if signal.partial:
+        rows.append(("partial", f"the source answered only partly: {signal.partial}"))
     if triage:
         rows.append(("cause", triage))
     rows += [
