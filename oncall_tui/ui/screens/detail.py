@@ -115,15 +115,28 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     Esc or q returns to the board with the selection intact."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back to the board"),
-        Binding("c", "copy_runbook", "Copy runbook", tooltip="Copy the runbook (OSC 52)"),
-        Binding("o", "open_runbook", "Open runbook", tooltip="Open a runbook link in the browser"),
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back to the board", id="back"),
+        Binding(
+            "c",
+            "copy_runbook",
+            "Copy runbook",
+            tooltip="Copy the runbook (OSC 52)",
+            id="copy_runbook",
+        ),
+        Binding(
+            "o",
+            "open_runbook",
+            "Open runbook",
+            tooltip="Open a runbook link in the browser",
+            id="open_runbook",
+        ),
         Binding(
             "left_square_bracket",
             "window(-1)",
             "Shorter",
             key_display="[",
             tooltip="Chart: a shorter window",
+            id="shorter",
         ),
         Binding(
             "right_square_bracket",
@@ -131,9 +144,10 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             "Longer",
             key_display="]",
             tooltip="Chart: a longer window",
+            id="longer",
         ),
-        Binding("e", "app.events", "Events", show=False, tooltip="Event timeline"),
-        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+        Binding("e", "app.events", "Events", show=False, tooltip="Event timeline", id="events"),
+        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen", id="pause"),
     ]
 
     def __init__(
