@@ -15,6 +15,7 @@ import sys
 
 import shtab
 
+from oncall_tui.commands.base import Command
 from oncall_tui.core.config.theme_files import THEME_NAME, load_catalog, shipped_theme_dir
 
 _USER_THEMES = '"${XDG_CONFIG_HOME:-$HOME/.config}/oncall-tui/themes"'
@@ -61,3 +62,23 @@ def _shipped_names() -> list[str]:
 
 
 _WORD = re.compile(r"^[a-z0-9_-]+$")
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("shell", choices=("bash", "zsh", "fish"))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from oncall_tui.cli import build_parser  # the whole parser, this command included
+
+    return completion(build_parser(), args.shell)
+
+
+COMMAND = Command(
+    "completion",
+    "the shell completion script (bash, zsh, fish) on stdout",
+    arguments,
+    _run,
+    description="Print the completion script of a shell on stdout, e.g. "
+    "`oncall-tui completion bash > ~/.local/share/bash-completion/completions/oncall-tui`.",
+)

@@ -9,6 +9,7 @@ terminal that prints it.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from oncall_tui import __version__
+from oncall_tui.commands.base import Command, config_option
 from oncall_tui.core.config.loader import default_configpath_of
 from oncall_tui.core.config.theme_files import shipped_theme_dir, user_theme_dir
 from oncall_tui.core.present.words import ascii_terminal
@@ -188,3 +190,16 @@ def render_text(document: dict[str, Any]) -> str:
         shown = "yes" if value is True else "no" if value is False else str(value)
         lines.append(f"  {name:<15} {shown:<10} {item['why']}")
     return "\n".join(lines) + "\n"
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    config_option(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+COMMAND = Command(
+    "info",
+    "version, plugins, every path read, what the terminal supports",
+    arguments,
+    lambda args: info(args.config, args.format),
+)

@@ -9,6 +9,7 @@ file `init` writes always loads. Exit 0 written, 1 a server unreachable or refus
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -19,6 +20,7 @@ from oncall_tui.core.config.loader import ConfigError, load_config
 from oncall_tui.core.http import check_http_url
 from oncall_tui.core.sanitize import sanitize
 
+from .base import FILE_COMPLETION, Command, completes
 from .init_discover import Discovery, Unreachable, co_occurring, discover
 from .init_render import Plan, render
 
@@ -116,3 +118,25 @@ def _report(plan: Plan, found: Discovery, out: Path | None) -> None:
 def _fail(message: str, code: int) -> int:
     print(f"oncall-tui init: {sanitize(message, 600)}", file=sys.stderr)
     return code
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prometheus", required=True, metavar="URL", help="Prometheus base URL")
+    parser.add_argument("--alertmanager", metavar="URL", help="Alertmanager base URL")
+    out = parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="config to write (default: stdout)"
+    )
+    completes(out, FILE_COMPLETION)
+    parser.add_argument("--force", action="store_true", help="replace an existing --out FILE")
+
+
+COMMAND = Command(
+    "init",
+    "write a config from what a running Prometheus (and Alertmanager) knows",
+    arguments,
+    lambda args: init(args.prometheus, args.alertmanager, args.out, args.force),
+    description="A commented config from what a running Prometheus already knows: its "
+    "alerting rules as live signals with their thresholds, scrape jobs, SLO rules and "
+    "change timestamps, and the Alertmanager. Exit 0 written, 1 a server unreachable "
+    "(nothing written), 2 usage.",
+)

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from oncall_tui.core.config.errors import describe, first_per_path, path_of, sho
 from oncall_tui.core.config.keys import check_keys
 from oncall_tui.core.config.theme_files import load_catalog
 from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.signals.model import Maintenance
 from oncall_tui.core.sources.contract import PluginConfig
 from oncall_tui.core.sources.registry import PluginLoadError, PluginRegistry, default_registry
 from oncall_tui.core.triage.topology import topology_problems
@@ -63,6 +65,25 @@ class WallboardSettings(BaseModel):
     """How long each page stays up."""
 
 
+class NoticeSettings(BaseModel):
+    """One `[[notices]]` entry: an announcement shown as a maintenance banner."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    text: str = Field(min_length=1, max_length=500)
+    """What to say: "bureau upgrade, expect timeouts"."""
+    until: datetime
+    """When it ends (a TOML date-time, `2026-12-06T16:00:00Z`; without an offset: local
+    time); after that it is no longer shown."""
+    component: str = ""
+    """The component it is about (its rows say so, and triage does not blame it first);
+    empty: an announcement about everything."""
+
+    def maintenance(self) -> Maintenance:
+        until = self.until if self.until.tzinfo else self.until.astimezone()
+        return Maintenance(text=self.text, until=until.timestamp(), component=self.component)
+
+
 class Settings(BaseModel):
     """Top-level keys of the config file."""
 
@@ -89,6 +110,9 @@ class Settings(BaseModel):
     """The `[keys]` table: an action's keys, `drill = "enter,d"` (comma-separated key
     names; `oncall-tui info` and `?` show the ids). A key doing two things on one
     screen is an error."""
+    notices: list[NoticeSettings] = Field(default_factory=list, max_length=100)
+    """`[[notices]]`: announcements (`text`, `until`, optional `component`), shown like
+    a maintenance silence until they end."""
     history: int = Field(default=360, ge=10, le=100_000)
     """Values kept per signal for the detail chart."""
     events: int = Field(default=1000, ge=10, le=1_000_000)
@@ -167,6 +191,7 @@ class AppConfig:
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> its keys, from `[keys]`: Textual's keymap."""
+    notices: list[Maintenance] = field(default_factory=list)
 
 
 def default_configpath_of() -> Path:
@@ -274,6 +299,7 @@ def parse_config(
         topology=settings.topology,
         wallboard=settings.wallboard,
         keys=keymap,
+        notices=[notice.maintenance() for notice in settings.notices],
     )
 
 

@@ -42,6 +42,9 @@ def to_json(
                 "root": diagnosis.symptom_root(s),
                 # Its source answered only partly: the value may be incomplete.
                 **({"partial": True} if s.partial else {}),
+                # Extensions (early warning): only on SLO and canary signals.
+                **({"slo": s.slo.to_json()} if s.slo is not None else {}),
+                **({"canary": s.canary.to_json()} if s.canary is not None else {}),
             }
             for s in signals
         ],

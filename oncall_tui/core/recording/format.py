@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.signals.canary import CanaryFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import (
     KINDS,
     UNITS,
+    Ack,
     Kind,
+    Maintenance,
     Reason,
     Signal,
     SourceState,
@@ -24,6 +27,8 @@ from oncall_tui.core.signals.model import (
     Thresholds,
     Unit,
 )
+from oncall_tui.core.signals.slo import SloFacts
+from oncall_tui.core.signals.team import clean_ack, clean_maintenance
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 SCHEMA = 1
@@ -132,6 +137,28 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         "baseline": signal.baseline,
         "observed_at": signal.observed_at,
         "changed_at": signal.changed_at,
+        "headline": signal.headline,
+        "slo": {**signal.slo.to_json(), "period": signal.slo.period} if signal.slo else None,
+        "canary": signal.canary.to_json() if signal.canary else None,
+        "ack": _ack_json(signal.ack),
+        "maintenance": _maintenance_json(signal.maintenance),
+    }
+
+
+def _ack_json(ack: Ack | None) -> dict[str, Any] | None:
+    if ack is None:
+        return None
+    return {"author": ack.author, "since": ack.since, "until": ack.until, "id": ack.silence_id}
+
+
+def _maintenance_json(maintenance: Maintenance | None) -> dict[str, Any] | None:
+    if maintenance is None:
+        return None
+    return {
+        "text": maintenance.text,
+        "until": maintenance.until,
+        "component": maintenance.component,
+        "author": maintenance.author,
     }
 
 
@@ -166,11 +193,35 @@ def apply_signal_json(signal: Signal, data: dict[str, Any]) -> None:
     signal.query = _text(data.get("query"), 2000)
     signal.baseline = _number(data.get("baseline"))
     signal.observed_at = _number(data.get("observed_at"))
+    signal.headline = _text(data.get("headline"), 80)
+    signal.slo = _slo(data.get("slo"))
+    signal.canary = _canary(data.get("canary"))
     runbook = data.get("runbook")
     signal.runbook = None
     if isinstance(runbook, dict) and runbook.get("kind") in {k.value for k in RunbookKind}:
         signal.runbook = _runbook(
             RunbookKind(runbook["kind"]), _text(runbook.get("target"), MAX_LINK)
+        )
+    ack, maintenance = data.get("ack"), data.get("maintenance")
+    signal.ack = None
+    if isinstance(ack, dict):
+        signal.ack = clean_ack(
+            Ack(
+                _text(ack.get("author"), 200),
+                _number(ack.get("since")),
+                _number(ack.get("until")),
+                _text(ack.get("id"), 64),
+            )
+        )
+    signal.maintenance = None
+    if isinstance(maintenance, dict):
+        signal.maintenance = clean_maintenance(
+            Maintenance(
+                _text(maintenance.get("text"), MAX_LINE),
+                _number(maintenance.get("until")),
+                _text(maintenance.get("component"), 200),
+                _text(maintenance.get("author"), 200),
+            )
         )
     thresholds = data.get("thresholds")
     signal.thresholds = None
@@ -233,7 +284,10 @@ def source_from_json(data: object) -> SourceState:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range (10**400) in a hand-made file
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -252,6 +306,37 @@ def _runbook(kind: RunbookKind, target: str) -> Runbook:
     if kind is RunbookKind.FILE and target.startswith("/") and target.endswith(".md"):
         return Runbook.file(target)
     return Runbook.text(target)
+
+
+def _slo(value: object) -> SloFacts | None:
+    """An SLO's facts as recorded, every number checked (a recording is any file)."""
+    if not isinstance(value, dict):
+        return None
+    objective = _number(value.get("objective"))
+    if objective is None:
+        return None
+    burn = value.get("burn")
+    windows = list(burn.items())[:16] if isinstance(burn, dict) else []
+    return SloFacts(
+        objective=objective,
+        burn={_text(k, 20): _number(v) for k, v in windows if isinstance(k, str)},
+        budget_left=_number(value.get("budget_left")),
+        exhausted_in_s=_number(value.get("exhausted_in_s")),
+        period=_number(value.get("period")) or 30 * 86400.0,
+    )
+
+
+def _canary(value: object) -> CanaryFacts | None:
+    if not isinstance(value, dict):
+        return None
+    return CanaryFacts(
+        cohort=_text(value.get("cohort"), 200),
+        baseline=_text(value.get("baseline"), 200),
+        error_ratio=_number(value.get("error_ratio")),
+        baseline_error_ratio=_number(value.get("baseline_error_ratio")),
+        requests=_number(value.get("requests")) or 0.0,
+        share=_number(value.get("share")),
+    )
 
 
 def _labels(value: object) -> dict[str, str]:

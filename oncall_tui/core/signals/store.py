@@ -19,8 +19,17 @@ from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.ingest import error_message, update_signal
-from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, SourceState, Status
+from oncall_tui.core.signals.model import (
+    EventLog,
+    Maintenance,
+    Reading,
+    Reason,
+    Signal,
+    SourceState,
+    Status,
+)
 from oncall_tui.core.signals.queries import StoreQueries
+from oncall_tui.core.signals.team import MaintenanceBoard, clean_maintenance
 
 MAX_SIGNALS_PER_SOURCE = 10_000
 """A query matching 100k series must not eat the wallboard's memory."""
@@ -61,6 +70,10 @@ class SignalStore(StoreQueries):
         self.clock = clock
         self.version = 0
         """Bumped on every change, so a viewer can skip work when nothing moved."""
+        self.maintenance = MaintenanceBoard()
+        """Components in maintenance; `maintenance.notices` are the config's."""
+        self._own_maintenance: dict[str, Maintenance] = {}
+        """Maintenance an alert itself carries, by key: spread to its component."""
 
     # -- sources -----------------------------------------------------------------
 
@@ -143,6 +156,7 @@ class SignalStore(StoreQueries):
                 changed.add(key)
         source.keys = {key for key in source.keys | seen if key in self.signals}
         self._evict_missing(source, changed)
+        changed |= self._spread_maintenance(now)
         source.state = replace(
             source.state,
             ok=not message,
@@ -203,6 +217,7 @@ class SignalStore(StoreQueries):
                     age = now - signal.observed_at
                     signal.summary = f"stale: last data {age:.0f}s ago"
                     changed.add(key)
+        changed |= self._spread_maintenance(now)
         if changed:
             self._notify(changed)
 
@@ -247,6 +262,10 @@ class SignalStore(StoreQueries):
         note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
         self._set_status(signal, status, reason, at)
+        if signal.kind == "alert" and signal.maintenance is not None:
+            self._own_maintenance[signal.key] = signal.maintenance
+        else:
+            self._own_maintenance.pop(signal.key, None)
 
     def remove_signals(self, keys: Iterable[str]) -> None:
         for key in keys:
@@ -256,7 +275,7 @@ class SignalStore(StoreQueries):
 
     def announce(self, changed: set[str]) -> None:
         """Tell listeners what `put_*`/`remove_signals` changed."""
-        self._notify(changed)
+        self._notify(changed | self._spread_maintenance(self.clock()))
 
     # -- internals ---------------------------------------------------------------
 
@@ -276,7 +295,17 @@ class SignalStore(StoreQueries):
             )
             self.signals[key] = signal
             source.keys.add(key)
+        maintenance = clean_maintenance(reading.maintenance) if reading.maintenance else None
+        if maintenance is not None:
+            self._own_maintenance[key] = maintenance
+        else:
+            self._own_maintenance.pop(key, None)
         return update_signal(signal, reading, now, source.max_age, self.events)
+
+    def _spread_maintenance(self, now: float) -> set[str]:
+        for key in [key for key in self._own_maintenance if key not in self.signals]:
+            del self._own_maintenance[key]
+        return self.maintenance.spread(self.signals, self._own_maintenance, now)
 
     def _retire(self, key: str, source: _Source, now: float) -> bool:
         signal = self.signals[key]
