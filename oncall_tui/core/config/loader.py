@@ -84,6 +84,34 @@ class NoticeSettings(BaseModel):
         return Maintenance(text=self.text, until=until.timestamp(), component=self.component)
 
 
+class ServeSettings(BaseModel):
+    """`[serve]`: who may open the board that `oncall-tui serve` puts in a browser."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    origins: list[str] = Field(default_factory=list)
+    """Web origins allowed to open the board besides the address it is served at, e.g.
+    ["https://wallboard.example.com"] (scheme://host[:port], no path). A page from any
+    other site is refused, so it cannot read the board through the visitor's browser."""
+    max_sessions: int = Field(default=4, ge=1, le=64)
+    """Browsers watching at once; each runs a dashboard process of its own (~60 MB),
+    and one more is told the board is full."""
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"expected origins like 'https://board.example.com:8443', got {origin!r}"
+                )
+        return [origin.lower() for origin in value]
+
+
+_ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+"""An origin as a browser sends it: scheme, host and port, nothing else."""
+
+
 class Settings(BaseModel):
     """Top-level keys of the config file."""
 
@@ -113,6 +141,8 @@ class Settings(BaseModel):
     notices: list[NoticeSettings] = Field(default_factory=list, max_length=100)
     """`[[notices]]`: announcements (`text`, `until`, optional `component`), shown like
     a maintenance silence until they end."""
+    serve: ServeSettings = Field(default_factory=lambda: ServeSettings())
+    """The `[serve]` table: origins allowed to open the served board, sessions at once."""
     history: int = Field(default=360, ge=10, le=100_000)
     """Values kept per signal for the detail chart."""
     events: int = Field(default=1000, ge=10, le=1_000_000)
@@ -192,6 +222,7 @@ class AppConfig:
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> its keys, from `[keys]`: Textual's keymap."""
     notices: list[Maintenance] = field(default_factory=list)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def default_configpath_of() -> Path:
@@ -300,6 +331,7 @@ def parse_config(
         wallboard=settings.wallboard,
         keys=keymap,
         notices=[notice.maintenance() for notice in settings.notices],
+        serve=settings.serve,
     )
 
 

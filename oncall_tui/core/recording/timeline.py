@@ -88,7 +88,12 @@ def build_timeline(recording: Recording) -> Timeline:
     while replay.step():
         new = store.events.total - seen_events
         seen_events = store.events.total
-        for event in list(store.events)[-new:] if new else []:
+        if not new and not recording.frames[replay.position - 1].gone:
+            # No status changed, no source failed or recovered, no signal left: the
+            # cause cannot have moved, and a recording of many small frames must not
+            # cost a diagnosis each.
+            continue
+        for event in store.events.latest(new):
             if event.source:
                 timeline.entries.append(_source_entry(event))
             elif event.change:

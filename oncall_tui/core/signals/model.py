@@ -7,6 +7,7 @@ plugin can never skip sanitising or status evaluation.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import deque
@@ -365,7 +366,11 @@ class EventLog:
         return iter(self._events)
 
     def recent(self, count: int) -> list[Event]:
-        """Newest first, as a timeline reads."""
-        events = list(self._events)[-count:]
+        """Newest first, as a timeline reads; costs `count`, not the log's length."""
+        return list(itertools.islice(reversed(self._events), max(count, 0)))
+
+    def latest(self, count: int) -> list[Event]:
+        """The `count` newest, oldest first (in the order they happened)."""
+        events = self.recent(count)
         events.reverse()
         return events

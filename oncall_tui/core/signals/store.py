@@ -65,6 +65,9 @@ class SignalStore(StoreQueries):
         self.signals: dict[str, Signal] = {}
         self.events = EventLog(events)
         self._sources: dict[str, _Source] = {}
+        self._unsourced: dict[str, set[str]] = {}
+        """Keys of replayed signals whose source state was never recorded, by source
+        name: the per-source cap counts them too."""
         self._history = history
         self._listeners: list[Listener] = []
         self.clock = clock
@@ -251,14 +254,16 @@ class SignalStore(StoreQueries):
         at: float,
         *,
         previous: float | None = None,
-    ) -> None:
+    ) -> bool:
         """A signal as recorded: its fields already set, its status set here so the
         change is an event like a live one. `previous` is its value before, so a change
-        marker's new value becomes a change event."""
+        marker's new value becomes a change event. A new key past its source's cap
+        (`MAX_SIGNALS_PER_SOURCE`) is refused, as it is live: returns False."""
+        keys = self._keys_of(signal.source)
+        if signal.key not in keys and len(keys) >= MAX_SIGNALS_PER_SOURCE:
+            return False
         self.signals[signal.key] = signal
-        source = self._sources.get(signal.source)
-        if source is not None:
-            source.keys.add(signal.key)
+        keys.add(signal.key)
         note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
         self._set_status(signal, status, reason, at)
@@ -266,18 +271,25 @@ class SignalStore(StoreQueries):
             self._own_maintenance[signal.key] = signal.maintenance
         else:
             self._own_maintenance.pop(signal.key, None)
+        return True
 
     def remove_signals(self, keys: Iterable[str]) -> None:
         for key in keys:
             signal = self.signals.pop(key, None)
-            if signal is not None and signal.source in self._sources:
-                self._sources[signal.source].keys.discard(key)
+            if signal is not None:
+                self._keys_of(signal.source).discard(key)
 
     def announce(self, changed: set[str]) -> None:
         """Tell listeners what `put_*`/`remove_signals` changed."""
         self._notify(changed | self._spread_maintenance(self.clock()))
 
     # -- internals ---------------------------------------------------------------
+
+    def _keys_of(self, source_name: str) -> set[str]:
+        source = self._sources.get(source_name)
+        if source is not None:
+            return source.keys
+        return self._unsourced.setdefault(source_name, set())
 
     def _ingest(
         self, key: str, source_name: str, source: _Source, reading: Reading, now: float
