@@ -13,15 +13,14 @@ import argparse
 import re
 import sys
 
-import shtab
-
 from oncall_tui.commands.base import Command
-from oncall_tui.core.config.theme_files import THEME_NAME, load_catalog, shipped_theme_dir
 
 _USER_THEMES = '"${XDG_CONFIG_HOME:-$HOME/.config}/oncall-tui/themes"'
 
 
 def completion(parser: argparse.ArgumentParser, shell: str) -> int:
+    import shtab
+
     names = " ".join(_shipped_names())
     preamble = {
         "bash": (
@@ -57,6 +56,8 @@ def completion(parser: argparse.ArgumentParser, shell: str) -> int:
 
 def _shipped_names() -> list[str]:
     """Shipped theme names, each a plain word (THEME_NAME) the scripts can hold as is."""
+    from oncall_tui.core.config.theme_files import THEME_NAME, load_catalog, shipped_theme_dir
+
     catalog = load_catalog([(shipped_theme_dir(), "shipped")])
     return [name for name in catalog.names() if THEME_NAME.fullmatch(name) and _WORD.match(name)]
 

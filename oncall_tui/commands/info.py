@@ -21,11 +21,6 @@ from typing import Any
 
 from oncall_tui import __version__
 from oncall_tui.commands.base import Command, config_option
-from oncall_tui.core.config.loader import default_configpath_of
-from oncall_tui.core.config.theme_files import shipped_theme_dir, user_theme_dir
-from oncall_tui.core.present.words import ascii_terminal
-from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.sources.registry import default_registry
 
 _VALUE = 200
 """Longest environment value or path shown."""
@@ -61,6 +56,8 @@ def describe(environ: Mapping[str, str], config: Path | None) -> dict[str, Any]:
 
 
 def _plugins(*, with_paths: bool) -> list[dict[str, str]]:
+    from oncall_tui.core.sources.registry import default_registry
+
     found = []
     for name in default_registry.names():
         origin = default_registry.origin(name)
@@ -88,6 +85,9 @@ def _module_path(origin: str) -> str:
 
 
 def _paths(environ: Mapping[str, str], config: Path | None) -> dict[str, dict[str, Any]]:
+    from oncall_tui.core.config.loader import default_configpath_of
+    from oncall_tui.core.config.theme_files import shipped_theme_dir, user_theme_dir
+
     default = default_configpath_of()
     if config is not None:
         chosen, why = config, "--config"
@@ -113,6 +113,8 @@ def _paths(environ: Mapping[str, str], config: Path | None) -> dict[str, dict[st
 
 
 def _terminal(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    from oncall_tui.core.present.words import ascii_terminal
+
     term = environ.get("TERM", "")
     colorterm = environ.get("COLORTERM", "").lower()
     program = environ.get("TERM_PROGRAM", "").lower()
@@ -167,6 +169,8 @@ def _isatty(fd: int) -> bool:
 
 
 def _text(value: str) -> str:
+    from oncall_tui.core.sanitize import sanitize
+
     return sanitize(value, _VALUE)
 
 

@@ -15,14 +15,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-
-from oncall_tui.core.config.loader import ConfigError, load_config
-from oncall_tui.core.http import check_http_url
-from oncall_tui.core.sanitize import sanitize
+from typing import TYPE_CHECKING
 
 from .base import FILE_COMPLETION, Command, completes
-from .init_discover import Discovery, Unreachable, co_occurring, discover
-from .init_render import Plan, render
+
+if TYPE_CHECKING:  # imported when run: `oncall-tui --help` does not pay for httpx
+    from .init_discover import Discovery
+    from .init_render import Plan
 
 EXIT_WRITTEN = 0
 EXIT_UNREACHABLE = 1
@@ -30,6 +29,11 @@ EXIT_USAGE = 2
 
 
 def init(prometheus: str, alertmanager: str | None, out: Path | None, force: bool) -> int:
+    from oncall_tui.core.http import check_http_url
+
+    from .init_discover import Unreachable
+    from .init_render import render
+
     urls: list[str] = []
     for flag, url in (("--prometheus", prometheus), ("--alertmanager", alertmanager)):
         if url is None:
@@ -60,6 +64,9 @@ def init(prometheus: str, alertmanager: str | None, out: Path | None, force: boo
 
 
 def _run(prometheus: str, alertmanager: str | None) -> Discovery:
+    from .init_discover import co_occurring, discover
+    from .init_render import render
+
     async def both() -> Discovery:
         # A first render names the labels components are made of: the topology hints
         # are those labels seen together on one series.
@@ -80,6 +87,8 @@ def _plugin_takes_slo_rules() -> bool:
 
 
 def _problems(text: str) -> list[str]:
+    from oncall_tui.core.config.loader import ConfigError, load_config
+
     with tempfile.TemporaryDirectory(prefix="oncall-init-") as folder:
         path = Path(folder) / "config.toml"
         path.write_text(text, encoding="utf-8")
@@ -116,6 +125,8 @@ def _report(plan: Plan, found: Discovery, out: Path | None) -> None:
 
 
 def _fail(message: str, code: int) -> int:
+    from oncall_tui.core.sanitize import sanitize
+
     print(f"oncall-tui init: {sanitize(message, 600)}", file=sys.stderr)
     return code
 
