@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from oncall_tui.commands import (
     check,
+    completion,
     handoff,
+    info,
+    init,
     plugins,
     record,
     replay,
@@ -27,4 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     replay.COMMAND,
     timeline.COMMAND,
     handoff.COMMAND,
+    init.COMMAND,
+    info.COMMAND,
+    completion.COMMAND,
 )

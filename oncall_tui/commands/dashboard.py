@@ -8,7 +8,7 @@ import os
 import sys
 
 from oncall_tui.commands import options
-from oncall_tui.commands.base import EXIT_CONFIG, print_problems
+from oncall_tui.commands.base import EXIT_CONFIG, THEME_COMPLETION, completes, print_problems
 from oncall_tui.core.config.loader import AppConfig, load_config
 
 
@@ -22,13 +22,14 @@ def display_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
         help="big status and rotating pages for a wall TV; implies --read-only; "
         "keys do nothing but ctrl+q",
     )
-    parser.add_argument(
+    theme = parser.add_argument(
         "--theme",
         metavar="NAME",
         default=default,
         help="colour theme: dark (default), light, high-contrast (wallboard default), "
         "colorblind, or one from $XDG_CONFIG_HOME/oncall-tui/themes/",
     )
+    completes(theme, THEME_COMPLETION)
     parser.add_argument(
         "--max-fps",
         type=options.fps,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from oncall_tui.commands import options
-from oncall_tui.commands.base import Command
+from oncall_tui.commands.base import FILE_COMPLETION, Command, completes
 
 EXIT_UNREADABLE = 2
 
@@ -43,7 +43,10 @@ def replay(path: Path, speed: float) -> int:
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    recording = parser.add_argument(
+        "file", type=Path, metavar="FILE", help="a recording made by `record`"
+    )
+    completes(recording, FILE_COMPLETION)
     parser.add_argument(
         "--speed",
         type=options.speed,

@@ -98,6 +98,9 @@ def check_readings(
             continue
         keys.add(item.key)
         good.append(item)
+    partial = [reading.partial for reading in good if reading.partial]
+    if partial:  # first: a partly answered query is never silently ok
+        notes.insert(0, f"partial: {len(partial)} of {len(good)} signals: {partial[0]}")
     if dropped:
         plural = "s" if dropped > 1 else ""
         notes.append(f"{dropped} malformed reading{plural} dropped (first: {first})")
@@ -116,10 +119,12 @@ def _reading_problem(item: object) -> str:
         return f"has kind {str(item.kind)[:40]!r}, expected one of {', '.join(KINDS)}"
     if item.unit not in UNITS:
         return f"has unit {str(item.unit)[:40]!r}, expected one of {', '.join(UNITS)}"
-    if not all(isinstance(text, str) for text in (item.key, item.name, item.summary)) or not (
-        isinstance(item.query, str) and isinstance(item.component, str)
+    if (
+        not all(isinstance(text, str) for text in (item.key, item.name, item.summary))
+        or not (isinstance(item.query, str) and isinstance(item.component, str))
+        or not isinstance(item.partial, str)
     ):
-        return "has a key, name, summary, query or component that is not a string"
+        return "has a key, name, summary, query, component or partial that is not a string"
     if item.runbook is not None and not isinstance(item.runbook, Runbook):
         return "has a runbook that is not a Runbook (use Runbook.link, .file or .from_config)"
     if not isinstance(item.labels, Mapping) or not all(

@@ -51,6 +51,7 @@ class ActionApp(App[None]):
             "Silence",
             show=False,
             tooltip="Silence the selected alert (or the firing alert about this signal)",
+            id="silence",
         ),
         Binding(
             "a",
@@ -74,6 +75,7 @@ class ActionApp(App[None]):
             show=False,
             key_display="S",
             tooltip="Active silences; x expires one",
+            id="silences",
         ),
     ]
 

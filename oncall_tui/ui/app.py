@@ -71,13 +71,13 @@ class OncallApp(ActionApp):
     own CSS_PATH."""
     TITLE = "oncall-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", id="quit"),
         # An engineer at 3 a.m. presses ctrl+c to leave: it quits, as it says (not on
         # the wallboard, where only ctrl+q does; see check_action).
         Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("r", "refresh_now", "Refresh", tooltip="Collect every source now"),
-        Binding("question_mark", "help", "Keys", key_display="?", tooltip="This help"),
+        Binding("r", "refresh_now", "Refresh", tooltip="Collect every source now", id="refresh"),
+        Binding("question_mark", "help", "Keys", key_display="?", tooltip="This help", id="help"),
         Binding(
             "ctrl+p,colon",
             "command_palette",
@@ -85,6 +85,7 @@ class OncallApp(ActionApp):
             show=False,
             priority=True,
             tooltip="Commands: go to a signal by name, pause, refresh, events, theme",
+            id="palette",
         ),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
@@ -117,6 +118,8 @@ class OncallApp(ActionApp):
         # Every key, command, file, browser and plugin action asks the engine's gate;
         # read-only (and the wallboard) lock it for good (ui/action_app.py).
         self.attach_gate(engine, read_only=read_only, wallboard=wallboard)
+        # `[keys]`, checked by the config loader; the footer and help follow it.
+        self.set_keymap(engine.config.keys)
         self.themes = themes if themes is not None else load_catalog()
         self.theme_problems = register_themes(self, self.themes)
         self.clock = clock

@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from oncall_tui.plugin import (
@@ -147,10 +147,6 @@ def build(
         raise SourceError(str(exc)) from None
     series = instant_series(response)
     outcome = Outcome([])
-    warnings = [w for w in response.warnings if not w.startswith("PromQL info")]
-    if warnings:
-        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
-        outcome.problems.append(QueryProblem(f"server warning: {warnings[0]}{more}"))
     baselines: dict[LabelKey, float | None] = {}
     scalar_baseline: float | None = None
     if bodies.baseline is not None and series:
@@ -174,7 +170,24 @@ def build(
         )
     if not series and query.kind != "change":
         outcome.readings.append(_no_series(compiled, config_dir))
+    partial = partial_reason(response)
+    if partial:
+        # The values are what the server could see: kept, and marked as partial.
+        outcome.readings = [replace(r, partial=partial) for r in outcome.readings]
     return outcome
+
+
+def partial_reason(response: Response) -> str:
+    """Why an answer is only partial, "" when whole: Prometheus' (and Thanos') warnings
+    beside the data (a failed remote read, a store that did not answer), or
+    VictoriaMetrics' isPartial. Prometheus' "PromQL info" notes are not warnings."""
+    warnings = [w for w in response.warnings if not w.startswith("PromQL info")]
+    if warnings:
+        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        return f"server warning: {warnings[0]}{more}"
+    if response.is_partial:
+        return "isPartial: some of the server's storage nodes did not answer"
+    return ""
 
 
 def instant_series(response: Response) -> list[Series]:

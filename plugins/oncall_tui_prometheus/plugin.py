@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ACCEPT_JSON = {"Accept": "application/json"}
+_LIMIT_WORDS = re.compile(
+    r"err-mimir-|err-cortex|exceeded the (?:maximum|limit)|\(limit: \d|limit exceeded"
+    r"|too many (?:samples|series|chunks|outstanding)|max(?:imum)? number of",
+    re.IGNORECASE,
+)
+"""Words of a query-limit refusal (Mimir's err-mimir-max-series-per-query, Cortex's
+"the query hit the max number of chunks limit")."""
 INLINE_BYTES = 64 * 1024
 """Bodies smaller than this are parsed on the event loop (a few milliseconds at most);
 larger ones in the source's worker thread."""
@@ -345,7 +353,12 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
                 key=lambda f: (isinstance(f[1], QueryProblem), not isinstance(f[1], QueryFailed)),
             )
             compiled, first = ranked[0]
-            message = f"{compiled.label}: {first}"
+            text = str(first)
+            # "partial: queries[0] (...): refused by a server limit": said first.
+            if text.startswith("partial: "):
+                message = f"partial: {compiled.label}: {text.removeprefix('partial: ')}"
+            else:
+                message = f"{compiled.label}: {text}"
             if len(hard) > 1:
                 jobs = len(self._queries) + len(self._early)
                 message += f" (and {len(hard) - 1} more of {jobs} failed)"
@@ -360,7 +373,19 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
 
 def _query_error(exc: BaseException) -> BaseException:
     """A Prometheus error body (400 bad_data, 422 execution, 503 timeout) belongs to
-    the query; anything else (server down) is left as it is."""
+    the query; anything else (server down) is left as it is. A 422 or 429 is a server
+    limit refusing the query (Mimir, Cortex: too many series, too many requests): the
+    source answered only partly, said with the limit's own message."""
+    if isinstance(exc, HTTPStatusError) and exc.status_code in (422, 429):
+        payload = exc.payload
+        detail = payload.get("error") if isinstance(payload, dict) else payload
+        detail = " ".join(str(detail).split()) if detail else ""
+        # Prometheus' own 422 is any execution error (many-to-many matching): only a
+        # message naming a limit is one.
+        if exc.status_code == 429 or _LIMIT_WORDS.search(detail):
+            return QueryFailed(
+                f"partial: refused by a server limit ({exc}): {detail or 'no message'}"
+            )
     if isinstance(exc, HTTPStatusError) and isinstance(exc.payload, dict):
         payload = exc.payload
         message = api_error(

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from oncall_tui.core.config.durations import Duration, format_duration
 from oncall_tui.core.config.envvars import expand, register_secrets
 from oncall_tui.core.config.errors import describe, first_per_path, path_of, show
+from oncall_tui.core.config.keys import check_keys
 from oncall_tui.core.config.theme_files import load_catalog
 from oncall_tui.core.named_files import UnreadableFile, parse_toml, read_named_text
 from oncall_tui.core.sanitize import MAX_PROBLEM, redactor, sanitize
@@ -143,6 +144,10 @@ class Settings(BaseModel):
     Keys may be glob patterns (`"jiebei/*"`). Used to tell a cause from its symptoms."""
     wallboard: WallboardSettings = Field(default_factory=lambda: WallboardSettings())
     """The `[wallboard]` table: pages and how long each stays up."""
+    keys: dict[str, Any] = Field(default_factory=dict)
+    """The `[keys]` table: an action's keys, `drill = "enter,d"` (comma-separated key
+    names; `oncall-tui info` and `?` show the ids). A key doing two things on one
+    screen is an error."""
     notices: list[NoticeSettings] = Field(default_factory=list, max_length=100)
     """`[[notices]]`: announcements (`text`, `until`, optional `component`), shown like
     a maintenance silence until they end."""
@@ -224,6 +229,8 @@ class AppConfig:
     change_window: float = 3600.0
     topology: dict[str, list[str]] = field(default_factory=dict)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id -> its keys, from `[keys]`: Textual's keymap."""
     notices: list[Maintenance] = field(default_factory=list)
     serve: ServeSettings = field(default_factory=ServeSettings)
 
@@ -293,6 +300,8 @@ def parse_config(
             raise ConfigError(first_per_path(problems)) from None
 
     problems += topology_problems(settings.topology)
+    keymap, key_problems = check_keys(settings.keys)
+    problems += key_problems
     if settings.theme is not None:
         theme_problem = load_catalog().problem_with(settings.theme)
         if theme_problem:
@@ -323,6 +332,7 @@ def parse_config(
         change_window=settings.change_window,
         topology=settings.topology,
         wallboard=settings.wallboard,
+        keys=keymap,
         notices=[notice.maintenance() for notice in settings.notices],
         serve=settings.serve,
     )

@@ -22,7 +22,7 @@ from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
 from oncall_tui.core.present.words import symbols
 from oncall_tui.core.signals.model import Ack, Kind, Maintenance, Signal, Status
 from oncall_tui.core.signals.team import MAX_TIME
-from oncall_tui.core.triage.causes import Cause, Diagnosis
+from oncall_tui.core.triage.causes import PARTIAL, Cause, Diagnosis
 
 LABEL = "LIKELY CAUSE"
 
@@ -252,8 +252,14 @@ def blind_line(diagnosis: Diagnosis, *, width: int | None = None) -> str:
     the cause: nobody is blamed for what nobody can see. Empty when all is visible."""
     if not diagnosis.blind_spots:
         return ""
-    spots = "; ".join(f"{s.component}: {s.reason}" for s in diagnosis.blind_spots)
-    line = f"CANNOT SEE  {spots}"
+    blind = [s for s in diagnosis.blind_spots if s.reason != PARTIAL]
+    partly = [s.component for s in diagnosis.blind_spots if s.reason == PARTIAL]
+    parts = []
+    if blind:
+        parts.append("CANNOT SEE  " + "; ".join(f"{s.component}: {s.reason}" for s in blind))
+    if partly:
+        parts.append("CANNOT FULLY SEE  " + ", ".join(partly) + " (partial answers)")
+    line = "  ".join(parts)
     return fit_words(line, width) if width is not None else line
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Final
 
-from oncall_tui.core.signals.model import Kind, Status
+from oncall_tui.core.signals.model import Kind, Signal, Status
 
 _UNICODE_GLYPH: Final[Mapping[Status, str]] = {
     Status.CRITICAL: "✖",
@@ -61,6 +61,8 @@ class Symbols:
     page_other: str
     at_least: str
     at_most: str
+    partial: str
+    """Before the name of a signal whose source answered only partly."""
     points_to: str
     """Before the root cause a symptom's row points at: `← credit-bureau`. The one
     stand-in of another width (`<-`): the mark is measured where it is drawn, and a
@@ -82,6 +84,7 @@ UNICODE: Final = Symbols(
     page_other="○",
     at_least="≥",
     at_most="≤",
+    partial="◌",
     points_to="←",
 )
 ASCII: Final = Symbols(
@@ -99,6 +102,7 @@ ASCII: Final = Symbols(
     page_other=".",
     at_least=">",
     at_most="<",
+    partial="~",
     points_to="<-",
 )
 
@@ -187,6 +191,12 @@ PANEL_TITLES: Final[dict[Kind, str]] = {
     "alert": "Alerts",
     "change": "Changes",
 }
+
+
+def shown_name(signal: Signal) -> str:
+    """A signal's name as every screen draws it: with the partial mark in front when its
+    source answered only partly (`◌ payment-api errors`), so a cut name keeps it."""
+    return f"{symbols().partial} {signal.name}" if signal.partial else signal.name
 
 
 def badge(status: Status) -> str:

@@ -34,7 +34,7 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack)
+    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack, signal.partial)
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -74,7 +74,15 @@ def update_signal(
     signal.canary = clean_canary(reading.canary)
     signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
-    return before != (signal.value, signal.status, signal.summary, signal.name, signal.ack)
+    signal.partial = sanitize(reading.partial, MAX_LINE) if reading.partial else ""
+    return before != (
+        signal.value,
+        signal.status,
+        signal.summary,
+        signal.name,
+        signal.ack,
+        signal.partial,
+    )
 
 
 def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:

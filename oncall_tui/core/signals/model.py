@@ -213,6 +213,11 @@ class Reading:
     observed_at: float | None = None
     """Unix time the value was measured at, when the source knows it (a sample's own
     timestamp): an old sample is stale however recently it was fetched. None: now."""
+    partial: str = ""
+    """Why this value may be incomplete, when the server answered only partly (a
+    Prometheus warning, a Thanos partial response, VictoriaMetrics' isPartial): the
+    signal is drawn with a partial mark, `check` says "partial": true, and the
+    source's note says it. Empty: a whole answer."""
     history: Sequence[tuple[float, float | None]] = ()
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
@@ -254,6 +259,8 @@ class Signal:
     """What the signal is about (a service, a rule, a dependency): the probable-cause
     logic groups signals by it. Defaults to the signal's name."""
     observed_at: float | None = None
+    partial: str = ""
+    """Why its value may be incomplete (see Reading.partial); empty when whole."""
     changed_at: float | None = None
     """When the status last changed: how long has this been red?"""
     missing_since: float | None = None

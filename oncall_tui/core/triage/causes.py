@@ -84,6 +84,10 @@ class Cause:
     """Someone took it: the first acknowledged alert about it."""
 
 
+PARTIAL = "partial"
+"""A blind spot's reason when its signals' source answered only partly."""
+
+
 @dataclass(frozen=True, slots=True)
 class BlindSpot:
     """Something the board cannot see: unknown signals, or a failing source."""
@@ -91,13 +95,16 @@ class BlindSpot:
     component: str
     """The signals' component, or the source's name when it has no signals."""
     reason: str
-    """no data, stale, or source error."""
+    """no data, stale, source error, or partial (its source answered only partly: the
+    signals have values, which may be incomplete)."""
     signals: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
-        """e.g. "cannot see sms-otp: source error"."""
+        """e.g. "cannot see sms-otp: source error", "cannot fully see payment-api"."""
+        if self.reason == PARTIAL:
+            return f"cannot fully see {self.component}: its source answered only partly"
         return f"cannot see {self.component}: {self.reason}"
 
 
@@ -371,9 +378,14 @@ def _blind_spots(signals: list[Signal], sources: Iterable[SourceState]) -> tuple
     grouped: dict[tuple[str, str], tuple[list[str], dict[str, None]]] = {}
     seen_sources: set[str] = set()
     for signal in signals:
-        if signal.status is not Status.UNKNOWN or signal.kind == "change":
+        if signal.kind == "change":
             continue
-        reason = signal.reason.value if signal.reason is not None else "unknown"
+        if signal.status is not Status.UNKNOWN:
+            if not signal.partial:
+                continue
+            reason = PARTIAL
+        else:
+            reason = signal.reason.value if signal.reason is not None else "unknown"
         keys, names = grouped.setdefault((signal.component or signal.name, reason), ([], {}))
         keys.append(signal.key)
         names[signal.source] = None

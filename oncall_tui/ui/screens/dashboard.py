@@ -58,23 +58,36 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     """The board: are users affected, what is wrong right now, worst first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "focus_panel('health')", "Health panel", show=False),
-        Binding("2", "focus_panel('risk_rule')", "Risk rules panel", show=False),
-        Binding("3", "focus_panel('dependency')", "Dependencies panel", show=False),
-        Binding("4", "focus_panel('alert')", "Alerts panel", show=False),
-        Binding("tab", "cycle_panel(1)", "Next panel", show=False),
-        Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False),
-        Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it"),
-        Binding("C", "cause", "Cause", show=False, tooltip="Drill into the probable cause"),
+        Binding("1", "focus_panel('health')", "Health panel", show=False, id="panel_health"),
+        Binding(
+            "2", "focus_panel('risk_rule')", "Risk rules panel", show=False, id="panel_risk_rule"
+        ),
+        Binding(
+            "3",
+            "focus_panel('dependency')",
+            "Dependencies panel",
+            show=False,
+            id="panel_dependency",
+        ),
+        Binding("4", "focus_panel('alert')", "Alerts panel", show=False, id="panel_alert"),
+        Binding("tab", "cycle_panel(1)", "Next panel", show=False, id="next_panel"),
+        Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False, id="previous_panel"),
+        Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it", id="worst"),
+        Binding(
+            "C", "cause", "Cause", show=False, tooltip="Drill into the probable cause", id="cause"
+        ),
         Binding(
             "slash",
             "filter",
             "Filter",
             tooltip="Filter names and labels: text or regex, !x hides x",
+            id="filter",
         ),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("e", "app.events", "Events", tooltip="Event timeline, newest first"),
-        Binding("p", "app.pause", "Pause", tooltip="Freeze the screen; collection continues"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding("e", "app.events", "Events", tooltip="Event timeline, newest first", id="events"),
+        Binding(
+            "p", "app.pause", "Pause", tooltip="Freeze the screen; collection continues", id="pause"
+        ),
     ]
 
     follow = var(True)

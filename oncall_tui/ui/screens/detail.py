@@ -27,7 +27,7 @@ from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.formatting import format_thresholds, format_value
 from oncall_tui.core.present.triage_text import triage_fact
-from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge
+from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge, shown_name
 from oncall_tui.core.signals.canary import canary_rows
 from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.slo import slo_rows
@@ -53,7 +53,7 @@ def title_text(signal: Signal | None, key: str, now: float) -> Text:
         badge(signal.status), style="bold reverse" if signal.status is Status.CRITICAL else "bold"
     )
     text.append("  ")
-    text.append(signal.name, style="bold")
+    text.append(shown_name(signal), style="bold")
     kind = PANEL_TITLES.get(signal.kind, signal.kind)
     text.append(f"  {kind} · {LONG[signal.status]}")
     if signal.reason is not None:
@@ -72,6 +72,8 @@ def facts(
         ("value", format_value(signal.value, signal.unit)),
         ("why", row_summary(signal) or "—"),
     ]
+    if signal.partial:
+        rows.append(("partial", f"the source answered only partly: {signal.partial}"))
     if triage:
         rows.append(("cause", triage))
     if signal.slo is not None:
@@ -119,15 +121,28 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     Esc or q returns to the board with the selection intact."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back to the board"),
-        Binding("c", "copy_runbook", "Copy runbook", tooltip="Copy the runbook (OSC 52)"),
-        Binding("o", "open_runbook", "Open runbook", tooltip="Open a runbook link in the browser"),
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back to the board", id="back"),
+        Binding(
+            "c",
+            "copy_runbook",
+            "Copy runbook",
+            tooltip="Copy the runbook (OSC 52)",
+            id="copy_runbook",
+        ),
+        Binding(
+            "o",
+            "open_runbook",
+            "Open runbook",
+            tooltip="Open a runbook link in the browser",
+            id="open_runbook",
+        ),
         Binding(
             "left_square_bracket",
             "window(-1)",
             "Shorter",
             key_display="[",
             tooltip="Chart: a shorter window",
+            id="shorter",
         ),
         Binding(
             "right_square_bracket",
@@ -135,9 +150,10 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             "Longer",
             key_display="]",
             tooltip="Chart: a longer window",
+            id="longer",
         ),
-        Binding("e", "app.events", "Events", show=False, tooltip="Event timeline"),
-        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+        Binding("e", "app.events", "Events", show=False, tooltip="Event timeline", id="events"),
+        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen", id="pause"),
     ]
 
     def __init__(

@@ -120,10 +120,19 @@ class EventsScreen(Screen[None], inherit_bindings=False):
     """Every recorded change, newest first, filterable by kind and status."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back"),
-        Binding("K", "cycle_kind", "Kind", key_display="K", tooltip="Show one kind of event"),
-        Binding("s", "cycle_status", "Status", tooltip="Show changes to one status"),
-        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back", id="back"),
+        Binding(
+            "K",
+            "cycle_kind",
+            "Kind",
+            key_display="K",
+            tooltip="Show one kind of event",
+            id="event_kind",
+        ),
+        Binding(
+            "s", "cycle_status", "Status", tooltip="Show changes to one status", id="event_status"
+        ),
+        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen", id="pause"),
     ]
 
     def __init__(

@@ -10,7 +10,14 @@ from rich.cells import cell_len, set_cell_size
 
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.present.wallboard import PAGE_TITLES, Board, Rotation, since
-from oncall_tui.core.present.words import GLYPH, LONG, PANEL_TITLES, WORST_FIRST, symbols
+from oncall_tui.core.present.words import (
+    GLYPH,
+    LONG,
+    PANEL_TITLES,
+    WORST_FIRST,
+    shown_name,
+    symbols,
+)
 from oncall_tui.core.signals.model import Signal, SourceState, Status
 from oncall_tui.ui import bigtext
 from oncall_tui.ui.row_cells import row_summary
@@ -134,7 +141,7 @@ def pinned_lines(board: Board, now: float, width: int, max_lines: int) -> list[L
     if len(criticals) > capacity:
         shown = [*criticals[: capacity - 1], None]
     grid: list[list[Part]] = [[] for _ in range(rows)]
-    name_width = max(cell_len(signal.name) for signal in criticals)
+    name_width = max(cell_len(shown_name(signal)) for signal in criticals)
     for index, signal in enumerate(shown):
         row = grid[index % rows]
         if signal is None:
@@ -159,7 +166,7 @@ def _critical_cell(signal: Signal, now: float, width: int, name_width: int) -> l
     middle = f"  {value:>7}  {row_summary(signal)}" if value else f"  {row_summary(signal)}"
     return [
         (head, "critical"),
-        (fit(signal.name, name_width), "critical"),
+        (fit(shown_name(signal), name_width), "critical"),
         (fit(middle, max(0, rest - cell_len(tail))), "title"),
         (tail, "muted"),
     ]

@@ -10,7 +10,7 @@ from rich.cells import cell_len
 
 from oncall_tui.core.config.loader import WallboardPage
 from oncall_tui.core.present.wallboard import LAYERS, Board, Layer
-from oncall_tui.core.present.words import GLYPH, LONG, SHORT, WORST_FIRST, symbols
+from oncall_tui.core.present.words import GLYPH, LONG, SHORT, WORST_FIRST, shown_name, symbols
 from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.ui import bigtext
 from oncall_tui.ui.row_cells import row_summary
@@ -126,7 +126,8 @@ def _head(signal: Signal, width: int) -> list[Part]:
     status = signal.status
     badge = f" {GLYPH[status]} {SHORT[status]:<4} "
     name_style = status.value if status is not Status.OK else "title"
-    return [(badge, status.value), (fit(signal.name, width - cell_len(badge) - 1), name_style)]
+    name = fit(shown_name(signal), width - cell_len(badge) - 1)
+    return [(badge, status.value), (name, name_style)]
 
 
 def tile(signal: Signal, width: int) -> list[list[Part]]:
@@ -215,7 +216,7 @@ def _overview_row(signal: Signal, width: int) -> Line:
     rest = width - cell_len(head) - name_width - cell_len(value) - 1
     return (
         (head, status.value),
-        (fit(signal.name, name_width), status.value),
+        (fit(shown_name(signal), name_width), status.value),
         (value, "title"),
         (fit(row_summary(signal), max(0, rest)), "muted"),
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 
 from oncall_tui.core.present.formatting import failing_since, format_value
-from oncall_tui.core.present.words import badge, count_parts
+from oncall_tui.core.present.words import badge, count_parts, shown_name
 from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
 from oncall_tui.ui.row_cells import fit, row_summary
@@ -188,7 +188,7 @@ def row_parts(
     status = signal.status.value
     parts: list[Part] = [(fit(badge(signal.status), BADGE_WIDTH), f"badge-{status}")]
     if columns.name:
-        parts += [(" ", "plain"), (fit(signal.name, columns.name), f"name-{status}")]
+        parts += [(" ", "plain"), (fit(shown_name(signal), columns.name), f"name-{status}")]
     if columns.value:
         value = fit(format_value(signal.value, signal.unit), columns.value, right=True)
         parts += [(" ", "plain"), (value, f"value-{status}")]
@@ -351,7 +351,7 @@ class PanelRows:
         for signal in rows:
             counts[signal.status] += 1
         self.counts = counts
-        self.longest_name = max((cell_len(signal.name) for signal in rows), default=0)
+        self.longest_name = max((cell_len(shown_name(signal)) for signal in rows), default=0)
         # Never narrower than before: values hovering around a width (99.9% / 100%) must
         # not re-lay out (repaint) the whole panel each time the widest one flips.
         widest = max((self.value_cells(s) for s in rows), default=0)

@@ -22,7 +22,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from oncall_tui.core.present.formatting import format_value
-from oncall_tui.core.present.words import LONG, badge
+from oncall_tui.core.present.words import LONG, badge, shown_name
 from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.ui.row_cells import row_summary
 from oncall_tui.ui.widgets.line_diff import changed_extent, dirty_line
@@ -50,7 +50,7 @@ def describe_selection(
     parts: list[tuple[str, str]] = [
         (badge(status), f"badge-{status.value}"),
         (" ", "plain"),
-        (signal.name, "name"),
+        (shown_name(signal), "name"),
     ]
     if signal.value is not None or signal.kind != "alert":  # an alert has no value
         parts += [
