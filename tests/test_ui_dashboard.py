@@ -15,14 +15,15 @@ from textual.widgets import Static
 
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.present.cell_width import fit
+from oncall_tui.core.present.panel_rows import layout_columns
 from oncall_tui.core.present.report import to_json
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.signals.model import Kind, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.row_cells import fit, row_summary
 from oncall_tui.ui.screens.dashboard import PANEL_KINDS, DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
-from oncall_tui.ui.widgets.panel_rows import layout_columns
 from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel
 from oncall_tui.ui.widgets.status_header import HEARTBEAT
 from test_ui_support import (

@@ -26,27 +26,26 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from oncall_tui.core.present.attention import Attention
-from oncall_tui.core.present.words import badge
-from oncall_tui.core.signals.filter import SignalFilter
-from oncall_tui.core.signals.model import Signal
-from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.ui.screens.board_follow import WorstFollower, worst_signal
-from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer
-from oncall_tui.ui.screens.board_panels import (
+from oncall_tui.core.present.board_follow import WorstFollower, worst_signal
+from oncall_tui.core.present.board_panels import (
     GROUPS,
     LEFT,
     PANEL_KINDS,
     RIGHT,
     host_sources,
-    make_panel,
     member,
 )
+from oncall_tui.core.present.sparkline import SPARK_STEP
+from oncall_tui.core.present.words import badge
+from oncall_tui.core.signals.filter import SignalFilter
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
 from oncall_tui.ui.screens.board_sync import PanelUpdates
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from oncall_tui.ui.widgets.sparkline import SPARK_STEP
 from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 
 log = logging.getLogger(__name__)

@@ -29,11 +29,11 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from oncall_tui.core.config.loader import WallboardSettings
+from oncall_tui.core.present import bigtext
+from oncall_tui.core.present import wallboard_lines as text
 from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.core.present.wallboard_pages import page_lines
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.ui import bigtext
-from oncall_tui.ui.screens import wallboard_lines as text
-from oncall_tui.ui.screens.wallboard_pages import page_lines
 from oncall_tui.ui.widgets.board_lines import BoardLines, line_width
 
 log = logging.getLogger(__name__)

@@ -16,17 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len
-
+from oncall_tui.core.present.cell_width import cell_width, fit
 from oncall_tui.core.present.formatting import failing_since, format_value
+from oncall_tui.core.present.parts import Part
+from oncall_tui.core.present.row_text import row_summary
+from oncall_tui.core.present.sparkline import SparkCache, spark_cells, spark_width
 from oncall_tui.core.present.words import badge, count_parts
 from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
-from oncall_tui.ui.row_cells import fit, row_summary
-from oncall_tui.ui.widgets.sparkline import SparkCache, spark_cells, spark_width
 
-Part = tuple[str, str]
-"""(text, style name): comparable, so an unchanged line is not repainted."""
 PinnedLine = tuple[Part, ...]
 """The title or a banner: pinned at the top of the panel, never scrolled away."""
 
@@ -222,9 +220,9 @@ def row_parts(
         alarming = "alarming" if signal.status is not Status.OK else "quiet"
         room = columns.summary
         parts.append((" ", "plain"))
-        if mark and cell_len(mark) <= room:
+        if mark and cell_width(mark) <= room:
             parts.append((mark, "symptom"))
-            room -= cell_len(mark) + 1
+            room -= cell_width(mark) + 1
             if room < SUMMARY_MIN:
                 return parts  # a summary cut to a few cells says nothing
             parts.append((" ", "plain"))
@@ -351,13 +349,13 @@ class PanelRows:
         for signal in rows:
             counts[signal.status] += 1
         self.counts = counts
-        self.longest_name = max((cell_len(signal.name) for signal in rows), default=0)
+        self.longest_name = max((cell_width(signal.name) for signal in rows), default=0)
         # Never narrower than before: values hovering around a width (99.9% / 100%) must
         # not re-lay out (repaint) the whole panel each time the widest one flips.
         widest = max((self.value_cells(s) for s in rows), default=0)
         self.value_width = min(9, max(self.value_width, widest))
         self.limit_width = min(
-            16, max((cell_len(limit_text(s.thresholds, s.unit)) for s in rows), default=0)
+            16, max((cell_width(limit_text(s.thresholds, s.unit)) for s in rows), default=0)
         )
         if self.cursor_key is not None and self.cursor_key in self.position:
             self.cursor = self.position[self.cursor_key]
@@ -368,7 +366,7 @@ class PanelRows:
 
     @staticmethod
     def value_cells(signal: Signal) -> int:
-        return cell_len(format_value(signal.value, signal.unit))
+        return cell_width(format_value(signal.value, signal.unit))
 
     def widens(self, keys: Collection[str]) -> bool:
         """Whether a changed row now needs a wider value column than laid out."""

@@ -1,0 +1,20 @@
+"""What a row says after its value, the same on the board, the wallboard and the detail."""
+
+from __future__ import annotations
+
+from oncall_tui.core.signals.model import Signal, Status
+
+
+def row_summary(signal: Signal) -> str:
+    """What the row says after the value: for unknown signals the reason comes first
+    ("stale: …", "source error: …") because *why* it is unknown is the whole point;
+    the store's default summaries never repeat the value, which has its own column."""
+    summary = signal.summary
+    if signal.status is Status.UNKNOWN and signal.reason is not None:
+        reason = signal.reason.value
+        if not summary:
+            return reason
+        if not summary.lower().startswith(reason):
+            return f"{reason}: {summary}"
+        return summary
+    return summary
