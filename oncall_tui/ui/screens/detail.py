@@ -26,9 +26,8 @@ from textual.widgets import Footer, Static
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.formatting import format_thresholds, format_value
-from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.triage_text import triage_fact
-from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge
+from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge, row_summary
 from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis

@@ -21,10 +21,8 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
-from oncall_tui.core.present.formatting import format_value
-from oncall_tui.core.present.panel_rows import age_text, limit_text
-from oncall_tui.core.present.row_text import row_summary
-from oncall_tui.core.present.words import LONG, badge
+from oncall_tui.core.present.formatting import age_text, format_value, limit_text
+from oncall_tui.core.present.words import LONG, badge, row_summary
 from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.ui.widgets.line_diff import changed_extent, dirty_line
 

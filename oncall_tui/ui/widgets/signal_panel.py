@@ -289,9 +289,8 @@ class SignalPanel(PanelCursor):
         return layout_columns(
             self.scrollable_content_region.width,
             model.longest_name,
-            model.value_width,
-            model.limit_width,
-            mark,
+            mark=mark,
+            measured=model.widths,
         )
 
     def _repaint_if_changed(self, y: int, index: int) -> None:
