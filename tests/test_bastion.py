@@ -262,8 +262,9 @@ def test_ascii_can_be_forced_and_refused() -> None:
 
 def test_max_fps_reaches_textual() -> None:
     code = (
-        "from oncall_tui.cli import build_parser, _display_environment\n"
-        "_display_environment(build_parser().parse_args(['--max-fps', '4']))\n"
+        "from oncall_tui.cli import build_parser\n"
+        "from oncall_tui.commands.dashboard import display_environment\n"
+        "display_environment(build_parser().parse_args(['--max-fps', '4']))\n"
         "import textual.screen, textual.constants\n"
         "print(textual.constants.MAX_FPS, textual.screen.UPDATE_PERIOD)\n"
     )
