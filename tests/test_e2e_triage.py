@@ -1,4 +1,4 @@
-"""Issue 8, "done when", on the screen and in a recording: examples/prometheus.toml
+"""The probable cause on the screen and in a recording: examples/prometheus.toml
 against a real Prometheus (evaluating examples/alert-rules.yml) and a real
 Alertmanager, watching the scenario platform of tests/scenarios.py.
 

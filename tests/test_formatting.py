@@ -54,7 +54,7 @@ def test_a_level_on_a_bool_scale_is_a_number_except_yes_and_no() -> None:
 
 
 def test_a_signal_with_a_baseline_says_its_usual_level() -> None:
-    """Issue 8: `pay success 71% (usual 99.2%)`. Found on the real Prometheus example:
+    """`pay success 71% (usual 99.2%)`. Found on the real Prometheus example:
     the business rows showed only their limits; how far from normal was not said."""
     from oncall_tui.core.present.formatting import default_summary
     from oncall_tui.core.signals.model import Status, Thresholds

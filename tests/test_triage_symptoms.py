@@ -1,4 +1,4 @@
-"""Symptoms point at their root, and alerts are the evidence (issue 8, item 2).
+"""Symptoms point at their root, and alerts are the evidence.
 
 The headless side: which root explains each failing component (one mapping per
 diagnosis), which firing alerts back each cause, how both are worded (the row mark,

@@ -1,4 +1,4 @@
-"""On the board, a symptom's row points at its root (issue 8, item 2).
+"""On the board, a symptom's row points at its root.
 
 Driven by the real demo plugin playing its cascade (the credit bureau down; the loan
 service and the credit-limit rule critical too), collected once on a frozen clock.

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from oncall_tui.plugin import HTTPOptions, Template
+from oncall_tui.plugin import Template
+from oncall_tui.plugin.http import BaseURL, HTTPOptions
 
 Severity = Literal["ok", "warning", "critical"]
 
@@ -36,7 +36,7 @@ value, quoted ("...") or bare."""
 class AlertmanagerConfig(HTTPOptions):
     """Firing alerts from an Alertmanager (API v2)."""
 
-    url: str
+    url: BaseURL
     """Base URL of the Alertmanager, e.g. "http://127.0.0.1:9093" or
     "https://alertmanager.example.com"; /api/v2/alerts is appended."""
 
@@ -71,15 +71,6 @@ class AlertmanagerConfig(HTTPOptions):
     include_suppressed: bool = True
     """Show silenced and inhibited alerts too, as ok with who silenced them and until
     when (or which alert inhibits them) in the summary. False: hide them."""
-
-    @field_validator("url")
-    @classmethod
-    def _base_url(cls, url: str) -> str:
-        # Runs after HTTPOptions' URL check: here url is "http(s)://host...", readable.
-        parts = urlsplit(url)
-        if parts.query or parts.fragment:
-            raise ValueError("must not contain ?query or #fragment: give the base URL")
-        return url.rstrip("/")
 
     @field_validator("filter")
     @classmethod

@@ -14,7 +14,6 @@ from oncall_tui.plugin import (
     ActionResult,
     ActionSpec,
     ActionTarget,
-    HTTPStatusError,
     Kind,
     LabelTemplate,
     Plugin,
@@ -23,11 +22,9 @@ from oncall_tui.plugin import (
     SourceContext,
     SourceError,
     Status,
-    client_for,
-    get_json,
     sanitize,
-    send_json,
 )
+from oncall_tui.plugin.http import HTTPClientMixin, HTTPStatusError, client_for, get_json, send_json
 
 from .alerts import (
     Alert,
@@ -57,11 +54,10 @@ from .silencing import (
 _NOT_ALERTMANAGER = "not an Alertmanager API v2 response (is the URL right?)"
 
 
-class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
+class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
     """Firing alerts from Alertmanager's API v2; silenced and inhibited ones shown as
     suppressed (ok, with who silenced them and until when)."""
 
-    Config = AlertmanagerConfig
     description = "Firing alerts from Alertmanager (API v2), silenced ones marked as such"
     transient = True
     """A resolved alert leaves the board; it is not "no data"."""
@@ -90,7 +86,6 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         self._wall_clock = wall_clock
         """Alertmanager's times are wall-clock times: how long an alert has fired is
         measured against this, not the engine's monotonic clock."""
-        self._client: httpx.AsyncClient | None = None
         self._secrets = _secrets(config)
         self._labels: dict[str, dict[str, str]] = {}
         """Each alert's labels exactly as Alertmanager sent them, by key, as of the last
@@ -107,19 +102,8 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
             note += " (silenced and inhibited alerts are not shown)"
         return note
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # Registers the URL's password, headers and tokens with the redactor.
-            self._client = client_for(self.config, self.context)
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
-
     async def collect(self) -> Sequence[Reading]:
-        client = self._http()
+        client = self.http()
         parsed = parse_alerts(await self._get(client, self._alerts_url))
         if parsed is None:
             raise SourceError(_NOT_ALERTMANAGER)
@@ -158,7 +142,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         if name == SILENCE:
             return await self._silence(target, params)
         if name == LIST:
-            rows = active_rows(await self._get(self._http(), self._silences_url))
+            rows = active_rows(await self._get(self.http(), self._silences_url))
             count = f"{len(rows)} active silence{'s' if len(rows) != 1 else ''}"
             return ActionResult(count, rows=rows)
         if name == EXPIRE:

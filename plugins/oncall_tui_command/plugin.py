@@ -13,15 +13,7 @@ import shlex
 import signal
 from collections.abc import Sequence
 
-from oncall_tui.plugin import (
-    MAX_LINE,
-    Kind,
-    Plugin,
-    Reading,
-    Runbook,
-    SourceContext,
-    Status,
-)
+from oncall_tui.plugin import MAX_LINE, Kind, Plugin, Reading, Runbook, SourceContext, Status
 
 from . import process
 from .config import CommandConfig
@@ -43,7 +35,6 @@ def deadline_for(timeout: float) -> float:
 class CommandPlugin(Plugin[CommandConfig]):
     """Runs one Nagios-compatible check command per collection."""
 
-    Config = CommandConfig
     description = "A Nagios-compatible check command (exit code 0/1/2/3, perfdata)"
 
     def __init__(self, config: CommandConfig, context: SourceContext) -> None:

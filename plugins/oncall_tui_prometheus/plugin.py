@@ -19,20 +19,17 @@ from typing import Any, TypeVar
 
 import httpx
 
-from oncall_tui.core.http import Body  # the type get_bytes returns
 from oncall_tui.plugin import (
     MAX_LINE,
-    HTTPStatusError,
     Kind,
     Plugin,
     Reading,
     SourceContext,
     SourceError,
-    client_for,
     format_duration,
-    get_bytes,
     sanitize,
 )
+from oncall_tui.plugin.http import Body, HTTPClientMixin, HTTPStatusError, get_bytes
 
 from .build import (
     Bodies,
@@ -63,10 +60,9 @@ BACKFILL_SHARE = 0.8
 collection itself time out."""
 
 
-class PrometheusPlugin(Plugin[PrometheusConfig]):
+class PrometheusPlugin(HTTPClientMixin, Plugin[PrometheusConfig]):
     """Runs PromQL instant queries; every returned series is one signal."""
 
-    Config = PrometheusConfig
     description = "PromQL queries against Prometheus, Thanos, Mimir or VictoriaMetrics"
 
     def __init__(self, config: PrometheusConfig, context: SourceContext) -> None:
@@ -76,9 +72,6 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         self._queries = tuple(
             CompiledQuery.compile(index, query) for index, query in enumerate(config.queries)
         )
-        # Created on first use, inside the running event loop, and reused: one pool of
-        # keep-alive connections instead of a TCP (and TLS) handshake per query.
-        self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(config.max_concurrency)
         self._worker: ThreadPoolExecutor | None = None
         self._backfill = "waiting" if config.backfill > 0 else "done"
@@ -87,19 +80,13 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
     def kinds(self) -> frozenset[Kind]:
         return frozenset(query.kind for query in self.config.queries)
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # Registers the URL's password, headers and tokens with the redactor.
-            self._client = client_for(self.config, self.context)
-        return self._client
-
     async def collect(self) -> Sequence[Reading]:
         started = time.monotonic()
         deadline = started + self.context.timeout
         # The evaluation time, sent with every query: a sample stamped earlier than this
         # is that old (a cache, a lagging replica), whatever the two clocks say.
         at = round(time.time(), 3)
-        client = self._http()
+        client = self.http()
         backfill_due = self._backfill == "due"
         # All queries finish (the engine's deadline bounds them) so the error can say how
         # many failed, not just the first.
@@ -146,9 +133,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         if self._worker is not None:
             worker, self._worker = self._worker, None
             worker.shutdown(wait=False, cancel_futures=True)
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+        await super().aclose()
 
     # -- one query -------------------------------------------------------------------
 

@@ -5,8 +5,9 @@ A plugin is a class registered under the entry-point group `oncall_tui.plugins`:
     [project.entry-points."oncall_tui.plugins"]
     mysource = "my_package:MySourcePlugin"
 
-It declares `Config` (a pydantic model, unknown keys forbidden; each field's docstring
-is the user documentation `oncall-tui plugins` prints) and an async `collect()` that
+Its config model is the `PluginConfig` it names in `Plugin[...]` (a pydantic model,
+unknown keys forbidden; each field's docstring is the user documentation `oncall-tui
+plugins` prints; the class attribute `Config` is set from it) and an async `collect()` that
 returns `Reading`s. The engine owns scheduling, deadlines, backoff, sanitising and
 status; a plugin only observes.
 """
@@ -17,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
@@ -97,6 +98,20 @@ class Plugin(ABC, Generic[C]):
     transient: ClassVar[bool] = False
     """True when a signal missing from a collection is over (a resolved alert) rather
     than missing data (a series that vanished, shown as unknown: no data)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """`Config` is the model named in `Plugin[...]`: `class P(Plugin[PConfig])` says
+        it once. A class that sets `Config` itself (older plugins) keeps its own."""
+        super().__init_subclass__(**kwargs)
+        if "Config" in cls.__dict__:
+            return
+        for base in getattr(cls, "__orig_bases__", ()):
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Plugin):
+                (model,) = get_args(base)
+                if isinstance(model, type) and issubclass(model, PluginConfig):
+                    cls.Config = model
+                    return
 
     def __init__(self, config: C, context: SourceContext) -> None:
         self.config = config

@@ -6,7 +6,7 @@ keeps in `virtual_size`. The two never match, so each pass re-runs the widget's 
 update and repaints its whole scrollbar. With four scrolling panels that is ~2.4 KB
 sent to the terminal for each toast, each cause line appearing, each resize of the
 why-line: most of what the board wrote above the foundation's board during an
-incident (bench/README.md, "Issue 6, done-when").
+incident (bench/README.md, "the board against the foundation's board").
 
 The scrollbar depends on the widget's size, its container size and its own virtual
 size only; while those three are what they were at the last pass, the pass has

@@ -1,8 +1,10 @@
-"""Everything a data-source plugin needs, from one import.
+"""The plugin contract: everything a data-source plugin implements and returns.
 
 A complete plugin:
 
+    import os
     from collections.abc import Sequence
+
     from oncall_tui.plugin import Kind, Plugin, PluginConfig, Reading, ThresholdOptions
 
     class QueueConfig(PluginConfig, ThresholdOptions):
@@ -10,7 +12,6 @@ A complete plugin:
         \"\"\"Spool directory whose backlog is watched.\"\"\"
 
     class QueuePlugin(Plugin[QueueConfig]):
-        Config = QueueConfig
         description = "Files waiting in a spool directory"
 
         def kinds(self) -> frozenset[Kind]:
@@ -26,26 +27,20 @@ registered in the plugin's `pyproject.toml`:
     [project.entry-points."oncall_tui.plugins"]
     queue = "my_package:QueuePlugin"
 
-The engine owns scheduling, deadlines, backoff, sanitising and status; a plugin only
-observes. Nothing here imports Textual: plugins run headless (`oncall-tui check`).
+The config model is the one named in `Plugin[...]`. The engine owns scheduling,
+deadlines, backoff, sanitising and status; a plugin only observes. A source that decides
+the status itself (a check that passed or failed) returns `Reading(status=...)` and no
+thresholds. HTTP sources take their options, client and requests from
+`oncall_tui.plugin.http`; `oncall_tui.plugin.testing` collects a plugin once, as
+`oncall-tui check` does, for its tests. Nothing here imports Textual: plugins run
+headless (`oncall-tui check`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from oncall_tui.core.config.durations import Duration, format_duration, parse_duration
-from oncall_tui.core.http import (
-    HTTPOptions,
-    HTTPStatusError,
-    ProbeResult,
-    ReadOnlyError,
-    build_client,
-    client_for,
-    get_bytes,
-    get_json,
-    get_text,
-    probe,
-    send_json,
-)
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.model import (
@@ -82,14 +77,10 @@ __all__ = [
     "BlockingRunner",
     "BlockingStillRunning",
     "Duration",
-    "HTTPOptions",
-    "HTTPStatusError",
     "Kind",
     "LabelTemplate",
     "Plugin",
     "PluginConfig",
-    "ProbeResult",
-    "ReadOnlyError",
     "Reading",
     "Runbook",
     "RunbookTemplate",
@@ -101,15 +92,34 @@ __all__ = [
     "Thresholds",
     "Unit",
     "as_number",
-    "build_client",
-    "client_for",
     "format_duration",
     "format_value",
-    "get_bytes",
-    "get_json",
-    "get_text",
     "parse_duration",
-    "probe",
     "sanitize",
-    "send_json",
 ]
+
+_MOVED_TO_HTTP = frozenset(
+    {
+        "HTTPOptions",
+        "HTTPStatusError",
+        "ProbeResult",
+        "ReadOnlyError",
+        "build_client",
+        "client_for",
+        "get_bytes",
+        "get_json",
+        "get_text",
+        "probe",
+        "send_json",
+    }
+)
+"""Names this module exported before the HTTP helpers had their own module: still
+importable from here, so a third-party plugin written then keeps working."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_HTTP:
+        from oncall_tui.plugin import http
+
+        return getattr(http, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
