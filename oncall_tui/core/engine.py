@@ -398,6 +398,11 @@ class Engine:
             )
         )
 
+    @property
+    def running(self) -> bool:
+        """Whether the sources' loops are running (between `start` and `stop`)."""
+        return bool(self._tasks)
+
     def start(self) -> None:
         """Start every source's loop and the staleness sweep on the running loop."""
         if self._tasks:

@@ -38,6 +38,7 @@ headless (`oncall-tui check`).
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from oncall_tui.core.config.durations import Duration, format_duration, parse_duration
@@ -62,6 +63,10 @@ from oncall_tui.core.sources.plugin_actions import (
     ActionResult,
     ActionSpec,
     ActionTarget,
+    OperationFailed,
+    OperationResult,
+    OperationSpec,
+    OperationTarget,
 )
 from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.core.sources.templates import LabelTemplate, RunbookTemplate, Template
@@ -79,6 +84,10 @@ __all__ = [
     "Duration",
     "Kind",
     "LabelTemplate",
+    "OperationFailed",
+    "OperationResult",
+    "OperationSpec",
+    "OperationTarget",
     "Plugin",
     "PluginConfig",
     "Reading",
@@ -98,28 +107,14 @@ __all__ = [
     "sanitize",
 ]
 
-_MOVED_TO_HTTP = frozenset(
-    {
-        "HTTPOptions",
-        "HTTPStatusError",
-        "ProbeResult",
-        "ReadOnlyError",
-        "build_client",
-        "client_for",
-        "get_bytes",
-        "get_json",
-        "get_text",
-        "probe",
-        "send_json",
-    }
-)
-"""Names this module exported before the HTTP helpers had their own module: still
-importable from here, so a third-party plugin written then keeps working."""
-
 
 def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_HTTP:
-        from oncall_tui.plugin import http
-
+    """The HTTP helpers this module exported before they had their own module
+    (`oncall_tui.plugin.http`): still importable from here, so a third-party plugin
+    written then keeps working."""
+    # import_module, not `from oncall_tui.plugin import http`: that would ask this very
+    # function for `http` before the submodule is loaded.
+    http = importlib.import_module("oncall_tui.plugin.http")
+    if name in http.__all__:
         return getattr(http, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

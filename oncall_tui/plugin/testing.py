@@ -60,27 +60,14 @@ class Collected:
 def collect_once(
     plugin: type[Plugin[Any]],
     options: Mapping[str, Any] | PluginConfig | None = None,
-    *,
-    name: str = "source",
-    config_dir: Path | None = None,
-    interval: float = 15.0,
-    deadline: float = 10.0,
-    max_wait: float = 30.0,
+    **settings: Any,
 ) -> Collected:
-    """Collect `plugin` once with `options`, as `check` does (see the module doc)."""
+    """Collect `plugin` once with `options`, as `check` does (see the module doc);
+    `settings` are `async_collect_once`'s keywords (name, config_dir, interval,
+    deadline, max_wait)."""
     loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(
-            async_collect_once(
-                plugin,
-                options,
-                name=name,
-                config_dir=config_dir,
-                interval=interval,
-                deadline=deadline,
-                max_wait=max_wait,
-            )
-        )
+        return loop.run_until_complete(async_collect_once(plugin, options, **settings))
     finally:
         for task in asyncio.all_tasks(loop):
             task.cancel()
@@ -97,7 +84,10 @@ async def async_collect_once(
     deadline: float = 10.0,
     max_wait: float = 30.0,
 ) -> Collected:
-    """`collect_once` inside a running event loop."""
+    """`collect_once` inside a running event loop. `name` is the source's name (signal
+    keys are `<name>/<reading key>`), `config_dir` what relative paths in the options
+    resolve against (the current directory by default), `interval` and `deadline` the
+    source's, `max_wait` the longest wait for a second sample."""
     folder = config_dir if config_dir is not None else Path.cwd()
     config = _validated(plugin, options, name, folder)
     registry = PluginRegistry()

@@ -10,12 +10,12 @@ import httpx
 
 from oncall_tui.plugin import (
     MAX_LINE,
-    ActionFailed,
-    ActionResult,
-    ActionSpec,
-    ActionTarget,
     Kind,
     LabelTemplate,
+    OperationFailed,
+    OperationResult,
+    OperationSpec,
+    OperationTarget,
     Plugin,
     Reading,
     Runbook,
@@ -133,39 +133,41 @@ class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
 
     # -- actions: silences ---------------------------------------------------------------
 
-    def actions(self) -> Sequence[ActionSpec]:
+    def operations(self) -> Sequence[OperationSpec]:
         return SPECS
 
-    async def run_action(
-        self, name: str, target: ActionTarget, params: Mapping[str, str]
-    ) -> ActionResult:
+    async def run_operation(
+        self, name: str, target: OperationTarget, params: Mapping[str, str]
+    ) -> OperationResult:
         if name == SILENCE:
             return await self._silence(target, params)
         if name == LIST:
             rows = active_rows(await self._get(self.http(), self._silences_url))
             count = f"{len(rows)} active silence{'s' if len(rows) != 1 else ''}"
-            return ActionResult(count, rows=rows)
+            return OperationResult(count, rows=rows)
         if name == EXPIRE:
             return await self._expire(check_id(target.key))
-        raise ActionFailed(f"{self.context.name}: no action {name!r}")
+        raise OperationFailed(f"{self.context.name}: no action {name!r}")
 
-    async def _silence(self, target: ActionTarget, params: Mapping[str, str]) -> ActionResult:
+    async def _silence(self, target: OperationTarget, params: Mapping[str, str]) -> OperationResult:
         request = parse_request(params)
         labels = self._labels.get(target.key)
         if labels is None:
-            raise ActionFailed(f"{target.name or 'the alert'} is no longer firing in Alertmanager")
+            raise OperationFailed(
+                f"{target.name or 'the alert'} is no longer firing in Alertmanager"
+            )
         body = silence_body(labels, request, self._wall_clock())
         answer = await self._send("POST", self._silences_url, body)
         ends = self._wall_clock() + request.duration
-        return ActionResult(
+        return OperationResult(
             f"silenced {target.name or 'the alert'} until {format_time(ends)} "
             f"(silence {silence_id(answer)})",
             refresh=True,
         )
 
-    async def _expire(self, ident: str) -> ActionResult:
+    async def _expire(self, ident: str) -> OperationResult:
         await self._send("DELETE", f"{self.config.url}/api/v2/silence/{ident}", None)
-        return ActionResult(f"expired silence {ident}", refresh=True)
+        return OperationResult(f"expired silence {ident}", refresh=True)
 
     async def _send(self, method: str, url: str, body: object) -> object:
         # A client of its own per write, built now: it can write only if the context is
@@ -175,7 +177,7 @@ class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
             try:
                 return await send_json(client, method, url, body=body)
             except HTTPStatusError as exc:
-                raise ActionFailed(f"{self.context.name}: {self._status_message(exc)}") from None
+                raise OperationFailed(f"{self.context.name}: {self._status_message(exc)}") from None
 
     def _status_message(self, exc: HTTPStatusError) -> str:
         message = str(exc)

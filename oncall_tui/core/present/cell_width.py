@@ -28,12 +28,8 @@ def cell_width(text: str) -> int:
     return width
 
 
-def cut(text: str, width: int) -> str:
-    """`text` in at most `width` cells, ending in "…" when cut (never half a wide
-    character)."""
-    if cell_width(text) <= width:
-        return text
-    budget = width - cell_width(ELLIPSIS)
+def _prefix(text: str, budget: int) -> tuple[str, int]:
+    """The longest start of `text` within `budget` cells, and the cells it takes."""
     out: list[str] = []
     used = 0
     for char in text:
@@ -42,7 +38,15 @@ def cut(text: str, width: int) -> str:
             break
         out.append(char)
         used += size
-    return "".join(out) + ELLIPSIS
+    return "".join(out), used
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` cells, ending in "…" when cut (never half a wide
+    character)."""
+    if cell_width(text) <= width:
+        return text
+    return _prefix(text, width - cell_width(ELLIPSIS))[0] + ELLIPSIS
 
 
 def pad(text: str, width: int) -> str:
@@ -56,15 +60,8 @@ def crop(text: str, width: int) -> str:
     that would straddle the edge left out and its cell padded with a space."""
     if width <= 0:
         return ""
-    out: list[str] = []
-    used = 0
-    for char in text:
-        size = 0 if unicodedata.combining(char) else cell_width(char)
-        if used + size > width:
-            break
-        out.append(char)
-        used += size
-    return "".join(out) + " " * (width - used)
+    start, used = _prefix(text, width)
+    return start + " " * (width - used)
 
 
 def fit(text: str, width: int, *, right: bool = False, ellipsis: str = ELLIPSIS) -> str:

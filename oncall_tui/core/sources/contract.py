@@ -25,10 +25,10 @@ from pydantic import BaseModel, ConfigDict
 from oncall_tui.core.signals.model import Kind, Reading
 from oncall_tui.core.sources.blocking import BlockingRunner
 from oncall_tui.core.sources.plugin_actions import (
-    ActionFailed,
-    ActionResult,
-    ActionSpec,
-    ActionTarget,
+    OperationFailed,
+    OperationResult,
+    OperationSpec,
+    OperationTarget,
 )
 
 ENTRY_POINT_GROUP = "oncall_tui.plugins"
@@ -138,21 +138,33 @@ class Plugin(ABC, Generic[C]):
         at any file).
         """
 
-    def actions(self) -> Sequence[ActionSpec]:
+    def operations(self) -> Sequence[OperationSpec]:
         """What this source can do besides observing (create a silence), each with
         whether it changes something outside the process (`mutates`). The engine's
-        dispatcher runs them through the read-only gate: a mutating action never
-        reaches `run_action` in read-only mode. None by default: a plugin observes."""
+        dispatcher runs them through the read-only gate: a mutating operation never
+        reaches `run_operation` in read-only mode. None by default: a plugin observes.
+        (A plugin written against the earlier name, `actions()`, still works.)"""
+        return self.actions()
+
+    async def run_operation(
+        self, name: str, target: OperationTarget, params: Mapping[str, str]
+    ) -> OperationResult:
+        """Run the operation `name` (one of `operations()`) on `target` with the user's
+        `params`. Raise `OperationFailed` (or `SourceError`) with a message to show when
+        it does not work. A writing HTTP client comes from
+        `client_for(..., writes=True)`, which stays read-only when the context is.
+        (A plugin written against the earlier name, `run_action()`, still works.)"""
+        return await self.run_action(name, target, params)
+
+    def actions(self) -> Sequence[OperationSpec]:
+        """The earlier name of `operations()`: override one of the two."""
         return ()
 
     async def run_action(
-        self, name: str, target: ActionTarget, params: Mapping[str, str]
-    ) -> ActionResult:
-        """Run the action `name` (one of `actions()`) on `target` with the user's
-        `params`. Raise `ActionFailed` (or `SourceError`) with a message to show when
-        it does not work. A writing HTTP client comes from
-        `client_for(..., writes=True)`, which stays read-only when the context is."""
-        raise ActionFailed(f"{self.context.name}: no action {name!r}")
+        self, name: str, target: OperationTarget, params: Mapping[str, str]
+    ) -> OperationResult:
+        """The earlier name of `run_operation()`: override one of the two."""
+        raise OperationFailed(f"{self.context.name}: no operation {name!r}")
 
     def empty_note(self) -> str:
         """What a collection that worked and returned no readings means, in words, or

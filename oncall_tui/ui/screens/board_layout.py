@@ -16,6 +16,7 @@ from oncall_tui.core.present.board_panels import LEFT, RIGHT, feeds, panel_numbe
 from oncall_tui.core.present.panel_rows import allocate_heights
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 log = logging.getLogger(__name__)
@@ -104,13 +105,11 @@ class PanelSizer:
         shrink = chrome - self._laid_out if self._laid_out is not None else 0
         allocate(self.screen, self.panels, shrink)
 
+    @keep_alive("sizing the panels")
     def chrome_changed(self) -> None:
         """Share out again if the chrome changed since the last time; never raises."""
-        try:
-            if self.chrome() != self._allocated_for:
-                self.allocate()
-        except Exception:
-            log.exception("sizing the panels failed")
+        if self.chrome() != self._allocated_for:
+            self.allocate()
 
 
 def make_panel(
