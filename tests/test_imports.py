@@ -31,7 +31,12 @@ def test_no_textual_import_in_core_or_plugins_source() -> None:
     assert offenders == []
 
 
-PUBLIC_CONTRACT = ("oncall_tui.plugin", "oncall_tui.plugin.http", "oncall_tui.plugin.testing")
+PUBLIC_CONTRACT = (
+    "oncall_tui.plugin",
+    "oncall_tui.plugin.http",
+    "oncall_tui.plugin.judges",
+    "oncall_tui.plugin.testing",
+)
 
 
 def test_first_party_plugins_import_only_the_public_contract() -> None:

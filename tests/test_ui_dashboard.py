@@ -18,7 +18,7 @@ from oncall_tui.core.engine import Engine
 from oncall_tui.core.present.cell_width import fit
 from oncall_tui.core.present.panel_rows import layout_columns
 from oncall_tui.core.present.report import to_json
-from oncall_tui.core.present.words import row_summary
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.signals.model import Kind, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp

@@ -43,17 +43,21 @@ from typing import Any
 
 from oncall_tui.core.config.durations import Duration, format_duration, parse_duration
 from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.triage_text import ack_words, maintenance_words
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.model import (
     KINDS,
     UNITS,
+    Ack,
     Kind,
+    Maintenance,
     Reading,
     Status,
     Thresholds,
     Unit,
     as_number,
 )
+from oncall_tui.core.signals.team import ACK_PREFIX, is_ack, is_maintenance, maintenance_text
 from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
 from oncall_tui.core.sources.errors import SourceError
@@ -72,9 +76,11 @@ from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.core.sources.templates import LabelTemplate, RunbookTemplate, Template
 
 __all__ = [
+    "ACK_PREFIX",
     "KINDS",
     "MAX_LINE",
     "UNITS",
+    "Ack",
     "ActionFailed",
     "ActionResult",
     "ActionSpec",
@@ -84,6 +90,7 @@ __all__ = [
     "Duration",
     "Kind",
     "LabelTemplate",
+    "Maintenance",
     "OperationFailed",
     "OperationResult",
     "OperationSpec",
@@ -100,9 +107,14 @@ __all__ = [
     "ThresholdOptions",
     "Thresholds",
     "Unit",
+    "ack_words",
     "as_number",
     "format_duration",
     "format_value",
+    "is_ack",
+    "is_maintenance",
+    "maintenance_text",
+    "maintenance_words",
     "parse_duration",
     "sanitize",
 ]

@@ -19,8 +19,9 @@ from oncall_tui.core.present.board_columns import COLUMNS, NAME_PRIORITY, RowCon
 from oncall_tui.core.present.cell_width import cell_width, fit
 from oncall_tui.core.present.formatting import failing_since
 from oncall_tui.core.present.parts import Part
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.sparkline import SparkCache
-from oncall_tui.core.present.words import badge, count_parts, row_summary
+from oncall_tui.core.present.words import badge, count_parts
 from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.signals.model import Signal, SourceState, Status, sort_key
 

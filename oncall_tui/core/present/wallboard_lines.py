@@ -11,13 +11,13 @@ from oncall_tui.core.present.cell_width import cell_width
 from oncall_tui.core.present.cell_width import fit as fit_cells
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.present.parts import Line, Part
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.wallboard import PAGE_TITLES, Board, Rotation, since
 from oncall_tui.core.present.words import (
     GLYPH,
     LONG,
     PANEL_TITLES,
     WORST_FIRST,
-    row_summary,
     symbols,
 )
 from oncall_tui.core.signals.model import Signal, SourceState, Status

@@ -10,9 +10,10 @@ from oncall_tui.core.config.loader import WallboardPage
 from oncall_tui.core.present import bigtext
 from oncall_tui.core.present.cell_width import cell_width
 from oncall_tui.core.present.parts import Line, Part
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.wallboard import LAYERS, Board, Layer
 from oncall_tui.core.present.wallboard_lines import fit, pad, source_line, value_text
-from oncall_tui.core.present.words import GLYPH, LONG, SHORT, WORST_FIRST, row_summary, symbols
+from oncall_tui.core.present.words import GLYPH, LONG, SHORT, WORST_FIRST, symbols
 from oncall_tui.core.signals.model import Signal, Status
 
 TILE_WIDTH = 56

@@ -3,7 +3,7 @@
 The one place for status words, read by `check`'s report and by every screen, so the
 terminal table, the header, the panels and the wallboard spell statuses identically:
 the glyphs and badges, the short, long and count words, a dependency's "down", what
-an unknown row says first (`row_summary`) and what a row without a value says. Values,
+an unknown row says first (`row_text.row_summary`) and what a row without a value says. Values,
 limits and ages are spelled in `formatting.py`.
 
 The glyphs come in two sets, Unicode and ASCII: a console with a non-UTF-8 locale
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Final
 
-from oncall_tui.core.signals.model import Kind, Reason, Signal, Status
+from oncall_tui.core.signals.model import Kind, Reason, Status
 
 _UNICODE_GLYPH: Final[Mapping[Status, str]] = {
     Status.CRITICAL: "✖",
@@ -214,21 +214,6 @@ def status_word(kind: Kind, status: Status) -> str:
     if kind == "dependency" and status is Status.WARNING:
         return "degraded"
     return status.value
-
-
-def row_summary(signal: Signal) -> str:
-    """What the row says after the value: for unknown signals the reason comes first
-    ("stale: …", "source error: …") because *why* it is unknown is the whole point;
-    the store's default summaries never repeat the value, which has its own column."""
-    summary = signal.summary
-    if signal.status is Status.UNKNOWN and signal.reason is not None:
-        reason = signal.reason.value
-        if not summary:
-            return reason
-        if not summary.lower().startswith(reason):
-            return f"{reason}: {summary}"
-        return summary
-    return summary
 
 
 def missing_value_word(status: Status) -> str:

@@ -22,7 +22,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from oncall_tui.core.present.formatting import age_text, format_value, limit_text
-from oncall_tui.core.present.words import LONG, badge, row_summary
+from oncall_tui.core.present.row_text import row_summary
+from oncall_tui.core.present.words import LONG, badge
 from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.line_diff import changed_extent, dirty_line
