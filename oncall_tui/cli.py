@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from oncall_tui.commands import COMMANDS
 from oncall_tui.commands.base import EXIT_CONFIG, config_option, print_problems
 from oncall_tui.commands.dashboard import dashboard, display_options
+from oncall_tui.commands.registry import COMMANDS
 from oncall_tui.core.config.loader import ConfigError
 
 DESCRIPTION = """\
@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="nothing can change anything outside the process (no silences, no browser)",
     )
     display_options(parser)
-    parser.set_defaults(run=dashboard)
+    # Every command may ask for the parser that read its arguments (completion does).
+    parser.set_defaults(run=dashboard, parser=parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command_parser = sub.add_parser(

@@ -7,14 +7,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from oncall_tui.core.present.causes_json import causes_json
 from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.format import Header
 from oncall_tui.core.recording.timeline import build_timeline, render_json, render_markdown
 from oncall_tui.core.recording.writer import Recorder
-from oncall_tui.core.signals.canary import CanaryFacts
+from oncall_tui.core.signals.facts import CanaryFacts
 from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.triage.causes import causes_json, store_diagnosis
+from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.core.triage.change_effect import NO_EFFECT, change_effect
 from test_ui_support import make_app
 

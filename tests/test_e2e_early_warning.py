@@ -24,6 +24,7 @@ import pytest
 from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.textual_compat import screen_lines
 from scenario_early import (
     CASES,
     Case,
@@ -258,7 +259,7 @@ async def test_the_six_cases_on_the_dashboard_at_80x24(
                 assert time.monotonic() < deadline, f"{case}: {board.cause.plain!r}"
                 await pilot.pause(0.2)
             await pilot.pause(0.3)
-            screen = [strip.text for strip in app.screen._compositor.render_strips()]
+            screen = screen_lines(app.screen)
             top = screen[:3]
 
             text = "\n".join(top)

@@ -1,4 +1,4 @@
-"""Issue 8, "done when", on the screen and in a recording: examples/prometheus.toml
+"""The probable cause on the screen and in a recording: examples/prometheus.toml
 against a real Prometheus (evaluating examples/alert-rules.yml) and a real
 Alertmanager, watching the scenario platform of tests/scenarios.py.
 
@@ -37,6 +37,7 @@ from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.timeline import build_timeline, render_json
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
+from oncall_tui.ui.textual_compat import screen_lines as drawn_lines
 from scenario_monitoring import (
     Monitoring,
     check,
@@ -93,7 +94,7 @@ def switch(platform: ScenarioPlatform, monitoring: Monitoring, scenario: Scenari
 
 def screen_lines(app: OncallApp) -> list[str]:
     """The screen as text, one string per line."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
+    return drawn_lines(app.screen)
 
 
 async def wait_for_cause(app: OncallApp, pilot: Pilot[None], component: str) -> str:

@@ -32,7 +32,8 @@ from engine_faults import (
 )
 from oncall_cli import run_oncall
 from oncall_tui.core.config.loader import parse_config
-from oncall_tui.core.engine import Engine, check_readings
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.plugin_output import check_readings
 from oncall_tui.core.signals.model import Reading, Reason, Status
 from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
 from oncall_tui.core.sources.registry import PluginRegistry

@@ -1,4 +1,4 @@
-"""The complete prometheus source (issue 5, 2.5) against the real Prometheus.
+"""The complete prometheus source against the real Prometheus.
 
 Components, change markers, baselines with ratio limits, no_data, server warnings,
 sample age, the backfill and the request concurrency; the session's one Prometheus
@@ -473,7 +473,7 @@ def bulk_prometheus() -> Iterator[str]:
 
 
 async def test_100k_series_never_freeze_the_loop(bulk_prometheus: str) -> None:
-    """Issue 9, item 5: the whole answer used to be parsed on the event loop before
+    """The whole answer used to be parsed on the event loop before
     the cap applied (a 2-3 s freeze per poll here, see bench/prometheus_series.py).
     Contract bound, with a wide margin: no stall of the loop above 500 ms."""
     lags: list[float] = []

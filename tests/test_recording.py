@@ -436,9 +436,8 @@ def test_an_slo_canary_ack_and_maintenance_survive_a_recording_and_a_bad_one_is_
     from oncall_tui.core.recording.fields import Malformed
     from oncall_tui.core.recording.format import signal_to_json
     from oncall_tui.core.recording.validate import Checker
-    from oncall_tui.core.signals.canary import CanaryFacts
+    from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
     from oncall_tui.core.signals.model import Ack, Maintenance, Signal
-    from oncall_tui.core.signals.slo import SloFacts
 
     signal = Signal(
         key="prom/repay", kind="health", name="repay", source="prom", labels={}, unit="ratio"

@@ -70,9 +70,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from oncall_tui.cli import build_parser  # the whole parser, this command included
-
-    return completion(build_parser(), args.shell)
+    # The whole parser, this command included: the one that read these arguments.
+    return completion(args.parser, args.shell)
 
 
 COMMAND = Command(

@@ -30,17 +30,21 @@ import signal
 import sys
 import termios
 import threading
-from functools import partial
 from types import FrameType
 from typing import IO, Any
 
 from textual import events
-from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Size
 
 from oncall_tui.ui.terminal import EXIT_HANGUP, RESTORE
+from oncall_tui.ui.textual_compat import (
+    driver_exit_app,
+    driver_writing,
+    set_driver_output,
+    xterm_parser,
+)
 
 EXIT_DEADLINE = 1.2
 """Seconds from a signal (or a dead stdin) to the process being gone, at the latest.
@@ -96,7 +100,7 @@ class TerminalDriver(LinuxDriver):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._output = _TerminalOutput(sys.__stderr__ or sys.stderr)
-        self._file = self._output  # type: ignore[assignment]  # what WriterThread writes to
+        set_driver_output(self, self._output)
         self._previous_handlers: dict[int, Any] = {}
         self._leaving = False
         self._signalled = False
@@ -126,7 +130,7 @@ class TerminalDriver(LinuxDriver):
     def close(self) -> None:
         # The last bytes of the session: the app's shutdown still wrote some after
         # stop_application_mode (mouse off again, the pointer shape).
-        if self._writer_thread is not None:
+        if driver_writing(self):
             self.write(RESTORE)
             if self._farewell is not None:
                 self.write(self._farewell + "\n")
@@ -187,7 +191,7 @@ class TerminalDriver(LinuxDriver):
         watchdog.name = "oncall-exit-deadline"
         watchdog.start()
         with contextlib.suppress(RuntimeError):  # the loop is already closed
-            self._loop.call_soon_threadsafe(partial(self._app.exit, return_code=code))
+            driver_exit_app(self, code)
 
     def _force_exit(self, code: int) -> None:
         """The orderly way out is stuck: restore the terminal from here and go."""
@@ -222,7 +226,7 @@ class TerminalDriver(LinuxDriver):
         pipe or /dev/null it is final too. Every read error but an interrupted or
         would-block one (EIO after the pty master closed, EBADF) means the same.
         """
-        parser = XTermParser(self._debug)
+        parser = xterm_parser(self)
         decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
         poller = select.poll()  # epoll refuses /dev/null; poll takes any descriptor
         poller.register(self.fileno, select.POLLIN | select.POLLPRI)

@@ -11,14 +11,13 @@ import httpx
 
 from oncall_tui.plugin import (
     MAX_LINE,
-    ActionFailed,
-    ActionResult,
-    ActionSpec,
-    ActionTarget,
     BlockingRunner,
-    HTTPStatusError,
     Kind,
     LabelTemplate,
+    OperationFailed,
+    OperationResult,
+    OperationSpec,
+    OperationTarget,
     Plugin,
     Reading,
     Runbook,
@@ -26,14 +25,18 @@ from oncall_tui.plugin import (
     SourceError,
     Status,
     ack_words,
+    maintenance_words,
+    sanitize,
+    without_cycle_collector,
+)
+from oncall_tui.plugin.http import (
+    HTTPClientMixin,
+    HTTPStatusError,
     client_for,
     get_bytes,
     get_json,
     json_of,
-    maintenance_words,
-    sanitize,
     send_json,
-    without_cycle_collector,
 )
 
 from .acks import ACK_COMMENT, Standing, standing
@@ -70,11 +73,10 @@ log = logging.getLogger(__name__)
 _ACCEPT_JSON = {"Accept": "application/json"}
 
 
-class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
+class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
     """Firing alerts from Alertmanager's API v2; silenced and inhibited ones shown as
     suppressed (ok, with who silenced them and until when)."""
 
-    Config = AlertmanagerConfig
     description = "Firing alerts from Alertmanager (API v2), silenced ones marked as such"
     transient = True
     """A resolved alert leaves the board; it is not "no data"."""
@@ -109,7 +111,6 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         self._wall_clock = wall_clock
         """Alertmanager's times are wall-clock times: how long an alert has fired is
         measured against this, not the engine's monotonic clock."""
-        self._client: httpx.AsyncClient | None = None
         self._secrets = _secrets(config)
         self._labels: dict[str, dict[str, str]] = {}
         """Each alert's labels exactly as Alertmanager sent them, by key, as of the last
@@ -126,22 +127,11 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
             note += " (silenced and inhibited alerts are not shown)"
         return note
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # Registers the URL's password, headers and tokens with the redactor.
-            self._client = client_for(self.config, self.context)
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
-
     def collection_note(self) -> str:
         return self._note
 
     async def collect(self) -> Sequence[Reading]:
-        client = self._http()
+        client = self.http()
         united = await unite(self._peers, lambda peer: self._alerts_of(client, peer))
         self._note = united.note
         alerts, bad = united.alerts, united.bad
@@ -189,12 +179,12 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
 
     # -- actions: silences ---------------------------------------------------------------
 
-    def actions(self) -> Sequence[ActionSpec]:
+    def operations(self) -> Sequence[OperationSpec]:
         return SPECS
 
-    async def run_action(
-        self, name: str, target: ActionTarget, params: Mapping[str, str]
-    ) -> ActionResult:
+    async def run_operation(
+        self, name: str, target: OperationTarget, params: Mapping[str, str]
+    ) -> OperationResult:
         if name == SILENCE:
             return await self._silence(target, params)
         if name == ACK:
@@ -202,62 +192,64 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         if name == UNACK:
             return await self._unack(target)
         if name == LIST:
-            client = self._http()
+            client = self.http()
             _, answer = await first_answering(
                 self._peers, lambda peer: self._get(client, peer + "/api/v2/silences")
             )
             rows = active_rows(answer)
             count = f"{len(rows)} active silence{'s' if len(rows) != 1 else ''}"
-            return ActionResult(count, rows=rows)
+            return OperationResult(count, rows=rows)
         if name == EXPIRE:
             return await self._expire(check_id(target.key))
-        raise ActionFailed(f"{self.context.name}: no action {name!r}")
+        raise OperationFailed(f"{self.context.name}: no action {name!r}")
 
-    async def _silence(self, target: ActionTarget, params: Mapping[str, str]) -> ActionResult:
+    async def _silence(self, target: OperationTarget, params: Mapping[str, str]) -> OperationResult:
         request = parse_request(params)
         labels = self._labels.get(target.key)
         if labels is None:
-            raise ActionFailed(f"{target.name or 'the alert'} is no longer firing in Alertmanager")
+            raise OperationFailed(
+                f"{target.name or 'the alert'} is no longer firing in Alertmanager"
+            )
         body = silence_body(labels, request, self._wall_clock())
         answer = await self._send("POST", "/api/v2/silences", body)
         ends = self._wall_clock() + request.duration
-        return ActionResult(
+        return OperationResult(
             f"silenced {target.name or 'the alert'} until {format_time(ends)} "
             f"(silence {silence_id(answer)})",
             refresh=True,
         )
 
-    async def _expire(self, ident: str) -> ActionResult:
+    async def _expire(self, ident: str) -> OperationResult:
         await self._send("DELETE", f"/api/v2/silence/{ident}", None)
-        return ActionResult(f"expired silence {ident}", refresh=True)
+        return OperationResult(f"expired silence {ident}", refresh=True)
 
-    async def _ack(self, target: ActionTarget, params: Mapping[str, str]) -> ActionResult:
+    async def _ack(self, target: OperationTarget, params: Mapping[str, str]) -> OperationResult:
         labels = self._labels.get(target.key)
         what = target.name or "the alert"
         if labels is None:
-            raise ActionFailed(f"{what} is no longer firing in Alertmanager")
+            raise OperationFailed(f"{what} is no longer firing in Alertmanager")
         if self._acks.get(target.key):
-            raise ActionFailed(f"{what} is already acknowledged")
+            raise OperationFailed(f"{what} is already acknowledged")
         author = self.config.ack_author or params.get("author", "").strip()
         request = SilenceRequest(self.config.ack_duration, ACK_COMMENT, author)
         if not author:
-            raise ActionFailed("no author for the ack: set ack_author or $USER")
+            raise OperationFailed("no author for the ack: set ack_author or $USER")
         body = silence_body(labels, request, self._wall_clock())
         ident = silence_id(await self._send("POST", "/api/v2/silences", body))
         self._own_acks[ident] = target.key
         self._acks[target.key] = (ident,)
-        return ActionResult(f"acked {what} as {author} (silence {ident})", refresh=True)
+        return OperationResult(f"acked {what} as {author} (silence {ident})", refresh=True)
 
-    async def _unack(self, target: ActionTarget) -> ActionResult:
+    async def _unack(self, target: OperationTarget) -> OperationResult:
         what = target.name or "the alert"
         idents = self._acks.get(target.key, ())
         if not idents:
-            raise ActionFailed(f"{what} is not acknowledged")
+            raise OperationFailed(f"{what} is not acknowledged")
         for ident in idents:
             await self._send("DELETE", f"/api/v2/silence/{check_id(ident)}", None)
             self._own_acks.pop(ident, None)
         self._acks.pop(target.key, None)
-        return ActionResult(f"withdrew the ack of {what}", refresh=True)
+        return OperationResult(f"withdrew the ack of {what}", refresh=True)
 
     async def _end_resolved_acks(self) -> None:
         """End the acks this board made whose alert is gone (resolved): an ack silence
@@ -267,7 +259,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
             del self._own_acks[ident]
             try:
                 await self._send("DELETE", f"/api/v2/silence/{ident}", None)
-            except (ActionFailed, SourceError) as exc:
+            except (OperationFailed, SourceError) as exc:
                 log.warning("%s: could not end ack %s: %s", self.context.name, ident, exc)
 
     async def _send(self, method: str, path: str, body: object) -> object:
@@ -282,7 +274,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
                 )
                 return answer
             except HTTPStatusError as exc:
-                raise ActionFailed(f"{self.context.name}: {self._status_message(exc)}") from None
+                raise OperationFailed(f"{self.context.name}: {self._status_message(exc)}") from None
 
     def _status_message(self, exc: HTTPStatusError) -> str:
         message = str(exc)

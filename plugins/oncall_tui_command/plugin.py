@@ -45,7 +45,6 @@ def deadline_for(timeout: float) -> float:
 class CommandPlugin(Plugin[CommandConfig]):
     """Runs one Nagios-compatible check command per collection."""
 
-    Config = CommandConfig
     description = "A Nagios-compatible check command (exit code 0/1/2/3, perfdata)"
 
     def __init__(self, config: CommandConfig, context: SourceContext) -> None:

@@ -19,9 +19,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import replace
 
-from oncall_tui.core.signals.canary import Cohort, judge_canary
-from oncall_tui.core.signals.slo import BurnWindow, judge_slo
 from oncall_tui.plugin import Reading, Status
+from oncall_tui.plugin.judges import BurnWindow, Cohort, judge_canary, judge_slo
 from oncall_tui_demo.catalog import SignalSpec
 from oncall_tui_demo.runbooks import runbook
 from oncall_tui_demo.scenario import Effect

@@ -42,7 +42,6 @@ class DemoPlugin(Plugin[DemoConfig]):
     """Simulated services, risk rules and dependencies of a pay-later wallet and a
     cash-loan product; no network, no setup."""
 
-    Config = DemoConfig
     description = (
         "A simulated credit-payments platform (pay-later wallet and cash loans sharing "
         "one risk engine) with scripted incidents; the default when no config exists."

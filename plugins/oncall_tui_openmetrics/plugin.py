@@ -13,8 +13,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import httpx
+from typing import Any
 
 from oncall_tui.plugin import (
     MAX_LINE,
@@ -26,11 +25,10 @@ from oncall_tui.plugin import (
     SourceContext,
     SourceError,
     Thresholds,
-    client_for,
-    get_text,
     sanitize,
     without_cycle_collector,
 )
+from oncall_tui.plugin.http import HTTPClientMixin, get_text
 
 from .config import Metric, OpenMetricsConfig
 from .scrape import ACCEPT, Exposition, Labels, parse
@@ -97,10 +95,9 @@ def series_key(index: int, labels: Mapping[str, str]) -> str:
     return key
 
 
-class OpenMetricsPlugin(Plugin[OpenMetricsConfig]):
+class OpenMetricsPlugin(HTTPClientMixin, Plugin[OpenMetricsConfig]):
     """Scrapes a Prometheus /metrics endpoint; every selected series is one signal."""
 
-    Config = OpenMetricsConfig
     description = (
         "A /metrics endpoint scraped directly (gauges, counter rates, ratios, quantiles)\n"
         "No SLO burn rates or canary verdicts here: they need error counts over windows\n"
@@ -116,8 +113,6 @@ class OpenMetricsPlugin(Plugin[OpenMetricsConfig]):
         wanted |= {m.ratio_of.denominator for m in config.metrics if m.ratio_of is not None}
         self._wanted = frozenset(wanted)
         self._rates = Rates()
-        # Created on first use, inside the running event loop, and reused.
-        self._client: httpx.AsyncClient | None = None
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset(metric.kind for metric in self.config.metrics)
@@ -125,19 +120,11 @@ class OpenMetricsPlugin(Plugin[OpenMetricsConfig]):
     def needs_two_samples(self) -> bool:
         return any(metric.rate for metric in self.config.metrics)
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # Registers the URL's password, headers and tokens with the redactor.
-            self._client = client_for(self.config, self.context, headers={"Accept": ACCEPT})
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+    def client_options(self) -> Mapping[str, Any]:
+        return {"headers": {"Accept": ACCEPT}}
 
     async def collect(self) -> Sequence[Reading]:
-        text, content_type = await get_text(self._http(), self.config.url)
+        text, content_type = await get_text(self.http(), self.config.url)
         # Samples are timestamped when the body has arrived: the exporter computed them
         # just before sending it, whereas the time before the request includes the
         # client's own setup (a first connection, a TLS handshake), which would skew

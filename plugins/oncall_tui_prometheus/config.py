@@ -7,18 +7,11 @@ loader before this model sees the table, so they are not declared here.
 from __future__ import annotations
 
 from typing import Literal, Self
-from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from oncall_tui.plugin import (
-    Duration,
-    HTTPOptions,
-    Template,
-    ThresholdOptions,
-    Thresholds,
-    Unit,
-)
+from oncall_tui.plugin import Duration, Template, ThresholdOptions, Thresholds, Unit
+from oncall_tui.plugin.http import BaseURL, HTTPOptions
 
 from .early_config import Canary, Slo
 
@@ -144,7 +137,7 @@ class PrometheusConfig(HTTPOptions):
     """Signals from PromQL queries against any Prometheus-API server (Prometheus,
     Thanos, Mimir, VictoriaMetrics)."""
 
-    url: str
+    url: BaseURL
     """Base URL of the server, e.g. "http://127.0.0.1:9090" or
     "https://mimir.example.com/prometheus"; /api/v1/query is appended. A password in it
     (user:password@) must be percent-encoded if it contains '/', '?', '#' or '@';
@@ -184,12 +177,3 @@ class PrometheusConfig(HTTPOptions):
         if not (self.queries or self.slos or self.canaries or self.slo_rules):
             raise ValueError("give at least one of queries, slos, canaries or slo_rules")
         return self
-
-    @field_validator("url")
-    @classmethod
-    def _base_url(cls, url: str) -> str:
-        # Runs after HTTPOptions' URL check: here url is "http(s)://host...", readable.
-        parts = urlsplit(url)
-        if parts.query or parts.fragment:
-            raise ValueError("must not contain ?query or #fragment: give the base URL")
-        return url.rstrip("/")

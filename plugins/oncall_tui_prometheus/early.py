@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from oncall_tui.core.signals.canary import Cohort, judge_canary, pick_baseline
-from oncall_tui.core.signals.slo import judge_slo, window_text
 from oncall_tui.plugin import LabelTemplate, Reading, RunbookTemplate
+from oncall_tui.plugin.judges import Cohort, judge_canary, judge_slo, pick_baseline, window_text
 
 from .build import series_key
 from .early_config import WINDOW, Canary, Slo

@@ -7,8 +7,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from oncall_tui.core.signals.slo import WORKBOOK, BurnWindow
 from oncall_tui.plugin import Duration, Status, Template
+from oncall_tui.plugin.judges import WORKBOOK, BurnWindow
 
 WINDOW = "{window}"
 

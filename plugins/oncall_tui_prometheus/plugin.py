@@ -18,21 +18,18 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from oncall_tui.core.http import Body  # the type get_bytes returns
 from oncall_tui.plugin import (
     MAX_LINE,
-    HTTPStatusError,
     Kind,
     Plugin,
     Reading,
     SourceContext,
     SourceError,
-    client_for,
     format_duration,
-    get_bytes,
     sanitize,
     without_cycle_collector,
 )
+from oncall_tui.plugin.http import Body, HTTPClientMixin, HTTPStatusError, get_bytes
 
 from .build import (
     Bodies,
@@ -77,10 +74,9 @@ class _Named(Protocol):
     def label(self) -> str: ...
 
 
-class PrometheusPlugin(Plugin[PrometheusConfig]):
+class PrometheusPlugin(HTTPClientMixin, Plugin[PrometheusConfig]):
     """Runs PromQL instant queries; every returned series is one signal."""
 
-    Config = PrometheusConfig
     description = "PromQL queries against Prometheus, Thanos, Mimir or VictoriaMetrics"
 
     def __init__(self, config: PrometheusConfig, context: SourceContext) -> None:
@@ -90,10 +86,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         self._queries = tuple(
             CompiledQuery.compile(index, query) for index, query in enumerate(config.queries)
         )
-        # Created on first use, inside the running event loop, and reused: one pool of
-        # keep-alive connections instead of a TCP (and TLS) handshake per query.
         self._early = early_jobs(config.slos, config.canaries, config.slo_rules, context.config_dir)
-        self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(config.max_concurrency)
         self._worker: ThreadPoolExecutor | None = None
         self._backfill = "waiting" if config.backfill > 0 else "done"
@@ -104,19 +97,13 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         kinds |= {table.kind for table in [*self.config.slos, *self.config.canaries]}
         return frozenset(kinds | ({"health"} if self.config.slo_rules else set()))
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # Registers the URL's password, headers and tokens with the redactor.
-            self._client = client_for(self.config, self.context)
-        return self._client
-
     async def collect(self) -> Sequence[Reading]:
         started = time.monotonic()
         deadline = started + self.context.timeout
         # The evaluation time, sent with every query: a sample stamped earlier than this
         # is that old (a cache, a lagging replica), whatever the two clocks say.
         at = round(time.time(), 3)
-        client = self._http()
+        client = self.http()
         backfill_due = self._backfill == "due"
 
         # All queries finish (the engine's deadline bounds them) so the error can say how
@@ -179,9 +166,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         if self._worker is not None:
             worker, self._worker = self._worker, None
             worker.shutdown(wait=False, cancel_futures=True)
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+        await super().aclose()
 
     # -- one query -------------------------------------------------------------------
 

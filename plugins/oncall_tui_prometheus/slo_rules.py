@@ -20,8 +20,8 @@ import asyncio
 import re
 from pathlib import Path
 
-from oncall_tui.core.signals.slo import WORKBOOK, BurnWindow, SloVerdict, judge_slo
 from oncall_tui.plugin import Reading, Status, parse_duration
+from oncall_tui.plugin.judges import WORKBOOK, BurnWindow, SloVerdict, judge_slo
 
 from .build import series_key
 from .early import Fetch

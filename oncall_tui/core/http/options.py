@@ -12,11 +12,12 @@ import re
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -56,9 +57,9 @@ def check_http_url(url: str) -> str:
     """`url` stripped, or ValueError with a message that never quotes any part of it.
 
     The URL may hold a password; a parser error such as "Port could not be cast to
-    integer value as 'Kq8vv7'" quotes the start of it (issue 9), so only words of our
-    own are used. The usual cause of a mangled authority is a password with `/`, `?`,
-    `#` or `@` written as is: the message says how to percent-encode it.
+    integer value as 'Kq8vv7'" quotes the start of it (a password leaked that way), so
+    only words of our own are used. The usual cause of a mangled authority is a password
+    with `/`, `?`, `#` or `@` written as is: the message says how to percent-encode it.
     """
     url = url.strip()
     if any(ch.isspace() or ord(ch) < 0x20 or ch == "\x7f" for ch in url):
@@ -201,6 +202,20 @@ def _has_userinfo(url: str | list[str]) -> bool:
     except ValueError:
         return False
     return parts.username is not None or parts.password is not None
+
+
+def base_url(url: str) -> str:
+    """A server's base URL (Prometheus, Alertmanager): checked as every HTTP URL, without
+    a query or fragment (the plugin appends API paths to it), without a trailing slash."""
+    url = check_http_url(url)
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise ValueError("must not contain ?query or #fragment: give the base URL")
+    return url.rstrip("/")
+
+
+BaseURL = Annotated[str, AfterValidator(base_url)]
+"""The type of a config's `url` that is a server's base URL (see `base_url`)."""
 
 
 def client_for(

@@ -19,7 +19,7 @@ import time
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
-from oncall_tui.core.present.words import symbols
+from oncall_tui.core.present.words import status_word, symbols
 from oncall_tui.core.signals.model import Ack, Kind, Maintenance, Signal, Status
 from oncall_tui.core.signals.team import MAX_TIME
 from oncall_tui.core.triage.causes import PARTIAL, Cause, Diagnosis
@@ -35,16 +35,6 @@ LAYER_WORD: dict[Kind, str] = {
     "change": "change",
 }
 """The layer as said in a sentence."""
-
-
-def status_word(kind: Kind, status: Status) -> str:
-    """Dependencies are down or degraded (DESIGN.md); everything else critical or
-    warning."""
-    if kind == "dependency" and status is Status.CRITICAL:
-        return "down"
-    if kind == "dependency" and status is Status.WARNING:
-        return "degraded"
-    return status.value
 
 
 def short_duration(seconds: float) -> str:

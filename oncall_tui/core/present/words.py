@@ -1,7 +1,10 @@
 """How a status is spelled: a glyph and a word, never colour alone.
 
-One table of words per concept, read by `check`'s report and by every screen, so the
-terminal table, the header, the panels and the wallboard spell statuses identically.
+The one place for status words, read by `check`'s report and by every screen, so the
+terminal table, the header, the panels and the wallboard spell statuses identically:
+the glyphs and badges, the short, long and count words, a dependency's "down", what
+an unknown row says first (`row_text.row_summary`) and what a row without a value says. Values,
+limits and ages are spelled in `formatting.py`.
 
 The glyphs come in two sets, Unicode and ASCII: a console with a non-UTF-8 locale
 (`LANG=C`) or the Linux text console (`TERM=linux`) shows garbage for `✖` or `◐`, so
@@ -15,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Final
 
-from oncall_tui.core.signals.model import Kind, Signal, Status
+from oncall_tui.core.signals.model import Kind, Reason, Signal, Status
 
 _UNICODE_GLYPH: Final[Mapping[Status, str]] = {
     Status.CRITICAL: "✖",
@@ -211,3 +214,22 @@ def count_parts(counts: dict[Status, int], *, zeros: bool = True) -> list[tuple[
         for status in WORST_FIRST
         if zeros or counts.get(status, 0)
     ]
+
+
+def status_word(kind: Kind, status: Status) -> str:
+    """Dependencies are down or degraded (DESIGN.md); everything else critical or
+    warning."""
+    if kind == "dependency" and status is Status.CRITICAL:
+        return "down"
+    if kind == "dependency" and status is Status.WARNING:
+        return "degraded"
+    return status.value
+
+
+def missing_value_word(status: Status) -> str:
+    """What a row without a value says when its source gave no summary: "no data" only
+    when that is why it is unknown; a source that decides the status itself (a check
+    that passed, an alert) has no value to show, and an ok row then says nothing."""
+    if status is Status.UNKNOWN:
+        return Reason.NO_DATA.value
+    return "" if status is Status.OK else status.value

@@ -12,9 +12,8 @@ import math
 from collections.abc import Callable
 
 from oncall_tui.core.sanitize import MAX_LINE
-from oncall_tui.core.signals.canary import CanaryFacts
+from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.model import Ack, Maintenance, Reason, Status, Thresholds
-from oncall_tui.core.signals.slo import SloFacts
 from oncall_tui.core.signals.team import clean_ack, clean_maintenance
 
 MAX_TIME = 253_402_300_799.0

@@ -34,7 +34,7 @@ from oncall_tui.core.recording.fields import (
     time_of,
 )
 from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
-from oncall_tui.core.signals.canary import CanaryFacts
+from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import (
     KINDS,
@@ -49,7 +49,6 @@ from oncall_tui.core.signals.model import (
     Thresholds,
     Unit,
 )
-from oncall_tui.core.signals.slo import SloFacts
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 

@@ -23,36 +23,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from oncall_tui.core.signals.facts import CanaryFacts
 from oncall_tui.core.signals.model import Status
 
 _TAIL_EPSILON = 1e-16
 """A tail term this small against the running sum no longer changes the answer."""
 _MARGIN_SLACK = 1e-12
 """Float noise: 0.03 - 0.02 is 0.009999999999999998, and it is at the margin."""
-
-
-@dataclass(frozen=True, slots=True)
-class CanaryFacts:
-    """What a canary signal knows beyond its value: `check`'s `canary` object."""
-
-    cohort: str
-    baseline: str
-    error_ratio: float | None
-    baseline_error_ratio: float | None
-    requests: float
-    """Requests of the cohort in the window."""
-    share: float | None
-    """The cohort's share of all the group's requests in the window."""
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "cohort": self.cohort,
-            "baseline": self.baseline,
-            "error_ratio": self.error_ratio,
-            "baseline_error_ratio": self.baseline_error_ratio,
-            "requests": self.requests,
-            "share": self.share,
-        }
 
 
 @dataclass(frozen=True, slots=True)

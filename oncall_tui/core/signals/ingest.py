@@ -13,8 +13,8 @@ from dataclasses import replace
 from oncall_tui.core.present.formatting import default_summary
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.breach import backdate_breaches, backdate_status
-from oncall_tui.core.signals.canary import CanaryFacts
 from oncall_tui.core.signals.events import note_change, set_status
+from oncall_tui.core.signals.facts import CanaryFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, Status, as_number
 from oncall_tui.core.signals.team import clean_ack
@@ -61,10 +61,10 @@ def update_signal(
     status, reason = evaluate(signal, now)
     summary = sanitize(reading.summary, MAX_LINE)
     summary = summary or default_summary(value, unit, status, reading.thresholds, signal.baseline)
-    if now - observed > max_age:
+    stale = staleness(observed, now, max_age)
+    if stale is not None:
         # Fetched just now, measured long ago (a sample's own timestamp): stale.
-        status, reason = Status.UNKNOWN, Reason.STALE
-        summary = f"stale: last data {now - observed:.0f}s ago"
+        status, reason, summary = Status.UNKNOWN, Reason.STALE, stale
     set_status(signal, status, reason, now, events)
     if reading.history:
         backdate_status(signal)
@@ -83,6 +83,15 @@ def update_signal(
         signal.ack,
         signal.partial,
     )
+
+
+def staleness(observed_at: float | None, now: float, max_age: float) -> str | None:
+    """Why data measured at `observed_at` is stale at `now` ("stale: last data 42s ago"),
+    or None while it is fresh: the one rule for a sample that arrived old and for a
+    source that stopped sending."""
+    if observed_at is None or now - observed_at <= max_age:
+        return None
+    return f"stale: last data {now - observed_at:.0f}s ago"
 
 
 def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:

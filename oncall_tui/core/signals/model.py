@@ -14,14 +14,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.sources.runbook import Runbook
-
-if TYPE_CHECKING:
-    from oncall_tui.core.signals.canary import CanaryFacts
-    from oncall_tui.core.signals.slo import SloFacts
 
 Kind = Literal["business", "health", "risk_rule", "dependency", "alert", "change"]
 KINDS: tuple[Kind, ...] = ("business", "health", "risk_rule", "dependency", "alert", "change")

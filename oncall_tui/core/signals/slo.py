@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from oncall_tui.core.signals.facts import SloFacts
 from oncall_tui.core.signals.model import Status
 
 PERCENT_LEFT_FLOOR = -9.99
@@ -43,30 +44,6 @@ WORKBOOK: tuple[BurnWindow, ...] = (
 )
 """The workbook's pairs for a 30-day budget: page at 2% of the budget in an hour or 5%
 in six hours, ticket at 10% in a day or 10% in three days."""
-
-
-@dataclass(frozen=True, slots=True)
-class SloFacts:
-    """What an SLO signal knows beyond its value: `check`'s `slo` object."""
-
-    objective: float
-    burn: Mapping[str, float | None]
-    """Burn rate per window, keyed by the window as written ("1h", "5m"); None where
-    the window had no traffic."""
-    budget_left: float | None
-    """Share of the period's error budget left: 1 untouched, below 0 overspent."""
-    exhausted_in_s: float | None
-    """Seconds until the budget is gone at the current burn; 0 when it already is;
-    None when nothing is burning."""
-    period: float = 30 * 86400.0
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "objective": self.objective,
-            "burn": dict(self.burn),
-            "budget_left": self.budget_left,
-            "exhausted_in_s": self.exhausted_in_s,
-        }
 
 
 @dataclass(frozen=True, slots=True)

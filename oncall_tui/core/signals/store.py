@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
-from oncall_tui.core.signals.ingest import error_message, update_signal
+from oncall_tui.core.signals.ingest import error_message, staleness, update_signal
 from oncall_tui.core.signals.model import (
     EventLog,
     Maintenance,
@@ -207,16 +207,15 @@ class SignalStore(StoreQueries):
                     source.keys.discard(key)
                     changed.add(key)
                     continue
-                if (
-                    signal.observed_at is not None
-                    and signal.missing_since is None
-                    and signal.reason is not Reason.SOURCE_ERROR
-                    and signal.reason is not Reason.STALE
-                    and now - signal.observed_at > source.max_age
+                if signal.missing_since is not None or signal.reason in (
+                    Reason.SOURCE_ERROR,
+                    Reason.STALE,
                 ):
+                    continue
+                stale = staleness(signal.observed_at, now, source.max_age)
+                if stale is not None:
                     self._set_status(signal, Status.UNKNOWN, Reason.STALE, now)
-                    age = now - signal.observed_at
-                    signal.summary = f"stale: last data {age:.0f}s ago"
+                    signal.summary = stale
                     changed.add(key)
         changed |= self._spread_maintenance(now)
         if changed:

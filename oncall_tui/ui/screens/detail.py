@@ -26,6 +26,7 @@ from textual.widgets import Footer, Static
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.formatting import format_thresholds, format_value
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.triage_text import triage_fact
 from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge, shown_name
 from oncall_tui.core.signals.canary import canary_rows
@@ -33,10 +34,10 @@ from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.slo import slo_rows
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis
-from oncall_tui.ui.row_cells import row_summary
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
-from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
+from oncall_tui.ui.widgets.status_header import StatusHeader, board_flags
 
 log = logging.getLogger(__name__)
 
@@ -164,20 +165,16 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         title: str = "",
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
-        flags: Callable[[], BoardFlags] = BoardFlags,
         triage: Callable[[], Diagnosis] = Diagnosis,
     ) -> None:
         super().__init__(id="detail")
         self.store = store
         self.key = key
         self.clock = clock
-        self.flags = flags
         self.triage = triage
         """The board's latest probable cause: is this signal a symptom, or the cause?"""
         signal = store.signals.get(key)
-        self.header = StatusHeader(
-            store, title=title, clock=clock, read_only=read_only, flags=flags
-        )
+        self.header = StatusHeader(store, title=title, clock=clock, read_only=read_only)
         self.title_line = Static(title_text(signal, key, clock()), id="detail-title")
         self.body = Static("", id="detail-body")
         self.chart = HistoryChart(clock=clock, id="detail-chart")
@@ -213,34 +210,32 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     def signal(self) -> Signal | None:
         return self.store.signals.get(self.key)
 
+    @keep_alive("refreshing the detail of {self.key}")
     def _refresh_body(self) -> None:
         """Update in place: each part is touched only when its content changed. Never
         raises (an interval callback that raises ends the app)."""
-        try:
-            if self.flags().paused:
-                return
-            self.header.update_status()
-            now = self.clock()
-            signal = self.signal
-            title = title_text(signal, self.key, now)
-            if title != self._title:
-                self._title = title
-                self.title_line.update(title)
-            if signal is None:
-                rows: list[tuple[str, str]] = [("status", "gone from its source")]
-                self.chart.show(None)
-            else:
-                events = [
-                    e for e in self.store.events.recent(200) if e.key == self.key and not e.change
-                ]
-                plugin = next((s.plugin for s in self.store.sources if s.name == signal.source), "")
-                rows = facts(signal, events, plugin, triage_fact(signal, self.triage()))
-                self.chart.show(ChartData.of(signal, self._change_times(signal)))
-            if rows != self._facts:
-                self._facts = rows
-                self.body.update(facts_table(rows))
-        except Exception:
-            log.exception("refreshing the detail of %s failed", self.key)
+        if board_flags(self).paused:
+            return
+        self.header.update_status()
+        now = self.clock()
+        signal = self.signal
+        title = title_text(signal, self.key, now)
+        if title != self._title:
+            self._title = title
+            self.title_line.update(title)
+        if signal is None:
+            rows: list[tuple[str, str]] = [("status", "gone from its source")]
+            self.chart.show(None)
+        else:
+            events = [
+                e for e in self.store.events.recent(200) if e.key == self.key and not e.change
+            ]
+            plugin = next((s.plugin for s in self.store.sources if s.name == signal.source), "")
+            rows = facts(signal, events, plugin, triage_fact(signal, self.triage()))
+            self.chart.show(ChartData.of(signal, self._change_times(signal)))
+        if rows != self._facts:
+            self._facts = rows
+            self.body.update(facts_table(rows))
 
     def _change_times(self, signal: Signal) -> list[float]:
         """When changes (deploys, rule edits) of this signal's component happened."""

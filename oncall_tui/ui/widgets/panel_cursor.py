@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
+from oncall_tui.core.present.panel_rows import PanelRows, PinnedLine
 from oncall_tui.ui.widgets.line_diff import dirty_line
-from oncall_tui.ui.widgets.panel_rows import PanelRows, PinnedLine
 from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 
