@@ -49,7 +49,17 @@ from oncall_tui.core.http import (
     probe,
     send_json,
 )
-from oncall_tui.core.model import KINDS, UNITS, Kind, Reading, Status, Thresholds, Unit, as_number
+from oncall_tui.core.model import (
+    KINDS,
+    RECOVER_FOR,
+    UNITS,
+    Kind,
+    Reading,
+    Status,
+    Thresholds,
+    Unit,
+    as_number,
+)
 from oncall_tui.core.options import ThresholdOptions
 from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
 from oncall_tui.core.runbook import Runbook
@@ -59,6 +69,7 @@ from oncall_tui.core.templates import LabelTemplate, RunbookTemplate, Template
 __all__ = [
     "KINDS",
     "MAX_LINE",
+    "RECOVER_FOR",
     "UNITS",
     "ActionFailed",
     "ActionResult",

@@ -21,8 +21,8 @@ from oncall_tui.plugin import (
 )
 
 _JUDGING = (
-    "warning", "critical", "below", "for_", "baseline", "warning_ratio", "critical_ratio",
-    "no_data",
+    "warning", "critical", "below", "for_", "recover_for", "baseline", "warning_ratio",
+    "critical_ratio", "no_data",
 )  # fmt: skip
 """Options that judge a value: meaningless on a change marker, whose value is a time."""
 
@@ -135,6 +135,7 @@ class Query(ThresholdOptions):
             limits.for_seconds,
             warning_ratio=self.warning_ratio,
             critical_ratio=self.critical_ratio,
+            recover_seconds=limits.recover_seconds,
         )
 
 

@@ -125,7 +125,13 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         ),
         "query": signal.query,
         "thresholds": (
-            [thresholds.warning, thresholds.critical, thresholds.below, thresholds.for_seconds]
+            [
+                thresholds.warning,
+                thresholds.critical,
+                thresholds.below,
+                thresholds.for_seconds,
+                thresholds.recover_seconds,
+            ]
             if thresholds
             else None
         ),
@@ -174,10 +180,16 @@ def apply_signal_json(signal: Signal, data: dict[str, Any]) -> None:
         )
     thresholds = data.get("thresholds")
     signal.thresholds = None
-    if isinstance(thresholds, list) and len(thresholds) == 4:
-        warning, critical, below, for_seconds = thresholds
+    if isinstance(thresholds, list) and len(thresholds) in (4, 5):
+        # Recordings made before `recover_for` existed carry four numbers.
+        warning, critical, below, for_seconds, *recover = thresholds
+        held = _number(recover[0]) if recover else None
         signal.thresholds = Thresholds(
-            _number(warning), _number(critical), bool(below), _number(for_seconds) or 0.0
+            _number(warning),
+            _number(critical),
+            bool(below),
+            _number(for_seconds) or 0.0,
+            recover_seconds=held or 0.0,
         )
 
 
