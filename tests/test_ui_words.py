@@ -1,0 +1,39 @@
+"""What the screens say, read as a user reads it: an empty filter says it is the
+filter, Tab reaches every panel that 1-4 reach."""
+
+from __future__ import annotations
+
+from oncall_tui.ui.screens.events import EventsScreen
+from test_ui_support import T0, demo_readings, make_app, make_store
+from waiting import pilot_until as wait_for
+
+
+async def test_an_events_filter_without_a_match_says_so() -> None:
+    store = make_store("ok")
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        store.apply("demo", demo_readings("critical"), at=T0 + 10)
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+        assert screen.entries
+        while screen.kind_filter != "source":  # no source failed: nothing to show
+            await pilot.press("K")
+        await wait_for(pilot, lambda: not screen.entries)
+        line = screen.list.render_line(0).text
+        assert "no events yet" not in line
+        assert "no event matches kind: source" in line
+
+
+async def test_tab_reaches_the_empty_alerts_panel_as_4_does() -> None:
+    app = make_app(make_store("ok"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        board = app.dashboard
+        assert not board.panels["alert"].row_keys
+        seen = []
+        for _ in range(len(board.panel_list)):
+            await pilot.press("tab")
+            seen.append(app.focused)
+        assert board.panels["alert"] in seen
+        assert set(seen) == set(board.panel_list)
