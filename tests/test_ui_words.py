@@ -3,7 +3,9 @@ filter, Tab reaches every panel that 1-4 reach."""
 
 from __future__ import annotations
 
+from oncall_tui.core.model import Reading, Status, Thresholds
 from oncall_tui.ui.screens.events import EventsScreen
+from oncall_tui.ui.widgets.panel_rows import Columns, row_parts
 from test_ui_support import T0, demo_readings, make_app, make_store
 from waiting import pilot_until as wait_for
 
@@ -37,3 +39,26 @@ async def test_tab_reaches_the_empty_alerts_panel_as_4_does() -> None:
             seen.append(app.focused)
         assert board.panels["alert"] in seen
         assert set(seen) == set(board.panel_list)
+
+
+def test_a_bool_dependency_says_down_expected_up() -> None:
+    store = make_store("ok")
+    limits = Thresholds(critical=0.5, below=True)
+    bureau = Reading("bureau-up", "dependency", "credit-bureau", 0.0, "bool", thresholds=limits)
+    store.apply("demo", [bureau], at=T0 + 5)
+    assert store.signals["demo/bureau-up"].summary == "down (expected up)"
+
+
+def test_a_value_over_its_limit_inside_for_is_marked_pending() -> None:
+    store = make_store("ok")
+    limits = Thresholds(warning=90, critical=95, for_seconds=60)
+    cpu = Reading("cpu", "health", "host/cpu", 98.1, "percent", thresholds=limits)
+    store.apply("demo", [cpu], at=T0 + 5)
+    signal = store.signals["demo/cpu"]
+    assert signal.status is Status.OK
+    columns = Columns(name=20, value=8)
+    row = "".join(text for text, _ in row_parts(signal, columns, T0 + 10))
+    assert row.startswith("● OK ◔ host/cpu"), row
+    store.apply("demo", [cpu], at=T0 + 70)
+    row = "".join(text for text, _ in row_parts(store.signals["demo/cpu"], columns, T0 + 70))
+    assert row.startswith("✖ CRIT host/cpu"), row

@@ -62,6 +62,7 @@ def default_summary(
     status: Status,
     thresholds: Thresholds | None,
     baseline: float | None = None,
+    kind: str = "",
 ) -> str:
     """What the row says when the source gave no summary of its own. The value has a
     column of its own; the summary says which limit it crossed, and the usual level
@@ -73,6 +74,12 @@ def default_summary(
     usual = f"usual {format_value(baseline, unit)}" if baseline is not None and baseline > 0 else ""
     if status is Status.OK or thresholds is None:
         return usual
+    if unit == "bool":
+        # "no  critical: ≤ 0.5" says nothing a person reads; what it is and what it
+        # should be does: "down (expected up)".
+        words = ("down", "up") if kind == "dependency" else ("no", "yes")
+        expected = words[1] if thresholds.below else words[0]
+        return f"{words[1] if value else words[0]} (expected {expected})"
     op = "≤" if thresholds.below else "≥"
     critical = status is Status.CRITICAL
     ratio = thresholds.ratio(value, baseline)

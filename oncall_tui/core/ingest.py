@@ -57,14 +57,15 @@ def update_signal(
         backdate_breaches(signal)
     status, reason = evaluate(signal, now)
     summary = sanitize(reading.summary, MAX_LINE)
-    summary = summary or default_summary(value, unit, status, reading.thresholds, signal.baseline)
+    summary = summary or default_summary(
+        value, unit, status, reading.thresholds, signal.baseline, kind=kind
+    )
     if now - observed > max_age:
         # Fetched just now, measured long ago (a sample's own timestamp): stale.
         status, reason = Status.UNKNOWN, Reason.STALE
         summary = f"stale: last data {now - observed:.0f}s ago"
     set_status(signal, status, reason, now, events)
-    if reading.history:
-        backdate_status(signal)
+    backdate_status(signal, as_number(reading.since))
     signal.summary = summary
     signal.last = reading
     return before != (signal.value, signal.status, signal.summary, signal.name)

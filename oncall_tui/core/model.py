@@ -190,6 +190,9 @@ class Reading:
     observed_at: float | None = None
     """Unix time the value was measured at, when the source knows it (a sample's own
     timestamp): an old sample is stale however recently it was fetched. None: now."""
+    since: float | None = None
+    """Unix time the source says this status began (an alert's `startsAt`), for a
+    status the source decides; None: from what oncall-tui saw."""
     history: Sequence[tuple[float, float | None]] = ()
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the

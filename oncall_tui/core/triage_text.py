@@ -44,10 +44,15 @@ def status_word(kind: Kind, status: Status) -> str:
     return status.value
 
 
+SECONDS_UNTIL = 120.0
+"""Durations under this are said in seconds ("90s"), longer ones in minutes and up."""
+
+
 def short_duration(seconds: float) -> str:
-    """How people say how long: 45s, 90s, 4m, 3h, 2d (whole units, rounded down)."""
+    """How people say how long: 45s, 90s, 4m, 3h, 2d (whole units, rounded down). The
+    one rule for every "for"/"since" on every screen and in `check`."""
     seconds = max(0.0, seconds)
-    if seconds < 120:
+    if seconds < SECONDS_UNTIL:
         return f"{seconds // 1:.0f}s"
     if seconds < 2 * 3600:
         return f"{seconds // 60:.0f}m"

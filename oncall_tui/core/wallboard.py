@@ -15,6 +15,7 @@ from oncall_tui.core.config import WallboardPage
 from oncall_tui.core.durations import format_duration
 from oncall_tui.core.model import Kind, Signal, SourceState, Status, sort_key
 from oncall_tui.core.store import SignalStore
+from oncall_tui.core.triage_text import short_duration
 from oncall_tui.core.words import PANEL_TITLES
 
 LAYERS: tuple[Kind, ...] = ("business", "health", "risk_rule", "dependency", "alert")
@@ -143,10 +144,8 @@ def data_age(sources: Sequence[SourceState], now: float) -> tuple[str, bool]:
 
 
 def since(signal: Signal, now: float) -> str:
-    """How long the signal has had its status: "4m", "2h10m"; "" when unknown."""
+    """How long the signal has had its status: "45s", "4m" (the one rule of every
+    screen, `short_duration`); "" when unknown."""
     if signal.changed_at is None:
         return ""
-    seconds = int(max(0.0, now - signal.changed_at))
-    if seconds < 60:
-        return f"{seconds}s"
-    return format_duration(seconds - seconds % 60)
+    return short_duration(now - signal.changed_at)

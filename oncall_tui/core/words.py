@@ -61,6 +61,8 @@ class Symbols:
     page_other: str
     at_least: str
     at_most: str
+    pending: str
+    """Ends the badge of a row over a worse limit inside its `for` ("● OK ◔")."""
     points_to: str
     """Before the root cause a symptom's row points at: `← credit-bureau`. The one
     stand-in of another width (`<-`): the mark is measured where it is drawn, and a
@@ -82,6 +84,7 @@ UNICODE: Final = Symbols(
     page_other="○",
     at_least="≥",
     at_most="≤",
+    pending="◔",
     points_to="←",
 )
 ASCII: Final = Symbols(
@@ -99,6 +102,7 @@ ASCII: Final = Symbols(
     page_other=".",
     at_least=">",
     at_most="<",
+    pending="~",
     points_to="<-",
 )
 

@@ -236,6 +236,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
                     status=status,
                     query=self._query,
                     component=self._component_of(alert),
+                    since=alert.starts_at,
                 )
             )
         return readings

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 
-from oncall_tui.core.model import Signal
+from oncall_tui.core.breach import backdate_status
+from oncall_tui.core.model import Signal, as_number
 from oncall_tui.core.recording.format import (
     apply_signal_json,
     signal_from_json,
@@ -109,5 +110,8 @@ class Replay:
             status, reason = status_of(data)
             updated.append((signal, previous))
             store.put_signal(signal, status, reason, frame.at, previous=previous)
+            # "Since" as it was live (backdated to the breach's start), not the frame
+            # the status was first recorded in.
+            backdate_status(signal, as_number(data.get("changed_at")))
         store.remove_signals(frame.gone)
         store.announce({signal.key for signal, _ in updated} | set(frame.gone))

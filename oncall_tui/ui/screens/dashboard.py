@@ -248,6 +248,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             if not self.flags().paused:
                 self._follow_worst()  # a recovered selection moves on after a while
                 self._show_selection()
+                now = self.clock()
+                for panel in self.panel_list:
+                    if panel.ages_in_seconds(now):  # "for 45s" counts on without new data
+                        panel.recheck_visible()
         except Exception:
             self.updates.errors += 1
             log.exception("clock tick failed")

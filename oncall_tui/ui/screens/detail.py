@@ -29,7 +29,7 @@ from oncall_tui.core.formatting import format_thresholds, format_value
 from oncall_tui.core.model import Event, Signal, Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.triage import Diagnosis
-from oncall_tui.core.triage_text import triage_fact
+from oncall_tui.core.triage_text import short_duration, triage_fact
 from oncall_tui.core.words import LONG, PANEL_TITLES, badge
 from oncall_tui.ui.cells import row_summary
 from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
@@ -57,7 +57,7 @@ def title_text(signal: Signal | None, key: str, now: float) -> Text:
     if signal.reason is not None:
         text.append(f" ({signal.reason.value})")
     if signal.changed_at is not None:
-        text.append(f" for {format_duration(max(0.0, now - signal.changed_at))}")
+        text.append(f" for {short_duration(now - signal.changed_at)}")
     return text
 
 

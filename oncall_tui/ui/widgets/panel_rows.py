@@ -18,10 +18,12 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
+from oncall_tui.core.breach import pending
 from oncall_tui.core.formatting import failing_since, format_value
 from oncall_tui.core.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.words import badge, count_parts
+from oncall_tui.core.triage_text import short_duration
+from oncall_tui.core.words import badge, count_parts, symbols
 from oncall_tui.ui.cells import fit, row_summary
 from oncall_tui.ui.widgets.sparkline import SparkCache, spark_cells, spark_width
 
@@ -72,7 +74,7 @@ BADGE_WIDTH = 6
 NAME_MAX = 44
 """Longest name column; a longer name is cut with an ellipsis (the why-line has it whole)."""
 SUMMARY_MIN = 6
-AGE_WIDTH = 7
+AGE_WIDTH = 8
 """'for 59m', 'for 23h'."""
 AGE_FROM = 90
 """Panel width from which rows show the age (both halves of a 200-column screen)."""
@@ -156,18 +158,12 @@ def _compact(limit: float, unit: Unit) -> str:
 
 
 def age_text(signal: Signal, now: float) -> str:
-    """How long a non-ok signal has been in its status, in whole minutes or hours: coarse
-    on purpose, so the column changes at most once a minute."""
+    """How long a non-ok signal has been failing ("for 45s", "for 4m"): the one rule
+    (`short_duration`) from the one "since" (`changed_at`, the breach's start), as the
+    why-line, the cause line, `check` and a replay say it."""
     if signal.status is Status.OK or signal.changed_at is None:
         return ""
-    seconds = max(0.0, now - signal.changed_at)
-    if seconds < 60:
-        return "for <1m"
-    if seconds < 3600:
-        return f"for {int(seconds // 60)}m"
-    if seconds < 86400 * 2:
-        return f"for {int(seconds // 3600)}h"
-    return f"for {int(seconds // 86400)}d"
+    return f"for {short_duration(now - signal.changed_at)}"
 
 
 def row_parts(
@@ -186,9 +182,18 @@ def row_parts(
     summary-<alarming|quiet>, symptom, plain.
     """
     status = signal.status.value
-    parts: list[Part] = [(fit(badge(signal.status), BADGE_WIDTH), f"badge-{status}")]
+    said, gap = badge(signal.status), " "
+    if pending(signal):
+        # Over a worse limit, still inside its `for`: a mark on the status, in the
+        # badge's spare cell ("● OK ◔"), else in the gap after it ("▲ WARN◔").
+        if said.endswith("  "):
+            said = said[:-1] + symbols().pending
+        else:
+            gap = symbols().pending
+    parts: list[Part] = [(fit(said, BADGE_WIDTH), f"badge-{status}")]
     if columns.name:
-        parts += [(" ", "plain"), (fit(signal.name, columns.name), f"name-{status}")]
+        gap_style = "plain" if gap == " " else f"badge-{status}"
+        parts += [(gap, gap_style), (fit(signal.name, columns.name), f"name-{status}")]
     if columns.value:
         value = fit(format_value(signal.value, signal.unit), columns.value, right=True)
         parts += [(" ", "plain"), (value, f"value-{status}")]
