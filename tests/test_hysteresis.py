@@ -11,10 +11,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from oncall_cli import run_oncall
-from oncall_tui.core.model import RECOVER_FOR, Reading, SourceState, Status, Thresholds
-from oncall_tui.core.options import ThresholdOptions
 from oncall_tui.core.recording import read_recording
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import RECOVER_FOR, Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.option_groups import ThresholdOptions
 from servers import no_proxy, start_exporter
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.present.triage_text import cause_line
+from oncall_tui.core.present.wallboard import since
 from oncall_tui.core.recording import Header, Recorder, Replay, read_recording
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import causes_json, diagnose, iso
-from oncall_tui.core.triage_text import cause_line
-from oncall_tui.core.wallboard import since
+from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import causes_json, diagnose, iso
 from oncall_tui.ui.widgets.panel_rows import age_text
 
 T0 = 1_800_000_000.0

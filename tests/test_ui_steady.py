@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from oncall_tui.core.model import Reading, Status
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Reading, Status
+from oncall_tui.core.signals.store import SignalStore
 from test_ui_support import T0, demo_readings, make_app, make_store
 from waiting import pilot_until as wait_for
 

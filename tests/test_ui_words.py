@@ -3,7 +3,7 @@ filter, Tab reaches every panel that 1-4 reach."""
 
 from __future__ import annotations
 
-from oncall_tui.core.model import Reading, Status, Thresholds
+from oncall_tui.core.signals.model import Reading, Status, Thresholds
 from oncall_tui.ui.screens.events import EventsScreen
 from oncall_tui.ui.widgets.panel_rows import Columns, row_parts
 from test_ui_support import T0, demo_readings, make_app, make_store

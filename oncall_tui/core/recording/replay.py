@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import bisect
 
-from oncall_tui.core.breach import backdate_status
-from oncall_tui.core.model import Signal, as_number
 from oncall_tui.core.recording.format import (
     apply_signal_json,
     signal_from_json,
@@ -18,7 +16,9 @@ from oncall_tui.core.recording.format import (
     status_of,
 )
 from oncall_tui.core.recording.reader import Recording
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.breach import backdate_status
+from oncall_tui.core.signals.model import Signal, as_number
+from oncall_tui.core.signals.store import SignalStore
 
 
 class Replay:

@@ -25,11 +25,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 
-from oncall_tui.core.attention import Attention
-from oncall_tui.core.model import Signal
-from oncall_tui.core.signal_filter import SignalFilter
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.words import badge
+from oncall_tui.core.present.attention import Attention
+from oncall_tui.core.present.words import badge
+from oncall_tui.core.signals.filter import SignalFilter
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.screens.board_follow import WorstFollower, worst_signal
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer
 from oncall_tui.ui.screens.board_panels import (

@@ -18,8 +18,8 @@ from textual.app import RenderResult
 from textual.timer import Timer
 from textual.widgets import Static
 
-from oncall_tui.core.model import Status
-from oncall_tui.core.words import symbols
+from oncall_tui.core.present.words import symbols
+from oncall_tui.core.signals.model import Status
 
 SEVERITY_STYLE = {
     "error": "notice-line--error",

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-from oncall_tui.core.breach import pending
-from oncall_tui.core.formatting import failing_since, format_value
-from oncall_tui.core.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
+from oncall_tui.core.present.formatting import failing_since, format_value
+from oncall_tui.core.present.triage_text import short_duration
+from oncall_tui.core.present.words import badge, count_parts, symbols
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.triage_text import short_duration
-from oncall_tui.core.words import badge, count_parts, symbols
-from oncall_tui.ui.cells import fit, row_summary
+from oncall_tui.core.signals.breach import pending
+from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
+from oncall_tui.ui.row_cells import fit, row_summary
 from oncall_tui.ui.widgets.sparkline import SparkCache, spark_cells, spark_width
 
 Part = tuple[str, str]
