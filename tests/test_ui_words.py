@@ -62,3 +62,31 @@ def test_a_value_over_its_limit_inside_for_is_marked_pending() -> None:
     store.apply("demo", [cpu], at=T0 + 70)
     row = "".join(text for text, _ in row_parts(store.signals["demo/cpu"], columns, T0 + 70))
     assert row.startswith("✖ CRIT host/cpu"), row
+
+
+async def test_ascii_says_ge_and_arrows_and_keeps_cursor_and_focus_apart() -> None:
+    from oncall_tui.core.present.formatting import format_thresholds
+    from oncall_tui.core.present.words import choose_symbols
+    from oncall_tui.ui.widgets.panel_rows import limit_text
+
+    choose_symbols(ascii=True)
+    try:
+        limits = Thresholds(warning=0.02, critical=0.05)
+        assert format_thresholds(limits, "ratio") == "warn >= 2%, crit >= 5%"
+        assert limit_text(limits, "ratio").startswith(">=")
+        low = Thresholds(warning=0.99, critical=0.95, below=True)
+        assert format_thresholds(low, "ratio").startswith("warn <= 99")
+        app = make_app(make_store("critical"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("1")
+            await pilot.pause()
+            board = app.dashboard
+            board.cause.refresh_cause(force=True)
+            health = board.panels["health"]
+            title = health.render_line(0).text
+            assert title.startswith("* "), title  # focus
+            # the cursor (drawn ">" on the console by the ASCII filter) is not the focus mark
+            assert any(health.render_line(y).text[0] in ">\u203a" for y in range(1, 4))
+            assert "->" in board.cause.plain or len(board.cause.diagnosis.causes[0].affects) == 0
+    finally:
+        choose_symbols(ascii=False)

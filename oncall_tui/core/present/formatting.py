@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from oncall_tui.core.present.words import symbols
 from oncall_tui.core.signals.model import SourceState, Status, Thresholds, Unit
 
 
@@ -41,7 +42,7 @@ def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
     """e.g. "warn ≥ 2%, crit ≥ 5%" — what the value is judged against."""
     if thresholds is None:
         return ""
-    op = "≤" if thresholds.below else "≥"
+    op = symbols().at_most if thresholds.below else symbols().at_least
     parts = []
     if thresholds.warning is not None:
         parts.append(f"warn {op} {format_level(thresholds.warning, unit)}")
@@ -80,7 +81,7 @@ def default_summary(
         words = ("down", "up") if kind == "dependency" else ("no", "yes")
         expected = words[1] if thresholds.below else words[0]
         return f"{words[1] if value else words[0]} (expected {expected})"
-    op = "≤" if thresholds.below else "≥"
+    op = symbols().at_most if thresholds.below else symbols().at_least
     critical = status is Status.CRITICAL
     ratio = thresholds.ratio(value, baseline)
     if ratio is not None and thresholds.level(value).severity < status.severity:

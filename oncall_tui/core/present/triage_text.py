@@ -80,7 +80,7 @@ def fit_words(text: str, width: int) -> str:
             break
         kept.append(word)
         used += extra
-    while kept and (kept[-1] in ("→", "·", "") or not kept[-1].strip()):
+    while kept and (kept[-1] in ("→", "->", "·", "") or not kept[-1].strip()):
         kept.pop()
     if kept:
         kept[-1] = kept[-1].rstrip(",;")
@@ -166,7 +166,7 @@ def cause_line(
         parts = [prefix + _head(cause, at)]
         affected = _affects(cause.affects, shown)
         if affected:
-            parts.append(f"→ {affected}")
+            parts.append(f"{symbols().leads_to} {affected}")
         if alerts and with_alerts:
             parts.append(f"· {alerts}")
         change = _changes(cause, window, compact=compact)

@@ -37,8 +37,10 @@ imported it sees the choice."""
 
 @dataclass(frozen=True, slots=True)
 class Symbols:
-    """Every non-ASCII character the UI draws on purpose, with an ASCII stand-in of the
-    same width in the `ASCII` set (a stand-in of another width would shift columns)."""
+    """Every non-ASCII character the UI draws on purpose, with an ASCII stand-in in the
+    `ASCII` set: of the same width, except where the text is measured where it is
+    drawn and one character would say something else (`>=` for `≥`, `->`, `<-`): a
+    lone `>` is already the cursor."""
 
     ascii: bool
     glyph: Mapping[Status, str]
@@ -61,6 +63,10 @@ class Symbols:
     page_other: str
     at_least: str
     at_most: str
+    leads_to: str
+    """Before what a cause affects: `→ loan-api`."""
+    focus: str
+    """Before the focused panel's title (not the cursor's mark: two different things)."""
     pending: str
     """Ends the badge of a row over a worse limit inside its `for` ("● OK ◔")."""
     points_to: str
@@ -84,6 +90,8 @@ UNICODE: Final = Symbols(
     page_other="○",
     at_least="≥",
     at_most="≤",
+    leads_to="→",
+    focus="▸",
     pending="◔",
     points_to="←",
 )
@@ -100,8 +108,10 @@ ASCII: Final = Symbols(
     pixel="#",
     page_current="*",
     page_other=".",
-    at_least=">",
-    at_most="<",
+    at_least=">=",
+    at_most="<=",
+    leads_to="->",
+    focus="*",
     pending="~",
     points_to="<-",
 )

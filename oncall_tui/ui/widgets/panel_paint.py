@@ -15,6 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from oncall_tui.core.present.words import symbols
 from oncall_tui.ui.row_cells import fit
 from oncall_tui.ui.widgets.panel_rows import BACKGROUND_CLASSES, PART_CLASS, Part, PinnedLine
 
@@ -96,7 +97,7 @@ def pinned_strip(line: PinnedLine, width: int, styles: PanelStyles, *, focused: 
     used = 0
     for index, (text, name) in enumerate(line):
         if is_title and index == 0 and focused:
-            text = "▸ "
+            text = f"{symbols().focus} "
         if is_title:
             base = styles.component(focus)
             if name == "title":

@@ -139,7 +139,7 @@ def limit_text(thresholds: Thresholds | None, unit: Unit) -> str:
     """The limits in one short cell: '≥2%/5%' (warning/critical), '≤99%/95%'."""
     if thresholds is None:
         return ""
-    op = "≤" if thresholds.below else "≥"
+    op = symbols().at_most if thresholds.below else symbols().at_least
     limits = [
         _compact(limit, unit)
         for limit in (thresholds.warning, thresholds.critical)
