@@ -46,14 +46,21 @@ def status_word(kind: Kind, status: Status) -> str:
 
 SECONDS_UNTIL = 120.0
 """Durations under this are said in seconds ("90s"), longer ones in minutes and up."""
+SECONDS_STEP = 10
+"""Seconds are said in steps of ten ("40s", "<10s"): a row's age then changes every
+ten seconds, not every second (a repaint of every failing row each second), and one
+rule still serves the rows, the why-line, the cause line and `check`."""
 
 
 def short_duration(seconds: float) -> str:
-    """How people say how long: 45s, 90s, 4m, 3h, 2d (whole units, rounded down). The
-    one rule for every "for"/"since" on every screen and in `check`."""
+    """How people say how long: <10s, 40s, 90s, 4m, 3h, 2d (whole units, rounded
+    down; seconds in tens). The one rule for every "for"/"since" on every screen and
+    in `check`."""
     seconds = max(0.0, seconds)
+    if seconds < SECONDS_STEP:
+        return f"<{SECONDS_STEP}s"
     if seconds < SECONDS_UNTIL:
-        return f"{seconds // 1:.0f}s"
+        return f"{seconds // SECONDS_STEP * SECONDS_STEP:.0f}s"
     if seconds < 2 * 3600:
         return f"{seconds // 60:.0f}m"
     if seconds < 2 * 86400:
