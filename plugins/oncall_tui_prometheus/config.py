@@ -6,6 +6,7 @@ loader before this model sees the table, so they are not declared here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
@@ -127,15 +128,11 @@ class Query(ThresholdOptions):
         return self
 
     def thresholds(self) -> Thresholds:
-        limits = super().thresholds()
-        return Thresholds(
-            limits.warning,
-            limits.critical,
-            limits.below,
-            limits.for_seconds,
+        # The shared options' thresholds, plus the ratio limits only a query has.
+        return replace(
+            super().thresholds(),
             warning_ratio=self.warning_ratio,
             critical_ratio=self.critical_ratio,
-            recover_seconds=limits.recover_seconds,
         )
 
 
