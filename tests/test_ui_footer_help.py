@@ -87,3 +87,22 @@ async def test_the_replay_footer_fits_and_has_no_refresh(
         assert all(whole for _, whole in footer.values()), footer
         assert {"step", "next_change", "help", "cause"} <= set(footer)
         await pilot.press("r")  # still steps, as it always did here
+
+
+async def test_an_ascii_console_footer_keeps_help_at_80x24() -> None:
+    # Keys are named there ("enter Detail", not "⏎ Detail"): longer, so the palette's
+    # key (also ":", and in the help) gives up its place to `?` and `C`.
+    from oncall_tui.core.present.words import choose_symbols
+    from oncall_tui.ui.ascii import stand_in
+
+    choose_symbols(ascii=True)
+    try:
+        assert stand_in("≥") == ">" and stand_in("≤") == "<"  # a plugin's own text
+        app = make_app(make_store("critical"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _laid_out(pilot, app)
+            await pilot.pause()
+            footer = _footer(app, 80)
+            assert footer["help"][1] and footer["cause"][1], footer
+    finally:
+        choose_symbols(ascii=False)

@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from oncall_tui.core.present.attention import Attention
-from oncall_tui.core.present.words import badge
+from oncall_tui.core.present.words import badge, symbols
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
@@ -276,6 +276,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
+        # On an ASCII console keys are named ("enter Detail"): under 100 columns the
+        # footer's room goes to `?` and `C`; the palette is also on `:`, in the help.
+        for footer in self.query(Footer):
+            footer.show_command_palette = not symbols().ascii or event.size.width >= 100
         self.selection.screen_resized()
         self.call_after_refresh(self.sizer.laid_out)
 
