@@ -56,6 +56,8 @@ def test_a_breach_ends_once_the_value_stayed_clear_for_recover_for() -> None:
     store.apply("s", [_reading(0.4)], at=5)
     store.apply("s", [_reading(0.4)], at=5 + RECOVER_FOR - 1)
     assert store.signals["s/p99"].status is Status.WARNING
+    # Said so: a warning beside a value under its limit would read as a mistake.
+    assert store.signals["s/p99"].summary == "warning, clearing: back under 500ms"
     store.apply("s", [_reading(0.4)], at=5 + RECOVER_FOR)
     assert store.signals["s/p99"].status is Status.OK
     assert _changes(store) == [Status.WARNING, Status.OK]

@@ -91,6 +91,10 @@ def default_summary(
         return f"{status.value}: {_trim(ratio)}x its {usual}{limit_text}"
     limit = thresholds.critical if critical else thresholds.warning
     said = status.value if limit is None else f"{status.value}: {op} {format_level(limit, unit)}"
+    if limit is not None and thresholds.level(value).severity < status.severity:
+        # Held by `recover_for`: back on the good side, not yet long enough to end it.
+        side = "over" if thresholds.below else "under"
+        said = f"{status.value}, clearing: back {side} {format_level(limit, unit)}"
     return f"{said} ({usual})" if usual else said
 
 
