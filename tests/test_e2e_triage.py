@@ -62,7 +62,7 @@ LAYER_WORD: dict[Scenario, str] = {
 }
 UI_TIMEOUT = 60.0
 """Seconds the app gets to collect and show the cause (a second on an idle machine)."""
-SHORTENED = re.compile(r"^(\d+[smhd]|\d+|\+\d+|\(\+\d+\)|affected|more|changed|)$")
+SHORTENED = re.compile(r"^(<?\d+[smhd]|\d+|\+\d+|\(\+\d+\)|affected|more|changed|)$")
 """Words a shortened cause line may hold that its full form has not: a duration that
 ticked, "3 affected" for the list of symptoms, "+2 more", "(+1)" other causes."""
 

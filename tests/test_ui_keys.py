@@ -410,10 +410,10 @@ async def test_incidents_toast_and_count_until_the_timeline_is_seen(
         assert any("turned critical" in t for t in toasts)
         assert bells
         header = app.dashboard.header.text
-        assert f"⚑ {app.attention.incidents} incidents since" in header
+        assert f"⚑ {app.attention.incidents} incident" in header and "since" in header
         store.apply("demo", demo_readings("none"), at=T0 + 120)
         await wait_for(pilot, lambda: any("recovered" in m for m in notification_messages(app)))
-        assert "incidents since" in app.dashboard.header.text  # came and went: still said
+        assert "incident since" in app.dashboard.header.text  # came and went: still said
         await pilot.press("e", "escape")
         app.dashboard.header.update_status()
         assert "incident" not in app.dashboard.header.text

@@ -21,8 +21,9 @@ from oncall_tui.core.present.formatting import failing_since
 from oncall_tui.core.present.parts import Part
 from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.sparkline import SparkCache
-from oncall_tui.core.present.words import badge, count_parts, shown_name
+from oncall_tui.core.present.words import badge, count_parts, shown_name, symbols
 from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.signals.breach import pending
 from oncall_tui.core.signals.model import Signal, SourceState, Status, sort_key
 
 PinnedLine = tuple[Part, ...]
@@ -166,9 +167,18 @@ def row_parts(
     summary-<alarming|quiet>, symptom, plain.
     """
     status = signal.status.value
-    parts: list[Part] = [(fit(badge(signal.status), BADGE_WIDTH), f"badge-{status}")]
+    said, gap = badge(signal.status), " "
+    if pending(signal):
+        # Over a worse limit, still inside its `for`: a mark on the status, in the
+        # badge's spare cell ("● OK ◔"), else in the gap after it ("▲ WARN◔").
+        if said.endswith("  "):
+            said = said[:-1] + symbols().pending
+        else:
+            gap = symbols().pending
+    parts: list[Part] = [(fit(said, BADGE_WIDTH), f"badge-{status}")]
     if columns.name:
-        parts += [(" ", "plain"), (fit(shown_name(signal), columns.name), f"name-{status}")]
+        gap_style = "plain" if gap == " " else f"badge-{status}"
+        parts += [(gap, gap_style), (fit(shown_name(signal), columns.name), f"name-{status}")]
     row = RowContext(now, sparks)
     for column in COLUMNS:
         cells = columns.widths[column.name]

@@ -10,8 +10,8 @@ from typing import Any
 from oncall_tui.core.present.causes_json import blind_spots_json, causes_json
 from oncall_tui.core.present.cell_width import cell_width, cut, pad
 from oncall_tui.core.present.formatting import format_value
-from oncall_tui.core.present.triage_text import blind_line, cause_line, short_duration, symptom_mark
-from oncall_tui.core.present.words import SHORT, WORST_FIRST
+from oncall_tui.core.present.triage_text import blind_line, cause_line, symptom_mark
+from oncall_tui.core.present.words import SHORT, WORST_FIRST, short_duration
 from oncall_tui.core.signals.model import Signal, SourceState, sort_key
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis, store_diagnosis

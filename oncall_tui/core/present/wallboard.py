@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.config.loader import WallboardPage
-from oncall_tui.core.present.words import PANEL_TITLES
+from oncall_tui.core.present.words import PANEL_TITLES, short_duration
 from oncall_tui.core.signals.model import Kind, Signal, SourceState, Status, sort_key
 from oncall_tui.core.signals.store import SignalStore
 
@@ -143,10 +143,8 @@ def data_age(sources: Sequence[SourceState], now: float) -> tuple[str, bool]:
 
 
 def since(signal: Signal, now: float) -> str:
-    """How long the signal has had its status: "4m", "2h10m"; "" when unknown."""
+    """How long the signal has had its status: "45s", "4m" (the one rule of every
+    screen, `short_duration`); "" when unknown."""
     if signal.changed_at is None:
         return ""
-    seconds = int(max(0.0, now - signal.changed_at))
-    if seconds < 60:
-        return f"{seconds}s"
-    return format_duration(seconds - seconds % 60)
+    return short_duration(now - signal.changed_at)

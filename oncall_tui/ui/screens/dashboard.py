@@ -36,15 +36,17 @@ from oncall_tui.core.present.board_panels import (
     member,
 )
 from oncall_tui.core.present.sparkline import SPARK_STEP
-from oncall_tui.core.present.words import badge
+from oncall_tui.core.present.words import badge, symbols
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
 from oncall_tui.ui.screens.board_sync import PanelUpdates
+from oncall_tui.ui.textual_compat import hide_toasts
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
+from oncall_tui.ui.widgets.notice_line import NoticeLine
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from oncall_tui.ui.widgets.status_header import StatusHeader, board_flags, refresh_flags
@@ -73,9 +75,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         Binding("tab", "cycle_panel(1)", "Next panel", show=False, id="next_panel"),
         Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False, id="previous_panel"),
         Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it", id="worst"),
-        Binding(
-            "C", "cause", "Cause", show=False, tooltip="Drill into the probable cause", id="cause"
-        ),
+        Binding("C", "cause", "Cause", tooltip="Drill into the probable cause", id="cause"),
         Binding(
             "slash",
             "filter",
@@ -89,6 +89,12 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             "p", "app.pause", "Pause", tooltip="Freeze the screen; collection continues", id="pause"
         ),
     ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    """The cause/notice area under the header is one row on a short screen (the cause,
+    or a notice while there is none) and two on a tall one (the cause, then notices):
+    fixed per size, so the panels start on the same row in calm and in an incident."""
+
+    SCREEN_ID: ClassVar[str] = "dashboard"
 
     follow = var(True)
     """The cursor follows the worst signal until the user moves it."""
@@ -109,7 +115,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         topology: Mapping[str, Iterable[str]] | None = None,
         change_window: float = 3600.0,
     ) -> None:
-        super().__init__(id="dashboard")
+        super().__init__(id=self.SCREEN_ID)
         self.store = store
         self.clock = clock
         self.attention = attention
@@ -120,6 +126,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             store, topology=topology, change_window=change_window, clock=clock, id="cause-line"
         )
         """The probable cause under the header; hidden while nothing is failing."""
+        self.notices = NoticeLine(clock=clock, id="notice-line")
+        """Notices (what turned critical, what recovered, what a key did) in a row of
+        their own: a toast would cover the panels' values."""
         self._host_sources = host_sources(store)
         self.panels: dict[str, SignalPanel] = {
             group: make_panel(store, group, self._member(group), clock) for group in GROUPS
@@ -138,7 +147,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         yield self.header
-        yield self.cause
+        with Vertical(id="cause-area"):
+            yield self.cause
+            yield self.notices
         yield self.panels["business"]
         with PanelColumns(id="columns"):
             with Vertical(id="col-left", classes="column"):
@@ -149,13 +160,15 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
                     yield self.panels[group]
         yield self.filter_bar
         yield self.selection
-        yield Footer()
+        # Compact: at 80 columns every key shown fits, `? Keys` and `C Cause` included.
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.store.subscribe(self._store_changed)
         self.set_interval(1.0, self._tick, name="dashboard-tick")
         self._arm_slow_tick()
         self.set_focus(self.panels["health"])
+        hide_toasts(self)  # notices go to the notice line, never over the panels
         self.panels["host"].display = bool(self._host_sources)
         self.sync(full=True)
         if hasattr(self.app, "paused"):
@@ -242,6 +255,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         if not board_flags(self).paused:
             self._follow_worst()  # a recovered selection moves on after a while
             self._show_selection()
+            now = self.clock()
+            for panel in self.panel_list:
+                if panel.ages_in_seconds(now):  # "for 40s" counts on without new data
+                    panel.recheck_visible()
 
     def _arm_slow_tick(self) -> None:
         """Wake at the next sparkline step boundary (clock-aligned, so every row's trend
@@ -263,6 +280,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
+        # On an ASCII console keys are named ("enter Detail"): under 100 columns the
+        # footer's room goes to `?` and `C`; the palette is also on `:`, in the help.
+        for footer in self.query(Footer):
+            footer.show_command_palette = not symbols().ascii or event.size.width >= 100
         self.selection.screen_resized()
         self.call_after_refresh(self.sizer.laid_out)
 
@@ -273,11 +294,12 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.sizer.allocate()
 
     def _chrome(self) -> int:
-        """Lines the why-line, the cause line and the filter bar take now: what they
-        gain, the panel columns lose."""
+        """Lines the why-line and the filter bar take now beyond what the last layout
+        gave them: what they gain, the panel columns lose. (The cause/notice area has a
+        fixed height per screen size: it never takes rows from the panels.)"""
         height = self.selection.styles.height
         lines = int(height.value) if height is not None else 1
-        return lines + int(self.cause.display) + int(self.filter_bar.display)
+        return lines + int(self.filter_bar.display)
 
     # -- selection ------------------------------------------------------------------
 
@@ -346,8 +368,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             self.set_focus(panel)
 
     def action_cycle_panel(self, step: int) -> None:
-        # Panels without rows are skipped: there is nothing to select in them.
-        panels = [panel for panel in self.panel_list if panel.row_keys] or self.panel_list
+        # Every panel on screen, the empty ones too, as 1-4 reach them: an empty Alerts
+        # panel still says why it is empty (no source, or nothing firing).
+        panels = self.panel_list
         if not panels:
             return
         self.follow = False
