@@ -145,7 +145,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         flags: Callable[[], BoardFlags] = BoardFlags,
         triage: Callable[[], Diagnosis] = Diagnosis,
     ) -> None:
-        super().__init__(id="detail")
+        super().__init__(name="detail")
         self.store = store
         self.key = key
         self.clock = clock

@@ -133,7 +133,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         read_only: bool = False,
         flags: Callable[[], BoardFlags] = BoardFlags,
     ) -> None:
-        super().__init__(id="events")
+        super().__init__(name="events")
         self.store = store
         self.attention = attention
         self.clock = clock

@@ -59,7 +59,7 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
         settings: WallboardSettings,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(id="wallboard")
+        super().__init__(name="wallboard")
         self.store = store
         self.title_text = title
         self.clock = clock
