@@ -9,7 +9,8 @@ from typing import Any
 
 from oncall_tui.core.cells import cell_width, cut, pad
 from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Signal, sort_key
+from oncall_tui.core.model import Signal
+from oncall_tui.core.one_sort import OneSort
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.triage import Diagnosis, blind_spots_json, causes_json, store_diagnosis
 from oncall_tui.core.triage_text import blind_line, cause_line, short_duration, symptom_mark
@@ -20,8 +21,8 @@ def to_json(
     store: SignalStore, generated_at: float, diagnosis: Diagnosis | None = None
 ) -> dict[str, Any]:
     """The `check --format json` document; its field names are a contract."""
-    signals = sorted(store.signals.values(), key=sort_key)
     diagnosis = diagnosis if diagnosis is not None else store_diagnosis(store, {}, 3600.0)
+    signals = OneSort.of(diagnosis).order(store.signals.values())
     return {
         "status": store.overall().value,
         "generated_at": datetime.fromtimestamp(generated_at, UTC).isoformat(),
@@ -79,7 +80,7 @@ def render_text(
     """
     width = width or shutil.get_terminal_size((120, 24)).columns
     diagnosis = diagnosis if diagnosis is not None else store_diagnosis(store, {}, 3600.0)
-    ordered = sorted(store.signals.values(), key=sort_key)
+    ordered = OneSort.of(diagnosis).order(store.signals.values())
     business = [s for s in ordered if s.kind == "business"]
     changes = sorted((s for s in ordered if s.kind == "change"), key=lambda s: -(s.value or 0.0))
     signals = [s for s in ordered if s.kind not in ("business", "change")]

@@ -140,6 +140,8 @@ class OncallApp(ActionApp):
                 title=self.engine.config.title,
                 settings=self.engine.config.wallboard,
                 clock=self.clock,
+                topology=self.engine.config.topology,
+                change_window=self.engine.config.change_window,
             )
         else:
             screen = DashboardScreen(
@@ -291,6 +293,11 @@ class OncallApp(ActionApp):
         """Select `key` on the board (from the command palette)."""
         if board := self.jump_to_board():
             board.jump_to(key)
+
+    def action_cause(self) -> None:
+        """`C` off the board (the detail): the next probable cause, as on the board."""
+        with contextlib.suppress(LookupError):  # no board: the wallboard
+            self.dashboard.action_cause()
 
     def action_events(self) -> None:
         self.open_screen(

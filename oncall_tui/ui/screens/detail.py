@@ -132,6 +132,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         ),
         Binding("e", "app.events", "Events", show=False, tooltip="Event timeline"),
         Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+        Binding("C", "app.cause", "Cause", show=False, tooltip="The next probable cause"),
     ]
 
     def __init__(

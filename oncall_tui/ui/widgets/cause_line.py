@@ -2,9 +2,10 @@
 
 It is computed by the headless triage (core/triage.py) from the same store the panels
 show, at most once a second and only when the store changed, and worded by the same
-function `check --format text` uses, shortened at word boundaries to the width. It never
-takes the launch selection (that stays the worst signal); `C` or a click drills into
-the root's worst signal.
+function `check --format text` uses, shortened at word boundaries to the width, then
+the other causes named as far as the width allows (`· also sms-otp warning`) and the
+count of those that are not (`(+1)`, always kept). `C` or a click drills into the first
+cause's worst signal, `C` again into the next cause's.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from textual.app import RenderResult
 from textual.message import Message
 from textual.widgets import Static
 
+from oncall_tui.core.cells import ELLIPSIS, cell_width
 from oncall_tui.core.model import Status
 from oncall_tui.core.store import SignalStore
 from oncall_tui.core.topology import Topology
 from oncall_tui.core.triage import Cause, Diagnosis, store_diagnosis
-from oncall_tui.core.triage_text import cause_line
+from oncall_tui.core.triage_text import cause_line, status_word
 from oncall_tui.ui.widgets.line_diff import changed_cells, dirty_line
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,29 @@ LABEL = "LIKELY CAUSE"
 MIN_INTERVAL = 1.0
 """Seconds between two diagnoses: triage is one pass over the store, cheap but not free
 on a board of thousands, and a cause does not need sub-second news."""
+
+
+def causes_text(causes: tuple[Cause, ...], *, now: float, width: int, window: float) -> str:
+    """The first cause as `check` words it, then as many other causes as fit, named
+    (`· also sms-otp warning`), then how many are not (`(+1)`), which always fits: a
+    second cause is never silently dropped. Naming another cause wins over the first
+    cause's quiet details (no change before, the list of what it affects), never over
+    its head or its change."""
+    first, others = causes[0], causes[1:]
+    for named in range(len(others), 0, -1):
+        also = ", ".join(f"{c.component} {status_word(c.kind, c.status)}" for c in others[:named])
+        tail = f" · also {also}" + _more(len(others) - named)
+        line = cause_line(first, now=now, width=width - cell_width(tail), window=window, label="")
+        if line and not line.endswith(ELLIPSIS) and cell_width(line + tail) <= width:
+            return line + tail
+    tail = _more(len(others))
+    return (
+        cause_line(first, now=now, width=width - cell_width(tail), window=window, label="") + tail
+    )
+
+
+def _more(count: int) -> str:
+    return f"  (+{count})" if count else ""
 
 
 class CauseLine(Static):
@@ -98,11 +123,9 @@ class CauseLine(Static):
             self._text = ""
             return
         width = max(20, self.size.width - 2 if self.size.width else 80)
-        line = cause_line(
-            cause, now=now, width=width - len(LABEL) - 2, window=self.change_window, label=""
+        line = causes_text(
+            self.diagnosis.causes, now=now, width=width - len(LABEL) - 2, window=self.change_window
         )
-        if len(self.diagnosis.causes) > 1:
-            line += f"  (+{len(self.diagnosis.causes) - 1})" if len(line) < width - 20 else ""
         if (line, cause.status) == (self._text, self._status) and self.display:
             return
         same_style = cause.status == self._status and self.display
@@ -144,9 +167,29 @@ class CauseLine(Static):
         self.drill()
 
     def drill(self) -> bool:
-        """Post `Selected` for the cause's worst signal; False when there is none."""
-        cause = self.cause
-        if cause is None or not cause.signals:
+        """Post `Selected` for the next cause's worst signal; False when there is none."""
+        key = self.next_key()
+        if key is None:
             return False
-        self.post_message(self.Selected(cause.signals[0]))
+        self.post_message(self.Selected(key))
         return True
+
+    _turn: tuple[tuple[str, ...], int] | None = None
+    """The causes when last drilled into, and which of them: `C` again goes on."""
+
+    def next_key(self) -> str | None:
+        """The worst signal of the cause to drill into: the first one, then (asked again
+        while the causes are the same) the next, round; None when nothing fails."""
+        causes = [cause for cause in self.diagnosis.causes if cause.signals]
+        if not causes:
+            return None
+        names = tuple(cause.component for cause in causes)
+        index = 0
+        if self._turn is not None and self._turn[0] == names:
+            index = (self._turn[1] + 1) % len(causes)
+        self._turn = (names, index)
+        return causes[index].signals[0]
+
+    def restart(self) -> None:
+        """The next drill goes to the first cause again (`w`: back to the worst)."""
+        self._turn = None
