@@ -164,9 +164,9 @@ def patch(mode: str) -> None:
 async def measure(
     config_path: Path, mode: str, warmup: float, seconds: float, base: str, ca_file: Path | None
 ) -> dict[str, Any]:
-    from oncall_tui.core.config import load_config
+    from oncall_tui.core.config.loader import load_config
     from oncall_tui.core.engine import Engine
-    from oncall_tui.core.model import Status
+    from oncall_tui.core.signals.model import Status
 
     patch(mode)
     config = load_config(config_path)

@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "plugins")]
 
-from oncall_tui.core.plugin_api import SourceContext  # noqa: E402
+from oncall_tui.core.sources.contract import SourceContext  # noqa: E402
 from oncall_tui_command import CommandConfig, CommandPlugin  # noqa: E402
 from oncall_tui_openmetrics.scrape import parse  # noqa: E402
 

@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from oncall_tui.core.model import SourceState  # noqa: E402
-from oncall_tui.core.plugin_api import SourceContext, SourceError  # noqa: E402
-from oncall_tui.core.store import SignalStore  # noqa: E402
+from oncall_tui.core.signals.model import SourceState  # noqa: E402
+from oncall_tui.core.signals.store import SignalStore  # noqa: E402
+from oncall_tui.core.sources.contract import SourceContext, SourceError  # noqa: E402
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin  # noqa: E402
 from servers import (  # noqa: E402
     no_proxy,

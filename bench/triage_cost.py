@@ -17,11 +17,11 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from oncall_tui.core.config import parse_config
-from oncall_tui.core.model import SourceState
-from oncall_tui.core.plugin_api import SourceContext
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import store_diagnosis
+from oncall_tui.core.config.loader import parse_config
+from oncall_tui.core.signals.model import SourceState
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui_demo import DemoPlugin
 
 SIZES = ((8, 12, 4), (100, 120, 40), (500, 600, 200), (1500, 2000, 500))

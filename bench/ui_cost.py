@@ -64,7 +64,7 @@ seed = 7
 LAUNCHER = """
 import sys
 from pathlib import Path
-from oncall_tui.core.config import load_config
+from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 
@@ -74,7 +74,7 @@ OncallApp(Engine(load_config(Path(sys.argv[1])))).run()
 ENGINE_ONLY = """
 import asyncio, sys
 from pathlib import Path
-from oncall_tui.core.config import load_config
+from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 
 async def main() -> None:

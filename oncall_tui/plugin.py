@@ -32,10 +32,7 @@ observes. Nothing here imports Textual: plugins run headless (`oncall-tui check`
 
 from __future__ import annotations
 
-from oncall_tui.core.actions import ActionFailed, ActionResult, ActionSpec, ActionTarget
-from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
-from oncall_tui.core.durations import Duration, format_duration, parse_duration
-from oncall_tui.core.formatting import format_value
+from oncall_tui.core.config.durations import Duration, format_duration, parse_duration
 from oncall_tui.core.http import (
     HTTPOptions,
     HTTPStatusError,
@@ -49,12 +46,30 @@ from oncall_tui.core.http import (
     probe,
     send_json,
 )
-from oncall_tui.core.model import KINDS, UNITS, Kind, Reading, Status, Thresholds, Unit, as_number
-from oncall_tui.core.options import ThresholdOptions
-from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
-from oncall_tui.core.runbook import Runbook
+from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
-from oncall_tui.core.templates import LabelTemplate, RunbookTemplate, Template
+from oncall_tui.core.signals.model import (
+    KINDS,
+    UNITS,
+    Kind,
+    Reading,
+    Status,
+    Thresholds,
+    Unit,
+    as_number,
+)
+from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
+from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.option_groups import ThresholdOptions
+from oncall_tui.core.sources.plugin_actions import (
+    ActionFailed,
+    ActionResult,
+    ActionSpec,
+    ActionTarget,
+)
+from oncall_tui.core.sources.runbook import Runbook
+from oncall_tui.core.sources.templates import LabelTemplate, RunbookTemplate, Template
 
 __all__ = [
     "KINDS",

@@ -12,7 +12,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 

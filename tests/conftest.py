@@ -14,9 +14,9 @@ from typing import ClassVar
 import pytest
 
 from faults import FaultServer, serve_faults
-from oncall_tui.core.model import Kind, Reading, Thresholds
-from oncall_tui.core.plugin_api import Plugin, PluginConfig
-from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.signals.model import Kind, Reading, Thresholds
+from oncall_tui.core.sources.contract import Plugin, PluginConfig
+from oncall_tui.core.sources.registry import PluginRegistry
 from pki import PKI, private_ca
 from servers import (
     RATIO,

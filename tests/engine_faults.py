@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from conftest import CountConfig, SteadyPlugin
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Reading, Status
-from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.signals.model import Reading, Status
+from oncall_tui.core.sources.registry import PluginRegistry
 from waiting import wait_until_async
 
 INTERVAL = 0.1

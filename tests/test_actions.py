@@ -11,20 +11,17 @@ from typing import ClassVar
 
 import pytest
 
-from oncall_tui.core.actions import (
-    ActionDispatcher,
+from oncall_tui.core.gate import ActionGate, ActionRefused, Effect, declares, effect_of
+from oncall_tui.core.signals.model import Kind, Reading
+from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
+from oncall_tui.core.sources.dispatch import ActionDispatcher
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.plugin_actions import (
     ActionFailed,
-    ActionGate,
-    ActionRefused,
     ActionResult,
     ActionSpec,
     ActionTarget,
-    Effect,
-    declares,
-    effect_of,
 )
-from oncall_tui.core.model import Kind, Reading
-from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
 
 
 class NoOptions(PluginConfig):

@@ -23,12 +23,13 @@ from pydantic import ValidationError
 
 from alertmanager_api import alerts, post_alerts, post_silence
 from oncall_cli import assert_options_listed, run_oncall
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Reason, Signal, Status
-from oncall_tui.core.plugin_api import SourceContext, SourceError
-from oncall_tui.core.runbook import RunbookKind
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Reason, Signal, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.runbook import RunbookKind
 from oncall_tui_alertmanager import AlertmanagerConfig, AlertmanagerPlugin
 from oncall_tui_alertmanager.alerts import Alert, auto_names
 from quiet_handler import QuietHandler

@@ -1,11 +1,11 @@
-"""What needs the engineer's attention (core/attention.py): toasts for signals turning
+"""What needs the engineer's attention (core/present/attention.py): toasts for signals turning
 critical or recovering, the incident count, and what is no news (the launch state, a
 source's first collection, change markers, sources failing: those are on the timeline)."""
 
 from __future__ import annotations
 
-from oncall_tui.core.attention import Attention
-from oncall_tui.core.model import SourceState
+from oncall_tui.core.present.attention import Attention
+from oncall_tui.core.signals.model import SourceState
 from test_ui_support import ALL_KINDS, RATIO, T0, demo_readings, make_store, reading
 
 

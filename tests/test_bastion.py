@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from oncall_tui.core.model import Status
-from oncall_tui.core.words import (
+from oncall_tui.core.present.words import (
     ASCII,
     GLYPH,
     UNICODE,
@@ -33,6 +32,7 @@ from oncall_tui.core.words import (
     choose_symbols,
     symbols,
 )
+from oncall_tui.core.signals.model import Status
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.ascii import AsciiFilter, stand_in, to_ascii
 from test_ui_support import T0, make_engine, make_store
@@ -262,8 +262,9 @@ def test_ascii_can_be_forced_and_refused() -> None:
 
 def test_max_fps_reaches_textual() -> None:
     code = (
-        "from oncall_tui.cli import build_parser, _display_environment\n"
-        "_display_environment(build_parser().parse_args(['--max-fps', '4']))\n"
+        "from oncall_tui.cli import build_parser\n"
+        "from oncall_tui.commands.dashboard import display_environment\n"
+        "display_environment(build_parser().parse_args(['--max-fps', '4']))\n"
         "import textual.screen, textual.constants\n"
         "print(textual.constants.MAX_FPS, textual.screen.UPDATE_PERIOD)\n"
     )

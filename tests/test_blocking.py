@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
+from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 
 
 async def test_result_and_error_come_back() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from oncall_tui.core.cells import cell_width, cut, pad
-from oncall_tui.core.model import Reading, SourceState, Thresholds
-from oncall_tui.core.report import render_text
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.present.cell_width import cell_width, cut, pad
+from oncall_tui.core.present.report import render_text
+from oncall_tui.core.signals.model import Reading, SourceState, Thresholds
+from oncall_tui.core.signals.store import SignalStore
 
 
 def test_cells_of_wide_and_combining_text() -> None:

@@ -12,7 +12,7 @@ import pytest
 from conftest import SteadyPlugin
 from oncall_cli import run_oncall, serving
 from oncall_tui.cli import main
-from oncall_tui.core.registry import default_registry
+from oncall_tui.core.sources.registry import default_registry
 
 DATA = Path(__file__).parent / "data" / "config"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.config import ConfigError, load_config, parse_config
-from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.config.loader import ConfigError, load_config, parse_config
 from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.sources.registry import PluginRegistry
 
 DATA = Path(__file__).parent / "data" / "config"
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from oncall_tui.core.model import Kind, Reading, Status
-from oncall_tui.core.plugin_api import SourceContext
+from oncall_tui.core.signals.model import Kind, Reading, Status
+from oncall_tui.core.sources.contract import SourceContext
 from oncall_tui_demo import DemoPlugin
 from oncall_tui_demo.catalog import build
 from oncall_tui_demo.describe import Describer

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from oncall_cli import proxy_free_env, run_oncall
-from oncall_tui.core.config import AppConfig, parse_config
-from oncall_tui.core.model import SourceState, Status
-from oncall_tui.core.plugin_api import SourceContext
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import Diagnosis, store_diagnosis
+from oncall_tui.core.config.loader import AppConfig, parse_config
+from oncall_tui.core.signals.model import SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.triage.causes import Diagnosis, store_diagnosis
 from oncall_tui_demo import DemoPlugin
 from oncall_tui_demo.scenario import CYCLE, PERIOD, RAMP, TRIGGER_LEAD
 

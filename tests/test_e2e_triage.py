@@ -30,11 +30,11 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from oncall_tui.core.config import load_config
+from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.present.triage_text import cause_line
 from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.timeline import build_timeline, render_json
-from oncall_tui.core.triage_text import cause_line
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from scenario_monitoring import (

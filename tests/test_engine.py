@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conftest import CountConfig, SteadyPlugin
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import MAX_BACKOFF, Engine, backoff_delay
-from oncall_tui.core.model import Reading, Reason, Status
-from oncall_tui.core.plugin_api import SourceError
-from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.signals.model import Reading, Reason, Status
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.registry import PluginRegistry
 from waiting import wait_until_async
 
 

@@ -30,11 +30,11 @@ from engine_faults import (
     run_fault,
 )
 from oncall_cli import run_oncall
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine, check_readings
-from oncall_tui.core.model import Reading, Reason, Status
-from oncall_tui.core.registry import PluginRegistry
-from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE
+from oncall_tui.core.signals.model import Reading, Reason, Status
+from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
+from oncall_tui.core.sources.registry import PluginRegistry
 from waiting import wait_until_async
 
 LAG_BOUND = 0.15

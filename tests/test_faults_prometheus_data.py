@@ -24,9 +24,9 @@ import pytest
 
 from fake_prometheus import fake_prometheus
 from oncall_tui.cli import main
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Reading, Reason, Signal, Status
+from oncall_tui.core.signals.model import Reading, Reason, Signal, Status
 from servers import HTTPTestServer, no_proxy
 
 NAMES = {

@@ -1,7 +1,7 @@
 import pytest
 
-from oncall_tui.core.formatting import format_thresholds, format_value
-from oncall_tui.core.model import Thresholds
+from oncall_tui.core.present.formatting import format_thresholds, format_value
+from oncall_tui.core.signals.model import Thresholds
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_format_thresholds() -> None:
 
 
 def test_an_underflowing_number_is_tiny_not_zero() -> None:
-    from oncall_tui.core.model import as_number
+    from oncall_tui.core.signals.model import as_number
 
     assert as_number("1e-400") == 5e-324
     assert format_value(as_number("1e-400"), "ratio") == "< 0.01%"
@@ -45,7 +45,7 @@ def test_an_underflowing_number_is_tiny_not_zero() -> None:
 
 
 def test_a_level_on_a_bool_scale_is_a_number_except_yes_and_no() -> None:
-    from oncall_tui.core.formatting import format_level
+    from oncall_tui.core.present.formatting import format_level
 
     assert format_level(0.5, "bool") == "0.5"
     assert format_level(-0.15, "bool") == "-0.15"
@@ -56,8 +56,8 @@ def test_a_level_on_a_bool_scale_is_a_number_except_yes_and_no() -> None:
 def test_a_signal_with_a_baseline_says_its_usual_level() -> None:
     """Issue 8: `pay success 71% (usual 99.2%)`. Found on the real Prometheus example:
     the business rows showed only their limits; how far from normal was not said."""
-    from oncall_tui.core.formatting import default_summary
-    from oncall_tui.core.model import Status, Thresholds
+    from oncall_tui.core.present.formatting import default_summary
+    from oncall_tui.core.signals.model import Status, Thresholds
 
     limits = Thresholds(warning=0.98, critical=0.95, below=True)
     said = default_summary(0.71, "ratio", Status.CRITICAL, limits, baseline=0.992)

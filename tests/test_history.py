@@ -1,5 +1,5 @@
-from oncall_tui.core.history import EventLog, History
-from oncall_tui.core.model import Event, Status
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.model import Event, EventLog, Status
 
 
 def test_history_keeps_the_newest_values_in_order() -> None:

@@ -14,8 +14,9 @@ import psutil
 import pytest
 from pydantic import ValidationError
 
-from oncall_tui.core.model import Reading, Status
-from oncall_tui.core.plugin_api import SourceContext, SourceError
+from oncall_tui.core.signals.model import Reading, Status
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.sources.errors import SourceError
 from oncall_tui_host import HostPlugin, cpu, probe
 from waiting import wait_until_async
 

@@ -11,7 +11,7 @@ import pytest
 
 from faults import MB, gzip_bomb, nested_bomb
 from oncall_tui.core.http.decode import STEP, BodyDecoder
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sources.errors import SourceError
 
 DOC = b'{"status": "success", "data": [1, 2, 3]}' * 50
 

@@ -30,7 +30,7 @@ from oncall_tui.core.http import (
     get_text,
 )
 from oncall_tui.core.http import decode as decode_module
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sources.errors import SourceError
 from servers import closed_port, free_port
 
 T = TypeVar("T")

@@ -23,7 +23,7 @@ from oncall_tui.core.http import (
     safe_url,
     scrub,
 )
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sources.errors import SourceError
 from quiet_handler import QuietHandler
 from servers import (
     HTTPTestServer,

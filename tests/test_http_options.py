@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from faults import PKI, FaultServer, serve_faults
 from oncall_cli import plugin_section, run_oncall
-from oncall_tui.core.config import ConfigError, parse_config
+from oncall_tui.core.config.loader import ConfigError, parse_config
 from oncall_tui.core.http import (
     HTTPOptions,
     ReadOnlyError,
@@ -25,8 +25,9 @@ from oncall_tui.core.http import (
     get_json,
     shared_tls_context,
 )
-from oncall_tui.core.plugin_api import SourceContext, SourceError
 from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.sources.errors import SourceError
 from oncall_tui_prometheus import PrometheusPlugin
 from oncall_tui_prometheus.config import PrometheusConfig
 from servers import self_signed_cert

@@ -18,11 +18,12 @@ from pydantic import ValidationError
 from conftest import readme_example
 from faults import PKI, FaultServer, serve_faults
 from oncall_cli import assert_options_listed, proxy_free_env, run_oncall
-from oncall_tui.core.config import parse_config
-from oncall_tui.core.model import Reading, SourceState, Status
-from oncall_tui.core.plugin_api import SourceContext, SourceError
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.config.loader import parse_config
+from oncall_tui.core.signals.model import Reading, SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui_http import HTTPCheckConfig, HTTPPlugin
 from oncall_tui_http.judge import failure_words, lookup, same
 from oncall_tui_http.plugin import deadline_for

@@ -87,7 +87,7 @@ def test_wheel_has_no_generic_top_level_package(tmp_path: Path) -> None:
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     code = (
-        "from oncall_tui.core.themes import load_catalog, shipped_theme_dir\n"
+        "from oncall_tui.core.config.theme_files import load_catalog, shipped_theme_dir\n"
         "catalog = load_catalog()\n"
         "print(shipped_theme_dir())\n"
         "print(' '.join(catalog.names()), len(catalog.problems))\n"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.model import SourceState, Status
-from oncall_tui.core.one_sort import OneSort
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import diagnose
+from oncall_tui.core.signals.model import SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import diagnose
+from oncall_tui.core.triage.one_sort import OneSort
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_demo_triage import EXPECTED, check
 from test_ui_support import LATENCY, RATIO, T0, make_app, reading

@@ -19,11 +19,12 @@ from prometheus_client.registry import Collector
 from pydantic import ValidationError
 
 from oncall_cli import assert_options_listed, run_oncall
-from oncall_tui.core.config import parse_config
-from oncall_tui.core.model import Reading, SourceState, Status
-from oncall_tui.core.plugin_api import SourceContext, SourceError
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.config.loader import parse_config
+from oncall_tui.core.signals.model import Reading, SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui_openmetrics import Metric as MetricTable
 from oncall_tui_openmetrics import OpenMetricsConfig, OpenMetricsPlugin, RatioOf
 from oncall_tui_openmetrics.plugin import FIRST_SCRAPE, series_key

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.config import ConfigError, parse_config
+from oncall_tui.core.config.loader import ConfigError, parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Status
-from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.signals.model import Status
+from oncall_tui.core.sources.registry import PluginRegistry
 
 README = Path(__file__).parent.parent / "README.md"
 

@@ -23,9 +23,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from oncall_tui.core.model import Reason, SourceState, Status
-from oncall_tui.core.plugin_api import SourceError
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Reason, SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.errors import SourceError
 from quiet_handler import QuietHandler
 from servers import (
     EVIL_RULE,

@@ -16,10 +16,11 @@ import pytest
 from pydantic import ValidationError
 
 from oncall_cli import plugin_section, proxy_free_env, run_oncall
-from oncall_tui.core.model import Reading, Status, Thresholds
-from oncall_tui.core.plugin_api import SourceContext, SourceError
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.templates import LabelTemplate
+from oncall_tui.core.signals.model import Reading, Status, Thresholds
+from oncall_tui.core.sources.contract import SourceContext
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.runbook import Runbook
+from oncall_tui.core.sources.templates import LabelTemplate
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin, Query
 from oncall_tui_prometheus.plugin import series_key
 from quiet_handler import QuietHandler

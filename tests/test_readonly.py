@@ -40,9 +40,9 @@ from textual.widgets import Static
 
 import oncall_tui.ui
 from alertmanager_api import post_alerts, post_silence, silences
-from oncall_tui.core.actions import ActionGate, ActionRefused, Effect
-from oncall_tui.core.config import ConfigError, parse_config
+from oncall_tui.core.config.loader import ConfigError, parse_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.gate import ActionGate, ActionRefused, Effect
 from oncall_tui.core.http import ReadOnlyError, client_for, send_json
 from oncall_tui.ui import silencing
 from oncall_tui.ui.action_app import gated_provider, provider_classes

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.recording import Header, Recorder, RecordingError, Replay, read_recording
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.runbook import Runbook
 from waiting import wait_until_async
 
 HEADER = Header(title="drill", started_at=1000.0, topology={"a": ["b"]}, change_window=600.0)

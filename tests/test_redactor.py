@@ -59,7 +59,7 @@ def test_sanitize_applies_the_redactor() -> None:
 def test_only_credential_headers_are_secrets(tmp_path: object) -> None:
     from pathlib import Path
 
-    from oncall_tui.core.config import parse_config
+    from oncall_tui.core.config.loader import parse_config
 
     text = """
 title = "Credit payments on-call"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.runbook import Runbook, RunbookKind
-from oncall_tui.core.templates import RunbookTemplate
+from oncall_tui.core.sources.runbook import Runbook, RunbookKind
+from oncall_tui.core.sources.templates import RunbookTemplate
 
 CONFIG_DIR = Path("/srv/oncall")
 

@@ -46,9 +46,9 @@ from rich.color import ColorSystem
 from rich.console import Console
 
 from colour_vision import contrast, delta_e
-from oncall_tui.core.model import Reading, Status
-from oncall_tui.core.themes import shipped_theme_dir
-from oncall_tui.core.words import COUNT_WORD, GLYPH, LONG, badge, choose_symbols
+from oncall_tui.core.config.theme_files import shipped_theme_dir
+from oncall_tui.core.present.words import COUNT_WORD, GLYPH, LONG, badge, choose_symbols
+from oncall_tui.core.signals.model import Reading, Status
 from oncall_tui.ui import app as app_module
 from oncall_tui.ui.app import OncallApp
 from test_ui_support import T0, demo_readings, make_engine, make_store, reading

@@ -1,8 +1,8 @@
-"""The `/` filter (core/signal_filter.py): substring or regex over names and labels."""
+"""The `/` filter (core/signals/filter.py): substring or regex over names and labels."""
 
 from __future__ import annotations
 
-from oncall_tui.core.signal_filter import SignalFilter
+from oncall_tui.core.signals.filter import SignalFilter
 from test_ui_support import make_store
 
 

@@ -17,12 +17,14 @@ import pytest
 from textual.pilot import Pilot
 
 from alertmanager_api import post_alerts, post_silence, silences
-from oncall_tui.core.actions import ActionFailed, ActionRefused, ActionTarget, target_of
-from oncall_tui.core.alert_match import matching_alerts
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.gate import ActionRefused
 from oncall_tui.core.http import ReadOnlyError
-from oncall_tui.core.model import Reading, Signal, SourceState
+from oncall_tui.core.signals.model import Reading, Signal, SourceState
+from oncall_tui.core.sources.dispatch import target_of
+from oncall_tui.core.sources.plugin_actions import ActionFailed, ActionTarget
+from oncall_tui.core.triage.alert_match import matching_alerts
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 from oncall_tui.ui.screens.silence import SilenceForm

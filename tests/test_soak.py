@@ -23,12 +23,13 @@ import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Reading, Status, Thresholds
-from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
-from oncall_tui.core.registry import PluginRegistry
-from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.signals.model import Reading, Status, Thresholds
+from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.registry import PluginRegistry
 
 SOURCES = 10
 SIGNALS = 100

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from faults import METRICS
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Event, Reading, Reason, SourceState, Status
 from oncall_tui.core.recording import Header, Recorder, Replay, read_recording
 from oncall_tui.core.recording.timeline import build_timeline, render_json, render_markdown
 from oncall_tui.core.sanitize import redactor
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Event, Reading, Reason, SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
 from waiting import wait_until, wait_until_async
 
 OK, UNKNOWN = Status.OK, Status.UNKNOWN

@@ -2,10 +2,10 @@ from dataclasses import replace
 
 import pytest
 
-from oncall_tui.core.model import Reading, Reason, SourceState, Status, Thresholds
 from oncall_tui.core.recording.format import source_from_json, source_to_json
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.store import GONE_AFTER, MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.signals.model import Reading, Reason, SourceState, Status, Thresholds
+from oncall_tui.core.signals.store import GONE_AFTER, MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.sources.runbook import Runbook
 
 
 def _store(*, transient: bool = False) -> SignalStore:
@@ -217,7 +217,7 @@ def test_partial_collection_marks_only_the_missing_signals() -> None:
 
 
 def test_missing_signals_count_toward_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    import oncall_tui.core.store as store_module
+    import oncall_tui.core.signals.store as store_module
 
     monkeypatch.setattr(store_module, "MAX_SIGNALS_PER_SOURCE", 10)
     store = _store()
@@ -401,7 +401,7 @@ def test_history_prefill_skips_non_numbers_and_keeps_gaps() -> None:
 def test_a_breach_older_than_the_board_is_dated_from_its_history() -> None:
     """Found on a real Prometheus: opened 7 minutes into an outage, the board said
     "critical 4s" (and the cause line "4s") while the firing alert said 409 s."""
-    from oncall_tui.core.triage import diagnose
+    from oncall_tui.core.triage.causes import diagnose
 
     store = _store()
     store.apply("prom", [_rule(0.4)], at=1000)  # first look: already critical

@@ -51,8 +51,8 @@ dependencies = 2
 LAUNCHER = """
 import asyncio, sys
 from pathlib import Path
-from oncall_tui.core.plugin_api import Plugin, PluginConfig
-from oncall_tui.core.registry import default_registry
+from oncall_tui.core.sources.contract import Plugin, PluginConfig
+from oncall_tui.core.sources.registry import default_registry
 
 class MarkerConfig(PluginConfig):
     marker: str
@@ -78,7 +78,7 @@ class MarkerPlugin(Plugin[MarkerConfig]):
 
 default_registry.register("marker", MarkerPlugin)
 if sys.argv[1] == "--app-only":
-    from oncall_tui.core.config import load_config
+    from oncall_tui.core.config.loader import load_config
     from oncall_tui.core.engine import Engine
     from oncall_tui.ui.app import OncallApp
 

@@ -18,8 +18,8 @@ from textual.command import CommandList
 
 from colour_vision import contrast, delta_e
 from oncall_tui.cli import main
-from oncall_tui.core.config import ConfigError, parse_config
-from oncall_tui.core.themes import (
+from oncall_tui.core.config.loader import ConfigError, parse_config
+from oncall_tui.core.config.theme_files import (
     DEFAULT_THEME,
     WALLBOARD_THEME,
     ThemeCatalog,
@@ -28,7 +28,7 @@ from oncall_tui.core.themes import (
     shipped_theme_dir,
 )
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.theme import (
+from oncall_tui.ui.textual_themes import (
     STATUS_VARIABLES,
     legible_on,
     status_variables,
@@ -251,7 +251,7 @@ def test_theme_on_the_command_line_and_in_the_config_reach_the_app(tmp_path: Pat
     config.write_text('theme = "light"\n[sources.d]\nplugin = "demo"\n')
     code = (
         "import sys\n"
-        "from oncall_tui.core.config import load_config\n"
+        "from oncall_tui.core.config.loader import load_config\n"
         "from oncall_tui.core.engine import Engine\n"
         "from oncall_tui.ui.app import OncallApp\n"
         "import asyncio\n"

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from oncall_tui.core.model import Reading, SourceState, Status, Thresholds, as_number
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds, as_number
+from oncall_tui.core.signals.store import SignalStore
 
 
 @pytest.mark.parametrize(

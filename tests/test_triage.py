@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.config import ConfigError, parse_config
-from oncall_tui.core.model import (
+from oncall_tui.core.config.loader import ConfigError, parse_config
+from oncall_tui.core.signals.model import (
     Event,
     Kind,
     Reading,
@@ -21,9 +21,9 @@ from oncall_tui.core.model import (
     Status,
     Thresholds,
 )
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.topology import Topology, topology_problems
-from oncall_tui.core.triage import causes_json, diagnose
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import causes_json, diagnose
+from oncall_tui.core.triage.topology import Topology, topology_problems
 
 T0 = 1_800_000_000.0
 

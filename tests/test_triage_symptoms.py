@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
-from oncall_tui.core.report import render_text, to_json
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import Cause, causes_json, diagnose, store_diagnosis
-from oncall_tui.core.triage_text import cause_line, cell_width, symptom_mark, triage_fact
-from oncall_tui.core.words import choose_symbols
+from oncall_tui.core.present.report import render_text, to_json
+from oncall_tui.core.present.triage_text import cause_line, cell_width, symptom_mark, triage_fact
+from oncall_tui.core.present.words import choose_symbols
+from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Cause, causes_json, diagnose, store_diagnosis
 from test_demo_triage import check as demo_check
 from test_triage import BANK, CRIT, OK, T0, UNKN, WARN, sig
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from oncall_tui.core.model import Status
-from oncall_tui.core.triage import BlindSpot, Cause, Change, Diagnosis
-from oncall_tui.core.triage_text import (
+from oncall_tui.core.present.triage_text import (
     blind_line,
     cause_line,
     cell_width,
     fit_words,
     short_duration,
 )
+from oncall_tui.core.signals.model import Status
+from oncall_tui.core.triage.causes import BlindSpot, Cause, Change, Diagnosis
 
 T0 = 1_800_000_000.0
 

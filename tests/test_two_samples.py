@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from conftest import CountConfig
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Kind, Reading, Status
-from oncall_tui.core.plugin_api import Plugin, SourceError
-from oncall_tui.core.registry import PluginRegistry
+from oncall_tui.core.signals.model import Kind, Reading, Status
+from oncall_tui.core.sources.contract import Plugin
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.registry import PluginRegistry
 
 
 class _Counting(Plugin[CountConfig]):

@@ -12,8 +12,8 @@ import pytest
 from rich.style import Style
 from textual.geometry import Region
 
-from oncall_tui.core.history import History
-from oncall_tui.core.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from oncall_tui.core.cells import cell_width
-from oncall_tui.core.model import Reading, SourceState
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import diagnose
+from oncall_tui.core.present.cell_width import cell_width
+from oncall_tui.core.signals.model import Reading, SourceState
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import diagnose
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.cause_line import causes_text

@@ -13,13 +13,13 @@ from textual.pilot import Pilot
 from textual.theme import Theme
 from textual.widgets import Static
 
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Kind, SourceState, Status
-from oncall_tui.core.report import to_json
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.present.report import to_json
+from oncall_tui.core.signals.model import Kind, SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.cells import fit, row_summary
+from oncall_tui.ui.row_cells import fit, row_summary
 from oncall_tui.ui.screens.dashboard import PANEL_KINDS, DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.panel_rows import layout_columns

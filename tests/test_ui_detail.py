@@ -12,8 +12,8 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Markdown, Static
 
-from oncall_tui.core.model import Reading, Status
-from oncall_tui.core.runbook import Runbook
+from oncall_tui.core.signals.model import Reading, Status
+from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
@@ -353,7 +353,7 @@ async def test_an_availability_chart_labels_its_axis_and_limit_as_numbers_not_ye
     "yes" (the 0.5 critical line and the axis end below zero were formatted as readings)."""
     from textual.app import App, ComposeResult
 
-    from oncall_tui.core.model import Thresholds
+    from oncall_tui.core.signals.model import Thresholds
 
     samples = tuple((T0 - 300 + i * 15, 0.0 if 8 <= i < 12 else 1.0) for i in range(20))
     data = ChartData(samples, Thresholds(critical=0.5, below=True), "bool")

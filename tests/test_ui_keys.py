@@ -13,7 +13,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen

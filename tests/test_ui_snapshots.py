@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from test_ui_support import T0, make_app, make_store
@@ -106,7 +106,7 @@ def test_the_demo_launches_with_the_worst_signal_selected_and_its_panel_focused(
     one sort."""
     import asyncio
 
-    from oncall_tui.core.one_sort import OneSort
+    from oncall_tui.core.triage.one_sort import OneSort
 
     app = demo_app(tmp_path)
 

@@ -17,12 +17,12 @@ from typing import Any
 from textual.geometry import Region
 from textual.widget import Widget
 
-from oncall_tui.core.config import AppConfig
+from oncall_tui.core.config.loader import AppConfig
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Kind, Reading, SourceState, Status, Thresholds, Unit
-from oncall_tui.core.registry import PluginRegistry
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Kind, Reading, SourceState, Status, Thresholds, Unit
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.registry import PluginRegistry
+from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.ui.app import OncallApp
 
 T0 = 1_764_000_000.0

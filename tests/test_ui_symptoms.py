@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.model import Signal, Status
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.words import choose_symbols
+from oncall_tui.core.present.words import choose_symbols
+from oncall_tui.core.signals.model import Signal, Status
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.panel_rows import Columns, layout_columns, row_parts

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from oncall_tui.core.config import WallboardSettings
-from oncall_tui.core.model import Reading, SourceState, Status
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.wallboard import Rotation, snapshot
-from oncall_tui.core.words import LONG
+from oncall_tui.core.config.loader import WallboardSettings
+from oncall_tui.core.present.wallboard import Rotation, snapshot
+from oncall_tui.core.present.words import LONG
+from oncall_tui.core.signals.model import Reading, SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui.ui.widgets.board_lines import BoardLines

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.config import parse_config
+from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui_demo import DemoPlugin
 from test_demo_triage import demo_config

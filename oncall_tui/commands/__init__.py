@@ -1,2 +1,20 @@
-"""Sub-commands that have grown past a few lines, one module each; `cli.py` parses the
-arguments and hands over."""
+"""The sub-commands, one module each, and the registry `cli.py` builds the parser from.
+
+A new sub-command is a module with a `COMMAND` (`commands/base.py`) and one line here;
+its order here is its order in `oncall-tui --help`.
+"""
+
+from __future__ import annotations
+
+from oncall_tui.commands import check, plugins, record, replay, serve, timeline, validate
+from oncall_tui.commands.base import Command
+
+COMMANDS: tuple[Command, ...] = (
+    check.COMMAND,
+    validate.COMMAND,
+    plugins.COMMAND,
+    serve.COMMAND,
+    record.COMMAND,
+    replay.COMMAND,
+    timeline.COMMAND,
+)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from oncall_tui.core.config import AppConfig
-from oncall_tui.core.engine import Engine
-from oncall_tui.core.recording import Header, Recorder
+from oncall_tui.commands import options
+from oncall_tui.commands.base import Command, config_option
+from oncall_tui.core.config.loader import AppConfig, load_config
+
+if TYPE_CHECKING:
+    from oncall_tui.core.engine import Engine
+    from oncall_tui.core.recording import Recorder
 
 EXIT_WRITE = 1
 FLUSH_EVERY = 1.0
@@ -22,6 +28,9 @@ def record(config: AppConfig, out: Path, duration: float | None) -> int:
     """Record until `duration` has passed or the user interrupts; 0 then, whatever the
     signals said (a recording of an outage is a success), 1 when `out` cannot be
     written."""
+    from oncall_tui.core.engine import Engine
+    from oncall_tui.core.recording import Header, Recorder
+
     engine = Engine(config, read_only=True)
     header = Header(
         title=config.title,
@@ -82,3 +91,29 @@ async def _run(engine: Engine, recorder: Recorder, duration: float | None) -> st
     finally:
         await engine.stop()
     return error
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    config_option(parser)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="recording to write (JSON lines; gzip when it ends in .gz)",
+    )
+    parser.add_argument(
+        "--for",
+        dest="duration",
+        type=options.duration,
+        metavar="DURATION",
+        help="stop after this long (e.g. 30m); default: until Ctrl-C",
+    )
+
+
+COMMAND = Command(
+    "record",
+    "collect as the dashboard does, headless, into a recording (JSON lines)",
+    arguments,
+    lambda args: record(load_config(args.config), args.out, args.duration),
+)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from oncall_tui.core.recording import RecordingError, read_recording
-from oncall_tui.core.recording.player import Player
+from oncall_tui.commands import options
+from oncall_tui.commands.base import Command
 
 EXIT_UNREADABLE = 2
 
@@ -14,6 +15,9 @@ EXIT_UNREADABLE = 2
 def replay(path: Path, speed: float) -> int:
     """The dashboard playing `path`; 2 when it is no recording, or without a terminal.
     A damaged recording plays up to the damage, which is said first."""
+    from oncall_tui.core.recording import RecordingError, read_recording
+    from oncall_tui.core.recording.player import Player
+
     try:
         recording = read_recording(path)
     except RecordingError as exc:
@@ -35,3 +39,22 @@ def replay(path: Path, speed: float) -> int:
     app = ReplayApp(Player(recording, speed=speed))
     app.run()
     return app.return_code or 0
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    parser.add_argument(
+        "--speed",
+        type=options.speed,
+        default=1.0,
+        metavar="N",
+        help="N times real time (default 1)",
+    )
+
+
+COMMAND = Command(
+    "replay",
+    "play a recording on the dashboard (read-only, REPLAY badge)",
+    arguments,
+    lambda args: replay(args.file, args.speed),
+)

@@ -16,15 +16,17 @@ import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
-from oncall_tui.core.actions import ActionDispatcher, ActionGate
-from oncall_tui.core.blocking import BlockingStillRunning
-from oncall_tui.core.config import AppConfig, SourceSpec
-from oncall_tui.core.durations import format_duration
-from oncall_tui.core.model import KINDS, UNITS, Reading, SourceState, Status, Thresholds
-from oncall_tui.core.plugin_api import Plugin, PluginConfig, SourceContext, SourceError
-from oncall_tui.core.registry import PluginRegistry, default_registry
-from oncall_tui.core.runbook import Runbook
-from oncall_tui.core.store import MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.config.durations import format_duration
+from oncall_tui.core.config.loader import AppConfig, SourceSpec
+from oncall_tui.core.gate import ActionGate
+from oncall_tui.core.signals.model import KINDS, UNITS, Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.sources.blocking import BlockingStillRunning
+from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
+from oncall_tui.core.sources.dispatch import ActionDispatcher
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.registry import PluginRegistry, default_registry
+from oncall_tui.core.sources.runbook import Runbook
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

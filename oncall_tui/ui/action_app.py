@@ -21,7 +21,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from textual.actions import ActionError
 from textual.app import App
@@ -29,29 +29,12 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Provider
 from textual.dom import DOMNode
 
-from oncall_tui.core.actions import (
-    ActionDispatcher,
-    ActionGate,
-    Effect,
-    declares,
-    effect_of,
-)
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.gate import ActionGate, Effect, declares, effect_of
+from oncall_tui.core.sources.dispatch import ActionDispatcher
 from oncall_tui.ui import silencing
+from oncall_tui.ui.gated_engine import GatedEngine, refuse
 
 log = logging.getLogger(__name__)
-
-
-class GatedEngine(Protocol):
-    """What the app needs of an engine (or a replay) to gate actions."""
-
-    gate: ActionGate
-    actions: ActionDispatcher
-    store: SignalStore
-
-    def lock_read_only(self) -> None: ...
-
-    def refresh_now(self) -> None: ...
 
 
 class ActionApp(App[None]):
@@ -102,8 +85,7 @@ class ActionApp(App[None]):
         return self.gate.read_only
 
     def refuse(self, reason: str) -> None:
-        log.info("refused: %s", reason)
-        self.notify(reason, title="Not allowed", severity="warning", markup=False)
+        refuse(self, reason)
 
     def side_effect_allowed(self, what: str, effect: Effect = Effect.FILE) -> bool:
         """False, with a notice saying why, when the gate refuses `what`."""

@@ -21,22 +21,26 @@ from textual.driver import Driver
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
-from oncall_tui.core.actions import Effect, declares
-from oncall_tui.core.attention import Attention
+from oncall_tui.core.config.theme_files import (
+    DEFAULT_THEME,
+    WALLBOARD_THEME,
+    ThemeCatalog,
+    load_catalog,
+)
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.themes import DEFAULT_THEME, WALLBOARD_THEME, ThemeCatalog, load_catalog
-from oncall_tui.core.triage import Diagnosis
-from oncall_tui.core.words import symbols
+from oncall_tui.core.gate import Effect, declares
+from oncall_tui.core.present.attention import Attention
+from oncall_tui.core.present.words import symbols
+from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.action_app import ActionApp
 from oncall_tui.ui.ascii import AsciiFilter
-from oncall_tui.ui.commands import SignalCommands
+from oncall_tui.ui.command_palette import SignalCommands
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.events import EventsScreen
 from oncall_tui.ui.screens.help import HelpScreen, help_entries
 from oncall_tui.ui.screens.wallboard import WallboardScreen
-from oncall_tui.ui.terminal import terminal_driver
-from oncall_tui.ui.theme import (
+from oncall_tui.ui.textual_themes import (
     drop_builtin_themes,
     register_themes,
     status_variables,
@@ -171,7 +175,10 @@ class OncallApp(ActionApp):
 
     def get_driver_class(self) -> type[Driver]:
         """On a real terminal, a driver that leaves promptly with the terminal restored
-        when stdin ends or a signal arrives (ui/driver.py); any other as Textual picks it."""
+        when stdin ends or a signal arrives (ui/driver.py); any other as Textual picks it.
+        Imported here: the driver needs termios, which only POSIX terminals have."""
+        from oncall_tui.ui.driver import terminal_driver
+
         return terminal_driver(super().get_driver_class())
 
     def get_key_display(self, binding: Binding) -> str:

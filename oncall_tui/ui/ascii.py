@@ -1,6 +1,6 @@
 """ASCII-only output for consoles that cannot draw Unicode (`LANG=C`, `TERM=linux`).
 
-Our own widgets draw from the ASCII symbol set (`core/words.py`) when it is chosen;
+Our own widgets draw from the ASCII symbol set (`core/present/words.py`) when it is chosen;
 this output filter is the safety net under everything else Textual draws (borders,
 scrollbars, notifications, a `—` in a formatted value, a CJK name from a source): every
 character outside ASCII becomes an ASCII stand-in of the same cell width, so columns
@@ -17,7 +17,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from oncall_tui.core.words import ascii_stand_ins
+from oncall_tui.core.present.words import ascii_stand_ins
 
 _EXTRA = {
     "—": "-",

@@ -35,6 +35,7 @@ from types import FrameType
 from typing import IO, Any
 
 from textual._xterm_parser import XTermParser
+from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
 from oncall_tui.ui.terminal import EXIT_HANGUP, RESTORE
@@ -215,3 +216,11 @@ class TerminalDriver(LinuxDriver):
                     self.process_message(event)
             for event in parser.tick():
                 self.process_message(event)
+
+
+def terminal_driver(chosen: type[Driver]) -> type[Driver]:
+    """Our driver where Textual chose its stock Linux driver; any other one unchanged
+    (a driver named in TEXTUAL_DRIVER, Windows')."""
+    if sys.platform == "win32" or chosen is not LinuxDriver:
+        return chosen
+    return TerminalDriver

@@ -16,28 +16,22 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
+from textual.app import App
 from textual.screen import Screen
 
-from oncall_tui.core.actions import (
-    ActionFailed,
-    ActionRefused,
-    ActionResult,
-    ActionTarget,
-    Offer,
-    target_of,
-)
-from oncall_tui.core.alert_match import matching_alerts
-from oncall_tui.core.model import Signal
-from oncall_tui.core.words import badge
+from oncall_tui.core.gate import ActionRefused
+from oncall_tui.core.present.words import badge
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.sources.dispatch import Offer, target_of
+from oncall_tui.core.sources.plugin_actions import ActionFailed, ActionResult, ActionTarget
+from oncall_tui.core.triage.alert_match import matching_alerts
+from oncall_tui.ui.gated_engine import GatedEngine, refuse
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 from oncall_tui.ui.screens.silence import SilenceDraft, SilenceForm
 from oncall_tui.ui.screens.silences import SilenceListScreen, SilenceRow
-
-if TYPE_CHECKING:
-    from oncall_tui.ui.action_app import ActionApp, GatedEngine
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +71,7 @@ def silence_targets(engine: GatedEngine, signal: Signal) -> list[tuple[Signal, O
     return found
 
 
-def start_silence(app: ActionApp, engine: GatedEngine) -> None:
+def start_silence(app: App[Any], engine: GatedEngine) -> None:
     """`s`: the form for the selected alert, or for the alerts about the selected signal."""
     key = selected_key(app.screen)
     signal = engine.store.signals.get(key) if key else None
@@ -95,7 +89,7 @@ def start_silence(app: ActionApp, engine: GatedEngine) -> None:
         return
     reason = engine.actions.refusal(targets[0][1])
     if reason:  # the key path is refused earlier; this covers any other caller
-        app.refuse(reason)
+        refuse(app, reason)
         return
     by_key = {alert.key: (alert, offer) for alert, offer in targets}
     choices = [(alert.key, _name(alert)) for alert, _ in targets]
@@ -117,7 +111,7 @@ def start_silence(app: ActionApp, engine: GatedEngine) -> None:
     app.push_screen(SilenceForm(choices, author=default_author()), drafted)
 
 
-def show_silences(app: ActionApp, engine: GatedEngine) -> None:
+def show_silences(app: App[Any], engine: GatedEngine) -> None:
     """`S`: the active silences of every source that can list them."""
     sources = [offer.source for offer in engine.actions.offers() if offer.spec.name == LIST]
     if not sources:
@@ -140,7 +134,7 @@ def show_silences(app: ActionApp, engine: GatedEngine) -> None:
     app.push_screen(screen)
 
 
-def expire(app: ActionApp, engine: GatedEngine, screen: SilenceListScreen, row: SilenceRow) -> None:
+def expire(app: App[Any], engine: GatedEngine, screen: SilenceListScreen, row: SilenceRow) -> None:
     """Confirm, then expire `row`'s silence and reload the list."""
     offer = engine.actions.offer(row.source, EXPIRE)
     if offer is None:
@@ -148,7 +142,7 @@ def expire(app: ActionApp, engine: GatedEngine, screen: SilenceListScreen, row: 
         return
     reason = engine.actions.refusal(offer)
     if reason:
-        app.refuse(reason)
+        refuse(app, reason)
         return
     question = Text("Expire this silence?\n\n", style="bold")
     question.append(f"{row.fields.get('matchers', '')}\n")
@@ -170,7 +164,7 @@ def reload(screen: SilenceListScreen) -> None:
 
 
 def run(
-    app: ActionApp,
+    app: App[Any],
     engine: GatedEngine,
     offer: Offer,
     target: ActionTarget,
@@ -186,7 +180,7 @@ def run(
                 offer.source, offer.spec.name, target, params
             )
         except ActionRefused as exc:
-            app.refuse(str(exc))
+            refuse(app, str(exc))
             return
         except ActionFailed as exc:
             log.warning("action %s of %s failed: %s", offer.spec.name, offer.source, exc)

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, TextIO
-
-if TYPE_CHECKING:
-    from textual.driver import Driver
+from typing import TextIO
 
 EXIT_NO_TERMINAL = 2
 """A dashboard started where no terminal is attached: a usage error, like a bad config."""
@@ -74,17 +71,3 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return os.isatty(stream.fileno())
     except (OSError, ValueError):  # closed, or a stand-in without a descriptor
         return False
-
-
-def terminal_driver(chosen: type[Driver]) -> type[Driver]:
-    """Our driver where Textual chose its stock Linux driver; any other one unchanged
-    (a driver named in TEXTUAL_DRIVER, Windows')."""
-    if sys.platform == "win32":
-        return chosen
-    from textual.drivers.linux_driver import LinuxDriver
-
-    if chosen is not LinuxDriver:
-        return chosen
-    from oncall_tui.ui.driver import TerminalDriver
-
-    return TerminalDriver

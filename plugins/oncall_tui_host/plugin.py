@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oncall_tui.core.blocking import BlockingRunner, BlockingStillRunning
+from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.plugin import (
     Kind,
     Plugin,

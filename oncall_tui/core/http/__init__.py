@@ -16,7 +16,8 @@ plugin rediscovering httpx's traps.
     errors        HTTPStatusError, ReadOnlyError, describe_error and message helpers
 """
 
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.gate import ReadOnlyError
+from oncall_tui.core.sources.errors import SourceError
 
 from .client import (
     DEFAULT_RETRIES,
@@ -30,14 +31,7 @@ from .client import (
     tls_context,
 )
 from .decode import STEP, accept_encoding
-from .errors import (
-    HTTPStatusError,
-    ReadOnlyError,
-    describe_error,
-    format_size,
-    safe_url,
-    scrub,
-)
+from .errors import HTTPStatusError, describe_error, format_size, safe_url, scrub
 from .fetch import DEFAULT_MAX_BYTES, Body, Text, get_bytes, get_json, get_text
 from .options import BasicAuth, HTTPOptions, check_http_url, client_for
 from .probe import ProbeResult, cert_not_after, probe

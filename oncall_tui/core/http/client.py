@@ -29,10 +29,11 @@ import certifi
 import httpx
 
 from oncall_tui import __version__
+from oncall_tui.core.gate import ReadOnlyError
 from oncall_tui.core.sanitize import redactor, secret_header
 
 from .decode import accept_encoding
-from .errors import ReadOnlyError, root_cause, safe_url
+from .errors import root_cause, safe_url
 
 # httpx logs every request at INFO with the full URL, `user:password@` included; a user
 # who turns on debug logging must not leak credentials into a log file.

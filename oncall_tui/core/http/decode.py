@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sources.errors import SourceError
 
 from .errors import too_large
 

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from oncall_tui.core.durations import format_duration
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.sanitize import MAX_LINE, redactor, sanitize, secret_header
+from oncall_tui.core.sources.errors import SourceError
 
 """Headers httpx or this layer set, which carry nothing secret."""
 
@@ -32,10 +32,6 @@ class HTTPStatusError(SourceError):
         super().__init__(message)
         self.status_code = status_code
         self.payload = payload
-
-
-class ReadOnlyError(SourceError):
-    """A request that could change something, refused before any byte was sent."""
 
 
 def finish(message: str) -> str:

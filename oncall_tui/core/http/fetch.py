@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import httpx
 
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sources.errors import SourceError
 
 from .client import retry_after
 from .decode import read_body

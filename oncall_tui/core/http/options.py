@@ -25,8 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from oncall_tui.core.plugin_api import PluginConfig, SourceContext, SourceError
 from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.sources.contract import PluginConfig, SourceContext
+from oncall_tui.core.sources.errors import SourceError
 
 from .client import build_client, shared_tls_context
 

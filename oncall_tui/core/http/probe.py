@@ -18,8 +18,8 @@ from typing import Literal
 
 import httpx
 
-from oncall_tui.core.durations import format_duration
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.config.durations import format_duration
+from oncall_tui.core.sources.errors import SourceError
 
 from .client import NO_RETRY
 from .decode import read_prefix

@@ -14,7 +14,7 @@ import json
 
 import httpx
 
-from oncall_tui.core.plugin_api import SourceError
+from oncall_tui.core.sources.errors import SourceError
 
 from .decode import read_body
 from .errors import HTTPStatusError, failures_worded, redirect_message, status_line

@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from oncall_tui.core.history import History
-from oncall_tui.core.model import (
+from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.model import (
     KINDS,
     UNITS,
     Kind,
@@ -23,8 +24,7 @@ from oncall_tui.core.model import (
     Thresholds,
     Unit,
 )
-from oncall_tui.core.runbook import Runbook, RunbookKind
-from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 SCHEMA = 1
 MAGIC = "oncall-tui recording"

@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from oncall_tui.core.actions import ActionDispatcher, ActionGate
-from oncall_tui.core.config import AppConfig
+from oncall_tui.core.config.loader import AppConfig
+from oncall_tui.core.gate import ActionGate
 from oncall_tui.core.recording.reader import Recording
 from oncall_tui.core.recording.replay import Replay
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.dispatch import ActionDispatcher
 
 TICK = 0.1
 """Seconds between advances of the recorded clock while playing."""

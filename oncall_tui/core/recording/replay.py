@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 
-from oncall_tui.core.model import Signal
 from oncall_tui.core.recording.format import (
     apply_signal_json,
     signal_from_json,
@@ -17,7 +16,8 @@ from oncall_tui.core.recording.format import (
     status_of,
 )
 from oncall_tui.core.recording.reader import Recording
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.signals.store import SignalStore
 
 
 class Replay:

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from oncall_tui.core.events import is_resolution, kind_and_unit
-from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Event, Signal, SourceState, Status, sort_key
+from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.triage_text import cause_line
 from oncall_tui.core.recording.reader import Recording
 from oncall_tui.core.recording.replay import Replay
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.topology import Topology
-from oncall_tui.core.triage import Cause, store_diagnosis
-from oncall_tui.core.triage_text import cause_line
+from oncall_tui.core.signals.events import is_resolution, kind_and_unit
+from oncall_tui.core.signals.model import Event, Signal, SourceState, Status, sort_key
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Cause, store_diagnosis
+from oncall_tui.core.triage.topology import Topology
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from oncall_tui.core.recording.format import Frame, Header, signal_to_json, source_to_json
-from oncall_tui.core.store import SignalStore
+from oncall_tui.core.signals.store import SignalStore
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 """A recording stops growing here (uncompressed): a forgotten `record` must not fill the

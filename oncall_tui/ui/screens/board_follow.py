@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable
 
-from oncall_tui.core.model import Signal, Status, sort_key
-from oncall_tui.core.triage import Diagnosis
+from oncall_tui.core.signals.model import Signal, Status, sort_key
+from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 FOLLOW_SETTLE = 10.0

@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from oncall_tui.core.model import Kind, Signal, SourceState
-from oncall_tui.core.signal_filter import SignalFilter
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.words import PANEL_TITLES
+from oncall_tui.core.present.words import PANEL_TITLES
+from oncall_tui.core.signals.filter import SignalFilter
+from oncall_tui.core.signals.model import Kind, Signal, SourceState
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 HOST_PLUGIN = "host"

@@ -7,7 +7,7 @@ store changes reach the panels in `board_sync`, where the cursor goes by itself 
 Selection: until the user moves, the cursor follows the worst signal of the first
 probable cause (the one `check` lists first); once they move it stays with their row,
 by key, and the why-line offers `w` to jump back. The panels are in the one sort
-(core/one_sort.py): within a severity the causes' rows first, then their symptoms.
+(core/triage/one_sort.py): within a severity the causes' rows first, then their symptoms.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 
-from oncall_tui.core.attention import Attention
-from oncall_tui.core.model import Signal
-from oncall_tui.core.one_sort import OneSort
-from oncall_tui.core.signal_filter import SignalFilter
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import Diagnosis
-from oncall_tui.core.words import badge
+from oncall_tui.core.present.attention import Attention
+from oncall_tui.core.present.words import badge
+from oncall_tui.core.signals.filter import SignalFilter
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Diagnosis
+from oncall_tui.core.triage.one_sort import OneSort
 from oncall_tui.ui.screens.board_follow import WorstFollower, worst_signal
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer
 from oncall_tui.ui.screens.board_panels import (

@@ -23,15 +23,15 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from oncall_tui.core.actions import Effect, declares
-from oncall_tui.core.durations import format_duration
-from oncall_tui.core.formatting import format_thresholds, format_value
-from oncall_tui.core.model import Event, Signal, Status
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import Diagnosis
-from oncall_tui.core.triage_text import triage_fact
-from oncall_tui.core.words import LONG, PANEL_TITLES, badge
-from oncall_tui.ui.cells import row_summary
+from oncall_tui.core.config.durations import format_duration
+from oncall_tui.core.gate import Effect, declares
+from oncall_tui.core.present.formatting import format_thresholds, format_value
+from oncall_tui.core.present.triage_text import triage_fact
+from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge
+from oncall_tui.core.signals.model import Event, Signal, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Diagnosis
+from oncall_tui.ui.row_cells import row_summary
 from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader

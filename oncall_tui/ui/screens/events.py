@@ -19,12 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from oncall_tui.core.attention import Attention
-from oncall_tui.core.events import is_resolution, kind_and_unit
-from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Event, Signal, Status
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.words import GLYPH, SHORT
+from oncall_tui.core.present.attention import Attention
+from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.words import GLYPH, SHORT
+from oncall_tui.core.signals.events import is_resolution, kind_and_unit
+from oncall_tui.core.signals.model import Event, Signal, Status
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.widgets.line_list import Line, LineList
 from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 

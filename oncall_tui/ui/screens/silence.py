@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from oncall_tui.core.durations import format_duration, parse_duration
+from oncall_tui.core.config.durations import format_duration, parse_duration
 
 DEFAULT_DURATION = "1h"
 

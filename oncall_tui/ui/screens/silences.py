@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from oncall_tui.core.actions import Effect, declares
+from oncall_tui.core.gate import Effect, declares
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
-from oncall_tui.core.config import WallboardSettings
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.topology import Topology
-from oncall_tui.core.triage import store_diagnosis
-from oncall_tui.core.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.core.config.loader import WallboardSettings
+from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import store_diagnosis
+from oncall_tui.core.triage.topology import Topology
 from oncall_tui.ui import bigtext
 from oncall_tui.ui.screens import wallboard_lines as text
 from oncall_tui.ui.screens.wallboard_pages import page_lines

@@ -8,13 +8,13 @@ import time
 
 from rich.cells import cell_len, set_cell_size
 
-from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Signal, SourceState, Status
-from oncall_tui.core.triage_text import short_duration, symptom_mark
-from oncall_tui.core.wallboard import PAGE_TITLES, Board, Rotation, since
-from oncall_tui.core.words import GLYPH, LONG, PANEL_TITLES, WORST_FIRST, symbols
+from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.triage_text import short_duration, symptom_mark
+from oncall_tui.core.present.wallboard import PAGE_TITLES, Board, Rotation, since
+from oncall_tui.core.present.words import GLYPH, LONG, PANEL_TITLES, WORST_FIRST, symbols
+from oncall_tui.core.signals.model import Signal, SourceState, Status
 from oncall_tui.ui import bigtext
-from oncall_tui.ui.cells import row_summary
+from oncall_tui.ui.row_cells import row_summary
 from oncall_tui.ui.widgets.board_lines import Line, Part
 from oncall_tui.ui.widgets.cause_line import causes_text
 

@@ -8,12 +8,12 @@ from functools import partial
 
 from rich.cells import cell_len
 
-from oncall_tui.core.config import WallboardPage
-from oncall_tui.core.model import Signal, Status
-from oncall_tui.core.wallboard import LAYERS, Board, Layer
-from oncall_tui.core.words import GLYPH, LONG, SHORT, WORST_FIRST, symbols
+from oncall_tui.core.config.loader import WallboardPage
+from oncall_tui.core.present.wallboard import LAYERS, Board, Layer
+from oncall_tui.core.present.words import GLYPH, LONG, SHORT, WORST_FIRST, symbols
+from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.ui import bigtext
-from oncall_tui.ui.cells import row_summary
+from oncall_tui.ui.row_cells import row_summary
 from oncall_tui.ui.screens.wallboard_lines import fit, pad, source_line, value_text
 from oncall_tui.ui.widgets.board_lines import Line, Part
 

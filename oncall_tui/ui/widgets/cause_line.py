@@ -1,6 +1,6 @@
 """The probable-cause line under the header: which failing component explains the rest.
 
-It is computed by the headless triage (core/triage.py) from the same store the panels
+It is computed by the headless triage (core/triage/causes.py) from the same store the panels
 show, at most once a second and only when the store changed, and worded by the same
 function `check --format text` uses, shortened at word boundaries to the width, then
 the other causes named as far as the width allows (`· also sms-otp warning`) and the
@@ -21,12 +21,12 @@ from textual.app import RenderResult
 from textual.message import Message
 from textual.widgets import Static
 
-from oncall_tui.core.cells import ELLIPSIS, cell_width
-from oncall_tui.core.model import Status
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.topology import Topology
-from oncall_tui.core.triage import Cause, Diagnosis, store_diagnosis
-from oncall_tui.core.triage_text import cause_line, status_word
+from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
+from oncall_tui.core.present.triage_text import cause_line, status_word
+from oncall_tui.core.signals.model import Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Cause, Diagnosis, store_diagnosis
+from oncall_tui.core.triage.topology import Topology
 from oncall_tui.ui.widgets.line_diff import changed_cells, dirty_line
 
 log = logging.getLogger(__name__)

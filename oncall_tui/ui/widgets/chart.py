@@ -24,9 +24,9 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from oncall_tui.core.durations import format_duration
-from oncall_tui.core.formatting import format_level
-from oncall_tui.core.model import Signal, Status, Thresholds, Unit
+from oncall_tui.core.config.durations import format_duration
+from oncall_tui.core.present.formatting import format_level
+from oncall_tui.core.signals.model import Signal, Status, Thresholds, Unit
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 WINDOWS: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)

@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label
 
-from oncall_tui.core.signal_filter import SignalFilter
+from oncall_tui.core.signals.filter import SignalFilter
 
 PLACEHOLDER = "text or regex over names and labels; !x hides x; Esc clears"
 

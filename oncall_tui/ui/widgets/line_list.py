@@ -14,7 +14,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from oncall_tui.ui.cells import fit
+from oncall_tui.ui.row_cells import fit
 from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 Line = tuple[tuple[str, str], ...]

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from oncall_tui.ui.cells import fit
+from oncall_tui.ui.row_cells import fit
 from oncall_tui.ui.widgets.panel_rows import BACKGROUND_CLASSES, PART_CLASS, Part, PinnedLine
 
 CURSOR_MARK = "\u203a"

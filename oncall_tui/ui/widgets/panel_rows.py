@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-from oncall_tui.core.formatting import failing_since, format_value
-from oncall_tui.core.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
+from oncall_tui.core.present.formatting import failing_since, format_value
+from oncall_tui.core.present.words import badge, count_parts
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.words import badge, count_parts
-from oncall_tui.ui.cells import fit, row_summary
+from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
+from oncall_tui.ui.row_cells import fit, row_summary
 from oncall_tui.ui.widgets.sparkline import SparkCache, spark_cells, spark_width
 
 Part = tuple[str, str]
@@ -307,7 +307,7 @@ class PanelRows:
     """The rows of one panel and its cursor, independent of how they are drawn.
 
     `accept` decides membership (kind, host or not, the filter); the rows are the
-    accepted signals in the one sort used everywhere (`order_key`: core/one_sort.py,
+    accepted signals in the one sort used everywhere (`order_key`: core/triage/one_sort.py,
     plain `sort_key` until the board knows the probable causes).
     """
 

@@ -31,8 +31,8 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 
-from oncall_tui.core.runbook import Runbook, RunbookKind
 from oncall_tui.core.sanitize import MAX_TEXT, safe_link, sanitize
+from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 log = logging.getLogger(__name__)
 

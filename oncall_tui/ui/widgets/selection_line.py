@@ -21,10 +21,10 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
-from oncall_tui.core.formatting import format_value
-from oncall_tui.core.model import Signal, Status
-from oncall_tui.core.words import LONG, badge
-from oncall_tui.ui.cells import row_summary
+from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.words import LONG, badge
+from oncall_tui.core.signals.model import Signal, Status
+from oncall_tui.ui.row_cells import row_summary
 from oncall_tui.ui.widgets.line_diff import changed_extent, dirty_line
 from oncall_tui.ui.widgets.panel_rows import age_text, limit_text
 

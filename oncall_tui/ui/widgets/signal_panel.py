@@ -30,10 +30,10 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from oncall_tui.core.model import Signal, SourceState, Status
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.triage import Diagnosis
-from oncall_tui.core.triage_text import symptom_mark
+from oncall_tui.core.present.triage_text import symptom_mark
+from oncall_tui.core.signals.model import Signal, SourceState, Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.widgets.line_diff import changed_extent
 from oncall_tui.ui.widgets.panel_cursor import PanelCursor
 from oncall_tui.ui.widgets.panel_paint import (

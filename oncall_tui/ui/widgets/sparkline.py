@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 
-from oncall_tui.core.history import History
-from oncall_tui.core.model import Signal, Status, Thresholds
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.model import Signal, Status, Thresholds
 
 SPARK_STEP = 60.0
 """Seconds of history per sparkline cell (8 cells: the last 8 minutes). Cells are

@@ -24,11 +24,11 @@ from textual.app import ComposeResult
 from textual.strip import Strip
 from textual.widget import Widget
 
-from oncall_tui.core.durations import format_duration
-from oncall_tui.core.model import Status
-from oncall_tui.core.store import SignalStore
-from oncall_tui.core.words import COUNT_WORD, GLYPH, LONG, WORST_FIRST
-from oncall_tui.ui.cells import fit
+from oncall_tui.core.config.durations import format_duration
+from oncall_tui.core.present.words import COUNT_WORD, GLYPH, LONG, WORST_FIRST
+from oncall_tui.core.signals.model import Status
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.ui.row_cells import fit
 
 log = logging.getLogger(__name__)
 

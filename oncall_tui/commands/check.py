@@ -1,0 +1,82 @@
+"""`oncall-tui check`: collect every source once, print, exit by the worst status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from oncall_tui.commands.base import Command, config_option
+from oncall_tui.core.config.loader import load_config
+
+if TYPE_CHECKING:
+    from oncall_tui.core.config.loader import AppConfig
+    from oncall_tui.core.signals.store import SignalStore
+    from oncall_tui.core.triage.causes import Diagnosis
+
+Renderer = Callable[["SignalStore", "Diagnosis", float, "AppConfig"], str]
+
+
+def _json(store: SignalStore, diagnosis: Diagnosis, now: float, config: AppConfig) -> str:
+    from oncall_tui.core.present.report import render_json
+
+    return render_json(store, now, diagnosis)
+
+
+def _text(store: SignalStore, diagnosis: Diagnosis, now: float, config: AppConfig) -> str:
+    from oncall_tui.core.present.report import render_text
+
+    return render_text(store, diagnosis=diagnosis, now=now, change_window=config.change_window)
+
+
+RENDERERS: dict[str, Renderer] = {"text": _text, "json": _json}
+"""Output formats: a new one is one entry here (the first is the default)."""
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    config_option(parser)
+    parser.add_argument("--format", choices=tuple(RENDERERS), default=next(iter(RENDERERS)))
+
+
+def check(args: argparse.Namespace) -> int:
+    from oncall_tui.core.engine import Engine
+    from oncall_tui.core.triage.causes import store_diagnosis
+
+    config = load_config(args.config)
+    engine = Engine(config, read_only=True)
+
+    async def collect() -> None:
+        try:
+            await engine.collect_settled()
+        finally:
+            await engine.stop()
+
+    # Not asyncio.run(): at exit it waits for every task, and a plugin that ignores
+    # cancellation would hang `check` forever after its deadline was already reported.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(collect())
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.close()
+    store = engine.store
+    diagnosis = store_diagnosis(store, config.topology, config.change_window)
+    print(RENDERERS[args.format](store, diagnosis, time.time(), config))
+    sys.stdout.flush()
+    if diagnosis.unmatched:
+        # Knowable only once signals exist, hence here and not in `validate`.
+        names = ", ".join(diagnosis.unmatched)
+        print(f"warning: topology names matching no signal: {names}", file=sys.stderr)
+    return store.overall().exit_code
+
+
+COMMAND = Command(
+    "check",
+    "collect every source once, print the result, exit 0/1/2/3 (ok/warning/critical/unknown)",
+    arguments,
+    check,
+)

@@ -1,0 +1,2 @@
+"""Presentation without a terminal: words, values, and the view models that
+`check`, the timeline and every screen share."""

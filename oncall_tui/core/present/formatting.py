@@ -1,0 +1,121 @@
+"""Values as people read them. Shared by `check` and the UI so both say the same."""
+
+from __future__ import annotations
+
+import time
+
+from oncall_tui.core.signals.model import SourceState, Status, Thresholds, Unit
+
+
+def failing_since(source: SourceState, now: float) -> str:
+    """ " failing since 03:12:09" for a failing source (with the date when that was not
+    today), "" otherwise: how long a source has been blind matters as much as that it
+    is."""
+    if source.ok is not False or source.failing_since is None:
+        return ""
+    at = time.localtime(source.failing_since)
+    same_day = at[:3] == time.localtime(now)[:3]
+    return " failing since " + time.strftime("%H:%M:%S" if same_day else "%b %d %H:%M", at)
+
+
+def format_value(value: float | None, unit: Unit) -> str:
+    """`value` in `unit`, short enough for a table cell; "—" when there is none (never 0)."""
+    if value is None:
+        return "—"
+    if unit in ("ratio", "percent"):
+        return _percent(value * 100 if unit == "ratio" else value)
+    if unit == "seconds":
+        if abs(value) < 1:
+            return _trim(value * 1000) + "ms"
+        return _trim(value) + "s"
+    if unit == "per_second":
+        return _si(value) + "/s"
+    if unit == "bool":
+        return "yes" if value else "no"
+    if unit == "bytes":
+        return _si(value, 1024) + "B"
+    return _si(value)
+
+
+def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
+    """e.g. "warn ≥ 2%, crit ≥ 5%" — what the value is judged against."""
+    if thresholds is None:
+        return ""
+    op = "≤" if thresholds.below else "≥"
+    parts = []
+    if thresholds.warning is not None:
+        parts.append(f"warn {op} {format_level(thresholds.warning, unit)}")
+    if thresholds.critical is not None:
+        parts.append(f"crit {op} {format_level(thresholds.critical, unit)}")
+    if thresholds.warning_ratio is not None:
+        parts.append(f"warn {op} {thresholds.warning_ratio:g}x baseline")
+    if thresholds.critical_ratio is not None:
+        parts.append(f"crit {op} {thresholds.critical_ratio:g}x baseline")
+    if thresholds.for_seconds:
+        parts.append(f"for {thresholds.for_seconds:g}s")
+    return ", ".join(parts)
+
+
+def default_summary(
+    value: float | None,
+    unit: Unit,
+    status: Status,
+    thresholds: Thresholds | None,
+    baseline: float | None = None,
+) -> str:
+    """What the row says when the source gave no summary of its own. The value has a
+    column of its own; the summary says which limit it crossed, and the usual level
+    when there is a baseline ("pay success 71% (usual 99.2%)": how far from normal is
+    the first question about a business signal), or nothing when ok without one."""
+    if value is None:
+        return "no data"
+    # Not a positive number, a baseline is no usual level (as for the ratio limits).
+    usual = f"usual {format_value(baseline, unit)}" if baseline is not None and baseline > 0 else ""
+    if status is Status.OK or thresholds is None:
+        return usual
+    op = "≤" if thresholds.below else "≥"
+    critical = status is Status.CRITICAL
+    ratio = thresholds.ratio(value, baseline)
+    if ratio is not None and thresholds.level(value).severity < status.severity:
+        # The ratio to the baseline, not the value itself, decided the status.
+        ratio_limit = thresholds.critical_ratio if critical else thresholds.warning_ratio
+        limit_text = f" ({op} {ratio_limit:g}x)" if ratio_limit is not None else ""
+        return f"{status.value}: {_trim(ratio)}x its {usual}{limit_text}"
+    limit = thresholds.critical if critical else thresholds.warning
+    said = status.value if limit is None else f"{status.value}: {op} {format_level(limit, unit)}"
+    return f"{said} ({usual})" if usual else said
+
+
+def format_level(level: float, unit: Unit) -> str:
+    """A level on a scale (a limit, a chart axis) rather than a reading: a bool
+    threshold of 0.5 or an axis end of -0.1 is a number, not "yes"; only 0 and 1 are
+    "no" and "yes"."""
+    if unit == "bool" and level not in (0, 1):
+        return _trim(level)
+    return format_value(level, unit)
+
+
+def _percent(pct: float) -> str:
+    """Availability lives between 99% and 100%: 99.97% must never read "100%"; and a
+    value that is not zero must never read "0%"."""
+    if 0 < abs(pct) < 0.01:
+        return "< 0.01%" if pct > 0 else "> -0.01%"
+    if 99 <= pct < 100:
+        return f"{min(pct, 99.99):.2f}%"
+    return _trim(pct) + "%"
+
+
+def _trim(number: float) -> str:
+    if abs(number) >= 100:
+        return f"{number:.0f}"
+    if abs(number) >= 10:
+        return f"{number:.1f}".rstrip("0").rstrip(".")
+    return f"{number:.2f}".rstrip("0").rstrip(".")
+
+
+def _si(number: float, base: int = 1000) -> str:
+    for suffix in ("", "k", "M", "G", "T"):
+        if abs(number) < base or suffix == "T":
+            return _trim(number) + suffix
+        number /= base
+    return _trim(number)  # pragma: no cover - loop always returns

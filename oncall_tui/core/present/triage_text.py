@@ -1,0 +1,208 @@
+"""The probable cause in words: one line for `check`'s report and the dashboard header.
+
+    LIKELY CAUSE  credit-bureau down 4m (dependency) → loan-api, cashloan/credit-limit
+                  · 2 alerts · bureau client config reloaded 2m before
+
+(one line, wrapped here).
+Shortened to any width at word boundaries, never mid-word: a cut component name reads
+as another component. What goes first when space runs out: the "no change" remark,
+then the count of alerts, then the list of what it affects shrinks to a count, then
+words from the end.
+
+A symptom's own row points at its root (`symptom_mark`), and its detail says whose
+symptom it is (`triage_fact`).
+"""
+
+from __future__ import annotations
+
+from oncall_tui.core.config.durations import format_duration
+from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
+from oncall_tui.core.present.words import symbols
+from oncall_tui.core.signals.model import Kind, Signal, Status
+from oncall_tui.core.triage.causes import Cause, Diagnosis
+
+LABEL = "LIKELY CAUSE"
+
+LAYER_WORD: dict[Kind, str] = {
+    "health": "health",
+    "risk_rule": "risk rule",
+    "dependency": "dependency",
+    "business": "business",
+    "alert": "alert",
+    "change": "change",
+}
+"""The layer as said in a sentence."""
+
+
+def status_word(kind: Kind, status: Status) -> str:
+    """Dependencies are down or degraded (DESIGN.md); everything else critical or
+    warning."""
+    if kind == "dependency" and status is Status.CRITICAL:
+        return "down"
+    if kind == "dependency" and status is Status.WARNING:
+        return "degraded"
+    return status.value
+
+
+def short_duration(seconds: float) -> str:
+    """How people say how long: 45s, 90s, 4m, 3h, 2d (whole units, rounded down)."""
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds // 1:.0f}s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60:.0f}m"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600:.0f}h"
+    return f"{seconds // 86400:.0f}d"
+
+
+def fit_words(text: str, width: int) -> str:
+    """`text` cut at a word boundary to at most `width` cells, ending in "…" when cut.
+
+    Separators left dangling at the end ("→", "·", a trailing comma) go too: "loan-api
+    →…" would promise something that is not there.
+    """
+    if width <= 0:
+        return ""
+    if cell_width(text) <= width:
+        return text
+    budget = width - cell_width(ELLIPSIS)
+    kept: list[str] = []
+    used = 0
+    for word in text.split(" "):
+        extra = cell_width(word) + (1 if kept else 0)
+        if used + extra > budget:
+            break
+        kept.append(word)
+        used += extra
+    while kept and (kept[-1] in ("→", "·", "") or not kept[-1].strip()):
+        kept.pop()
+    if kept:
+        kept[-1] = kept[-1].rstrip(",;")
+    return (" ".join(kept) + ELLIPSIS) if kept else ELLIPSIS
+
+
+def _head(cause: Cause, now: float | None) -> str:
+    word = status_word(cause.kind, cause.status)
+    lasted = "" if now is None or now - cause.since < 1 else f" {short_duration(now - cause.since)}"
+    return f"{cause.component} {word}{lasted} ({LAYER_WORD[cause.kind]})"
+
+
+def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> str:
+    """The change attached to the cause ("config reloaded 60s before"); `compact` keeps
+    only that something changed and when ("changed 60s before"), the part that matters
+    when the line is short."""
+    if cause.changes:
+        latest = cause.changes[0]
+        # "pay-api deployed" next to the cause pay-api reads as "deployed".
+        name = latest.name.removeprefix(f"{cause.component} ") or latest.name
+        when = short_duration(cause.since - latest.at)
+        more = len(cause.changes) - 1
+        full = f"{name} {when} before" + (f" (+{more} more)" if more else "")
+        short = f"changed {when} before"
+        return short if compact and len(short) < len(full) else full
+    if window is None:
+        return ""
+    return f"no change in the {format_duration(window)} before"
+
+
+def _affects(names: tuple[str, ...], shown: int) -> str:
+    """The first `shown` affected components, then "+N more"; 0: only the count; -1:
+    nothing (the symptom rows still point at their root)."""
+    if not names or shown < 0:
+        return ""
+    if shown <= 0:
+        return f"{len(names)} affected"
+    listed = ", ".join(names[:shown])
+    rest = len(names) - shown
+    return listed + (f" +{rest} more" if rest > 0 else "")
+
+
+def _alerts(cause: Cause) -> str:
+    count = len(cause.alerts)
+    return "" if not count else f"{count} alert" + ("" if count == 1 else "s")
+
+
+def cause_line(
+    cause: Cause,
+    *,
+    now: float | None = None,
+    width: int | None = None,
+    window: float | None = None,
+    label: str = LABEL,
+) -> str:
+    """One line naming the probable cause, its layer, for how long, what it affects
+    and the change just before it.
+
+    `now` adds how long it has been failing (left out when under a second, as in a
+    one-shot `check`); `window` (the config's `change_window`) adds "no change in the
+    1h before" when no change is attached; `width` shortens the line at word
+    boundaries.
+    """
+    prefix = f"{label}  " if label else ""
+    # What the cause explains outranks saying that nothing changed: the quiet note goes
+    # first, then the evidence's count, then the list of affected components shortens.
+    # An attached change is the last thing to go: it shortens to "changed 60s before",
+    # the head loses its duration and the line its count of affected components (the
+    # symptom rows point at their root) before the change is cut.
+    every = len(cause.affects)
+    attempts: list[tuple[int, bool, bool, bool, float | None]] = [
+        (every, True, True, False, now),
+        (every, False, True, False, now),
+        (every, False, False, False, now),
+    ]
+    attempts += [(n, False, False, False, now) for n in range(min(every, 3), -1, -1)]
+    if cause.changes:
+        attempts += [(0, False, False, True, now), (0, False, False, True, None)]
+        attempts += [(-1, False, False, True, None)]
+    alerts = _alerts(cause)
+    line = ""
+    for shown, with_quiet, with_alerts, compact, at in attempts:
+        parts = [prefix + _head(cause, at)]
+        affected = _affects(cause.affects, shown)
+        if affected:
+            parts.append(f"→ {affected}")
+        if alerts and with_alerts:
+            parts.append(f"· {alerts}")
+        change = _changes(cause, window, compact=compact)
+        if change and (cause.changes or with_quiet):
+            parts.append(f"· {change}")
+        line = " ".join(parts)
+        if width is None or cell_width(line) <= width:
+            return line
+    return fit_words(line, width) if width is not None else line
+
+
+def blind_line(diagnosis: Diagnosis, *, width: int | None = None) -> str:
+    """e.g. "CANNOT SEE  sms-otp: source error; bank-core: stale" — said apart from
+    the cause: nobody is blamed for what nobody can see. Empty when all is visible."""
+    if not diagnosis.blind_spots:
+        return ""
+    spots = "; ".join(f"{s.component}: {s.reason}" for s in diagnosis.blind_spots)
+    line = f"CANNOT SEE  {spots}"
+    return fit_words(line, width) if width is not None else line
+
+
+def symptom_mark(root: str) -> str:
+    """What a symptom's row shows: `← credit-bureau` (`<- credit-bureau` in ASCII)."""
+    return f"{symbols().points_to} {root}"
+
+
+def triage_fact(signal: Signal, diagnosis: Diagnosis) -> str | None:
+    """What triage says about one signal, for its detail: whose symptom it is, or what
+    it explains as a probable cause. None when triage has nothing to add."""
+    root = diagnosis.symptom_root(signal)
+    first = diagnosis.cause
+    if root is not None:
+        rank = "likely cause" if first is not None and first.component == root else "also a cause"
+        return f"symptom of {root} ({rank})"
+    component = signal.component or signal.name
+    if signal.status is Status.OK or signal.kind == "change":
+        return None
+    for index, cause in enumerate(diagnosis.causes):
+        # A root explaining nothing (every one, without a topology) would only repeat
+        # that the signal is failing.
+        if cause.component == component and signal.key in cause.signals and cause.affects:
+            what = "likely cause" if index == 0 else "also a probable cause"
+            return f"{what}: explains {', '.join(cause.affects)}"
+    return None

@@ -1,0 +1,203 @@
+"""How a status is spelled: a glyph and a word, never colour alone.
+
+One table of words per concept, read by `check`'s report and by every screen, so the
+terminal table, the header, the panels and the wallboard spell statuses identically.
+
+The glyphs come in two sets, Unicode and ASCII: a console with a non-UTF-8 locale
+(`LANG=C`) or the Linux text console (`TERM=linux`) shows garbage for `✖` or `◐`, so
+the set is chosen once at start (`choose_symbols`) and every widget reads it
+(`symbols()`, or `GLYPH`, which is updated in place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Final
+
+from oncall_tui.core.signals.model import Kind, Status
+
+_UNICODE_GLYPH: Final[Mapping[Status, str]] = {
+    Status.CRITICAL: "✖",
+    Status.UNKNOWN: "?",
+    Status.WARNING: "▲",
+    Status.OK: "●",
+}
+_ASCII_GLYPH: Final[Mapping[Status, str]] = {
+    Status.CRITICAL: "X",
+    Status.UNKNOWN: "?",
+    Status.WARNING: "!",
+    Status.OK: "o",
+}
+
+GLYPH: Final[dict[Status, str]] = dict(_UNICODE_GLYPH)
+"""The chosen set's status glyphs; `choose_symbols` updates it in place, so code that
+imported it sees the choice."""
+
+
+@dataclass(frozen=True, slots=True)
+class Symbols:
+    """Every non-ASCII character the UI draws on purpose, with an ASCII stand-in of the
+    same width in the `ASCII` set (a stand-in of another width would shift columns)."""
+
+    ascii: bool
+    glyph: Mapping[Status, str]
+    heartbeat: str
+    """Frames of the heartbeat, one per second."""
+    spark: str
+    """Sparkline levels, lowest first."""
+    ellipsis: str
+    cursor: str
+    """Marks the selected row."""
+    alert: str
+    """Before a failing source or an old data age."""
+    separator: str
+    """Between counts: `2 crit · 1 warn`."""
+    none: str
+    """A value that is not there (never drawn as 0)."""
+    pixel: str
+    """One dot of the wallboard's big letters."""
+    page_current: str
+    page_other: str
+    at_least: str
+    at_most: str
+    points_to: str
+    """Before the root cause a symptom's row points at: `← credit-bureau`. The one
+    stand-in of another width (`<-`): the mark is measured where it is drawn, and a
+    lone `<` reads as "less than"."""
+
+
+UNICODE: Final = Symbols(
+    ascii=False,
+    glyph=_UNICODE_GLYPH,
+    heartbeat="◐◓◑◒",
+    spark="▁▂▃▄▅▆▇█",
+    ellipsis="…",
+    cursor="\u203a",
+    alert="⚠",
+    separator="·",
+    none="—",
+    pixel="█",
+    page_current="●",
+    page_other="○",
+    at_least="≥",
+    at_most="≤",
+    points_to="←",
+)
+ASCII: Final = Symbols(
+    ascii=True,
+    glyph=_ASCII_GLYPH,
+    heartbeat="|/-\\",
+    spark="_.:-=+*#",
+    ellipsis="~",
+    cursor=">",
+    alert="!",
+    separator="|",
+    none="-",
+    pixel="#",
+    page_current="*",
+    page_other=".",
+    at_least=">",
+    at_most="<",
+    points_to="<-",
+)
+
+_chosen: list[Symbols] = [UNICODE]
+
+
+def symbols() -> Symbols:
+    """The set chosen at start (Unicode unless `choose_symbols(ascii=True)`)."""
+    return _chosen[0]
+
+
+def choose_symbols(*, ascii: bool) -> Symbols:
+    """Pick the set for this process; called once at start, before anything is drawn."""
+    chosen = ASCII if ascii else UNICODE
+    _chosen[0] = chosen
+    GLYPH.clear()
+    GLYPH.update(chosen.glyph)
+    return chosen
+
+
+def ascii_stand_ins() -> dict[str, str]:
+    """Each Unicode symbol of the table mapped to its ASCII stand-in, character by
+    character: what an output filter uses for text a widget did not ask `symbols()`."""
+    table: dict[str, str] = {}
+    for status, char in _UNICODE_GLYPH.items():
+        table[char] = _ASCII_GLYPH[status]
+    for field in fields(Symbols):
+        wide, narrow = getattr(UNICODE, field.name), getattr(ASCII, field.name)
+        if isinstance(wide, str) and len(wide) == len(narrow):
+            for a, b in zip(wide, narrow, strict=True):
+                if not a.isascii():
+                    table.setdefault(a, b)
+    return table
+
+
+_ASCII_TERMS: Final = frozenset({"linux", "vt100", "vt102", "vt220", "dumb", "ansi"})
+"""Consoles whose fonts lack the Unicode glyphs, whatever the locale says."""
+
+
+def ascii_terminal(environ: Mapping[str, str]) -> bool:
+    """Whether this terminal should get the ASCII set: the Linux console (and other
+    hardware-era terminals), or a locale whose character set is not UTF-8.
+
+    The locale is the first set of LC_ALL, LC_CTYPE and LANG, as the C library reads
+    it; none set means the "C" locale (ASCII). A browser (`serve`) is always UTF-8.
+    """
+    if "web_driver" in environ.get("TEXTUAL_DRIVER", ""):
+        return False
+    if environ.get("TERM", "").strip().lower() in _ASCII_TERMS:
+        return True
+    locale = next(
+        (environ[name] for name in ("LC_ALL", "LC_CTYPE", "LANG") if environ.get(name)), "C"
+    )
+    charset = locale.partition(".")[2].partition("@")[0].lower().replace("-", "")
+    return charset != "utf8"
+
+
+SHORT: Final[dict[Status, str]] = {
+    Status.CRITICAL: "CRIT",
+    Status.UNKNOWN: "UNKN",
+    Status.WARNING: "WARN",
+    Status.OK: "OK",
+}
+COUNT_WORD: Final[dict[Status, str]] = {
+    Status.CRITICAL: "crit",
+    Status.UNKNOWN: "unkn",
+    Status.WARNING: "warn",
+    Status.OK: "ok",
+}
+LONG: Final[dict[Status, str]] = {
+    Status.CRITICAL: "CRITICAL",
+    Status.UNKNOWN: "UNKNOWN",
+    Status.WARNING: "WARNING",
+    Status.OK: "OK",
+}
+WORST_FIRST: Final[tuple[Status, ...]] = tuple(
+    sorted(Status, key=lambda status: status.severity, reverse=True)
+)
+"""critical, unknown, warning, ok: the order counts are read in."""
+
+PANEL_TITLES: Final[dict[Kind, str]] = {
+    "business": "Business",
+    "health": "Health",
+    "risk_rule": "Risk rules",
+    "dependency": "Dependencies",
+    "alert": "Alerts",
+    "change": "Changes",
+}
+
+
+def badge(status: Status) -> str:
+    """e.g. "✖ CRIT": fixed width (6 cells) so the name column lines up."""
+    return f"{GLYPH[status]} {SHORT[status]:<4}"
+
+
+def count_parts(counts: dict[Status, int], *, zeros: bool = True) -> list[tuple[Status, str]]:
+    """("2 crit", ...) worst first; each with its status so the caller can colour it."""
+    return [
+        (status, f"{GLYPH[status]} {counts.get(status, 0)} {COUNT_WORD[status]}")
+        for status in WORST_FIRST
+        if zeros or counts.get(status, 0)
+    ]

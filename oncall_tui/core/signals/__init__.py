@@ -1,0 +1,1 @@
+"""Signals: the model, and how readings become signals with history and events."""

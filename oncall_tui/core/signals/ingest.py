@@ -1,0 +1,143 @@
+"""One reading into its signal: sanitised once, its status evaluated (thresholds, `for`,
+explicit status, staleness by its own sample time), its history and events recorded.
+
+The store decides which signal a reading belongs to and what happens to the signals a
+collection did not mention; this module only turns one reading into one signal's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from oncall_tui.core.present.formatting import default_summary
+from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.signals.breach import backdate_breaches, backdate_status
+from oncall_tui.core.signals.events import note_change, set_status
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, Status, as_number
+
+MAX_LABELS = 32
+
+
+def update_signal(
+    signal: Signal, reading: Reading, now: float, max_age: float, events: EventLog
+) -> bool:
+    """Apply `reading` to `signal`; whether anything a viewer shows changed."""
+    observed = observed_at(reading, now)
+    if reading is signal.last and settled(signal):
+        # The same reading object again (a plugin's cache): nothing to re-evaluate.
+        signal.observed_at = observed
+        signal.history.append(now, signal.value)
+        return False
+    kind, unit = reading.kind, reading.unit
+    value = as_number(reading.value)
+    before = (signal.value, signal.status, signal.summary, signal.name)
+    signal.kind = kind
+    signal.unit = unit
+    signal.name = sanitize(reading.name, 200) or signal.key
+    raw = (reading.labels, reading.runbook, reading.query, reading.component)
+    if raw != signal.raw:
+        signal.labels = clean_labels(reading.labels)
+        signal.query = sanitize(reading.query, 2000)
+        signal.runbook = reading.runbook.sanitized() if reading.runbook else None
+        signal.component = sanitize(reading.component, 200)
+        signal.raw = raw
+    signal.component = signal.component or signal.name
+    note_change(signal, signal.value, value, now, events)
+    signal.thresholds = reading.thresholds
+    signal.baseline = as_number(reading.baseline)
+    signal.explicit_status = reading.status
+    signal.value = value
+    signal.observed_at = observed
+    signal.missing_since = None
+    if reading.history:
+        signal.history = prefill(signal.history, reading.history, now)
+    signal.history.append(now, value)
+    if reading.history:
+        backdate_breaches(signal)
+    status, reason = evaluate(signal, now)
+    summary = sanitize(reading.summary, MAX_LINE)
+    summary = summary or default_summary(value, unit, status, reading.thresholds, signal.baseline)
+    if now - observed > max_age:
+        # Fetched just now, measured long ago (a sample's own timestamp): stale.
+        status, reason = Status.UNKNOWN, Reason.STALE
+        summary = f"stale: last data {now - observed:.0f}s ago"
+    set_status(signal, status, reason, now, events)
+    if reading.history:
+        backdate_status(signal)
+    signal.summary = summary
+    signal.last = reading
+    return before != (signal.value, signal.status, signal.summary, signal.name)
+
+
+def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
+    """The status the signal's data gives it, running the `for` timers."""
+    if signal.explicit_status is not None:
+        if signal.explicit_status is Status.UNKNOWN:
+            return Status.UNKNOWN, Reason.NO_DATA
+        return signal.explicit_status, None
+    if signal.value is None:
+        # Breach timers survive a gap: one lost sample must not reset `for`.
+        return Status.UNKNOWN, Reason.NO_DATA
+    thresholds = signal.thresholds
+    if thresholds is None:
+        return Status.OK, None
+    level = thresholds.level(signal.value, signal.baseline)
+    status = Status.OK
+    for step in (Status.WARNING, Status.CRITICAL):
+        if level.severity >= step.severity:
+            since = signal.breach_since.setdefault(step, now)
+            if now - since >= thresholds.for_seconds:
+                status = step
+        else:
+            signal.breach_since.pop(step, None)
+    return status, None
+
+
+def settled(signal: Signal) -> bool:
+    """Whether the same reading again cannot change the signal: its status comes from
+    its data (not stale, missing or failed) and no `for` timer is running."""
+    if signal.reason is not None:
+        return False
+    thresholds = signal.thresholds
+    return not (signal.breach_since and thresholds is not None and thresholds.for_seconds)
+
+
+def observed_at(reading: Reading, now: float) -> float:
+    """When the reading's value was measured: its own time if it has a sane one (never
+    in the future), else now."""
+    observed = as_number(reading.observed_at)
+    return now if observed is None else min(observed, now)
+
+
+def prefill(history: History, samples: Sequence[tuple[float, float | None]], now: float) -> History:
+    """Put a source's earlier samples in front of the history (a chart at start), only
+    those older than what it already holds; bounded by the history's capacity. A
+    malformed sample list is ignored, never a reason to drop the reading."""
+    oldest = next(iter(history), (now, None))[0]
+    earlier: list[tuple[float, float | None]] = []
+    try:
+        for at, value in samples[-2 * history.capacity :]:
+            time_ = as_number(at)
+            if time_ is not None and time_ < oldest:
+                earlier.append((time_, as_number(value)))
+    except (TypeError, ValueError):
+        return history
+    if not earlier:
+        return history
+    earlier.sort(key=lambda sample: sample[0])
+    filled = History(history.capacity)
+    for at, value in earlier[-history.capacity :] + list(history):
+        filled.append(at, value)
+    return filled
+
+
+def clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    for name, value in list(labels.items())[:MAX_LABELS]:
+        cleaned[sanitize(name, 100)] = sanitize(value, MAX_LINE)
+    return cleaned
+
+
+def error_message(error: str) -> str:
+    return sanitize(error, MAX_LINE) or "collection failed"

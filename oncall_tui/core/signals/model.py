@@ -1,0 +1,309 @@
+"""The signal model shared by the engine, the plugins, `check` and the UI.
+
+Plugins produce `Reading`s (raw observations); the store turns them into `Signal`s
+(sanitised, evaluated against thresholds, with history). Keeping the two apart means a
+plugin can never skip sanitising or status evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.sources.runbook import Runbook
+
+Kind = Literal["business", "health", "risk_rule", "dependency", "alert", "change"]
+KINDS: tuple[Kind, ...] = ("business", "health", "risk_rule", "dependency", "alert", "change")
+"""business: user-facing indicators (the impact); health, risk_rule, dependency: the
+three layers a cause lives in; alert: firing alerts (evidence); change: a change marker
+whose value is the unix time of the last deploy, rule edit or reload (an event, never a
+status)."""
+
+Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes"]
+UNITS: tuple[Unit, ...] = ("ratio", "percent", "seconds", "per_second", "count", "bool", "bytes")
+
+
+class Status(StrEnum):
+    """Nagios/Prometheus vocabulary. `severity` gives the one order used everywhere."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    UNKNOWN = "unknown"
+
+    @property
+    def severity(self) -> int:
+        """critical > unknown > warning > ok: an unknown is worse than a warning because
+        nobody can tell what it hides, but not as bad as a confirmed outage."""
+        return _SEVERITY[self]
+
+    @property
+    def exit_code(self) -> int:
+        """Nagios exit codes: 0 ok, 1 warning, 2 critical, 3 unknown."""
+        return _EXIT_CODE[self]
+
+    @classmethod
+    def worst(cls, statuses: Iterable[Status]) -> Status:
+        """The most severe of `statuses`; ok for none, so an empty board is not alarming."""
+        worst = cls.OK
+        for status in statuses:
+            if status.severity > worst.severity:
+                worst = status
+        return worst
+
+
+_SEVERITY = {Status.OK: 0, Status.WARNING: 1, Status.UNKNOWN: 2, Status.CRITICAL: 3}
+_EXIT_CODE = {Status.OK: 0, Status.WARNING: 1, Status.CRITICAL: 2, Status.UNKNOWN: 3}
+
+
+class Reason(StrEnum):
+    """Why a signal is unknown. Shown to the user: the words matter."""
+
+    NO_DATA = "no data"
+    STALE = "stale"
+    SOURCE_ERROR = "source error"
+
+
+def as_number(value: object) -> float | None:
+    """A finite float, or None for anything that must not be drawn as a number.
+
+    NaN and ±Inf come out of Prometheus for divisions by zero; drawing them as 0 or as a
+    huge number would be a lie, so they are no data.
+    """
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    try:
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+            number = float(value)
+        else:
+            return None
+    except OverflowError:  # an int beyond float range
+        return None
+    if (
+        number == 0.0
+        and isinstance(value, str)
+        and _NONZERO.search(value.split("e")[0].split("E")[0])
+    ):
+        # "1e-400" underflows to 0.0, yet it is not zero: keep the smallest positive
+        # number, so the display can say "< 0.01%" instead of a flat 0.
+        return math.copysign(math.ulp(0.0), -1.0 if value.lstrip().startswith("-") else 1.0)
+    return number if math.isfinite(number) else None
+
+
+_NONZERO = re.compile(r"[1-9]")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""ASCII decimal only: float() also takes "1_000", padding and Arabic-Indic digits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a value becomes warning or critical.
+
+    `below` flips the direction (low is bad: success rate, free disk). `for_seconds` is
+    how long a breach must last before it counts, so one spike does not page anyone.
+    """
+
+    warning: float | None = None
+    critical: float | None = None
+    below: bool = False
+    for_seconds: float = 0.0
+    warning_ratio: float | None = None
+    critical_ratio: float | None = None
+    """Limits on value / baseline (a rule at 5x its usual hit rate), judged in the same
+    direction as the absolute ones; they apply only when the signal has a positive
+    baseline, so a missing or zero baseline never reads as an "infinite" ratio."""
+
+    def level(self, value: float, baseline: float | None = None) -> Status:
+        """The status the value deserves, before `for` is applied: the worse of the
+        absolute limits and, given a baseline, the ratio limits. Touching a limit counts
+        as breaching it (>=, or <= when `below`)."""
+        absolute = self._grade(value, self.warning, self.critical)
+        ratio = self.ratio(value, baseline)
+        if ratio is None:
+            return absolute
+        return Status.worst((absolute, self._grade(ratio, self.warning_ratio, self.critical_ratio)))
+
+    def ratio(self, value: float, baseline: float | None) -> float | None:
+        """value / baseline when ratio limits are set and the baseline is a positive
+        number; None when the ratio check does not apply."""
+        if self.warning_ratio is None and self.critical_ratio is None:
+            return None
+        if baseline is None or not baseline > 0 or not math.isfinite(baseline):
+            return None
+        ratio = value / baseline
+        return ratio if math.isfinite(ratio) else None
+
+    def _grade(self, value: float, warning: float | None, critical: float | None) -> Status:
+        def breached(limit: float | None) -> bool:
+            if limit is None:
+                return False
+            return value <= limit if self.below else value >= limit
+
+        if breached(critical):
+            return Status.CRITICAL
+        if breached(warning):
+            return Status.WARNING
+        return Status.OK
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One observation as a plugin returns it, before sanitising and evaluation.
+
+    `key` only has to be unique and stable within its source; the store prefixes the
+    source name. `status` is for sources that decide the status themselves (an alert's
+    severity, a Nagios exit code); otherwise `thresholds` decide it from `value`.
+    `component` names what the signal is about (a service, a rule, a dependency) for
+    the probable-cause logic; empty means the signal's name.
+    """
+
+    key: str
+    kind: Kind
+    name: str
+    value: float | None = None
+    unit: Unit = "count"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    summary: str = ""
+    runbook: Runbook | None = None
+    status: Status | None = None
+    thresholds: Thresholds | None = None
+    query: str = ""
+    baseline: float | None = None
+    component: str = ""
+    observed_at: float | None = None
+    """Unix time the value was measured at, when the source knows it (a sample's own
+    timestamp): an old sample is stale however recently it was fetched. None: now."""
+    history: Sequence[tuple[float, float | None]] = ()
+    """Earlier (unix time, value) samples of this series, oldest first, to fill an
+    empty chart at start (a Prometheus query_range); only samples older than what the
+    signal already holds are used."""
+
+
+@dataclass(slots=True, eq=False)
+class Signal:
+    """One row on the board. Mutated in place by the store; readers treat it read-only."""
+
+    key: str
+    kind: Kind
+    name: str
+    source: str
+    labels: dict[str, str]
+    unit: Unit
+    value: float | None = None
+    status: Status = Status.UNKNOWN
+    reason: Reason | None = Reason.NO_DATA
+    summary: str = ""
+    runbook: Runbook | None = None
+    query: str = ""
+    thresholds: Thresholds | None = None
+    baseline: float | None = None
+    component: str = ""
+    """What the signal is about (a service, a rule, a dependency): the probable-cause
+    logic groups signals by it. Defaults to the signal's name."""
+    observed_at: float | None = None
+    changed_at: float | None = None
+    """When the status last changed: how long has this been red?"""
+    missing_since: float | None = None
+    history: History = field(default_factory=History)
+    breach_since: dict[Status, float] = field(default_factory=dict)
+    explicit_status: Status | None = None
+    last: Reading | None = None
+    """The reading last ingested: a plugin handing back the very same object (a value
+    that did not move) skips the whole ingest."""
+    raw: tuple[object, ...] = ()
+    """The reading's labels, runbook and query as last sanitised: unchanged ones (the
+    usual case) are not sanitised again on every collection."""
+
+    @property
+    def severity(self) -> int:
+        return self.status.severity
+
+
+def sort_key(signal: Signal) -> tuple[int, str]:
+    """Worst first, then by name so rows do not jump around among equals."""
+    return (-signal.status.severity, signal.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A status change of one signal, for the timeline."""
+
+    at: float
+    key: str
+    name: str
+    before: Status
+    after: Status
+    value: float | None
+    reason: Reason | None = None
+    change: bool = False
+    """A change marker's new value (a deploy, a rule edit) rather than a status change:
+    `value` is when the change happened (unix time)."""
+    source: bool = False
+    """A source that started failing (`after` unknown, `error` says why) or recovered
+    (`after` ok) rather than a signal: `key` and `name` are the source's name."""
+    error: str = ""
+    """Why the source failed (sanitised and redacted like every source string)."""
+    first: bool = False
+    """The signal's first appearance (an alert that fired, a signal first seen failing):
+    it had no status before, whatever `before` says."""
+    kind: Kind | None = None
+    unit: Unit | None = None
+    """The signal's kind and unit when it happened: the event outlives a signal that is
+    gone since (an alert that resolved), and must still read right."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What is known about one source's last collection, for `check` and the panels."""
+
+    name: str
+    plugin: str
+    kinds: frozenset[Kind]
+    ok: bool | None = None  # None until the first collection finishes
+    error: str = ""
+    duration_ms: float | None = None
+    last_success: float | None = None
+    last_attempt: float | None = None
+    interval: float = 5.0
+    note: str = ""
+    """Something worth knowing that is not an error, e.g. signals dropped over a cap."""
+    failing_since: float | None = None
+    """When the current run of failed collections began (unix time); None while the
+    source works. A panel says "failing since 03:12:09", not only that it fails."""
+
+    @property
+    def status(self) -> Literal["ok", "error", "pending"]:
+        if self.ok is None:
+            return "pending"
+        return "ok" if self.ok else "error"
+
+
+class EventLog:
+    """The most recent status changes, newest last."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self._events: deque[Event] = deque(maxlen=capacity)
+        self.total = 0
+        """Events ever recorded, so a viewer can tell something new arrived."""
+
+    def append(self, event: Event) -> None:
+        self._events.append(event)
+        self.total += 1
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def recent(self, count: int) -> list[Event]:
+        """Newest first, as a timeline reads."""
+        events = list(self._events)[-count:]
+        events.reverse()
+        return events

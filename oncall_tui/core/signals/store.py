@@ -1,0 +1,336 @@
+"""The signal store: where readings become signals.
+
+Every collection passes through `apply` (or `fail`): each reading is sanitised once and
+evaluated (core/signals/ingest.py), the signals a source stopped reporting retire, and sources
+failing or going quiet turn their signals unknown here too, so there is one place that
+decides what the board says. Status changes, change markers and sources failing and
+recovering become events (core/signals/events.py), for live collections and replays alike.
+The questions viewers ask live in core/signals/queries.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
+from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.ingest import error_message, update_signal
+from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, SourceState, Status
+from oncall_tui.core.signals.queries import StoreQueries
+
+MAX_SIGNALS_PER_SOURCE = 10_000
+"""A query matching 100k series must not eat the wallboard's memory."""
+GONE_AFTER = 900.0
+"""Seconds a non-transient signal stays on the board (as unknown: no data) after its
+source stopped reporting it; long enough to notice, short enough to stay bounded."""
+
+Listener = Callable[[set[str]], None]
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Source:
+    state: SourceState
+    max_age: float
+    transient: bool
+    keys: set[str] = field(default_factory=set)
+    key_of: dict[str, str] = field(default_factory=dict)
+    """Store key by the plugin's raw key, as of the last collection: saves sanitising
+    every key again on every poll."""
+
+
+class SignalStore(StoreQueries):
+    """All signals and source states of one process, plus the event log."""
+
+    def __init__(
+        self,
+        *,
+        history: int = 360,
+        events: int = 1000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.signals: dict[str, Signal] = {}
+        self.events = EventLog(events)
+        self._sources: dict[str, _Source] = {}
+        self._history = history
+        self._listeners: list[Listener] = []
+        self.clock = clock
+        self.version = 0
+        """Bumped on every change, so a viewer can skip work when nothing moved."""
+
+    # -- sources -----------------------------------------------------------------
+
+    def add_source(
+        self,
+        state: SourceState,
+        *,
+        max_age: float | None = None,
+        transient: bool = False,
+    ) -> None:
+        """Register a source; `max_age` defaults to twice its interval (DESIGN: stale)."""
+        age = max_age if max_age is not None else 2 * state.interval
+        self._sources[state.name] = _Source(state, age, transient)
+
+    @property
+    def sources(self) -> list[SourceState]:
+        return [source.state for source in self._sources.values()]
+
+    def source(self, name: str) -> SourceState:
+        return self._sources[name].state
+
+    def subscribe(self, listener: Listener) -> None:
+        """`listener(changed_keys)` after every change; an empty set means only
+        source states changed."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    # -- updates -----------------------------------------------------------------
+
+    def apply(
+        self,
+        source_name: str,
+        readings: Sequence[Reading],
+        *,
+        duration_ms: float | None = None,
+        at: float | None = None,
+        error: str = "",
+        note: str = "",
+    ) -> None:
+        """A collection: update, add, and retire this source's signals.
+
+        With `error`, the collection only partly worked: the readings given are kept
+        and the source's other signals turn unknown (source error) instead of retiring.
+        `note` says what else is worth knowing (readings the engine dropped).
+        """
+        now = self.clock() if at is None else at
+        source = self._sources[source_name]
+        message = error_message(error) if error else ""
+        self._source_event(source.state, not message, message, now)
+        changed: set[str] = set()
+        seen: set[str] = set()
+        notes = [sanitize(note, MAX_LINE)] if note else []
+        if len(readings) > MAX_SIGNALS_PER_SOURCE:
+            notes.append(f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept")
+            readings = readings[:MAX_SIGNALS_PER_SOURCE]
+        bad = 0
+        known, source.key_of = source.key_of, {}
+        for reading in readings:
+            key = known.get(reading.key) or f"{source_name}/{sanitize(reading.key, 256)}"
+            source.key_of[reading.key] = key
+            try:
+                updated = self._ingest(key, source_name, source, reading, now)
+            except Exception:  # a reading the engine's checks did not catch
+                bad += 1
+                self.signals.pop(key, None)
+                continue
+            seen.add(key)
+            if updated:
+                changed.add(key)
+        if bad:
+            notes.append(f"{bad} malformed readings dropped")
+        for key in source.keys - seen:
+            if message:
+                if self._fail_signal(self.signals[key], message, now):
+                    changed.add(key)
+            elif self._retire(key, source, now):
+                changed.add(key)
+        source.keys = {key for key in source.keys | seen if key in self.signals}
+        self._evict_missing(source, changed)
+        source.state = replace(
+            source.state,
+            ok=not message,
+            error=message,
+            failing_since=(source.state.failing_since or now) if message else None,
+            note="; ".join(notes),
+            duration_ms=duration_ms,
+            last_success=now,
+            last_attempt=now,
+        )
+        self._notify(changed)
+
+    def fail(
+        self,
+        source_name: str,
+        error: str,
+        *,
+        duration_ms: float | None = None,
+        at: float | None = None,
+    ) -> None:
+        """A failed collection: every signal of the source becomes unknown (source error)."""
+        now = self.clock() if at is None else at
+        source = self._sources[source_name]
+        message = error_message(error)
+        self._source_event(source.state, False, message, now)
+        changed = {key for key in source.keys if self._fail_signal(self.signals[key], message, now)}
+        source.state = replace(
+            source.state,
+            ok=False,
+            error=message,
+            failing_since=source.state.failing_since or now,
+            duration_ms=duration_ms,
+            last_attempt=now,
+        )
+        self._notify(changed)
+
+    def sweep(self, at: float | None = None) -> None:
+        """Mark signals stale whose data is older than their source's `max_age`, and
+        drop those gone long enough. Called about once a second by the engine."""
+        now = self.clock() if at is None else at
+        changed: set[str] = set()
+        for source in self._sources.values():
+            for key in list(source.keys):
+                signal = self.signals[key]
+                if signal.missing_since is not None and now - signal.missing_since > GONE_AFTER:
+                    del self.signals[key]
+                    source.keys.discard(key)
+                    changed.add(key)
+                    continue
+                if (
+                    signal.observed_at is not None
+                    and signal.missing_since is None
+                    and signal.reason is not Reason.SOURCE_ERROR
+                    and signal.reason is not Reason.STALE
+                    and now - signal.observed_at > source.max_age
+                ):
+                    self._set_status(signal, Status.UNKNOWN, Reason.STALE, now)
+                    age = now - signal.observed_at
+                    signal.summary = f"stale: last data {age:.0f}s ago"
+                    changed.add(key)
+        if changed:
+            self._notify(changed)
+
+    # -- replay ------------------------------------------------------------------
+    # A recording played back sets signals as they were recorded instead of
+    # evaluating readings; status changes still become events here, in one place.
+
+    @property
+    def history_size(self) -> int:
+        return self._history
+
+    def put_source(self, state: SourceState) -> None:
+        """A source's state as recorded (added when new); failing and recovering are
+        events here as they were live, dated by the recorded attempt."""
+        known = self._sources.get(state.name)
+        at = state.last_attempt if state.last_attempt is not None else self.clock()
+        was = known.state.ok if known is not None else None
+        event = source_event(state.name, was, state.ok, state.error, at)
+        if known is not None:
+            known.state = state
+        else:
+            self.add_source(state)
+        if event is not None:
+            self.events.append(event)
+
+    def put_signal(
+        self,
+        signal: Signal,
+        status: Status,
+        reason: Reason | None,
+        at: float,
+        *,
+        previous: float | None = None,
+    ) -> None:
+        """A signal as recorded: its fields already set, its status set here so the
+        change is an event like a live one. `previous` is its value before, so a change
+        marker's new value becomes a change event."""
+        self.signals[signal.key] = signal
+        source = self._sources.get(signal.source)
+        if source is not None:
+            source.keys.add(signal.key)
+        note_change(signal, previous, signal.value, at, self.events)
+        signal.history.append(at, signal.value)
+        self._set_status(signal, status, reason, at)
+
+    def remove_signals(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            signal = self.signals.pop(key, None)
+            if signal is not None and signal.source in self._sources:
+                self._sources[signal.source].keys.discard(key)
+
+    def announce(self, changed: set[str]) -> None:
+        """Tell listeners what `put_*`/`remove_signals` changed."""
+        self._notify(changed)
+
+    # -- internals ---------------------------------------------------------------
+
+    def _ingest(
+        self, key: str, source_name: str, source: _Source, reading: Reading, now: float
+    ) -> bool:
+        signal = self.signals.get(key)
+        if signal is None:
+            signal = Signal(
+                key=key,
+                kind=reading.kind,
+                name="",
+                source=source_name,
+                labels={},
+                unit=reading.unit,
+                history=History(self._history),
+            )
+            self.signals[key] = signal
+            source.keys.add(key)
+        return update_signal(signal, reading, now, source.max_age, self.events)
+
+    def _retire(self, key: str, source: _Source, now: float) -> bool:
+        signal = self.signals[key]
+        if source.transient:
+            resolved(signal, now, self.events)
+            del self.signals[key]
+            return True
+        if signal.missing_since is not None:
+            return False
+        signal.missing_since = now
+        signal.value = None
+        self._set_status(signal, Status.UNKNOWN, Reason.NO_DATA, now)
+        signal.summary = "no longer reported by its source"
+        return True
+
+    def _fail_signal(self, signal: Signal, message: str, now: float) -> bool:
+        before = (signal.status, signal.reason, signal.summary)
+        self._set_status(signal, Status.UNKNOWN, Reason.SOURCE_ERROR, now)
+        signal.summary = message
+        return (signal.status, signal.reason, signal.summary) != before
+
+    def _evict_missing(self, source: _Source, changed: set[str]) -> None:
+        """Keep a source's signals, missing ones included, under the cap: a source
+        whose keys change every poll must not grow the board for 15 minutes."""
+        excess = len(source.keys) - MAX_SIGNALS_PER_SOURCE
+        if excess <= 0:
+            return
+        missing = sorted(
+            (self.signals[k].missing_since or 0.0, k)
+            for k in source.keys
+            if self.signals[k].missing_since is not None
+        )
+        for _, key in missing[:excess]:
+            del self.signals[key]
+            source.keys.discard(key)
+            changed.add(key)
+
+    def _set_status(
+        self, signal: Signal, status: Status, reason: Reason | None, now: float
+    ) -> None:
+        set_status(signal, status, reason, now, self.events)
+
+    def _source_event(self, state: SourceState, ok: bool, error: str, now: float) -> None:
+        """Before the collection's signals change: the source failing is the cause,
+        its signals turning unknown the consequence, and a replay (which sets sources
+        first) reads in the same order."""
+        event = source_event(state.name, state.ok, ok, error, now)
+        if event is not None:
+            self.events.append(event)
+
+    def _notify(self, changed: set[str]) -> None:
+        self.version += 1
+        for listener in self._listeners:
+            try:
+                listener(changed)
+            except Exception:  # a viewer's bug is not the source's failure
+                log.exception("store listener failed")

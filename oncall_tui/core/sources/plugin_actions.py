@@ -1,0 +1,61 @@
+"""What a plugin can do besides observing (create a silence), as it declares it.
+
+The types a plugin returns from `actions()` and `run_action()`; the dispatcher
+(`core/sources/dispatch.py`) runs them through the read-only gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from oncall_tui.core.gate import Effect
+from oncall_tui.core.signals.model import Kind
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """One thing a plugin can do besides observing, as it declares it."""
+
+    name: str
+    """Identifier passed back to `run_action` ("silence")."""
+    description: str
+    """What it does, for the user ("Silence this alert in Alertmanager")."""
+    mutates: bool = False
+    """True when it changes something outside the process: read-only mode refuses it."""
+    kinds: frozenset[Kind] = frozenset()
+    """Signal kinds it applies to (a silence: `alert`); empty: it applies to the source
+    as a whole (list the active silences)."""
+
+    @property
+    def effect(self) -> Effect:
+        return Effect.REMOTE if self.mutates else Effect.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class ActionTarget:
+    """What a plugin action is about: one of the source's signals, or an item the
+    plugin named in an earlier result (a silence id)."""
+
+    key: str = ""
+    """The signal's key as the plugin gave it (`Reading.key`, sanitised), or an item's id."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """The signal's labels as the board holds them (sanitised)."""
+    name: str = ""
+    """The signal's name on the board, for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """What a plugin action did, in words, plus rows for a listing action."""
+
+    message: str
+    rows: tuple[Mapping[str, str], ...] = ()
+    """For a listing (active silences): one mapping per item, `id` among the keys."""
+    refresh: bool = False
+    """True when the source should be collected again now (the board shows the change)."""
+
+
+class ActionFailed(Exception):
+    """The action ran and did not work (server down, a 400). The message says why, fit
+    to show as it is; plugins raise it from `run_action`."""

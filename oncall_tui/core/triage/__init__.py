@@ -1,0 +1,1 @@
+"""Triage: which failing component is the probable cause of the others."""
