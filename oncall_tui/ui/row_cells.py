@@ -7,11 +7,20 @@ Widths are measured in terminal cells (CJK names take two per character).
 
 from __future__ import annotations
 
+import re
+
 from rich.cells import cell_len, set_cell_size
 
 from oncall_tui.core.signals.model import Signal, Status
 
 ELLIPSIS = "…"
+
+LIMIT = re.compile(
+    r"\((?:critical|warning) [≥≤] [^()]*\)"  # the demo's "(critical ≥ 1.00s)"
+    r"|(?:critical|warning): [≥≤] \S+"  # the store's "critical: ≥ 5%"
+    r"|\([≥≤] [^()]*\)"  # a ratio's "(≥ 5x)"
+)
+"""The limit a summary says its value is compared with."""
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
@@ -26,6 +35,29 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
         return set_cell_size(text, width - 1) + ELLIPSIS
     padding = " " * (width - length)
     return padding + text if right else text + padding
+
+
+def summary_cell(signal: Signal, width: int) -> str:
+    """The row's summary in exactly `width` cells, never cutting the limit it says
+    the value is compared with: a cut `(critical ≥ 1.…` reads as another limit. When
+    the cut would fall inside it, the limit comes first (shortened to `(crit ≥ 1.00s)`,
+    then `≥ 1.00s`, if need be) and the rest is cut or left out; when even that does
+    not fit, the limit is left out whole rather than cut."""
+    text = row_summary(signal)
+    found = LIMIT.search(text)
+    if found is None or cell_len(text) <= width or cell_len(text[: found.end()]) < width:
+        return fit(text, width)
+    rest = " ".join(f"{text[: found.start()]} {text[found.end() :]}".split())
+    phrase = found.group(0)
+    short = phrase.replace("critical", "crit").replace("warning", "warn")
+    # The badge beside it says which limit: the bare comparison is enough at a pinch.
+    bare = phrase[phrase.index("≥" if "≥" in phrase else "≤") :].rstrip(")")
+    for head in (phrase, short, bare):
+        if cell_len(head) < width - 1:
+            return fit(f"{head} {rest}".rstrip(), width)
+        if cell_len(head) <= width:
+            return fit(head, width)  # the rest is on the why-line when selected
+    return fit(rest if cell_len(rest) <= width else "", width)
 
 
 def row_summary(signal: Signal) -> str:

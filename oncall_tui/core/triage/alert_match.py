@@ -34,5 +34,11 @@ def matching_alerts(signal: Signal, signals: Iterable[Signal]) -> list[Signal]:
 def _about(alert: Signal, signal: Signal) -> bool:
     if signal.component and alert.component.casefold() == signal.component.casefold():
         return True
+    return carries_labels(alert, signal)
+
+
+def carries_labels(alert: Signal, signal: Signal) -> bool:
+    """Whether every label of `signal` (`__name__` aside) is on `alert` with the same
+    value; a signal without labels is carried by nothing."""
     labels = {name: value for name, value in signal.labels.items() if name not in IGNORED_LABELS}
     return bool(labels) and all(alert.labels.get(name) == value for name, value in labels.items())

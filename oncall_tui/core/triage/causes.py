@@ -30,6 +30,7 @@ from typing import Any
 
 from oncall_tui.core.signals.model import Event, Kind, Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.alert_match import carries_labels
 from oncall_tui.core.triage.topology import Topology, is_pattern
 
 LAYERS: frozenset[Kind] = frozenset({"health", "risk_rule", "dependency"})
@@ -263,15 +264,27 @@ def _cause(
 
 
 def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
-    """Each cause with the firing alerts about its component or what it affects."""
+    """Each cause with the firing alerts about its component or what it affects: an
+    alert whose component is one of those, or that carries a label equal to one, or
+    every label of one of the cause's failing signals (a `RiskRuleHitRateSpike
+    {product, rule}` about the rule's hit-rate series) — so the evidence is found
+    without `component` set on the alert source."""
     firing = [s for s in signals if s.kind == "alert" and s.status in FAILING]
     if not firing:
         return causes
     firing.sort(key=lambda s: (-s.status.severity, s.key))
+    by_key = {s.key: s for s in signals if s.kind in LAYERS and s.status in FAILING}
     result = []
     for cause in causes:
         about = {cause.component, *cause.affects}
-        keys = tuple(s.key for s in firing if (s.component or s.name) in about)
+        own = [by_key[key] for key in cause.signals if key in by_key]
+        keys = tuple(
+            alert.key
+            for alert in firing
+            if (alert.component or alert.name) in about
+            or not about.isdisjoint(alert.labels.values())
+            or any(carries_labels(alert, signal) for signal in own)
+        )
         result.append(replace(cause, alerts=keys) if keys else cause)
     return result
 

@@ -22,7 +22,7 @@ from oncall_tui.core.present.formatting import failing_since, format_value
 from oncall_tui.core.present.words import badge, count_parts
 from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
-from oncall_tui.ui.row_cells import fit, row_summary
+from oncall_tui.ui.row_cells import fit, summary_cell
 from oncall_tui.ui.widgets.sparkline import SparkCache, spark_cells, spark_width
 
 Part = tuple[str, str]
@@ -228,7 +228,7 @@ def row_parts(
             if room < SUMMARY_MIN:
                 return parts  # a summary cut to a few cells says nothing
             parts.append((" ", "plain"))
-        parts.append((fit(row_summary(signal), room), f"summary-{alarming}"))
+        parts.append((summary_cell(signal, room), f"summary-{alarming}"))
     return parts
 
 
