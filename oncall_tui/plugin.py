@@ -47,17 +47,21 @@ from oncall_tui.core.http import (
     send_json,
 )
 from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.triage_text import ack_words, maintenance_words
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.model import (
     KINDS,
     UNITS,
+    Ack,
     Kind,
+    Maintenance,
     Reading,
     Status,
     Thresholds,
     Unit,
     as_number,
 )
+from oncall_tui.core.signals.team import ACK_PREFIX, is_ack, is_maintenance, maintenance_text
 from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
 from oncall_tui.core.sources.errors import SourceError
@@ -72,9 +76,11 @@ from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.core.sources.templates import LabelTemplate, RunbookTemplate, Template
 
 __all__ = [
+    "ACK_PREFIX",
     "KINDS",
     "MAX_LINE",
     "UNITS",
+    "Ack",
     "ActionFailed",
     "ActionResult",
     "ActionSpec",
@@ -86,6 +92,7 @@ __all__ = [
     "HTTPStatusError",
     "Kind",
     "LabelTemplate",
+    "Maintenance",
     "Plugin",
     "PluginConfig",
     "ProbeResult",
@@ -100,6 +107,7 @@ __all__ = [
     "ThresholdOptions",
     "Thresholds",
     "Unit",
+    "ack_words",
     "as_number",
     "build_client",
     "client_for",
@@ -108,6 +116,10 @@ __all__ = [
     "get_bytes",
     "get_json",
     "get_text",
+    "is_ack",
+    "is_maintenance",
+    "maintenance_text",
+    "maintenance_words",
     "parse_duration",
     "probe",
     "sanitize",

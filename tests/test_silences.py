@@ -7,17 +7,14 @@ its own and filters on it, and looks only at the silences matching its case.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from textual.pilot import Pilot
 
-from alertmanager_api import post_alerts, post_silence, silences
-from oncall_tui.core.config.loader import parse_config
+from alertmanager_api import engine_for, post_alerts, post_silence, silences
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.gate import ActionRefused
 from oncall_tui.core.http import ReadOnlyError
@@ -47,21 +44,6 @@ def post_alert(server: ServerProcess, case: str, **labels: str) -> dict[str, str
     labels = {"alertname": "LedgerDown", "severity": "critical", **labels, "case": case}
     post_alerts(server, case, {"labels": labels, "annotations": {"summary": "ledger is down"}})
     return labels
-
-
-def engine_for(url: str, case: str, *, read_only: bool = False, extra: str = "") -> Engine:
-    text = (
-        "[sources.alerts]\n"
-        'plugin = "alertmanager"\n'
-        f"url = {json.dumps(url)}\n"
-        'interval = "1s"\n'
-        'timeout = "3s"\n'
-        'component = "{service}"\n'
-        f"filter = [{json.dumps(f'case={json.dumps(case)}')}]\n" + extra
-    )
-    config = parse_config(text, Path("."))
-    assert not config.load_errors, config.load_errors
-    return Engine(config, read_only=read_only)
 
 
 async def alert_signal(engine: Engine, manager: ServerProcess, case: str) -> Signal:

@@ -314,6 +314,7 @@ def test_a_change_before_the_breach_is_attached_dated_by_its_value() -> None:
         "component": "pay-api",
         "name": "pay-api deployed",
         "at": "2027-01-15T07:57:00+00:00",
+        "effect": None,  # no history from before it: not known yet
     }
     # A shorter window leaves it out; a change after the breach is no trigger.
     assert diagnose(board, {}, 120.0).causes[0].changes == ()

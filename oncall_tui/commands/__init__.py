@@ -6,7 +6,16 @@ its order here is its order in `oncall-tui --help`.
 
 from __future__ import annotations
 
-from oncall_tui.commands import check, plugins, record, replay, serve, timeline, validate
+from oncall_tui.commands import (
+    check,
+    handoff,
+    plugins,
+    record,
+    replay,
+    serve,
+    timeline,
+    validate,
+)
 from oncall_tui.commands.base import Command
 
 COMMANDS: tuple[Command, ...] = (
@@ -17,4 +26,5 @@ COMMANDS: tuple[Command, ...] = (
     record.COMMAND,
     replay.COMMAND,
     timeline.COMMAND,
+    handoff.COMMAND,
 )

@@ -26,8 +26,8 @@ def replay(path: Path, speed: float) -> int:
     if not recording.frames:
         print(f"oncall-tui: {path}: the recording holds no collection", file=sys.stderr)
         return EXIT_UNREADABLE
-    if recording.damage:
-        print(f"oncall-tui: {path}: {recording.damage}", file=sys.stderr)
+    for note in recording.notes:
+        print(f"oncall-tui: {path}: {note}", file=sys.stderr)
     from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
 
     problem = missing_terminal()

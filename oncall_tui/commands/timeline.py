@@ -23,8 +23,8 @@ def timeline(path: Path, fmt: str) -> int:
     except RecordingError as exc:
         print(f"oncall-tui: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    if recording.damage:
-        print(f"oncall-tui: {path}: {recording.damage}", file=sys.stderr)
+    for note in recording.notes:
+        print(f"oncall-tui: {path}: {note}", file=sys.stderr)
     built = build_timeline(recording)
     if fmt == "json":
         print(json.dumps(render_json(built), indent=2, ensure_ascii=False))

@@ -21,6 +21,7 @@ from oncall_tui.core.config.loader import AppConfig, SourceSpec
 from oncall_tui.core.gate import ActionGate
 from oncall_tui.core.signals.model import KINDS, UNITS, Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.signals.team import notices_from_config
 from oncall_tui.core.sources.blocking import BlockingStillRunning
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
 from oncall_tui.core.sources.dispatch import ActionDispatcher
@@ -221,7 +222,16 @@ class SourceRunner:
 
     def _note(self, note: str) -> str:
         standing = self.plugin.config.source_note if self.plugin is not None else ""
-        return "; ".join(part for part in (standing, note) if part)
+        last = self._collection_note()
+        return "; ".join(part for part in (standing, last, note) if part)
+
+    def _collection_note(self) -> str:
+        try:
+            note = self.plugin.collection_note() if self.plugin is not None else ""
+        except Exception:  # a plugin's bug costs its note, not the collection
+            log.exception("collection_note() of %s failed", self.spec.name)
+            return ""
+        return note if isinstance(note, str) else ""
 
     async def _collect(self) -> tuple[list[Reading], str]:
         if self.broken or self.plugin is None:
@@ -318,6 +328,7 @@ class Engine:
         self.gate = ActionGate(read_only=read_only)
         """Judges every action of this engine's plugins and of the app over it."""
         self.store = store or SignalStore(history=config.history, events=config.events)
+        self.store.maintenance.notices = notices_from_config(config.notices)
         self.runners: dict[str, SourceRunner] = {}
         self._registry = registry or default_registry
         self._rng = random.Random(seed)

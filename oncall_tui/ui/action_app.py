@@ -31,7 +31,7 @@ from textual.dom import DOMNode
 
 from oncall_tui.core.gate import ActionGate, Effect, declares, effect_of
 from oncall_tui.core.sources.dispatch import ActionDispatcher
-from oncall_tui.ui import silencing
+from oncall_tui.ui import acking, silencing
 from oncall_tui.ui.gated_engine import GatedEngine, refuse
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,21 @@ class ActionApp(App[None]):
             "Silence",
             show=False,
             tooltip="Silence the selected alert (or the firing alert about this signal)",
+        ),
+        Binding(
+            "a",
+            "ack",
+            "Ack",
+            show=False,
+            tooltip="Acknowledge the selected alert (I'm on it): an ACK! silence every board sees",
+        ),
+        Binding(
+            "A",
+            "unack",
+            "Un-ack",
+            show=False,
+            key_display="A",
+            tooltip="Withdraw the ack of the selected alert (asks first)",
         ),
         Binding(
             "S",
@@ -177,6 +192,19 @@ class ActionApp(App[None]):
         """`s`: silence the selected alert, or the firing alert about the selected signal."""
         if self._gated_engine is not None:
             silencing.start_silence(self, self._gated_engine)
+
+    @declares(Effect.REMOTE)
+    def action_ack(self) -> None:
+        """`a`: acknowledge the selected alert, or the firing alerts about the selected
+        signal, as karma's ACK! silences."""
+        if self._gated_engine is not None:
+            acking.start_ack(self, self._gated_engine)
+
+    @declares(Effect.REMOTE)
+    def action_unack(self) -> None:
+        """`A`: withdraw an ack, after a confirm."""
+        if self._gated_engine is not None:
+            acking.start_unack(self, self._gated_engine)
 
     def action_silences(self) -> None:
         """`S`: the active silences, each of which can be expired (a mutating action of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote, urlencode, urlsplit
@@ -23,30 +24,36 @@ from oncall_tui.plugin import (
     SourceContext,
     SourceError,
     Status,
+    ack_words,
     client_for,
     get_json,
+    maintenance_words,
     sanitize,
     send_json,
 )
 
+from .acks import ACK_COMMENT, Standing, standing
 from .alerts import (
     Alert,
     Silence,
     auto_names,
     format_time,
     inhibition_words,
-    parse_alerts,
     parse_silences,
     runbook_of,
     silence_words,
     summary_of,
 )
 from .config import AlertmanagerConfig
+from .peers import first_answering, unite
 from .silencing import (
+    ACK,
     EXPIRE,
     LIST,
     SILENCE,
     SPECS,
+    UNACK,
+    SilenceRequest,
     active_rows,
     check_id,
     parse_request,
@@ -54,7 +61,7 @@ from .silencing import (
     silence_id,
 )
 
-_NOT_ALERTMANAGER = "not an Alertmanager API v2 response (is the URL right?)"
+log = logging.getLogger(__name__)
 
 
 class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
@@ -77,13 +84,19 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         params = [
             ("active", "true"),
             ("unprocessed", "true"),
-            # Alertmanager leaves suppressed alerts out itself when asked to.
-            ("silenced", str(config.include_suppressed).lower()),
+            # Silenced alerts are always asked for: an acked one is still firing. Other
+            # silenced ones are left out here when include_suppressed is off.
+            ("silenced", "true"),
             ("inhibited", str(config.include_suppressed).lower()),
             *(("filter", matcher) for matcher in config.filter),
         ]
-        self._alerts_url = f"{config.url}/api/v2/alerts?{urlencode(params)}"
-        self._silences_url = f"{config.url}/api/v2/silences"
+        self._alerts_path = f"/api/v2/alerts?{urlencode(params)}"
+        self._peers = config.peers
+        self._note = ""
+        self._acks: dict[str, tuple[str, ...]] = {}
+        """Ack silence ids of each alert, by key, as of the last collection."""
+        self._own_acks: dict[str, str] = {}
+        """Alert key of each ack silence this board made: ended when the alert resolves."""
         self._name = LabelTemplate.parse(config.name) if config.name.strip() else None
         self._component = LabelTemplate.parse(config.component)
         self._query = "{" + ", ".join(config.filter) + "}" if config.filter else ""
@@ -118,21 +131,26 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
             client, self._client = self._client, None
             await client.aclose()
 
+    def collection_note(self) -> str:
+        return self._note
+
     async def collect(self) -> Sequence[Reading]:
         client = self._http()
-        parsed = parse_alerts(await self._get(client, self._alerts_url))
-        if parsed is None:
-            raise SourceError(_NOT_ALERTMANAGER)
-        alerts, bad = parsed
+        united = await unite(self._peers, lambda peer: self._get(client, peer + self._alerts_path))
+        self._note = united.note
+        alerts, bad = united.alerts, united.bad
         self._labels = {alert.key: alert.labels for alert in alerts}
         silences: dict[str, Silence] | None = {}
         if any(alert.silenced_by for alert in alerts):
             # One request per collection, and only when something is silenced.
             try:
-                silences = parse_silences(await self._get(client, self._silences_url))
+                silences = parse_silences(
+                    await self._get(client, united.answered[0] + "/api/v2/silences")
+                )
             except SourceError:
                 silences = None  # the alerts are still right; only the words suffer
         readings = self._readings(alerts, silences)
+        await self._end_resolved_acks()
         if bad:
             # The alerts that could be read are kept; the source says what was not.
             raise SourceError(
@@ -157,8 +175,16 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
     ) -> ActionResult:
         if name == SILENCE:
             return await self._silence(target, params)
+        if name == ACK:
+            return await self._ack(target, params)
+        if name == UNACK:
+            return await self._unack(target)
         if name == LIST:
-            rows = active_rows(await self._get(self._http(), self._silences_url))
+            client = self._http()
+            _, answer = await first_answering(
+                self._peers, lambda peer: self._get(client, peer + "/api/v2/silences")
+            )
+            rows = active_rows(answer)
             count = f"{len(rows)} active silence{'s' if len(rows) != 1 else ''}"
             return ActionResult(count, rows=rows)
         if name == EXPIRE:
@@ -171,7 +197,7 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         if labels is None:
             raise ActionFailed(f"{target.name or 'the alert'} is no longer firing in Alertmanager")
         body = silence_body(labels, request, self._wall_clock())
-        answer = await self._send("POST", self._silences_url, body)
+        answer = await self._send("POST", "/api/v2/silences", body)
         ends = self._wall_clock() + request.duration
         return ActionResult(
             f"silenced {target.name or 'the alert'} until {format_time(ends)} "
@@ -180,16 +206,59 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         )
 
     async def _expire(self, ident: str) -> ActionResult:
-        await self._send("DELETE", f"{self.config.url}/api/v2/silence/{ident}", None)
+        await self._send("DELETE", f"/api/v2/silence/{ident}", None)
         return ActionResult(f"expired silence {ident}", refresh=True)
 
-    async def _send(self, method: str, url: str, body: object) -> object:
+    async def _ack(self, target: ActionTarget, params: Mapping[str, str]) -> ActionResult:
+        labels = self._labels.get(target.key)
+        what = target.name or "the alert"
+        if labels is None:
+            raise ActionFailed(f"{what} is no longer firing in Alertmanager")
+        if self._acks.get(target.key):
+            raise ActionFailed(f"{what} is already acknowledged")
+        author = self.config.ack_author or params.get("author", "").strip()
+        request = SilenceRequest(self.config.ack_duration, ACK_COMMENT, author)
+        if not author:
+            raise ActionFailed("no author for the ack: set ack_author or $USER")
+        body = silence_body(labels, request, self._wall_clock())
+        ident = silence_id(await self._send("POST", "/api/v2/silences", body))
+        self._own_acks[ident] = target.key
+        self._acks[target.key] = (ident,)
+        return ActionResult(f"acked {what} as {author} (silence {ident})", refresh=True)
+
+    async def _unack(self, target: ActionTarget) -> ActionResult:
+        what = target.name or "the alert"
+        idents = self._acks.get(target.key, ())
+        if not idents:
+            raise ActionFailed(f"{what} is not acknowledged")
+        for ident in idents:
+            await self._send("DELETE", f"/api/v2/silence/{check_id(ident)}", None)
+            self._own_acks.pop(ident, None)
+        self._acks.pop(target.key, None)
+        return ActionResult(f"withdrew the ack of {what}", refresh=True)
+
+    async def _end_resolved_acks(self) -> None:
+        """End the acks this board made whose alert is gone (resolved): an ack silence
+        left running would acknowledge the next incident with the same labels."""
+        resolved = [i for i, key in self._own_acks.items() if key not in self._labels]
+        for ident in resolved:
+            del self._own_acks[ident]
+            try:
+                await self._send("DELETE", f"/api/v2/silence/{ident}", None)
+            except (ActionFailed, SourceError) as exc:
+                log.warning("%s: could not end ack %s: %s", self.context.name, ident, exc)
+
+    async def _send(self, method: str, path: str, body: object) -> object:
         # A client of its own per write, built now: it can write only if the context is
         # not read-only at this moment (client_for decides), and the collection's
         # client stays read-only whatever happens.
         async with client_for(self.config, self.context, writes=True) as client:
             try:
-                return await send_json(client, method, url, body=body)
+                _, answer = await first_answering(
+                    self._peers,
+                    lambda peer: send_json(client, method, peer + path, body=body),
+                )
+                return answer
             except HTTPStatusError as exc:
                 raise ActionFailed(f"{self.context.name}: {self._status_message(exc)}") from None
 
@@ -211,15 +280,28 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
     def _readings(
         self, alerts: Sequence[Alert], silences: dict[str, Silence] | None
     ) -> list[Reading]:
-        automatic = auto_names(alerts, self.config.severity_label)
         now = self._wall_clock()
         readings = []
+        self._acks = {}
+        kept: list[tuple[Alert, str, Standing]] = []
         for alert in alerts:
+            component = self._component_of(alert)
+            held = standing(alert, silences, component)
+            if held.ack_ids:
+                self._acks[alert.key] = held.ack_ids
+            if alert.silenced_by and not self.config.include_suppressed and not held.acked_only:
+                continue  # hidden as asked; an acked alert is still firing, so stays
+            kept.append((alert, component, held))
+        automatic = auto_names([alert for alert, _, _ in kept], self.config.severity_label)
+        for alert, component, held in kept:
             name = self._name.render(alert.labels) if self._name else automatic[alert.key]
             summary = summary_of(alert.annotations)
-            if alert.suppressed:
+            if held.ack is not None:
+                status = self._status(alert)
+                summary = _joined(ack_words(held.ack, now), summary)
+            elif alert.suppressed:
                 status = Status.OK
-                summary = _joined(self._suppression(alert, silences, automatic), summary)
+                summary = _joined(self._suppression(alert, silences, automatic, held, now), summary)
             else:
                 status = self._status(alert)
             age = None if alert.starts_at is None else max(0.0, now - alert.starts_at)
@@ -235,7 +317,9 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
                     runbook=Runbook.from_source(runbook_of(alert.annotations)),
                     status=status,
                     query=self._query,
-                    component=self._component_of(alert),
+                    component=component,
+                    ack=held.ack,
+                    maintenance=held.maintenance,
                 )
             )
         return readings
@@ -252,9 +336,17 @@ class AlertmanagerPlugin(Plugin[AlertmanagerConfig]):
         return Status(self.config.severity_map.get(word, self.config.severity_default))
 
     def _suppression(
-        self, alert: Alert, silences: dict[str, Silence] | None, names: dict[str, str]
+        self,
+        alert: Alert,
+        silences: dict[str, Silence] | None,
+        names: dict[str, str],
+        held: Standing,
+        now: float,
     ) -> str:
-        silenced = silence_words(alert.silenced_by, silences) if alert.silenced_by else ""
+        if held.maintenance is not None:
+            silenced = maintenance_words(held.maintenance, now)
+        else:
+            silenced = silence_words(alert.silenced_by, silences) if alert.silenced_by else ""
         inhibited = inhibition_words(alert.inhibited_by, names)
         if silenced and inhibited:
             return f"{silenced}; also {inhibited}"
@@ -273,7 +365,8 @@ def _secrets(config: AlertmanagerConfig) -> list[str]:
     secrets += [
         part for value in config.headers.values() for part in value.split() if len(part) >= 8
     ]
-    password = urlsplit(config.url).password
-    if password:
-        secrets += [password, unquote(password)]
+    for peer in config.peers:
+        password = urlsplit(peer).password
+        if password:
+            secrets += [password, unquote(password)]
     return secrets

@@ -27,6 +27,8 @@ from .alerts import format_time, parse_time
 SILENCE = "silence"
 LIST = "silences"
 EXPIRE = "expire"
+ACK = "ack"
+UNACK = "unack"
 
 SPECS = (
     ActionSpec(
@@ -37,6 +39,18 @@ SPECS = (
     ),
     ActionSpec(LIST, "List the active silences"),
     ActionSpec(EXPIRE, "Expire a silence in Alertmanager", mutates=True),
+    ActionSpec(
+        ACK,
+        "Acknowledge this alert in Alertmanager",
+        mutates=True,
+        kinds=frozenset({"alert"}),
+    ),
+    ActionSpec(
+        UNACK,
+        "Withdraw the acknowledgement of this alert",
+        mutates=True,
+        kinds=frozenset({"alert"}),
+    ),
 )
 
 MAX_SILENCE = 30 * 86400.0

@@ -100,7 +100,13 @@ class OpenMetricsPlugin(Plugin[OpenMetricsConfig]):
     """Scrapes a Prometheus /metrics endpoint; every selected series is one signal."""
 
     Config = OpenMetricsConfig
-    description = "A /metrics endpoint scraped directly (gauges, counter rates, ratios, quantiles)"
+    description = (
+        "A /metrics endpoint scraped directly (gauges, counter rates, ratios, quantiles)\n"
+        "No SLO burn rates or canary verdicts here: they need error counts over windows\n"
+        "of minutes to days (a canary's 10m, an SLO's 1h to 30d), which a scrape does not\n"
+        "hold and this source keeps only its last two samples of. Point a prometheus\n"
+        "source's [[slos]] and [[canaries]] at the same metrics instead."
+    )
 
     def __init__(self, config: OpenMetricsConfig, context: SourceContext) -> None:
         super().__init__(config, context)

@@ -20,6 +20,8 @@ from oncall_tui.plugin import (
     Unit,
 )
 
+from .early_config import Canary, Slo
+
 _JUDGING = (
     "warning", "critical", "below", "for_", "baseline", "warning_ratio", "critical_ratio",
     "no_data",
@@ -148,8 +150,22 @@ class PrometheusConfig(HTTPOptions):
     (user:password@) must be percent-encoded if it contains '/', '?', '#' or '@';
     basic_auth is clearer."""
 
-    queries: list[Query] = Field(min_length=1)
+    queries: list[Query] = Field(default_factory=list)
     """The queries, in [[sources.<name>.queries]] tables."""
+
+    slos: list[Slo] = Field(default_factory=list)
+    """Service level objectives judged by burn rate, in [[sources.<name>.slos]] tables:
+    one signal per series, critical or warning by the multiwindow pairs, with the
+    budget left over the period and when it runs out."""
+
+    canaries: list[Canary] = Field(default_factory=list)
+    """Grey releases, in [[sources.<name>.canaries]] tables: one signal per cohort
+    other than the baseline, critical only when worse by margin and significantly so."""
+
+    slo_rules: Literal["", "sloth", "pyrra"] = ""
+    """Read the SLOs that Sloth ("sloth": slo:sli_error:ratio_rate5m..., slo:objective:ratio)
+    or Pyrra ("pyrra": <metric>:burnrate5m..., pyrra_objective) recording rules define,
+    as SLO signals, without writing a query."""
 
     max_concurrency: int = Field(default=4, ge=1, le=64)
     """Most requests of this source in flight at once. Each query is one request per
@@ -162,6 +178,12 @@ class PrometheusConfig(HTTPOptions):
     per query, at most 360 points per series. Best effort: bounded like a collection
     (size cap, max_series, within the source's timeout); if it fails, the charts just
     fill as data comes. "0s" turns it off; at most "7d"."""
+
+    @model_validator(mode="after")
+    def _something_to_read(self) -> Self:
+        if not (self.queries or self.slos or self.canaries or self.slo_rules):
+            raise ValueError("give at least one of queries, slos, canaries or slo_rules")
+        return self
 
     @field_validator("url")
     @classmethod

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -42,10 +42,12 @@ from .build import (
     QueryProblem,
     api_error,
     build,
+    instant_series,
     series_key,
 )
 from .config import PrometheusConfig
-from .parse import BadResponse, LabelKey, TooSlow, label_key, parse_response
+from .early import early_jobs
+from .parse import BadResponse, LabelKey, Series, TooSlow, label_key, parse_response
 
 __all__ = ["PrometheusPlugin", "series_key"]
 
@@ -63,6 +65,11 @@ BACKFILL_SHARE = 0.8
 collection itself time out."""
 
 
+class _Named(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
 class PrometheusPlugin(Plugin[PrometheusConfig]):
     """Runs PromQL instant queries; every returned series is one signal."""
 
@@ -78,6 +85,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         )
         # Created on first use, inside the running event loop, and reused: one pool of
         # keep-alive connections instead of a TCP (and TLS) handshake per query.
+        self._early = early_jobs(config.slos, config.canaries, config.slo_rules, context.config_dir)
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(config.max_concurrency)
         self._worker: ThreadPoolExecutor | None = None
@@ -85,7 +93,9 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         """waiting (for a first collection with readings), due, done (tried once)."""
 
     def kinds(self) -> frozenset[Kind]:
-        return frozenset(query.kind for query in self.config.queries)
+        kinds: set[Kind] = {query.kind for query in self.config.queries}
+        kinds |= {table.kind for table in [*self.config.slos, *self.config.canaries]}
+        return frozenset(kinds | ({"health"} if self.config.slo_rules else set()))
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
@@ -101,15 +111,31 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         at = round(time.time(), 3)
         client = self._http()
         backfill_due = self._backfill == "due"
+
         # All queries finish (the engine's deadline bounds them) so the error can say how
         # many failed, not just the first.
-        results = await asyncio.gather(
-            *(self._run(client, compiled, at, deadline) for compiled in self._queries),
-            return_exceptions=True,
+        async def fetch(expression: str, cap: int) -> list[Series]:
+            return await self._series(client, expression, cap, at, deadline)
+
+        results, early = await asyncio.gather(
+            asyncio.gather(
+                *(self._run(client, compiled, at, deadline) for compiled in self._queries),
+                return_exceptions=True,
+            ),
+            asyncio.gather(*(job(fetch) for _, job in self._early), return_exceptions=True),
         )
         readings: list[Reading] = []
-        failures: list[tuple[CompiledQuery, BaseException]] = []
+        failures: list[tuple[_Named, BaseException]] = []
         succeeded: list[tuple[CompiledQuery, list[Reading]]] = []
+        answered = False
+        for (named, _), found in zip(self._early, early, strict=True):
+            if isinstance(found, BaseException):
+                if not isinstance(found, SourceError):
+                    raise found
+                failures.append((named, found))
+            else:
+                answered = True
+                readings.extend(found)
         for compiled, result in zip(self._queries, results, strict=True):
             if isinstance(result, BaseException):
                 if not isinstance(result, SourceError):
@@ -136,7 +162,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         if not failures:
             return readings
         message = self._failure_message(failures)
-        if succeeded:
+        if succeeded or answered:
             # The queries that worked keep their signals; only the failed ones' turn
             # unknown.
             raise SourceError(message, readings=readings)
@@ -194,6 +220,25 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
             params["timeout"] = f"{self.context.timeout:g}"
         async with self._slots:
             return await get_bytes(client, self._endpoint, params=params, headers=_ACCEPT_JSON)
+
+    async def _series(
+        self, client: httpx.AsyncClient, expression: str, cap: int, at: float, deadline: float
+    ) -> list[Series]:
+        """The series of one instant query of an SLO or canary table."""
+        try:
+            body = await self._instant(client, expression, at)
+        except Exception as exc:
+            raise _query_error(exc) from None
+        try:
+            response = await self._offload(
+                lambda: parse_response(
+                    body.content, cap=cap, content_type=body.content_type, deadline=deadline
+                ),
+                len(body.content),
+            )
+        except BadResponse as exc:
+            raise SourceError(str(exc)) from None
+        return instant_series(response)
 
     async def _offload(self, work: Callable[[], T], size: int) -> T:
         """Run `work` (parsing) where it cannot freeze the screen: this source's own
@@ -286,7 +331,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
 
     # -- messages --------------------------------------------------------------------
 
-    def _failure_message(self, failures: list[tuple[CompiledQuery, BaseException]]) -> str:
+    def _failure_message(self, failures: list[tuple[_Named, BaseException]]) -> str:
         texts = {str(exc) for _, exc in failures}
         shared = not any(isinstance(exc, QueryFailed) for _, exc in failures)
         if shared and len(texts) == 1:
@@ -303,7 +348,8 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
             compiled, first = ranked[0]
             message = f"{compiled.label}: {first}"
             if len(hard) > 1:
-                message += f" (and {len(hard) - 1} more of {len(self._queries)} failed)"
+                jobs = len(self._queries) + len(self._early)
+                message += f" (and {len(hard) - 1} more of {jobs} failed)"
             elif len(failures) > 1:
                 message += f" (and {len(failures) - 1} more problems)"
         # Server-supplied text (a JSON error body, an odd result type) may echo a header

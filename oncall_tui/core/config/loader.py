@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from oncall_tui.core.config.envvars import expand, register_secrets
 from oncall_tui.core.config.errors import describe, first_per_path, path_of, show
 from oncall_tui.core.config.theme_files import load_catalog
 from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.signals.model import Maintenance
 from oncall_tui.core.sources.contract import PluginConfig
 from oncall_tui.core.sources.registry import PluginLoadError, PluginRegistry, default_registry
 from oncall_tui.core.triage.topology import topology_problems
@@ -62,6 +64,53 @@ class WallboardSettings(BaseModel):
     """How long each page stays up."""
 
 
+class NoticeSettings(BaseModel):
+    """One `[[notices]]` entry: an announcement shown as a maintenance banner."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    text: str = Field(min_length=1, max_length=500)
+    """What to say: "bureau upgrade, expect timeouts"."""
+    until: datetime
+    """When it ends (a TOML date-time, `2026-12-06T16:00:00Z`; without an offset: local
+    time); after that it is no longer shown."""
+    component: str = ""
+    """The component it is about (its rows say so, and triage does not blame it first);
+    empty: an announcement about everything."""
+
+    def maintenance(self) -> Maintenance:
+        until = self.until if self.until.tzinfo else self.until.astimezone()
+        return Maintenance(text=self.text, until=until.timestamp(), component=self.component)
+
+
+class ServeSettings(BaseModel):
+    """`[serve]`: who may open the board that `oncall-tui serve` puts in a browser."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    origins: list[str] = Field(default_factory=list)
+    """Web origins allowed to open the board besides the address it is served at, e.g.
+    ["https://wallboard.example.com"] (scheme://host[:port], no path). A page from any
+    other site is refused, so it cannot read the board through the visitor's browser."""
+    max_sessions: int = Field(default=4, ge=1, le=64)
+    """Browsers watching at once; each runs a dashboard process of its own (~60 MB),
+    and one more is told the board is full."""
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"expected origins like 'https://board.example.com:8443', got {origin!r}"
+                )
+        return [origin.lower() for origin in value]
+
+
+_ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+"""An origin as a browser sends it: scheme, host and port, nothing else."""
+
+
 class Settings(BaseModel):
     """Top-level keys of the config file."""
 
@@ -84,6 +133,11 @@ class Settings(BaseModel):
     Keys may be glob patterns (`"jiebei/*"`). Used to tell a cause from its symptoms."""
     wallboard: WallboardSettings = Field(default_factory=lambda: WallboardSettings())
     """The `[wallboard]` table: pages and how long each stays up."""
+    notices: list[NoticeSettings] = Field(default_factory=list, max_length=100)
+    """`[[notices]]`: announcements (`text`, `until`, optional `component`), shown like
+    a maintenance silence until they end."""
+    serve: ServeSettings = Field(default_factory=lambda: ServeSettings())
+    """The `[serve]` table: origins allowed to open the served board, sessions at once."""
     history: int = Field(default=360, ge=10, le=100_000)
     """Values kept per signal for the detail chart."""
     events: int = Field(default=1000, ge=10, le=1_000_000)
@@ -160,6 +214,8 @@ class AppConfig:
     change_window: float = 3600.0
     topology: dict[str, list[str]] = field(default_factory=dict)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
+    notices: list[Maintenance] = field(default_factory=list)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def default_configpath_of() -> Path:
@@ -264,6 +320,8 @@ def parse_config(
         change_window=settings.change_window,
         topology=settings.topology,
         wallboard=settings.wallboard,
+        notices=[notice.maintenance() for notice in settings.notices],
+        serve=settings.serve,
     )
 
 

@@ -190,7 +190,9 @@ def _has_authorization(headers: dict[str, str]) -> bool:
     return any(name.lower() == "authorization" for name in headers)
 
 
-def _has_userinfo(url: str) -> bool:
+def _has_userinfo(url: str | list[str]) -> bool:
+    if isinstance(url, list):  # the peers of an HA cluster
+        return any(_has_userinfo(peer) for peer in url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -226,7 +228,9 @@ def client_for(
     if options.basic_auth is not None:
         redactor.add_basic_auth(options.basic_auth.username, options.basic_auth.password)
         auth = httpx.BasicAuth(options.basic_auth.username, options.basic_auth.password)
-    redactor.add_url(options.url)
+    peers: object = options.url  # a list of peers (an HA Alertmanager) or one URL
+    for url in peers if isinstance(peers, list) else [peers]:
+        redactor.add_url(str(url))
     verify: bool | ssl.SSLContext = options.verify_tls
     if options.verify_tls and options.ca_file is not None:
         verify = _ca_context(context.config_dir / options.ca_file.expanduser())

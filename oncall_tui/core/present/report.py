@@ -41,6 +41,9 @@ def to_json(
                 "reason": s.reason.value if s.reason is not None else None,
                 # Extension (triage): the root cause this failing signal is a symptom of.
                 "root": diagnosis.symptom_root(s),
+                # Extensions (early warning): only on SLO and canary signals.
+                **({"slo": s.slo.to_json()} if s.slo is not None else {}),
+                **({"canary": s.canary.to_json()} if s.canary is not None else {}),
             }
             for s in signals
         ],

@@ -8,13 +8,16 @@ collection did not mention; this module only turns one reading into one signal's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from oncall_tui.core.present.formatting import default_summary
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.breach import backdate_breaches, backdate_status
+from oncall_tui.core.signals.canary import CanaryFacts
 from oncall_tui.core.signals.events import note_change, set_status
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, Status, as_number
+from oncall_tui.core.signals.team import clean_ack
 
 MAX_LABELS = 32
 
@@ -31,7 +34,7 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name)
+    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack)
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -66,8 +69,12 @@ def update_signal(
     if reading.history:
         backdate_status(signal)
     signal.summary = summary
+    signal.headline = sanitize(reading.headline, 80)
+    signal.slo = reading.slo
+    signal.canary = clean_canary(reading.canary)
+    signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
-    return before != (signal.value, signal.status, signal.summary, signal.name)
+    return before != (signal.value, signal.status, signal.summary, signal.name, signal.ack)
 
 
 def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
@@ -137,6 +144,15 @@ def clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
     for name, value in list(labels.items())[:MAX_LABELS]:
         cleaned[sanitize(name, 100)] = sanitize(value, MAX_LINE)
     return cleaned
+
+
+def clean_canary(facts: CanaryFacts | None) -> CanaryFacts | None:
+    """A canary's cohort names come from a source's labels: the one sanitiser again."""
+    if facts is None:
+        return None
+    return replace(
+        facts, cohort=sanitize(facts.cohort, 200), baseline=sanitize(facts.baseline, 200)
+    )
 
 
 def error_message(error: str) -> str:

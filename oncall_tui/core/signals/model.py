@@ -7,16 +7,21 @@ plugin can never skip sanitising or status evaluation.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.sources.runbook import Runbook
+
+if TYPE_CHECKING:
+    from oncall_tui.core.signals.canary import CanaryFacts
+    from oncall_tui.core.signals.slo import SloFacts
 
 Kind = Literal["business", "health", "risk_rule", "dependency", "alert", "change"]
 KINDS: tuple[Kind, ...] = ("business", "health", "risk_rule", "dependency", "alert", "change")
@@ -153,6 +158,35 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class Ack:
+    """Someone said "I'm on it" about a firing alert: an Alertmanager silence whose
+    comment starts `ACK!` (karma's convention), so every board and every karma or
+    Grafana on the same Alertmanager sees who took it. The alert keeps its status."""
+
+    author: str
+    since: float | None
+    """When the ack was made (the silence's start, unix time)."""
+    until: float | None
+    """When the ack silence ends by itself (its bounded duration)."""
+    silence_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    """Planned work on a component (a silence whose comment starts `maintenance:`) or
+    an announcement from the config (`[[notices]]`): said on the component's rows, and
+    triage does not blame the component first while it lasts."""
+
+    text: str
+    """What is going on ("bureau upgrade"), without the `maintenance:` prefix."""
+    until: float | None
+    """Unix time it ends; None: no end given."""
+    component: str = ""
+    """The component it is about; "" for a notice about everything."""
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One observation as a plugin returns it, before sanitising and evaluation.
 
@@ -183,6 +217,19 @@ class Reading:
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
     signal already holds are used."""
+    headline: str = ""
+    """The few words that say most about a failing signal, preferred by the cause line
+    over "critical": "burning 20x budget", "canary 2.4.0 fails 30%". Empty: none."""
+    slo: SloFacts | None = None
+    """An SLO signal's burn per window and budget (core/signals/slo.py)."""
+    canary: CanaryFacts | None = None
+    """A canary signal's cohort against its baseline (core/signals/canary.py)."""
+    ack: Ack | None = None
+    """An alert someone acknowledged (who, since when): it keeps its status and counts,
+    only the bell and toasts stop."""
+    maintenance: Maintenance | None = None
+    """An alert silenced for planned work on its component: the whole component's rows
+    say so."""
 
 
 @dataclass(slots=True, eq=False)
@@ -219,6 +266,15 @@ class Signal:
     raw: tuple[object, ...] = ()
     """The reading's labels, runbook and query as last sanitised: unchanged ones (the
     usual case) are not sanitised again on every collection."""
+    headline: str = ""
+    """See Reading.headline (sanitised)."""
+    slo: SloFacts | None = None
+    canary: CanaryFacts | None = None
+    ack: Ack | None = None
+    """Who acknowledged this alert and when (sanitised); None when nobody did."""
+    maintenance: Maintenance | None = None
+    """Planned work on this signal's component (its own, or that of an alert about the
+    same component, or a configured notice); None when there is none."""
 
     @property
     def severity(self) -> int:
@@ -303,7 +359,11 @@ class EventLog:
         return iter(self._events)
 
     def recent(self, count: int) -> list[Event]:
-        """Newest first, as a timeline reads."""
-        events = list(self._events)[-count:]
+        """Newest first, as a timeline reads; costs `count`, not the log's length."""
+        return list(itertools.islice(reversed(self._events), max(count, 0)))
+
+    def latest(self, count: int) -> list[Event]:
+        """The `count` newest, oldest first (in the order they happened)."""
+        events = self.recent(count)
         events.reverse()
         return events

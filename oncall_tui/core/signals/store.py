@@ -19,8 +19,17 @@ from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.ingest import error_message, update_signal
-from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, SourceState, Status
+from oncall_tui.core.signals.model import (
+    EventLog,
+    Maintenance,
+    Reading,
+    Reason,
+    Signal,
+    SourceState,
+    Status,
+)
 from oncall_tui.core.signals.queries import StoreQueries
+from oncall_tui.core.signals.team import MaintenanceBoard, clean_maintenance
 
 MAX_SIGNALS_PER_SOURCE = 10_000
 """A query matching 100k series must not eat the wallboard's memory."""
@@ -56,11 +65,18 @@ class SignalStore(StoreQueries):
         self.signals: dict[str, Signal] = {}
         self.events = EventLog(events)
         self._sources: dict[str, _Source] = {}
+        self._unsourced: dict[str, set[str]] = {}
+        """Keys of replayed signals whose source state was never recorded, by source
+        name: the per-source cap counts them too."""
         self._history = history
         self._listeners: list[Listener] = []
         self.clock = clock
         self.version = 0
         """Bumped on every change, so a viewer can skip work when nothing moved."""
+        self.maintenance = MaintenanceBoard()
+        """Components in maintenance; `maintenance.notices` are the config's."""
+        self._own_maintenance: dict[str, Maintenance] = {}
+        """Maintenance an alert itself carries, by key: spread to its component."""
 
     # -- sources -----------------------------------------------------------------
 
@@ -143,6 +159,7 @@ class SignalStore(StoreQueries):
                 changed.add(key)
         source.keys = {key for key in source.keys | seen if key in self.signals}
         self._evict_missing(source, changed)
+        changed |= self._spread_maintenance(now)
         source.state = replace(
             source.state,
             ok=not message,
@@ -203,6 +220,7 @@ class SignalStore(StoreQueries):
                     age = now - signal.observed_at
                     signal.summary = f"stale: last data {age:.0f}s ago"
                     changed.add(key)
+        changed |= self._spread_maintenance(now)
         if changed:
             self._notify(changed)
 
@@ -236,29 +254,42 @@ class SignalStore(StoreQueries):
         at: float,
         *,
         previous: float | None = None,
-    ) -> None:
+    ) -> bool:
         """A signal as recorded: its fields already set, its status set here so the
         change is an event like a live one. `previous` is its value before, so a change
-        marker's new value becomes a change event."""
+        marker's new value becomes a change event. A new key past its source's cap
+        (`MAX_SIGNALS_PER_SOURCE`) is refused, as it is live: returns False."""
+        keys = self._keys_of(signal.source)
+        if signal.key not in keys and len(keys) >= MAX_SIGNALS_PER_SOURCE:
+            return False
         self.signals[signal.key] = signal
-        source = self._sources.get(signal.source)
-        if source is not None:
-            source.keys.add(signal.key)
+        keys.add(signal.key)
         note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
         self._set_status(signal, status, reason, at)
+        if signal.kind == "alert" and signal.maintenance is not None:
+            self._own_maintenance[signal.key] = signal.maintenance
+        else:
+            self._own_maintenance.pop(signal.key, None)
+        return True
 
     def remove_signals(self, keys: Iterable[str]) -> None:
         for key in keys:
             signal = self.signals.pop(key, None)
-            if signal is not None and signal.source in self._sources:
-                self._sources[signal.source].keys.discard(key)
+            if signal is not None:
+                self._keys_of(signal.source).discard(key)
 
     def announce(self, changed: set[str]) -> None:
         """Tell listeners what `put_*`/`remove_signals` changed."""
-        self._notify(changed)
+        self._notify(changed | self._spread_maintenance(self.clock()))
 
     # -- internals ---------------------------------------------------------------
+
+    def _keys_of(self, source_name: str) -> set[str]:
+        source = self._sources.get(source_name)
+        if source is not None:
+            return source.keys
+        return self._unsourced.setdefault(source_name, set())
 
     def _ingest(
         self, key: str, source_name: str, source: _Source, reading: Reading, now: float
@@ -276,7 +307,17 @@ class SignalStore(StoreQueries):
             )
             self.signals[key] = signal
             source.keys.add(key)
+        maintenance = clean_maintenance(reading.maintenance) if reading.maintenance else None
+        if maintenance is not None:
+            self._own_maintenance[key] = maintenance
+        else:
+            self._own_maintenance.pop(key, None)
         return update_signal(signal, reading, now, source.max_age, self.events)
+
+    def _spread_maintenance(self, now: float) -> set[str]:
+        for key in [key for key in self._own_maintenance if key not in self.signals]:
+            del self._own_maintenance[key]
+        return self.maintenance.spread(self.signals, self._own_maintenance, now)
 
     def _retire(self, key: str, source: _Source, now: float) -> bool:
         signal = self.signals[key]

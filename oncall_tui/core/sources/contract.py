@@ -146,6 +146,12 @@ class Plugin(ABC, Generic[C]):
         an empty list nobody can tell from "not loaded" or "broken"."""
         return ""
 
+    def collection_note(self) -> str:
+        """A note on the last collection that worked, though not everywhere (one peer
+        of an HA pair down), or "". The source stays ok; the engine shows the note with
+        it, so nobody mistakes half the cluster for all of it."""
+        return ""
+
     def needs_two_samples(self) -> bool:
         """True when a first collection cannot answer yet (a rate between two scrapes
         reads "no data" until there is a second). `oncall-tui check` then collects the

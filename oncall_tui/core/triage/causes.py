@@ -28,9 +28,10 @@ from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from oncall_tui.core.signals.model import Event, Kind, Signal, SourceState, Status
+from oncall_tui.core.signals.model import Ack, Event, Kind, Maintenance, Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.triage.alert_match import carries_labels
+from oncall_tui.core.triage.alert_match import is_evidence
+from oncall_tui.core.triage.change_effect import change_effect
 from oncall_tui.core.triage.topology import Topology, is_pattern
 
 LAYERS: frozenset[Kind] = frozenset({"health", "risk_rule", "dependency"})
@@ -47,6 +48,9 @@ class Change:
     at: float
     """When the change happened (unix time): the marker's value, not when it was seen."""
     key: str = ""
+    effect: str = ""
+    """What moved on its component after it ("errors 0.1% → 30%", "no visible
+    effect"); "" while that cannot be told yet (core/triage/change_effect.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,14 @@ class Cause:
     alerts: tuple[str, ...] = ()
     """Keys of firing alerts (warning or critical) about it or what it affects: the
     evidence, worst first. Never what makes it a cause."""
+    headline: str = ""
+    """The words that say most about it, from its worst signals ("burning 20x
+    budget", "canary 2.4.0 fails 30%"): a canary's first, as it names the release."""
+    maintenance: Maintenance | None = None
+    """Planned work in force on it: still reported, never blamed before a cause that
+    is not in maintenance."""
+    ack: Ack | None = None
+    """Someone took it: the first acknowledged alert about it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +142,7 @@ class _Component:
     status: Status = Status.OK
     kind: Kind = "health"
     since: float = 0.0
+    maintenance: Maintenance | None = None
 
 
 def breached_at(signal: Signal) -> float:
@@ -190,9 +203,18 @@ def diagnose(
         )
         for root in roots
     ]
-    causes.sort(key=lambda c: (-c.status.severity, -len(c.affects), c.since, c.component))
+    causes.sort(
+        key=lambda c: (
+            c.maintenance is not None,
+            -c.status.severity,
+            -len(c.affects),
+            c.since,
+            c.component,
+        )
+    )
     if causes:
         causes = _with_alerts(causes, signals)
+        causes = _with_effects(causes, signals)
     roots_of: dict[str, str] = {}
     for cause in causes:  # most probable first: it names a symptom shared by two roots
         for name in cause.affects:
@@ -235,6 +257,9 @@ def _failing_components(signals: list[Signal]) -> dict[str, _Component]:
         component.status = worst.status
         component.kind = worst.kind
         component.since = min(breached_at(s) for s in component.signals)
+        component.maintenance = next(
+            (s.maintenance for s in component.signals if s.maintenance is not None), None
+        )
     return components
 
 
@@ -260,15 +285,20 @@ def _cause(
         affects=tuple(affects),
         changes=tuple(recent),
         unseen=tuple(unseen),
+        headline=_headline(root),
+        maintenance=root.maintenance,
     )
 
 
+def _headline(root: _Component) -> str:
+    """The most telling words among the worst signals: a canary's, an SLO's, any."""
+    worst = [s for s in root.signals if s.status is root.status and s.headline]
+    worst.sort(key=lambda s: (s.canary is None, s.slo is None))
+    return worst[0].headline if worst else ""
+
+
 def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
-    """Each cause with the firing alerts about its component or what it affects: an
-    alert whose component is one of those, or that carries a label equal to one, or
-    every label of one of the cause's failing signals (a `RiskRuleHitRateSpike
-    {product, rule}` about the rule's hit-rate series) — so the evidence is found
-    without `component` set on the alert source."""
+    """Each cause with the firing alerts about it or what it affects (`is_evidence`)."""
     firing = [s for s in signals if s.kind == "alert" and s.status in FAILING]
     if not firing:
         return causes
@@ -276,17 +306,36 @@ def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
     by_key = {s.key: s for s in signals if s.kind in LAYERS and s.status in FAILING}
     result = []
     for cause in causes:
-        about = {cause.component, *cause.affects}
         own = [by_key[key] for key in cause.signals if key in by_key]
-        keys = tuple(
-            alert.key
-            for alert in firing
-            if (alert.component or alert.name) in about
-            or not about.isdisjoint(alert.labels.values())
-            or any(carries_labels(alert, signal) for signal in own)
-        )
-        result.append(replace(cause, alerts=keys) if keys else cause)
+        about_it = [s for s in firing if is_evidence(s, {cause.component, *cause.affects}, own)]
+        keys = tuple(s.key for s in about_it)
+        ack = next((s.ack for s in about_it if s.ack is not None), None)
+        result.append(replace(cause, alerts=keys, ack=ack) if keys else cause)
     return result
+
+
+def _with_effects(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
+    """Each attached change with what it did to its component."""
+    wanted = {change.component for cause in causes for change in cause.changes}
+    if not wanted:
+        return causes
+    mine: dict[str, list[Signal]] = {}
+    for signal in signals:
+        component = signal.component or signal.name
+        if component in wanted:
+            mine.setdefault(component, []).append(signal)
+    return [
+        replace(
+            cause,
+            changes=tuple(
+                replace(c, effect=change_effect(c.at, c.component, mine.get(c.component, ())))
+                for c in cause.changes
+            ),
+        )
+        if cause.changes
+        else cause
+        for cause in causes
+    ]
 
 
 def _changes(
@@ -374,10 +423,26 @@ def causes_json(diagnosis: Diagnosis) -> list[dict[str, Any]]:
             "signals": list(cause.signals),
             "affects": list(cause.affects),
             "changes": [
-                {"component": c.component, "name": c.name, "at": iso(c.at)} for c in cause.changes
+                {
+                    "component": c.component,
+                    "name": c.name,
+                    "at": iso(c.at),
+                    "effect": c.effect or None,
+                }
+                for c in cause.changes
             ],
             "unseen": list(cause.unseen),
             "alerts": list(cause.alerts),
+            "maintenance": (
+                None
+                if cause.maintenance is None
+                else {
+                    "text": cause.maintenance.text,
+                    "author": cause.maintenance.author,
+                    "until": iso(cause.maintenance.until) if cause.maintenance.until else None,
+                }
+            ),
+            "acked_by": cause.ack.author if cause.ack is not None else None,
         }
         for cause in diagnosis.causes
     ]

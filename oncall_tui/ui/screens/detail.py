@@ -28,7 +28,9 @@ from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.formatting import format_thresholds, format_value
 from oncall_tui.core.present.triage_text import triage_fact
 from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge
+from oncall_tui.core.signals.canary import canary_rows
 from oncall_tui.core.signals.model import Event, Signal, Status
+from oncall_tui.core.signals.slo import slo_rows
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.row_cells import row_summary
@@ -72,6 +74,10 @@ def facts(
     ]
     if triage:
         rows.append(("cause", triage))
+    if signal.slo is not None:
+        rows += slo_rows(signal.slo)
+    if signal.canary is not None:
+        rows += canary_rows(signal.canary)
     rows += [
         ("limits", format_thresholds(signal.thresholds, signal.unit) or "none"),
     ]

@@ -25,6 +25,7 @@ from oncall_tui.core.present.words import GLYPH, SHORT
 from oncall_tui.core.signals.events import is_resolution, kind_and_unit
 from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.change_effect import change_effect
 from oncall_tui.ui.widgets.line_list import Line, LineList
 from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
 
@@ -55,9 +56,10 @@ class Entry:
     line: Line
 
 
-def event_entry(event: Event, signal: Signal | None) -> Entry:
+def event_entry(event: Event, signal: Signal | None, effect: str = "") -> Entry:
     """One line of the timeline. The event says what its signal was (`signal`, the one
-    in the store now, only stands in for events recorded without it)."""
+    in the store now, only stands in for events recorded without it); `effect` is what
+    a change did, once known."""
     when = time.strftime("%H:%M:%S", time.localtime(event.at))
     if event.source:
         return source_entry(event, when)
@@ -70,6 +72,7 @@ def event_entry(event: Event, signal: Signal | None) -> Entry:
             ("  ", "plain"),
             (event.name, "plain"),
             (f"  changed at {changed}", "muted"),
+            *((("  → ", "muted"), (effect, "plain")) if effect else ()),
         )
         return Entry(event.at, "change", "", event.key, line)
     after = event.after
@@ -146,7 +149,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         self.kind_index = 0
         self.status_index = 0
         self.entries: list[Entry] = []
-        self._seen_version: tuple[int, int, int] | None = None
+        self._seen_version: tuple[int, int, int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -172,12 +175,17 @@ class EventsScreen(Screen[None], inherit_bindings=False):
 
     def _refresh_entries(self, force: bool = False) -> None:
         try:
-            version = (self.store.events.total, self.kind_index, self.status_index)
+            # A change's effect becomes known (and firms up) without a new event: the
+            # lines are rebuilt every ten seconds of the store's clock as well.
+            tick = int(self.store.clock() // 10)
+            version = (self.store.events.total, self.kind_index, self.status_index, tick)
             if version == self._seen_version and not force:
                 return
             self._seen_version = version
             signals = self.store.signals
-            entries = [event_entry(e, signals.get(e.key)) for e in self.store.events]
+            entries = [
+                event_entry(e, signals.get(e.key), self._effect(e)) for e in self.store.events
+            ]
             entries.sort(key=lambda entry: entry.at, reverse=True)
             self.entries = [entry for entry in entries if self._accepts(entry)]
             self.list.set_lines([entry.line for entry in self.entries])
@@ -187,6 +195,14 @@ class EventsScreen(Screen[None], inherit_bindings=False):
             )
         except Exception:
             log.exception("refreshing the event timeline failed")
+
+    def _effect(self, event: Event) -> str:
+        """What a change did to its component, from the store's history."""
+        marker = self.store.signals.get(event.key) if event.change else None
+        if marker is None or event.value is None:
+            return ""
+        component = marker.component or marker.name
+        return change_effect(event.value, component, self.store.signals.values())
 
     def _accepts(self, entry: Entry) -> bool:
         kind = self.kind_filter

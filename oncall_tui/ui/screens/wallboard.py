@@ -31,6 +31,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from oncall_tui.core.config.loader import WallboardSettings
+from oncall_tui.core.gate import Effect
 from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import store_diagnosis
@@ -47,6 +48,9 @@ MAX_SYNC_RATE = 2.0
 BIG_SCALE_FROM = (200, 55)
 """From this size (columns, rows) the big letters are drawn twice as large."""
 STATUS_CLASSES = ("-critical", "-unknown", "-warning", "-ok", "-waiting")
+
+
+ACK_KEYS = {"a": "acknowledging an alert", "A": "withdrawing an ack"}
 
 
 class WallboardScreen(Screen[None], inherit_bindings=False):
@@ -122,6 +126,12 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
     def on_key(self, event: events.Key) -> None:
         event.stop()
         event.prevent_default()
+        if event.character in ACK_KEYS:
+            # Someone at the TV trying to ack is told why nothing happens; the gate
+            # words it, and nothing is sent.
+            refuse = getattr(self.app, "side_effect_allowed", None)
+            if refuse is not None:
+                refuse(ACK_KEYS[event.character], Effect.REMOTE)
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
