@@ -16,6 +16,7 @@ from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui_demo import DemoPlugin
 from test_demo_triage import demo_config
 from test_ui_support import T0
@@ -36,6 +37,12 @@ async def cascade_wallboard(
     return OncallApp(engine, clock=clock, start_engine=False, wallboard=True)
 
 
+def pinned_cause(screen: WallboardScreen) -> tuple[list[str], int]:
+    """The pinned lines and the index of the LIKELY CAUSE line among them."""
+    lines = screen.pinned.text.splitlines()
+    return lines, next(i for i, line in enumerate(lines) if "LIKELY CAUSE" in line)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=str)
 async def test_the_cause_first_on_every_page(
     size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
@@ -53,8 +60,7 @@ async def test_the_cause_first_on_every_page(
             clock.now = T0 + 5 + 20 * turn
             await settle(pilot)
             seen.add(screen.page_name)
-            lines = screen.pinned.text.splitlines()
-            cause = next(i for i, line in enumerate(lines) if "LIKELY CAUSE" in line)
+            lines, cause = pinned_cause(screen)
             assert "credit-bureau down" in lines[cause], lines[cause]
             if size[0] >= 120:
                 assert "client config reloaded 60s before" in lines[cause]
@@ -81,9 +87,8 @@ async def test_the_cause_in_big_letters_and_the_room_used(
     app = await cascade_wallboard(clock, monkeypatch)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
+        lines, cause = pinned_cause(board(app))
         screen = board(app)
-        lines = screen.pinned.text.splitlines()
-        cause = next(i for i, line in enumerate(lines) if "LIKELY CAUSE" in line)
         big = [line for line in lines[:cause] if "█" in line]
         assert len(big) in (5, 10), lines[:cause]
         if size == (200, 60):  # the TV: the overview shows the cause's layer early
