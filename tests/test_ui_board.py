@@ -264,8 +264,9 @@ async def test_the_cause_line_names_the_root_and_drills_into_it() -> None:
         line = board.cause.plain
         assert line.startswith("LIKELY CAUSE  credit-bureau degraded")
         assert "loan-api" in line and len(line) <= 78
-        # The launch selection stays the worst signal (loan-api at 40%), not the cause.
-        assert board.selected_key == "demo/loan"
+        # The launch selection is the cause's worst signal, not its louder symptom
+        # (loan-api at 40%).
+        assert board.selected_key == "demo/bureau"
         await pilot.press("C")
         await pilot.pause()
         assert isinstance(app.screen, SignalDetailScreen)

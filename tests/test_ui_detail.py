@@ -21,7 +21,6 @@ from oncall_tui.ui.textual_compat import notification_messages, screen_lines
 from oncall_tui.ui.widgets.chart import ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from test_ui_support import (
-    ALERT_RUNBOOK,
     RUNBOOK_FILE,
     T0,
     demo_readings,
@@ -31,6 +30,7 @@ from test_ui_support import (
 )
 from waiting import pilot_until as wait_for
 
+BUREAU_RUNBOOK = "https://runbooks.example.com/deps/credit-bureau"
 SMALL = (80, 24)
 BIG = (160, 50)
 
@@ -88,14 +88,15 @@ async def test_launch_worst_enter_runbook_copy_escape_same_row() -> None:
         await pilot.pause()
         dashboard = app.dashboard
         selected = dashboard.selected_key
-        assert selected == "alerts/LoanApiErrors"  # what `check` lists first
+        # What `check` lists first: the probable cause's worst signal, not the alert.
+        assert selected == "demo/dep/bureau"
         await pilot.press("enter")
         assert isinstance(app.screen, SignalDetailScreen) and app.screen.key == selected
         await pilot.pause()
         # the link, in full, on the first screen at 80x24
-        assert ALERT_RUNBOOK in screen_text(app)
+        assert BUREAU_RUNBOOK in screen_text(app)
         await pilot.press("c")
-        assert terminal.osc52() == [ALERT_RUNBOOK]
+        assert terminal.osc52() == [BUREAU_RUNBOOK]
         assert any("copied runbook" in m for m in messages(app))
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
@@ -236,12 +237,12 @@ async def test_open_uses_the_browser_where_one_exists_and_says_so_where_none_doe
     app = make_app(make_store("critical"))
     async with app.run_test(size=BIG) as pilot:
         terminal = Terminal(app)
-        await pilot.press("enter", "o")  # the alert's link runbook
+        await pilot.press("enter", "o")  # the cause's link runbook
         assert terminal.opened == []
         assert any("SSH session without DISPLAY or BROWSER" in m for m in messages(app))
         monkeypatch.setenv("BROWSER", "firefox")
         await pilot.press("o")
-        assert terminal.opened == [ALERT_RUNBOOK]
+        assert terminal.opened == [BUREAU_RUNBOOK]
 
 
 async def test_read_only_refuses_the_browser_but_copies(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,7 +253,7 @@ async def test_read_only_refuses_the_browser_but_copies(monkeypatch: pytest.Monk
         await pilot.press("enter", "o", "c")
         assert terminal.opened == []
         assert any("read-only" in m for m in messages(app))
-        assert terminal.osc52() == [ALERT_RUNBOOK]
+        assert terminal.osc52() == [BUREAU_RUNBOOK]
 
 
 async def test_q_and_escape_on_the_detail_go_back_not_out() -> None:

@@ -114,6 +114,11 @@ CHECKS: dict[str, Check] = {
     "cause": lambda app, b: (
         isinstance(app.screen, SignalDetailScreen) or _said(app, "no probable cause")
     ),
+    # from a detail: a probable cause's worst signal (the next cause's, if any)
+    "app.cause": lambda app, b: (
+        isinstance(app.screen, SignalDetailScreen)
+        and app.screen.key in {c.signals[0] for c in app.dashboard.cause.diagnosis.causes}
+    ),
     # silences: a form or list opens, or the app says why not (not an alert, read-only)
     "silence": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
     "silences": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
@@ -431,11 +436,11 @@ async def test_keys_typed_ahead_act_in_order_a_panel_key_then_enter_opens_that_p
     app = make_app(make_store("critical"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        dependency = app.dashboard.panels["dependency"]
-        assert not dependency.has_focus
-        for key, character in (("3", "3"), ("enter", "\r")):
+        rules = app.dashboard.panels["risk_rule"]
+        assert not rules.has_focus  # the launch selection is the cause's: a dependency
+        for key, character in (("2", "2"), ("enter", "\r")):
             app.post_message(events.Key(key, character))
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, SignalDetailScreen)
-        assert app.screen.key in dependency.row_keys
+        assert app.screen.key in rules.row_keys

@@ -182,6 +182,8 @@ class OncallApp(ActionApp):
                 title=self.engine.config.title,
                 settings=self.engine.config.wallboard,
                 clock=self.clock,
+                topology=self.engine.config.topology,
+                change_window=self.engine.config.change_window,
             )
         else:
             screen = self.DASHBOARD(
@@ -331,10 +333,38 @@ class OncallApp(ActionApp):
     def open_detail(self, key: str) -> None:
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
-            detail = SignalDetailScreen(
-                self.engine.store, key, triage=self._triage, **self._screen_args()
+            self.open_screen(
+                lambda: SignalDetailScreen(
+                    self.engine.store, key, triage=self._triage, **self._screen_args()
+                ),
+                SignalDetailScreen,
+                same=lambda screen: getattr(screen, "key", None) == key,
             )
-            self.push_screen(detail)
+
+    def open_screen(
+        self,
+        build: Callable[[], Screen[Any]],
+        kind: type[Screen[Any]],
+        *,
+        same: Callable[[Screen[Any]], bool] = lambda screen: True,
+    ) -> None:
+        """Show a screen of `kind` from wherever the user is, any number of times.
+
+        A screen of that kind already on the stack is gone back to (the screens above it
+        close) and, unless `same` says it already shows what is asked, replaced: the
+        stack holds at most one screen of each kind, so Esc leads back to the board in
+        a few steps and a hundred Enter/e presses do not leave a hundred live screens
+        refreshing underneath. Screens carry a `name`, never an `id`: Textual requires
+        ids to be unique among the app's screens.
+        """
+        for below in self.screen_stack:
+            if type(below) is kind:
+                while self.screen is not below:
+                    self.pop_screen()
+                if not same(below):
+                    self.switch_screen(build())
+                return
+        self.push_screen(build())
 
     def _triage(self) -> Diagnosis:
         """The board's latest probable cause (none without a board: the wallboard)."""
@@ -348,9 +378,16 @@ class OncallApp(ActionApp):
         if board := self.jump_to_board():
             board.jump_to(key)
 
+    def action_cause(self) -> None:
+        """`C` off the board (the detail): the next probable cause, as on the board."""
+        with contextlib.suppress(LookupError):  # no board: the wallboard
+            self.dashboard.action_cause()
+
     def action_events(self) -> None:
-        if not isinstance(self.screen, EventsScreen):
-            self.push_screen(EventsScreen(self.engine.store, self.attention, **self._screen_args()))
+        self.open_screen(
+            lambda: EventsScreen(self.engine.store, self.attention, **self._screen_args()),
+            EventsScreen,
+        )
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -358,8 +395,8 @@ class OncallApp(ActionApp):
             return
         screen = self.screen
         name = {"dashboard": "the board", "detail": "the signal", "events": "the events"}
-        title = name.get(screen.id or "", screen.id or "this screen")
-        self.push_screen(HelpScreen(help_entries(screen), title=title))
+        title = name.get(screen.name or "", screen.name or "this screen")
+        self.open_screen(lambda: HelpScreen(help_entries(screen), title=title), HelpScreen)
 
     def action_pause(self) -> None:
         # The screens watch `paused` (the board freezes its rows, the headers say so).

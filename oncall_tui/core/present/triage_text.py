@@ -264,3 +264,26 @@ def triage_fact(signal: Signal, diagnosis: Diagnosis) -> str | None:
             what = "likely cause" if index == 0 else "also a probable cause"
             return f"{what}: explains {', '.join(cause.affects)}"
     return None
+
+
+def causes_text(causes: tuple[Cause, ...], *, now: float, width: int, window: float) -> str:
+    """The first cause as `check` words it, then as many other causes as fit, named
+    (`· also sms-otp warning`), then how many are not (`(+1)`), which always fits: a
+    second cause is never silently dropped. Naming another cause wins over the first
+    cause's quiet details (no change before, the list of what it affects), never over
+    its head or its change."""
+    first, others = causes[0], causes[1:]
+    for named in range(len(others), 0, -1):
+        also = ", ".join(f"{c.component} {status_word(c.kind, c.status)}" for c in others[:named])
+        tail = f" · also {also}" + _more(len(others) - named)
+        line = cause_line(first, now=now, width=width - cell_width(tail), window=window, label="")
+        if line and not line.endswith(ELLIPSIS) and cell_width(line + tail) <= width:
+            return line + tail
+    tail = _more(len(others))
+    return (
+        cause_line(first, now=now, width=width - cell_width(tail), window=window, label="") + tail
+    )
+
+
+def _more(count: int) -> str:
+    return f"  (+{count})" if count else ""

@@ -4,9 +4,10 @@ Which panel shows what lives in `board_panels`, their heights in `board_layout`,
 store changes reach the panels in `board_sync`, where the cursor goes by itself in
 `board_follow`.
 
-Selection: until the user moves, the cursor follows the worst signal (the one `check`
-lists first); once they move it stays with their row, by key, and the why-line offers
-`w` to jump back.
+Selection: until the user moves, the cursor follows the worst signal of the first
+probable cause (the one `check` lists first); once they move it stays with their row,
+by key, and the why-line offers `w` to jump back. The panels are in the one sort
+(core/triage/one_sort.py): within a severity the causes' rows first, then their symptoms.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from oncall_tui.core.present.words import badge, symbols
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Diagnosis
+from oncall_tui.core.triage.one_sort import OneSort
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
 from oncall_tui.ui.screens.board_sync import PanelUpdates
@@ -75,7 +78,13 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         Binding("tab", "cycle_panel(1)", "Next panel", show=False, id="next_panel"),
         Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False, id="previous_panel"),
         Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it", id="worst"),
-        Binding("C", "cause", "Cause", tooltip="Drill into the probable cause", id="cause"),
+        Binding(
+            "C",
+            "cause",
+            "Cause",
+            tooltip="Drill into the probable cause; again: the next cause",
+            id="cause",
+        ),
         Binding(
             "slash",
             "filter",
@@ -136,6 +145,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.updates = PanelUpdates(clock)
         self.sizer = PanelSizer(self, self.panels, self._chrome)
         self.follower = WorstFollower(clock)
+        self.order = OneSort()
+        self._sorted_by: Diagnosis | None = None
+        """The one sort of the latest diagnosis, which the panels are sorted by."""
 
     @property
     def sync_errors(self) -> int:
@@ -180,8 +192,14 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.store.unsubscribe(self._store_changed)
 
     def action_cause(self) -> None:
-        if not self.cause.drill():
+        """`C`: the first probable cause's worst signal; again: the next cause's (also
+        from its detail, through the app)."""
+        key = self.cause.next_key()
+        open_detail = getattr(self.app, "open_detail", None)
+        if key is None:
             self.app.notify("no probable cause: nothing is warning or critical")
+        elif open_detail is not None:
+            open_detail(key)
 
     def on_cause_line_selected(self, message: CauseLine.Selected) -> None:
         open_detail = getattr(self.app, "open_detail", None)
@@ -240,25 +258,45 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def sync(self, *, full: bool = False) -> None:
         """Apply what the store reported since the last sync. Never raises: a bug in one
         panel must not stop the others, nor the app (timer callbacks that raise end it)."""
+        self._rediagnose()  # first: the panels sort and the cursor goes by the cause
         if self.updates.apply(self.panels, full=full):
             self._allocate()
         self._follow_worst()
         self.header.update_status()
-        self.cause.refresh_cause()
         self._show_selection()  # after the cause: it says what the selection is a symptom of
         for panel in self.panels.values():
             panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
         self.sizer.chrome_changed()
 
+    def _rediagnose(self) -> bool:
+        """Name the probable cause again (at most once a second, when the store moved)
+        and hand its one sort to the panels when the ranking changed; True then."""
+        self.cause.refresh_cause()
+        diagnosis = self.cause.diagnosis
+        if diagnosis is self._sorted_by:
+            return False
+        self._sorted_by = diagnosis
+        order = OneSort.of(diagnosis)
+        if order == self.order:
+            return False
+        self.order = order
+        for panel in self.panels.values():
+            panel.set_order(order.key)
+        return True
+
     @keep_alive("clock tick", count="updates.errors")
     def _tick(self) -> None:
-        if not board_flags(self).paused:
-            self._follow_worst()  # a recovered selection moves on after a while
-            self._show_selection()
-            now = self.clock()
-            for panel in self.panel_list:
-                if panel.ages_in_seconds(now):  # "for 40s" counts on without new data
-                    panel.recheck_visible()
+        if board_flags(self).paused:
+            return
+        if self._rediagnose():
+            # The diagnosis waited out its once-a-second limit after the last sync.
+            self.sync()
+        self._follow_worst()  # a recovered selection moves on after a while
+        self._show_selection()
+        now = self.clock()
+        for panel in self.panel_list:
+            if panel.ages_in_seconds(now):  # "for 40s" counts on without new data
+                panel.recheck_visible()
 
     def _arm_slow_tick(self) -> None:
         """Wake at the next sparkline step boundary (clock-aligned, so every row's trend
@@ -304,14 +342,18 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- selection ------------------------------------------------------------------
 
     def worst_signal(self) -> tuple[SignalPanel, Signal] | None:
-        """The worst shown signal and its panel: the one `check` lists first."""
-        return worst_signal(self.panel_list)
+        """The first probable cause's worst shown signal and its panel, else the one
+        `check` lists first."""
+        return worst_signal(self.panel_list, self.cause.diagnosis, self.order.key)
 
     def _follow_worst(self) -> None:
         """Move to the worst signal, as `WorstFollower` decides, while following."""
         if not self.follow:
             return
-        target = self.follower.target(self.worst_signal(), self.selected_panel)
+        cause = self.cause.diagnosis.cause
+        target = self.follower.target(
+            self.worst_signal(), self.selected_panel, cause.signals if cause else ()
+        )
         if target is not None:
             self._jump(*target)
 
@@ -379,6 +421,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.set_focus(panels[(index + step) % len(panels)])
 
     def action_worst(self) -> None:
+        self.cause.restart()  # and `C` starts again from the first cause
         self.follower.followed = None  # jump now, whatever is selected
         self.follow = True
         self._follow_worst()

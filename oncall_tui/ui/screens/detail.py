@@ -155,6 +155,9 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         ),
         Binding("e", "app.events", "Events", show=False, tooltip="Event timeline", id="events"),
         Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen", id="pause"),
+        Binding(
+            "C", "app.cause", "Cause", show=False, tooltip="The next probable cause", id="cause"
+        ),
     ]
 
     def __init__(
@@ -167,7 +170,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         read_only: bool = False,
         triage: Callable[[], Diagnosis] = Diagnosis,
     ) -> None:
-        super().__init__(id="detail")
+        super().__init__(name="detail")
         self.store = store
         self.key = key
         self.clock = clock

@@ -145,7 +145,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
     ) -> None:
-        super().__init__(id="events")
+        super().__init__(name="events")
         self.store = store
         self.attention = attention
         self.clock = clock

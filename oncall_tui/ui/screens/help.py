@@ -115,7 +115,7 @@ class HelpScreen(ModalScreen[None], inherit_bindings=False):
     ]
 
     def __init__(self, entries: list[HelpEntry], *, title: str) -> None:
-        super().__init__(id="help")
+        super().__init__(name="help")
         self.entries = entries
         self.title_text = title
 

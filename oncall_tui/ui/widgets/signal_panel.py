@@ -274,6 +274,11 @@ class SignalPanel(PanelCursor):
                 return True
         return False
 
+    def set_order(self, key: Callable[[Signal], tuple[object, ...]]) -> None:
+        """A new one sort (the probable causes moved): re-sorted at the next sync."""
+        self.model.order_key = key
+        self._synced = False
+
     def set_triage(self, diagnosis: Diagnosis) -> None:
         """A new diagnosis: repaint (all of it: roots change once an incident, not once
         a second) only when which component points at which root changed. Never
