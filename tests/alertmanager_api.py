@@ -6,11 +6,15 @@ its own (the `case` fixture), and reads back only what carries it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
 
+from oncall_tui.core.config.loader import parse_config
+from oncall_tui.core.engine import Engine
 from servers import ServerProcess
 
 FOREVER = "2031-01-01T00:00:00Z"
@@ -82,3 +86,22 @@ def alerts(server: ServerProcess, case: str | None = None) -> list[dict[str, Any
         return cast(
             list[dict[str, Any]], client.get(f"{server.url}/api/v2/alerts", params=params).json()
         )
+
+
+def engine_for(
+    url: str | list[str], case: str, *, read_only: bool = False, extra: str = ""
+) -> Engine:
+    """An engine with one alertmanager source at `url` (a list: HA peers) showing only
+    `case`'s alerts, collected every second."""
+    text = (
+        "[sources.alerts]\n"
+        'plugin = "alertmanager"\n'
+        f"url = {json.dumps(url)}\n"
+        'interval = "1s"\n'
+        'timeout = "3s"\n'
+        'component = "{service}"\n'
+        f"filter = [{json.dumps(f'case={json.dumps(case)}')}]\n" + extra
+    )
+    config = parse_config(text, Path("."))
+    assert not config.load_errors, config.load_errors
+    return Engine(config, read_only=read_only)

@@ -160,6 +160,11 @@ def test_plugins_lists_options_with_their_docs() -> None:
         assert any(line.startswith(f"{name}  (") for line in result.stdout.splitlines())
     assert "services: int = 6" in result.stdout
     assert "queries:" in result.stdout  # nested model options are listed too
+    assert "slos:" in result.stdout and "canaries:" in result.stdout
+    assert "Fisher's exact test" in result.stdout  # the canary's judge, said
+    # A source that cannot judge SLOs or canaries says why, where its options are.
+    openmetrics = result.stdout.split("openmetrics  (", 1)[1].split("\n    url:", 1)[0]
+    assert "No SLO burn rates or canary verdicts" in openmetrics
 
 
 def test_version_and_help() -> None:

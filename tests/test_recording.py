@@ -428,3 +428,35 @@ def test_the_timeline_keeps_the_state_at_the_start_apart_from_the_end(tmp_path: 
     assert [(s.name, s.status) for s in built.final] == [("paylater/velocity", Status.UNKNOWN)]
     start = render_markdown(built).split("## What happened")[0]
     assert "- all 1 signals ok" in start and "unknown" not in start
+
+
+def test_an_slo_canary_ack_and_maintenance_survive_a_recording_and_a_bad_one_is_named() -> None:
+    """The facts a signal may carry are written and read back through the one check of
+    a frame; a malformed one names its field, as every other field does."""
+    from oncall_tui.core.recording.fields import Malformed
+    from oncall_tui.core.recording.format import signal_to_json
+    from oncall_tui.core.recording.validate import Checker
+    from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
+    from oncall_tui.core.signals.model import Ack, Maintenance, Signal
+
+    signal = Signal(
+        key="prom/repay", kind="health", name="repay", source="prom", labels={}, unit="ratio"
+    )
+    signal.headline = "burning 20x budget"
+    signal.slo = SloFacts(0.999, {"1h": 20.0, "5m": None}, 0.62, 3600.0, 86400.0)
+    signal.canary = CanaryFacts("2.4.0", "2.3.1", 0.3, 0.0, 120.0, 0.1)
+    signal.ack = Ack("alice", 1_700_000_000.0, 1_700_003_600.0, "abc")
+    signal.maintenance = Maintenance("bureau upgrade", 1_700_007_200.0, "bureau", "bob")
+    data = json.loads(json.dumps(signal_to_json(signal)))
+    record = Checker().signal(data, "signals[0]", "prom")
+    back = record.new_signal(10)
+    assert back.headline == "burning 20x budget"
+    assert back.slo == signal.slo and back.canary == signal.canary
+    assert back.ack == signal.ack and back.maintenance == signal.maintenance
+    data["slo"]["objective"] = 10**400
+    with pytest.raises(Malformed, match=r"signals\[0\]\.slo\.objective: expected a number"):
+        Checker().signal(data, "signals[0]", "prom")
+    data["slo"] = None
+    data["ack"]["since"] = -1e18
+    with pytest.raises(Malformed, match=r"signals\[0\]\.ack\.since: expected a unix time"):
+        Checker().signal(data, "signals[0]", "prom")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+pytest.importorskip(
+    "textual_serve", reason="`oncall-tui serve` needs the serve extra: pip install '.[serve]'"
+)
+
 from oncall_tui.cli import build_parser, main
 from oncall_tui.web.server import is_loopback, listen_message
 

@@ -7,17 +7,14 @@ its own and filters on it, and looks only at the silences matching its case.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from textual.pilot import Pilot
 
-from alertmanager_api import post_alerts, post_silence, silences
-from oncall_tui.core.config.loader import parse_config
+from alertmanager_api import engine_for, post_alerts, post_silence, silences
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.gate import ActionRefused
 from oncall_tui.core.http import ReadOnlyError
@@ -29,6 +26,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 from oncall_tui.ui.screens.silence import SilenceForm
 from oncall_tui.ui.screens.silences import SilenceListScreen
+from oncall_tui.ui.textual_compat import notification_messages
 from servers import ServerProcess, closed_port
 from waiting import pilot_until, wait_until_async
 
@@ -47,21 +45,6 @@ def post_alert(server: ServerProcess, case: str, **labels: str) -> dict[str, str
     labels = {"alertname": "LedgerDown", "severity": "critical", **labels, "case": case}
     post_alerts(server, case, {"labels": labels, "annotations": {"summary": "ledger is down"}})
     return labels
-
-
-def engine_for(url: str, case: str, *, read_only: bool = False, extra: str = "") -> Engine:
-    text = (
-        "[sources.alerts]\n"
-        'plugin = "alertmanager"\n'
-        f"url = {json.dumps(url)}\n"
-        'interval = "1s"\n'
-        'timeout = "3s"\n'
-        'component = "{service}"\n'
-        f"filter = [{json.dumps(f'case={json.dumps(case)}')}]\n" + extra
-    )
-    config = parse_config(text, Path("."))
-    assert not config.load_errors, config.load_errors
-    return Engine(config, read_only=read_only)
 
 
 async def alert_signal(engine: Engine, manager: ServerProcess, case: str) -> Signal:
@@ -201,10 +184,10 @@ async def test_read_only_engine_refuses_before_any_io(manager: ServerProcess, ca
         plugin = engine.runners["alerts"].plugin
         assert plugin is not None
         with pytest.raises(ReadOnlyError, match=r"POST .* refused before sending"):
-            await plugin.run_action("silence", target_of(signal), params)
+            await plugin.run_operation("silence", target_of(signal), params)
         ident = post_silence(manager, case)
         with pytest.raises(ReadOnlyError, match=r"DELETE .* refused before sending"):
-            await plugin.run_action("expire", ActionTarget(key=ident), {})
+            await plugin.run_operation("expire", ActionTarget(key=ident), {})
         # Reading is allowed.
         listed = await engine.actions.run("alerts", "silences")
         assert ident in [row["id"] for row in listed.rows]
@@ -227,7 +210,7 @@ async def test_locking_an_engine_read_only_reaches_its_plugins(
         plugin = engine.runners["alerts"].plugin
         assert plugin is not None and plugin.context.read_only
         with pytest.raises(ReadOnlyError):
-            await plugin.run_action(
+            await plugin.run_operation(
                 "silence", target_of(signal), {"duration": "1h", "comment": "c", "author": "a"}
             )
         with pytest.raises(AttributeError):
@@ -279,7 +262,7 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
 
 
 def notes(app: OncallApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return notification_messages(app)
 
 
 async def select(pilot: Pilot[Any], app: OncallApp, key: str) -> None:

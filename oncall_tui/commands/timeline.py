@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from oncall_tui.commands.base import Command
+from oncall_tui.commands.base import FILE_COMPLETION, Command, completes
 
 EXIT_UNREADABLE = 2
 
@@ -34,7 +34,10 @@ def timeline(path: Path, fmt: str) -> int:
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    recording = parser.add_argument(
+        "file", type=Path, metavar="FILE", help="a recording made by `record`"
+    )
+    completes(recording, FILE_COMPLETION)
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
 

@@ -31,8 +31,9 @@ from textual.dom import DOMNode
 
 from oncall_tui.core.gate import ActionGate, Effect, declares, effect_of
 from oncall_tui.core.sources.dispatch import ActionDispatcher
-from oncall_tui.ui import silencing
+from oncall_tui.ui import acking, silencing
 from oncall_tui.ui.gated_engine import GatedEngine, refuse
+from oncall_tui.ui.textual_compat import parse_action
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,22 @@ class ActionApp(App[None]):
             "Silence",
             show=False,
             tooltip="Silence the selected alert (or the firing alert about this signal)",
+            id="silence",
+        ),
+        Binding(
+            "a",
+            "ack",
+            "Ack",
+            show=False,
+            tooltip="Acknowledge the selected alert (I'm on it): an ACK! silence every board sees",
+        ),
+        Binding(
+            "A",
+            "unack",
+            "Un-ack",
+            show=False,
+            key_display="A",
+            tooltip="Withdraw the ack of the selected alert (asks first)",
         ),
         Binding(
             "S",
@@ -59,6 +76,7 @@ class ActionApp(App[None]):
             show=False,
             key_display="S",
             tooltip="Active silences; x expires one",
+            id="silences",
         ),
     ]
 
@@ -106,8 +124,8 @@ class ActionApp(App[None]):
         """Every key, click and link: refused here when its method declares an effect
         the gate does not allow (True: handled, so no other binding runs)."""
         try:
-            target, name, _ = self._parse_action(
-                action, self if default_namespace is None else default_namespace, namespaces
+            target, name, _ = parse_action(
+                self, action, self if default_namespace is None else default_namespace, namespaces
             )
         except ActionError:
             return await super().run_action(action, default_namespace, namespaces)
@@ -177,6 +195,19 @@ class ActionApp(App[None]):
         """`s`: silence the selected alert, or the firing alert about the selected signal."""
         if self._gated_engine is not None:
             silencing.start_silence(self, self._gated_engine)
+
+    @declares(Effect.REMOTE)
+    def action_ack(self) -> None:
+        """`a`: acknowledge the selected alert, or the firing alerts about the selected
+        signal, as karma's ACK! silences."""
+        if self._gated_engine is not None:
+            acking.start_ack(self, self._gated_engine)
+
+    @declares(Effect.REMOTE)
+    def action_unack(self) -> None:
+        """`A`: withdraw an ack, after a confirm."""
+        if self._gated_engine is not None:
+            acking.start_unack(self, self._gated_engine)
 
     def action_silences(self) -> None:
         """`S`: the active silences, each of which can be expired (a mutating action of

@@ -46,6 +46,7 @@ class Silence:
     created_by: str
     comment: str
     ends_at: float | None
+    starts_at: float | None = None
 
 
 def parse_alerts(payload: object) -> tuple[list[Alert], int] | None:
@@ -105,6 +106,7 @@ def parse_silences(payload: object) -> dict[str, Silence]:
             created_by=_text(item.get("createdBy")),
             comment=_text(item.get("comment")),
             ends_at=parse_time(item.get("endsAt")),
+            starts_at=parse_time(item.get("startsAt")),
         )
     return silences
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from oncall_tui.plugin import HTTPOptions, Template
+from oncall_tui.plugin import Duration, Template
+from oncall_tui.plugin.http import HTTPOptions, base_url
 
 Severity = Literal["ok", "warning", "critical"]
 
@@ -33,12 +33,28 @@ _MATCHER = re.compile(
 value, quoted ("...") or bare."""
 
 
+MAX_PEERS = 16
+MAX_ACK = 7 * 86400.0
+
+
 class AlertmanagerConfig(HTTPOptions):
     """Firing alerts from an Alertmanager (API v2)."""
 
-    url: str
+    url: str | list[str]  # type: ignore[assignment]
     """Base URL of the Alertmanager, e.g. "http://127.0.0.1:9093" or
-    "https://alertmanager.example.com"; /api/v2/alerts is appended."""
+    "https://alertmanager.example.com"; /api/v2/alerts is appended. A list names the
+    peers of an HA cluster (["http://am1:9093", "http://am2:9093"]): the board shows
+    every answering peer's alerts once each, fails only when every peer fails (a down
+    peer is named in the source's note), and sends silences and acks to the first peer
+    that answers (the cluster gossips them to the others)."""
+
+    ack_author: str = Field(default="", max_length=200)
+    """Who an ack made from this board says took the alert; empty: $USER (as amtool)."""
+
+    ack_duration: Duration = 7200.0
+    """How long an ack lasts at most (at most 7d). The board that acked an alert ends
+    its ack as soon as it sees the alert resolve, so the next incident with the same
+    labels is not born acknowledged; this bounds a forgotten one."""
 
     filter: list[str] = Field(default_factory=list)
     """Label matchers, all of which an alert must match to be shown, written as
@@ -74,12 +90,34 @@ class AlertmanagerConfig(HTTPOptions):
 
     @field_validator("url")
     @classmethod
-    def _base_url(cls, url: str) -> str:
-        # Runs after HTTPOptions' URL check: here url is "http(s)://host...", readable.
-        parts = urlsplit(url)
-        if parts.query or parts.fragment:
-            raise ValueError("must not contain ?query or #fragment: give the base URL")
-        return url.rstrip("/")
+    def _check_url(cls, url: str | list[str]) -> str | list[str]:  # type: ignore[override]
+        # Replaces HTTPOptions' check of the same name: each peer is checked by it.
+        if isinstance(url, list):
+            if not url:
+                raise ValueError("give at least one URL")
+            if len(url) > MAX_PEERS:
+                raise ValueError(f"at most {MAX_PEERS} peers")
+            return [base_url(peer) for peer in url]
+        return base_url(url)
+
+    @property
+    def peers(self) -> list[str]:
+        """Every peer's base URL, in the order given (one for a single URL)."""
+        return list(self.url) if isinstance(self.url, list) else [self.url]
+
+    @field_validator("ack_author")
+    @classmethod
+    def _plain_author(cls, author: str) -> str:
+        if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in author):
+            raise ValueError("must be plain text")
+        return author.strip()
+
+    @field_validator("ack_duration")
+    @classmethod
+    def _bounded_ack(cls, seconds: float) -> float:
+        if not 0 < seconds <= MAX_ACK:
+            raise ValueError("must be longer than 0s and at most 7d")
+        return seconds
 
     @field_validator("filter")
     @classmethod

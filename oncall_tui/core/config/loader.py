@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -23,8 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from oncall_tui.core.config.durations import Duration, format_duration
 from oncall_tui.core.config.envvars import expand, register_secrets
 from oncall_tui.core.config.errors import describe, first_per_path, path_of, show
+from oncall_tui.core.config.keys import check_keys
 from oncall_tui.core.config.theme_files import load_catalog
-from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.named_files import UnreadableFile, parse_toml, read_named_text
+from oncall_tui.core.sanitize import MAX_PROBLEM, redactor, sanitize
+from oncall_tui.core.signals.model import Maintenance
 from oncall_tui.core.sources.contract import PluginConfig
 from oncall_tui.core.sources.registry import PluginLoadError, PluginRegistry, default_registry
 from oncall_tui.core.triage.topology import topology_problems
@@ -38,10 +41,20 @@ MAX_TIMEOUT = 10.0
 """Default deadline cap: a collection slower than this is broken, whatever the interval."""
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest config file read: the biggest real one is a few hundred lines."""
+
+
 class ConfigError(Exception):
-    """One or more problems with the config; `problems` holds each as `path: message`."""
+    """One or more problems with the config; `problems` holds each as `path: message`.
+
+    Each passes the sanitiser here, once, whoever raised it: a problem quotes the file
+    (a key, a value, a file name), and a key holding an OSC 52 or a cursor movement
+    must reach stderr, a toast or a log as visible escapes, never as a sequence.
+    """
 
     def __init__(self, problems: list[str]) -> None:
+        problems = [sanitize(problem, MAX_PROBLEM) for problem in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
 
@@ -60,6 +73,25 @@ class WallboardSettings(BaseModel):
     """Pages in rotation order: overview, business, health, risk_rule, dependency, alert."""
     dwell: Duration = 20.0
     """How long each page stays up."""
+
+
+class NoticeSettings(BaseModel):
+    """One `[[notices]]` entry: an announcement shown as a maintenance banner."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    text: str = Field(min_length=1, max_length=500)
+    """What to say: "bureau upgrade, expect timeouts"."""
+    until: datetime
+    """When it ends (a TOML date-time, `2026-12-06T16:00:00Z`; without an offset: local
+    time); after that it is no longer shown."""
+    component: str = ""
+    """The component it is about (its rows say so, and triage does not blame it first);
+    empty: an announcement about everything."""
+
+    def maintenance(self) -> Maintenance:
+        until = self.until if self.until.tzinfo else self.until.astimezone()
+        return Maintenance(text=self.text, until=until.timestamp(), component=self.component)
 
 
 class ServeSettings(BaseModel):
@@ -112,6 +144,13 @@ class Settings(BaseModel):
     Keys may be glob patterns (`"jiebei/*"`). Used to tell a cause from its symptoms."""
     wallboard: WallboardSettings = Field(default_factory=lambda: WallboardSettings())
     """The `[wallboard]` table: pages and how long each stays up."""
+    keys: dict[str, Any] = Field(default_factory=dict)
+    """The `[keys]` table: an action's keys, `drill = "enter,d"` (comma-separated key
+    names; `oncall-tui info` and `?` show the ids). A key doing two things on one
+    screen is an error."""
+    notices: list[NoticeSettings] = Field(default_factory=list, max_length=100)
+    """`[[notices]]`: announcements (`text`, `until`, optional `component`), shown like
+    a maintenance silence until they end."""
     serve: ServeSettings = Field(default_factory=lambda: ServeSettings())
     """The `[serve]` table: origins allowed to open the served board, sessions at once."""
     history: int = Field(default=360, ge=10, le=100_000)
@@ -190,6 +229,9 @@ class AppConfig:
     change_window: float = 3600.0
     topology: dict[str, list[str]] = field(default_factory=dict)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id -> its keys, from `[keys]`: Textual's keymap."""
+    notices: list[Maintenance] = field(default_factory=list)
     serve: ServeSettings = field(default_factory=ServeSettings)
 
 
@@ -216,17 +258,10 @@ def load_config(
         text = resources.files("oncall_tui.core").joinpath("demo_config.toml").read_text()
         return parse_config(text, Path.cwd(), registry=registry, environ=environ)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: config file not found"]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{path}: is a directory, not a config file"]) from None
-    except PermissionError:
-        raise ConfigError([f"{path}: permission denied"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        text = read_named_text(path, MAX_CONFIG_BYTES)
+    except UnreadableFile as exc:
+        word = "config file not found" if exc.missing else exc.reason
+        raise ConfigError([f"{path}: {word}"]) from None
     config = parse_config(
         text, path.resolve().parent, registry=registry, environ=environ, origin=str(path)
     )
@@ -244,9 +279,9 @@ def parse_config(
 ) -> AppConfig:
     registry = registry or default_registry
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{origin}: invalid TOML: {exc}"]) from None
+        raw = parse_toml(text)
+    except UnreadableFile as exc:
+        raise ConfigError([f"{origin}: {exc.reason}"]) from None
 
     problems: list[str] = []
     expanded = expand(raw, os.environ if environ is None else environ, (), problems)
@@ -265,6 +300,8 @@ def parse_config(
             raise ConfigError(first_per_path(problems)) from None
 
     problems += topology_problems(settings.topology)
+    keymap, key_problems = check_keys(settings.keys)
+    problems += key_problems
     if settings.theme is not None:
         theme_problem = load_catalog().problem_with(settings.theme)
         if theme_problem:
@@ -295,6 +332,8 @@ def parse_config(
         change_window=settings.change_window,
         topology=settings.topology,
         wallboard=settings.wallboard,
+        keys=keymap,
+        notices=[notice.maintenance() for notice in settings.notices],
         serve=settings.serve,
     )
 

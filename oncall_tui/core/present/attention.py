@@ -68,7 +68,7 @@ class Attention:
         turned: list[Event] = []
         recovered: list[Event] = []
         for event in events:
-            if event.change or event.source or not self._is_news(event):
+            if event.change or event.source or not self._is_news(event) or self._held(event):
                 continue
             if event.after is Status.CRITICAL and event.before is not Status.CRITICAL:
                 turned.append(event)
@@ -95,6 +95,12 @@ class Attention:
         if fresh <= 0:
             return []
         return list(reversed(log.recent(min(fresh, len(log)))))
+
+    def _held(self, event: Event) -> bool:
+        """Someone acked it, or its component is in planned maintenance: it still counts
+        and keeps its colour, but it is nobody's news."""
+        signal = self.store.signals.get(event.key)
+        return signal is not None and (signal.ack is not None or signal.maintenance is not None)
 
     def _is_news(self, event: Event) -> bool:
         signal = self.store.signals.get(event.key)

@@ -15,11 +15,14 @@ symptom it is (`triage_fact`).
 
 from __future__ import annotations
 
+import time
+
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
-from oncall_tui.core.present.words import symbols
-from oncall_tui.core.signals.model import Kind, Signal, Status
-from oncall_tui.core.triage.causes import Cause, Diagnosis
+from oncall_tui.core.present.words import status_word, symbols
+from oncall_tui.core.signals.model import Ack, Kind, Maintenance, Signal, Status
+from oncall_tui.core.signals.team import MAX_TIME
+from oncall_tui.core.triage.causes import PARTIAL, Cause, Diagnosis
 
 LABEL = "LIKELY CAUSE"
 
@@ -34,16 +37,6 @@ LAYER_WORD: dict[Kind, str] = {
 """The layer as said in a sentence."""
 
 
-def status_word(kind: Kind, status: Status) -> str:
-    """Dependencies are down or degraded (DESIGN.md); everything else critical or
-    warning."""
-    if kind == "dependency" and status is Status.CRITICAL:
-        return "down"
-    if kind == "dependency" and status is Status.WARNING:
-        return "degraded"
-    return status.value
-
-
 def short_duration(seconds: float) -> str:
     """How people say how long: 45s, 90s, 4m, 3h, 2d (whole units, rounded down)."""
     seconds = max(0.0, seconds)
@@ -54,6 +47,37 @@ def short_duration(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds // 3600:.0f}h"
     return f"{seconds // 86400:.0f}d"
+
+
+def ago(seconds: float) -> str:
+    """How people say how long ago: "just now", "45s ago", "3m ago"."""
+    return "just now" if seconds < 5 else f"{short_duration(seconds)} ago"
+
+
+def ack_words(ack: Ack, now: float) -> str:
+    """ "acked by alice 3m ago"."""
+    who = ack.author or "someone"
+    when = f" {ago(now - ack.since)}" if ack.since is not None else ""
+    return f"acked by {who}{when}"
+
+
+def clock(at: float, now: float) -> str:
+    """A moment on the board's clock (local time, as the header shows it): "16:00",
+    with the day when it is not today."""
+    if not 0 <= at < MAX_TIME:  # a hand-made recording's 1e300
+        return "an unknown time"
+    moment = time.localtime(at)
+    same_day = moment[:3] == time.localtime(now)[:3]
+    return time.strftime("%H:%M" if same_day else "%b %d %H:%M", moment)
+
+
+def maintenance_words(maintenance: Maintenance, now: float) -> str:
+    """ "maintenance until 16:00 (bob: bureau upgrade)"."""
+    until = f" until {clock(maintenance.until, now)}" if maintenance.until is not None else ""
+    what = maintenance.text
+    if maintenance.author:
+        what = f"{maintenance.author}: {what}" if what else maintenance.author
+    return f"maintenance{until}" + (f" ({what})" if what else "")
 
 
 def fit_words(text: str, width: int) -> str:
@@ -82,16 +106,26 @@ def fit_words(text: str, width: int) -> str:
     return (" ".join(kept) + ELLIPSIS) if kept else ELLIPSIS
 
 
-def _head(cause: Cause, now: float | None) -> str:
-    word = status_word(cause.kind, cause.status)
+def _head(cause: Cause, now: float | None, *, layer: bool = True) -> str:
+    # The words that say most ("burning 20x budget", "canary 2.4.0 fails 30%") over
+    # the bare status word.
+    word = cause.headline or status_word(cause.kind, cause.status)
     lasted = "" if now is None or now - cause.since < 1 else f" {short_duration(now - cause.since)}"
-    return f"{cause.component} {word}{lasted} ({LAYER_WORD[cause.kind]})"
+    said = f" ({LAYER_WORD[cause.kind]})" if layer else ""
+    return f"{cause.component} {word}{lasted}{said}"
 
 
-def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> str:
+SHORT_CHANGE_NAME = 12
+"""A change named in no more than this many cells ("deployed", "rule edited") keeps its
+name on a short line: it says what changed as briefly as "changed" would."""
+
+
+def _changes(
+    cause: Cause, window: float | None, *, compact: bool = False, effect: bool = False
+) -> str:
     """The change attached to the cause ("config reloaded 60s before"); `compact` keeps
     only that something changed and when ("changed 60s before"), the part that matters
-    when the line is short."""
+    when the line is short; `effect` adds what it did ("(errors 0.1% → 3.0%)")."""
     if cause.changes:
         latest = cause.changes[0]
         # "pay-api deployed" next to the cause pay-api reads as "deployed".
@@ -99,8 +133,14 @@ def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> st
         when = short_duration(cause.since - latest.at)
         more = len(cause.changes) - 1
         full = f"{name} {when} before" + (f" (+{more} more)" if more else "")
-        short = f"changed {when} before"
-        return short if compact and len(short) < len(full) else full
+        if effect and latest.effect and not cause.headline.startswith("canary"):
+            # A canary's headline already says what the deploy did.
+            full += f" ({latest.effect})"
+        if compact and cell_width(name) > SHORT_CHANGE_NAME:
+            return f"changed {when} before"
+        if compact:
+            return f"{name} {when} before"
+        return full
     if window is None:
         return ""
     return f"no change in the {format_duration(window)} before"
@@ -116,6 +156,18 @@ def _affects(names: tuple[str, ...], shown: int) -> str:
     listed = ", ".join(names[:shown])
     rest = len(names) - shown
     return listed + (f" +{rest} more" if rest > 0 else "")
+
+
+def _held(cause: Cause, now: float | None) -> str:
+    """ "in maintenance until 16:00 (bob: bureau upgrade)" and "acked by alice 3m ago":
+    who is already on it, said before what it affects."""
+    at = time.time() if now is None else now
+    parts = []
+    if cause.maintenance is not None:
+        parts.append("in " + maintenance_words(cause.maintenance, at))
+    if cause.ack is not None:
+        parts.append(ack_words(cause.ack, at))
+    return " · ".join(parts)
 
 
 def _alerts(cause: Cause) -> str:
@@ -146,7 +198,11 @@ def cause_line(
     # the head loses its duration and the line its count of affected components (the
     # symptom rows point at their root) before the change is cut.
     every = len(cause.affects)
-    attempts: list[tuple[int, bool, bool, bool, float | None]] = [
+    # compact: None = the change in full with its effect, False = in full, True = short.
+    attempts: list[tuple[int, bool, bool, bool | None, float | None]] = []
+    if any(change.effect for change in cause.changes[:1]):
+        attempts.append((every, True, True, None, now))
+    attempts += [
         (every, True, True, False, now),
         (every, False, True, False, now),
         (every, False, False, False, now),
@@ -156,15 +212,23 @@ def cause_line(
         attempts += [(0, False, False, True, now), (0, False, False, True, None)]
         attempts += [(-1, False, False, True, None)]
     alerts = _alerts(cause)
+    held = _held(cause, now)
     line = ""
-    for shown, with_quiet, with_alerts, compact, at in attempts:
-        parts = [prefix + _head(cause, at)]
+    # Words that say what failed ("burning 20x budget") make the layer's name the
+    # first thing to spare once everything else has shortened.
+    layers = [(True, attempt) for attempt in attempts]
+    if cause.headline:
+        layers += [(False, attempt) for attempt in attempts]
+    for layer, (shown, with_quiet, with_alerts, compact, at) in layers:
+        parts = [prefix + _head(cause, at, layer=layer)]
+        if held:
+            parts.append(f"· {held}")
         affected = _affects(cause.affects, shown)
         if affected:
             parts.append(f"→ {affected}")
         if alerts and with_alerts:
             parts.append(f"· {alerts}")
-        change = _changes(cause, window, compact=compact)
+        change = _changes(cause, window, compact=bool(compact), effect=compact is None)
         if change and (cause.changes or with_quiet):
             parts.append(f"· {change}")
         line = " ".join(parts)
@@ -178,8 +242,14 @@ def blind_line(diagnosis: Diagnosis, *, width: int | None = None) -> str:
     the cause: nobody is blamed for what nobody can see. Empty when all is visible."""
     if not diagnosis.blind_spots:
         return ""
-    spots = "; ".join(f"{s.component}: {s.reason}" for s in diagnosis.blind_spots)
-    line = f"CANNOT SEE  {spots}"
+    blind = [s for s in diagnosis.blind_spots if s.reason != PARTIAL]
+    partly = [s.component for s in diagnosis.blind_spots if s.reason == PARTIAL]
+    parts = []
+    if blind:
+        parts.append("CANNOT SEE  " + "; ".join(f"{s.component}: {s.reason}" for s in blind))
+    if partly:
+        parts.append("CANNOT FULLY SEE  " + ", ".join(partly) + " (partial answers)")
+    line = "  ".join(parts)
     return fit_words(line, width) if width is not None else line
 
 

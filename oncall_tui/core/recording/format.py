@@ -10,15 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from oncall_tui.core.recording.validate import (
-    Checker,
-    Malformed,
-    duration_of,
-    show,
-    time_of,
-)
+from oncall_tui.core.recording.fields import Malformed, duration_of, show, time_of
+from oncall_tui.core.recording.validate import Checker
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.signals.model import Signal, SourceState
+from oncall_tui.core.signals.model import Ack, Maintenance, Signal, SourceState
 
 SCHEMA = 1
 MAGIC = "oncall-tui recording"
@@ -112,6 +107,28 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         "baseline": signal.baseline,
         "observed_at": signal.observed_at,
         "changed_at": signal.changed_at,
+        "headline": signal.headline,
+        "slo": {**signal.slo.to_json(), "period": signal.slo.period} if signal.slo else None,
+        "canary": signal.canary.to_json() if signal.canary else None,
+        "ack": _ack_json(signal.ack),
+        "maintenance": _maintenance_json(signal.maintenance),
+    }
+
+
+def _ack_json(ack: Ack | None) -> dict[str, Any] | None:
+    if ack is None:
+        return None
+    return {"author": ack.author, "since": ack.since, "until": ack.until, "id": ack.silence_id}
+
+
+def _maintenance_json(maintenance: Maintenance | None) -> dict[str, Any] | None:
+    if maintenance is None:
+        return None
+    return {
+        "text": maintenance.text,
+        "until": maintenance.until,
+        "component": maintenance.component,
+        "author": maintenance.author,
     }
 
 

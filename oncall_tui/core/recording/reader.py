@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from oncall_tui.core.named_files import UnreadableFile, open_named_file
+from oncall_tui.core.recording.fields import Malformed
 from oncall_tui.core.recording.format import Header, RecordingError
-from oncall_tui.core.recording.validate import Checker, Frame, Malformed
+from oncall_tui.core.recording.validate import Checker, Frame
 from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
 
 MAX_BYTES = 256 * 1024 * 1024
@@ -80,12 +82,10 @@ def read_recording(path: Path) -> Recording:
     `RecordingError`; a truncated, corrupt or oversized one is read up to the damage,
     which `Recording.damage` describes."""
     try:
-        with path.open("rb") as file:
+        with open_named_file(path) as file:  # a FIFO or /dev/zero is refused unread
             return _read(file, path)
-    except FileNotFoundError:
-        raise RecordingError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise RecordingError(f"{path}: is a directory") from None
+    except UnreadableFile as exc:
+        raise RecordingError(f"{path}: {'no such file' if exc.missing else exc.reason}") from None
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
 

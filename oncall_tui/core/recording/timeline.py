@@ -10,7 +10,7 @@ cause as it moved.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from oncall_tui.core.signals.events import is_resolution, kind_and_unit
 from oncall_tui.core.signals.model import Event, Signal, SourceState, Status, sort_key
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Cause, store_diagnosis
+from oncall_tui.core.triage.change_effect import HORIZON, change_effect
 from oncall_tui.core.triage.topology import Topology
 
 
@@ -56,7 +57,8 @@ class Timeline:
 
 def build_timeline(recording: Recording) -> Timeline:
     header = recording.header
-    store = SignalStore(history=2, events=100_000)
+    # The history reaches back to before a change: its effect is read from it.
+    store = SignalStore(history=360, events=100_000)
     replay = Replay(recording, store)
     store.clock = replay.clock
     topology = Topology(header.topology)
@@ -73,10 +75,13 @@ def build_timeline(recording: Recording) -> Timeline:
     cause = store_diagnosis(store, topology, window).cause
     timeline.initial_cause = _cause_text(cause, replay.now, window)
     changes_seen: set[tuple[str, float]] = set()
+    pending: list[int] = []
+    """Indexes of change entries whose effect is not said yet."""
     for event in store.events:
         if event.change and event.value is not None:
             changes_seen.add((event.key, event.value))
             if event.value >= recording.started_at - window:
+                pending.append(len(timeline.entries))
                 timeline.entries.append(_change_entry(event))
     cause_key = _cause_key(cause)
 
@@ -94,6 +99,7 @@ def build_timeline(recording: Recording) -> Timeline:
             elif event.change:
                 if event.value is not None and (event.key, event.value) not in changes_seen:
                     changes_seen.add((event.key, event.value))
+                    pending.append(len(timeline.entries))
                     timeline.entries.append(_change_entry(event))
             else:
                 timeline.entries.append(_status_entry(event, store))
@@ -101,6 +107,8 @@ def build_timeline(recording: Recording) -> Timeline:
         if _cause_key(now_cause) != cause_key:
             cause_key = _cause_key(now_cause)
             timeline.entries.append(_cause_entry(replay.now, now_cause, window))
+        pending = _with_effects(timeline.entries, pending, store, replay.now, final=False)
+    _with_effects(timeline.entries, pending, store, replay.now, final=True)
     timeline.entries.sort(key=lambda entry: entry.at)
     timeline.final = _snapshot(store)
     timeline.final_failing = _failing(store)
@@ -161,6 +169,30 @@ def _status_entry(event: Event, store: SignalStore) -> Entry:
     )
 
 
+def _with_effects(
+    entries: list[Entry], pending: list[int], store: SignalStore, now: float, *, final: bool
+) -> list[int]:
+    """Say what each pending change did once its horizon has passed (or the recording
+    ends), while the store's history still holds the time before it; the indexes
+    still pending."""
+    waiting = []
+    for index in pending:
+        entry = entries[index]
+        if not final and now < entry.at + HORIZON:
+            waiting.append(index)
+            continue
+        marker = store.signals.get(entry.data["key"])
+        if marker is None:
+            continue
+        effect = change_effect(
+            entry.at, marker.component or marker.name, store.signals.values(), now=now
+        )
+        if effect:
+            text = f"{entry.text} → {effect}"
+            entries[index] = replace(entry, text=text, data={**entry.data, "effect": effect})
+    return waiting
+
+
 def _change_entry(event: Event) -> Entry:
     at = event.value if event.value is not None else event.at
     return Entry(at, "change", f"change: {event.name}", {"key": event.key, "name": event.name})
@@ -196,18 +228,18 @@ def render_markdown(timeline: Timeline) -> str:
     start, end = timeline.started_at, timeline.ended_at
     minutes = max(0.0, end - start) / 60
     lines = [
-        f"# Incident timeline: {_md(timeline.title)}",
+        f"# Incident timeline: {md_escape(timeline.title)}",
         "",
         f"Recorded {_iso(start)} to {_iso(end)} ({minutes:.0f} min).",
     ]
     if timeline.damage:
-        lines += ["", f"> The recording is damaged: {_md(timeline.damage)}."]
+        lines += ["", f"> The recording is damaged: {md_escape(timeline.damage)}."]
     lines += ["", f"## At the start ({_clock(start)})", ""]
     lines += _state_lines(timeline.initial, timeline.initial_cause, timeline.initial_failing)
     lines += ["", "## What happened", ""]
     if timeline.entries:
         lines += ["| time (UTC) | what |", "|---|---|"]
-        lines += [f"| {_clock(e.at)} | {_md(e.text)} |" for e in timeline.entries]
+        lines += [f"| {_clock(e.at)} | {md_escape(e.text)} |" for e in timeline.entries]
     else:
         lines.append("Nothing changed.")
     lines += ["", f"## At the end ({_clock(end)})", ""]
@@ -216,15 +248,15 @@ def render_markdown(timeline: Timeline) -> str:
 
 
 def _state_lines(signals: list[Signal], cause: str, failing: list[SourceState]) -> list[str]:
-    lines = [f"Probable cause: {_md(cause)}", ""]
-    lines += [f"- **source {_md(s.name)} failing**: {_md(s.error)}" for s in failing]
+    lines = [f"Probable cause: {md_escape(cause)}", ""]
+    lines += [f"- **source {md_escape(s.name)} failing**: {md_escape(s.error)}" for s in failing]
     bad = [s for s in signals if s.status is not Status.OK]
     ok = len(signals) - len(bad)
     for signal in bad:
         value = format_value(signal.value, signal.unit)
         why = signal.reason.value if signal.reason else signal.summary
-        tail = f" ({_md(why)})" if why else ""
-        lines.append(f"- **{signal.status.value}** {_md(signal.name)} {value}{tail}")
+        tail = f" ({md_escape(why)})" if why else ""
+        lines.append(f"- **{signal.status.value}** {md_escape(signal.name)} {value}{tail}")
     lines.append(f"- {ok} other signals ok" if bad else f"- all {ok} signals ok")
     return lines
 
@@ -273,7 +305,7 @@ def _clock(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S")
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     """Source text in a Markdown table or list: pipes and emphasis markers escaped, so
     a label cannot break the table or fake a heading. (Control characters were escaped
     by the sanitiser when the recording was read.)"""

@@ -13,18 +13,35 @@ must be finite floats, times must be dates a clock can show, runbooks are checke
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oncall_tui.core.recording.fields import (
+    Malformed,
+    ack_of,
+    at,
+    canary_of,
+    duration_of,
+    maintenance_of,
+    number_of,
+    reason_of,
+    show,
+    slo_of,
+    status_of,
+    thresholds_of,
+    time_of,
+)
 from oncall_tui.core.sanitize import MAX_LINE, MAX_LINK, MAX_TEXT, sanitize
+from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import (
     KINDS,
     UNITS,
+    Ack,
     Kind,
+    Maintenance,
     Reason,
     Signal,
     SourceState,
@@ -33,16 +50,6 @@ from oncall_tui.core.signals.model import (
     Unit,
 )
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
-
-MAX_TIME = 253_402_300_799.0
-"""The last second of year 9999: a later (or negative) time cannot be shown as a date."""
-MAX_DURATION = 366 * 86_400.0
-"""Durations (intervals, the change window) are at most a year, as in a config."""
-
-
-class Malformed(ValueError):
-    """A field of a recording that is not what the recorder writes; the message names
-    the field's path and what was expected."""
 
 
 @dataclass(slots=True)
@@ -67,6 +74,11 @@ class SignalRecord:
     thresholds: Thresholds | None
     baseline: float | None
     observed_at: float | None
+    headline: str = ""
+    slo: SloFacts | None = None
+    canary: CanaryFacts | None = None
+    ack: Ack | None = None
+    maintenance: Maintenance | None = None
 
     def new_signal(self, history: int) -> Signal:
         """The signal this record first brings (its status is set by the store)."""
@@ -95,6 +107,11 @@ class SignalRecord:
         signal.observed_at = self.observed_at
         signal.runbook = self.runbook
         signal.thresholds = self.thresholds
+        signal.headline = self.headline
+        signal.slo = self.slo
+        signal.canary = self.canary
+        signal.ack = self.ack
+        signal.maintenance = self.maintenance
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +185,8 @@ class Checker:
             raise Malformed(f"{where}.unit: expected one of {', '.join(UNITS)}, got {show(unit)}")
         # A change marker's value is when the change happened: it must be a date too.
         value_of = time_of if kind == "change" else number_of
-        status = _status(data.get("status"), where, "status")
-        reason = _reason(data.get("reason"), where, "reason")
+        status = status_of(data.get("status"), where, "status")
+        reason = reason_of(data.get("reason"), where, "reason")
         if status is Status.UNKNOWN and reason is None:
             reason = Reason.NO_DATA
         return SignalRecord(
@@ -186,10 +203,20 @@ class Checker:
             summary=self.text(data.get("summary"), where, "summary", MAX_LINE),
             runbook=self._runbook(data.get("runbook"), where, "runbook"),
             query=self.text(data.get("query"), where, "query", 2000),
-            thresholds=_thresholds(data.get("thresholds"), where, "thresholds"),
+            thresholds=thresholds_of(data.get("thresholds"), where, "thresholds"),
             baseline=number_of(data.get("baseline"), where, "baseline"),
             observed_at=time_of(data.get("observed_at"), where, "observed_at"),
+            headline=self.text(data.get("headline"), where, "headline", 80),
+            slo=slo_of(data.get("slo"), at(where, "slo"), self._text),
+            canary=canary_of(data.get("canary"), at(where, "canary"), self._text),
+            ack=ack_of(data.get("ack"), at(where, "ack"), self._text),
+            maintenance=maintenance_of(
+                data.get("maintenance"), at(where, "maintenance"), self._text
+            ),
         )
+
+    def _text(self, value: object, where: str, name: str, limit: int) -> str:
+        return self.text(value, where, name, limit)
 
     def source(self, data: object, where: str) -> SourceState:
         if not isinstance(data, dict):
@@ -231,7 +258,7 @@ class Checker:
             return ""
         if type(value) is not str or (required and not value):
             need = "a non-empty string" if required else "a string or null"
-            raise Malformed(f"{_at(where, name)}: expected {need}, got {show(value)}")
+            raise Malformed(f"{at(where, name)}: expected {need}, got {show(value)}")
         texts = self._texts.get(limit)
         if texts is None:
             texts = self._texts[limit] = {}
@@ -249,7 +276,7 @@ class Checker:
     def _labels(self, value: object, where: str, name: str) -> dict[str, str]:
         if value is None:
             return {}
-        where = _at(where, name)
+        where = at(where, name)
         if not isinstance(value, dict):
             raise Malformed(f"{where}: expected an object of strings, got {show(value)}")
         if not value:
@@ -262,7 +289,7 @@ class Checker:
     def _runbook(self, value: object, where: str, name: str) -> Runbook | None:
         if value is None:
             return None
-        where = _at(where, name)
+        where = at(where, name)
         kinds = {kind.value for kind in RunbookKind}
         if not isinstance(value, dict) or value.get("kind") not in kinds:
             raise Malformed(
@@ -288,103 +315,3 @@ def recorded_runbook(kind: RunbookKind, target: str, base: Path | None) -> Runbo
         if inside and real.endswith(".md") and not os.path.isdir(real):
             return Runbook.file(real)
     return Runbook.text(target)
-
-
-def show(value: object) -> str:
-    """A wrong value, said briefly (an integer of 10^400 digits is not printed)."""
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool) or value is None:
-        return "true" if value is True else "false" if value is False else "null"
-    if isinstance(value, int) and not -(10**15) < value < 10**15:
-        return f"an integer of {len(str(abs(value)))} digits"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def number_of(value: object, where: str, name: str = "") -> float | None:
-    """A finite number or null (absent is null)."""
-    if value is None:
-        return None
-    number = _finite(value)
-    if number is None:
-        raise Malformed(f"{_at(where, name)}: expected a number or null, got {show(value)}")
-    return number
-
-
-def time_of(value: object, where: str, name: str = "", *, required: bool = False) -> float | None:
-    """A unix time a clock can show (1970 to year 9999), or null when not required."""
-    if value is None and not required:
-        return None
-    number = _finite(value)
-    if number is None or not 0.0 <= number <= MAX_TIME:
-        null = "" if required else " or null"
-        raise Malformed(
-            f"{_at(where, name)}: expected a unix time (1970 to 9999){null}, got {show(value)}"
-        )
-    return number
-
-
-def duration_of(value: object, where: str, name: str = "") -> float | None:
-    """Seconds, at most a year, or null."""
-    if value is None:
-        return None
-    number = _finite(value)
-    if number is None or not 0.0 <= number <= MAX_DURATION:
-        raise Malformed(
-            f"{_at(where, name)}: expected seconds (0 to a year) or null, got {show(value)}"
-        )
-    return number
-
-
-def _at(where: str, name: str) -> str:
-    return f"{where}.{name}" if name and where else name or where
-
-
-def _finite(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer beyond float range (10**400)
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _status(value: object, where: str, name: str) -> Status:
-    try:
-        return Status(value) if isinstance(value, str) else Status("\0")
-    except ValueError:
-        words = ", ".join(status.value for status in Status)
-        raise Malformed(f"{_at(where, name)}: expected one of {words}, got {show(value)}") from None
-
-
-def _reason(value: object, where: str, name: str) -> Reason | None:
-    if value is None:
-        return None
-    try:
-        return Reason(value) if isinstance(value, str) else Reason("\0")
-    except ValueError:
-        words = ", ".join(reason.value for reason in Reason)
-        raise Malformed(
-            f"{_at(where, name)}: expected null or one of {words}, got {show(value)}"
-        ) from None
-
-
-def _thresholds(value: object, where: str, name: str) -> Thresholds | None:
-    if value is None:
-        return None
-    where = _at(where, name)
-    if not isinstance(value, list) or len(value) != 4 or not isinstance(value[2], bool):
-        raise Malformed(
-            f"{where}: expected null or [warning, critical, below, for], got {show(value)}"
-        )
-    warning, critical, below, for_seconds = value
-    return Thresholds(
-        number_of(warning, f"{where}[0]"),
-        number_of(critical, f"{where}[1]"),
-        below,
-        number_of(for_seconds, f"{where}[3]") or 0.0,
-    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.sources.runbook import Runbook
 
@@ -154,6 +155,35 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class Ack:
+    """Someone said "I'm on it" about a firing alert: an Alertmanager silence whose
+    comment starts `ACK!` (karma's convention), so every board and every karma or
+    Grafana on the same Alertmanager sees who took it. The alert keeps its status."""
+
+    author: str
+    since: float | None
+    """When the ack was made (the silence's start, unix time)."""
+    until: float | None
+    """When the ack silence ends by itself (its bounded duration)."""
+    silence_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    """Planned work on a component (a silence whose comment starts `maintenance:`) or
+    an announcement from the config (`[[notices]]`): said on the component's rows, and
+    triage does not blame the component first while it lasts."""
+
+    text: str
+    """What is going on ("bureau upgrade"), without the `maintenance:` prefix."""
+    until: float | None
+    """Unix time it ends; None: no end given."""
+    component: str = ""
+    """The component it is about; "" for a notice about everything."""
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One observation as a plugin returns it, before sanitising and evaluation.
 
@@ -180,10 +210,28 @@ class Reading:
     observed_at: float | None = None
     """Unix time the value was measured at, when the source knows it (a sample's own
     timestamp): an old sample is stale however recently it was fetched. None: now."""
+    partial: str = ""
+    """Why this value may be incomplete, when the server answered only partly (a
+    Prometheus warning, a Thanos partial response, VictoriaMetrics' isPartial): the
+    signal is drawn with a partial mark, `check` says "partial": true, and the
+    source's note says it. Empty: a whole answer."""
     history: Sequence[tuple[float, float | None]] = ()
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
     signal already holds are used."""
+    headline: str = ""
+    """The few words that say most about a failing signal, preferred by the cause line
+    over "critical": "burning 20x budget", "canary 2.4.0 fails 30%". Empty: none."""
+    slo: SloFacts | None = None
+    """An SLO signal's burn per window and budget (core/signals/slo.py)."""
+    canary: CanaryFacts | None = None
+    """A canary signal's cohort against its baseline (core/signals/canary.py)."""
+    ack: Ack | None = None
+    """An alert someone acknowledged (who, since when): it keeps its status and counts,
+    only the bell and toasts stop."""
+    maintenance: Maintenance | None = None
+    """An alert silenced for planned work on its component: the whole component's rows
+    say so."""
 
 
 @dataclass(slots=True, eq=False)
@@ -208,6 +256,8 @@ class Signal:
     """What the signal is about (a service, a rule, a dependency): the probable-cause
     logic groups signals by it. Defaults to the signal's name."""
     observed_at: float | None = None
+    partial: str = ""
+    """Why its value may be incomplete (see Reading.partial); empty when whole."""
     changed_at: float | None = None
     """When the status last changed: how long has this been red?"""
     missing_since: float | None = None
@@ -220,6 +270,15 @@ class Signal:
     raw: tuple[object, ...] = ()
     """The reading's labels, runbook and query as last sanitised: unchanged ones (the
     usual case) are not sanitised again on every collection."""
+    headline: str = ""
+    """See Reading.headline (sanitised)."""
+    slo: SloFacts | None = None
+    canary: CanaryFacts | None = None
+    ack: Ack | None = None
+    """Who acknowledged this alert and when (sanitised); None when nobody did."""
+    maintenance: Maintenance | None = None
+    """Planned work on this signal's component (its own, or that of an alert about the
+    same component, or a configured notice); None when there is none."""
 
     @property
     def severity(self) -> int:

@@ -29,11 +29,13 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from oncall_tui.core.config.loader import WallboardSettings
+from oncall_tui.core.gate import Effect
+from oncall_tui.core.present import bigtext
+from oncall_tui.core.present import wallboard_lines as text
 from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.core.present.wallboard_pages import page_lines
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.ui import bigtext
-from oncall_tui.ui.screens import wallboard_lines as text
-from oncall_tui.ui.screens.wallboard_pages import page_lines
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.board_lines import BoardLines, line_width
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,9 @@ MAX_SYNC_RATE = 2.0
 BIG_SCALE_FROM = (200, 55)
 """From this size (columns, rows) the big letters are drawn twice as large."""
 STATUS_CLASSES = ("-critical", "-unknown", "-warning", "-ok", "-waiting")
+
+
+ACK_KEYS = {"a": "acknowledging an alert", "A": "withdrawing an ack"}
 
 
 class WallboardScreen(Screen[None], inherit_bindings=False):
@@ -112,6 +117,12 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
     def on_key(self, event: events.Key) -> None:
         event.stop()
         event.prevent_default()
+        if event.character in ACK_KEYS:
+            # Someone at the TV trying to ack is told why nothing happens; the gate
+            # words it, and nothing is sent.
+            refuse = getattr(self.app, "side_effect_allowed", None)
+            if refuse is not None:
+                refuse(ACK_KEYS[event.character], Effect.REMOTE)
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
@@ -123,31 +134,26 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
     def page_name(self) -> str:
         return self.rotation.page_at(self.clock())
 
+    @keep_alive("scheduling a wallboard update")
     def _store_changed(self, changed: set[str]) -> None:
         """Store listener, inside the engine's collection: take note, never raise."""
-        try:
-            if self._timer is None and self.is_attached:
-                wait = max(0.05, 1 / MAX_SYNC_RATE - (time.monotonic() - self._last_sync))
-                self._timer = self.set_timer(wait, self._sync, name="wallboard-sync")
-        except Exception:
-            log.exception("scheduling a wallboard update failed")
+        if self._timer is None and self.is_attached:
+            wait = max(0.05, 1 / MAX_SYNC_RATE - (time.monotonic() - self._last_sync))
+            self._timer = self.set_timer(wait, self._sync, name="wallboard-sync")
 
     def _sync(self) -> None:
         self._timer = None
         self.tick()
 
+    @keep_alive("updating the wallboard", count="errors")
     def tick(self) -> None:
         """Bring every piece up to date; only lines whose text changed repaint. Never
         raises: an exception in a timer callback would end the app."""
-        try:
-            self._last_sync = time.monotonic()
-            if self.store.version != self._version:
-                self._version = self.store.version
-                self.board = snapshot(self.store)
-            self._draw(self.clock())
-        except Exception:
-            self.errors += 1
-            log.exception("updating the wallboard failed")
+        self._last_sync = time.monotonic()
+        if self.store.version != self._version:
+            self._version = self.store.version
+            self.board = snapshot(self.store)
+        self._draw(self.clock())
 
     def _draw(self, now: float) -> None:
         width, height = self.size
