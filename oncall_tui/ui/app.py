@@ -14,14 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.driver import Driver
 from textual.filter import LineFilter
-from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
@@ -33,14 +30,13 @@ from oncall_tui.core.config.theme_files import (
     load_catalog,
 )
 from oncall_tui.core.engine import Engine
-from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.attention import Attention
 from oncall_tui.core.present.words import symbols
 from oncall_tui.core.triage.causes import Diagnosis
-from oncall_tui.ui.action_app import ActionApp
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
+from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.events import EventsScreen
@@ -53,24 +49,12 @@ from oncall_tui.ui.textual_themes import (
     status_variables,
     terminal_colors,
 )
-from oncall_tui.ui.widgets.notice_line import NoticeLine
-from oncall_tui.ui.widgets.runbook_view import browser_problem
 from oncall_tui.ui.widgets.status_header import BoardFlags
 
 log = logging.getLogger(__name__)
 
 
-class Noticed(Message):
-    """A notification to show on the current screen's notice line, if it has one."""
-
-    def __init__(self, text: str, severity: str, timeout: float) -> None:
-        super().__init__()
-        self.text = text
-        self.severity = severity
-        self.timeout = timeout
-
-
-class OncallApp(ActionApp):
+class OncallApp(EffectsApp):
     """The on-call dashboard, or with `wallboard=True` the wallboard (read-only, no
     command palette, keys ignored but ctrl+q).
 
@@ -288,34 +272,6 @@ class OncallApp(ActionApp):
         """ctrl+c: quit."""
         await self.action_quit()
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """A notification, kept as Textual keeps it; on a screen with a notice line it
-        shows there instead of in a toast over the panels (see NoticeLine)."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-        words = str(message)
-        if markup:
-            with contextlib.suppress(Exception):
-                words = Text.from_markup(words).plain
-        if title:
-            words = f"{title}: {words}"
-        # A message, as Textual's own notify: thread-safe, shown in the app's loop.
-        self.post_message(Noticed(words, severity, timeout or self.NOTIFICATION_TIMEOUT))
-
-    def on_noticed(self, message: Noticed) -> None:
-        if not self.screen_stack:
-            return  # starting or quitting: Textual keeps the notification for later
-        notices = getattr(self.screen, "notices", None)
-        if isinstance(notices, NoticeLine) and notices.is_attached:
-            notices.show(message.text, message.severity, message.timeout)
-
     def action_refresh_now(self) -> None:
         self.engine.refresh_now()
         if self.paused:
@@ -406,41 +362,6 @@ class OncallApp(ActionApp):
             self.notify("paused: the screen is frozen, collection continues (p resumes)")
         else:
             self.notify("resumed")
-
-    def copy_runbook(self, text: str, name: str) -> None:
-        """`c`: the runbook to the clipboard over OSC 52 (works over SSH and in tmux with
-        set-clipboard on); allowed in read-only, it changes nothing outside the viewer
-        (the gate refuses it on the wallboard only)."""
-        if not self.side_effect_allowed("copying the runbook", Effect.CLIPBOARD):
-            return
-        self.copy_to_clipboard(text)
-        size = f" ({len(text.encode())} bytes)" if len(text) > 200 else ""
-        self.notify(f"copied runbook {name}{size} to the clipboard (OSC 52)", markup=False)
-
-    def open_runbook_link(self, url: str) -> None:
-        """`o`: a runbook link in the browser, where one exists; otherwise say so."""
-        if not self.side_effect_allowed("opening a browser", Effect.BROWSER):
-            return
-        problem = "" if self.is_web else browser_problem()
-        if problem:
-            self.notify(f"{problem}; press c to copy the link", severity="warning", markup=False)
-            return
-        self.open_url(url)
-        self.notify("opening the runbook in the browser", markup=False)
-
-    @declares(Effect.FILE)
-    def action_save_screenshot(self) -> None:
-        """The palette's Screenshot: an SVG in the current folder, saying where."""
-        if not self.side_effect_allowed("saving a screenshot", Effect.FILE):
-            return
-        try:
-            path = self.save_screenshot(path=str(Path.cwd()))
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            self.notify(f"screenshot not saved: {reason}", severity="error", markup=False)
-            return
-        if path:
-            self.notify(f"screenshot saved: {path}", markup=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand("Go to worst", "Select the worst signal and follow it", self._worst)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
+from oncall_tui.core.triage.causes import Diagnosis
+from oncall_tui.core.triage.one_sort import OneSort
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 log = logging.getLogger(__name__)
@@ -62,3 +64,25 @@ class PanelUpdates:
                 self.failed.add(group)
                 log.exception("updating panel %s failed", group)
         return any(panel.wanted_height != wanted[group] for group, panel in panels.items())
+
+
+class PanelOrder:
+    """The one sort the panels are sorted by: causes first, then their symptoms (see
+    core/triage/one_sort.py), kept until a diagnosis ranks them differently."""
+
+    def __init__(self) -> None:
+        self.order = OneSort()
+        self._sorted_by: Diagnosis | None = None
+
+    def follow(self, diagnosis: Diagnosis, panels: Iterable[SignalPanel]) -> bool:
+        """Hand `diagnosis`'s one sort to `panels` when its ranking changed; True then."""
+        if diagnosis is self._sorted_by:
+            return False
+        self._sorted_by = diagnosis
+        order = OneSort.of(diagnosis)
+        if order == self.order:
+            return False
+        self.order = order
+        for panel in panels:
+            panel.set_order(order.key)
+        return True

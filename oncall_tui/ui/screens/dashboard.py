@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.events import Resize
 from textual.reactive import Reactive, var
@@ -41,11 +41,10 @@ from oncall_tui.core.present.words import badge, symbols
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.triage.causes import Diagnosis
-from oncall_tui.core.triage.one_sort import OneSort
 from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.screens.board_keys import BOARD_BINDINGS
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
-from oncall_tui.ui.screens.board_sync import PanelUpdates
+from oncall_tui.ui.screens.board_sync import PanelOrder, PanelUpdates
 from oncall_tui.ui.textual_compat import hide_toasts
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
@@ -62,42 +61,7 @@ __all__ = ["PANEL_KINDS", "DashboardScreen"]
 class DashboardScreen(Screen[None], inherit_bindings=False):
     """The board: are users affected, what is wrong right now, worst first."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "focus_panel('health')", "Health panel", show=False, id="panel_health"),
-        Binding(
-            "2", "focus_panel('risk_rule')", "Risk rules panel", show=False, id="panel_risk_rule"
-        ),
-        Binding(
-            "3",
-            "focus_panel('dependency')",
-            "Dependencies panel",
-            show=False,
-            id="panel_dependency",
-        ),
-        Binding("4", "focus_panel('alert')", "Alerts panel", show=False, id="panel_alert"),
-        Binding("tab", "cycle_panel(1)", "Next panel", show=False, id="next_panel"),
-        Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False, id="previous_panel"),
-        Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it", id="worst"),
-        Binding(
-            "C",
-            "cause",
-            "Cause",
-            tooltip="Drill into the probable cause; again: the next cause",
-            id="cause",
-        ),
-        Binding(
-            "slash",
-            "filter",
-            "Filter",
-            tooltip="Filter names and labels: text or regex, !x hides x",
-            id="filter",
-        ),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
-        Binding("e", "app.events", "Events", tooltip="Event timeline, newest first", id="events"),
-        Binding(
-            "p", "app.pause", "Pause", tooltip="Freeze the screen; collection continues", id="pause"
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     """The cause/notice area under the header is one row on a short screen (the cause,
     or a notice while there is none) and two on a tall one (the cause, then notices):
@@ -145,8 +109,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.updates = PanelUpdates(clock)
         self.sizer = PanelSizer(self, self.panels, self._chrome)
         self.follower = WorstFollower(clock)
-        self.order = OneSort()
-        self._sorted_by: Diagnosis | None = None
+        self.ordering = PanelOrder()
         """The one sort of the latest diagnosis, which the panels are sorted by."""
 
     @property
@@ -272,17 +235,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         """Name the probable cause again (at most once a second, when the store moved)
         and hand its one sort to the panels when the ranking changed; True then."""
         self.cause.refresh_cause()
-        diagnosis = self.cause.diagnosis
-        if diagnosis is self._sorted_by:
-            return False
-        self._sorted_by = diagnosis
-        order = OneSort.of(diagnosis)
-        if order == self.order:
-            return False
-        self.order = order
-        for panel in self.panels.values():
-            panel.set_order(order.key)
-        return True
+        return self.ordering.follow(self.cause.diagnosis, self.panels.values())
 
     @keep_alive("clock tick", count="updates.errors")
     def _tick(self) -> None:
@@ -344,7 +297,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def worst_signal(self) -> tuple[SignalPanel, Signal] | None:
         """The first probable cause's worst shown signal and its panel, else the one
         `check` lists first."""
-        return worst_signal(self.panel_list, self.cause.diagnosis, self.order.key)
+        return worst_signal(self.panel_list, self.cause.diagnosis, self.ordering.order.key)
 
     def _follow_worst(self) -> None:
         """Move to the worst signal, as `WorstFollower` decides, while following."""
