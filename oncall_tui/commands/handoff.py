@@ -95,7 +95,7 @@ async def _live(engine: Engine, title: str, since: float) -> Handoff | None:
         silence_note,
     )
     from oncall_tui.core.sources.errors import SourceError
-    from oncall_tui.core.sources.plugin_actions import ActionFailed
+    from oncall_tui.core.sources.plugin_actions import OperationFailed
 
     until = time.time()
     built = Handoff(title, until - since, until, "no ALERTS history")
@@ -121,7 +121,7 @@ async def _live(engine: Engine, title: str, since: float) -> Handoff | None:
                 continue
             try:
                 result = await engine.actions.run(offer.source, "silences")
-            except (ActionFailed, ActionRefused) as exc:
+            except (OperationFailed, ActionRefused) as exc:
                 built.problems.append(str(exc))
                 continue
             built.silences += [silence_note(row) for row in result.rows]
