@@ -79,7 +79,7 @@ def test_a_hostile_prometheus_is_bounded(tmp_path: Path) -> None:
 [sources.prom]
 plugin = "prometheus"
 url = "{server.url}"
-timeout = "20s"
+timeout = "60s"
 slo_rules = "sloth"
 
   [[sources.prom.slos]]
@@ -102,7 +102,9 @@ slo_rules = "sloth"
         result = run("check", "--config", str(config), "--format", "json")
         took = time.monotonic() - started
     assert "Traceback" not in result.stderr, result.stderr
-    assert took < 40, took  # 18 queries of 5,000 series each, parsed and judged
+    # 18 queries of 5,000 series each, parsed and judged: ~5 s alone, past 40 s with the
+    # whole suite at load 18 on two cores; the source's own 60 s deadline bounds it.
+    assert took < 90, took
     assert len(result.stdout) < 5_000_000
     document = json.loads(result.stdout)
     signals = document["signals"]

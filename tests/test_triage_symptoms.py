@@ -281,6 +281,7 @@ def test_check_on_the_demo_cascade_points_each_symptom_at_the_bureau(tmp_path: P
     assert pointing == {
         "loan-api error ratio": "credit-bureau",
         "loan-api p99 latency": "credit-bureau",
+        "loan-api SLO": "credit-bureau",  # its errors burn its budget
         "cashloan/credit-limit": "credit-bureau",
     }
     code, text = demo_check(tmp_path, "cascade", fmt="text")

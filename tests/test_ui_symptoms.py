@@ -29,6 +29,7 @@ BUREAU = "demo/dep/credit-bureau/availability"
 SYMPTOMS = (
     "demo/svc/loan-api/errors",
     "demo/svc/loan-api/latency",
+    "demo/slo/loan-api",  # its SLO burns with its errors: a symptom too
     "demo/rule/cashloan/credit-limit",
 )
 

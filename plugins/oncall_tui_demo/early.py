@@ -99,7 +99,7 @@ class EarlyWarning:
                 Reading(
                     key=f"slo/{spec.component}",
                     kind="health",
-                    name=f"{spec.component} availability SLO",
+                    name=f"{spec.component} SLO",
                     value=verdict.value,
                     unit="count",
                     labels={**spec.labels, "objective": f"{OBJECTIVE:.0%}"},
