@@ -1,4 +1,4 @@
-"""What a Prometheus query returning 100,000 series costs the event loop (issue 9, item 5).
+"""What a Prometheus query returning 100,000 series costs the event loop.
 
 A real Prometheus scrapes a static exporter of N series; the prometheus plugin queries
 `sum without (instance, job) (bulk_series)` (one signal per series) while a probe

@@ -13,7 +13,7 @@ time every `--every` seconds for `--minutes`, then quits it with ctrl+q and prin
 - bytes written to the terminal per second;
 - how ctrl+q went (exit code, time to exit).
 
-Usage: python bench/soak.py [--minutes 10] [--every 10]
+Usage: python bench/soak.py [--minutes 10] [--every 10] [--config FILE]
 
 Prints figures; it never passes or fails on them. `tests/test_soak.py` is the
 assertion: a simulated week of the engine and store on a fake clock.
@@ -50,7 +50,7 @@ def slope_kb_per_min(samples: list[tuple[float, int]]) -> float:
     return statistics.linear_regression(times, sizes).slope
 
 
-def main(minutes: float, every: float) -> int:
+def main(minutes: float, every: float, config: Path | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="oncall-tui-soak-"))
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.update(
@@ -60,7 +60,10 @@ def main(minutes: float, every: float) -> int:
         COLORTERM="truecolor",
         LANG="C.UTF-8",
     )
-    app = PtyApp([sys.executable, "-m", "oncall_tui"], env, rows=40, cols=120)
+    argv = [sys.executable, "-m", "oncall_tui"]
+    if config is not None:  # e.g. 10,000 signals at 1 s for the memory slope of a big board
+        argv += ["--config", str(config.resolve())]
+    app = PtyApp(argv, env, rows=40, cols=120)
     try:
         app.wait_for(lambda text: "Risk rules" in text, 30, "the first screen")
         process = psutil.Process(app.process.pid)
@@ -118,5 +121,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to run")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
+    parser.add_argument("--config", type=Path, help="a config instead of the embedded demo")
     args = parser.parse_args()
-    sys.exit(main(args.minutes, args.every))
+    sys.exit(main(args.minutes, args.every, args.config))

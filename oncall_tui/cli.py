@@ -10,11 +10,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from oncall_tui import __version__
-from oncall_tui.commands import COMMANDS
 from oncall_tui.commands.base import EXIT_CONFIG, config_option, print_problems
 from oncall_tui.commands.dashboard import dashboard, display_options
+from oncall_tui.commands.registry import COMMANDS
 from oncall_tui.core.config.loader import ConfigError
 
 DESCRIPTION = """\
@@ -31,7 +31,22 @@ examples:
   oncall-tui serve --host 0.0.0.0     the board in a browser, for other machines too
   oncall-tui check --format json | jq .status
   oncall-tui validate --config prod.toml
+  oncall-tui init --prometheus http://prom:9090 --alertmanager http://am:9093 --out c.toml
 """
+
+
+class _Version(argparse.Action):
+    """--version: this program's version and every installed plugin's, looked up only
+    when asked (reading the installed distributions costs every other run time)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from oncall_tui.commands.info import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 def _epilog() -> str:
@@ -47,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"oncall-tui {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and plugins, exit")
     config_option(parser, sub=False)
     parser.add_argument(
         "--read-only",
@@ -55,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="nothing can change anything outside the process (no silences, no browser)",
     )
     display_options(parser)
-    parser.set_defaults(run=dashboard)
+    # Every command may ask for the parser that read its arguments (completion does).
+    parser.set_defaults(run=dashboard, parser=parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command_parser = sub.add_parser(

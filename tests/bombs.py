@@ -19,27 +19,30 @@ BOMB_HEAD = b'{"status": "success", "data": {"resultType": "vector", "result": [
 
 
 @functools.cache
-def _raw_deflate_bomb(inflated: int, head: bytes) -> tuple[bytes, int, int]:
-    """Raw deflate of `head` + spaces up to `inflated` bytes, built without compressing
-    `inflated` bytes: after a full flush the compressor starts afresh, so the compressed
-    form of one 1 MiB block of spaces can simply be repeated. Returns the stream with the
-    CRC-32 and Adler-32 of the inflated data, for honest gzip and zlib trailers."""
-    block = b" " * MB
+def _raw_deflate_bomb(inflated: int, head: bytes, fill: bytes = b" ") -> tuple[bytes, int, int]:
+    """Raw deflate of `head` + `fill` repeated up to `inflated` bytes, built without
+    compressing `inflated` bytes: after a full flush the compressor starts afresh, so the
+    compressed form of one 1 MiB block of `fill` can simply be repeated (`fill`'s length
+    must divide 1 MiB). Returns the stream with the CRC-32 and Adler-32 of the inflated
+    data, for honest gzip and zlib trailers."""
+    assert MB % len(fill) == 0
+    block = fill * (MB // len(fill))
     blocks, rest = divmod(inflated - len(head), MB)
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     start = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
     repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
-    tail = compressor.compress(b" " * rest) + compressor.flush(zlib.Z_FINISH)
+    tail = compressor.compress(block[:rest]) + compressor.flush(zlib.Z_FINISH)
     crc, adler = zlib.crc32(head), zlib.adler32(head)
     for _ in range(blocks):
         crc, adler = zlib.crc32(block, crc), zlib.adler32(block, adler)
-    crc, adler = zlib.crc32(b" " * rest, crc), zlib.adler32(b" " * rest, adler)
+    crc, adler = zlib.crc32(block[:rest], crc), zlib.adler32(block[:rest], adler)
     return start + repeated * blocks + tail, crc, adler
 
 
-def gzip_bomb(inflated: int = GiB, head: bytes = BOMB_HEAD) -> bytes:
-    """A gzip stream of `inflated` bytes (~1 KB per MiB on the wire)."""
-    raw, crc, _ = _raw_deflate_bomb(inflated, head)
+def gzip_bomb(inflated: int = GiB, head: bytes = BOMB_HEAD, fill: bytes = b" ") -> bytes:
+    """A gzip stream of `inflated` bytes (~1 KB per MiB on the wire): `head`, then
+    `fill` repeated."""
+    raw, crc, _ = _raw_deflate_bomb(inflated, head, fill)
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
     return header + raw + struct.pack("<II", crc, inflated & 0xFFFFFFFF)
 

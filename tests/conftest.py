@@ -18,6 +18,7 @@ from oncall_tui.core.signals.model import Kind, Reading, Thresholds
 from oncall_tui.core.sources.contract import Plugin, PluginConfig
 from oncall_tui.core.sources.registry import PluginRegistry
 from pki import PKI, private_ca
+from pty_app import pty_apps  # noqa: F401  (a fixture: every test module may ask for it)
 from servers import (
     RATIO,
     Platform,

@@ -199,6 +199,9 @@ class FaultRun:
     """Worst lag once the fault had shown (after any one-off cost of its first
     collection)."""
     window: float = 0.0
+    waited: float = 0.0
+    """Seconds of the window the event loop's thread was ready to run but had no CPU
+    (the kernel's run-queue wait): the machine's load, not the fault's cost."""
     healthy_expected: float = 0.0
     healthy_counted: int = 0
     worst_lag: float = 0.0
@@ -212,6 +215,16 @@ class FaultRun:
     faulty_collections: int = 0
     healthy_ok: bool = False
     """The healthy source and its signals were ok at the end of the window."""
+
+
+def run_queue_wait() -> float:
+    """Seconds this thread has spent runnable but waiting for a CPU (Linux schedstat;
+    0 where the kernel does not say)."""
+    try:
+        with open("/proc/thread-self/schedstat") as file:
+            return int(file.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def fault_registry(fault: str) -> tuple[PluginRegistry, type[FaultPlugin]]:
@@ -294,6 +307,7 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
         await wait_until_async(lambda: len(probe.lags) >= reported + 2, what="two probe wakes")
         settled_from = len(probe.lags)
         started, counted = time.monotonic(), healthy.collections
+        queued = run_queue_wait()
         end = started + window * INTERVAL
         while time.monotonic() < end:
             watch()
@@ -307,6 +321,9 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
         run.settled_lag = max(probe.lags[settled_from:], default=0.0)
         run.healthy_counted = healthy.collections - counted
         run.window = time.monotonic() - started
+        # Reported with a failure: on a shared machine the loop's thread also waits for
+        # a CPU, which no engine can make up for.
+        run.waited = run_queue_wait() - queued
         run.healthy_expected = run.window / INTERVAL
         run.threads_added = len(_threads()) - threads_before
         run.new_threads = [t.name for t in _threads() if t.ident not in names_before]

@@ -85,7 +85,13 @@ class Served:
 @contextmanager
 def serving(config: Path, **options: Any) -> Iterator[Served]:
     """`oncall-tui serve` on a free loopback port, once it answers; stopped after
-    (SIGTERM to its session, SIGKILL if it lingers). `options` go to Popen."""
+    (SIGTERM to its session, SIGKILL if it lingers). `options` go to Popen. Skipped,
+    saying why, where the optional `serve` extra is not installed."""
+    import pytest
+
+    pytest.importorskip(
+        "textual_serve", reason="`oncall-tui serve` needs the serve extra: pip install '.[serve]'"
+    )
     port = free_port()
     options.setdefault("stdout", subprocess.DEVNULL)
     options.setdefault("stderr", subprocess.STDOUT)

@@ -18,10 +18,11 @@ import struct
 import subprocess
 import termios
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyte
+import pytest
 
 from waiting import WaitTimeout, wait_until
 
@@ -152,3 +153,12 @@ class PtyApp:
         self._reader.join(timeout=2)
         with contextlib.suppress(OSError):
             os.close(self.master)
+
+
+@pytest.fixture
+def pty_apps() -> Iterator[list[PtyApp]]:
+    """Apps a test starts (append them); each closed at the end, whatever happened."""
+    started: list[PtyApp] = []
+    yield started
+    for app in started:
+        app.close()

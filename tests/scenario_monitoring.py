@@ -87,8 +87,9 @@ def healthy_at(platform: ScenarioPlatform, prometheus: ServerProcess) -> float:
 def prometheus_config(
     monitoring: Monitoring, prometheus_url: str | None = None, *, refresh: str = "5s"
 ) -> str:
-    """examples/prometheus.toml pointed at `monitoring`, with 5 s windows and its
-    baselines ("a week ago") at the platform's healthy start."""
+    """examples/prometheus.toml pointed at `monitoring`, with 5 s windows (the SLO's
+    pairs and the canary's too) and its baselines ("a week ago") at the platform's
+    healthy start."""
     return example(
         "prometheus.toml",
         {
@@ -97,6 +98,12 @@ def prometheus_config(
             "[1m]": "[5s]",
             "offset 1w": f"@ {monitoring.healthy_at:.3f}",
             'refresh = "5s"': f'refresh = "{refresh}"',
+            # The SLO's and the canary's windows, seconds for hours like the queries'.
+            '"1h", short = "5m"': '"5s", short = "5s"',
+            '"6h", short = "30m"': '"5s", short = "5s"',
+            '"1d", short = "2h"': '"5s", short = "5s"',
+            '"3d", short = "6h"': '"5s", short = "5s"',
+            'window = "10m"': 'window = "5s"',
         },
     )
 

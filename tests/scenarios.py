@@ -97,6 +97,9 @@ CHANGE_BEFORE: dict[Scenario, tuple[tuple[str, ...], float]] = {
 
 
 RUNBOOKS = "https://runbooks.example.com"
+VERSION = "1.0.0"
+"""The release every service runs (`http_requests_total{version}`): the examples'
+canary query finds one cohort per service, so no canary row."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,7 @@ class ScenarioCollector(Collector):
             up = {dependency: self.dependency_up(dependency) for dependency in DEPENDENCIES}
             changed_at = dict(self.changed_at)
         requests = CounterMetricFamily(
-            "http_requests", "Requests served", labels=["service", "code"]
+            "http_requests", "Requests served", labels=["service", "version", "code"]
         )
         decisions = CounterMetricFamily("risk_decisions", "Risk decisions", labels=["product"])
         hits = CounterMetricFamily(
@@ -270,7 +273,10 @@ class ScenarioCollector(Collector):
             "loans": loans,
         }
         for key, total in sorted(totals.items()):
-            families[key[0]].add_metric(list(key[1:]), total)
+            labels = list(key[1:])
+            if key[0] == "requests":  # one release per service: no canary under way
+                labels.insert(1, VERSION)
+            families[key[0]].add_metric(labels, total)
         yield from families.values()
         gauge = GaugeMetricFamily("dependency_up", "1 when reachable", labels=["dependency"])
         for dependency, value in up.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -159,6 +160,11 @@ def test_plugins_lists_options_with_their_docs() -> None:
         assert any(line.startswith(f"{name}  (") for line in result.stdout.splitlines())
     assert "services: int = 6" in result.stdout
     assert "queries:" in result.stdout  # nested model options are listed too
+    assert "slos:" in result.stdout and "canaries:" in result.stdout
+    assert "Fisher's exact test" in result.stdout  # the canary's judge, said
+    # A source that cannot judge SLOs or canaries says why, where its options are.
+    openmetrics = result.stdout.split("openmetrics  (", 1)[1].split("\n    url:", 1)[0]
+    assert "No SLO burn rates or canary verdicts" in openmetrics
 
 
 def test_version_and_help() -> None:
@@ -190,6 +196,30 @@ def test_check_piped_into_head_has_no_traceback() -> None:
     command = f"{sys.executable} -m oncall_tui check --config {DATA / 'valid.toml'} | head -1"
     result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_check_into_a_closed_pipe_keeps_the_status_exit_code(tmp_path: Path, fmt: str) -> None:
+    """`check | true`: the reader is gone before the report is written. The exit code
+    is what a script reads, so a critical result stays 2, not success."""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[sources.c]\nplugin = "command"\nargv = ["sh", "-c", "echo CRITICAL - down; exit 2"]\n'
+    )
+    read, write = os.pipe()
+    os.close(read)  # the reader went away before a byte was written: EPIPE on write
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", fmt],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
 
 def test_unknown_theme_is_a_message_and_exit_2() -> None:

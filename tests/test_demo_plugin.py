@@ -33,6 +33,7 @@ LAYER: dict[str, frozenset[Kind]] = {
     "risk_rule": frozenset({"risk_rule"}),
     "dependency": frozenset({"dependency"}),
     "cascade": LAYERS,  # a dependency fails and its symptoms light up the other two
+    "canary": frozenset({"health"}),  # the new release's cohort, judged against the old
 }
 
 
@@ -64,6 +65,8 @@ def make(clock: FakeClock | None = None, interval: float = 1.0, **options: Any) 
 
 
 def level(reading: Reading) -> Status:
+    if reading.status is not None:  # an SLO or canary verdict: judged by the plugin
+        return reading.status
     assert reading.thresholds is not None
     assert reading.value is not None
     return reading.thresholds.level(reading.value)
@@ -79,8 +82,13 @@ def critical_layers(readings: Sequence[Reading]) -> set[Kind]:
 
 
 def measured(readings: Sequence[Reading]) -> list[Reading]:
-    """Everything but change markers, whose value is a time, not a measurement."""
-    return [r for r in readings if r.kind != "change"]
+    """The simulated measurements: not change markers (a time, not a measurement), nor
+    the SLO and canary verdicts drawn from the measurements (early.py)."""
+    return [r for r in readings if r.kind != "change" and not early(r)]
+
+
+def early(reading: Reading) -> bool:
+    return reading.slo is not None or reading.key.startswith(("slo/", "canary/"))
 
 
 # --- shape ------------------------------------------------------------------------
@@ -95,12 +103,17 @@ async def test_counts_per_kind_scale_with_options(
 ) -> None:
     plugin = make(services=services, rules=rules, dependencies=dependencies)
     readings = await plugin.collect()
-    counts = Counter(r.kind for r in readings)
+    counts = Counter(r.kind for r in measured(readings))
     assert counts["health"] == 2 * services
+    slos = [r for r in readings if r.key.startswith("slo/")]
+    assert len(slos) == services  # an SLO per service
+    canaries = [r for r in readings if r.key.startswith("canary/")]
+    assert len(canaries) == (1 if services >= 3 else 0)  # repayment-api takes canaries
     assert counts["risk_rule"] == rules
     assert counts["dependency"] == 2 * dependencies
     assert counts["business"] == 3
-    assert counts["change"] == services + rules + dependencies  # one per component
+    changes = [r for r in readings if r.kind == "change"]
+    assert len(changes) == services + rules + dependencies  # one per component
     assert len({r.key for r in readings}) == len(readings), "keys must be unique"
     assert {r.kind for r in readings} <= plugin.kinds()
 
@@ -109,8 +122,8 @@ async def test_two_thousand_signals() -> None:
     plugin = make(services=500, rules=600, dependencies=200, change_rate=0.1)
     for _ in range(3):
         readings = await plugin.collect()
-        assert len([r for r in readings if r.kind in LAYERS]) == 2000
-        assert all(r.value is not None and math.isfinite(r.value) for r in readings)
+        assert len([r for r in measured(readings) if r.kind in LAYERS]) == 2000
+        assert all(r.value is not None and math.isfinite(r.value) for r in measured(readings))
 
 
 def test_kinds_are_the_three_layers_the_impact_and_changes() -> None:
@@ -209,7 +222,8 @@ async def test_full_change_rate_moves_everything_and_zero_moves_nothing() -> Non
         a.value != b.value for a, b in zip(before, after, strict=True) if a.kind != "business"
     )
     frozen = make(incident="none", change_rate=0.0)
-    assert await frozen.collect() == await frozen.collect()
+    # (The SLOs drawn from them still spend their budget as time passes.)
+    assert measured(await frozen.collect()) == measured(await frozen.collect())
 
 
 async def test_calm_values_wander_but_stay_plausible() -> None:
@@ -491,7 +505,7 @@ async def test_cycle_walks_through_every_incident_and_recovers() -> None:
         summaries += [r.summary for r in readings]
 
     assert reached == {kind: set(layers) for kind, layers in LAYER.items()}
-    order = ["overload", "risk_rule", "dependency", "cascade"]
+    order = ["overload", "risk_rule", "dependency", "cascade", "canary"]
     assert sorted(first_seen, key=first_seen.__getitem__) == order
     # Calm at the start, and calm again once the last incident has recovered.
     assert all(not layers for offset, layers in timeline if offset < CALM)

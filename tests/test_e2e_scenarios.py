@@ -1,4 +1,4 @@
-"""Issues 5 and 8, "done when": the committed example configs, run through `oncall-tui
+"""The committed example configs, run through `oncall-tui
 check --format json` in a subprocess, against a platform switched in place between
 healthy, an overloaded service (after a deploy), a risk rule refusing 40% of decisions
 (after an edit), the credit bureau down, and a cascade (the bureau down, its symptoms

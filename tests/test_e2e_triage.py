@@ -1,4 +1,4 @@
-"""Issue 8, "done when", on the screen and in a recording: examples/prometheus.toml
+"""The probable cause on the screen and in a recording: examples/prometheus.toml
 against a real Prometheus (evaluating examples/alert-rules.yml) and a real
 Alertmanager, watching the scenario platform of tests/scenarios.py.
 
@@ -37,6 +37,7 @@ from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.timeline import build_timeline, render_json
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
+from oncall_tui.ui.textual_compat import screen_lines as drawn_lines
 from scenario_monitoring import (
     Monitoring,
     check,
@@ -56,7 +57,7 @@ CHANGE_WORD: dict[Scenario, str] = {"overload": "deployed", "risk_rule": "edited
 """How the cause line says the scenario's change (the marker's name, less the cause's)."""
 LAYER_WORD: dict[Scenario, str] = {
     "cascade": "credit-bureau down",
-    "overload": "payment-api critical",
+    "overload": "payment-api burning",  # its SLO's words over the bare status
     "risk_rule": "paylater/credit_limit critical",
 }
 UI_TIMEOUT = 60.0
@@ -93,7 +94,7 @@ def switch(platform: ScenarioPlatform, monitoring: Monitoring, scenario: Scenari
 
 def screen_lines(app: OncallApp) -> list[str]:
     """The screen as text, one string per line."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
+    return drawn_lines(app.screen)
 
 
 async def wait_for_cause(app: OncallApp, pilot: Pilot[None], component: str) -> str:
@@ -172,8 +173,9 @@ def recorded_start(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return False
     initial = build_timeline(read_recording(path)).initial
-    # 2 services, 3 rules, 3 dependencies and the business signals; no alert
-    return len(initial) == 8 + len(BUSINESS)
+    # 2 services (an error ratio and an SLO each), 3 rules, 3 dependencies and the
+    # business signals; no alert, no canary (one release per service)
+    return len(initial) == 10 + len(BUSINESS)
 
 
 def recorded_cascade(path: Path) -> bool:
@@ -324,7 +326,9 @@ def test_check_text_says_the_cause_and_its_deploy_above_the_table(
     # Dated by the gauge's value: deployed 3 minutes before the switch, whenever
     # Prometheus showed the breach.
     assert re.fullmatch(
-        r"LIKELY CAUSE  payment-api critical \(health\) (· .+ )?· deployed [34]m before", lines[1]
+        r"LIKELY CAUSE  payment-api burning \d+x budget \(health\) (· .+ )?· deployed [34]m "
+        r"before( \(.+\))?",
+        lines[1],
     ), lines[1]
 
 

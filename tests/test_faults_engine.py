@@ -11,6 +11,7 @@ tests/engine_faults.py, shared with the bench.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import sys
@@ -31,7 +32,8 @@ from engine_faults import (
 )
 from oncall_cli import run_oncall
 from oncall_tui.core.config.loader import parse_config
-from oncall_tui.core.engine import Engine, check_readings
+from oncall_tui.core.engine import Engine
+from oncall_tui.core.plugin_output import check_readings
 from oncall_tui.core.signals.model import Reading, Reason, Status
 from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
 from oncall_tui.core.sources.registry import PluginRegistry
@@ -47,6 +49,16 @@ FIRST_STALL_BOUND = 3.0
 """The one-off cost of a million-reading source's first collection: the store takes in
 10,000 new signals (measured 0.4-0.5 s here). Before the engine cut the list at the
 store's cap it first checked all million readings: 2.8 s more, every collection."""
+MILLION_WINDOW = 30
+"""Intervals the million-reading source is watched for. Its every collection puts
+10,000 readings through the store, so the process needs more CPU than a loaded shared
+machine gives it, and a 1 s window caught one burst of the machine's load: 2-4 of 10
+collections at load 30 on 2 cores (9-10 of 10 at rest). Three seconds average it out."""
+MILLION_PACE = 0.5
+"""Share of its intervals the healthy source must collect in meanwhile. Measured over
+3 s at load 25-35 on 2 cores: 0.63-0.90 (ten runs); the fault this guards against,
+checking all million readings every collection (2.8 s each), let it collect about once
+in 3 s, a share of 0.03."""
 MILLION_PEAK_BOUND = 40 * 1024 * 1024
 """tracemalloc peak of one collection of a million readings (measured ~12 MB: the
 10,000 signals kept). Storing them all would take over 1 GB."""
@@ -60,11 +72,15 @@ REASONS = {
 }
 
 
-def _keeps_pace(run: FaultRun) -> None:
+def _keeps_pace(run: FaultRun, least: float | None = None) -> None:
+    """The healthy source collected once per interval, give or take one; or, with
+    `least`, at least that share of its intervals (and never more than one extra)."""
     expected = round(run.healthy_expected)
-    assert expected - 1 <= run.healthy_counted <= expected + 1, (
+    lowest = expected - 1 if least is None else math.floor(least * run.healthy_expected)
+    assert lowest <= run.healthy_counted <= expected + 1, (
         f"{run.fault}: healthy source made {run.healthy_counted} collections in "
-        f"{run.window:.2f}s, expected {run.healthy_expected:.1f}"
+        f"{run.window:.2f}s ({run.waited:.2f}s of it waiting for a CPU), "
+        f"expected {run.healthy_expected:.1f}"
     )
     assert run.healthy_ok, f"{run.fault}: the healthy source was hurt"
 
@@ -153,8 +169,8 @@ async def test_a_flapping_source_keeps_its_cadence_and_a_bounded_event_log() -> 
 
 
 async def test_a_million_readings_are_cut_at_the_cap_and_cost_only_their_source() -> None:
-    run = await run_fault("million")
-    _keeps_pace(run)
+    run = await run_fault("million", window=MILLION_WINDOW)
+    _keeps_pace(run, least=MILLION_PACE)
     cap = MAX_SIGNALS_PER_SOURCE
     assert run.reason == f"{MILLION} readings returned, only the first {cap} kept"
     assert run.most_failures == 0, "too many readings is a note, not a failure"

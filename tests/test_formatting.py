@@ -54,7 +54,7 @@ def test_a_level_on_a_bool_scale_is_a_number_except_yes_and_no() -> None:
 
 
 def test_a_signal_with_a_baseline_says_its_usual_level() -> None:
-    """Issue 8: `pay success 71% (usual 99.2%)`. Found on the real Prometheus example:
+    """`pay success 71% (usual 99.2%)`. Found on the real Prometheus example:
     the business rows showed only their limits; how far from normal was not said."""
     from oncall_tui.core.present.formatting import default_summary
     from oncall_tui.core.signals.model import Status, Thresholds
@@ -67,3 +67,24 @@ def test_a_signal_with_a_baseline_says_its_usual_level() -> None:
     ratio = Thresholds(warning_ratio=0.8, critical_ratio=0.6, below=True)
     said = default_summary(44, "per_second", Status.CRITICAL, ratio, baseline=87)
     assert said == "critical: 0.51x its usual 87/s (≤ 0.6x)"
+
+
+def test_a_row_without_a_value_says_no_data_only_when_that_is_why_it_is_unknown() -> None:
+    """A source that decides the status itself (a check that passed) sends no value: its
+    ok row must not read "no data", which says the opposite."""
+    from oncall_tui.core.signals.model import Reading, SourceState, Status
+    from oncall_tui.core.signals.store import SignalStore
+
+    store = SignalStore(clock=lambda: 0.0)
+    store.add_source(SourceState("s", "x", frozenset({"health"}), interval=5))
+    store.apply(
+        "s",
+        [
+            Reading(key="passed", kind="health", name="passed", status=Status.OK),
+            Reading(key="failed", kind="health", name="failed", status=Status.CRITICAL),
+            Reading(key="silent", kind="health", name="silent"),
+        ],
+        at=0,
+    )
+    summaries = {key: signal.summary for key, signal in store.signals.items()}
+    assert summaries == {"s/passed": "", "s/failed": "critical", "s/silent": "no data"}

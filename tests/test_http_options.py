@@ -341,7 +341,7 @@ _SOURCES = {
 def test_validate_and_check_do_not_print_a_mangled_password(
     tmp_path: Path, command: str, plugin: str
 ) -> None:
-    # Issue 9, item 6: this printed "Port could not be cast to integer value as 'Kq8vv7'".
+    # This used to print "Port could not be cast to integer value as 'Kq8vv7'".
     config = tmp_path / "config.toml"
     config.write_text(_SOURCES[plugin])
     env = {**os.environ, "PROMPASS": "Kq8vv7/x#y?z-secret"}

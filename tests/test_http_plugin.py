@@ -360,12 +360,12 @@ async def test_each_check_keeps_its_connection_and_shares_the_tls_context(
             assert status_of(reading) is Status.OK
     # Five checks, three rounds: five keep-alive connections, no handshake per check.
     assert faults.state.connections == 5
-    contexts = {id(ssl_context_of(plugin._http())) for plugin in plugins}
+    contexts = {id(ssl_context_of(plugin.http())) for plugin in plugins}
     assert len(contexts) == 1, "the trust store is loaded once, not per source"
     with_ca = make(f"{faults.url}/json", ca_file=str(pki.ca))
-    assert ssl_context_of(with_ca._http()) is not ssl_context_of(plugins[0]._http())
+    assert ssl_context_of(with_ca.http()) is not ssl_context_of(plugins[0].http())
     for plugin in [*plugins, with_ca]:
-        client = plugin._http()
+        client = plugin.http()
         await plugin.aclose()
         assert client.is_closed
 

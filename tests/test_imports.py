@@ -15,8 +15,8 @@ DATA = Path(__file__).parent / "data" / "config"
 
 def test_no_textual_import_in_core_or_plugins_source() -> None:
     offenders = []
-    paths = [ROOT / "oncall_tui" / "plugin.py"]
-    for folder in (ROOT / "oncall_tui" / "core", ROOT / "plugins"):
+    paths: list[Path] = []
+    for folder in (ROOT / "oncall_tui" / "core", ROOT / "oncall_tui" / "plugin", ROOT / "plugins"):
         paths += folder.rglob("*.py")
     for path in paths:
         if True:
@@ -29,6 +29,41 @@ def test_no_textual_import_in_core_or_plugins_source() -> None:
                 if any(n == "textual" or n.startswith(("textual.", "rich")) for n in names):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+PUBLIC_CONTRACT = (
+    "oncall_tui.plugin",
+    "oncall_tui.plugin.http",
+    "oncall_tui.plugin.judges",
+    "oncall_tui.plugin.testing",
+)
+
+
+def test_first_party_plugins_import_only_the_public_contract() -> None:
+    """The first-party plugins are written as a third party's would be: reaching past
+    `oncall_tui.plugin` into the core would let them depend on what a third party cannot
+    rely on, and the contract would stop being tested by its own plugins."""
+    offenders = []
+    for path in (ROOT / "plugins").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            for name in names:
+                if name.split(".")[0] == "oncall_tui" and name not in PUBLIC_CONTRACT:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert offenders == []
+
+
+def test_the_contract_keeps_the_names_third_parties_imported_before_the_split() -> None:
+    import oncall_tui.plugin as contract
+    import oncall_tui.plugin.http as http
+
+    for name in ("HTTPOptions", "client_for", "get_json", "send_json", "ReadOnlyError"):
+        assert getattr(contract, name) is getattr(http, name)
+        assert name not in contract.__all__
 
 
 def test_check_runs_without_loading_textual() -> None:

@@ -65,3 +65,58 @@ def test_the_readme_plugin_options_are_checked(tmp_path: Path) -> None:
         "sources.outbox: warning (10) must not be above critical (3) when high values are "
         "bad; set below = true if low values are bad"
     ]
+
+
+def test_the_readme_plugin_builds_and_installs_from_a_fresh_venv(tmp_path: Path) -> None:
+    """README's package (its pyproject.toml and its plugin) built by hatchling and
+    installed by pip into a new virtual environment, then found through its entry point
+    by `oncall-tui check`. The new environment sees this one's packages (oncall-tui and
+    its dependencies) through a .pth file, so only the plugin is built and installed:
+    offline-safe and about 20 s (build isolation installs hatchling from the local
+    package index)."""
+    import os
+    import subprocess
+    import sys
+    import sysconfig
+    import time
+
+    section = README.read_text(encoding="utf-8").split("## Write your own plugin", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    pyproject = re.search(r"```toml\n(\[build-system\].*?)```", section, re.S)
+    assert code and pyproject, "README's plugin section lost its code or its pyproject.toml"
+    project = tmp_path / "project"
+    (project / "oncall_tui_spool").mkdir(parents=True)
+    (project / "oncall_tui_spool" / "__init__.py").write_text(code.group(1))
+    (project / "pyproject.toml").write_text(pyproject.group(1))
+
+    started = time.monotonic()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    site_dir = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    # addsitedir, not a plain path line: the outer environment's own .pth files (the
+    # editable install of this checkout) must be read too.
+    outer = sysconfig.get_paths()["purelib"]
+    (Path(site_dir) / "outer.pth").write_text(f"import site; site.addsitedir({outer!r})\n")
+    built = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "-q", str(project)],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-2000:]
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "m1").write_text("x")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[sources.outbox]\nplugin = "spool"\npath = "{spool}"\nwarning = 1\n')
+    result = subprocess.run(
+        [str(python), "-m", "oncall_tui", "check", "--config", str(config)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": ""},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr  # 1: warning
+    assert "spool spool" in result.stdout, result.stdout + result.stderr
+    assert time.monotonic() - started < 120

@@ -22,6 +22,7 @@ from oncall_tui.core.sources.errors import SourceError
 from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.core.sources.templates import LabelTemplate
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin, Query
+from oncall_tui_prometheus.early_config import Canary, Slo, Window
 from oncall_tui_prometheus.plugin import series_key
 from quiet_handler import QuietHandler
 from servers import (
@@ -504,7 +505,7 @@ def test_other_config_checks() -> None:
     assert "queries.0.kind" in config_error(kind="alert")
     assert "queries.0.unit" in config_error(unit="furlongs")
     assert "finite" in config_error(warning=float("nan"))
-    with pytest.raises(ValidationError, match="at least 1"):
+    with pytest.raises(ValidationError, match="at least one of queries, slos, canaries"):
         make_config("http://prom")
     with pytest.raises(ValidationError) as caught:
         make_config("http://prom", RISK_QUERY, headers={"Authorization": "a\nb-secret"})
@@ -513,7 +514,7 @@ def test_other_config_checks() -> None:
 
 
 def test_every_option_is_documented() -> None:
-    for model in (PrometheusConfig, Query):
+    for model in (PrometheusConfig, Query, Slo, Canary, Window):
         for name, info in model.model_fields.items():
             assert info.description, f"{model.__name__}.{name} has no docstring"
 

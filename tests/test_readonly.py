@@ -49,6 +49,7 @@ from oncall_tui.ui.action_app import gated_provider, provider_classes
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.help import help_entries
 from oncall_tui.ui.screens.silences import SilenceListScreen
+from oncall_tui.ui.textual_compat import notification_messages
 from quiet_handler import QuietHandler
 from servers import ServerProcess, no_proxy, serve_http
 from waiting import pilot_until
@@ -423,7 +424,7 @@ async def first_alert(pilot: Pilot[Any], app: OncallApp) -> str:
 def notes(app: App[Any]) -> list[str]:
     if isinstance(app, ProbeApp):
         return app.said
-    return [str(n.message) for n in app._notifications]
+    return notification_messages(app)
 
 
 # --------------------------------------------------------------------------- the tests

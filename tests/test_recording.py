@@ -146,17 +146,26 @@ def test_a_hostile_recording_is_sanitised_and_cannot_name_local_files(tmp_path: 
         "runbook": {"kind": "file", "target": "/root/.ssh/id_rsa"},
     }
     wrong = {"key": "x/wrong", "kind": "nope", "unit": "count"}
-    frame = {"t": 1001.0, "signals": [signal, wrong, 7], "gone": [], "sources": []}
+    frames = [
+        {"t": 1001.0, "signals": [signal], "gone": [], "sources": []},
+        {"t": 1002.0, "signals": [signal, wrong, 7], "gone": [], "sources": []},
+    ]
     path = tmp_path / "evil.jsonl"
-    path.write_text(header + "\n" + json.dumps(frame) + "\n")
+    path.write_text("\n".join([header, *map(json.dumps, frames)]) + "\n")
     store = SignalStore()
-    replay = Replay(read_recording(path), store)
+    recording = read_recording(path)
+    replay = Replay(recording, store)
     replay.step()
     evil = store.signals["x/evil"]
     shown = evil.name + evil.summary + "".join(evil.labels) + "".join(evil.labels.values())
     assert not any(ch in shown for ch in "\x1b\x9b\u202e\x07")
     assert evil.runbook is not None and not evil.runbook.is_file
-    assert replay.skipped == 2 and "x/wrong" not in store.signals
+    # A frame with one malformed signal is damage: read up to it, and said which field.
+    assert len(recording.frames) == 1 and "x/wrong" not in store.signals
+    assert recording.damage == (
+        "line 3: corrupt (signals[1].kind: expected one of business, health, risk_rule, "
+        "dependency, alert, change, got 'nope'); read up to there"
+    )
 
 
 def test_the_recorder_stops_at_its_size_limit(tmp_path: Path) -> None:
@@ -419,3 +428,35 @@ def test_the_timeline_keeps_the_state_at_the_start_apart_from_the_end(tmp_path: 
     assert [(s.name, s.status) for s in built.final] == [("paylater/velocity", Status.UNKNOWN)]
     start = render_markdown(built).split("## What happened")[0]
     assert "- all 1 signals ok" in start and "unknown" not in start
+
+
+def test_an_slo_canary_ack_and_maintenance_survive_a_recording_and_a_bad_one_is_named() -> None:
+    """The facts a signal may carry are written and read back through the one check of
+    a frame; a malformed one names its field, as every other field does."""
+    from oncall_tui.core.recording.fields import Malformed
+    from oncall_tui.core.recording.format import signal_to_json
+    from oncall_tui.core.recording.validate import Checker
+    from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
+    from oncall_tui.core.signals.model import Ack, Maintenance, Signal
+
+    signal = Signal(
+        key="prom/repay", kind="health", name="repay", source="prom", labels={}, unit="ratio"
+    )
+    signal.headline = "burning 20x budget"
+    signal.slo = SloFacts(0.999, {"1h": 20.0, "5m": None}, 0.62, 3600.0, 86400.0)
+    signal.canary = CanaryFacts("2.4.0", "2.3.1", 0.3, 0.0, 120.0, 0.1)
+    signal.ack = Ack("alice", 1_700_000_000.0, 1_700_003_600.0, "abc")
+    signal.maintenance = Maintenance("bureau upgrade", 1_700_007_200.0, "bureau", "bob")
+    data = json.loads(json.dumps(signal_to_json(signal)))
+    record = Checker().signal(data, "signals[0]", "prom")
+    back = record.new_signal(10)
+    assert back.headline == "burning 20x budget"
+    assert back.slo == signal.slo and back.canary == signal.canary
+    assert back.ack == signal.ack and back.maintenance == signal.maintenance
+    data["slo"]["objective"] = 10**400
+    with pytest.raises(Malformed, match=r"signals\[0\]\.slo\.objective: expected a number"):
+        Checker().signal(data, "signals[0]", "prom")
+    data["slo"] = None
+    data["ack"]["since"] = -1e18
+    with pytest.raises(Malformed, match=r"signals\[0\]\.ack\.since: expected a unix time"):
+        Checker().signal(data, "signals[0]", "prom")

@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich._palettes import EIGHT_BIT_PALETTE, STANDARD_PALETTE
 from rich.color import ColorSystem
 from rich.console import Console
 
@@ -51,7 +50,11 @@ from oncall_tui.core.present.words import COUNT_WORD, GLYPH, LONG, badge, choose
 from oncall_tui.core.signals.model import Reading, Status
 from oncall_tui.ui import app as app_module
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.textual_compat import eight_bit_palette, screen_update, standard_palette
 from test_ui_support import T0, demo_readings, make_engine, make_store, reading
+
+EIGHT_BIT_PALETTE = eight_bit_palette()
+STANDARD_PALETTE = standard_palette()
 
 SHIPPED = ("dark", "light", "high-contrast", "colorblind")
 MODES = {
@@ -152,7 +155,7 @@ def terminal_screen(app: OncallApp, system: ColorSystem) -> list[list[Cell]]:
         legacy_windows=False,
         safe_box=False,
     )
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    update = screen_update(app)
     return parse_screen(update.render_segments(console))
 
 

@@ -26,6 +26,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 from oncall_tui.ui.screens.silence import SilenceForm
 from oncall_tui.ui.screens.silences import SilenceListScreen
+from oncall_tui.ui.textual_compat import notification_messages
 from servers import ServerProcess, closed_port
 from waiting import pilot_until, wait_until_async
 
@@ -183,10 +184,10 @@ async def test_read_only_engine_refuses_before_any_io(manager: ServerProcess, ca
         plugin = engine.runners["alerts"].plugin
         assert plugin is not None
         with pytest.raises(ReadOnlyError, match=r"POST .* refused before sending"):
-            await plugin.run_action("silence", target_of(signal), params)
+            await plugin.run_operation("silence", target_of(signal), params)
         ident = post_silence(manager, case)
         with pytest.raises(ReadOnlyError, match=r"DELETE .* refused before sending"):
-            await plugin.run_action("expire", ActionTarget(key=ident), {})
+            await plugin.run_operation("expire", ActionTarget(key=ident), {})
         # Reading is allowed.
         listed = await engine.actions.run("alerts", "silences")
         assert ident in [row["id"] for row in listed.rows]
@@ -209,7 +210,7 @@ async def test_locking_an_engine_read_only_reaches_its_plugins(
         plugin = engine.runners["alerts"].plugin
         assert plugin is not None and plugin.context.read_only
         with pytest.raises(ReadOnlyError):
-            await plugin.run_action(
+            await plugin.run_operation(
                 "silence", target_of(signal), {"duration": "1h", "comment": "c", "author": "a"}
             )
         with pytest.raises(AttributeError):
@@ -261,7 +262,7 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
 
 
 def notes(app: OncallApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return notification_messages(app)
 
 
 async def select(pilot: Pilot[Any], app: OncallApp, key: str) -> None:

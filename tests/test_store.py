@@ -2,7 +2,8 @@ from dataclasses import replace
 
 import pytest
 
-from oncall_tui.core.recording.format import source_from_json, source_to_json
+from oncall_tui.core.recording.format import source_to_json
+from oncall_tui.core.recording.validate import Checker
 from oncall_tui.core.signals.model import Reading, Reason, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import GONE_AFTER, MAX_SIGNALS_PER_SOURCE, SignalStore
 from oncall_tui.core.sources.runbook import Runbook
@@ -103,7 +104,7 @@ def test_a_failing_source_says_since_when() -> None:
     assert store.source("prom").failing_since is None
     store.apply("prom", [], at=20, error="queries[1] (x): bad_data")  # partly failing
     assert store.source("prom").failing_since == 20
-    state = source_from_json(source_to_json(store.source("prom")))
+    state = Checker().source(source_to_json(store.source("prom")), "sources[0]")
     assert state.failing_since == 20, "a recording keeps it"
 
 

@@ -18,13 +18,14 @@ import pytest
 from alertmanager_api import engine_for, post_alerts, post_silence, silences
 from oncall_tui.core.config.loader import ConfigError, parse_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.triage_text import cause_line
 from oncall_tui.core.signals.model import Reading, SourceState, Status
 from oncall_tui.core.signals.team import ACK_PREFIX
 from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.row_cells import row_summary
 from oncall_tui.ui.screens.confirm import ConfirmScreen
+from oncall_tui.ui.textual_compat import notification_messages
 from quiet_handler import QuietHandler
 from servers import ServerProcess, serve_http, start_alertmanager_pair
 from waiting import pilot_until, wait_until, wait_until_async
@@ -68,7 +69,7 @@ async def collected(engine: Engine) -> list[Any]:
 
 
 def notes(app: OncallApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return notification_messages(app)
 
 
 # --------------------------------------------------------------------------- HA pair

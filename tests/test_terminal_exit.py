@@ -1,6 +1,6 @@
 """The real `oncall-tui` in real pseudo-terminals: how it leaves, and what it leaves behind.
 
-Issue 9: started with stdin at end of file, Textual's input thread span at 100% CPU
+Started with stdin at end of file, Textual's input thread span at 100% CPU
 forever; SIGTERM and SIGHUP left the terminal in the alternate screen with mouse
 tracking on and the cursor hidden. Each test runs the dashboard on the demo (HOME and
 XDG_CONFIG_HOME in a temporary directory, so no user config is read), does to it what

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from oncall_tui.core.config.loader import ConfigError, parse_config
+from oncall_tui.core.present.causes_json import causes_json
 from oncall_tui.core.signals.model import (
     Event,
     Kind,
@@ -22,7 +23,7 @@ from oncall_tui.core.signals.model import (
     Thresholds,
 )
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.triage.causes import causes_json, diagnose
+from oncall_tui.core.triage.causes import diagnose
 from oncall_tui.core.triage.topology import Topology, topology_problems
 
 T0 = 1_800_000_000.0
@@ -78,7 +79,7 @@ BANK = {
 }
 
 
-# --- the situations of issue 8 ----------------------------------------------------------
+# --- the incident situations: cascade, mixed, overload ---------------------------------
 
 
 def test_nothing_failing_means_no_cause() -> None:
@@ -128,6 +129,28 @@ def test_chain_root_is_the_deepest_failing_component() -> None:
     board[2] = sig("credit-bureau", WARN, "dependency", at=T0 + 90)
     (cause,) = diagnose(board, topology).causes
     assert (cause.component, cause.affects) == ("credit-bureau", ("pay-api", "risk-engine"))
+
+
+def test_a_shared_dependency_is_a_diamond_not_a_cycle() -> None:
+    """checkout needs pay-api and risk-engine, both need the same database: two paths
+    to one component are no cycle (the config loads), and the database failing is the
+    one cause of all three, each symptom named once."""
+    topology = {
+        "checkout": ["pay-api", "risk-engine"],
+        "pay-api": ["ledger-db"],
+        "risk-engine": ["ledger-db"],
+    }
+    assert topology_problems(topology) == []
+    assert Topology(topology).depends_on("checkout") == {"pay-api", "risk-engine", "ledger-db"}
+    board = [
+        sig("ledger-db", CRIT, "dependency", at=T0),
+        sig("pay-api", CRIT, at=T0 + 10),
+        sig("risk-engine", WARN, at=T0 + 15),
+        sig("checkout", CRIT, at=T0 + 20),
+    ]
+    (cause,) = diagnose(board, topology).causes
+    assert cause.component == "ledger-db"
+    assert sorted(cause.affects) == ["checkout", "pay-api", "risk-engine"]
 
 
 def test_a_failing_service_outranks_a_less_severe_dependency() -> None:
@@ -312,6 +335,7 @@ def test_a_change_before_the_breach_is_attached_dated_by_its_value() -> None:
         "component": "pay-api",
         "name": "pay-api deployed",
         "at": "2027-01-15T07:57:00+00:00",
+        "effect": None,  # no history from before it: not known yet
     }
     # A shorter window leaves it out; a change after the breach is no trigger.
     assert diagnose(board, {}, 120.0).causes[0].changes == ()

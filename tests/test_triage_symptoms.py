@@ -1,4 +1,4 @@
-"""Symptoms point at their root, and alerts are the evidence (issue 8, item 2).
+"""Symptoms point at their root, and alerts are the evidence.
 
 The headless side: which root explains each failing component (one mapping per
 diagnosis), which firing alerts back each cause, how both are worded (the row mark,
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from oncall_tui.core.present.causes_json import causes_json
 from oncall_tui.core.present.report import render_text, to_json
 from oncall_tui.core.present.triage_text import cause_line, cell_width, symptom_mark, triage_fact
 from oncall_tui.core.present.words import choose_symbols
 from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.triage.causes import Cause, causes_json, diagnose, store_diagnosis
+from oncall_tui.core.triage.causes import Cause, diagnose, store_diagnosis
 from test_demo_triage import check as demo_check
 from test_triage import BANK, CRIT, OK, T0, UNKN, WARN, sig
 

@@ -12,15 +12,15 @@ import pytest
 from rich.style import Style
 from textual.geometry import Region
 
+from oncall_tui.core.present.panel_rows import allocate_heights
+from oncall_tui.core.present.sparkline import SPARK_STEP, spark_cells
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
-from oncall_tui.ui.widgets.panel_rows import allocate_heights
 from oncall_tui.ui.widgets.runbook_view import browser_problem, middle_truncate
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from oncall_tui.ui.widgets.sparkline import SPARK_STEP, spark_cells
 from test_ui_support import T0, make_app, make_store, reading, refreshes
 
 SIZE = (120, 40)

@@ -15,14 +15,16 @@ from textual.widgets import Static
 
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.present.cell_width import fit
+from oncall_tui.core.present.panel_rows import layout_columns
 from oncall_tui.core.present.report import to_json
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.signals.model import Kind, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.row_cells import fit, row_summary
 from oncall_tui.ui.screens.dashboard import PANEL_KINDS, DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
-from oncall_tui.ui.widgets.panel_rows import layout_columns
+from oncall_tui.ui.textual_compat import notification_messages
 from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel
 from oncall_tui.ui.widgets.status_header import HEARTBEAT
 from test_ui_support import (
@@ -523,10 +525,10 @@ async def test_real_engine_with_the_demo_plugin(tmp_path: Path) -> None:
         shown = [s for s in engine.store.signals.values() if s.kind in panels(app)]
         assert sum(len(panel.row_keys) for panel in panels(app).values()) == len(shown)
         assert "demo test" in app.dashboard.header.text
-        assert engine._tasks
+        assert engine.running
         await pilot.press("q")
         await pilot.pause()
-    assert not engine._tasks, "the engine was not stopped on exit"
+    assert not engine.running, "the engine was not stopped on exit"
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -656,7 +658,7 @@ async def test_read_only_refuses_file_writes_and_the_browser(tmp_path: Path) -> 
         app.open_url("https://runbooks.example.com/x")
         await pilot.pause()
         assert list(tmp_path.iterdir()) == []
-        assert any("read-only" in str(n.message) for n in app._notifications)
+        assert any("read-only" in m for m in notification_messages(app))
 
 
 async def test_without_read_only_a_screenshot_is_written(tmp_path: Path) -> None:

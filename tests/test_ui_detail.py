@@ -17,6 +17,7 @@ from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
+from oncall_tui.ui.textual_compat import notification_messages, screen_lines
 from oncall_tui.ui.widgets.chart import ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from test_ui_support import (
@@ -36,7 +37,7 @@ BIG = (160, 50)
 
 def screen_text(app: OncallApp) -> str:
     """What the terminal shows now, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(screen_lines(app.screen))
 
 
 class Terminal:
@@ -68,7 +69,7 @@ class Terminal:
 
 
 def messages(app: OncallApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return notification_messages(app)
 
 
 async def open_runbook_markdown(pilot: Pilot[Any], app: OncallApp) -> None:

@@ -20,6 +20,7 @@ from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.events import EventsScreen
 from oncall_tui.ui.screens.help import HelpEntry, HelpScreen
+from oncall_tui.ui.textual_compat import notification_messages
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_ui_support import T0, demo_readings, make_app, make_store, reading
 from waiting import pilot_until as wait_for
@@ -69,7 +70,7 @@ def _cursor(app: OncallApp) -> int:
 
 
 def _said(app: OncallApp, words: str) -> bool:
-    return any(words in str(n.message).lower() for n in app._notifications)
+    return any(words in m.lower() for m in notification_messages(app))
 
 
 def _scroll(app: OncallApp) -> float:
@@ -130,7 +131,7 @@ CHECKS: dict[str, Check] = {
     # the detail's keys
     "app.pop_screen": lambda app, b: app.screen is not b["screen"],
     "copy_runbook": lambda app, b: app.clipboard != "",
-    "open_runbook": lambda app, b: any("runbook" in str(n.message) for n in app._notifications),
+    "open_runbook": lambda app, b: any("runbook" in m for m in notification_messages(app)),
     "window(-1)": lambda app, b: app.screen.chart.window < b["window"],  # type: ignore[attr-defined]
     "window(1)": lambda app, b: app.screen.chart.window > b["window"],  # type: ignore[attr-defined]
     "scroll_down": lambda app, b: _scroll(app) > b["scroll"],
@@ -357,7 +358,7 @@ async def test_palette_screenshot_saves_where_it_says(
         await pilot.pause()
         saved = list(tmp_path.glob("*.svg"))
         assert len(saved) == 1
-        assert any(str(saved[0]) in str(n.message) for n in app._notifications)
+        assert any(str(saved[0]) in m for m in notification_messages(app))
 
 
 async def test_events_newest_first_filtered_by_kind_and_status() -> None:
@@ -408,17 +409,15 @@ async def test_incidents_toast_and_count_until_the_timeline_is_seen(
         store.apply("demo", demo_readings("critical"), at=T0 + 60)
         await wait_for(pilot, lambda: app.attention.incidents > 0)
         await wait_for(
-            pilot, lambda: any("turned critical" in str(n.message) for n in app._notifications)
+            pilot, lambda: any("turned critical" in m for m in notification_messages(app))
         )
-        toasts = [str(n.message) for n in app._notifications]
+        toasts = notification_messages(app)
         assert any("turned critical" in t for t in toasts)
         assert bells
         header = app.dashboard.header.text
         assert f"⚑ {app.attention.incidents} incidents since" in header
         store.apply("demo", demo_readings("none"), at=T0 + 120)
-        await wait_for(
-            pilot, lambda: any("recovered" in str(n.message) for n in app._notifications)
-        )
+        await wait_for(pilot, lambda: any("recovered" in m for m in notification_messages(app)))
         assert "incidents since" in app.dashboard.header.text  # came and went: still said
         await pilot.press("e", "escape")
         app.dashboard.header.update_status()

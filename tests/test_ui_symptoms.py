@@ -1,4 +1,4 @@
-"""On the board, a symptom's row points at its root (issue 8, item 2).
+"""On the board, a symptom's row points at its root.
 
 Driven by the real demo plugin playing its cascade (the credit bureau down; the loan
 service and the credit-limit rule critical too), collected once on a frozen clock.
@@ -14,12 +14,12 @@ import pytest
 
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.core.present.panel_rows import Columns, layout_columns, row_parts
 from oncall_tui.core.present.words import choose_symbols
 from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
-from oncall_tui.ui.widgets.panel_rows import Columns, layout_columns, row_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from oncall_tui_demo import DemoPlugin
 from test_demo_triage import demo_config

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from oncall_tui.core.sanitize import MAX_PROBLEM, sanitize
+
 EXIT_CONFIG = 2
 """A config problem, a bad option: a usage error."""
 
@@ -33,8 +35,28 @@ class Command:
     """The longer text of `oncall-tui NAME --help`; the help line when empty."""
 
 
+FILE_COMPLETION = {
+    "bash": "_shtab_compgen_files",
+    "zsh": "_files",
+    "fish": "(__fish_complete_path (commandline -ct))",
+}
+"""What shell completion offers for a file option: paths (shtab's own functions)."""
+THEME_COMPLETION = {
+    "bash": "_oncall_tui_themes",
+    "zsh": "_oncall_tui_themes",
+    "fish": "(_oncall_tui_themes)",
+}
+"""What it offers for --theme: a function the script's preamble defines (`completion`)."""
+
+
+def completes(action: argparse.Action, what: dict[str, str]) -> argparse.Action:
+    """Tell `oncall-tui completion` (shtab) what this option's value completes to."""
+    action.complete = what  # type: ignore[attr-defined]
+    return action
+
+
 def config_option(parser: argparse.ArgumentParser, *, sub: bool = True) -> None:
-    parser.add_argument(
+    config = parser.add_argument(
         "--config",
         "-c",
         type=Path,
@@ -44,6 +66,7 @@ def config_option(parser: argparse.ArgumentParser, *, sub: bool = True) -> None:
         default=argparse.SUPPRESS if sub else None,
         help="config file (TOML); default: $XDG_CONFIG_HOME/oncall-tui/config.toml or the demo",
     )
+    completes(config, FILE_COMPLETION)
 
 
 def print_problems(problems: Iterable[str]) -> None:
@@ -51,7 +74,9 @@ def print_problems(problems: Iterable[str]) -> None:
     noun = "problem" if len(problems) == 1 else "problems"
     print(f"oncall-tui: {len(problems)} config {noun}:", file=sys.stderr)
     for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
+        # Already sanitised where raised (ConfigError); again here, at the sink, for
+        # lines built elsewhere (a plugin's load error quotes the file's plugin name).
+        print(f"  {sanitize(problem, MAX_PROBLEM)}", file=sys.stderr)
 
 
 def no_arguments(parser: argparse.ArgumentParser) -> None:

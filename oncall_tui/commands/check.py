@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -65,13 +66,27 @@ def check(args: argparse.Namespace) -> int:
         loop.close()
     store = engine.store
     diagnosis = store_diagnosis(store, config.topology, config.change_window)
-    print(RENDERERS[args.format](store, diagnosis, time.time(), config))
-    sys.stdout.flush()
+    _write_report(RENDERERS[args.format](store, diagnosis, time.time(), config))
     if diagnosis.unmatched:
         # Knowable only once signals exist, hence here and not in `validate`.
         names = ", ".join(diagnosis.unmatched)
         print(f"warning: topology names matching no signal: {names}", file=sys.stderr)
     return store.overall().exit_code
+
+
+def _write_report(text: str) -> None:
+    """`check`'s report on stdout. A reader that went away (`check | true`, `| head`)
+    does not change the answer: the exit code is still the status, which is what a
+    script or a monitoring system reads, so a closed pipe is not turned into success."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null: the interpreter flushes it again at exit, and a
+        # second BrokenPipeError there would turn the exit code into 120.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 COMMAND = Command(

@@ -8,7 +8,7 @@ import os
 import sys
 
 from oncall_tui.commands import options
-from oncall_tui.commands.base import EXIT_CONFIG, print_problems
+from oncall_tui.commands.base import EXIT_CONFIG, THEME_COMPLETION, completes, print_problems
 from oncall_tui.core.config.loader import AppConfig, load_config
 
 
@@ -22,13 +22,14 @@ def display_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
         help="big status and rotating pages for a wall TV; implies --read-only; "
         "keys do nothing but ctrl+q",
     )
-    parser.add_argument(
+    theme = parser.add_argument(
         "--theme",
         metavar="NAME",
         default=default,
         help="colour theme: dark (default), light, high-contrast (wallboard default), "
         "colorblind, or one from $XDG_CONFIG_HOME/oncall-tui/themes/",
     )
+    completes(theme, THEME_COMPLETION)
     parser.add_argument(
         "--max-fps",
         type=options.fps,
@@ -77,7 +78,7 @@ def dashboard(args: argparse.Namespace) -> int:
 
 
 def run_dashboard(config: AppConfig, *, read_only: bool, wallboard: bool = False) -> int:
-    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal, release_streams
 
     # After the config (its mistakes are the first to fix), before Textual is imported:
     # without a terminal, say so at once.
@@ -92,4 +93,5 @@ def run_dashboard(config: AppConfig, *, read_only: bool, wallboard: bool = False
     engine = Engine(config, read_only=read_only)
     app = OncallApp(engine, read_only=read_only, wallboard=wallboard)
     app.run()
+    release_streams()
     return app.return_code or 0

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oncall_tui.commands.base import Command, config_option
+from oncall_tui.commands.base import FILE_COMPLETION, Command, completes, config_option
 from oncall_tui.commands.options import duration
 
 if TYPE_CHECKING:
@@ -171,7 +171,10 @@ async def _alerts_history(
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     config_option(parser)
-    parser.add_argument("file", type=Path, nargs="?", metavar="FILE", help="a recording")
+    recording = parser.add_argument(
+        "file", type=Path, nargs="?", metavar="FILE", help="a recording"
+    )
+    completes(recording, FILE_COMPLETION)
     parser.add_argument(
         "--since", type=duration, default=12 * 3600.0, help="how far back (default 12h)"
     )

@@ -23,8 +23,8 @@ def plugins(args: argparse.Namespace) -> int:
             continue
         doc = (plugin.description or (plugin.__doc__ or "")).strip().splitlines()
         print(f"{name}  ({registry.origin(name)})")
-        if doc:
-            print(f"  {doc[0]}")
+        for line in doc:  # a plugin may say on further lines what it cannot do
+            print(f"  {line.strip()}")
         for line in describe_model(plugin.Config, "    "):
             print(line)
         print()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oncall_tui.commands import options
-from oncall_tui.commands.base import Command, config_option
+from oncall_tui.commands.base import FILE_COMPLETION, Command, completes, config_option
 from oncall_tui.core.config.loader import AppConfig, load_config
 
 if TYPE_CHECKING:
@@ -95,13 +95,14 @@ async def _run(engine: Engine, recorder: Recorder, duration: float | None) -> st
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     config_option(parser)
-    parser.add_argument(
+    out = parser.add_argument(
         "--out",
         type=Path,
         required=True,
         metavar="FILE",
         help="recording to write (JSON lines; gzip when it ends in .gz)",
     )
+    completes(out, FILE_COMPLETION)
     parser.add_argument(
         "--for",
         dest="duration",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from oncall_tui.commands import options
-from oncall_tui.commands.base import Command
+from oncall_tui.commands.base import FILE_COMPLETION, Command, completes
 
 EXIT_UNREADABLE = 2
 
@@ -26,9 +26,9 @@ def replay(path: Path, speed: float) -> int:
     if not recording.frames:
         print(f"oncall-tui: {path}: the recording holds no collection", file=sys.stderr)
         return EXIT_UNREADABLE
-    if recording.damage:
-        print(f"oncall-tui: {path}: {recording.damage}", file=sys.stderr)
-    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal
+    for note in recording.notes:
+        print(f"oncall-tui: {path}: {note}", file=sys.stderr)
+    from oncall_tui.ui.terminal import EXIT_NO_TERMINAL, missing_terminal, release_streams
 
     problem = missing_terminal()
     if problem is not None:
@@ -38,11 +38,15 @@ def replay(path: Path, speed: float) -> int:
 
     app = ReplayApp(Player(recording, speed=speed))
     app.run()
+    release_streams()
     return app.return_code or 0
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    recording = parser.add_argument(
+        "file", type=Path, metavar="FILE", help="a recording made by `record`"
+    )
+    completes(recording, FILE_COMPLETION)
     parser.add_argument(
         "--speed",
         type=options.speed,

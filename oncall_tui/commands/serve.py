@@ -49,7 +49,14 @@ def serve(args: argparse.Namespace) -> int:
         command += ["--max-fps", str(args.max_fps)]
     if args.config is not None:
         command += ["--config", str(args.config.resolve())]
-    serve_app(shlex.join(command), host=args.host, port=args.port, title=config.title)
+    serve_app(
+        shlex.join(command),
+        host=args.host,
+        port=args.port,
+        title=config.title,
+        origins=config.serve.origins,
+        max_sessions=config.serve.max_sessions,
+    )
     return 0
 
 

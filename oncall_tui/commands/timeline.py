@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from oncall_tui.commands.base import Command
+from oncall_tui.commands.base import FILE_COMPLETION, Command, completes
 
 EXIT_UNREADABLE = 2
 
@@ -23,8 +23,8 @@ def timeline(path: Path, fmt: str) -> int:
     except RecordingError as exc:
         print(f"oncall-tui: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    if recording.damage:
-        print(f"oncall-tui: {path}: {recording.damage}", file=sys.stderr)
+    for note in recording.notes:
+        print(f"oncall-tui: {path}: {note}", file=sys.stderr)
     built = build_timeline(recording)
     if fmt == "json":
         print(json.dumps(render_json(built), indent=2, ensure_ascii=False))
@@ -34,7 +34,10 @@ def timeline(path: Path, fmt: str) -> int:
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help="a recording made by `record`")
+    recording = parser.add_argument(
+        "file", type=Path, metavar="FILE", help="a recording made by `record`"
+    )
+    completes(recording, FILE_COMPLETION)
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
 

@@ -7,6 +7,7 @@ import sys
 
 from oncall_tui.commands.base import EXIT_CONFIG, Command, config_option, print_problems
 from oncall_tui.core.config.loader import load_config
+from oncall_tui.core.sanitize import MAX_PROBLEM, sanitize
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -17,7 +18,8 @@ def validate(args: argparse.Namespace) -> int:
         print_problems(config.load_errors)
         return EXIT_CONFIG
     for problem in load_catalog().problems:
-        print(f"oncall-tui: warning: theme not loaded: {problem}", file=sys.stderr)
+        warning = sanitize(problem, MAX_PROBLEM)
+        print(f"oncall-tui: warning: theme not loaded: {warning}", file=sys.stderr)
     where = config.path or "embedded demo config"
     names = ", ".join(f"{s.name} ({s.plugin})" for s in config.sources) or "none"
     print(f"{where}: valid; sources: {names}")

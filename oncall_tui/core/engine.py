@@ -13,21 +13,23 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.config.loader import AppConfig, SourceSpec
 from oncall_tui.core.gate import ActionGate
-from oncall_tui.core.signals.model import KINDS, UNITS, Reading, SourceState, Status, Thresholds
-from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE, SignalStore
+from oncall_tui.core.plugin_output import (
+    check_readings,
+    describe_error,
+    guarded,
+)
+from oncall_tui.core.signals.model import Reading, SourceState
+from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.signals.team import notices_from_config
-from oncall_tui.core.sources.blocking import BlockingStillRunning
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
 from oncall_tui.core.sources.dispatch import ActionDispatcher
 from oncall_tui.core.sources.errors import SourceError
 from oncall_tui.core.sources.registry import PluginRegistry, default_registry
-from oncall_tui.core.sources.runbook import Runbook
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,10 +44,6 @@ CANCEL_GRACE = 1.0
 """Seconds a timed-out collection gets to unwind after cancellation."""
 
 
-class MalformedOutput(Exception):
-    """A plugin returned something that is not a list of readings."""
-
-
 def backoff_delay(interval: float, failures: int, rng: random.Random) -> float:
     """Seconds to wait after `failures` consecutive failures: doubling from the
     interval, capped, then jittered by ±20%."""
@@ -53,117 +51,6 @@ def backoff_delay(interval: float, failures: int, rng: random.Random) -> float:
         return interval
     base = min(interval * 2.0 ** (failures - 1), max(MAX_BACKOFF, interval))
     return base * rng.uniform(0.8, 1.2)
-
-
-def check_readings(
-    result: object,
-    known: Mapping[int, Reading] | None = None,
-    limit: int = MAX_SIGNALS_PER_SOURCE,
-) -> tuple[list[Reading], str]:
-    """The well-formed readings of `result`, and a note on those dropped.
-
-    One policy for bad readings, applied here and nowhere else: a malformed reading is
-    dropped, the rest are kept, and the source says how many went and why (the first
-    problem). Only a result that is not a list at all fails the collection. Readings in
-    `known` (by identity: checked last time and handed back unchanged) are not checked
-    again. Only the first `limit` items are looked at: the store keeps no more, and
-    checking a million readings would hold the event loop (and the screen) for seconds.
-    """
-    if not isinstance(result, list | tuple):
-        raise MalformedOutput(
-            f"plugin returned malformed data: expected a list of readings, "
-            f"got {type(result).__name__}"
-        )
-    notes: list[str] = []
-    if len(result) > limit:
-        notes.append(f"{len(result)} readings returned, only the first {limit} kept")
-        result = result[:limit]
-    good: list[Reading] = []
-    dropped = repeated = 0
-    first = first_repeat = ""
-    keys: set[str] = set()
-    for index, item in enumerate(result):
-        if known is None or known.get(id(item)) is not item:
-            problem = _reading_problem(item)
-            if problem:
-                dropped += 1
-                first = first or f"item {index} {problem}"
-                continue
-        # Two readings with one key (a source answering the same series twice) would
-        # set one signal twice per collection: its status would flip back and forth,
-        # an event each time. The first one counts.
-        if item.key in keys:
-            repeated += 1
-            first_repeat = first_repeat or f"item {index} repeats key {item.key[:60]!r}"
-            continue
-        keys.add(item.key)
-        good.append(item)
-    if dropped:
-        plural = "s" if dropped > 1 else ""
-        notes.append(f"{dropped} malformed reading{plural} dropped (first: {first})")
-    if repeated:
-        plural = "s" if repeated > 1 else ""
-        notes.append(f"{repeated} duplicate reading{plural} dropped (first: {first_repeat})")
-    return good, "; ".join(notes)
-
-
-def _reading_problem(item: object) -> str:
-    """What is wrong with one reading, if anything. The dataclass does not check its
-    field types, and a wrong one must fail this source, not the store."""
-    if not isinstance(item, Reading):
-        return f"is {type(item).__name__}, expected a Reading"
-    if item.kind not in KINDS:
-        return f"has kind {str(item.kind)[:40]!r}, expected one of {', '.join(KINDS)}"
-    if item.unit not in UNITS:
-        return f"has unit {str(item.unit)[:40]!r}, expected one of {', '.join(UNITS)}"
-    if not all(isinstance(text, str) for text in (item.key, item.name, item.summary)) or not (
-        isinstance(item.query, str) and isinstance(item.component, str)
-    ):
-        return "has a key, name, summary, query or component that is not a string"
-    if item.runbook is not None and not isinstance(item.runbook, Runbook):
-        return "has a runbook that is not a Runbook (use Runbook.link, .file or .from_config)"
-    if not isinstance(item.labels, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in item.labels.items()
-    ):
-        return "has labels that are not a mapping of strings"
-    if item.status is not None and not isinstance(item.status, Status):
-        return f"has status {item.status!r}, expected a Status"
-    thresholds = item.thresholds
-    if thresholds is not None and (
-        not isinstance(thresholds, Thresholds)
-        or not all(
-            limit is None or (isinstance(limit, int | float) and not isinstance(limit, bool))
-            for limit in (thresholds.warning, thresholds.critical)
-        )
-        or not isinstance(thresholds.for_seconds, int | float)
-    ):
-        return "has thresholds that are not numbers"
-    return ""
-
-
-class PluginCrashed(Exception):
-    """A plugin raised SystemExit or GeneratorExit: asyncio would let those end the
-    whole loop, so they are turned into an ordinary failure of that one source."""
-
-
-async def _guarded(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except (SystemExit, GeneratorExit) as exc:
-        raise PluginCrashed(f"plugin raised {type(exc).__name__}{_args(exc)}") from None
-
-
-def _args(exc: BaseException) -> str:
-    return f"({exc.args[0]!r})" if exc.args else ""
-
-
-def describe_error(exc: BaseException) -> str:
-    """A one-line reason for the panel: a plugin's own SourceError speaks for itself;
-    anything else is a bug in the plugin and says so with its type."""
-    if isinstance(exc, SourceError | MalformedOutput | PluginCrashed | BlockingStillRunning):
-        return str(exc)
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class SourceRunner:
@@ -241,7 +128,7 @@ class SourceRunner:
                 "previous collection is still running after its deadline "
                 "(the plugin ignores cancellation)"
             )
-        task = asyncio.ensure_future(_guarded(self.plugin.collect()))
+        task = asyncio.ensure_future(guarded(self.plugin.collect()))
         # asyncio.wait, not asyncio.timeout: a plugin that swallows cancellation must
         # not be able to hold the runner past its deadline.
         done, _ = await _wait_or_cancel(task, self.spec.timeout)
@@ -409,6 +296,11 @@ class Engine:
             )
         )
 
+    @property
+    def running(self) -> bool:
+        """Whether the sources' loops are running (between `start` and `stop`)."""
+        return bool(self._tasks)
+
     def start(self) -> None:
         """Start every source's loop and the staleness sweep on the running loop."""
         if self._tasks:
@@ -438,7 +330,7 @@ class Engine:
                 await task
         self._tasks.clear()
         closing = [
-            asyncio.ensure_future(_guarded(runner.plugin.aclose()))
+            asyncio.ensure_future(guarded(runner.plugin.aclose()))
             for runner in self.runners.values()
             if runner.plugin is not None
         ]

@@ -21,6 +21,8 @@ MAX_LINE = 300
 """Longest one-line text (a summary, an error): read in a panel at 3 a.m., not a log."""
 MAX_LINK = 2048
 """Longest URL still treated as a link."""
+MAX_PROBLEM = 2048
+"""Longest error message about a file (a config or theme problem): it quotes the file."""
 
 # C0 controls (tab and newline included: a one-line cell must stay one line), DEL, C1,
 # and the invisible/bidi characters that change how surrounding text reads.

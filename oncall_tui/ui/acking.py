@@ -10,19 +10,17 @@ its length the source's `ack_duration`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.text import Text
+from textual.app import App
 
 from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.core.sources.dispatch import Offer, target_of
 from oncall_tui.core.triage.alert_match import matching_alerts
 from oncall_tui.ui import silencing
+from oncall_tui.ui.gated_engine import GatedEngine, refuse
 from oncall_tui.ui.screens.confirm import ConfirmScreen
-
-if TYPE_CHECKING:
-    from oncall_tui.ui.action_app import ActionApp
-    from oncall_tui.ui.gated_engine import GatedEngine
 
 ACK = "ack"
 UNACK = "unack"
@@ -45,7 +43,7 @@ def targets(engine: GatedEngine, signal: Signal, action: str) -> list[tuple[Sign
     return found
 
 
-def _selected(app: ActionApp, engine: GatedEngine) -> Signal | None:
+def _selected(app: App[Any], engine: GatedEngine) -> Signal | None:
     key = silencing.selected_key(app.screen)
     signal = engine.store.signals.get(key) if key else None
     if signal is None:
@@ -53,7 +51,7 @@ def _selected(app: ActionApp, engine: GatedEngine) -> Signal | None:
     return signal
 
 
-def start_ack(app: ActionApp, engine: GatedEngine) -> None:
+def start_ack(app: App[Any], engine: GatedEngine) -> None:
     """`a`: ack every firing, un-acked alert about the selected signal."""
     signal = _selected(app, engine)
     if signal is None:
@@ -66,14 +64,14 @@ def start_ack(app: ActionApp, engine: GatedEngine) -> None:
         return
     reason = engine.actions.refusal(found[0][1])
     if reason:  # the key path is refused earlier; this covers any other caller
-        app.refuse(reason)
+        refuse(app, reason)
         return
     author = silencing.default_author()
     for alert, offer in found:
         silencing.run(app, engine, offer, target_of(alert), {"author": author})
 
 
-def start_unack(app: ActionApp, engine: GatedEngine) -> None:
+def start_unack(app: App[Any], engine: GatedEngine) -> None:
     """`A`: confirm, then end the acks of the alerts about the selected signal."""
     signal = _selected(app, engine)
     if signal is None:
@@ -84,7 +82,7 @@ def start_unack(app: ActionApp, engine: GatedEngine) -> None:
         return
     reason = engine.actions.refusal(found[0][1])
     if reason:
-        app.refuse(reason)
+        refuse(app, reason)
         return
     question = Text("Withdraw the ack?\n\n", style="bold")
     for alert, _ in found:

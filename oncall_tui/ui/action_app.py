@@ -33,6 +33,7 @@ from oncall_tui.core.gate import ActionGate, Effect, declares, effect_of
 from oncall_tui.core.sources.dispatch import ActionDispatcher
 from oncall_tui.ui import acking, silencing
 from oncall_tui.ui.gated_engine import GatedEngine, refuse
+from oncall_tui.ui.textual_compat import parse_action
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class ActionApp(App[None]):
             "Silence",
             show=False,
             tooltip="Silence the selected alert (or the firing alert about this signal)",
+            id="silence",
         ),
         Binding(
             "a",
@@ -74,6 +76,7 @@ class ActionApp(App[None]):
             show=False,
             key_display="S",
             tooltip="Active silences; x expires one",
+            id="silences",
         ),
     ]
 
@@ -121,8 +124,8 @@ class ActionApp(App[None]):
         """Every key, click and link: refused here when its method declares an effect
         the gate does not allow (True: handled, so no other binding runs)."""
         try:
-            target, name, _ = self._parse_action(
-                action, self if default_namespace is None else default_namespace, namespaces
+            target, name, _ = parse_action(
+                self, action, self if default_namespace is None else default_namespace, namespaces
             )
         except ActionError:
             return await super().run_action(action, default_namespace, namespaces)

@@ -7,7 +7,6 @@ no engine at all.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +17,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.driver import Driver
+from textual.reactive import var
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
@@ -40,6 +40,7 @@ from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.events import EventsScreen
 from oncall_tui.ui.screens.help import HelpScreen, help_entries
 from oncall_tui.ui.screens.wallboard import WallboardScreen
+from oncall_tui.ui.textual_compat import add_output_filter
 from oncall_tui.ui.textual_themes import (
     drop_builtin_themes,
     register_themes,
@@ -47,7 +48,7 @@ from oncall_tui.ui.textual_themes import (
     terminal_colors,
 )
 from oncall_tui.ui.widgets.runbook_view import browser_problem
-from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
+from oncall_tui.ui.widgets.status_header import BoardFlags
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +65,27 @@ class OncallApp(ActionApp):
     CSS_PATH = [
         Path(__file__).with_name("app.tcss"),
         Path(__file__).parent / "screens" / "wallboard.tcss",
+        Path(__file__).parent / "screens" / "modals.tcss",
         Path(__file__).with_name("nocolor.tcss"),
     ]
     """Absolute, so a subclass defined elsewhere (tests) finds them too. The wallboard's
     sheet is here rather than on its screen: Textual does not load a default screen's
     own CSS_PATH."""
     TITLE = "oncall-tui"
+    paused: var[bool] = var(False)
+    """`p`: the screens stop showing changes (the board watches it); the engine keeps
+    collecting."""
+    board_flags: var[BoardFlags] = var(BoardFlags())
+    """What every screen's header says besides the store (paused, incidents, a replay's
+    badge); the headers watch it. Recomputed by `refresh_flags`."""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", id="quit"),
         # An engineer at 3 a.m. presses ctrl+c to leave: it quits, as it says (not on
         # the wallboard, where only ctrl+q does; see check_action).
         Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("r", "refresh_now", "Refresh", tooltip="Collect every source now"),
-        Binding("question_mark", "help", "Keys", key_display="?", tooltip="This help"),
+        Binding("r", "refresh_now", "Refresh", tooltip="Collect every source now", id="refresh"),
+        Binding("question_mark", "help", "Keys", key_display="?", tooltip="This help", id="help"),
         Binding(
             "ctrl+p,colon",
             "command_palette",
@@ -85,6 +93,7 @@ class OncallApp(ActionApp):
             show=False,
             priority=True,
             tooltip="Commands: go to a signal by name, pause, refresh, events, theme",
+            id="palette",
         ),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
@@ -112,11 +121,13 @@ class OncallApp(ActionApp):
             self.ENABLE_COMMAND_PALETTE = False  # type: ignore[misc]
         super().__init__()
         if symbols().ascii:
-            self._filters.append(AsciiFilter())
+            add_output_filter(self, AsciiFilter())
         self.engine = engine
         # Every key, command, file, browser and plugin action asks the engine's gate;
         # read-only (and the wallboard) lock it for good (ui/action_app.py).
         self.attach_gate(engine, read_only=read_only, wallboard=wallboard)
+        # `[keys]`, checked by the config loader; the footer and help follow it.
+        self.set_keymap(engine.config.keys)
         self.themes = themes if themes is not None else load_catalog()
         self.theme_problems = register_themes(self, self.themes)
         self.clock = clock
@@ -124,8 +135,6 @@ class OncallApp(ActionApp):
         # Sanitised by the config loader: the window title reaches the terminal raw.
         self.title = engine.config.title
         self._engine_started = False
-        self.paused = False
-        """`p`: the screens stop showing changes; the engine keeps collecting."""
         self._paused_at: float | None = None
         self.attention = Attention(engine.store, bell=engine.config.bell)
 
@@ -151,7 +160,6 @@ class OncallApp(ActionApp):
                 title=self.engine.config.title,
                 clock=self.clock,
                 read_only=self.read_only,
-                flags=self.flags,
                 attention=self.attention,
                 topology=self.engine.config.topology,
                 change_window=self.engine.config.change_window,
@@ -160,6 +168,13 @@ class OncallApp(ActionApp):
         # classes, the rows' styles; a class on the screen does (see nocolor.tcss).
         screen.set_class(self.no_color, "-no-color")
         return screen
+
+    def watch_paused(self, paused: bool) -> None:
+        self.refresh_flags()
+
+    def refresh_flags(self) -> None:
+        """Recompute `board_flags` (its watchers run only when it changed)."""
+        self.board_flags = self.flags()
 
     def flags(self) -> BoardFlags:
         """What every screen's header shows besides the store."""
@@ -248,7 +263,6 @@ class OncallApp(ActionApp):
             "title": self.engine.config.title,
             "clock": self.clock,
             "read_only": self.read_only,
-            "flags": self.flags,
         }
 
     def open_detail(self, key: str) -> None:
@@ -285,12 +299,9 @@ class OncallApp(ActionApp):
         self.push_screen(HelpScreen(help_entries(screen), title=title))
 
     def action_pause(self) -> None:
+        # The screens watch `paused` (the board freezes its rows, the headers say so).
+        self._paused_at = None if self.paused else self.clock()
         self.paused = not self.paused
-        self._paused_at = self.clock() if self.paused else None
-        with contextlib.suppress(LookupError):  # no board (yet): nothing to freeze
-            self.dashboard.freeze(self.paused)
-        for header in self.screen.query(StatusHeader):
-            header.update_status()
         if self.paused:
             self.notify("paused: the screen is frozen, collection continues (p resumes)")
         else:

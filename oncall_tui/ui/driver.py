@@ -30,15 +30,21 @@ import signal
 import sys
 import termios
 import threading
-from functools import partial
 from types import FrameType
 from typing import IO, Any
 
-from textual._xterm_parser import XTermParser
+from textual import events
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
+from textual.geometry import Size
 
 from oncall_tui.ui.terminal import EXIT_HANGUP, RESTORE
+from oncall_tui.ui.textual_compat import (
+    driver_exit_app,
+    driver_writing,
+    set_driver_output,
+    xterm_parser,
+)
 
 EXIT_DEADLINE = 1.2
 """Seconds from a signal (or a dead stdin) to the process being gone, at the latest.
@@ -94,12 +100,13 @@ class TerminalDriver(LinuxDriver):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._output = _TerminalOutput(sys.__stderr__ or sys.stderr)
-        self._file = self._output  # type: ignore[assignment]  # what WriterThread writes to
+        set_driver_output(self, self._output)
         self._previous_handlers: dict[int, Any] = {}
         self._leaving = False
         self._signalled = False
         self._farewell: str | None = None
         self._in_application_mode = False
+        self._suspended = False
 
     # -- application mode -----------------------------------------------------------
 
@@ -123,7 +130,7 @@ class TerminalDriver(LinuxDriver):
     def close(self) -> None:
         # The last bytes of the session: the app's shutdown still wrote some after
         # stop_application_mode (mouse off again, the pointer shape).
-        if self._writer_thread is not None:
+        if driver_writing(self):
             self.write(RESTORE)
             if self._farewell is not None:
                 self.write(self._farewell + "\n")
@@ -146,10 +153,32 @@ class TerminalDriver(LinuxDriver):
         self._signalled = True
         self._leave(code)
 
+    def suspend_application_mode(self) -> None:
+        self._suspended = True
+        super().suspend_application_mode()
+
     def resume_application_mode(self) -> None:
-        # A hang-up sends SIGCONT along with SIGHUP, and Textual resumes on SIGCONT.
-        if not self._leaving:
+        """Resume only what was suspended.
+
+        Textual resumes on every SIGCONT. After ctrl+z (SIGTSTP, which it handles by
+        suspending first) that is right; after a SIGSTOP, which no process can catch,
+        nothing was suspended, and starting application mode again on top of the
+        running one started a second key-reading thread (every other key went to a
+        parser nobody drained: ctrl+q needed two presses) and pushed the kitty keyboard
+        mode a second time, which the exit popped once. A continued process only
+        repaints, since whatever ran on the terminal meanwhile drew over the board.
+        A hang-up sends SIGCONT along with SIGHUP: once leaving, nothing resumes.
+        """
+        if self._leaving:
+            return
+        if self._suspended:
+            self._suspended = False
             super().resume_application_mode()
+            return
+        with contextlib.suppress(OSError, RuntimeError):  # no terminal size; loop closed
+            width, height = os.get_terminal_size(self._output.fileno())
+            size = Size(width, height)
+            self.send_message(events.Resize(size, size))
 
     def _leave(self, code: int, farewell: str | None = None) -> None:
         """End the app with `code`, within EXIT_DEADLINE. Safe from any thread."""
@@ -162,7 +191,7 @@ class TerminalDriver(LinuxDriver):
         watchdog.name = "oncall-exit-deadline"
         watchdog.start()
         with contextlib.suppress(RuntimeError):  # the loop is already closed
-            self._loop.call_soon_threadsafe(partial(self._app.exit, return_code=code))
+            driver_exit_app(self, code)
 
     def _force_exit(self, code: int) -> None:
         """The orderly way out is stuck: restore the terminal from here and go."""
@@ -197,7 +226,7 @@ class TerminalDriver(LinuxDriver):
         pipe or /dev/null it is final too. Every read error but an interrupted or
         would-block one (EIO after the pty master closed, EBADF) means the same.
         """
-        parser = XTermParser(self._debug)
+        parser = xterm_parser(self)
         decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
         poller = select.poll()  # epoll refuses /dev/null; poll takes any descriptor
         poller.register(self.fileno, select.POLLIN | select.POLLPRI)

@@ -53,6 +53,7 @@ class ReplayApp(OncallApp):
         if self.player.at_end and not self._was_at_end:
             self.notify("END of the recording: the last frame stays up (q quits)")
         self._was_at_end = self.player.at_end
+        self.refresh_flags()
 
     def action_play_pause(self) -> None:
         paused = self.player.toggle_pause()
@@ -76,8 +77,7 @@ class ReplayApp(OncallApp):
         self.action_step()
 
     def _redraw(self) -> None:
-        for header in self.screen.query("StatusHeader"):
-            header.update_status()  # type: ignore[attr-defined]
+        self.refresh_flags()  # the REPLAY badge; the headers watch it
 
 
 def as_engine(player: Player) -> Engine:

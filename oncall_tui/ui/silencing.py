@@ -26,7 +26,7 @@ from oncall_tui.core.gate import ActionRefused
 from oncall_tui.core.present.words import badge
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.sources.dispatch import Offer, target_of
-from oncall_tui.core.sources.plugin_actions import ActionFailed, ActionResult, ActionTarget
+from oncall_tui.core.sources.plugin_actions import OperationFailed, OperationResult, OperationTarget
 from oncall_tui.core.triage.alert_match import matching_alerts
 from oncall_tui.ui.gated_engine import GatedEngine, refuse
 from oncall_tui.ui.screens.confirm import ConfirmScreen
@@ -124,7 +124,7 @@ def show_silences(app: App[Any], engine: GatedEngine) -> None:
         for source in sources:
             try:
                 result = await engine.actions.run(source, LIST)
-            except (ActionFailed, ActionRefused) as exc:
+            except (OperationFailed, ActionRefused) as exc:
                 problems.append(str(exc))
                 continue
             rows += [SilenceRow(source, dict(row)) for row in result.rows]
@@ -153,7 +153,7 @@ def expire(app: App[Any], engine: GatedEngine, screen: SilenceListScreen, row: S
 
     def confirmed(yes: bool | None) -> None:
         if yes:
-            run(app, engine, offer, ActionTarget(key=row.id), {}, then=lambda: reload(screen))
+            run(app, engine, offer, OperationTarget(key=row.id), {}, then=lambda: reload(screen))
 
     app.push_screen(ConfirmScreen(question, confirm="Expire"), confirmed)
 
@@ -167,7 +167,7 @@ def run(
     app: App[Any],
     engine: GatedEngine,
     offer: Offer,
-    target: ActionTarget,
+    target: OperationTarget,
     params: Mapping[str, str],
     *,
     then: Callable[[], None] | None = None,
@@ -176,13 +176,13 @@ def run(
 
     async def work() -> None:
         try:
-            result: ActionResult = await engine.actions.run(
+            result: OperationResult = await engine.actions.run(
                 offer.source, offer.spec.name, target, params
             )
         except ActionRefused as exc:
             refuse(app, str(exc))
             return
-        except ActionFailed as exc:
+        except OperationFailed as exc:
             log.warning("action %s of %s failed: %s", offer.spec.name, offer.source, exc)
             app.notify(str(exc), title="Failed", severity="error", markup=False, timeout=10)
             return

@@ -18,6 +18,12 @@ from typing import TextIO
 
 EXIT_NO_TERMINAL = 2
 """A dashboard started where no terminal is attached: a usage error, like a bad config."""
+DUMB_TERMINALS = frozenset({"dumb", "unknown"})
+"""TERM values that say the terminal cannot move its cursor (Emacs' shell buffer, a
+serial console set up by hand, `TERM=dumb` in a script). Rich treats both as "not a
+terminal" and Textual then repaints without end: at 80x25 this dashboard spun a core
+and wrote ~100-500 KB/s, and ctrl+q went unread. A screen that cannot be addressed
+cannot hold a board, so the launch refuses it the way it refuses a pipe."""
 EXIT_HANGUP = 128 + 1
 """The terminal went away (SIGHUP, or its input ended): what a shell reports for SIGHUP."""
 
@@ -61,6 +67,13 @@ def missing_terminal() -> str | None:
                 f"oncall-tui: the dashboard needs a terminal, but {name} is not one; "
                 "for a one-shot report use `oncall-tui check`"
             )
+    term = os.environ.get("TERM", "")
+    if term.strip().lower() in DUMB_TERMINALS:
+        return (
+            f"oncall-tui: the dashboard needs a terminal that can move its cursor, but "
+            f"TERM={term.strip().lower()} says this one cannot; set TERM to your terminal's "
+            "type (xterm-256color fits most), or for a one-shot report use `oncall-tui check`"
+        )
     return None
 
 
@@ -71,3 +84,28 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return os.isatty(stream.fileno())
     except (OSError, ValueError):  # closed, or a stand-in without a descriptor
         return False
+
+
+def release_streams() -> None:
+    """Flush stdout and stderr now, and point any that cannot be flushed at /dev/null.
+
+    After the terminal went away, text still buffered in them (a partial line) fails
+    to flush at interpreter exit, and Python then ends with exit 120 whatever the app
+    returned: a hang-up would read as a crash instead of 129. Called once the app is
+    over, just before the exit code is returned.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, stream.fileno())
+                finally:
+                    os.close(devnull)
+                stream.flush()  # the buffered text goes nowhere, and is gone
+            except (OSError, ValueError):
+                pass

@@ -23,7 +23,6 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from rich._palettes import EIGHT_BIT_PALETTE
 from rich.color import Color as RichColor
 from rich.color import ColorSystem
 from textual.app import App
@@ -31,6 +30,9 @@ from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
 from oncall_tui.core.config.theme_files import ThemeCatalog, ThemeSpec
+from oncall_tui.ui.textual_compat import eight_bit_palette
+
+_PALETTE = eight_bit_palette()
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +146,10 @@ def nearest_256(colour: str) -> str:
     best = min(
         range(16, 256),
         key=lambda n: sum(
-            (a - b) ** 2 for a, b in zip(_lab(Color(*EIGHT_BIT_PALETTE[n])), target, strict=True)
+            (a - b) ** 2 for a, b in zip(_lab(Color(*_PALETTE[n])), target, strict=True)
         ),
     )
-    snapped = Color(*EIGHT_BIT_PALETTE[best]).hex
+    snapped = Color(*_PALETTE[best]).hex
     if RichColor.parse(snapped).downgrade(ColorSystem.EIGHT_BIT).number != best:
         return colour
     return snapped

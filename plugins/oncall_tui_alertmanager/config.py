@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from oncall_tui.core.http.options import check_http_url
-from oncall_tui.plugin import Duration, HTTPOptions, Template
+from oncall_tui.plugin import Duration, Template
+from oncall_tui.plugin.http import HTTPOptions, base_url
 
 Severity = Literal["ok", "warning", "critical"]
 
@@ -36,14 +35,6 @@ value, quoted ("...") or bare."""
 
 MAX_PEERS = 16
 MAX_ACK = 7 * 86400.0
-
-
-def _base_url(url: str) -> str:
-    # After the HTTP URL check: here url is "http(s)://host...", readable.
-    parts = urlsplit(url)
-    if parts.query or parts.fragment:
-        raise ValueError("must not contain ?query or #fragment: give the base URL")
-    return url.rstrip("/")
 
 
 class AlertmanagerConfig(HTTPOptions):
@@ -106,8 +97,8 @@ class AlertmanagerConfig(HTTPOptions):
                 raise ValueError("give at least one URL")
             if len(url) > MAX_PEERS:
                 raise ValueError(f"at most {MAX_PEERS} peers")
-            return [_base_url(check_http_url(peer)) for peer in url]
-        return _base_url(check_http_url(url))
+            return [base_url(peer) for peer in url]
+        return base_url(url)
 
     @property
     def peers(self) -> list[str]:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from oncall_tui.plugin import HTTPStatusError, ReadOnlyError, SourceError
 
-from .alerts import Alert, parse_alerts
+from .alerts import Alert
 
 T = TypeVar("T")
 
@@ -52,10 +52,13 @@ def peer_name(url: str) -> str:
         return "?"
 
 
-async def unite(peers: Sequence[str], fetch: Callable[[str], Awaitable[object]]) -> United:
-    """Ask every peer at once (`fetch(peer)` returns its parsed answer or raises
-    SourceError); the union of the alerts by fingerprint, the first peer's copy kept.
-    Raises SourceError, naming each peer's failure, only when no peer answered."""
+async def unite(
+    peers: Sequence[str], fetch: Callable[[str], Awaitable[tuple[list[Alert], int] | None]]
+) -> United:
+    """Ask every peer at once (`fetch(peer)` returns its alerts read by `parse_alerts`,
+    None for an answer that is not an alert list, or raises SourceError); the union of
+    the alerts by fingerprint, the first peer's copy kept. Raises SourceError, naming
+    each peer's failure, only when no peer answered."""
     answers = await asyncio.gather(*(fetch(peer) for peer in peers), return_exceptions=True)
     united = United()
     seen: set[str] = set()
@@ -65,7 +68,7 @@ async def unite(peers: Sequence[str], fetch: Callable[[str], Awaitable[object]])
                 raise answer
             united.down.append((peer, str(answer)))
             continue
-        parsed = parse_alerts(answer)
+        parsed = answer
         if parsed is None:
             united.down.append((peer, NOT_ALERTMANAGER))
             continue

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from oncall_tui.plugin import (
     MAX_LINE,
-    ActionFailed,
-    ActionSpec,
+    OperationFailed,
+    OperationSpec,
     format_duration,
     parse_duration,
     sanitize,
@@ -31,21 +31,21 @@ ACK = "ack"
 UNACK = "unack"
 
 SPECS = (
-    ActionSpec(
+    OperationSpec(
         SILENCE,
         "Silence this alert in Alertmanager",
         mutates=True,
         kinds=frozenset({"alert"}),
     ),
-    ActionSpec(LIST, "List the active silences"),
-    ActionSpec(EXPIRE, "Expire a silence in Alertmanager", mutates=True),
-    ActionSpec(
+    OperationSpec(LIST, "List the active silences"),
+    OperationSpec(EXPIRE, "Expire a silence in Alertmanager", mutates=True),
+    OperationSpec(
         ACK,
         "Acknowledge this alert in Alertmanager",
         mutates=True,
         kinds=frozenset({"alert"}),
     ),
-    ActionSpec(
+    OperationSpec(
         UNACK,
         "Withdraw the acknowledgement of this alert",
         mutates=True,
@@ -71,26 +71,26 @@ class SilenceRequest:
 
 
 def parse_request(params: Mapping[str, str]) -> SilenceRequest:
-    """The user's `duration`, `comment` and `author`, checked; ActionFailed says what
+    """The user's `duration`, `comment` and `author`, checked; OperationFailed says what
     is wrong."""
     try:
         duration = parse_duration(params.get("duration", "1h"))
     except ValueError as exc:
-        raise ActionFailed(f"duration: {exc}") from None
+        raise OperationFailed(f"duration: {exc}") from None
     if duration <= 0:
-        raise ActionFailed("duration: must be longer than 0s")
+        raise OperationFailed("duration: must be longer than 0s")
     if duration > MAX_SILENCE:
-        raise ActionFailed(f"duration: at most {format_duration(MAX_SILENCE)}")
+        raise OperationFailed(f"duration: at most {format_duration(MAX_SILENCE)}")
     comment = " ".join(params.get("comment", "").split())
     if not comment:
-        raise ActionFailed("comment: required (why is this alert silenced?)")
+        raise OperationFailed("comment: required (why is this alert silenced?)")
     author = params.get("author", "").strip()
     if not author:
-        raise ActionFailed("author: required (who silenced it?)")
+        raise OperationFailed("author: required (who silenced it?)")
     if len(comment) > MAX_COMMENT or len(author) > MAX_AUTHOR:
-        raise ActionFailed(f"comment or author too long (at most {MAX_COMMENT} characters)")
+        raise OperationFailed(f"comment or author too long (at most {MAX_COMMENT} characters)")
     if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in comment + author):
-        raise ActionFailed("comment and author must be plain text")
+        raise OperationFailed("comment and author must be plain text")
     return SilenceRequest(duration, comment, author)
 
 
@@ -100,7 +100,7 @@ def silence_body(
     """The `postableSilence` for an alert with `labels`, from `now` for its duration:
     one exact matcher per label."""
     if not labels:
-        raise ActionFailed("the alert has no labels to match")
+        raise OperationFailed("the alert has no labels to match")
     return {
         "matchers": [
             {"name": name, "value": value, "isRegex": False, "isEqual": True}
@@ -117,12 +117,12 @@ def silence_id(answer: object) -> str:
     """The id in Alertmanager's answer to a POST (`{"silenceID": "..."}`)."""
     if isinstance(answer, dict) and isinstance(answer.get("silenceID"), str):
         return sanitize(answer["silenceID"], 64)
-    raise ActionFailed("Alertmanager accepted the silence but did not say its id")
+    raise OperationFailed("Alertmanager accepted the silence but did not say its id")
 
 
 def check_id(value: str) -> str:
     if not _SILENCE_ID.fullmatch(value):
-        raise ActionFailed(f"{sanitize(value, 80)!r} is not a silence id")
+        raise OperationFailed(f"{sanitize(value, 80)!r} is not a silence id")
     return value
 
 
@@ -130,7 +130,7 @@ def active_rows(payload: object) -> tuple[dict[str, str], ...]:
     """The active silences in a `GET /api/v2/silences` answer, the one ending first
     first, as rows of sanitised text: id, matchers, created_by, ends_at, comment."""
     if not isinstance(payload, list):
-        raise ActionFailed("not an Alertmanager API v2 answer (is the URL right?)")
+        raise OperationFailed("not an Alertmanager API v2 answer (is the URL right?)")
     found: list[tuple[float, dict[str, str]]] = []
     for item in payload:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):

@@ -8,6 +8,7 @@ system's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 from oncall_tui.plugin import (
     MAX_LINE,
+    BlockingRunner,
     Kind,
     Plugin,
     Reading,
@@ -43,7 +45,6 @@ def deadline_for(timeout: float) -> float:
 class CommandPlugin(Plugin[CommandConfig]):
     """Runs one Nagios-compatible check command per collection."""
 
-    Config = CommandConfig
     description = "A Nagios-compatible check command (exit code 0/1/2/3, perfdata)"
 
     def __init__(self, config: CommandConfig, context: SourceContext) -> None:
@@ -55,6 +56,19 @@ class CommandPlugin(Plugin[CommandConfig]):
         # What the detail screen shows as the "query": the command as one would type
         # it. ${VAR} values in it are redacted by the store like every secret.
         self._query = shlex.join(config.argv)
+        self._mark = f"{os.getpid()}-{id(self):x}"
+        """Carried by every process this source's checks start (`process.sweep`)."""
+        self._left = ""
+
+    def collection_note(self) -> str:
+        return self._left
+
+    async def aclose(self) -> None:
+        """Whatever a check started and is still running goes with the source: a
+        daemon that escaped its run's sweep (started during it) does not outlive the
+        app."""
+        with contextlib.suppress(Exception):
+            await BlockingRunner("command-close")(lambda: process.sweep(self._mark))
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset({self.config.kind})
@@ -65,7 +79,17 @@ class CommandPlugin(Plugin[CommandConfig]):
         executable = process.resolve(self.config.argv[0], env, cwd)
         deadline = deadline_for(self.context.timeout)
         outcome = await process.run(
-            [executable, *self.config.argv[1:]], env=env, cwd=cwd, deadline=deadline
+            [executable, *self.config.argv[1:]],
+            env=env,
+            cwd=cwd,
+            deadline=deadline,
+            mark=self._mark,
+        )
+        self._left = (
+            f"the check left {outcome.leftovers} process"
+            f"{'' if outcome.leftovers == 1 else 'es'} running after it ended (killed)"
+            if outcome.leftovers
+            else ""
         )
         output = parse_output(outcome.stdout)
         first_line = output.summary or _first_line(outcome.stderr)

@@ -4,6 +4,14 @@ The command gets a session (and so a process group) of its own. Whatever happens
 exits, it times out, the engine cancels the collection — the whole group is killed, so a
 check that forks (`check_by_ssh`, a shell script with a pipeline) leaves no orphan
 holding a pipe or a connection open on a bastion that runs for weeks.
+
+A child that leaves the group (`setsid`, a daemon's double fork) escapes that kill, and
+one per run added up (22 after 30 s, all outliving the app). So each run also carries a
+mark in its environment (`CHECK_MARK`), which every descendant inherits whatever group
+or session it moves to; once the check is over, every process still carrying the mark
+is killed (`sweep`), and the plugin's close sweeps its own marks once more. A child
+that scrubs its whole environment is out of reach (Linux gives no other handle on an
+orphan short of a cgroup).
 """
 
 from __future__ import annotations
@@ -11,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import itertools
 import os
 import shutil
 import signal
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oncall_tui.plugin import SourceError, format_duration
+from oncall_tui.plugin import BlockingRunner, SourceError, format_duration
 
 MAX_OUTPUT = 64 * 1024
 """Bytes kept of each of stdout and stderr; the rest is read and dropped so a chatty
@@ -28,6 +38,13 @@ check never blocks on a full pipe."""
 _REAP_GRACE = 2.0
 """Seconds to wait for a killed process to be reaped (SIGKILL is immediate unless the
 process is stuck in the kernel, e.g. on a dead NFS mount)."""
+
+
+CHECK_MARK = "ONCALL_TUI_CHECK"
+"""The environment variable marking every process a check started."""
+_SWEEP_PASSES = 3
+"""A marked process may fork while a pass runs: passes repeat until one finds none."""
+_RUNS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +56,8 @@ class Outcome:
     stdout: str
     stderr: str
     truncated: bool
+    leftovers: int = 0
+    """Processes the check started that were still running after it ended (killed)."""
 
 
 def resolve(command: str, env: Mapping[str, str], cwd: Path) -> str:
@@ -58,10 +77,13 @@ def resolve(command: str, env: Mapping[str, str], cwd: Path) -> str:
 
 
 async def run(
-    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, deadline: float
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, deadline: float, mark: str
 ) -> Outcome:
-    """Run `argv` (resolved) until it exits or `deadline` seconds pass."""
+    """Run `argv` (resolved) until it exits or `deadline` seconds pass. `mark` names the
+    caller (a plugin instance): this run's processes carry `mark:<run>` (see `sweep`)."""
     loop = asyncio.get_running_loop()
+    run_mark = f"{mark}:{next(_RUNS)}"
+    env = {**env, CHECK_MARK: run_mark}
     starting = asyncio.ensure_future(
         loop.subprocess_exec(
             lambda: _Check(loop),
@@ -92,6 +114,7 @@ async def run(
                 starting.add_done_callback(_abandon)
         raise
     pid = transport.get_pid()
+    swept = False
     try:
         # asyncio.wait, not a timeout around `await`: it never cancels the futures,
         # so the protocol can still resolve them after the deadline.
@@ -100,6 +123,10 @@ async def run(
         # The check is over: its leftovers go with it, which also closes the pipes
         # they inherited, so the whole output has arrived once they close.
         _kill_group(pid)
+        # A thread per sweep (a runner of its own), never the shared executor, which a
+        # stuck /proc read would hold.
+        leftovers = await BlockingRunner("command-sweep")(lambda: sweep(run_mark, spare=pid))
+        swept = True
         ends: set[asyncio.Future[Any]] = {check.exited, check.pipes_closed}
         await asyncio.wait(ends, timeout=_REAP_GRACE)
         if not check.pipes_closed.done():
@@ -113,6 +140,8 @@ async def run(
         # closed here, on a loop that is still running: left to the garbage collector,
         # it would be closed after the loop is (an unraisable "Event loop is closed").
         _kill_group(pid)
+        if not swept:  # cancelled or failed: sweep anyway, without waiting for it
+            _start_thread(lambda: sweep(run_mark, spare=pid))
         try:
             if not check.exited.done():
                 # Reaped before the close, or close() would race the child watcher
@@ -120,7 +149,47 @@ async def run(
                 await asyncio.wait({check.exited}, timeout=_REAP_GRACE)
         finally:
             transport.close()
-    return Outcome(returncode, _text(check.stdout), _text(check.stderr), check.truncated)
+    return Outcome(returncode, _text(check.stdout), _text(check.stderr), check.truncated, leftovers)
+
+
+def sweep(mark: str, *, spare: int = 0) -> int:
+    """Kill every process whose environment holds `CHECK_MARK=<mark>` or
+    `CHECK_MARK=<mark>:<run>`, but `spare`; how many were found. Blocking (reads
+    /proc: ~20 ms with 200 processes on a loaded machine): call it off the loop."""
+    wanted = f"{CHECK_MARK}={mark}".encode()
+    found: set[int] = set()
+    for _ in range(_SWEEP_PASSES):
+        marked = [pid for pid in _marked(wanted) if pid != spare and pid != os.getpid()]
+        if not marked:
+            break
+        for pid in marked:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        found.update(marked)
+    return len(found)
+
+
+def _marked(wanted: bytes) -> list[int]:
+    pids = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:  # no procfs (not Linux): the group kill is all there is
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as file:
+                entries = file.read().split(b"\0")
+        except OSError:  # gone meanwhile, or another user's
+            continue
+        if any(entry == wanted or entry.startswith(wanted + b":") for entry in entries):
+            pids.append(int(name))
+    return pids
+
+
+def _start_thread(fn: Callable[[], object]) -> None:
+    threading.Thread(target=fn, name="oncall-command-sweep", daemon=True).start()
 
 
 def _abandon(starting: asyncio.Future[tuple[asyncio.SubprocessTransport, _Check]]) -> None:

@@ -140,6 +140,11 @@ OVERLOAD_TARGETS = ("pay-api", "checkout-web")
 RULE_TARGET = "paylater/device-fingerprint"
 OUTAGE_TARGET = "credit-bureau"
 KNOCK_ON_TARGET = "loan-api"
+CANARY_TARGET = "repayment-api"
+"""The service whose new release is the canary phase's."""
+CANARY_SERVICE_ERRORS = 0.016
+"""repayment-api as a whole while 5% of its traffic fails at 30%: under its warning
+(2%), so only the canary verdict sees the bad release."""
 FAIL_CLOSED_TARGET = "cashloan/credit-limit"
 
 
@@ -206,6 +211,8 @@ def _services(count: int, outage: str, rng: random.Random) -> Iterator[SignalSpe
         knock_on = service in knocked and bool(outage)
         errors: dict[IncidentKind, float] = {"overload": OVERLOAD_ERRORS} if overload else {}
         latency: dict[IncidentKind, float] = {"overload": OVERLOAD_LATENCY} if overload else {}
+        if service == CANARY_TARGET:
+            errors["canary"] = CANARY_SERVICE_ERRORS
         if knock_on:
             errors["cascade"] = CASCADE_ERRORS
             latency["dependency"] = KNOCK_ON_LATENCY

@@ -33,10 +33,10 @@ _FORM: Mapping[Kind, tuple[str, str, str, str]] = {
         "client_config_reload_timestamp_seconds",
     ),
 }
-_TRIGGERED_BY: Mapping[Kind, IncidentKind] = {
-    "health": "overload",
-    "risk_rule": "risk_rule",
-    "dependency": "cascade",
+_TRIGGERED_BY: Mapping[Kind, tuple[IncidentKind, ...]] = {
+    "health": ("overload", "canary"),
+    "risk_rule": ("risk_rule",),
+    "dependency": ("cascade",),
 }
 """Which incident each kind of change sets off (on the first component it moves)."""
 
@@ -87,11 +87,12 @@ def build_changes(specs: Sequence[SignalSpec], seed: int) -> list[ChangeSpec]:
             continue
         seen.add(spec.component)
         prefix, happened, label, metric = form
-        incident = _TRIGGERED_BY[spec.kind]
         trigger = None
-        if incident in spec.incidents and incident not in triggered:
-            triggered.add(incident)
-            trigger = incident
+        for incident in _TRIGGERED_BY[spec.kind]:
+            if incident in spec.incidents and incident not in triggered:
+                triggered.add(incident)
+                trigger = incident
+                break
         changes.append(
             ChangeSpec(
                 key=f"chg/{prefix}/{spec.component}",

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from oncall_tui.plugin import PluginConfig
 
-IncidentMode = Literal["none", "overload", "risk_rule", "dependency", "cascade", "cycle"]
+IncidentMode = Literal["none", "overload", "risk_rule", "dependency", "cascade", "canary", "cycle"]
 
 MAX_COUNT = 5000
 """Per family; beyond this the demo stops being a demo and starts being a load test."""
@@ -37,9 +37,10 @@ class DemoConfig(PluginConfig):
     an edit while services are green), `dependency` (the credit bureau is down, loan-api
     slows as a knock-on), `cascade` (the bureau fails after a config reload and its
     symptoms are louder than it: loan-api errors, the credit-limit rule failing closed),
-    or `cycle` (calm, then each incident in turn with its recovery, repeating every 16
-    minutes). A fixed incident is at full strength from the first collection, its
-    change made shortly before."""
+    `canary` (repayment-api's new release fails 30% of its 5% of traffic: only the
+    canary verdict catches it), or `cycle` (calm, then each incident in turn with its
+    recovery, repeating every 20 minutes). A fixed incident is at full strength from
+    the first collection, its change made shortly before."""
 
     change_rate: float = Field(default=1.0, ge=0.0, le=1.0, strict=True)
     """Share of values (0..1) that move per collection; the others repeat their previous

@@ -19,6 +19,7 @@ from oncall_tui_demo import catalog, scenario
 from oncall_tui_demo.changes import ChangeSpec, build_changes
 from oncall_tui_demo.config import DemoConfig
 from oncall_tui_demo.describe import Describer
+from oncall_tui_demo.early import EarlyWarning
 from oncall_tui_demo.runbooks import runbook
 from oncall_tui_demo.scenario import Effect, Effects, IncidentKind
 from oncall_tui_demo.walk import Walks
@@ -41,7 +42,6 @@ class DemoPlugin(Plugin[DemoConfig]):
     """Simulated services, risk rules and dependencies of a pay-later wallet and a
     cash-loan product; no network, no setup."""
 
-    Config = DemoConfig
     description = (
         "A simulated credit-payments platform (pay-later wallet and cash loans sharing "
         "one risk engine) with scripted incidents; the default when no config exists."
@@ -75,6 +75,10 @@ class DemoPlugin(Plugin[DemoConfig]):
         self._drawn_with: list[tuple[IncidentKind, Effect] | None] = []
         self._started: float | None = None
         self._wall_offset = 0.0
+        self._early = EarlyWarning(self._specs, config.seed)
+        self._canary_service = next(
+            (s.component for s in self._specs if s.component == catalog.CANARY_TARGET), None
+        )
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset({"business", "health", "risk_rule", "dependency", "change"})
@@ -104,7 +108,12 @@ class DemoPlugin(Plugin[DemoConfig]):
             ]
             self._redraw(self._due([*moved, *ramping]), effects)
         self._mark_changes(elapsed)
-        return [*self._readings, *self._change_readings]
+        canary = None
+        if self._canary_service is not None:
+            canary = (self._canary_service, effects.get("canary"))
+        values = [reading.value for reading in self._readings]
+        early = self._early.readings(values, now, canary)
+        return [*self._readings, *early, *self._change_readings]
 
     def _due(self, indices: Iterable[int]) -> list[int]:
         """`indices` to draw now: business signals wait for their next step."""

@@ -11,8 +11,10 @@ from typing import Literal
 
 from oncall_tui_demo.config import IncidentMode
 
-IncidentKind = Literal["overload", "risk_rule", "dependency", "cascade"]
-INCIDENT_KINDS: tuple[IncidentKind, ...] = ("overload", "risk_rule", "dependency", "cascade")
+IncidentKind = Literal["overload", "risk_rule", "dependency", "cascade", "canary"]
+INCIDENT_KINDS: tuple[IncidentKind, ...] = (
+    "overload", "risk_rule", "dependency", "cascade", "canary",
+)  # fmt: skip
 Phase = Literal["starting", "ongoing", "recovering"]
 
 CALM = 90.0
@@ -42,15 +44,20 @@ class Window:
 CYCLE: tuple[Window, ...] = tuple(
     Window(kind, CALM + index * (CALM + WINDOW)) for index, kind in enumerate(INCIDENT_KINDS)
 )
-"""Calm, overload, calm, risk_rule, calm, dependency, calm, cascade; then it starts over."""
+"""Calm, overload, calm, risk_rule, calm, dependency, calm, cascade, calm, canary (a new
+release failing on its slice of traffic, caught and rolled back before full rollout);
+then it starts over."""
 PERIOD = len(INCIDENT_KINDS) * (CALM + WINDOW)
-"""Seconds of one full cycle (16 minutes)."""
+"""Seconds of one full cycle (20 minutes)."""
 
-TRIGGER_LEAD: dict[IncidentKind, float] = {"overload": 60.0, "risk_rule": 75.0, "cascade": 60.0}
+TRIGGER_LEAD: dict[IncidentKind, float] = {
+    "overload": 60.0, "risk_rule": 75.0, "cascade": 60.0, "canary": 15.0,
+}  # fmt: skip
 """Seconds before an incident's window opens that the change which set it off was made:
 the deploy before the overload, the rule edit before the spike (it breaches some 80 s
-later, halfway up its ramp), the bureau client's config reload before the cascade. A
-dependency outage has no change of ours behind it."""
+later, halfway up its ramp), the bureau client's config reload before the cascade, the
+canary's deploy just before its release takes traffic. A dependency outage has no
+change of ours behind it."""
 BACKGROUND_CHANGES: tuple[tuple[str, float], ...] = (
     ("wallet-api", 160.0),
     ("paylater/geo-mismatch", 400.0),

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.plugin import (
+    BlockingRunner,
+    BlockingStillRunning,
     Kind,
     Plugin,
     Reading,
@@ -52,7 +53,6 @@ class _DiskPath:
 class HostPlugin(Plugin[HostConfig]):
     """The machine the dashboard runs on: on a bastion, the first thing to rule out."""
 
-    Config = HostConfig
     description = "CPU, memory, disk and load of the machine running oncall-tui (psutil)."
 
     def __init__(self, config: HostConfig, context: SourceContext) -> None:

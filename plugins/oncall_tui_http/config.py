@@ -12,7 +12,8 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from oncall_tui.plugin import Duration, HTTPOptions, Thresholds
+from oncall_tui.plugin import Duration, Thresholds
+from oncall_tui.plugin.http import HTTPOptions
 
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 

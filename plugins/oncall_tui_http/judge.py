@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 
-from oncall_tui.plugin import ProbeResult, Status, Thresholds, format_duration
+from oncall_tui.plugin import Status, Thresholds, format_duration
+from oncall_tui.plugin.http import ProbeResult
 
 from .config import HTTPCheckConfig, is_index, path_segments
 

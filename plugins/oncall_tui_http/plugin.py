@@ -15,21 +15,12 @@ wait in that queue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-import httpx
-
-from oncall_tui.plugin import (
-    Kind,
-    Plugin,
-    ProbeResult,
-    Reading,
-    Runbook,
-    SourceContext,
-    client_for,
-    probe,
-)
+from oncall_tui.plugin import Kind, Plugin, Reading, Runbook, SourceContext
+from oncall_tui.plugin.http import HTTPClientMixin, ProbeResult, probe
 
 from .config import HTTPCheckConfig
 from .judge import judge
@@ -44,10 +35,9 @@ def deadline_for(timeout: float) -> float:
     return max(timeout - min(0.5, timeout / 10), _MIN_DEADLINE)
 
 
-class HTTPPlugin(Plugin[HTTPCheckConfig]):
+class HTTPPlugin(HTTPClientMixin, Plugin[HTTPCheckConfig]):
     """Checks one HTTP(S) endpoint per collection."""
 
-    Config = HTTPCheckConfig
     description = "One HTTP(S) health check: status, latency, body, JSON field, TLS expiry"
 
     def __init__(self, config: HTTPCheckConfig, context: SourceContext) -> None:
@@ -56,28 +46,17 @@ class HTTPPlugin(Plugin[HTTPCheckConfig]):
         self._runbook = Runbook.from_config(config.runbook, context.config_dir)
         self._thresholds = config.latency_thresholds()
         self._deadline = deadline_for(context.timeout)
-        # Created on first use, inside the running event loop, and reused: one
-        # keep-alive connection per check.
-        self._client: httpx.AsyncClient | None = None
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset({self.config.kind})
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # Registers the token, headers and URL credentials with the redactor. Its
-            # TLS context (the costly part: the trust store) is shared with every
-            # client trusting the same CAs; its pool is its own (see the module doc).
-            self._client = client_for(self.config, self.context, timeout=self._deadline)
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+    def client_options(self) -> Mapping[str, Any]:
+        # Its TLS context (the costly part: the trust store) is shared with every
+        # client trusting the same CAs; its pool is its own (see the module doc).
+        return {"timeout": self._deadline}
 
     async def collect(self) -> Sequence[Reading]:
-        client = self._http()
+        client = self.http()
         result = await probe(client, self.config.url, self.config.method, deadline=self._deadline)
         return [self._reading(result, datetime.now(UTC))]
 

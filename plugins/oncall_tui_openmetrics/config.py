@@ -12,7 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from oncall_tui.plugin import HTTPOptions, Template, ThresholdOptions, Unit
+from oncall_tui.plugin import Template, ThresholdOptions, Unit
+from oncall_tui.plugin.http import HTTPOptions
 
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")

@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from oncall_tui.plugin import (
@@ -93,16 +93,16 @@ class Outcome:
     problems: list[QueryProblem] = field(default_factory=list)
 
 
-def series_key(index: int, labels: Mapping[str, str]) -> str:
+def series_key(index: int, labels: Mapping[str, str], prefix: str = "q") -> str:
     """Stable, unique key of one series of query `index`.
 
     JSON with ASCII escapes is injective and printable, so two label sets never share a
     key, and the store's sanitiser (which escapes control characters) cannot merge two
     keys either. Long keys are hashed to survive the store's length cap.
     """
-    key = f"q{index}" + _KEY_JSON.encode(labels)
+    key = f"{prefix}{index}" + _KEY_JSON.encode(labels)
     if len(key) > _MAX_KEY:
-        key = f"q{index}#" + hashlib.sha256(key.encode()).hexdigest()[:32]
+        key = f"{prefix}{index}#" + hashlib.sha256(key.encode()).hexdigest()[:32]
     return key
 
 
@@ -145,12 +145,8 @@ def build(
     except BadResponse as exc:
         # Most likely the wrong URL: every query shares it, so it is said once.
         raise SourceError(str(exc)) from None
-    series = _instant_series(response)
+    series = instant_series(response)
     outcome = Outcome([])
-    warnings = [w for w in response.warnings if not w.startswith("PromQL info")]
-    if warnings:
-        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
-        outcome.problems.append(QueryProblem(f"server warning: {warnings[0]}{more}"))
     baselines: dict[LabelKey, float | None] = {}
     scalar_baseline: float | None = None
     if bodies.baseline is not None and series:
@@ -174,10 +170,27 @@ def build(
         )
     if not series and query.kind != "change":
         outcome.readings.append(_no_series(compiled, config_dir))
+    partial = partial_reason(response)
+    if partial:
+        # The values are what the server could see: kept, and marked as partial.
+        outcome.readings = [replace(r, partial=partial) for r in outcome.readings]
     return outcome
 
 
-def _instant_series(response: Response) -> list[Series]:
+def partial_reason(response: Response) -> str:
+    """Why an answer is only partial, "" when whole: Prometheus' (and Thanos') warnings
+    beside the data (a failed remote read, a store that did not answer), or
+    VictoriaMetrics' isPartial. Prometheus' "PromQL info" notes are not warnings."""
+    warnings = [w for w in response.warnings if not w.startswith("PromQL info")]
+    if warnings:
+        more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        return f"server warning: {warnings[0]}{more}"
+    if response.is_partial:
+        return "isPartial: some of the server's storage nodes did not answer"
+    return ""
+
+
+def instant_series(response: Response) -> list[Series]:
     if response.status != "success":
         raise QueryFailed(
             api_error(response.status, response.error_type, response.error)
@@ -215,7 +228,7 @@ def _baselines(
         )
     except BadResponse as exc:
         raise QueryFailed(str(exc)) from None
-    found = _instant_series(response)
+    found = instant_series(response)
     if response.result_type == "scalar":
         return {}, found[0].value if found else None
     return {label_key(item.labels, without_name=True): item.value for item in found}, None

@@ -7,18 +7,13 @@ loader before this model sees the table, so they are not declared here.
 from __future__ import annotations
 
 from typing import Literal, Self
-from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from oncall_tui.plugin import (
-    Duration,
-    HTTPOptions,
-    Template,
-    ThresholdOptions,
-    Thresholds,
-    Unit,
-)
+from oncall_tui.plugin import Duration, Template, ThresholdOptions, Thresholds, Unit
+from oncall_tui.plugin.http import BaseURL, HTTPOptions
+
+from .early_config import Canary, Slo
 
 _JUDGING = (
     "warning", "critical", "below", "for_", "baseline", "warning_ratio", "critical_ratio",
@@ -142,14 +137,28 @@ class PrometheusConfig(HTTPOptions):
     """Signals from PromQL queries against any Prometheus-API server (Prometheus,
     Thanos, Mimir, VictoriaMetrics)."""
 
-    url: str
+    url: BaseURL
     """Base URL of the server, e.g. "http://127.0.0.1:9090" or
     "https://mimir.example.com/prometheus"; /api/v1/query is appended. A password in it
     (user:password@) must be percent-encoded if it contains '/', '?', '#' or '@';
     basic_auth is clearer."""
 
-    queries: list[Query] = Field(min_length=1)
+    queries: list[Query] = Field(default_factory=list)
     """The queries, in [[sources.<name>.queries]] tables."""
+
+    slos: list[Slo] = Field(default_factory=list)
+    """Service level objectives judged by burn rate, in [[sources.<name>.slos]] tables:
+    one signal per series, critical or warning by the multiwindow pairs, with the
+    budget left over the period and when it runs out."""
+
+    canaries: list[Canary] = Field(default_factory=list)
+    """Grey releases, in [[sources.<name>.canaries]] tables: one signal per cohort
+    other than the baseline, critical only when worse by margin and significantly so."""
+
+    slo_rules: Literal["", "sloth", "pyrra"] = ""
+    """Read the SLOs that Sloth ("sloth": slo:sli_error:ratio_rate5m..., slo:objective:ratio)
+    or Pyrra ("pyrra": <metric>:burnrate5m..., pyrra_objective) recording rules define,
+    as SLO signals, without writing a query."""
 
     max_concurrency: int = Field(default=4, ge=1, le=64)
     """Most requests of this source in flight at once. Each query is one request per
@@ -163,11 +172,8 @@ class PrometheusConfig(HTTPOptions):
     (size cap, max_series, within the source's timeout); if it fails, the charts just
     fill as data comes. "0s" turns it off; at most "7d"."""
 
-    @field_validator("url")
-    @classmethod
-    def _base_url(cls, url: str) -> str:
-        # Runs after HTTPOptions' URL check: here url is "http(s)://host...", readable.
-        parts = urlsplit(url)
-        if parts.query or parts.fragment:
-            raise ValueError("must not contain ?query or #fragment: give the base URL")
-        return url.rstrip("/")
+    @model_validator(mode="after")
+    def _something_to_read(self) -> Self:
+        if not (self.queries or self.slos or self.canaries or self.slo_rules):
+            raise ValueError("give at least one of queries, slos, canaries or slo_rules")
+        return self

@@ -64,6 +64,8 @@ class Response:
     error_type: str = ""
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    is_partial: bool = False
+    """VictoriaMetrics' `isPartial`: some storage nodes did not answer."""
     has_data: bool = False
     result_type: str = ""
     series: list[Series] = field(default_factory=list)
@@ -194,7 +196,9 @@ class _Walk:
         elif key == "error":
             response.error = str(value or "")
         elif key == "warnings" and isinstance(value, list):
-            response.warnings = [str(item) for item in value]
+            response.warnings = [str(item) for item in value[:100]]
+        elif key == "isPartial":
+            response.is_partial = value is True
         return end
 
     def _data_member(self, key: str, pos: int) -> int:

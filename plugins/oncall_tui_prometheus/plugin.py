@@ -8,31 +8,28 @@ on the second collection, one query_range per query fills the charts.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import threading
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from oncall_tui.core.http import Body  # the type get_bytes returns
 from oncall_tui.plugin import (
     MAX_LINE,
-    HTTPStatusError,
     Kind,
     Plugin,
     Reading,
     SourceContext,
     SourceError,
-    client_for,
     format_duration,
-    get_bytes,
     sanitize,
+    without_cycle_collector,
 )
+from oncall_tui.plugin.http import Body, HTTPClientMixin, HTTPStatusError, get_bytes
 
 from .build import (
     Bodies,
@@ -42,10 +39,12 @@ from .build import (
     QueryProblem,
     api_error,
     build,
+    instant_series,
     series_key,
 )
 from .config import PrometheusConfig
-from .parse import BadResponse, LabelKey, TooSlow, label_key, parse_response
+from .early import early_jobs
+from .parse import BadResponse, LabelKey, Series, TooSlow, label_key, parse_response
 
 __all__ = ["PrometheusPlugin", "series_key"]
 
@@ -53,6 +52,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ACCEPT_JSON = {"Accept": "application/json"}
+_LIMIT_WORDS = re.compile(
+    r"err-mimir-|err-cortex|exceeded the (?:maximum|limit)|\(limit: \d|limit exceeded"
+    r"|too many (?:samples|series|chunks|outstanding)|max(?:imum)? number of",
+    re.IGNORECASE,
+)
+"""Words of a query-limit refusal (Mimir's err-mimir-max-series-per-query, Cortex's
+"the query hit the max number of chunks limit")."""
 INLINE_BYTES = 64 * 1024
 """Bodies smaller than this are parsed on the event loop (a few milliseconds at most);
 larger ones in the source's worker thread."""
@@ -63,10 +69,14 @@ BACKFILL_SHARE = 0.8
 collection itself time out."""
 
 
-class PrometheusPlugin(Plugin[PrometheusConfig]):
+class _Named(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+class PrometheusPlugin(HTTPClientMixin, Plugin[PrometheusConfig]):
     """Runs PromQL instant queries; every returned series is one signal."""
 
-    Config = PrometheusConfig
     description = "PromQL queries against Prometheus, Thanos, Mimir or VictoriaMetrics"
 
     def __init__(self, config: PrometheusConfig, context: SourceContext) -> None:
@@ -76,22 +86,16 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         self._queries = tuple(
             CompiledQuery.compile(index, query) for index, query in enumerate(config.queries)
         )
-        # Created on first use, inside the running event loop, and reused: one pool of
-        # keep-alive connections instead of a TCP (and TLS) handshake per query.
-        self._client: httpx.AsyncClient | None = None
+        self._early = early_jobs(config.slos, config.canaries, config.slo_rules, context.config_dir)
         self._slots = asyncio.Semaphore(config.max_concurrency)
         self._worker: ThreadPoolExecutor | None = None
         self._backfill = "waiting" if config.backfill > 0 else "done"
         """waiting (for a first collection with readings), due, done (tried once)."""
 
     def kinds(self) -> frozenset[Kind]:
-        return frozenset(query.kind for query in self.config.queries)
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # Registers the URL's password, headers and tokens with the redactor.
-            self._client = client_for(self.config, self.context)
-        return self._client
+        kinds: set[Kind] = {query.kind for query in self.config.queries}
+        kinds |= {table.kind for table in [*self.config.slos, *self.config.canaries]}
+        return frozenset(kinds | ({"health"} if self.config.slo_rules else set()))
 
     async def collect(self) -> Sequence[Reading]:
         started = time.monotonic()
@@ -99,17 +103,33 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         # The evaluation time, sent with every query: a sample stamped earlier than this
         # is that old (a cache, a lagging replica), whatever the two clocks say.
         at = round(time.time(), 3)
-        client = self._http()
+        client = self.http()
         backfill_due = self._backfill == "due"
+
         # All queries finish (the engine's deadline bounds them) so the error can say how
         # many failed, not just the first.
-        results = await asyncio.gather(
-            *(self._run(client, compiled, at, deadline) for compiled in self._queries),
-            return_exceptions=True,
+        async def fetch(expression: str, cap: int) -> list[Series]:
+            return await self._series(client, expression, cap, at, deadline)
+
+        results, early = await asyncio.gather(
+            asyncio.gather(
+                *(self._run(client, compiled, at, deadline) for compiled in self._queries),
+                return_exceptions=True,
+            ),
+            asyncio.gather(*(job(fetch) for _, job in self._early), return_exceptions=True),
         )
         readings: list[Reading] = []
-        failures: list[tuple[CompiledQuery, BaseException]] = []
+        failures: list[tuple[_Named, BaseException]] = []
         succeeded: list[tuple[CompiledQuery, list[Reading]]] = []
+        answered = False
+        for (named, _), found in zip(self._early, early, strict=True):
+            if isinstance(found, BaseException):
+                if not isinstance(found, SourceError):
+                    raise found
+                failures.append((named, found))
+            else:
+                answered = True
+                readings.extend(found)
         for compiled, result in zip(self._queries, results, strict=True):
             if isinstance(result, BaseException):
                 if not isinstance(result, SourceError):
@@ -136,7 +156,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         if not failures:
             return readings
         message = self._failure_message(failures)
-        if succeeded:
+        if succeeded or answered:
             # The queries that worked keep their signals; only the failed ones' turn
             # unknown.
             raise SourceError(message, readings=readings)
@@ -146,9 +166,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         if self._worker is not None:
             worker, self._worker = self._worker, None
             worker.shutdown(wait=False, cancel_futures=True)
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+        await super().aclose()
 
     # -- one query -------------------------------------------------------------------
 
@@ -194,6 +212,25 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
             params["timeout"] = f"{self.context.timeout:g}"
         async with self._slots:
             return await get_bytes(client, self._endpoint, params=params, headers=_ACCEPT_JSON)
+
+    async def _series(
+        self, client: httpx.AsyncClient, expression: str, cap: int, at: float, deadline: float
+    ) -> list[Series]:
+        """The series of one instant query of an SLO or canary table."""
+        try:
+            body = await self._instant(client, expression, at)
+        except Exception as exc:
+            raise _query_error(exc) from None
+        try:
+            response = await self._offload(
+                lambda: parse_response(
+                    body.content, cap=cap, content_type=body.content_type, deadline=deadline
+                ),
+                len(body.content),
+            )
+        except BadResponse as exc:
+            raise SourceError(str(exc)) from None
+        return instant_series(response)
 
     async def _offload(self, work: Callable[[], T], size: int) -> T:
         """Run `work` (parsing) where it cannot freeze the screen: this source's own
@@ -286,7 +323,7 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
 
     # -- messages --------------------------------------------------------------------
 
-    def _failure_message(self, failures: list[tuple[CompiledQuery, BaseException]]) -> str:
+    def _failure_message(self, failures: list[tuple[_Named, BaseException]]) -> str:
         texts = {str(exc) for _, exc in failures}
         shared = not any(isinstance(exc, QueryFailed) for _, exc in failures)
         if shared and len(texts) == 1:
@@ -301,9 +338,15 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
                 key=lambda f: (isinstance(f[1], QueryProblem), not isinstance(f[1], QueryFailed)),
             )
             compiled, first = ranked[0]
-            message = f"{compiled.label}: {first}"
+            text = str(first)
+            # "partial: queries[0] (...): refused by a server limit": said first.
+            if text.startswith("partial: "):
+                message = f"partial: {compiled.label}: {text.removeprefix('partial: ')}"
+            else:
+                message = f"{compiled.label}: {text}"
             if len(hard) > 1:
-                message += f" (and {len(hard) - 1} more of {len(self._queries)} failed)"
+                jobs = len(self._queries) + len(self._early)
+                message += f" (and {len(hard) - 1} more of {jobs} failed)"
             elif len(failures) > 1:
                 message += f" (and {len(failures) - 1} more problems)"
         # Server-supplied text (a JSON error body, an odd result type) may echo a header
@@ -313,41 +356,21 @@ class PrometheusPlugin(Plugin[PrometheusConfig]):
         return sanitize(message, MAX_LINE)
 
 
-_collector_lock = threading.Lock()
-_collector_paused = 0
-_collector_was_enabled = True
-
-
-def without_cycle_collector(work: Callable[[], T]) -> T:
-    """`work()` with Python's cycle collector paused.
-
-    Reading 100,000 series allocates as many small dicts, which refcounting frees; the
-    cycle collector, triggered by the sheer count, meanwhile runs a dozen full
-    collections of the whole heap, each stopping every thread (the screen's too) for
-    up to 100 ms, and finds nothing: parsed JSON has no reference cycles. Paused, the
-    worst stall of the screen's loop while 10,000 series are read fell from ~110 ms to
-    ~35 ms, and the read took half the time (bench/README.md). Process-wide, so
-    counted: it resumes when the last reader is done, as it was before the first.
-    Bounded: a read stops at its collection's deadline.
-    """
-    global _collector_paused, _collector_was_enabled
-    with _collector_lock:
-        if _collector_paused == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _collector_paused += 1
-    try:
-        return work()
-    finally:
-        with _collector_lock:
-            _collector_paused -= 1
-            if _collector_paused == 0 and _collector_was_enabled:
-                gc.enable()
-
-
 def _query_error(exc: BaseException) -> BaseException:
     """A Prometheus error body (400 bad_data, 422 execution, 503 timeout) belongs to
-    the query; anything else (server down) is left as it is."""
+    the query; anything else (server down) is left as it is. A 422 or 429 is a server
+    limit refusing the query (Mimir, Cortex: too many series, too many requests): the
+    source answered only partly, said with the limit's own message."""
+    if isinstance(exc, HTTPStatusError) and exc.status_code in (422, 429):
+        payload = exc.payload
+        detail = payload.get("error") if isinstance(payload, dict) else payload
+        detail = " ".join(str(detail).split()) if detail else ""
+        # Prometheus' own 422 is any execution error (many-to-many matching): only a
+        # message naming a limit is one.
+        if exc.status_code == 429 or _LIMIT_WORDS.search(detail):
+            return QueryFailed(
+                f"partial: refused by a server limit ({exc}): {detail or 'no message'}"
+            )
     if isinstance(exc, HTTPStatusError) and isinstance(exc.payload, dict):
         payload = exc.payload
         message = api_error(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from oncall_tui.core.config.durations import Duration, format_duration
 from oncall_tui.core.config.envvars import expand, register_secrets
 from oncall_tui.core.config.errors import describe, first_per_path, path_of, show
+from oncall_tui.core.config.keys import check_keys
 from oncall_tui.core.config.theme_files import load_catalog
-from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.named_files import UnreadableFile, parse_toml, read_named_text
+from oncall_tui.core.sanitize import MAX_PROBLEM, redactor, sanitize
 from oncall_tui.core.signals.model import Maintenance
 from oncall_tui.core.sources.contract import PluginConfig
 from oncall_tui.core.sources.registry import PluginLoadError, PluginRegistry, default_registry
@@ -40,10 +41,20 @@ MAX_TIMEOUT = 10.0
 """Default deadline cap: a collection slower than this is broken, whatever the interval."""
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest config file read: the biggest real one is a few hundred lines."""
+
+
 class ConfigError(Exception):
-    """One or more problems with the config; `problems` holds each as `path: message`."""
+    """One or more problems with the config; `problems` holds each as `path: message`.
+
+    Each passes the sanitiser here, once, whoever raised it: a problem quotes the file
+    (a key, a value, a file name), and a key holding an OSC 52 or a cursor movement
+    must reach stderr, a toast or a log as visible escapes, never as a sequence.
+    """
 
     def __init__(self, problems: list[str]) -> None:
+        problems = [sanitize(problem, MAX_PROBLEM) for problem in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
 
@@ -83,6 +94,34 @@ class NoticeSettings(BaseModel):
         return Maintenance(text=self.text, until=until.timestamp(), component=self.component)
 
 
+class ServeSettings(BaseModel):
+    """`[serve]`: who may open the board that `oncall-tui serve` puts in a browser."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    origins: list[str] = Field(default_factory=list)
+    """Web origins allowed to open the board besides the address it is served at, e.g.
+    ["https://wallboard.example.com"] (scheme://host[:port], no path). A page from any
+    other site is refused, so it cannot read the board through the visitor's browser."""
+    max_sessions: int = Field(default=4, ge=1, le=64)
+    """Browsers watching at once; each runs a dashboard process of its own (~60 MB),
+    and one more is told the board is full."""
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"expected origins like 'https://board.example.com:8443', got {origin!r}"
+                )
+        return [origin.lower() for origin in value]
+
+
+_ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+"""An origin as a browser sends it: scheme, host and port, nothing else."""
+
+
 class Settings(BaseModel):
     """Top-level keys of the config file."""
 
@@ -105,9 +144,15 @@ class Settings(BaseModel):
     Keys may be glob patterns (`"jiebei/*"`). Used to tell a cause from its symptoms."""
     wallboard: WallboardSettings = Field(default_factory=lambda: WallboardSettings())
     """The `[wallboard]` table: pages and how long each stays up."""
+    keys: dict[str, Any] = Field(default_factory=dict)
+    """The `[keys]` table: an action's keys, `drill = "enter,d"` (comma-separated key
+    names; `oncall-tui info` and `?` show the ids). A key doing two things on one
+    screen is an error."""
     notices: list[NoticeSettings] = Field(default_factory=list, max_length=100)
     """`[[notices]]`: announcements (`text`, `until`, optional `component`), shown like
     a maintenance silence until they end."""
+    serve: ServeSettings = Field(default_factory=lambda: ServeSettings())
+    """The `[serve]` table: origins allowed to open the served board, sessions at once."""
     history: int = Field(default=360, ge=10, le=100_000)
     """Values kept per signal for the detail chart."""
     events: int = Field(default=1000, ge=10, le=1_000_000)
@@ -184,7 +229,10 @@ class AppConfig:
     change_window: float = 3600.0
     topology: dict[str, list[str]] = field(default_factory=dict)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id -> its keys, from `[keys]`: Textual's keymap."""
     notices: list[Maintenance] = field(default_factory=list)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def default_configpath_of() -> Path:
@@ -210,17 +258,10 @@ def load_config(
         text = resources.files("oncall_tui.core").joinpath("demo_config.toml").read_text()
         return parse_config(text, Path.cwd(), registry=registry, environ=environ)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: config file not found"]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{path}: is a directory, not a config file"]) from None
-    except PermissionError:
-        raise ConfigError([f"{path}: permission denied"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        text = read_named_text(path, MAX_CONFIG_BYTES)
+    except UnreadableFile as exc:
+        word = "config file not found" if exc.missing else exc.reason
+        raise ConfigError([f"{path}: {word}"]) from None
     config = parse_config(
         text, path.resolve().parent, registry=registry, environ=environ, origin=str(path)
     )
@@ -238,9 +279,9 @@ def parse_config(
 ) -> AppConfig:
     registry = registry or default_registry
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{origin}: invalid TOML: {exc}"]) from None
+        raw = parse_toml(text)
+    except UnreadableFile as exc:
+        raise ConfigError([f"{origin}: {exc.reason}"]) from None
 
     problems: list[str] = []
     expanded = expand(raw, os.environ if environ is None else environ, (), problems)
@@ -259,6 +300,8 @@ def parse_config(
             raise ConfigError(first_per_path(problems)) from None
 
     problems += topology_problems(settings.topology)
+    keymap, key_problems = check_keys(settings.keys)
+    problems += key_problems
     if settings.theme is not None:
         theme_problem = load_catalog().problem_with(settings.theme)
         if theme_problem:
@@ -289,7 +332,9 @@ def parse_config(
         change_window=settings.change_window,
         topology=settings.topology,
         wallboard=settings.wallboard,
+        keys=keymap,
         notices=[notice.maintenance() for notice in settings.notices],
+        serve=settings.serve,
     )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,8 @@ from pydantic import (
 )
 
 from oncall_tui.core.config.errors import describe, first_per_path
+from oncall_tui.core.named_files import UnreadableFile, parse_toml, read_named_text
+from oncall_tui.core.sanitize import MAX_PROBLEM, sanitize
 
 DEFAULT_THEME: Final = "dark"
 """The terminal dashboard's theme when neither `--theme` nor `theme =` names one."""
@@ -147,6 +148,9 @@ class ThemeFileError(Exception):
     """A theme file that cannot be used; `problems` as `path: message` lines."""
 
     def __init__(self, problems: list[str]) -> None:
+        # Sanitised here, as ConfigError's: a theme's file name and keys are the file's
+        # text, and these lines reach `validate`'s output and the dashboard's toast.
+        problems = [sanitize(problem, MAX_PROBLEM) for problem in problems]
         super().__init__("; ".join(problems))
         self.problems = problems
 
@@ -173,17 +177,9 @@ def load_theme_file(path: Path, origin: Literal["shipped", "user"] = "user") -> 
             [f"{path}: theme names are lower-case letters, digits, '-' and '_' (at most 40)"]
         )
     try:
-        if path.stat().st_size > MAX_THEME_BYTES:
-            raise ThemeFileError([f"{path}: larger than {MAX_THEME_BYTES // 1024} KiB"])
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except ThemeFileError:
-        raise
-    except tomllib.TOMLDecodeError as exc:
-        raise ThemeFileError([f"{path}: invalid TOML: {exc}"]) from None
-    except UnicodeDecodeError:
-        raise ThemeFileError([f"{path}: not UTF-8 text"]) from None
-    except OSError as exc:
-        raise ThemeFileError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        raw = parse_toml(read_named_text(path, MAX_THEME_BYTES))
+    except UnreadableFile as exc:
+        raise ThemeFileError([f"{path}: {exc.reason}"]) from None
     try:
         theme = ThemeFile.model_validate(raw)
     except ValidationError as exc:
@@ -204,7 +200,8 @@ def load_catalog(
         try:
             paths = sorted(folder.glob("*.toml"))
         except OSError as exc:
-            catalog.problems.append(f"{folder}: cannot list: {exc.strerror or exc}")
+            reason = sanitize(f"{folder}: cannot list: {exc.strerror or exc}", MAX_PROBLEM)
+            catalog.problems.append(reason)
             continue
         for path in paths:
             try:

@@ -9,7 +9,7 @@ plugin rediscovering httpx's traps.
 
     client        build_client, tls_context, shared_tls_context: the client and its guards
     options       HTTPOptions (the config mixin), client_for
-    fetch         get_json, get_bytes, get_text
+    fetch         get_json, get_bytes, get_text, json_of
     send          send_json: POST/PUT/DELETE, refused by a read-only client before any I/O
     probe         probe: one health check, failures returned as observations
     decode        bounded Content-Encoding inflation
@@ -32,7 +32,7 @@ from .client import (
 )
 from .decode import STEP, accept_encoding
 from .errors import HTTPStatusError, describe_error, format_size, safe_url, scrub
-from .fetch import DEFAULT_MAX_BYTES, Body, Text, get_bytes, get_json, get_text
+from .fetch import DEFAULT_MAX_BYTES, Body, Text, get_bytes, get_json, get_text, json_of
 from .options import BasicAuth, HTTPOptions, check_http_url, client_for
 from .probe import ProbeResult, cert_not_after, probe
 from .send import send_json
@@ -63,6 +63,7 @@ __all__ = [
     "get_bytes",
     "get_json",
     "get_text",
+    "json_of",
     "probe",
     "retry_after",
     "safe_url",

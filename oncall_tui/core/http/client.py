@@ -30,6 +30,7 @@ import httpx
 
 from oncall_tui import __version__
 from oncall_tui.core.gate import ReadOnlyError
+from oncall_tui.core.named_files import UnreadableFile, read_named_file
 from oncall_tui.core.sanitize import redactor, secret_header
 
 from .decode import accept_encoding
@@ -220,6 +221,10 @@ def build_client(
     )
 
 
+MAX_CA_FILE = 4 * 1024 * 1024
+"""Largest CA bundle read (the system's whole store is ~200 KiB)."""
+
+
 def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
     """Certificate verification against the system's trust store (plus `ca_file`).
 
@@ -236,7 +241,13 @@ def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
         with contextlib.suppress(OSError, ssl.SSLError):
             context.load_verify_locations(certifi.where())
     if ca_file is not None:
-        context.load_verify_locations(cafile=str(ca_file))
+        # Read here rather than by OpenSSL: a FIFO or /dev/zero named as the CA file
+        # would hang it or fill memory.
+        try:
+            pem = read_named_file(ca_file, MAX_CA_FILE)
+        except UnreadableFile as exc:
+            raise OSError(0, exc.reason) from None
+        context.load_verify_locations(cadata=pem.decode("ascii", errors="replace"))
     return context
 
 

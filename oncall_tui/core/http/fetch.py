@@ -111,6 +111,13 @@ async def get_json(
 ) -> object:
     """GET `url` and parse its JSON body (see `get_bytes` for the failures)."""
     body = await get_bytes(client, url, params=params, headers=_ACCEPT_JSON, max_bytes=max_bytes)
+    return json_of(body)
+
+
+def json_of(body: Body) -> object:
+    """The parsed JSON of a body from `get_bytes`, or SourceError saying why not. Apart
+    from `get_json` so a large body can be parsed off the event loop (megabytes of JSON
+    cost a third of a second and more)."""
     try:
         return json.loads(body.content)
     except (ValueError, RecursionError) as exc:
@@ -119,8 +126,17 @@ async def get_json(
 
 async def _error_payload(response: httpx.Response) -> object:
     """The parsed JSON body of an error response, or None. Best effort: the status
-    line alone is already a complete error, so failures here are ignored."""
-    if "json" not in response.headers.get("content-type", ""):
+    line alone is already a complete error, so failures here are ignored.
+
+    A plain-text body of a 422 or 429 is returned as text: a query-limit refusal
+    (Cortex, Mimir: "too many outstanding requests") says which limit only there."""
+    content_type = response.headers.get("content-type", "")
+    if response.status_code in (422, 429) and content_type.startswith("text/plain"):
+        try:
+            return (await read_body(response, _ERROR_BODY_BYTES)).decode("utf-8", "replace")
+        except (SourceError, httpx.HTTPError):
+            return None
+    if "json" not in content_type:
         return None
     try:
         return json.loads(await read_body(response, _ERROR_BODY_BYTES))

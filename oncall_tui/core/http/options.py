@@ -12,11 +12,12 @@ import re
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from oncall_tui.core.named_files import UnreadableFile, read_named_file
 from oncall_tui.core.sanitize import redactor
 from oncall_tui.core.sources.contract import PluginConfig, SourceContext
 from oncall_tui.core.sources.errors import SourceError
@@ -55,9 +57,9 @@ def check_http_url(url: str) -> str:
     """`url` stripped, or ValueError with a message that never quotes any part of it.
 
     The URL may hold a password; a parser error such as "Port could not be cast to
-    integer value as 'Kq8vv7'" quotes the start of it (issue 9), so only words of our
-    own are used. The usual cause of a mangled authority is a password with `/`, `?`,
-    `#` or `@` written as is: the message says how to percent-encode it.
+    integer value as 'Kq8vv7'" quotes the start of it (a password leaked that way), so
+    only words of our own are used. The usual cause of a mangled authority is a password
+    with `/`, `?`, `#` or `@` written as is: the message says how to percent-encode it.
     """
     url = url.strip()
     if any(ch.isspace() or ord(ch) < 0x20 or ch == "\x7f" for ch in url):
@@ -154,8 +156,10 @@ class HTTPOptions(PluginConfig):
         config_dir = (info.context or {}).get("config_dir")
         if path is not None and isinstance(config_dir, Path):
             full = config_dir / path.expanduser()
-            if not full.is_file():
+            if not full.exists():
                 raise ValueError(f"file not found: {full}")
+            if not full.is_file():  # a FIFO would hang its reader, /dev/zero fill memory
+                raise ValueError(f"not a regular file: {full}")
         return path
 
     @model_validator(mode="after")
@@ -198,6 +202,20 @@ def _has_userinfo(url: str | list[str]) -> bool:
     except ValueError:
         return False
     return parts.username is not None or parts.password is not None
+
+
+def base_url(url: str) -> str:
+    """A server's base URL (Prometheus, Alertmanager): checked as every HTTP URL, without
+    a query or fragment (the plugin appends API paths to it), without a trailing slash."""
+    url = check_http_url(url)
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise ValueError("must not contain ?query or #fragment: give the base URL")
+    return url.rstrip("/")
+
+
+BaseURL = Annotated[str, AfterValidator(base_url)]
+"""The type of a config's `url` that is a server's base URL (see `base_url`)."""
 
 
 def client_for(
@@ -245,12 +263,11 @@ def client_for(
 
 def _read_token(path: Path) -> str:
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_TOKEN_FILE + 1)
-    except OSError as exc:
-        raise SourceError(f"bearer_token_file: cannot read {path} ({_os_reason(exc)})") from None
-    if len(data) > MAX_TOKEN_FILE:
-        raise SourceError(f"bearer_token_file: {path} is too large to be a token")
+        data = read_named_file(path, MAX_TOKEN_FILE)
+    except UnreadableFile as exc:
+        if exc.reason.startswith("is larger"):
+            raise SourceError(f"bearer_token_file: {path} is too large to be a token") from None
+        raise SourceError(f"bearer_token_file: cannot read {path} ({exc.reason})") from None
     try:
         token = data.decode("utf-8").strip()
     except UnicodeDecodeError:

@@ -1,6 +1,14 @@
 """Text measured in terminal cells, not characters: a CJK label takes two cells a
-character, a combining accent none. The core does not import Rich, so plain text output
-(`check`, `timeline`) measures with this."""
+character, a combining accent none.
+
+The core does not import Rich (it runs where no terminal library is wanted: `check`,
+plugins' tests), so everything laid out in the core (`check` text, the board's rows,
+the wallboard's pages) measures with this. It agrees with Rich's table, which the
+screen is drawn with, for ASCII, Latin with combining accents, CJK and wide emoji;
+for a few scripts' spacing marks (Devanagari vowel signs, Hangul jamo) the two differ
+by a cell, so a row with such a label may end one cell short or long. Sources' text
+passes `sanitize` first, which removes the zero-width and invisible characters where
+the two would differ most."""
 
 from __future__ import annotations
 
@@ -20,12 +28,8 @@ def cell_width(text: str) -> int:
     return width
 
 
-def cut(text: str, width: int) -> str:
-    """`text` in at most `width` cells, ending in "…" when cut (never half a wide
-    character)."""
-    if cell_width(text) <= width:
-        return text
-    budget = width - cell_width(ELLIPSIS)
+def _prefix(text: str, budget: int) -> tuple[str, int]:
+    """The longest start of `text` within `budget` cells, and the cells it takes."""
     out: list[str] = []
     used = 0
     for char in text:
@@ -34,10 +38,41 @@ def cut(text: str, width: int) -> str:
             break
         out.append(char)
         used += size
-    return "".join(out) + ELLIPSIS
+    return "".join(out), used
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` cells, ending in "…" when cut (never half a wide
+    character)."""
+    if cell_width(text) <= width:
+        return text
+    return _prefix(text, width - cell_width(ELLIPSIS))[0] + ELLIPSIS
 
 
 def pad(text: str, width: int) -> str:
     """`text` left-aligned in `width` cells (cut when longer)."""
     text = cut(text, width)
     return text + " " * (width - cell_width(text))
+
+
+def crop(text: str, width: int) -> str:
+    """`text` in exactly `width` cells: cut at a character boundary, a wide character
+    that would straddle the edge left out and its cell padded with a space."""
+    if width <= 0:
+        return ""
+    start, used = _prefix(text, width)
+    return start + " " * (width - used)
+
+
+def fit(text: str, width: int, *, right: bool = False, ellipsis: str = ELLIPSIS) -> str:
+    """`text` padded or cut to exactly `width` cells; a cut shows an ellipsis so a
+    truncated name is never mistaken for a whole one (`right`: padded on the left)."""
+    if width <= 0:
+        return ""
+    length = cell_width(text)
+    if length > width:
+        if width == 1:
+            return ellipsis
+        return crop(text, width - 1) + ellipsis
+    padding = " " * (width - length)
+    return padding + text if right else text + padding

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from oncall_tui.core.signals.model import SourceState, Status, Thresholds, Unit
+from oncall_tui.core.present.words import missing_value_word
+from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit
 
 
 def failing_since(source: SourceState, now: float) -> str:
@@ -68,7 +69,7 @@ def default_summary(
     when there is a baseline ("pay success 71% (usual 99.2%)": how far from normal is
     the first question about a business signal), or nothing when ok without one."""
     if value is None:
-        return "no data"
+        return missing_value_word(status)
     # Not a positive number, a baseline is no usual level (as for the ratio limits).
     usual = f"usual {format_value(baseline, unit)}" if baseline is not None and baseline > 0 else ""
     if status is Status.OK or thresholds is None:
@@ -119,3 +120,40 @@ def _si(number: float, base: int = 1000) -> str:
             return _trim(number) + suffix
         number /= base
     return _trim(number)  # pragma: no cover - loop always returns
+
+
+def limit_text(thresholds: Thresholds | None, unit: Unit) -> str:
+    """The limits in one short cell: '≥2%/5%' (warning/critical), '≤99%/95%'."""
+    if thresholds is None:
+        return ""
+    op = "≤" if thresholds.below else "≥"
+    limits = [
+        _compact(limit, unit)
+        for limit in (thresholds.warning, thresholds.critical)
+        if limit is not None
+    ]
+    return op + "/".join(limits) if limits else ""
+
+
+def _compact(limit: float, unit: Unit) -> str:
+    """A limit as written in a config: 99%, not the 99.00% a value near 100% needs."""
+    if unit in ("ratio", "percent"):
+        return f"{limit * 100 if unit == 'ratio' else limit:.4g}%"
+    if unit == "bool":
+        return f"{limit:g}"
+    return format_value(limit, unit)
+
+
+def age_text(signal: Signal, now: float) -> str:
+    """How long a non-ok signal has been in its status, in whole minutes or hours: coarse
+    on purpose, so the column changes at most once a minute."""
+    if signal.status is Status.OK or signal.changed_at is None:
+        return ""
+    seconds = max(0.0, now - signal.changed_at)
+    if seconds < 60:
+        return "for <1m"
+    if seconds < 3600:
+        return f"for {int(seconds // 60)}m"
+    if seconds < 86400 * 2:
+        return f"for {int(seconds // 3600)}h"
+    return f"for {int(seconds // 86400)}d"

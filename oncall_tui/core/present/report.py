@@ -7,13 +7,14 @@ import shutil
 from datetime import UTC, datetime
 from typing import Any
 
+from oncall_tui.core.present.causes_json import blind_spots_json, causes_json
 from oncall_tui.core.present.cell_width import cell_width, cut, pad
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.present.triage_text import blind_line, cause_line, short_duration, symptom_mark
 from oncall_tui.core.present.words import SHORT, WORST_FIRST
-from oncall_tui.core.signals.model import Signal, sort_key
+from oncall_tui.core.signals.model import Signal, SourceState, sort_key
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.triage.causes import Diagnosis, blind_spots_json, causes_json, store_diagnosis
+from oncall_tui.core.triage.causes import Diagnosis, store_diagnosis
 
 
 def to_json(
@@ -40,23 +41,32 @@ def to_json(
                 "reason": s.reason.value if s.reason is not None else None,
                 # Extension (triage): the root cause this failing signal is a symptom of.
                 "root": diagnosis.symptom_root(s),
+                # Its source answered only partly: the value may be incomplete.
+                **({"partial": True} if s.partial else {}),
+                # Extensions (early warning): only on SLO and canary signals.
+                **({"slo": s.slo.to_json()} if s.slo is not None else {}),
+                **({"canary": s.canary.to_json()} if s.canary is not None else {}),
             }
             for s in signals
         ],
-        "sources": [
-            {
-                "name": src.name,
-                "plugin": src.plugin,
-                "status": "ok" if src.ok else "error",
-                "error": src.error or None,
-                "duration_ms": src.duration_ms,
-            }
-            for src in store.sources
-        ],
+        "sources": [_source_json(src) for src in store.sources],
         # Extensions of the contract (DESIGN.md "Triage contract").
         "causes": causes_json(diagnosis),
         "blind_spots": blind_spots_json(diagnosis),
     }
+
+
+def _source_json(src: SourceState) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "name": src.name,
+        "plugin": src.plugin,
+        "status": "ok" if src.ok else "error",
+        "error": src.error or None,
+        "duration_ms": src.duration_ms,
+    }
+    if src.note:  # what was partial, what was dropped: only when there is something
+        document["note"] = src.note
+    return document
 
 
 def render_json(store: SignalStore, generated_at: float, diagnosis: Diagnosis | None = None) -> str:
@@ -132,6 +142,8 @@ def _row(
     summary = signal.summary
     if signal.reason is not None and signal.reason.value not in summary:
         summary = f"{signal.reason.value}: {summary}"
+    if signal.partial:
+        summary = f"partial: {summary}"
     if usual and signal.baseline is not None and "usual" not in summary:
         summary = f"(usual {format_value(signal.baseline, signal.unit)}) {summary}".rstrip()
     name = pad(signal.name, name_w)

@@ -19,10 +19,10 @@ import time
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
-from oncall_tui.core.present.words import symbols
+from oncall_tui.core.present.words import status_word, symbols
 from oncall_tui.core.signals.model import Ack, Kind, Maintenance, Signal, Status
 from oncall_tui.core.signals.team import MAX_TIME
-from oncall_tui.core.triage.causes import Cause, Diagnosis
+from oncall_tui.core.triage.causes import PARTIAL, Cause, Diagnosis
 
 LABEL = "LIKELY CAUSE"
 
@@ -35,16 +35,6 @@ LAYER_WORD: dict[Kind, str] = {
     "change": "change",
 }
 """The layer as said in a sentence."""
-
-
-def status_word(kind: Kind, status: Status) -> str:
-    """Dependencies are down or degraded (DESIGN.md); everything else critical or
-    warning."""
-    if kind == "dependency" and status is Status.CRITICAL:
-        return "down"
-    if kind == "dependency" and status is Status.WARNING:
-        return "degraded"
-    return status.value
 
 
 def short_duration(seconds: float) -> str:
@@ -116,16 +106,26 @@ def fit_words(text: str, width: int) -> str:
     return (" ".join(kept) + ELLIPSIS) if kept else ELLIPSIS
 
 
-def _head(cause: Cause, now: float | None) -> str:
-    word = status_word(cause.kind, cause.status)
+def _head(cause: Cause, now: float | None, *, layer: bool = True) -> str:
+    # The words that say most ("burning 20x budget", "canary 2.4.0 fails 30%") over
+    # the bare status word.
+    word = cause.headline or status_word(cause.kind, cause.status)
     lasted = "" if now is None or now - cause.since < 1 else f" {short_duration(now - cause.since)}"
-    return f"{cause.component} {word}{lasted} ({LAYER_WORD[cause.kind]})"
+    said = f" ({LAYER_WORD[cause.kind]})" if layer else ""
+    return f"{cause.component} {word}{lasted}{said}"
 
 
-def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> str:
+SHORT_CHANGE_NAME = 12
+"""A change named in no more than this many cells ("deployed", "rule edited") keeps its
+name on a short line: it says what changed as briefly as "changed" would."""
+
+
+def _changes(
+    cause: Cause, window: float | None, *, compact: bool = False, effect: bool = False
+) -> str:
     """The change attached to the cause ("config reloaded 60s before"); `compact` keeps
     only that something changed and when ("changed 60s before"), the part that matters
-    when the line is short."""
+    when the line is short; `effect` adds what it did ("(errors 0.1% → 3.0%)")."""
     if cause.changes:
         latest = cause.changes[0]
         # "pay-api deployed" next to the cause pay-api reads as "deployed".
@@ -133,8 +133,14 @@ def _changes(cause: Cause, window: float | None, *, compact: bool = False) -> st
         when = short_duration(cause.since - latest.at)
         more = len(cause.changes) - 1
         full = f"{name} {when} before" + (f" (+{more} more)" if more else "")
-        short = f"changed {when} before"
-        return short if compact and len(short) < len(full) else full
+        if effect and latest.effect and not cause.headline.startswith("canary"):
+            # A canary's headline already says what the deploy did.
+            full += f" ({latest.effect})"
+        if compact and cell_width(name) > SHORT_CHANGE_NAME:
+            return f"changed {when} before"
+        if compact:
+            return f"{name} {when} before"
+        return full
     if window is None:
         return ""
     return f"no change in the {format_duration(window)} before"
@@ -192,7 +198,11 @@ def cause_line(
     # the head loses its duration and the line its count of affected components (the
     # symptom rows point at their root) before the change is cut.
     every = len(cause.affects)
-    attempts: list[tuple[int, bool, bool, bool, float | None]] = [
+    # compact: None = the change in full with its effect, False = in full, True = short.
+    attempts: list[tuple[int, bool, bool, bool | None, float | None]] = []
+    if any(change.effect for change in cause.changes[:1]):
+        attempts.append((every, True, True, None, now))
+    attempts += [
         (every, True, True, False, now),
         (every, False, True, False, now),
         (every, False, False, False, now),
@@ -204,8 +214,13 @@ def cause_line(
     alerts = _alerts(cause)
     held = _held(cause, now)
     line = ""
-    for shown, with_quiet, with_alerts, compact, at in attempts:
-        parts = [prefix + _head(cause, at)]
+    # Words that say what failed ("burning 20x budget") make the layer's name the
+    # first thing to spare once everything else has shortened.
+    layers = [(True, attempt) for attempt in attempts]
+    if cause.headline:
+        layers += [(False, attempt) for attempt in attempts]
+    for layer, (shown, with_quiet, with_alerts, compact, at) in layers:
+        parts = [prefix + _head(cause, at, layer=layer)]
         if held:
             parts.append(f"· {held}")
         affected = _affects(cause.affects, shown)
@@ -213,7 +228,7 @@ def cause_line(
             parts.append(f"→ {affected}")
         if alerts and with_alerts:
             parts.append(f"· {alerts}")
-        change = _changes(cause, window, compact=compact)
+        change = _changes(cause, window, compact=bool(compact), effect=compact is None)
         if change and (cause.changes or with_quiet):
             parts.append(f"· {change}")
         line = " ".join(parts)
@@ -227,8 +242,14 @@ def blind_line(diagnosis: Diagnosis, *, width: int | None = None) -> str:
     the cause: nobody is blamed for what nobody can see. Empty when all is visible."""
     if not diagnosis.blind_spots:
         return ""
-    spots = "; ".join(f"{s.component}: {s.reason}" for s in diagnosis.blind_spots)
-    line = f"CANNOT SEE  {spots}"
+    blind = [s for s in diagnosis.blind_spots if s.reason != PARTIAL]
+    partly = [s.component for s in diagnosis.blind_spots if s.reason == PARTIAL]
+    parts = []
+    if blind:
+        parts.append("CANNOT SEE  " + "; ".join(f"{s.component}: {s.reason}" for s in blind))
+    if partly:
+        parts.append("CANNOT FULLY SEE  " + ", ".join(partly) + " (partial answers)")
+    line = "  ".join(parts)
     return fit_words(line, width) if width is not None else line
 
 

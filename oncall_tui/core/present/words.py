@@ -1,7 +1,10 @@
 """How a status is spelled: a glyph and a word, never colour alone.
 
-One table of words per concept, read by `check`'s report and by every screen, so the
-terminal table, the header, the panels and the wallboard spell statuses identically.
+The one place for status words, read by `check`'s report and by every screen, so the
+terminal table, the header, the panels and the wallboard spell statuses identically:
+the glyphs and badges, the short, long and count words, a dependency's "down", what
+an unknown row says first (`row_text.row_summary`) and what a row without a value says. Values,
+limits and ages are spelled in `formatting.py`.
 
 The glyphs come in two sets, Unicode and ASCII: a console with a non-UTF-8 locale
 (`LANG=C`) or the Linux text console (`TERM=linux`) shows garbage for `✖` or `◐`, so
@@ -15,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Final
 
-from oncall_tui.core.signals.model import Kind, Status
+from oncall_tui.core.signals.model import Kind, Reason, Signal, Status
 
 _UNICODE_GLYPH: Final[Mapping[Status, str]] = {
     Status.CRITICAL: "✖",
@@ -61,6 +64,8 @@ class Symbols:
     page_other: str
     at_least: str
     at_most: str
+    partial: str
+    """Before the name of a signal whose source answered only partly."""
     points_to: str
     """Before the root cause a symptom's row points at: `← credit-bureau`. The one
     stand-in of another width (`<-`): the mark is measured where it is drawn, and a
@@ -82,6 +87,7 @@ UNICODE: Final = Symbols(
     page_other="○",
     at_least="≥",
     at_most="≤",
+    partial="◌",
     points_to="←",
 )
 ASCII: Final = Symbols(
@@ -99,6 +105,7 @@ ASCII: Final = Symbols(
     page_other=".",
     at_least=">",
     at_most="<",
+    partial="~",
     points_to="<-",
 )
 
@@ -189,6 +196,12 @@ PANEL_TITLES: Final[dict[Kind, str]] = {
 }
 
 
+def shown_name(signal: Signal) -> str:
+    """A signal's name as every screen draws it: with the partial mark in front when its
+    source answered only partly (`◌ payment-api errors`), so a cut name keeps it."""
+    return f"{symbols().partial} {signal.name}" if signal.partial else signal.name
+
+
 def badge(status: Status) -> str:
     """e.g. "✖ CRIT": fixed width (6 cells) so the name column lines up."""
     return f"{GLYPH[status]} {SHORT[status]:<4}"
@@ -201,3 +214,22 @@ def count_parts(counts: dict[Status, int], *, zeros: bool = True) -> list[tuple[
         for status in WORST_FIRST
         if zeros or counts.get(status, 0)
     ]
+
+
+def status_word(kind: Kind, status: Status) -> str:
+    """Dependencies are down or degraded (DESIGN.md); everything else critical or
+    warning."""
+    if kind == "dependency" and status is Status.CRITICAL:
+        return "down"
+    if kind == "dependency" and status is Status.WARNING:
+        return "degraded"
+    return status.value
+
+
+def missing_value_word(status: Status) -> str:
+    """What a row without a value says when its source gave no summary: "no data" only
+    when that is why it is unknown; a source that decides the status itself (a check
+    that passed, an alert) has no value to show, and an ok row then says nothing."""
+    if status is Status.UNKNOWN:
+        return Reason.NO_DATA.value
+    return "" if status is Status.OK else status.value

@@ -7,9 +7,10 @@ carries only what the store holds, which the sanitiser has already cleaned and r
 no secret can be in it.
 """
 
-from oncall_tui.core.recording.format import SCHEMA, Frame, Header, RecordingError
+from oncall_tui.core.recording.format import SCHEMA, Header, RecordingError
 from oncall_tui.core.recording.reader import Recording, read_recording
 from oncall_tui.core.recording.replay import Replay
+from oncall_tui.core.recording.validate import Frame
 from oncall_tui.core.recording.writer import Recorder
 
 __all__ = [

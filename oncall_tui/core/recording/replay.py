@@ -8,13 +8,8 @@ replay from a live session except by the REPLAY badge the UI draws.
 from __future__ import annotations
 
 import bisect
+import copy
 
-from oncall_tui.core.recording.format import (
-    apply_signal_json,
-    signal_from_json,
-    source_from_json,
-    status_of,
-)
 from oncall_tui.core.recording.reader import Recording
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
@@ -33,8 +28,6 @@ class Replay:
         self.position = 0
         """Frames applied so far."""
         self.now = recording.started_at
-        self.skipped = 0
-        """Signals in the file that could not be read (wrong types): skipped, counted."""
         self._times = [frame.at for frame in recording.frames]
 
     def clock(self) -> float:
@@ -70,44 +63,38 @@ class Replay:
         store = self.store
         known = {source.name: source.ok for source in store.sources}
         for frame in self.recording.frames[self.position :]:
-            for data in frame.sources:
-                if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+            for state in frame.sources:
+                if state.ok is None:
                     continue
-                was = known.get(str(data.get("name")))
-                if data["ok"] is not (was if was is not None else True):
+                was = known.get(state.name)
+                if state.ok is not (was if was is not None else True):
                     return frame.at
-            for data in frame.signals:
-                current = store.signals.get(str(data.get("key")))
-                if current is None or status_of(data) != (current.status, current.reason):
+            for record in frame.signals:
+                current = store.signals.get(record.key)
+                if current is None or (record.status, record.reason) != (
+                    current.status,
+                    current.reason,
+                ):
                     return frame.at
         return None
 
     def _apply(self, index: int) -> None:
+        """One frame into the store. It was checked when the recording was read, so
+        every field is what the recorder writes; the store's per-source cap holds
+        here as it does live."""
         frame = self.recording.frames[index]
         store = self.store
-        for data in frame.sources:
-            try:
-                store.put_source(source_from_json(data))
-            except ValueError:
-                self.skipped += 1
-        updated: list[tuple[Signal, float | None]] = []
-        for data in frame.signals:
-            if not isinstance(data, dict):
-                self.skipped += 1
-                continue
-            try:
-                existing = store.signals.get(str(data.get("key")))
-                if existing is None:
-                    signal = signal_from_json(data, store.history_size)
-                    previous = None
-                else:
-                    signal, previous = existing, existing.value
-                    apply_signal_json(signal, data)
-            except (ValueError, TypeError, AssertionError):
-                self.skipped += 1
-                continue
-            status, reason = status_of(data)
-            updated.append((signal, previous))
-            store.put_signal(signal, status, reason, frame.at, previous=previous)
+        for state in frame.sources:
+            store.put_source(copy.copy(state))  # the store keeps it: not the frame's own
+        updated: list[Signal] = []
+        for record in frame.signals:
+            existing = store.signals.get(record.key)
+            if existing is None:
+                signal, previous = record.new_signal(store.history_size), None
+            else:
+                signal, previous = existing, existing.value
+                record.apply_to(signal)
+            if store.put_signal(signal, record.status, record.reason, frame.at, previous=previous):
+                updated.append(signal)
         store.remove_signals(frame.gone)
-        store.announce({signal.key for signal, _ in updated} | set(frame.gone))
+        store.announce({signal.key for signal in updated} | set(frame.gone))

@@ -10,7 +10,7 @@ cause as it moved.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from oncall_tui.core.signals.events import is_resolution, kind_and_unit
 from oncall_tui.core.signals.model import Event, Signal, SourceState, Status, sort_key
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Cause, store_diagnosis
+from oncall_tui.core.triage.change_effect import HORIZON, change_effect
 from oncall_tui.core.triage.topology import Topology
 
 
@@ -56,7 +57,8 @@ class Timeline:
 
 def build_timeline(recording: Recording) -> Timeline:
     header = recording.header
-    store = SignalStore(history=2, events=100_000)
+    # The history reaches back to before a change: its effect is read from it.
+    store = SignalStore(history=360, events=100_000)
     replay = Replay(recording, store)
     store.clock = replay.clock
     topology = Topology(header.topology)
@@ -73,22 +75,31 @@ def build_timeline(recording: Recording) -> Timeline:
     cause = store_diagnosis(store, topology, window).cause
     timeline.initial_cause = _cause_text(cause, replay.now, window)
     changes_seen: set[tuple[str, float]] = set()
+    pending: list[int] = []
+    """Indexes of change entries whose effect is not said yet."""
     for event in store.events:
         if event.change and event.value is not None:
             changes_seen.add((event.key, event.value))
             if event.value >= recording.started_at - window:
+                pending.append(len(timeline.entries))
                 timeline.entries.append(_change_entry(event))
     cause_key = _cause_key(cause)
 
     while replay.step():
         new = store.events.total - seen_events
         seen_events = store.events.total
-        for event in list(store.events)[-new:] if new else []:
+        if not new and not recording.frames[replay.position - 1].gone:
+            # No status changed, no source failed or recovered, no signal left: the
+            # cause cannot have moved, and a recording of many small frames must not
+            # cost a diagnosis each.
+            continue
+        for event in store.events.latest(new):
             if event.source:
                 timeline.entries.append(_source_entry(event))
             elif event.change:
                 if event.value is not None and (event.key, event.value) not in changes_seen:
                     changes_seen.add((event.key, event.value))
+                    pending.append(len(timeline.entries))
                     timeline.entries.append(_change_entry(event))
             else:
                 timeline.entries.append(_status_entry(event, store))
@@ -96,6 +107,8 @@ def build_timeline(recording: Recording) -> Timeline:
         if _cause_key(now_cause) != cause_key:
             cause_key = _cause_key(now_cause)
             timeline.entries.append(_cause_entry(replay.now, now_cause, window))
+        pending = _with_effects(timeline.entries, pending, store, replay.now, final=False)
+    _with_effects(timeline.entries, pending, store, replay.now, final=True)
     timeline.entries.sort(key=lambda entry: entry.at)
     timeline.final = _snapshot(store)
     timeline.final_failing = _failing(store)
@@ -154,6 +167,30 @@ def _status_entry(event: Event, store: SignalStore) -> Entry:
             "reason": event.reason.value if event.reason else None,
         },
     )
+
+
+def _with_effects(
+    entries: list[Entry], pending: list[int], store: SignalStore, now: float, *, final: bool
+) -> list[int]:
+    """Say what each pending change did once its horizon has passed (or the recording
+    ends), while the store's history still holds the time before it; the indexes
+    still pending."""
+    waiting = []
+    for index in pending:
+        entry = entries[index]
+        if not final and now < entry.at + HORIZON:
+            waiting.append(index)
+            continue
+        marker = store.signals.get(entry.data["key"])
+        if marker is None:
+            continue
+        effect = change_effect(
+            entry.at, marker.component or marker.name, store.signals.values(), now=now
+        )
+        if effect:
+            text = f"{entry.text} → {effect}"
+            entries[index] = replace(entry, text=text, data={**entry.data, "effect": effect})
+    return waiting
 
 
 def _change_entry(event: Event) -> Entry:

@@ -8,7 +8,12 @@ import json
 from pathlib import Path
 from typing import IO
 
-from oncall_tui.core.recording.format import Frame, Header, signal_to_json, source_to_json
+from oncall_tui.core.recording.format import (
+    Header,
+    frame_to_json,
+    signal_to_json,
+    source_to_json,
+)
 from oncall_tui.core.signals.store import SignalStore
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -47,20 +52,22 @@ class Recorder:
 
     def _on_change(self, changed: set[str]) -> None:
         store = self.store
-        frame = Frame(at=store.clock())
+        signals: list[dict[str, object]] = []
+        gone: list[str] = []
+        sources: list[dict[str, object]] = []
         for key in sorted(changed):
             signal = store.signals.get(key)
             if signal is None:
-                frame.gone.append(key)
+                gone.append(key)
             else:
-                frame.signals.append(signal_to_json(signal))
+                signals.append(signal_to_json(signal))
         for state in store.sources:
             encoded = source_to_json(state)
             if self._sources.get(state.name) != encoded:
                 self._sources[state.name] = encoded
-                frame.sources.append(encoded)
-        if frame.signals or frame.gone or frame.sources:
-            self._write(frame.to_json())
+                sources.append(encoded)
+        if signals or gone or sources:
+            self._write(frame_to_json(store.clock(), signals, gone, sources))
             self.frames += 1
 
     def _write(self, data: dict[str, object]) -> None:

@@ -8,11 +8,13 @@ collection did not mention; this module only turns one reading into one signal's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from oncall_tui.core.present.formatting import default_summary
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.breach import backdate_breaches, backdate_status
 from oncall_tui.core.signals.events import note_change, set_status
+from oncall_tui.core.signals.facts import CanaryFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, Status, as_number
 from oncall_tui.core.signals.team import clean_ack
@@ -32,7 +34,7 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack)
+    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack, signal.partial)
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -59,17 +61,37 @@ def update_signal(
     status, reason = evaluate(signal, now)
     summary = sanitize(reading.summary, MAX_LINE)
     summary = summary or default_summary(value, unit, status, reading.thresholds, signal.baseline)
-    if now - observed > max_age:
+    stale = staleness(observed, now, max_age)
+    if stale is not None:
         # Fetched just now, measured long ago (a sample's own timestamp): stale.
-        status, reason = Status.UNKNOWN, Reason.STALE
-        summary = f"stale: last data {now - observed:.0f}s ago"
+        status, reason, summary = Status.UNKNOWN, Reason.STALE, stale
     set_status(signal, status, reason, now, events)
     if reading.history:
         backdate_status(signal)
     signal.summary = summary
+    signal.headline = sanitize(reading.headline, 80)
+    signal.slo = reading.slo
+    signal.canary = clean_canary(reading.canary)
     signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
-    return before != (signal.value, signal.status, signal.summary, signal.name, signal.ack)
+    signal.partial = sanitize(reading.partial, MAX_LINE) if reading.partial else ""
+    return before != (
+        signal.value,
+        signal.status,
+        signal.summary,
+        signal.name,
+        signal.ack,
+        signal.partial,
+    )
+
+
+def staleness(observed_at: float | None, now: float, max_age: float) -> str | None:
+    """Why data measured at `observed_at` is stale at `now` ("stale: last data 42s ago"),
+    or None while it is fresh: the one rule for a sample that arrived old and for a
+    source that stopped sending."""
+    if observed_at is None or now - observed_at <= max_age:
+        return None
+    return f"stale: last data {now - observed_at:.0f}s ago"
 
 
 def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
@@ -139,6 +161,15 @@ def clean_labels(labels: Mapping[str, str]) -> dict[str, str]:
     for name, value in list(labels.items())[:MAX_LABELS]:
         cleaned[sanitize(name, 100)] = sanitize(value, MAX_LINE)
     return cleaned
+
+
+def clean_canary(facts: CanaryFacts | None) -> CanaryFacts | None:
+    """A canary's cohort names come from a source's labels: the one sanitiser again."""
+    if facts is None:
+        return None
+    return replace(
+        facts, cohort=sanitize(facts.cohort, 200), baseline=sanitize(facts.baseline, 200)
+    )
 
 
 def error_message(error: str) -> str:

@@ -7,6 +7,7 @@ plugin can never skip sanitising or status evaluation.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import deque
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.sources.runbook import Runbook
 
@@ -208,10 +210,22 @@ class Reading:
     observed_at: float | None = None
     """Unix time the value was measured at, when the source knows it (a sample's own
     timestamp): an old sample is stale however recently it was fetched. None: now."""
+    partial: str = ""
+    """Why this value may be incomplete, when the server answered only partly (a
+    Prometheus warning, a Thanos partial response, VictoriaMetrics' isPartial): the
+    signal is drawn with a partial mark, `check` says "partial": true, and the
+    source's note says it. Empty: a whole answer."""
     history: Sequence[tuple[float, float | None]] = ()
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
     signal already holds are used."""
+    headline: str = ""
+    """The few words that say most about a failing signal, preferred by the cause line
+    over "critical": "burning 20x budget", "canary 2.4.0 fails 30%". Empty: none."""
+    slo: SloFacts | None = None
+    """An SLO signal's burn per window and budget (core/signals/slo.py)."""
+    canary: CanaryFacts | None = None
+    """A canary signal's cohort against its baseline (core/signals/canary.py)."""
     ack: Ack | None = None
     """An alert someone acknowledged (who, since when): it keeps its status and counts,
     only the bell and toasts stop."""
@@ -242,6 +256,8 @@ class Signal:
     """What the signal is about (a service, a rule, a dependency): the probable-cause
     logic groups signals by it. Defaults to the signal's name."""
     observed_at: float | None = None
+    partial: str = ""
+    """Why its value may be incomplete (see Reading.partial); empty when whole."""
     changed_at: float | None = None
     """When the status last changed: how long has this been red?"""
     missing_since: float | None = None
@@ -254,6 +270,10 @@ class Signal:
     raw: tuple[object, ...] = ()
     """The reading's labels, runbook and query as last sanitised: unchanged ones (the
     usual case) are not sanitised again on every collection."""
+    headline: str = ""
+    """See Reading.headline (sanitised)."""
+    slo: SloFacts | None = None
+    canary: CanaryFacts | None = None
     ack: Ack | None = None
     """Who acknowledged this alert and when (sanitised); None when nobody did."""
     maintenance: Maintenance | None = None
@@ -343,7 +363,11 @@ class EventLog:
         return iter(self._events)
 
     def recent(self, count: int) -> list[Event]:
-        """Newest first, as a timeline reads."""
-        events = list(self._events)[-count:]
+        """Newest first, as a timeline reads; costs `count`, not the log's length."""
+        return list(itertools.islice(reversed(self._events), max(count, 0)))
+
+    def latest(self, count: int) -> list[Event]:
+        """The `count` newest, oldest first (in the order they happened)."""
+        events = self.recent(count)
         events.reverse()
         return events

@@ -10,6 +10,7 @@ The questions viewers ask live in core/signals/queries.py.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
-from oncall_tui.core.signals.ingest import error_message, update_signal
+from oncall_tui.core.signals.ingest import error_message, staleness, update_signal
 from oncall_tui.core.signals.model import (
     EventLog,
     Maintenance,
@@ -31,6 +32,8 @@ from oncall_tui.core.signals.model import (
 from oncall_tui.core.signals.queries import StoreQueries
 from oncall_tui.core.signals.team import MaintenanceBoard, clean_maintenance
 
+APPLY_SLICE = 250
+"""Readings taken in before the event loop gets a turn (~25 ms of work on a loaded machine)."""
 MAX_SIGNALS_PER_SOURCE = 10_000
 """A query matching 100k series must not eat the wallboard's memory."""
 GONE_AFTER = 900.0
@@ -65,6 +68,9 @@ class SignalStore(StoreQueries):
         self.signals: dict[str, Signal] = {}
         self.events = EventLog(events)
         self._sources: dict[str, _Source] = {}
+        self._unsourced: dict[str, set[str]] = {}
+        """Keys of replayed signals whose source state was never recorded, by source
+        name: the per-source cap counts them too."""
         self._history = history
         self._listeners: list[Listener] = []
         self.clock = clock
@@ -122,52 +128,47 @@ class SignalStore(StoreQueries):
         and the source's other signals turn unknown (source error) instead of retiring.
         `note` says what else is worth knowing (readings the engine dropped).
         """
+        update = self.begin_apply(source_name, readings, at=at, error=error, note=note)
+        update.ingest(len(readings))
+        update.finish(duration_ms)
+
+    async def apply_in_slices(
+        self,
+        source_name: str,
+        readings: Sequence[Reading],
+        *,
+        duration_ms: float | None = None,
+        error: str = "",
+        note: str = "",
+    ) -> None:
+        """`apply`, handing the event loop back every `APPLY_SLICE` readings: 10,000
+        readings took the loop (and the screen) for 1-1.7 s at a time on a loaded
+        machine. Listeners hear of it once, at the end, when the source is whole."""
+        update = self.begin_apply(source_name, readings, error=error, note=note)
+        for _ in range(0, len(update.readings), APPLY_SLICE):
+            update.ingest(APPLY_SLICE)
+            await asyncio.sleep(0)  # the loop's turn: keys, repaints, other sources
+        update.finish(duration_ms)
+
+    def begin_apply(
+        self,
+        source_name: str,
+        readings: Sequence[Reading],
+        *,
+        at: float | None = None,
+        error: str = "",
+        note: str = "",
+    ) -> _Update:
         now = self.clock() if at is None else at
         source = self._sources[source_name]
         message = error_message(error) if error else ""
         self._source_event(source.state, not message, message, now)
-        changed: set[str] = set()
-        seen: set[str] = set()
         notes = [sanitize(note, MAX_LINE)] if note else []
         if len(readings) > MAX_SIGNALS_PER_SOURCE:
             notes.append(f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept")
             readings = readings[:MAX_SIGNALS_PER_SOURCE]
-        bad = 0
         known, source.key_of = source.key_of, {}
-        for reading in readings:
-            key = known.get(reading.key) or f"{source_name}/{sanitize(reading.key, 256)}"
-            source.key_of[reading.key] = key
-            try:
-                updated = self._ingest(key, source_name, source, reading, now)
-            except Exception:  # a reading the engine's checks did not catch
-                bad += 1
-                self.signals.pop(key, None)
-                continue
-            seen.add(key)
-            if updated:
-                changed.add(key)
-        if bad:
-            notes.append(f"{bad} malformed readings dropped")
-        for key in source.keys - seen:
-            if message:
-                if self._fail_signal(self.signals[key], message, now):
-                    changed.add(key)
-            elif self._retire(key, source, now):
-                changed.add(key)
-        source.keys = {key for key in source.keys | seen if key in self.signals}
-        self._evict_missing(source, changed)
-        changed |= self._spread_maintenance(now)
-        source.state = replace(
-            source.state,
-            ok=not message,
-            error=message,
-            failing_since=(source.state.failing_since or now) if message else None,
-            note="; ".join(notes),
-            duration_ms=duration_ms,
-            last_success=now,
-            last_attempt=now,
-        )
-        self._notify(changed)
+        return _Update(self, source_name, source, readings, now, message, notes, known)
 
     def fail(
         self,
@@ -206,16 +207,15 @@ class SignalStore(StoreQueries):
                     source.keys.discard(key)
                     changed.add(key)
                     continue
-                if (
-                    signal.observed_at is not None
-                    and signal.missing_since is None
-                    and signal.reason is not Reason.SOURCE_ERROR
-                    and signal.reason is not Reason.STALE
-                    and now - signal.observed_at > source.max_age
+                if signal.missing_since is not None or signal.reason in (
+                    Reason.SOURCE_ERROR,
+                    Reason.STALE,
                 ):
+                    continue
+                stale = staleness(signal.observed_at, now, source.max_age)
+                if stale is not None:
                     self._set_status(signal, Status.UNKNOWN, Reason.STALE, now)
-                    age = now - signal.observed_at
-                    signal.summary = f"stale: last data {age:.0f}s ago"
+                    signal.summary = stale
                     changed.add(key)
         changed |= self._spread_maintenance(now)
         if changed:
@@ -251,14 +251,16 @@ class SignalStore(StoreQueries):
         at: float,
         *,
         previous: float | None = None,
-    ) -> None:
+    ) -> bool:
         """A signal as recorded: its fields already set, its status set here so the
         change is an event like a live one. `previous` is its value before, so a change
-        marker's new value becomes a change event."""
+        marker's new value becomes a change event. A new key past its source's cap
+        (`MAX_SIGNALS_PER_SOURCE`) is refused, as it is live: returns False."""
+        keys = self._keys_of(signal.source)
+        if signal.key not in keys and len(keys) >= MAX_SIGNALS_PER_SOURCE:
+            return False
         self.signals[signal.key] = signal
-        source = self._sources.get(signal.source)
-        if source is not None:
-            source.keys.add(signal.key)
+        keys.add(signal.key)
         note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
         self._set_status(signal, status, reason, at)
@@ -266,18 +268,25 @@ class SignalStore(StoreQueries):
             self._own_maintenance[signal.key] = signal.maintenance
         else:
             self._own_maintenance.pop(signal.key, None)
+        return True
 
     def remove_signals(self, keys: Iterable[str]) -> None:
         for key in keys:
             signal = self.signals.pop(key, None)
-            if signal is not None and signal.source in self._sources:
-                self._sources[signal.source].keys.discard(key)
+            if signal is not None:
+                self._keys_of(signal.source).discard(key)
 
     def announce(self, changed: set[str]) -> None:
         """Tell listeners what `put_*`/`remove_signals` changed."""
         self._notify(changed | self._spread_maintenance(self.clock()))
 
     # -- internals ---------------------------------------------------------------
+
+    def _keys_of(self, source_name: str) -> set[str]:
+        source = self._sources.get(source_name)
+        if source is not None:
+            return source.keys
+        return self._unsourced.setdefault(source_name, set())
 
     def _ingest(
         self, key: str, source_name: str, source: _Source, reading: Reading, now: float
@@ -363,3 +372,73 @@ class SignalStore(StoreQueries):
                 listener(changed)
             except Exception:  # a viewer's bug is not the source's failure
                 log.exception("store listener failed")
+
+
+class _Update:
+    """One collection entering the store, in slices: `ingest` takes readings in turn,
+    `finish` retires what was not seen, sets the source's state and notifies."""
+
+    def __init__(
+        self,
+        store: SignalStore,
+        source_name: str,
+        source: _Source,
+        readings: Sequence[Reading],
+        now: float,
+        message: str,
+        notes: list[str],
+        known: dict[str, str],
+    ) -> None:
+        self.store, self.source_name, self.source = store, source_name, source
+        self.readings, self.now, self.message, self.notes = readings, now, message, notes
+        self.known = known
+        self.changed: set[str] = set()
+        self.seen: set[str] = set()
+        self.done = 0
+        self.bad = 0
+
+    def ingest(self, count: int) -> bool:
+        """The next `count` readings; whether any are left."""
+        store, source, name = self.store, self.source, self.source_name
+        for reading in self.readings[self.done : self.done + count]:
+            key = self.known.get(reading.key) or f"{name}/{sanitize(reading.key, 256)}"
+            source.key_of[reading.key] = key
+            try:
+                updated = store._ingest(key, name, source, reading, self.now)
+            except Exception:  # a reading the engine's checks did not catch
+                self.bad += 1
+                store.signals.pop(key, None)
+                continue
+            self.seen.add(key)
+            if updated:
+                self.changed.add(key)
+        self.done = min(self.done + count, len(self.readings))
+        return self.done < len(self.readings)
+
+    def finish(self, duration_ms: float | None) -> None:
+        store, source, now, message = self.store, self.source, self.now, self.message
+        changed, seen = self.changed, self.seen
+        if self.bad:
+            self.notes.append(f"{self.bad} malformed readings dropped")
+        for key in source.keys - seen:
+            if key not in store.signals:
+                continue
+            if message:
+                if store._fail_signal(store.signals[key], message, now):
+                    changed.add(key)
+            elif store._retire(key, source, now):
+                changed.add(key)
+        source.keys = {key for key in source.keys | seen if key in store.signals}
+        store._evict_missing(source, changed)
+        changed |= store._spread_maintenance(now)
+        source.state = replace(
+            source.state,
+            ok=not message,
+            error=message,
+            failing_since=(source.state.failing_since or now) if message else None,
+            note="; ".join(self.notes),
+            duration_ms=duration_ms,
+            last_success=now,
+            last_attempt=now,
+        )
+        store._notify(changed)

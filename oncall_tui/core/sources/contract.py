@@ -5,8 +5,9 @@ A plugin is a class registered under the entry-point group `oncall_tui.plugins`:
     [project.entry-points."oncall_tui.plugins"]
     mysource = "my_package:MySourcePlugin"
 
-It declares `Config` (a pydantic model, unknown keys forbidden; each field's docstring
-is the user documentation `oncall-tui plugins` prints) and an async `collect()` that
+Its config model is the `PluginConfig` it names in `Plugin[...]` (a pydantic model,
+unknown keys forbidden; each field's docstring is the user documentation `oncall-tui
+plugins` prints; the class attribute `Config` is set from it) and an async `collect()` that
 returns `Reading`s. The engine owns scheduling, deadlines, backoff, sanitising and
 status; a plugin only observes.
 """
@@ -17,17 +18,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
 from oncall_tui.core.signals.model import Kind, Reading
 from oncall_tui.core.sources.blocking import BlockingRunner
 from oncall_tui.core.sources.plugin_actions import (
-    ActionFailed,
-    ActionResult,
-    ActionSpec,
-    ActionTarget,
+    OperationFailed,
+    OperationResult,
+    OperationSpec,
+    OperationTarget,
 )
 
 ENTRY_POINT_GROUP = "oncall_tui.plugins"
@@ -98,6 +99,20 @@ class Plugin(ABC, Generic[C]):
     """True when a signal missing from a collection is over (a resolved alert) rather
     than missing data (a series that vanished, shown as unknown: no data)."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """`Config` is the model named in `Plugin[...]`: `class P(Plugin[PConfig])` says
+        it once. A class that sets `Config` itself (older plugins) keeps its own."""
+        super().__init_subclass__(**kwargs)
+        if "Config" in cls.__dict__:
+            return
+        for base in getattr(cls, "__orig_bases__", ()):
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Plugin):
+                (model,) = get_args(base)
+                if isinstance(model, type) and issubclass(model, PluginConfig):
+                    cls.Config = model
+                    return
+
     def __init__(self, config: C, context: SourceContext) -> None:
         self.config = config
         self.context = context
@@ -123,21 +138,33 @@ class Plugin(ABC, Generic[C]):
         at any file).
         """
 
-    def actions(self) -> Sequence[ActionSpec]:
+    def operations(self) -> Sequence[OperationSpec]:
         """What this source can do besides observing (create a silence), each with
         whether it changes something outside the process (`mutates`). The engine's
-        dispatcher runs them through the read-only gate: a mutating action never
-        reaches `run_action` in read-only mode. None by default: a plugin observes."""
+        dispatcher runs them through the read-only gate: a mutating operation never
+        reaches `run_operation` in read-only mode. None by default: a plugin observes.
+        (A plugin written against the earlier name, `actions()`, still works.)"""
+        return self.actions()
+
+    async def run_operation(
+        self, name: str, target: OperationTarget, params: Mapping[str, str]
+    ) -> OperationResult:
+        """Run the operation `name` (one of `operations()`) on `target` with the user's
+        `params`. Raise `OperationFailed` (or `SourceError`) with a message to show when
+        it does not work. A writing HTTP client comes from
+        `client_for(..., writes=True)`, which stays read-only when the context is.
+        (A plugin written against the earlier name, `run_action()`, still works.)"""
+        return await self.run_action(name, target, params)
+
+    def actions(self) -> Sequence[OperationSpec]:
+        """The earlier name of `operations()`: override one of the two."""
         return ()
 
     async def run_action(
-        self, name: str, target: ActionTarget, params: Mapping[str, str]
-    ) -> ActionResult:
-        """Run the action `name` (one of `actions()`) on `target` with the user's
-        `params`. Raise `ActionFailed` (or `SourceError`) with a message to show when
-        it does not work. A writing HTTP client comes from
-        `client_for(..., writes=True)`, which stays read-only when the context is."""
-        raise ActionFailed(f"{self.context.name}: no action {name!r}")
+        self, name: str, target: OperationTarget, params: Mapping[str, str]
+    ) -> OperationResult:
+        """The earlier name of `run_operation()`: override one of the two."""
+        raise OperationFailed(f"{self.context.name}: no operation {name!r}")
 
     def empty_note(self) -> str:
         """What a collection that worked and returned no readings means, in words, or
@@ -149,7 +176,8 @@ class Plugin(ABC, Generic[C]):
     def collection_note(self) -> str:
         """A note on the last collection that worked, though not everywhere (one peer
         of an HA pair down), or "". The source stays ok; the engine shows the note with
-        it, so nobody mistakes half the cluster for all of it."""
+        it, so nobody mistakes half the cluster for all of it. A check that left processes
+        running says so here too."""
         return ""
 
     def needs_two_samples(self) -> bool:

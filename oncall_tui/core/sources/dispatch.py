@@ -1,4 +1,4 @@
-"""Running plugin actions (`Plugin.actions()` / `Plugin.run_action()`) through the
+"""Running plugin operations (`Plugin.operations()` / `Plugin.run_operation()`) through the
 read-only gate, under a deadline, with every failure turned into a plain message."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.sources.contract import Plugin, PluginConfig
 from oncall_tui.core.sources.errors import SourceError
 from oncall_tui.core.sources.plugin_actions import (
-    ActionFailed,
-    ActionResult,
-    ActionSpec,
-    ActionTarget,
+    OperationFailed,
+    OperationResult,
+    OperationSpec,
+    OperationTarget,
 )
 
 log = logging.getLogger(__name__)
@@ -31,15 +31,15 @@ class Offer:
     """A plugin action one source offers."""
 
     source: str
-    spec: ActionSpec
+    spec: OperationSpec
 
 
 class ActionDispatcher:
     """Runs plugin actions, every one through the gate.
 
     `plugins` are the engine's plugin instances by source name (those that failed to
-    start are absent). A plugin whose `actions()` raises offers nothing; one whose
-    `run_action` raises, hangs or returns garbage fails that action with a message.
+    start are absent). A plugin whose `operations()` raises offers nothing; one whose
+    `run_operation` raises, hangs or returns garbage fails that operation with a message.
     """
 
     def __init__(
@@ -84,49 +84,53 @@ class ActionDispatcher:
         self,
         source: str,
         name: str,
-        target: ActionTarget | None = None,
+        target: OperationTarget | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> ActionResult:
+    ) -> OperationResult:
         """Run `name` of `source` on `target`. Raises `ActionRefused` (the gate, or the
-        HTTP layer refusing a write) or `ActionFailed`, each with a message to show."""
+        HTTP layer refusing a write) or `OperationFailed`, each with a message to show."""
         offer = self.offer(source, name)
         if offer is None:
-            raise ActionFailed(f"{source}: no action {name!r}")
+            raise OperationFailed(f"{source}: no action {name!r}")
         self.gate.require(_what(offer), offer.spec.effect)
         plugin = self._plugins[source]
         try:
             async with asyncio.timeout(self.timeout):
-                result = await plugin.run_action(name, target or ActionTarget(), dict(params or {}))
-        except (ActionFailed, ActionRefused):
+                result = await plugin.run_operation(
+                    name, target or OperationTarget(), dict(params or {})
+                )
+        except (OperationFailed, ActionRefused):
             raise
         except TimeoutError:
-            raise ActionFailed(
+            raise OperationFailed(
                 f"{source}: {offer.spec.description} did not finish in {self.timeout:g}s"
             ) from None
         except Exception as exc:
             raise _translated(source, exc) from None
-        if not isinstance(result, ActionResult):
-            raise ActionFailed(f"{source}: {name} returned {type(result).__name__}, not a result")
+        if not isinstance(result, OperationResult):
+            raise OperationFailed(
+                f"{source}: {name} returned {type(result).__name__}, not a result"
+            )
         return result
 
 
-def target_of(signal: Signal) -> ActionTarget:
+def target_of(signal: Signal) -> OperationTarget:
     """The target for a plugin action on `signal`: its key as its plugin gave it."""
     prefix = f"{signal.source}/"
     key = signal.key[len(prefix) :] if signal.key.startswith(prefix) else signal.key
-    return ActionTarget(key=key, labels=dict(signal.labels), name=signal.name)
+    return OperationTarget(key=key, labels=dict(signal.labels), name=signal.name)
 
 
 def _what(offer: Offer) -> str:
     return f"{offer.spec.description[:1].lower()}{offer.spec.description[1:]} ({offer.source})"
 
 
-def _specs(plugin: Plugin[PluginConfig]) -> Sequence[ActionSpec]:
+def _specs(plugin: Plugin[PluginConfig]) -> Sequence[OperationSpec]:
     try:
-        specs = plugin.actions()
-        return [spec for spec in specs if isinstance(spec, ActionSpec)]
+        specs = plugin.operations()
+        return [spec for spec in specs if isinstance(spec, OperationSpec)]
     except Exception:
-        log.exception("actions() of %s failed", type(plugin).__name__)
+        log.exception("operations() of %s failed", type(plugin).__name__)
         return []
 
 
@@ -136,6 +140,6 @@ def _translated(source: str, exc: Exception) -> Exception:
     if isinstance(exc, ReadOnlyError):
         return ActionRefused(f"read-only: {exc}")
     if isinstance(exc, SourceError):
-        return ActionFailed(f"{source}: {exc}")
+        return OperationFailed(f"{source}: {exc}")
     text = str(exc)
-    return ActionFailed(f"{source}: {type(exc).__name__}{': ' + text if text else ''}")
+    return OperationFailed(f"{source}: {type(exc).__name__}{': ' + text if text else ''}")

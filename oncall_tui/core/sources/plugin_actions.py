@@ -1,7 +1,10 @@
-"""What a plugin can do besides observing (create a silence), as it declares it.
+"""What a plugin can do besides observing (create a silence): its operations.
 
-The types a plugin returns from `actions()` and `run_action()`; the dispatcher
-(`core/sources/dispatch.py`) runs them through the read-only gate.
+"Operation" on the plugin side, so it is never confused with a Textual key action. The
+types a plugin returns from `operations()` and `run_operation()`; the dispatcher
+(`core/sources/dispatch.py`) runs them through the read-only gate. The names plugins
+were written against before (`ActionSpec`, `ActionTarget`, `ActionResult`,
+`ActionFailed`, `actions()`, `run_action()`) stay as aliases.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from oncall_tui.core.signals.model import Kind
 
 
 @dataclass(frozen=True, slots=True)
-class ActionSpec:
+class OperationSpec:
     """One thing a plugin can do besides observing, as it declares it."""
 
     name: str
-    """Identifier passed back to `run_action` ("silence")."""
+    """Identifier passed back to `run_operation` ("silence")."""
     description: str
     """What it does, for the user ("Silence this alert in Alertmanager")."""
     mutates: bool = False
@@ -33,7 +36,7 @@ class ActionSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class ActionTarget:
+class OperationTarget:
     """What a plugin action is about: one of the source's signals, or an item the
     plugin named in an earlier result (a silence id)."""
 
@@ -46,7 +49,7 @@ class ActionTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class ActionResult:
+class OperationResult:
     """What a plugin action did, in words, plus rows for a listing action."""
 
     message: str
@@ -56,6 +59,16 @@ class ActionResult:
     """True when the source should be collected again now (the board shows the change)."""
 
 
-class ActionFailed(Exception):
+class OperationFailed(Exception):
     """The action ran and did not work (server down, a 400). The message says why, fit
-    to show as it is; plugins raise it from `run_action`."""
+    to show as it is; plugins raise it from `run_operation`."""
+
+
+ActionSpec = OperationSpec
+"""The earlier name of `OperationSpec`, kept for plugins written against it."""
+ActionTarget = OperationTarget
+"""The earlier name of `OperationTarget`."""
+ActionResult = OperationResult
+"""The earlier name of `OperationResult`."""
+ActionFailed = OperationFailed
+"""The earlier name of `OperationFailed`."""

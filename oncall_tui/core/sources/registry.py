@@ -40,6 +40,12 @@ class PluginRegistry:
         ep = self._eps().get(name)
         return ep.value if ep is not None else "registered in-process"
 
+    def version(self, name: str) -> str:
+        """The version of the distribution that installs plugin `name` ("" unknown)."""
+        ep = self._eps().get(name)
+        dist = getattr(ep, "dist", None)
+        return str(getattr(dist, "version", "") or "")
+
     def load(self, name: str) -> type[Plugin[PluginConfig]]:
         """The plugin class; raises KeyError if not installed, PluginLoadError if broken."""
         if name in self._loaded:

@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from typing import Any
 
 from oncall_tui.core.signals.model import Ack, Event, Kind, Maintenance, Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.change_effect import change_effect
 from oncall_tui.core.triage.topology import Topology, is_pattern
 
 LAYERS: frozenset[Kind] = frozenset({"health", "risk_rule", "dependency"})
@@ -46,6 +45,9 @@ class Change:
     at: float
     """When the change happened (unix time): the marker's value, not when it was seen."""
     key: str = ""
+    effect: str = ""
+    """What moved on its component after it ("errors 0.1% → 30%", "no visible
+    effect"); "" while that cannot be told yet (core/triage/change_effect.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +72,18 @@ class Cause:
     alerts: tuple[str, ...] = ()
     """Keys of firing alerts (warning or critical) about it or what it affects: the
     evidence, worst first. Never what makes it a cause."""
+    headline: str = ""
+    """The words that say most about it, from its worst signals ("burning 20x
+    budget", "canary 2.4.0 fails 30%"): a canary's first, as it names the release."""
     maintenance: Maintenance | None = None
     """Planned work in force on it: still reported, never blamed before a cause that
     is not in maintenance."""
     ack: Ack | None = None
     """Someone took it: the first acknowledged alert about it."""
+
+
+PARTIAL = "partial"
+"""A blind spot's reason when its signals' source answered only partly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +93,16 @@ class BlindSpot:
     component: str
     """The signals' component, or the source's name when it has no signals."""
     reason: str
-    """no data, stale, or source error."""
+    """no data, stale, source error, or partial (its source answered only partly: the
+    signals have values, which may be incomplete)."""
     signals: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
-        """e.g. "cannot see sms-otp: source error"."""
+        """e.g. "cannot see sms-otp: source error", "cannot fully see payment-api"."""
+        if self.reason == PARTIAL:
+            return f"cannot fully see {self.component}: its source answered only partly"
         return f"cannot see {self.component}: {self.reason}"
 
 
@@ -206,6 +218,7 @@ def diagnose(
     )
     if causes:
         causes = _with_alerts(causes, signals)
+        causes = _with_effects(causes, signals)
     roots_of: dict[str, str] = {}
     for cause in causes:  # most probable first: it names a symptom shared by two roots
         for name in cause.affects:
@@ -276,8 +289,16 @@ def _cause(
         affects=tuple(affects),
         changes=tuple(recent),
         unseen=tuple(unseen),
+        headline=_headline(root),
         maintenance=root.maintenance,
     )
+
+
+def _headline(root: _Component) -> str:
+    """The most telling words among the worst signals: a canary's, an SLO's, any."""
+    worst = [s for s in root.signals if s.status is root.status and s.headline]
+    worst.sort(key=lambda s: (s.canary is None, s.slo is None))
+    return worst[0].headline if worst else ""
 
 
 def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
@@ -294,6 +315,30 @@ def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
         ack = next((s.ack for s in about_it if s.ack is not None), None)
         result.append(replace(cause, alerts=keys, ack=ack) if keys else cause)
     return result
+
+
+def _with_effects(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
+    """Each attached change with what it did to its component."""
+    wanted = {change.component for cause in causes for change in cause.changes}
+    if not wanted:
+        return causes
+    mine: dict[str, list[Signal]] = {}
+    for signal in signals:
+        component = signal.component or signal.name
+        if component in wanted:
+            mine.setdefault(component, []).append(signal)
+    return [
+        replace(
+            cause,
+            changes=tuple(
+                replace(c, effect=change_effect(c.at, c.component, mine.get(c.component, ())))
+                for c in cause.changes
+            ),
+        )
+        if cause.changes
+        else cause
+        for cause in causes
+    ]
 
 
 def _changes(
@@ -331,9 +376,14 @@ def _blind_spots(signals: list[Signal], sources: Iterable[SourceState]) -> tuple
     grouped: dict[tuple[str, str], tuple[list[str], dict[str, None]]] = {}
     seen_sources: set[str] = set()
     for signal in signals:
-        if signal.status is not Status.UNKNOWN or signal.kind == "change":
+        if signal.kind == "change":
             continue
-        reason = signal.reason.value if signal.reason is not None else "unknown"
+        if signal.status is not Status.UNKNOWN:
+            if not signal.partial:
+                continue
+            reason = PARTIAL
+        else:
+            reason = signal.reason.value if signal.reason is not None else "unknown"
         keys, names = grouped.setdefault((signal.component or signal.name, reason), ([], {}))
         keys.append(signal.key)
         names[signal.source] = None
@@ -360,54 +410,3 @@ def _unmatched(graph: Topology, signals: list[Signal]) -> tuple[str, ...]:
         if is_pattern(key) and not any(fnmatchcase(c, key) for c in components)
     ]
     return tuple(missing)
-
-
-# -- the contract's JSON -----------------------------------------------------------------
-
-
-def iso(at: float) -> str:
-    """A unix time as `check`'s JSON writes times (like `generated_at`)."""
-    return datetime.fromtimestamp(at, UTC).isoformat()
-
-
-def causes_json(diagnosis: Diagnosis) -> list[dict[str, Any]]:
-    """`check --format json`'s `causes`; its field names are a contract (DESIGN.md)."""
-    return [
-        {
-            "component": cause.component,
-            "kind": cause.kind,
-            "status": cause.status.value,
-            "since": iso(cause.since),
-            "signals": list(cause.signals),
-            "affects": list(cause.affects),
-            "changes": [
-                {"component": c.component, "name": c.name, "at": iso(c.at)} for c in cause.changes
-            ],
-            "unseen": list(cause.unseen),
-            "alerts": list(cause.alerts),
-            "maintenance": (
-                None
-                if cause.maintenance is None
-                else {
-                    "text": cause.maintenance.text,
-                    "author": cause.maintenance.author,
-                    "until": iso(cause.maintenance.until) if cause.maintenance.until else None,
-                }
-            ),
-            "acked_by": cause.ack.author if cause.ack is not None else None,
-        }
-        for cause in diagnosis.causes
-    ]
-
-
-def blind_spots_json(diagnosis: Diagnosis) -> list[dict[str, Any]]:
-    """`check --format json`'s `blind_spots`: what cannot be seen, never a cause."""
-    return [
-        {
-            "component": spot.component,
-            "reason": spot.reason,
-            "signals": list(spot.signals),
-            "sources": list(spot.sources),
-        }
-        for spot in diagnosis.blind_spots
-    ]

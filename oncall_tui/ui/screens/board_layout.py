@@ -4,6 +4,7 @@ panel hides rows while another shows blank lines."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 
 from textual.containers import Horizontal
@@ -11,8 +12,11 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 
-from oncall_tui.ui.screens.board_panels import LEFT, RIGHT
-from oncall_tui.ui.widgets.panel_rows import allocate_heights
+from oncall_tui.core.present.board_panels import LEFT, RIGHT, feeds, panel_number, panel_title
+from oncall_tui.core.present.panel_rows import allocate_heights
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 log = logging.getLogger(__name__)
@@ -101,10 +105,28 @@ class PanelSizer:
         shrink = chrome - self._laid_out if self._laid_out is not None else 0
         allocate(self.screen, self.panels, shrink)
 
+    @keep_alive("sizing the panels")
     def chrome_changed(self) -> None:
         """Share out again if the chrome changed since the last time; never raises."""
-        try:
-            if self.chrome() != self._allocated_for:
-                self.allocate()
-        except Exception:
-            log.exception("sizing the panels failed")
+        if self.chrome() != self._allocated_for:
+            self.allocate()
+
+
+def make_panel(
+    store: SignalStore,
+    group: str,
+    accept: Callable[[Signal], bool],
+    clock: Callable[[], float] = time.time,
+) -> SignalPanel:
+    """The panel widget for `group`: its title, key and feeding sources from
+    `board_panels`, its rows from `accept`."""
+    return SignalPanel(
+        store,
+        panel_title(group),
+        accept,
+        number=panel_number(group),
+        sources=feeds(group),
+        empty="no signals",
+        clock=clock,
+        id=f"panel-{group.replace('_', '-')}",
+    )

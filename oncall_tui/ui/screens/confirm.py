@@ -20,18 +20,6 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Dismissed with True only by the confirm button (or `y`)."""
 
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-        & > Vertical {
-            width: auto; max-width: 90%; height: auto;
-            padding: 1 2; border: thick $warning; background: $surface;
-        }
-        & #confirm-question { width: auto; max-width: 100%; margin-bottom: 1; }
-        & Horizontal { width: auto; height: auto; }
-        & Button { margin-right: 2; }
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "cancel", "Cancel"),
         Binding("y", "confirm", "Confirm"),

@@ -26,28 +26,28 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from oncall_tui.core.present.attention import Attention
-from oncall_tui.core.present.words import badge
-from oncall_tui.core.signals.filter import SignalFilter
-from oncall_tui.core.signals.model import Signal
-from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.ui.screens.board_follow import WorstFollower, worst_signal
-from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer
-from oncall_tui.ui.screens.board_panels import (
+from oncall_tui.core.present.board_follow import WorstFollower, worst_signal
+from oncall_tui.core.present.board_panels import (
     GROUPS,
     LEFT,
     PANEL_KINDS,
     RIGHT,
     host_sources,
-    make_panel,
     member,
 )
+from oncall_tui.core.present.sparkline import SPARK_STEP
+from oncall_tui.core.present.words import badge
+from oncall_tui.core.signals.filter import SignalFilter
+from oncall_tui.core.signals.model import Signal
+from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
 from oncall_tui.ui.screens.board_sync import PanelUpdates
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from oncall_tui.ui.widgets.sparkline import SPARK_STEP
-from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
+from oncall_tui.ui.widgets.status_header import StatusHeader, board_flags, refresh_flags
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +58,36 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     """The board: are users affected, what is wrong right now, worst first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "focus_panel('health')", "Health panel", show=False),
-        Binding("2", "focus_panel('risk_rule')", "Risk rules panel", show=False),
-        Binding("3", "focus_panel('dependency')", "Dependencies panel", show=False),
-        Binding("4", "focus_panel('alert')", "Alerts panel", show=False),
-        Binding("tab", "cycle_panel(1)", "Next panel", show=False),
-        Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False),
-        Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it"),
-        Binding("C", "cause", "Cause", show=False, tooltip="Drill into the probable cause"),
+        Binding("1", "focus_panel('health')", "Health panel", show=False, id="panel_health"),
+        Binding(
+            "2", "focus_panel('risk_rule')", "Risk rules panel", show=False, id="panel_risk_rule"
+        ),
+        Binding(
+            "3",
+            "focus_panel('dependency')",
+            "Dependencies panel",
+            show=False,
+            id="panel_dependency",
+        ),
+        Binding("4", "focus_panel('alert')", "Alerts panel", show=False, id="panel_alert"),
+        Binding("tab", "cycle_panel(1)", "Next panel", show=False, id="next_panel"),
+        Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False, id="previous_panel"),
+        Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it", id="worst"),
+        Binding(
+            "C", "cause", "Cause", show=False, tooltip="Drill into the probable cause", id="cause"
+        ),
         Binding(
             "slash",
             "filter",
             "Filter",
             tooltip="Filter names and labels: text or regex, !x hides x",
+            id="filter",
         ),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("e", "app.events", "Events", tooltip="Event timeline, newest first"),
-        Binding("p", "app.pause", "Pause", tooltip="Freeze the screen; collection continues"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding("e", "app.events", "Events", tooltip="Event timeline, newest first", id="events"),
+        Binding(
+            "p", "app.pause", "Pause", tooltip="Freeze the screen; collection continues", id="pause"
+        ),
     ]
 
     follow = var(True)
@@ -92,7 +105,6 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         title: str,
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
-        flags: Callable[[], BoardFlags] = BoardFlags,
         attention: Attention | None = None,
         topology: Mapping[str, Iterable[str]] | None = None,
         change_window: float = 3600.0,
@@ -100,11 +112,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         super().__init__(id="dashboard")
         self.store = store
         self.clock = clock
-        self.flags = flags
         self.attention = attention
-        self.header = StatusHeader(
-            store, title=title, clock=clock, read_only=read_only, flags=flags
-        )
+        self.header = StatusHeader(store, title=title, clock=clock, read_only=read_only)
         self.selection = SelectionLine(clock=clock, id="selection")
         self.filter_bar = FilterBar(id="filter-bar")
         self.cause = CauseLine(
@@ -149,6 +158,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.set_focus(self.panels["health"])
         self.panels["host"].display = bool(self._host_sources)
         self.sync(full=True)
+        if hasattr(self.app, "paused"):
+            # `p` on the app: rows keep what they show until it is pressed again.
+            self.watch(self.app, "paused", self.freeze, init=False)
 
     def on_unmount(self) -> None:
         # The store outlives screens (a wallboard rotates them for weeks).
@@ -184,36 +196,33 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     # -- store → screen -------------------------------------------------------------
 
+    @keep_alive("scheduling a dashboard update")
     def _store_changed(self, changed: set[str]) -> None:
         """Store listener: runs inside the engine's collection (same event loop), so it
         only takes note, and it must never raise into the engine."""
-        try:
-            if not self.is_attached:
-                return
-            delay = self.updates.note(changed)
-            if delay is not None:
-                self.set_timer(delay, self._sync_from_timer, name="dashboard-sync")
-        except Exception:
-            log.exception("scheduling a dashboard update failed")
+        if not self.is_attached:
+            return
+        delay = self.updates.note(changed)
+        if delay is not None:
+            self.set_timer(delay, self._sync_from_timer, name="dashboard-sync")
 
     def _sync_from_timer(self) -> None:
         self.updates.armed = False
         self._notice()
-        if self.flags().paused:
+        if board_flags(self).paused:
             return  # keep collecting what changed; shown when the pause ends
         self.sync()
 
+    @keep_alive("raising notifications")
     def _notice(self) -> None:
         """Toasts (and the bell) for signals that turned critical or recovered."""
         if self.attention is None:
             return
-        try:
-            for notice in self.attention.update(self.clock()):
-                self.app.notify(notice.text, severity=notice.severity, markup=False)
-                if notice.bell:
-                    self.app.bell()
-        except Exception:
-            log.exception("raising notifications failed")
+        for notice in self.attention.update(self.clock()):
+            self.app.notify(notice.text, severity=notice.severity, markup=False)
+            if notice.bell:
+                self.app.bell()
+        refresh_flags(self)  # the header's incident count
 
     def sync(self, *, full: bool = False) -> None:
         """Apply what the store reported since the last sync. Never raises: a bug in one
@@ -228,14 +237,11 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
         self.sizer.chrome_changed()
 
+    @keep_alive("clock tick", count="updates.errors")
     def _tick(self) -> None:
-        try:
-            if not self.flags().paused:
-                self._follow_worst()  # a recovered selection moves on after a while
-                self._show_selection()
-        except Exception:
-            self.updates.errors += 1
-            log.exception("clock tick failed")
+        if not board_flags(self).paused:
+            self._follow_worst()  # a recovered selection moves on after a while
+            self._show_selection()
 
     def _arm_slow_tick(self) -> None:
         """Wake at the next sparkline step boundary (clock-aligned, so every row's trend
@@ -245,14 +251,14 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.set_timer(max(1.0, delay), self._slow_tick, name="dashboard-slow-tick")
 
     def _slow_tick(self) -> None:
-        try:
-            if not self.flags().paused:
-                for panel in self.panel_list:
-                    panel.recheck_visible()
-        except Exception:
-            log.exception("moving the trends along failed")
-        finally:
-            self._arm_slow_tick()
+        self._move_trends()
+        self._arm_slow_tick()
+
+    @keep_alive("moving the trends along")
+    def _move_trends(self) -> None:
+        if not board_flags(self).paused:
+            for panel in self.panel_list:
+                panel.recheck_visible()
 
     # -- layout ---------------------------------------------------------------------
 

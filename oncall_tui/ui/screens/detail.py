@@ -26,15 +26,18 @@ from textual.widgets import Footer, Static
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.formatting import format_thresholds, format_value
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.triage_text import triage_fact
-from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge
+from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge, shown_name
+from oncall_tui.core.signals.canary import canary_rows
 from oncall_tui.core.signals.model import Event, Signal, Status
+from oncall_tui.core.signals.slo import slo_rows
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis
-from oncall_tui.ui.row_cells import row_summary
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
-from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
+from oncall_tui.ui.widgets.status_header import StatusHeader, board_flags
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ def title_text(signal: Signal | None, key: str, now: float) -> Text:
         badge(signal.status), style="bold reverse" if signal.status is Status.CRITICAL else "bold"
     )
     text.append("  ")
-    text.append(signal.name, style="bold")
+    text.append(shown_name(signal), style="bold")
     kind = PANEL_TITLES.get(signal.kind, signal.kind)
     text.append(f"  {kind} · {LONG[signal.status]}")
     if signal.reason is not None:
@@ -70,8 +73,14 @@ def facts(
         ("value", format_value(signal.value, signal.unit)),
         ("why", row_summary(signal) or "—"),
     ]
+    if signal.partial:
+        rows.append(("partial", f"the source answered only partly: {signal.partial}"))
     if triage:
         rows.append(("cause", triage))
+    if signal.slo is not None:
+        rows += slo_rows(signal.slo)
+    if signal.canary is not None:
+        rows += canary_rows(signal.canary)
     rows += [
         ("limits", format_thresholds(signal.thresholds, signal.unit) or "none"),
     ]
@@ -113,15 +122,28 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     Esc or q returns to the board with the selection intact."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back to the board"),
-        Binding("c", "copy_runbook", "Copy runbook", tooltip="Copy the runbook (OSC 52)"),
-        Binding("o", "open_runbook", "Open runbook", tooltip="Open a runbook link in the browser"),
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back to the board", id="back"),
+        Binding(
+            "c",
+            "copy_runbook",
+            "Copy runbook",
+            tooltip="Copy the runbook (OSC 52)",
+            id="copy_runbook",
+        ),
+        Binding(
+            "o",
+            "open_runbook",
+            "Open runbook",
+            tooltip="Open a runbook link in the browser",
+            id="open_runbook",
+        ),
         Binding(
             "left_square_bracket",
             "window(-1)",
             "Shorter",
             key_display="[",
             tooltip="Chart: a shorter window",
+            id="shorter",
         ),
         Binding(
             "right_square_bracket",
@@ -129,9 +151,10 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             "Longer",
             key_display="]",
             tooltip="Chart: a longer window",
+            id="longer",
         ),
-        Binding("e", "app.events", "Events", show=False, tooltip="Event timeline"),
-        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+        Binding("e", "app.events", "Events", show=False, tooltip="Event timeline", id="events"),
+        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen", id="pause"),
     ]
 
     def __init__(
@@ -142,20 +165,16 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         title: str = "",
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
-        flags: Callable[[], BoardFlags] = BoardFlags,
         triage: Callable[[], Diagnosis] = Diagnosis,
     ) -> None:
         super().__init__(id="detail")
         self.store = store
         self.key = key
         self.clock = clock
-        self.flags = flags
         self.triage = triage
         """The board's latest probable cause: is this signal a symptom, or the cause?"""
         signal = store.signals.get(key)
-        self.header = StatusHeader(
-            store, title=title, clock=clock, read_only=read_only, flags=flags
-        )
+        self.header = StatusHeader(store, title=title, clock=clock, read_only=read_only)
         self.title_line = Static(title_text(signal, key, clock()), id="detail-title")
         self.body = Static("", id="detail-body")
         self.chart = HistoryChart(clock=clock, id="detail-chart")
@@ -191,34 +210,32 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     def signal(self) -> Signal | None:
         return self.store.signals.get(self.key)
 
+    @keep_alive("refreshing the detail of {self.key}")
     def _refresh_body(self) -> None:
         """Update in place: each part is touched only when its content changed. Never
         raises (an interval callback that raises ends the app)."""
-        try:
-            if self.flags().paused:
-                return
-            self.header.update_status()
-            now = self.clock()
-            signal = self.signal
-            title = title_text(signal, self.key, now)
-            if title != self._title:
-                self._title = title
-                self.title_line.update(title)
-            if signal is None:
-                rows: list[tuple[str, str]] = [("status", "gone from its source")]
-                self.chart.show(None)
-            else:
-                events = [
-                    e for e in self.store.events.recent(200) if e.key == self.key and not e.change
-                ]
-                plugin = next((s.plugin for s in self.store.sources if s.name == signal.source), "")
-                rows = facts(signal, events, plugin, triage_fact(signal, self.triage()))
-                self.chart.show(ChartData.of(signal, self._change_times(signal)))
-            if rows != self._facts:
-                self._facts = rows
-                self.body.update(facts_table(rows))
-        except Exception:
-            log.exception("refreshing the detail of %s failed", self.key)
+        if board_flags(self).paused:
+            return
+        self.header.update_status()
+        now = self.clock()
+        signal = self.signal
+        title = title_text(signal, self.key, now)
+        if title != self._title:
+            self._title = title
+            self.title_line.update(title)
+        if signal is None:
+            rows: list[tuple[str, str]] = [("status", "gone from its source")]
+            self.chart.show(None)
+        else:
+            events = [
+                e for e in self.store.events.recent(200) if e.key == self.key and not e.change
+            ]
+            plugin = next((s.plugin for s in self.store.sources if s.name == signal.source), "")
+            rows = facts(signal, events, plugin, triage_fact(signal, self.triage()))
+            self.chart.show(ChartData.of(signal, self._change_times(signal)))
+        if rows != self._facts:
+            self._facts = rows
+            self.body.update(facts_table(rows))
 
     def _change_times(self, signal: Signal) -> list[float]:
         """When changes (deploys, rule edits) of this signal's component happened."""

@@ -25,8 +25,10 @@ from oncall_tui.core.present.words import GLYPH, SHORT
 from oncall_tui.core.signals.events import is_resolution, kind_and_unit
 from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.change_effect import change_effect
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.line_list import Line, LineList
-from oncall_tui.ui.widgets.status_header import BoardFlags, StatusHeader
+from oncall_tui.ui.widgets.status_header import StatusHeader, refresh_flags
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +57,10 @@ class Entry:
     line: Line
 
 
-def event_entry(event: Event, signal: Signal | None) -> Entry:
+def event_entry(event: Event, signal: Signal | None, effect: str = "") -> Entry:
     """One line of the timeline. The event says what its signal was (`signal`, the one
-    in the store now, only stands in for events recorded without it)."""
+    in the store now, only stands in for events recorded without it); `effect` is what
+    a change did, once known."""
     when = time.strftime("%H:%M:%S", time.localtime(event.at))
     if event.source:
         return source_entry(event, when)
@@ -70,6 +73,7 @@ def event_entry(event: Event, signal: Signal | None) -> Entry:
             ("  ", "plain"),
             (event.name, "plain"),
             (f"  changed at {changed}", "muted"),
+            *((("  → ", "muted"), (effect, "plain")) if effect else ()),
         )
         return Entry(event.at, "change", "", event.key, line)
     after = event.after
@@ -117,10 +121,19 @@ class EventsScreen(Screen[None], inherit_bindings=False):
     """Every recorded change, newest first, filterable by kind and status."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back"),
-        Binding("K", "cycle_kind", "Kind", key_display="K", tooltip="Show one kind of event"),
-        Binding("s", "cycle_status", "Status", tooltip="Show changes to one status"),
-        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen"),
+        Binding("escape,q", "app.pop_screen", "Back", tooltip="Back", id="back"),
+        Binding(
+            "K",
+            "cycle_kind",
+            "Kind",
+            key_display="K",
+            tooltip="Show one kind of event",
+            id="event_kind",
+        ),
+        Binding(
+            "s", "cycle_status", "Status", tooltip="Show changes to one status", id="event_status"
+        ),
+        Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen", id="pause"),
     ]
 
     def __init__(
@@ -131,22 +144,18 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         title: str = "",
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
-        flags: Callable[[], BoardFlags] = BoardFlags,
     ) -> None:
         super().__init__(id="events")
         self.store = store
         self.attention = attention
         self.clock = clock
-        self.flags = flags
-        self.header = StatusHeader(
-            store, title=title, clock=clock, read_only=read_only, flags=flags
-        )
+        self.header = StatusHeader(store, title=title, clock=clock, read_only=read_only)
         self.filter_line = Static("", id="events-filter", markup=False)
         self.list = LineList(empty="no events yet", id="events-list")
         self.kind_index = 0
         self.status_index = 0
         self.entries: list[Entry] = []
-        self._seen_version: tuple[int, int, int] | None = None
+        self._seen_version: tuple[int, int, int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -157,6 +166,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
     def on_mount(self) -> None:
         if self.attention is not None:
             self.attention.seen()
+            refresh_flags(self)  # the headers' incident count: seen now
         self.header.update_status()
         self.set_interval(1.0, self._refresh_entries, name="events-tick")
         self._refresh_entries()
@@ -170,23 +180,32 @@ class EventsScreen(Screen[None], inherit_bindings=False):
     def status_filter(self) -> str:
         return STATUS_FILTERS[self.status_index]
 
+    @keep_alive("refreshing the event timeline")
     def _refresh_entries(self, force: bool = False) -> None:
-        try:
-            version = (self.store.events.total, self.kind_index, self.status_index)
-            if version == self._seen_version and not force:
-                return
-            self._seen_version = version
-            signals = self.store.signals
-            entries = [event_entry(e, signals.get(e.key)) for e in self.store.events]
-            entries.sort(key=lambda entry: entry.at, reverse=True)
-            self.entries = [entry for entry in entries if self._accepts(entry)]
-            self.list.set_lines([entry.line for entry in self.entries])
-            self.filter_line.update(
-                f"{len(self.entries)} of {len(entries)} events, newest first · "
-                f"kind: {self.kind_filter} (K) · status: {self.status_filter} (s)"
-            )
-        except Exception:
-            log.exception("refreshing the event timeline failed")
+        # A change's effect becomes known (and firms up) without a new event: the
+        # lines are rebuilt every ten seconds of the store's clock as well.
+        tick = int(self.store.clock() // 10)
+        version = (self.store.events.total, self.kind_index, self.status_index, tick)
+        if version == self._seen_version and not force:
+            return
+        self._seen_version = version
+        signals = self.store.signals
+        entries = [event_entry(e, signals.get(e.key), self._effect(e)) for e in self.store.events]
+        entries.sort(key=lambda entry: entry.at, reverse=True)
+        self.entries = [entry for entry in entries if self._accepts(entry)]
+        self.list.set_lines([entry.line for entry in self.entries])
+        self.filter_line.update(
+            f"{len(self.entries)} of {len(entries)} events, newest first · "
+            f"kind: {self.kind_filter} (K) · status: {self.status_filter} (s)"
+        )
+
+    def _effect(self, event: Event) -> str:
+        """What a change did to its component, from the store's history."""
+        marker = self.store.signals.get(event.key) if event.change else None
+        if marker is None or event.value is None:
+            return ""
+        component = marker.component or marker.name
+        return change_effect(event.value, component, self.store.signals.values())
 
     def _accepts(self, entry: Entry) -> bool:
         kind = self.kind_filter

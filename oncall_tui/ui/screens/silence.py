@@ -52,20 +52,6 @@ def check(duration: str, comment: str, author: str) -> tuple[float, str]:
 class SilenceForm(ModalScreen[SilenceDraft | None]):
     """Duration (default 1h), comment (required), author (default $USER)."""
 
-    DEFAULT_CSS = """
-    SilenceForm {
-        align: center middle;
-        & > Vertical {
-            width: 76; max-width: 100%; height: auto;
-            padding: 1 2; border: thick $warning; background: $surface;
-        }
-        & #silence-title { text-style: bold; margin-bottom: 1; }
-        & Label { margin-top: 1; color: $foreground-muted; }
-        & #silence-problem { color: $error; height: auto; margin-top: 1; }
-        & Horizontal { height: auto; margin-top: 1; }
-        & Button { margin-right: 2; }
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(

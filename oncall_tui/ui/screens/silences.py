@@ -55,17 +55,6 @@ def describe(row: SilenceRow) -> Text:
 class SilenceListScreen(ModalScreen[None]):
     """Active silences of every source that has them, the one ending first on top."""
 
-    DEFAULT_CSS = """
-    SilenceListScreen {
-        align: center middle;
-        & > Vertical {
-            width: 90%; height: 80%;
-            padding: 0 1; border: thick $accent; background: $surface;
-        }
-        & #silences-status { height: auto; color: $foreground-muted; }
-        & OptionList { height: 1fr; }
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"),
         Binding("x", "expire", "Expire", tooltip="Expire the selected silence"),

@@ -30,11 +30,12 @@ from textual.widget import Widget
 
 from oncall_tui.core.config.loader import WallboardSettings
 from oncall_tui.core.gate import Effect
+from oncall_tui.core.present import bigtext
+from oncall_tui.core.present import wallboard_lines as text
 from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.core.present.wallboard_pages import page_lines
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.ui import bigtext
-from oncall_tui.ui.screens import wallboard_lines as text
-from oncall_tui.ui.screens.wallboard_pages import page_lines
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.board_lines import BoardLines, line_width
 
 log = logging.getLogger(__name__)
@@ -133,31 +134,26 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
     def page_name(self) -> str:
         return self.rotation.page_at(self.clock())
 
+    @keep_alive("scheduling a wallboard update")
     def _store_changed(self, changed: set[str]) -> None:
         """Store listener, inside the engine's collection: take note, never raise."""
-        try:
-            if self._timer is None and self.is_attached:
-                wait = max(0.05, 1 / MAX_SYNC_RATE - (time.monotonic() - self._last_sync))
-                self._timer = self.set_timer(wait, self._sync, name="wallboard-sync")
-        except Exception:
-            log.exception("scheduling a wallboard update failed")
+        if self._timer is None and self.is_attached:
+            wait = max(0.05, 1 / MAX_SYNC_RATE - (time.monotonic() - self._last_sync))
+            self._timer = self.set_timer(wait, self._sync, name="wallboard-sync")
 
     def _sync(self) -> None:
         self._timer = None
         self.tick()
 
+    @keep_alive("updating the wallboard", count="errors")
     def tick(self) -> None:
         """Bring every piece up to date; only lines whose text changed repaint. Never
         raises: an exception in a timer callback would end the app."""
-        try:
-            self._last_sync = time.monotonic()
-            if self.store.version != self._version:
-                self._version = self.store.version
-                self.board = snapshot(self.store)
-            self._draw(self.clock())
-        except Exception:
-            self.errors += 1
-            log.exception("updating the wallboard failed")
+        self._last_sync = time.monotonic()
+        if self.store.version != self._version:
+            self._version = self.store.version
+            self.board = snapshot(self.store)
+        self._draw(self.clock())
 
     def _draw(self, now: float) -> None:
         width, height = self.size

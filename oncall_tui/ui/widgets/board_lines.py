@@ -18,9 +18,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-Part = tuple[str, str]
-"""(text, style name); the empty style name is the widget's own style."""
-Line = tuple[Part, ...]
+from oncall_tui.core.present.parts import Line
 
 STYLE_NAMES = (
     "title",

@@ -25,6 +25,7 @@ from oncall_tui.core.signals.model import Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Cause, Diagnosis, store_diagnosis
 from oncall_tui.core.triage.topology import Topology
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.line_diff import changed_cells, dirty_line
 
 log = logging.getLogger(__name__)
@@ -77,20 +78,16 @@ class CauseLine(Static):
     def cause(self) -> Cause | None:
         return self.diagnosis.cause
 
+    @keep_alive("naming the probable cause")
     def refresh_cause(self, *, force: bool = False) -> None:
         """Re-diagnose when the store changed (at most once a second unless `force`);
         never raises: a triage bug must not take the board down."""
-        try:
-            now = self.clock()
-            if not force and (
-                self.store.version == self._version or now - self._last < MIN_INTERVAL
-            ):
-                return
-            self._version, self._last = self.store.version, now
-            self.diagnosis = store_diagnosis(self.store, self.topology, self.change_window)
-            self._show(now)
-        except Exception:
-            log.exception("naming the probable cause failed")
+        now = self.clock()
+        if not force and (self.store.version == self._version or now - self._last < MIN_INTERVAL):
+            return
+        self._version, self._last = self.store.version, now
+        self.diagnosis = store_diagnosis(self.store, self.topology, self.change_window)
+        self._show(now)
 
     def _show(self, now: float) -> None:
         cause = self.cause

@@ -14,7 +14,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from oncall_tui.ui.row_cells import fit
+from oncall_tui.core.present.cell_width import fit
 from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 Line = tuple[tuple[str, str], ...]
@@ -35,13 +35,13 @@ class LineList(SteadyScrollView, can_focus=True, inherit_bindings=False):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "move(1)", "Down", show=False),
-        Binding("k,up", "move(-1)", "Up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-        Binding("enter", "choose", "Open signal"),
+        Binding("j,down", "move(1)", "Down", show=False, id="down"),
+        Binding("k,up", "move(-1)", "Up", show=False, id="up"),
+        Binding("g,home", "first", "First", show=False, id="top"),
+        Binding("G,end", "last", "Last", show=False, id="bottom"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="page_down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="page_up"),
+        Binding("enter", "choose", "Open signal", id="drill"),
     ]
 
     class Chosen(Message):

@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
+from oncall_tui.core.present.panel_rows import PanelRows, PinnedLine
 from oncall_tui.ui.widgets.line_diff import dirty_line
-from oncall_tui.ui.widgets.panel_rows import PanelRows, PinnedLine
 from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 
@@ -20,13 +20,19 @@ class PanelCursor(SteadyScrollView, can_focus=True, inherit_bindings=False):
     """A scrolling list of rows under pinned lines, with one selected row."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "cursor_top", "First row", show=False),
-        Binding("G,end", "cursor_bottom", "Last row", show=False),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
-        Binding("enter", "select", "Detail", tooltip="Open the selected signal: chart and runbook"),
+        Binding("j,down", "cursor_down", "Down", show=False, id="down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="up"),
+        Binding("g,home", "cursor_top", "First row", show=False, id="top"),
+        Binding("G,end", "cursor_bottom", "Last row", show=False, id="bottom"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="page_down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="page_up"),
+        Binding(
+            "enter",
+            "select",
+            "Detail",
+            tooltip="Open the selected signal: chart and runbook",
+            id="drill",
+        ),
         Binding("l,right", "screen.cycle_panel(1)", "Next panel", show=False),
         Binding("h,left", "screen.cycle_panel(-1)", "Previous panel", show=False),
     ]

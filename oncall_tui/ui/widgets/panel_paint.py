@@ -15,8 +15,9 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from oncall_tui.ui.row_cells import fit
-from oncall_tui.ui.widgets.panel_rows import BACKGROUND_CLASSES, PART_CLASS, Part, PinnedLine
+from oncall_tui.core.present.cell_width import fit
+from oncall_tui.core.present.panel_rows import BACKGROUND_CLASSES, PART_CLASS, PinnedLine
+from oncall_tui.core.present.parts import Part
 
 CURSOR_MARK = "\u203a"
 """Marks the selected row without relying on colour (NO_COLOR, monochrome)."""

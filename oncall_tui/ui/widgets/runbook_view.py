@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -31,13 +32,22 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 
+from oncall_tui.core.named_files import UnreadableFile, read_named_file
 from oncall_tui.core.sanitize import MAX_TEXT, safe_link, sanitize
+from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 
 log = logging.getLogger(__name__)
+_READER = BlockingRunner("runbook-reader")
+"""One reading thread at a time for every runbook view: a hung mount holds one."""
 
 MAX_RUNBOOK_BYTES = 256 * 1024
 """A runbook longer than this is cut (with a note): a page, not a database dump."""
+RENDER_BUDGET = 150
+"""Blocks of a runbook rendered as Markdown (a table cell counts a fifth): ~1 s of the
+event loop on a loaded 2-core machine. A longer runbook is cut there, with a note."""
+READ_DEADLINE = 3.0
+"""Seconds a runbook file may take to read (a file on a hung mount never answers)."""
 NO_RUNBOOK = (
     "No runbook for this signal.\n\n"
     "Add one where the signal is configured, e.g. in the config file:\n"
@@ -121,15 +131,47 @@ def runbook_parser() -> MarkdownIt:
 
 def read_runbook(path: str) -> tuple[str, str]:
     """(the Markdown to show, the raw text to copy), or raises OSError. Control
-    characters are escaped line by line: a runbook is shown in a terminal."""
-    with open(path, "rb") as handle:
-        raw = handle.read(MAX_RUNBOOK_BYTES + 1)
+    characters are escaped line by line: a runbook is shown in a terminal. Called off
+    the event loop: parsing a large file costs a fraction of a second."""
+    try:
+        raw = read_named_file(path, MAX_RUNBOOK_BYTES, cut=True)
+    except UnreadableFile as exc:
+        raise OSError(0, exc.reason) from None
     cut = len(raw) > MAX_RUNBOOK_BYTES
     text = raw[:MAX_RUNBOOK_BYTES].decode("utf-8", errors="replace")
     shown = "\n".join(sanitize(line.expandtabs(4), MAX_TEXT * 4) for line in text.split("\n"))
-    if cut:
+    shown, left_out = bounded_markdown(shown)
+    if left_out:
+        shown += (
+            f"\n\n*({left_out:,} more lines not rendered: a runbook this long would hold "
+            "the board for seconds; `c` copies it whole)*"
+        )
+    elif cut:
         shown += f"\n\n*(cut at {MAX_RUNBOOK_BYTES // 1024} KiB)*"
     return shown, text
+
+
+def bounded_markdown(text: str, budget: float = RENDER_BUDGET) -> tuple[str, int]:
+    """The longest head of `text`, cut between blocks, that Textual's Markdown widget
+    renders within `budget` blocks; and how many lines were left out.
+
+    The widget mounts one widget per block and per table cell, on the event loop: on a
+    loaded 2-core machine a 2,000-row table held the screen 22 s and 430 MB. A cell
+    costs about a fifth of a block, a code block one per ten lines.
+    """
+    lines = text.split("\n")
+    spent = 0.0
+    for token in runbook_parser().parse(text):
+        if token.type in ("th_open", "td_open"):
+            spent += 0.2
+        elif token.nesting == 1 or token.type in ("fence", "code_block", "hr", "html_block"):
+            if spent > budget and token.map is not None and token.type != "thead_open":
+                head = lines[: token.map[0]]
+                return "\n".join(head).rstrip(), len(lines) - len(head)
+            spent += 1
+            if token.map is not None and token.type in ("fence", "code_block"):
+                spent += (token.map[1] - token.map[0]) / 10
+    return text, 0
 
 
 class RunbookScroll(VerticalScroll, inherit_bindings=False):
@@ -215,17 +257,29 @@ class RunbookView(Widget):
         text = Text(shown, style=style, overflow="fold")
         self.query_one("#runbook-body", Static).update(text)
 
-    @work(thread=True, exclusive=True, group="runbook", exit_on_error=False)
-    def _load(self, path: str) -> None:
+    @work(exclusive=True, group="runbook", exit_on_error=False)
+    async def _load(self, path: str) -> None:
+        """Read and cut the runbook on a daemon thread, within READ_DEADLINE: a FIFO is
+        refused at once, but a file on a hung mount blocks its reader in the kernel, and
+        a Textual thread worker stuck there kept the app alive 30 s after ctrl+q. The
+        stuck daemon thread is left behind; while it is stuck, others are refused."""
         name = Path(path).name
         try:
-            shown, raw = read_runbook(path)
+            shown, raw = await asyncio.wait_for(_READER(lambda: read_runbook(path)), READ_DEADLINE)
+        except TimeoutError:
+            self._failed(
+                f"The runbook file {name} did not answer within {READ_DEADLINE:g} s "
+                "(a hung mount?)."
+            )
+            return
+        except BlockingStillRunning:
+            self._failed(f"The runbook file {name} cannot be read: an earlier read is stuck.")
+            return
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
-            problem = f"The runbook file {name} cannot be read: {reason}."
-            self.app.call_from_thread(self._failed, problem)
+            self._failed(f"The runbook file {name} cannot be read: {reason}.")
             return
-        self.app.call_from_thread(self._loaded, shown, raw)
+        self._loaded(shown, raw)
 
     def _loaded(self, shown: str, raw: str) -> None:
         self.copy_text = raw

@@ -21,12 +21,12 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
-from oncall_tui.core.present.formatting import format_value
-from oncall_tui.core.present.words import LONG, badge
+from oncall_tui.core.present.formatting import age_text, format_value, limit_text
+from oncall_tui.core.present.row_text import row_summary
+from oncall_tui.core.present.words import LONG, badge, shown_name
 from oncall_tui.core.signals.model import Signal, Status
-from oncall_tui.ui.row_cells import row_summary
+from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.line_diff import changed_extent, dirty_line
-from oncall_tui.ui.widgets.panel_rows import age_text, limit_text
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def describe_selection(
     parts: list[tuple[str, str]] = [
         (badge(status), f"badge-{status.value}"),
         (" ", "plain"),
-        (signal.name, "name"),
+        (shown_name(signal), "name"),
     ]
     if signal.value is not None or signal.kind != "alert":  # an alert has no value
         parts += [
@@ -106,6 +106,7 @@ class SelectionLine(Widget):
     def text(self) -> str:
         return "".join(text for text, _ in [*self._parts, *self._hint])
 
+    @keep_alive("updating the selection line")  # never take the board down for a line
     def show(
         self,
         signal: Signal | None,
@@ -114,17 +115,14 @@ class SelectionLine(Widget):
     ) -> None:
         """Show `signal` (None: nothing selected), the root it is a symptom of and an
         optional hint after it; repaints only when the words changed."""
-        try:
-            parts = describe_selection(signal, self.clock(), root)
-            self._subject = signal.key if signal is not None else None
-            hint = hint or []
-            if parts == self._parts and hint == self._hint:
-                return
-            self._parts = parts
-            self._hint = hint
-            self._rewrap()
-        except Exception:  # never take the board down for a line of text
-            log.exception("updating the selection line failed")
+        parts = describe_selection(signal, self.clock(), root)
+        self._subject = signal.key if signal is not None else None
+        hint = hint or []
+        if parts == self._parts and hint == self._hint:
+            return
+        self._parts = parts
+        self._hint = hint
+        self._rewrap()
 
     def on_resize(self, event: events.Resize) -> None:
         self._rewrap()

@@ -30,6 +30,16 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from oncall_tui.core.present.panel_rows import (
+    Accept,
+    Columns,
+    PanelRows,
+    PinnedLine,
+    layout_columns,
+    pinned_lines,
+    row_parts,
+)
+from oncall_tui.core.present.sparkline import SparkCache
 from oncall_tui.core.present.triage_text import symptom_mark
 from oncall_tui.core.signals.model import Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
@@ -43,16 +53,6 @@ from oncall_tui.ui.widgets.panel_paint import (
     pinned_strip,
     row_strip,
 )
-from oncall_tui.ui.widgets.panel_rows import (
-    Accept,
-    Columns,
-    PanelRows,
-    PinnedLine,
-    layout_columns,
-    pinned_lines,
-    row_parts,
-)
-from oncall_tui.ui.widgets.sparkline import SparkCache
 
 __all__ = ["CURSOR_MARK", "SignalPanel"]
 
@@ -289,9 +289,8 @@ class SignalPanel(PanelCursor):
         return layout_columns(
             self.scrollable_content_region.width,
             model.longest_name,
-            model.value_width,
-            model.limit_width,
-            mark,
+            mark=mark,
+            measured=model.widths,
         )
 
     def _repaint_if_changed(self, y: int, index: int) -> None:

@@ -21,14 +21,15 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.app import ComposeResult
+from textual.dom import DOMNode
 from textual.strip import Strip
 from textual.widget import Widget
 
 from oncall_tui.core.config.durations import format_duration
+from oncall_tui.core.present.cell_width import fit
 from oncall_tui.core.present.words import COUNT_WORD, GLYPH, LONG, WORST_FIRST
 from oncall_tui.core.signals.model import Status
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.ui.row_cells import fit
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,20 @@ class BoardFlags:
     """While paused, the data shown is as old as it was then, plus the pause."""
     replay: str = ""
     """A replay's badge ("REPLAY 10x", "REPLAY END"); empty on a live board."""
+
+
+def board_flags(node: DOMNode) -> BoardFlags:
+    """The app's header flags: `OncallApp.board_flags`, a reactive the screens and
+    headers watch; none for an app without them (a widget tested on its own)."""
+    flags = getattr(node.app, "board_flags", None)
+    return flags if isinstance(flags, BoardFlags) else BoardFlags()
+
+
+def refresh_flags(node: DOMNode) -> None:
+    """Ask the app to recompute its header flags (an incident was counted or seen)."""
+    refresh = getattr(node.app, "refresh_flags", None)
+    if refresh is not None:
+        refresh()
 
 
 def clock_text(now: float) -> str:
@@ -154,7 +169,6 @@ class StatusHeader(Widget):
         title: str,
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
-        flags: Callable[[], BoardFlags] = BoardFlags,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -162,7 +176,6 @@ class StatusHeader(Widget):
         self.title_text = title
         self.clock = clock
         self.read_only = read_only
-        self.flags = flags
         self.pieces = {
             name: HeaderPiece(id=f"header-{name}", sized=name != "summary") for name in PIECES
         }
@@ -179,6 +192,12 @@ class StatusHeader(Widget):
     def on_mount(self) -> None:
         # Every screen has a header; each keeps its own clock, age and heartbeat going.
         self.set_interval(1.0, self.update_status, name="header-tick")
+        if hasattr(self.app, "board_flags"):
+            # Paused, incidents, the replay badge: shown as soon as they change.
+            self.watch(self.app, "board_flags", self._flags_changed, init=False)
+
+    def _flags_changed(self, flags: BoardFlags) -> None:
+        self.update_status()
 
     @property
     def text(self) -> str:
@@ -223,7 +242,7 @@ class StatusHeader(Widget):
     def _compose_parts(self, width: int) -> dict[str, list[Part]]:
         now = self.clock()
         store = self.store
-        flags = self.flags()
+        flags = board_flags(self)
         overall, counts, failing = self._aggregates(frozen=flags.paused)
         age, old = data_age_text(store, now, flags.paused_at)
         clock = clock_text(now)

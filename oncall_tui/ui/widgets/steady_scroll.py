@@ -6,31 +6,30 @@ keeps in `virtual_size`. The two never match, so each pass re-runs the widget's 
 update and repaints its whole scrollbar. With four scrolling panels that is ~2.4 KB
 sent to the terminal for each toast, each cause line appearing, each resize of the
 why-line: most of what the board wrote above the foundation's board during an
-incident (bench/README.md, "Issue 6, done-when").
+incident (bench/README.md, "the board against the foundation's board").
 
 The scrollbar depends on the widget's size, its container size and its own virtual
 size only; while those three are what they were at the last pass, the pass has
-nothing to update. `_size_updated` is Textual's private hook (pinned: textual <9);
-tests/test_ui_repaints.py fails if the override stops taking effect or starts hiding
-a real change.
+nothing to update. Textual has no public hook for this: `textual_compat.ScrollGeometryHook`
+fences the private one; tests/test_ui_repaints.py fails if the override stops taking
+effect or starts hiding a real change.
 """
 
 from __future__ import annotations
 
 from textual.geometry import Size
-from textual.scroll_view import ScrollView
+
+from oncall_tui.ui.textual_compat import ScrollGeometryHook
 
 
-class SteadyScrollView(ScrollView):
+class SteadyScrollView(ScrollGeometryHook):
     """The base of the board's scrolling Line API widgets (panels, lists)."""
 
     _scroll_geometry: tuple[Size, Size, Size] | None = None
 
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
+    def scroll_geometry_changed(self, size: Size, container_size: Size) -> bool:
         geometry = (size, self.virtual_size, container_size)
         if geometry == self._scroll_geometry:
             return False
         self._scroll_geometry = geometry
-        return super()._size_updated(size, virtual_size, container_size, layout)
+        return True

@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from rich.cells import cell_len
-
 from oncall_tui.core.config.loader import WallboardPage
+from oncall_tui.core.present import bigtext
+from oncall_tui.core.present.cell_width import cell_width
+from oncall_tui.core.present.parts import Line, Part
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.wallboard import LAYERS, Board, Layer
-from oncall_tui.core.present.words import GLYPH, LONG, SHORT, WORST_FIRST, symbols
+from oncall_tui.core.present.wallboard_lines import fit, pad, source_line, value_text
+from oncall_tui.core.present.words import GLYPH, LONG, SHORT, WORST_FIRST, shown_name, symbols
 from oncall_tui.core.signals.model import Signal, Status
-from oncall_tui.ui import bigtext
-from oncall_tui.ui.row_cells import row_summary
-from oncall_tui.ui.screens.wallboard_lines import fit, pad, source_line, value_text
-from oncall_tui.ui.widgets.board_lines import Line, Part
 
 TILE_WIDTH = 56
 """Narrowest compact tile: badge, a 30-cell name, the value, some summary."""
@@ -126,16 +125,19 @@ def _head(signal: Signal, width: int) -> list[Part]:
     status = signal.status
     badge = f" {GLYPH[status]} {SHORT[status]:<4} "
     name_style = status.value if status is not Status.OK else "title"
-    return [(badge, status.value), (fit(signal.name, width - cell_len(badge) - 1), name_style)]
+    return [
+        (badge, status.value),
+        (fit(shown_name(signal), width - cell_width(badge) - 1), name_style),
+    ]
 
 
 def tile(signal: Signal, width: int) -> list[list[Part]]:
     """Two lines: badge and name; value and summary."""
-    indent = " " * (cell_len(SHORT[signal.status]) + 4)
+    indent = " " * (cell_width(SHORT[signal.status]) + 4)
     indent = " " * 8
     value = value_text(signal)
     value = f"{value}  " if value else ""
-    summary = fit(row_summary(signal), width - len(indent) - cell_len(value) - 1)
+    summary = fit(row_summary(signal), width - len(indent) - cell_width(value) - 1)
     return [_head(signal, width), [(indent, ""), (value, "title"), (summary, "muted")]]
 
 
@@ -212,10 +214,10 @@ def _overview_row(signal: Signal, width: int) -> Line:
     head = f"   {GLYPH[status]} {SHORT[status]:<4} "
     name_width = max(10, min(40, width // 2 - 4))
     value = f"{value_text(signal):>8}  "
-    rest = width - cell_len(head) - name_width - cell_len(value) - 1
+    rest = width - cell_width(head) - name_width - cell_width(value) - 1
     return (
         (head, status.value),
-        (fit(signal.name, name_width), status.value),
+        (fit(shown_name(signal), name_width), status.value),
         (value, "title"),
         (fit(row_summary(signal), max(0, rest)), "muted"),
     )

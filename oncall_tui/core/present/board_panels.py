@@ -1,4 +1,4 @@
-"""Which signals each dashboard panel shows, and the panels themselves.
+"""Which signals each dashboard panel shows, under which title and key.
 
 The four layer/evidence panels are numbered 1-4 for the keys; the business panel sits
 above them and the host's own signals go to "This host", never among the services.
@@ -6,14 +6,12 @@ above them and the host's own signals go to "This host", never among the service
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from oncall_tui.core.present.words import PANEL_TITLES
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Kind, Signal, SourceState
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 HOST_PLUGIN = "host"
 
@@ -44,26 +42,15 @@ def feeds(group: str) -> Callable[[SourceState], bool]:
     return lambda source: group in source.kinds and source.plugin != HOST_PLUGIN
 
 
-def make_panel(
-    store: SignalStore,
-    group: str,
-    accept: Callable[[Signal], bool],
-    clock: Callable[[], float] = time.time,
-) -> SignalPanel:
-    number = PANEL_KINDS.index(group) + 1 if group in PANEL_KINDS else None
+def panel_title(group: str) -> str:
+    """The title a panel shows above its rows."""
     if group == "business":
-        title = "Business — are users affected?"
-    elif group == "host":
-        title = "This host"
-    else:
-        title = PANEL_TITLES[group]  # type: ignore[index]
-    return SignalPanel(
-        store,
-        title,
-        accept,
-        number=number,
-        sources=feeds(group),
-        empty="no signals",
-        clock=clock,
-        id=f"panel-{group.replace('_', '-')}",
-    )
+        return "Business — are users affected?"
+    if group == "host":
+        return "This host"
+    return PANEL_TITLES[group]  # type: ignore[index]
+
+
+def panel_number(group: str) -> int | None:
+    """The digit that focuses `group`'s panel (the four layer/evidence panels only)."""
+    return PANEL_KINDS.index(group) + 1 if group in PANEL_KINDS else None

@@ -14,19 +14,17 @@ The widget (`signal_panel.py`) draws lines and handles keys; this module decides
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 
-from rich.cells import cell_len
-
-from oncall_tui.core.present.formatting import failing_since, format_value
-from oncall_tui.core.present.words import badge, count_parts
+from oncall_tui.core.present.board_columns import COLUMNS, NAME_PRIORITY, RowContext
+from oncall_tui.core.present.cell_width import cell_width, fit
+from oncall_tui.core.present.formatting import failing_since
+from oncall_tui.core.present.parts import Part
+from oncall_tui.core.present.row_text import row_summary
+from oncall_tui.core.present.sparkline import SparkCache
+from oncall_tui.core.present.words import badge, count_parts, shown_name
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit, sort_key
-from oncall_tui.ui.row_cells import fit, row_summary
-from oncall_tui.ui.widgets.sparkline import SparkCache, spark_cells, spark_width
+from oncall_tui.core.signals.model import Signal, SourceState, Status, sort_key
 
-Part = tuple[str, str]
-"""(text, style name): comparable, so an unchanged line is not repainted."""
 PinnedLine = tuple[Part, ...]
 """The title or a banner: pinned at the top of the panel, never scrolled away."""
 
@@ -41,7 +39,8 @@ BACKGROUND_CLASSES = frozenset(
         "badge-critical",
     }
 )
-# row_parts style name -> the panel's component class (without its prefix)
+# row_parts style name -> the panel's component class (without its prefix); the optional
+# columns add their own (`Column.style`).
 PART_CLASS: dict[str, str] = {
     "badge-critical": "badge-critical",
     "badge-unknown": "unknown",
@@ -51,15 +50,7 @@ PART_CLASS: dict[str, str] = {
     "name-unknown": "plain",
     "name-warning": "plain",
     "name-ok": "plain",
-    "value-critical": "critical",
-    "value-unknown": "muted",
-    "value-warning": "warning",
-    "value-ok": "plain",
-    "spark-critical": "critical",
-    "spark-unknown": "unknown",
-    "spark-warning": "warning",
-    "spark-ok": "muted",
-    "spark-none": "muted",
+    **{name: cls for column in COLUMNS for name, cls in column.style.items()},
     "summary-alarming": "plain",
     "summary-quiet": "muted",
     "symptom": "symptom",
@@ -72,102 +63,91 @@ BADGE_WIDTH = 6
 NAME_MAX = 44
 """Longest name column; a longer name is cut with an ellipsis (the why-line has it whole)."""
 SUMMARY_MIN = 6
-AGE_WIDTH = 7
-"""'for 59m', 'for 23h'."""
-AGE_FROM = 90
-"""Panel width from which rows show the age (both halves of a 200-column screen)."""
 
 
-@dataclass(frozen=True, slots=True)
 class Columns:
-    """Widths of one row's columns (0 = not shown). Every row starts with the cursor mark
-    and the status badge; each shown column is preceded by one space."""
+    """Widths of one row's columns (0 = not shown): the name, each of `COLUMNS` by its
+    name (`columns.value`, `columns.spark`, ...) and the summary. Every row starts with
+    the cursor mark and the status badge; each shown column is preceded by one space."""
 
-    name: int = 0
-    value: int = 0
-    spark: int = 0
-    limit: int = 0
-    age: int = 0
-    summary: int = 0
+    __slots__ = ("name", "summary", "widths")
+
+    def __init__(self, name: int = 0, summary: int = 0, **widths: int) -> None:
+        unknown = set(widths) - {column.name for column in COLUMNS}
+        if unknown:
+            raise TypeError(f"no such column: {', '.join(sorted(unknown))}")
+        self.name = name
+        self.summary = summary
+        self.widths: dict[str, int] = {c.name: widths.get(c.name, 0) for c in COLUMNS}
+
+    def __getattr__(self, column: str) -> int:
+        try:
+            return self.widths[column]
+        except KeyError:
+            raise AttributeError(column) from None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Columns):
+            return NotImplemented
+        return (self.name, self.summary, self.widths) == (other.name, other.summary, other.widths)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.summary, tuple(self.widths.values())))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v}" for k, v in self.widths.items())
+        return f"Columns(name={self.name}, {shown}, summary={self.summary})"
 
 
 def layout_columns(
-    width: int, longest_name: int, value_width: int, limit_width: int, mark: int = 0
+    width: int,
+    longest_name: int,
+    value_width: int = 0,
+    limit_width: int = 0,
+    mark: int = 0,
+    *,
+    measured: dict[str, int] | None = None,
 ) -> Columns:
-    """Column widths for a row `width` cells wide, from the content's own widths.
+    """Column widths for a row `width` cells wide, from the content's own widths
+    (`measured`, by column name; `value_width` and `limit_width` are the two measured
+    columns' widths by their old names).
 
-    Priority: the name whole (it says what is broken), the value, the trend, the limit,
-    the age, and the summary gets the rest (the selected row's summary is also shown
-    whole on its own line). A narrow panel drops columns from the end of that list.
-    `mark` (the widest symptom mark, `← credit-bureau`, drawn at the start of the
-    summary) comes right after the value: the trend, limit and age go first.
+    Priority: the name whole (it says what is broken), then the columns in their
+    `priority` order (the value before the name; the trend, the limit, the age after
+    it), and the summary gets the rest (the selected row's summary is also shown whole
+    on its own line). A narrow panel drops columns from the end of that list. `mark`
+    (the widest symptom mark, `← credit-bureau`, drawn at the start of the summary)
+    must still fit after every column that yields to it.
     """
+    sizes = {"value": value_width, "limit": limit_width, **(measured or {})}
     need = mark + 1 if mark else 0
     rest = width - 1 - BADGE_WIDTH
     if rest <= 1:
         return Columns()
     rest -= 1
-    value = value_width if value_width and rest >= 12 + 1 + value_width else 0
-    if value:
-        rest -= value + 1
-    name = min(max(longest_name, 8), NAME_MAX, rest)
-    rest -= name
-    spark = spark_width(width)
-    if spark and rest >= spark + 1 + need:
-        rest -= spark + 1
-    else:
-        spark = 0
-    room = max(16, need)
-    limit = limit_width if width >= 90 and limit_width and rest >= limit_width + 1 + room else 0
-    if limit:
-        rest -= limit + 1
-    age = AGE_WIDTH if width >= AGE_FROM and rest >= AGE_WIDTH + 1 + room else 0
-    if age:
-        rest -= age + 1
+    name = 0
+    named = False
+    shown: dict[str, int] = {}
+    for column in sorted(COLUMNS, key=lambda c: c.priority):
+        if not named and column.priority > NAME_PRIORITY:
+            name = min(max(longest_name, 8), NAME_MAX, rest)
+            rest -= name
+            named = True
+        size = column.content_width(sizes.get(column.name, 0), width)
+        reserve = max(column.reserve, need) if column.yields_to_mark else column.reserve
+        if size and width >= column.minimum and rest >= size + 1 + reserve:
+            shown[column.name] = size
+            rest -= size + 1
+    if not named:
+        name = min(max(longest_name, 8), NAME_MAX, rest)
+        rest -= name
     summary = rest - 1 if rest - 1 >= SUMMARY_MIN else 0
     if not summary:
         name += max(0, min(rest, longest_name - name))  # give a cut name its cells back
-    return Columns(name, value, spark, limit, age, summary)
+    return Columns(name, summary, **shown)
 
 
 # -- cells ------------------------------------------------------------------------------
-
-
-def limit_text(thresholds: Thresholds | None, unit: Unit) -> str:
-    """The limits in one short cell: '≥2%/5%' (warning/critical), '≤99%/95%'."""
-    if thresholds is None:
-        return ""
-    op = "≤" if thresholds.below else "≥"
-    limits = [
-        _compact(limit, unit)
-        for limit in (thresholds.warning, thresholds.critical)
-        if limit is not None
-    ]
-    return op + "/".join(limits) if limits else ""
-
-
-def _compact(limit: float, unit: Unit) -> str:
-    """A limit as written in a config: 99%, not the 99.00% a value near 100% needs."""
-    if unit in ("ratio", "percent"):
-        return f"{limit * 100 if unit == 'ratio' else limit:.4g}%"
-    if unit == "bool":
-        return f"{limit:g}"
-    return format_value(limit, unit)
-
-
-def age_text(signal: Signal, now: float) -> str:
-    """How long a non-ok signal has been in its status, in whole minutes or hours: coarse
-    on purpose, so the column changes at most once a minute."""
-    if signal.status is Status.OK or signal.changed_at is None:
-        return ""
-    seconds = max(0.0, now - signal.changed_at)
-    if seconds < 60:
-        return "for <1m"
-    if seconds < 3600:
-        return f"for {int(seconds // 60)}m"
-    if seconds < 86400 * 2:
-        return f"for {int(seconds // 3600)}h"
-    return f"for {int(seconds // 86400)}d"
 
 
 def row_parts(
@@ -182,49 +162,26 @@ def row_parts(
     `mark` (`← credit-bureau` on a symptom's row) starts the summary column, whole or
     not at all: a cut component name reads as another component.
 
-    Style names: badge-<status>, name-<status>, value-<status>, spark-<status>, muted,
+    Style names: badge-<status>, name-<status>, the columns' (`Column.style`), muted,
     summary-<alarming|quiet>, symptom, plain.
     """
     status = signal.status.value
     parts: list[Part] = [(fit(badge(signal.status), BADGE_WIDTH), f"badge-{status}")]
     if columns.name:
-        parts += [(" ", "plain"), (fit(signal.name, columns.name), f"name-{status}")]
-    if columns.value:
-        value = fit(format_value(signal.value, signal.unit), columns.value, right=True)
-        parts += [(" ", "plain"), (value, f"value-{status}")]
-    if columns.spark:
-        parts.append((" ", "plain"))
-        if sparks is not None:
-            cells = sparks.get(signal, now, columns.spark)
-        else:
-            cells = spark_cells(signal.history, signal.thresholds, now, columns.spark)
-        run_text, run_style = "", ""
-        for char, cell_status in cells:
-            # ok and blank cells in the row's own plain style: they merge with the text
-            # around them into one segment, so a quiet trend costs no escape codes.
-            quiet = cell_status is None or cell_status is Status.OK
-            style = "plain" if quiet else f"spark-{cell_status.value}"  # type: ignore[union-attr]
-            if style != run_style and run_text:
-                parts.append((run_text, run_style))
-                run_text = ""
-            run_text += char
-            run_style = style
-        if run_text:
-            parts.append((run_text, run_style))
-    if columns.limit:
-        parts += [
-            (" ", "plain"),
-            (fit(limit_text(signal.thresholds, signal.unit), columns.limit), "muted"),
-        ]
-    if columns.age:
-        parts += [(" ", "plain"), (fit(age_text(signal, now), columns.age), "muted")]
+        parts += [(" ", "plain"), (fit(shown_name(signal), columns.name), f"name-{status}")]
+    row = RowContext(now, sparks)
+    for column in COLUMNS:
+        cells = columns.widths[column.name]
+        if cells:
+            parts.append((" ", "plain"))
+            parts += column.cell(signal, cells, row)
     if columns.summary:
         alarming = "alarming" if signal.status is not Status.OK else "quiet"
         room = columns.summary
         parts.append((" ", "plain"))
-        if mark and cell_len(mark) <= room:
+        if mark and cell_width(mark) <= room:
             parts.append((mark, "symptom"))
-            room -= cell_len(mark) + 1
+            room -= cell_width(mark) + 1
             if room < SUMMARY_MIN:
                 return parts  # a summary cut to a few cells says nothing
             parts.append((" ", "plain"))
@@ -317,8 +274,8 @@ class PanelRows:
         self.order: dict[str, tuple[int, str]] = {}
         self.counts: dict[Status, int] = dict.fromkeys(Status, 0)
         self.longest_name = 0
-        self.value_width = 0
-        self.limit_width = 0
+        self.widths: dict[str, int] = {c.name: 0 for c in COLUMNS if c.measure is not None}
+        """Content width of each measured column (see `Column.measure`)."""
         self.cursor = 0
         self.cursor_key: str | None = None
 
@@ -351,14 +308,14 @@ class PanelRows:
         for signal in rows:
             counts[signal.status] += 1
         self.counts = counts
-        self.longest_name = max((cell_len(signal.name) for signal in rows), default=0)
-        # Never narrower than before: values hovering around a width (99.9% / 100%) must
-        # not re-lay out (repaint) the whole panel each time the widest one flips.
-        widest = max((self.value_cells(s) for s in rows), default=0)
-        self.value_width = min(9, max(self.value_width, widest))
-        self.limit_width = min(
-            16, max((cell_len(limit_text(s.thresholds, s.unit)) for s in rows), default=0)
-        )
+        self.longest_name = max((cell_width(shown_name(signal)) for signal in rows), default=0)
+        for column in COLUMNS:
+            if column.measure is None:
+                continue
+            widest = max((column.measure(s) for s in rows), default=0)
+            if column.sticky:
+                widest = max(self.widths[column.name], widest)
+            self.widths[column.name] = min(column.cap, widest) if column.cap else widest
         if self.cursor_key is not None and self.cursor_key in self.position:
             self.cursor = self.position[self.cursor_key]
         else:
@@ -366,16 +323,24 @@ class PanelRows:
             self.cursor = max(0, min(self.cursor, len(rows) - 1))
             self.cursor_key = rows[self.cursor].key if rows else None
 
-    @staticmethod
-    def value_cells(signal: Signal) -> int:
-        return cell_len(format_value(signal.value, signal.unit))
+    @property
+    def value_width(self) -> int:
+        return self.widths["value"]
+
+    @property
+    def limit_width(self) -> int:
+        return self.widths["limit"]
 
     def widens(self, keys: Collection[str]) -> bool:
-        """Whether a changed row now needs a wider value column than laid out."""
-        for key in keys:
-            index = self.position.get(key)
-            if index is not None and self.value_cells(self.rows[index]) > self.value_width:
-                return self.value_width < 9
+        """Whether a changed row now needs a wider sticky column than laid out."""
+        for column in COLUMNS:
+            if not column.sticky or column.measure is None:
+                continue
+            laid_out = self.widths[column.name]
+            for key in keys:
+                index = self.position.get(key)
+                if index is not None and column.measure(self.rows[index]) > laid_out:
+                    return not column.cap or laid_out < column.cap
         return False
 
     def move(self, index: int) -> int:

@@ -5,19 +5,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol, TypeVar
 
+from oncall_tui.core.present.panel_rows import PanelRows
 from oncall_tui.core.signals.model import Signal, Status, sort_key
-from oncall_tui.ui.widgets.signal_panel import SignalPanel
+
+
+class Followed(Protocol):
+    """What following needs of a panel (the dashboard's `SignalPanel`): its first and
+    selected rows, whether it is shown, and its rows' positions."""
+
+    @property
+    def first_signal(self) -> Signal | None: ...
+    @property
+    def selected_signal(self) -> Signal | None: ...
+    @property
+    def display(self) -> bool: ...
+    @property
+    def model(self) -> PanelRows: ...
+
+
+Panel = TypeVar("Panel", bound=Followed)
 
 FOLLOW_SETTLE = 10.0
 """Seconds the followed signal must stay better than the worst before the cursor moves
 on (something worse moves it at once)."""
 
 
-def worst_signal(panels: Iterable[SignalPanel]) -> tuple[SignalPanel, Signal] | None:
+def worst_signal(panels: Iterable[Panel]) -> tuple[Panel, Signal] | None:
     """The worst shown signal and its panel: the one `check` lists first (same sort),
     among the rows the filter lets through."""
-    best: tuple[SignalPanel, Signal] | None = None
+    best: tuple[Panel, Signal] | None = None
     for panel in panels:
         first = panel.first_signal
         if first is not None and (best is None or sort_key(first) < sort_key(best[1])):
@@ -42,9 +60,9 @@ class WorstFollower:
 
     def target(
         self,
-        found: tuple[SignalPanel, Signal] | None,
-        current: SignalPanel | None,
-    ) -> tuple[SignalPanel, Signal] | None:
+        found: tuple[Panel, Signal] | None,
+        current: Panel | None,
+    ) -> tuple[Panel, Signal] | None:
         """Where the cursor should go now (`found`: the worst signal), or None to stay."""
         if found is None:
             return None

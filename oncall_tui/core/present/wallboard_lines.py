@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import time
 
-from rich.cells import cell_len, set_cell_size
-
+from oncall_tui.core.present import bigtext
+from oncall_tui.core.present.cell_width import cell_width
+from oncall_tui.core.present.cell_width import fit as fit_cells
 from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.parts import Line, Part
+from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.wallboard import PAGE_TITLES, Board, Rotation, since
-from oncall_tui.core.present.words import GLYPH, LONG, PANEL_TITLES, WORST_FIRST, symbols
+from oncall_tui.core.present.words import (
+    GLYPH,
+    LONG,
+    PANEL_TITLES,
+    WORST_FIRST,
+    shown_name,
+    symbols,
+)
 from oncall_tui.core.signals.model import Signal, SourceState, Status
-from oncall_tui.ui import bigtext
-from oncall_tui.ui.row_cells import row_summary
-from oncall_tui.ui.widgets.board_lines import Line, Part
 
 PINNED_WIDTH = 60
 """Narrowest column of pinned criticals."""
@@ -23,12 +30,7 @@ PINNED_WIDTH = 60
 def fit(text: str, width: int) -> str:
     """`text` cut or padded to exactly `width` cells; a cut ends in the chosen set's
     ellipsis so a truncated name is never taken for a whole one."""
-    if width <= 0:
-        return ""
-    length = cell_len(text)
-    if length > width:
-        return set_cell_size(text, width - 1) + symbols().ellipsis
-    return text + " " * (width - length)
+    return fit_cells(text, width, ellipsis=symbols().ellipsis)
 
 
 def pad(line: Line, width: int) -> list[Part]:
@@ -39,9 +41,9 @@ def pad(line: Line, width: int) -> list[Part]:
         room = width - used
         if room <= 0:
             break
-        shown = fit(text, room) if cell_len(text) > room else text
+        shown = fit(text, room) if cell_width(text) > room else text
         parts.append((shown, style))
-        used += cell_len(shown)
+        used += cell_width(shown)
     if used < width:
         parts.append((" " * (width - used), ""))
     return parts
@@ -76,8 +78,8 @@ def clock_text(now: float) -> str:
 
 def title_line(title: str, width: int, *, read_only: bool) -> Line:
     badge: list[Part] = [(" READ-ONLY ", "read-only"), (" ", "")] if read_only else []
-    room = width - sum(cell_len(text) for text, _ in badge) - 2
-    shown = fit(title, max(0, min(cell_len(title), room)))
+    room = width - sum(cell_width(text) for text, _ in badge) - 2
+    shown = fit(title, max(0, min(cell_width(title), room)))
     return ((" ", ""), (shown, "title"), (" ", ""), *badge)
 
 
@@ -134,7 +136,7 @@ def pinned_lines(board: Board, now: float, width: int, max_lines: int) -> list[L
     if len(criticals) > capacity:
         shown = [*criticals[: capacity - 1], None]
     grid: list[list[Part]] = [[] for _ in range(rows)]
-    name_width = max(cell_len(signal.name) for signal in criticals)
+    name_width = max(cell_width(shown_name(signal)) for signal in criticals)
     for index, signal in enumerate(shown):
         row = grid[index % rows]
         if signal is None:
@@ -152,15 +154,15 @@ def _critical_cell(signal: Signal, now: float, width: int, name_width: int) -> l
     tail = f"  {PANEL_TITLES[signal.kind]}" + (f" {symbols().separator} {held}" if held else "")
     tail += " "
     name_width = max(8, min(name_width, width // 2))
-    rest = width - cell_len(head) - name_width
-    if rest - cell_len(tail) < 12:
+    rest = width - cell_width(head) - name_width
+    if rest - cell_width(tail) < 12:
         tail = ""
     value = value_text(signal)
     middle = f"  {value:>7}  {row_summary(signal)}" if value else f"  {row_summary(signal)}"
     return [
         (head, "critical"),
-        (fit(signal.name, name_width), "critical"),
-        (fit(middle, max(0, rest - cell_len(tail))), "title"),
+        (fit(shown_name(signal), name_width), "critical"),
+        (fit(middle, max(0, rest - cell_width(tail))), "title"),
         (tail, "muted"),
     ]
 

@@ -1,0 +1,67 @@
+"""A loopback server answering the Prometheus query API with N canned series, for
+benchmarks that need a big answer without a Prometheus holding that many series.
+
+`/api/v1/query` answers every query with the same N series (labels `service` and
+`instance`, short so 100,000 fit the 10 MB body cap; values between 0 and 0.9, so every
+signal is ok); `/api/v1/query_range` answers with no series (no history to backfill).
+The body is built once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def answer(series: int, seed: int = 7) -> bytes:
+    rng = random.Random(seed)
+    now = time.time()
+    result = [
+        {
+            "metric": {"service": f"s{i // 10}", "instance": str(i % 10)},
+            "value": [round(now, 3), f"{rng.random() * 0.9:.4f}"],
+        }
+        for i in range(series)
+    ]
+    body = {"status": "success", "data": {"resultType": "vector", "result": result}}
+    return json.dumps(body).encode()
+
+
+EMPTY = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}).encode()
+
+
+@contextmanager
+def canned_prometheus(series: int) -> Iterator[str]:
+    """Serve N series on a free loopback port; yields the base URL."""
+    body = answer(series)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            payload = EMPTY if self.path.startswith("/api/v1/query_range") else body
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            # A source past its timeout hangs up mid-answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(payload)
+
+        do_POST = do_GET
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

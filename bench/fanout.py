@@ -1,0 +1,164 @@
+"""Many `http` sources, some hanging: does every healthy one keep its cadence?
+
+Runs the real engine on N `http` sources (default 500) against two loopback servers in
+another process: one answers at once, the other never answers in time (it holds each
+request past the sources' timeout); a share of the sources (default 10%) point at it.
+Prints:
+
+- the first round: seconds until every source had finished one collection, against
+  the timeout (a hanging source must cost its own timeout, not delay the others);
+- per healthy source, collections in the window against window / interval: the
+  median, the worst, and how many made under 90% of theirs;
+- CPU of the oncall-tui process (% of one core), its RSS, and its file descriptors
+  (mean and max of one sample per 100 ms).
+
+Usage: python bench/fanout.py [--sources 500] [--hanging 0.1] [--interval 1s]
+       [--timeout 2s] [--seconds 20]
+
+Prints figures; it never passes or fails on them (machines differ).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from oncall_tui.core.config.durations import parse_duration
+
+SERVER = r"""
+import sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOLD = float(sys.argv[1])
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    def handle_error(self, request, address):
+        pass
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def do_GET(self):
+        if self.path.startswith("/hang"):
+            time.sleep(HOLD)
+        body = b'{"status": "UP"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+server = Server(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def config_text(base: str, sources: int, hanging: int, interval: str, timeout: str) -> str:
+    lines = [f'refresh = "{interval}"']
+    for index in range(sources):
+        path = "hang" if index < hanging else "health"
+        lines += [
+            f"[sources.check-{index:03d}]",
+            'plugin = "http"',
+            f'timeout = "{timeout}"',
+            f'url = "{base}/{path}?n={index}"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def measure(
+    config_path: Path, hanging: int, interval: float, limit: float, seconds: float
+) -> None:
+    from oncall_tui.core.config.loader import load_config
+    from oncall_tui.core.engine import Engine
+
+    engine = Engine(load_config(config_path), read_only=True)
+    started = time.monotonic()
+    engine.start()
+    runners = dict(engine.runners)
+    while any(runner.collections < 1 for runner in runners.values()):
+        if time.monotonic() - started > 10 * limit + 30:
+            break
+        await asyncio.sleep(0.01)
+    first_round = time.monotonic() - started
+    healthy = [name for index, name in enumerate(sorted(runners)) if index >= hanging]
+    before = {name: runners[name].collections for name in healthy}
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    fds: list[int] = []
+    while time.monotonic() - wall0 < seconds:
+        fds.append(descriptors())
+        await asyncio.sleep(0.1)
+    wall = time.monotonic() - wall0
+    cpu = time.process_time() - cpu0
+    expected = wall / interval
+    made = sorted((runners[name].collections - before[name]) / expected for name in healthy)
+    await engine.stop()
+    print(
+        f"first round: every source done after {first_round:.2f} s "
+        f"(timeout {limit:g} s, interval {interval:g} s)"
+    )
+    print(
+        f"healthy sources ({len(healthy)}): collections / expected: median "
+        f"{statistics.median(made):.2f}, worst {made[0]:.2f}, "
+        f"{sum(1 for m in made if m < 0.9)} under 0.90"
+    )
+    print(
+        f"cpu {100 * cpu / wall:.1f}% of one core, rss {rss_mib():.0f} MiB, "
+        f"fds mean {statistics.mean(fds):.0f} max {max(fds)}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sources", type=int, default=500)
+    parser.add_argument("--hanging", type=float, default=0.1)
+    parser.add_argument("--interval", default="1s")
+    parser.add_argument("--timeout", default="2s")
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    interval, timeout = parse_duration(args.interval), parse_duration(args.timeout)
+    hanging = round(args.sources * args.hanging)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(timeout * 3)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        base = f"http://127.0.0.1:{server.stdout.readline().strip()}"
+        with tempfile.TemporaryDirectory(prefix="oncall-fanout-") as tmp:
+            path = Path(tmp) / "fanout.toml"
+            path.write_text(config_text(base, args.sources, hanging, args.interval, args.timeout))
+            print(
+                f"{args.sources} http sources, {hanging} hanging, {os.cpu_count()} cores, "
+                f"load {os.getloadavg()[0]:.1f}"
+            )
+            asyncio.run(measure(path, hanging, interval, timeout, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""What a plugin hands back, judged before the store sees it: readings of the wrong
+shape are dropped and said (`check_readings`), a plugin that raises SystemExit is an
+ordinary failure of its own source, and every failure becomes one line for the panel.
+Kept apart from the engine's scheduling (`engine.py`), which only applies the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from typing import TypeVar
+
+from oncall_tui.core.signals.model import KINDS, UNITS, Reading, Status, Thresholds
+from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
+from oncall_tui.core.sources.blocking import BlockingStillRunning
+from oncall_tui.core.sources.errors import SourceError
+from oncall_tui.core.sources.runbook import Runbook
+
+T = TypeVar("T")
+
+
+class MalformedOutput(Exception):
+    """A plugin returned something that is not a list of readings."""
+
+
+def check_readings(
+    result: object,
+    known: Mapping[int, Reading] | None = None,
+    limit: int = MAX_SIGNALS_PER_SOURCE,
+) -> tuple[list[Reading], str]:
+    """The well-formed readings of `result`, and a note on those dropped.
+
+    One policy for bad readings, applied here and nowhere else: a malformed reading is
+    dropped, the rest are kept, and the source says how many went and why (the first
+    problem). Only a result that is not a list at all fails the collection. Readings in
+    `known` (by identity: checked last time and handed back unchanged) are not checked
+    again. Only the first `limit` items are looked at: the store keeps no more, and
+    checking a million readings would hold the event loop (and the screen) for seconds.
+    """
+    if not isinstance(result, list | tuple):
+        raise MalformedOutput(
+            f"plugin returned malformed data: expected a list of readings, "
+            f"got {type(result).__name__}"
+        )
+    notes: list[str] = []
+    if len(result) > limit:
+        notes.append(f"{len(result)} readings returned, only the first {limit} kept")
+        result = result[:limit]
+    good: list[Reading] = []
+    dropped = repeated = 0
+    first = first_repeat = ""
+    keys: set[str] = set()
+    for index, item in enumerate(result):
+        if known is None or known.get(id(item)) is not item:
+            problem = _reading_problem(item)
+            if problem:
+                dropped += 1
+                first = first or f"item {index} {problem}"
+                continue
+        # Two readings with one key (a source answering the same series twice) would
+        # set one signal twice per collection: its status would flip back and forth,
+        # an event each time. The first one counts.
+        if item.key in keys:
+            repeated += 1
+            first_repeat = first_repeat or f"item {index} repeats key {item.key[:60]!r}"
+            continue
+        keys.add(item.key)
+        good.append(item)
+    partial = [reading.partial for reading in good if reading.partial]
+    if partial:  # first: a partly answered query is never silently ok
+        notes.insert(0, f"partial: {len(partial)} of {len(good)} signals: {partial[0]}")
+    if dropped:
+        plural = "s" if dropped > 1 else ""
+        notes.append(f"{dropped} malformed reading{plural} dropped (first: {first})")
+    if repeated:
+        plural = "s" if repeated > 1 else ""
+        notes.append(f"{repeated} duplicate reading{plural} dropped (first: {first_repeat})")
+    return good, "; ".join(notes)
+
+
+def _reading_problem(item: object) -> str:
+    """What is wrong with one reading, if anything. The dataclass does not check its
+    field types, and a wrong one must fail this source, not the store."""
+    if not isinstance(item, Reading):
+        return f"is {type(item).__name__}, expected a Reading"
+    if item.kind not in KINDS:
+        return f"has kind {str(item.kind)[:40]!r}, expected one of {', '.join(KINDS)}"
+    if item.unit not in UNITS:
+        return f"has unit {str(item.unit)[:40]!r}, expected one of {', '.join(UNITS)}"
+    if (
+        not all(isinstance(text, str) for text in (item.key, item.name, item.summary))
+        or not (isinstance(item.query, str) and isinstance(item.component, str))
+        or not isinstance(item.partial, str)
+    ):
+        return "has a key, name, summary, query, component or partial that is not a string"
+    if item.runbook is not None and not isinstance(item.runbook, Runbook):
+        return "has a runbook that is not a Runbook (use Runbook.link, .file or .from_config)"
+    if not isinstance(item.labels, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in item.labels.items()
+    ):
+        return "has labels that are not a mapping of strings"
+    if item.status is not None and not isinstance(item.status, Status):
+        return f"has status {item.status!r}, expected a Status"
+    thresholds = item.thresholds
+    if thresholds is not None and (
+        not isinstance(thresholds, Thresholds)
+        or not all(
+            limit is None or (isinstance(limit, int | float) and not isinstance(limit, bool))
+            for limit in (thresholds.warning, thresholds.critical)
+        )
+        or not isinstance(thresholds.for_seconds, int | float)
+    ):
+        return "has thresholds that are not numbers"
+    return ""
+
+
+class PluginCrashed(Exception):
+    """A plugin raised SystemExit or GeneratorExit: asyncio would let those end the
+    whole loop, so they are turned into an ordinary failure of that one source."""
+
+
+async def guarded(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except (SystemExit, GeneratorExit) as exc:
+        raise PluginCrashed(f"plugin raised {type(exc).__name__}{_args(exc)}") from None
+
+
+def _args(exc: BaseException) -> str:
+    return f"({exc.args[0]!r})" if exc.args else ""
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line reason for the panel: a plugin's own SourceError speaks for itself;
+    anything else is a bug in the plugin and says so with its type."""
+    if isinstance(exc, SourceError | MalformedOutput | PluginCrashed | BlockingStillRunning):
+        return str(exc)
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,151 @@
+"""Every private Textual and Rich name the app relies on, in one place.
+
+Each is a workaround for a public API that does not exist (yet): kept here, behind a
+function or a base class with a public name, so an upgrade of Textual or Rich that
+renames one fails `tests/test_textual_compat.py` with the name, rather than somewhere
+deep in the app. Nothing else in the package may use a private Textual or Rich name.
+
+What each replaces, and where upstream stands:
+
+- `XTermParser` (`textual._xterm_parser`): the driver's own input loop, which ends the
+  app when stdin reaches end of file. Textual's loop spins at 100% CPU there
+  (https://github.com/Textualize/textual/pull/6690 stops the spin, open).
+- `LinuxDriver` internals (`_file`, `_writer_thread`, `_loop`, `_app`, `_debug`): the
+  same driver's output stream, exit and debug flag; no public accessors.
+- `App._parse_action`: how the read-only gate finds the method a key action names, to
+  read its declared effect before running it; Textual parses actions privately.
+- `App._filters`: the ASCII output filter (Textual adds its own filters privately:
+  no `App.add_filter`).
+- `ScrollView._size_updated`: the hook that repaints a Line API widget's scrollbar on
+  every layout pass (see `ScrollGeometryHook`); no public hook
+  (the scrollbar update was last reworked in
+  https://github.com/Textualize/textual/pull/1901).
+- `rich._palettes`: the 256-colour palette themes are snapped to and tests read the
+  terminal's colours back with.
+- `App._notifications`, `Screen._compositor`: read by tests only (the toasts shown, the
+  screen's text), through `notification_messages` and `screen_lines`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich._palettes import EIGHT_BIT_PALETTE, STANDARD_PALETTE
+from rich.color_triplet import ColorTriplet
+from textual._xterm_parser import XTermParser
+from textual.app import App
+from textual.dom import DOMNode
+from textual.drivers.linux_driver import LinuxDriver
+from textual.filter import LineFilter
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.scroll_view import ScrollView
+
+# -- Rich ---------------------------------------------------------------------------
+
+
+def eight_bit_palette() -> list[ColorTriplet]:
+    """The xterm 256-colour palette, index by index."""
+    return [EIGHT_BIT_PALETTE[index] for index in range(256)]
+
+
+def standard_palette() -> list[ColorTriplet]:
+    """The 16 standard colours as Rich assumes them."""
+    return [STANDARD_PALETTE[index] for index in range(16)]
+
+
+# -- the app --------------------------------------------------------------------------
+
+
+def add_output_filter(app: App[Any], line_filter: LineFilter) -> None:
+    """Apply `line_filter` to every line the app draws, after Textual's own filters."""
+    app._filters.append(line_filter)
+
+
+def parse_action(
+    app: App[Any],
+    action: str | tuple[str, str, tuple[object, ...]],
+    default_namespace: DOMNode,
+    namespaces: Mapping[str, DOMNode] | None,
+) -> tuple[DOMNode, str, tuple[object, ...]]:
+    """(the node an action runs on, its name, its arguments), as `App.run_action` finds
+    them; raises `textual.actions.ActionError` for an action that does not parse."""
+    target, name, params = app._parse_action(action, default_namespace, namespaces)
+    return target, name, tuple(params)
+
+
+class ScrollGeometryHook(ScrollView):
+    """A `ScrollView` told of each layout pass's sizes before Textual updates its
+    scrollbar: `scroll_geometry_changed` returns False to skip an update that would
+    change nothing."""
+
+    def scroll_geometry_changed(self, size: Size, container_size: Size) -> bool:
+        """Whether this pass changes the scroll geometry (True: let Textual update)."""
+        return True
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        if not self.scroll_geometry_changed(size, container_size):
+            return False
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
+
+# -- the Linux driver -------------------------------------------------------------------
+
+
+def xterm_parser(driver: LinuxDriver) -> Any:
+    """Textual's parser of terminal input into key and mouse events, for an input loop
+    of our own (`feed(text)` and `tick()` return the events)."""
+    return XTermParser(driver_debug(driver))
+
+
+def set_driver_output(driver: LinuxDriver, stream: Any) -> None:
+    """The stream the driver's writer thread writes to."""
+    driver._file = stream
+
+
+def driver_writing(driver: LinuxDriver) -> bool:
+    """Whether the driver's writer thread is running (application mode was started)."""
+    return getattr(driver, "_writer_thread", None) is not None
+
+
+def driver_exit_app(driver: LinuxDriver, code: int) -> None:
+    """Ask the driver's app to exit with `code`, from any thread; raises RuntimeError
+    when the app's loop is already closed."""
+    app = driver._app
+    driver._loop.call_soon_threadsafe(lambda: app.exit(return_code=code))
+
+
+def driver_debug(driver: LinuxDriver) -> bool:
+    return bool(driver._debug)
+
+
+# -- tests ----------------------------------------------------------------------------
+
+
+def notification_messages(app: App[Any]) -> list[str]:
+    """The messages of the toasts currently shown (or about to be)."""
+    return [str(notification.message) for notification in app._notifications]
+
+
+def screen_lines(screen: Screen[Any]) -> list[str]:
+    """The screen's text as drawn, line by line (what a user reads)."""
+    return [strip.text for strip in screen._compositor.render_strips()]
+
+
+def screen_update(app: App[Any]) -> Any:
+    """The whole screen's next update (its segments, with the background screens)."""
+    return app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+
+
+def private_names() -> Iterable[tuple[object, str]]:
+    """(owner, attribute) of every private class-level name used above: the compat
+    test asserts each still exists."""
+    return [
+        (App, "_parse_action"),
+        (ScrollView, "_size_updated"),
+        (App, "_background_screens"),
+        (LinuxDriver, "run_input_thread"),
+    ]

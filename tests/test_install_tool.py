@@ -1,0 +1,125 @@
+"""Installed like a tool: `uv tool install` from the built wheel, a third-party plugin
+added into the same environment, and the installed command naming both in
+`--version` and `info`, and running the plugin's source in `check`.
+
+Offline-safe and fast: the tool environment gets the wheel without its dependencies
+(uv `--excludes`) and sees the test environment's packages through a .pth file
+instead of downloading them again. pipx is not run here: it reads every dependency's
+metadata from its own environment after installing, so a dependency-less install
+fails, and a full one needs the package index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEPENDENCIES = ("textual", "httpx", "psutil", "pydantic", "prometheus-client", "promql-parser",
+                "shtab")  # fmt: skip
+PLUGIN = '''
+from oncall_tui.plugin import Kind, Plugin, PluginConfig, Reading
+
+
+class HelloConfig(PluginConfig):
+    greeting: str = "hello"
+    """What the one signal is called."""
+
+
+class HelloPlugin(Plugin[HelloConfig]):
+    Config = HelloConfig
+    description = "One signal, always ok"
+
+    def kinds(self) -> frozenset[Kind]:
+        return frozenset({"health"})
+
+    async def collect(self) -> list[Reading]:
+        return [Reading(key="hello", kind="health", name=self.config.greeting, value=1)]
+'''
+
+
+def _run(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout)
+    assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _tool(name: str) -> str:
+    path = BIN / name
+    if not path.exists() and shutil.which(name) is None:
+        pytest.skip(f"{name} is not installed (the test extra installs it)")
+    return str(path) if path.exists() else str(shutil.which(name))
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """The oncall-tui wheel, and a third party's plugin wheel."""
+    out = tmp_path_factory.mktemp("wheels")
+    env = _env()
+    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    _run([*pip, "-w", str(out), str(ROOT)], env)
+    plugin = tmp_path_factory.mktemp("plugin")
+    (plugin / "oncall_tui_hello").mkdir()
+    (plugin / "oncall_tui_hello" / "__init__.py").write_text(PLUGIN)
+    (plugin / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[project]\nname = "oncall-tui-hello"\nversion = "0.3.0"\n'
+        '[project.entry-points."oncall_tui.plugins"]\nhello = "oncall_tui_hello:HelloPlugin"\n'
+    )
+    _run([*pip, "-w", str(out), str(plugin)], env)
+    (tui,) = out.glob("oncall_tui-*.whl")
+    (hello,) = out.glob("oncall_tui_hello-*.whl")
+    yield tui, hello
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env.update(extra)
+    return env
+
+
+def _borrow_dependencies(tool_venv: Path) -> None:
+    """The test environment's packages, visible to the tool's environment after its own."""
+    (site,) = tool_venv.glob("lib/python3*/site-packages")
+    (site / "zz_test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+
+def _check_installed(command: Path, tmp_path: Path) -> None:
+    env = _env(XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    version = _run([str(command), "--version"], env)
+    assert "hello 0.3.0" in version and "prometheus 0.1.0" in version
+    document = json.loads(_run([str(command), "info", "--format", "json"], env))
+    paths = {p["name"]: p["path"] for p in document["plugins"]}
+    assert str(tmp_path) in paths["prometheus"]  # the tool's own copy, not the checkout's
+    assert "oncall_tui_hello" in paths["hello"]
+    config = tmp_path / "c.toml"
+    config.write_text('[sources.hi]\nplugin = "hello"\ngreeting = "hi there"\n')
+    assert "hi there" in _run([str(command), "check", "--config", str(config)], env)
+
+
+def test_uv_tool_install_from_the_wheel(wheels: tuple[Path, Path], tmp_path: Path) -> None:
+    tui, hello = wheels
+    uv = _tool("uv")
+    excludes = tmp_path / "excludes.txt"
+    excludes.write_text("\n".join(DEPENDENCIES) + "\n")
+    env = _env(
+        UV_TOOL_DIR=str(tmp_path / "tools"),
+        UV_TOOL_BIN_DIR=str(tmp_path / "bin"),
+        UV_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    _run(
+        [uv, "tool", "install", "--offline", "--no-index", "--excludes", str(excludes),
+         "--python", sys.executable, str(tui), "--with", str(hello)],
+        env,
+    )  # fmt: skip
+    _borrow_dependencies(tmp_path / "tools" / "oncall-tui")
+    _check_installed(tmp_path / "bin" / "oncall-tui", tmp_path)
