@@ -2,8 +2,8 @@
 
 A recording is a file anyone may hand over for a drill or a post-mortem: these are what
 an attacker would hand over (bombs of several kinds, wrong values, huge frames), built in
-well under a second, and a way to run a command on one while measuring its peak RSS and
-wall time as the kernel counts them (`os.wait4` on that one child).
+well under a second, and a way to run a command on one while measuring its own peak RSS
+(VmHWM, said by the child as it exits) and wall time.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from dataclasses import dataclass
 
@@ -92,47 +90,50 @@ class Measured:
     stdout: str
     stderr: str
     peak_rss: int
-    """Bytes: the child's own peak resident set (ru_maxrss of that child only)."""
+    """Bytes: the child's own peak resident set (VmHWM), from its exec on."""
     seconds: float
+
+
+PEAK = """
+import atexit, runpy, sys
+
+def peak():
+    status = open("/proc/self/status").read()
+    sys.stderr.write("\\nVmHWM:" + status.split("VmHWM:", 1)[1].split("\\n", 1)[0] + "\\n")
+
+atexit.register(peak)
+sys.argv[0] = "oncall-tui"
+runpy.run_module("oncall_tui", run_name="__main__", alter_sys=True)
+"""
+"""`python -m oncall_tui`, saying its own peak RSS (VmHWM) on stderr as it exits.
+The kernel's ru_maxrss will not do: the child's count starts from the RSS of the
+process that forked it (a pytest worker of hundreds of MiB), kept across exec."""
 
 
 def measured(*args: str, timeout: float = 120) -> Measured:
     """`oncall-tui args...` in a subprocess, with its peak RSS and wall time."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "oncall_tui", *args],
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-        )
-        code, peak = wait_measured(process, timeout)
-        seconds = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        return Measured(
-            code,
-            out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
-            peak,
-            seconds,
-        )
-
-
-def wait_measured(process: subprocess.Popen[bytes], timeout: float) -> tuple[int, int]:
-    """Reap `process` with `os.wait4`, which reports that child's own peak RSS (the
-    kernel forgets it once `Popen.wait` has reaped it); its session is killed past
-    `timeout`, and that fails the test. Returns the exit code and the peak in bytes."""
-    timer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
-    timer.start()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-c", PEAK, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
-        _, status, usage = os.wait4(process.pid, 0)
-    finally:
-        timer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode == -signal.SIGKILL:
-        raise AssertionError(f"{process.args} ran over {timeout}s and was killed")
-    return process.returncode, usage.ru_maxrss * 1024
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"oncall-tui {' '.join(args)} ran over {timeout}s") from None
+    seconds = time.monotonic() - started
+    stderr, _, peak = err.decode(errors="replace").rpartition("\nVmHWM:")
+    return Measured(
+        process.returncode,
+        out.decode(errors="replace"),
+        stderr,
+        int(peak.split()[0]) * 1024,
+        seconds,
+    )
 
 
 def churn(frames: int = 200, signals: int = 1000) -> bytes:

@@ -241,6 +241,29 @@ def test_linux_console_with_c_locale_gets_ascii_and_16_colours(mode: list[str]) 
         assert "38;2" not in sgr and "48;2" not in sgr and "38;5" not in sgr, sgr
 
 
+@pytest.mark.parametrize("mode", [["--wallboard"], []], ids=["wallboard", "dashboard"])
+def test_no_color_writes_no_colour_code_at_all(mode: list[str]) -> None:
+    # Textual's NO_COLOR mode draws in 256-colour greys (38;5;253): still colour.
+    env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "NO_COLOR": "1"}
+    output, code = run_in_pty([*mode, *CONFIG], env)
+    assert code == 0, output[-2000:]
+    assert b"READ-ONLY" in output or not mode
+    colours = [
+        sgr
+        for sgr in colour_params(output)
+        if any(part not in ("39", "49") for part in _colour_parts(sgr))
+    ]
+    assert not colours, colours[:5]
+
+
+def _colour_parts(sgr: str) -> list[str]:
+    def colour(part: str) -> bool:
+        number = int(part) if part.isdigit() else -1
+        return part in ("38", "48") or 30 <= number <= 49 or 90 <= number <= 107
+
+    return [part for part in sgr.replace(":", ";").split(";") if colour(part)]
+
+
 def test_256_colours_without_colorterm_is_never_truecolor() -> None:
     env = {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
     output, code = run_in_pty(["--wallboard", *CONFIG], env)

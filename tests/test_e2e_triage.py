@@ -62,7 +62,7 @@ LAYER_WORD: dict[Scenario, str] = {
 }
 UI_TIMEOUT = 60.0
 """Seconds the app gets to collect and show the cause (a second on an idle machine)."""
-SHORTENED = re.compile(r"^(\d+[smhd]|\d+|\+\d+|\(\+\d+\)|affected|more|changed|)$")
+SHORTENED = re.compile(r"^(<?\d+[smhd]|\d+|\+\d+|\(\+\d+\)|affected|more|changed|)$")
 """Words a shortened cause line may hold that its full form has not: a duration that
 ticked, "3 affected" for the list of symptoms, "+2 more", "(+1)" other causes."""
 
@@ -344,3 +344,22 @@ def test_without_a_topology_each_failing_component_is_its_own_cause(
     # The risk engine's own deploy, ten minutes before it broke, is now attached to it.
     (engine,) = [c for c in answer.causes if c["component"] == "risk-engine"]
     assert [change["name"] for change in engine["changes"]] == ["risk-engine deployed"]
+
+
+@pytest.mark.parametrize("scenario", ["risk_rule", "overload"])
+def test_a_firing_alert_about_the_cause_is_its_evidence(
+    platform: ScenarioPlatform, monitoring: Monitoring, scenario: Scenario, tmp_path: Path
+) -> None:
+    """The example's alertmanager source sets no `component`: RiskRuleHitRateHigh
+    carries every label of the rule's hit-rate series ({product, rule}), and
+    ServiceErrorRateHigh a `service` label equal to the cause's component; either makes
+    the alert the cause's evidence, in the JSON and in the words (`· 1 alert`)."""
+    text = switch(platform, monitoring, scenario)
+    answer = check(text, tmp_path)
+    expected = EXPECTED[scenario]
+    cause = answer.causes[0]
+    assert cause["component"] == expected.cause
+    firing = [s["key"] for s in answer.signals if s["kind"] == "alert" and s["status"] != "ok"]
+    assert len(firing) == 1 and cause["alerts"] == firing, (cause, firing)
+    result = run_cli(["check", "--config", str(tmp_path / "oncall.toml")])
+    assert "· 1 alert" in result.stdout.splitlines()[1], result.stdout

@@ -14,6 +14,7 @@ from oncall_tui.core.config.keys import ACTIONS, check_keys
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.help import HelpScreen
+from oncall_tui.ui.textual_compat import screen_lines
 from scenario_monitoring import run_cli
 from test_ui_support import T0, make_engine, make_store
 from waiting import pilot_until
@@ -27,7 +28,7 @@ plugin = "demo"
 
 
 def _text(app: OncallApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(screen_lines(app.screen))
 
 
 def _app(keys: dict[str, str]) -> OncallApp:

@@ -19,6 +19,7 @@ import pytest
 
 from oncall_tui.core.signals.model import Status
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.textual_compat import screen_lines
 from scenario_monitoring import run_cli
 from servers import closed_port, no_proxy, serve_http, start_prometheus
 from test_ui_support import T0, demo_readings, make_engine, make_store
@@ -157,7 +158,7 @@ def _partial_store() -> Any:
 
 
 def _text(app: OncallApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(screen_lines(app.screen))
 
 
 async def test_the_mark_on_the_board_and_the_detail() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -215,6 +216,11 @@ def test_record_writes_a_self_contained_recording_without_secrets(tmp_path: Path
     assert recording.header.title == "drill ***"
     assert recording.header.topology == {"loan-api": ["credit-bureau"]}
     assert len(recording.frames) >= 3, "a 200ms source for 1s collects several times"
+    # The size said is the file's, compressed, not the JSON fed to the compressor.
+    said = re.search(r"\((\d+) (KB|bytes)\)", result.stderr)
+    assert said is not None, result.stderr
+    size = int(said[1]) * (1024 if said[2] == "KB" else 1)
+    assert abs(size - out.stat().st_size) <= 512, (said[0], out.stat().st_size)
 
 
 def test_record_exit_codes(tmp_path: Path) -> None:

@@ -111,7 +111,8 @@ def test_for_counts_warning_time_toward_a_later_critical_separately() -> None:
     assert store.signals["s/k"].status is Status.CRITICAL
 
 
-def test_recovery_is_immediate() -> None:
+def test_recovery_is_immediate_without_recover_for() -> None:
+    # (A config's thresholds recover only after `recover_for`: see test_hysteresis.)
     store = _store()
     store.apply("s", [_reading(0.5, for_seconds=10)], at=0)
     store.apply("s", [_reading(0.5, for_seconds=10)], at=10)

@@ -6,12 +6,14 @@ person would give reading the definition by hand.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from oncall_tui.core.config.loader import ConfigError, parse_config
 from oncall_tui.core.present.causes_json import causes_json
+from oncall_tui.core.present.triage_text import cause_line
 from oncall_tui.core.signals.model import (
     Event,
     Kind,
@@ -414,3 +416,30 @@ def test_unmatched_topology_names_are_reported() -> None:
     board = [sig("credit-bureau", OK, "dependency"), sig("jiebei/credit_limit", OK, "risk_rule")]
     assert diagnose(board, BANK).unmatched == ("jiebei-loan", "payment-gateway", "sms-otp")
     assert diagnose(board, {"huabei/*": ["credit-bureau"]}).unmatched == ("huabei/*",)
+
+
+def test_an_alert_is_the_causes_evidence_by_its_labels_without_a_component() -> None:
+    """No `component` on the alert source: an alert is about the cause when it carries
+    every label of one of the cause's signals, or a label equal to its component."""
+    rule = replace(
+        sig("cashloan/geo-mismatch", CRIT, "risk_rule"),
+        labels={"product": "cashloan", "rule": "geo_mismatch"},
+    )
+    spike = replace(
+        sig("RiskRuleHitRateSpike cashloan geo_mismatch", CRIT, "alert", source="am"),
+        labels={"alertname": "RiskRuleHitRateSpike", "product": "cashloan", "rule": "geo_mismatch"},
+    )
+    other_rule = replace(
+        sig("RiskRuleHitRateSpike paylater geo_mismatch", CRIT, "alert", source="am"),
+        labels={"alertname": "RiskRuleHitRateSpike", "product": "paylater", "rule": "geo_mismatch"},
+    )
+    by_label = replace(
+        sig("ServiceErrors", WARN, "alert", source="am"),
+        labels={"alertname": "ServiceErrors", "service": "cashloan/geo-mismatch"},
+    )
+    unrelated = replace(
+        sig("DiskFull", CRIT, "alert", source="am"), labels={"alertname": "DiskFull", "host": "db1"}
+    )
+    (cause,) = diagnose([rule, spike, other_rule, by_label, unrelated]).causes
+    assert cause.alerts == (spike.key, by_label.key)
+    assert cause_line(cause).endswith("· 2 alerts")

@@ -13,9 +13,9 @@ from rich.style import Style
 from textual.geometry import Region
 
 from oncall_tui.core.present.panel_rows import allocate_heights
-from oncall_tui.core.present.sparkline import SPARK_STEP, spark_cells
+from oncall_tui.core.present.sparkline import SPARK_STEP, SparkCache, spark_cells
 from oncall_tui.core.signals.history import History
-from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
+from oncall_tui.core.signals.model import Reading, Signal, SourceState, Status, Thresholds
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
@@ -124,7 +124,8 @@ def test_sparkline_is_drawn_against_the_limits_not_the_data() -> None:
     start = (T0 // SPARK_STEP) * SPARK_STEP - 8 * SPARK_STEP
     for i in range(span):
         history.append(start + i, 0.30 - i * 0.05 / span)
-    cells = spark_cells(history, Thresholds(warning=0.05, critical=0.2), start + 8 * SPARK_STEP, 8)
+    now = start + 8 * SPARK_STEP - 1  # the last cell is the bucket now is in
+    cells = spark_cells(history, Thresholds(warning=0.05, critical=0.2), now, 8)
     assert len(cells) == 8
     assert all(status is Status.CRITICAL for _, status in cells)
     assert all(bar in "▇█" for bar, _ in cells)  # a falling breach is no recovery
@@ -132,7 +133,7 @@ def test_sparkline_is_drawn_against_the_limits_not_the_data() -> None:
     low = History(span)
     for i in range(span):
         low.append(start + i, 0.010 - i * 0.005 / span)
-    cells = spark_cells(low, Thresholds(warning=0.05, critical=0.2), start + 8 * SPARK_STEP, 8)
+    cells = spark_cells(low, Thresholds(warning=0.05, critical=0.2), now, 8)
     assert all(bar in "▁▂" and status is Status.OK for bar, status in cells)
 
 
@@ -145,10 +146,34 @@ def test_sparkline_gaps_stay_blank_and_low_is_bad_dips() -> None:
     for i in range(3 * step, 4 * step, 5):
         history.append(base + i, 0.90)  # bucket 3; buckets 1 and 2 empty
     thresholds = Thresholds(warning=0.99, critical=0.95, below=True)
-    cells = spark_cells(history, thresholds, base + 4 * SPARK_STEP, 4)
+    cells = spark_cells(history, thresholds, base + 4 * SPARK_STEP - 1, 4)
     assert cells[1] == (" ", None) and cells[2] == (" ", None)
     assert cells[3][1] is Status.CRITICAL and cells[0][1] is Status.OK
     assert cells[0][0] > cells[3][0]  # healthy availability tall, the outage a dip
+
+
+def test_sparkline_reaches_now_through_the_partial_bucket() -> None:
+    # A rule critical for 37 s: the trend's last cell is critical already, not a minute
+    # later when its bucket completes.
+    step = SPARK_STEP
+    bucket = (T0 // step) * step
+    history = History(360)
+    for i in range(0, int(2 * step), 5):
+        history.append(bucket - 2 * step + i, 0.01)
+    for i in range(0, 37, 5):
+        history.append(bucket + i, 0.33)
+    thresholds = Thresholds(warning=0.05, critical=0.2)
+    now = bucket + 37
+    cells = spark_cells(history, thresholds, now, 4)
+    assert [status for _, status in cells][-3:] == [Status.OK, Status.OK, Status.CRITICAL]
+    cache = SparkCache()
+    signal = Signal("k", "risk_rule", "r", "s", {}, "ratio", history=history)
+    signal.thresholds = thresholds
+    assert cache.get(signal, now, 4) == cells
+    history.append(now + 1, 0.9)  # a newer, worse sample in the same bucket
+    assert cache.get(signal, now + 1, 4)[-1][0] == "█"
+    # a minute turning, before its first sample: the last value stands, not a blank
+    assert cache.get(signal, bucket + step + 0.5, 4)[-1][1] is Status.CRITICAL
 
 
 async def test_critical_is_a_filled_badge_warning_only_coloured_text() -> None:
@@ -239,8 +264,9 @@ async def test_the_cause_line_names_the_root_and_drills_into_it() -> None:
         line = board.cause.plain
         assert line.startswith("LIKELY CAUSE  credit-bureau degraded")
         assert "loan-api" in line and len(line) <= 78
-        # The launch selection stays the worst signal (loan-api at 40%), not the cause.
-        assert board.selected_key == "demo/loan"
+        # The launch selection is the cause's worst signal, not its louder symptom
+        # (loan-api at 40%).
+        assert board.selected_key == "demo/bureau"
         await pilot.press("C")
         await pilot.pause()
         assert isinstance(app.screen, SignalDetailScreen)

@@ -246,6 +246,7 @@ async def test_click_selects_and_double_click_opens() -> None:
     app = make_app(make_store("critical"))
     async with app.run_test(size=BIG) as pilot:
         health = panels(app)["health"]
+        await pilot.pause()  # the panels' heights are shared out after the first layout
         # line 0 is the title, the rows start at line 1
         await pilot.click(health, offset=(20, 3))
         assert health.selected_key == health.row_keys[2]

@@ -21,7 +21,6 @@ from oncall_tui.ui.textual_compat import notification_messages, screen_lines
 from oncall_tui.ui.widgets.chart import ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from test_ui_support import (
-    ALERT_RUNBOOK,
     RUNBOOK_FILE,
     T0,
     demo_readings,
@@ -31,6 +30,7 @@ from test_ui_support import (
 )
 from waiting import pilot_until as wait_for
 
+BUREAU_RUNBOOK = "https://runbooks.example.com/deps/credit-bureau"
 SMALL = (80, 24)
 BIG = (160, 50)
 
@@ -88,14 +88,15 @@ async def test_launch_worst_enter_runbook_copy_escape_same_row() -> None:
         await pilot.pause()
         dashboard = app.dashboard
         selected = dashboard.selected_key
-        assert selected == "alerts/LoanApiErrors"  # what `check` lists first
+        # What `check` lists first: the probable cause's worst signal, not the alert.
+        assert selected == "demo/dep/bureau"
         await pilot.press("enter")
         assert isinstance(app.screen, SignalDetailScreen) and app.screen.key == selected
         await pilot.pause()
         # the link, in full, on the first screen at 80x24
-        assert ALERT_RUNBOOK in screen_text(app)
+        assert BUREAU_RUNBOOK in screen_text(app)
         await pilot.press("c")
-        assert terminal.osc52() == [ALERT_RUNBOOK]
+        assert terminal.osc52() == [BUREAU_RUNBOOK]
         assert any("copied runbook" in m for m in messages(app))
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
@@ -121,12 +122,12 @@ async def test_markdown_runbook_rendered_in_place_visible_at_80x24_without_its_p
         assert terminal.osc52() == [RUNBOOK_FILE.read_text()]
 
 
-async def test_a_long_link_is_a_hyperlink_cut_in_the_middle_only_when_wider_than_the_screen() -> (
-    None
-):
+async def test_a_long_link_is_one_line_a_hyperlink_and_says_when_it_is_shortened() -> None:
+    # One copyable unit: never folded over two lines; cut in the middle only when its
+    # line is too narrow, and then it says that `c` copies all of it.
     long_url = "https://runbooks.example.com/" + "x" * 150 + "/the-end"
     short_url = "https://runbooks.example.com/deps/credit-bureau"
-    for url, size, cut in ((long_url, SMALL, True), (long_url, (200, 50), False)):
+    for url, size in ((long_url, SMALL), (long_url, (200, 50)), (short_url, SMALL)):
         store = make_store(
             "ok",
             readings=[
@@ -138,19 +139,55 @@ async def test_a_long_link_is_a_hyperlink_cut_in_the_middle_only_when_wider_than
             terminal = Terminal(app)
             await pilot.press("enter")
             await pilot.pause()
-            body = app.screen.query_one("#runbook-body", Static).content
-            assert isinstance(body, Text)
-            assert all(span.style.link == url for span in body.spans if span.style)  # type: ignore[union-attr]
-            assert body.style.link == url  # type: ignore[union-attr]
-            if cut:
-                assert "…" in body.plain and body.plain.endswith("/the-end")
-                assert body.plain.startswith("https://runbooks.example.com/")
-                assert len(body.plain) <= size[0]
+            body = app.screen.query_one("#runbook-body", Static)
+            text = body.content
+            assert isinstance(text, Text)
+            first, _, rest = text.plain.partition("\n")
+            assert text.style.link == url  # type: ignore[union-attr]
+            width = body.content_region.width
+            assert len(first) <= width, "one line, within the runbook's own width"
+            if len(url) > width:
+                assert "…" in first and first.endswith("/the-end")
+                assert first.startswith("https://runbooks.example.com/")
+                assert "c copies the whole link" in rest
             else:
-                assert body.plain == url
+                assert first == url and not rest
             await pilot.press("c")
             assert terminal.osc52() == [url]  # the whole link, however it is shown
-    assert short_url  # a short link is never cut: covered by the launch test
+
+
+async def test_a_long_command_in_a_runbook_wraps_at_spaces_and_rejoins(tmp_path: Path) -> None:
+    command = (
+        "flagctl enable lending.bureau_fallback_scoring --reason "
+        '"credit bureau down, see INC-1234" --ttl 2h --owner oncall-payments-team'
+    )
+    book = tmp_path / "bureau.md"
+    book.write_text(f"# credit-bureau down\n\n```sh\n{command}\n```\n")
+    for size in (SMALL, (120, 40)):
+        store = make_store(
+            "ok",
+            readings=[
+                reading("d", "dependency", "bureau", 0.5, runbook=Runbook.file(str(book))),
+            ],
+        )
+        app = make_app(store)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("enter")
+            await open_runbook_markdown(pilot, app)
+            await pilot.pause()
+            area = app.screen.query_one("#runbook-scroll").region
+            shown = [line[area.x : area.right] for line in screen_text(app).splitlines()]
+            start = next(i for i, line in enumerate(shown) if "flagctl enable" in line)
+            pieces = []
+            for line in shown[start:]:
+                piece = line.strip(" ▐▌▁▂▃▄▅▆▇█").rstrip()
+                if piece.endswith("\\"):
+                    pieces.append(piece[:-1])
+                    continue
+                pieces.append(piece)
+                break
+            assert "".join(pieces).strip() == command, shown[start : start + 5]
+            assert "--owner oncall-payments-team" in "".join(pieces)
 
 
 async def test_text_runbook_is_shown_and_never_opened() -> None:
@@ -200,12 +237,12 @@ async def test_open_uses_the_browser_where_one_exists_and_says_so_where_none_doe
     app = make_app(make_store("critical"))
     async with app.run_test(size=BIG) as pilot:
         terminal = Terminal(app)
-        await pilot.press("enter", "o")  # the alert's link runbook
+        await pilot.press("enter", "o")  # the cause's link runbook
         assert terminal.opened == []
         assert any("SSH session without DISPLAY or BROWSER" in m for m in messages(app))
         monkeypatch.setenv("BROWSER", "firefox")
         await pilot.press("o")
-        assert terminal.opened == [ALERT_RUNBOOK]
+        assert terminal.opened == [BUREAU_RUNBOOK]
 
 
 async def test_read_only_refuses_the_browser_but_copies(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,7 +253,7 @@ async def test_read_only_refuses_the_browser_but_copies(monkeypatch: pytest.Monk
         await pilot.press("enter", "o", "c")
         assert terminal.opened == []
         assert any("read-only" in m for m in messages(app))
-        assert terminal.osc52() == [ALERT_RUNBOOK]
+        assert terminal.osc52() == [BUREAU_RUNBOOK]
 
 
 async def test_q_and_escape_on_the_detail_go_back_not_out() -> None:

@@ -114,6 +114,11 @@ CHECKS: dict[str, Check] = {
     "cause": lambda app, b: (
         isinstance(app.screen, SignalDetailScreen) or _said(app, "no probable cause")
     ),
+    # from a detail: a probable cause's worst signal (the next cause's, if any)
+    "app.cause": lambda app, b: (
+        isinstance(app.screen, SignalDetailScreen)
+        and app.screen.key in {c.signals[0] for c in app.dashboard.cause.diagnosis.causes}
+    ),
     # silences: a form or list opens, or the app says why not (not an alert, read-only)
     "silence": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
     "silences": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
@@ -415,10 +420,10 @@ async def test_incidents_toast_and_count_until_the_timeline_is_seen(
         assert any("turned critical" in t for t in toasts)
         assert bells
         header = app.dashboard.header.text
-        assert f"⚑ {app.attention.incidents} incidents since" in header
+        assert f"⚑ {app.attention.incidents} incident" in header and "since" in header
         store.apply("demo", demo_readings("none"), at=T0 + 120)
         await wait_for(pilot, lambda: any("recovered" in m for m in notification_messages(app)))
-        assert "incidents since" in app.dashboard.header.text  # came and went: still said
+        assert "incident since" in app.dashboard.header.text  # came and went: still said
         await pilot.press("e", "escape")
         app.dashboard.header.update_status()
         assert "incident" not in app.dashboard.header.text
@@ -436,11 +441,11 @@ async def test_keys_typed_ahead_act_in_order_a_panel_key_then_enter_opens_that_p
     app = make_app(make_store("critical"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        dependency = app.dashboard.panels["dependency"]
-        assert not dependency.has_focus
-        for key, character in (("3", "3"), ("enter", "\r")):
+        rules = app.dashboard.panels["risk_rule"]
+        assert not rules.has_focus  # the launch selection is the cause's: a dependency
+        for key, character in (("2", "2"), ("enter", "\r")):
             app.post_message(events.Key(key, character))
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, SignalDetailScreen)
-        assert app.screen.key in dependency.row_keys
+        assert app.screen.key in rules.row_keys

@@ -101,19 +101,23 @@ def test_the_demo_launches_with_the_worst_signal_selected_and_its_panel_focused(
     tmp_path: Path,
 ) -> None:
     """The snapshots once showed Health focused and an ok row in the selection line while
-    the business panel held the critical: the launch focus landed after the jump."""
+    the business panel held the critical: the launch focus landed after the jump. The
+    launch selection is the first probable cause's worst signal, else the first of the
+    one sort."""
     import asyncio
 
-    from oncall_tui.core.signals.model import sort_key
+    from oncall_tui.core.triage.one_sort import OneSort
 
     app = demo_app(tmp_path)
 
     async def launch() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            worst = min(app.engine.store.signals.values(), key=sort_key)
             dashboard = app.dashboard
-            assert dashboard.selected_key == worst.key
+            diagnosis = dashboard.cause.diagnosis
+            first = min(app.engine.store.signals.values(), key=OneSort.of(diagnosis).key)
+            worst = diagnosis.cause.signals[0] if diagnosis.cause else first.key
+            assert dashboard.selected_key == worst
             assert dashboard.selected_panel is app.screen.focused
 
     asyncio.run(launch())

@@ -275,12 +275,19 @@ async def test_updates_in_place_and_repaint_only_what_changed() -> None:
         widgets = list(screen.query("*"))
         lines_widgets = {widget.id or "": widget for widget in screen.query(BoardLines)}
         with refreshes(lines_widgets) as calls:
-            # A second passes: only the clocks and the heartbeat move (one page: no
-            # countdown).
+            # A second passes: only the clocks, the heartbeat and the probable cause's
+            # line (how long, how old its data) move (one page: no countdown).
             clock.now = T0 + 1
             await settle(pilot)
-            assert {c.widget for c in calls} == {"wb-life", "wb-clock"}, calls
+            assert {c.widget for c in calls} == {"wb-life", "wb-clock", "wb-pinned"}, calls
             assert all(not c.whole and all(r.height == 1 for r in c.regions) for c in calls)
+            cause_row = [
+                i
+                for i, line in enumerate(screen.pinned.lines)
+                if "CAUSE" in str(line) or "ALSO" in str(line)
+            ]
+            pinned = {r.y for c in calls if c.widget == "wb-pinned" for r in c.regions}
+            assert pinned == set(cause_row), (pinned, cause_row)
             # One risk rule's value moves: its page repaints a few lines, the rest stay.
             calls.clear()
             readings = [
@@ -297,7 +304,13 @@ async def test_updates_in_place_and_repaint_only_what_changed() -> None:
         assert not any(c.whole for c in page)
         lines = [region for c in page for region in c.regions]
         assert 0 < len(lines) <= 13 < screen.page.size.height
-        assert not {c.widget for c in calls} & {"wb-pinned", "wb-title"}
+        assert "wb-title" not in {c.widget for c in calls}
+        # A warning rule is a new probable cause: the cause's line names it, in place.
+        assert "cashloan/credit-limit" in screen.pinned.text.splitlines()[cause_row[0]]
+        pinned = {r.y for c in calls if c.widget == "wb-pinned" for r in c.regions}
+        assert pinned == set(cause_row) and not any(
+            c.whole for c in calls if c.widget == "wb-pinned"
+        )
         assert list(screen.query("*")) == widgets, "no widget mounted or removed"
 
 

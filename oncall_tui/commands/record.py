@@ -57,13 +57,28 @@ def record(config: AppConfig, out: Path, duration: float | None) -> int:
     if error:
         print(f"oncall-tui: cannot write {out}: {error}", file=sys.stderr)
         return EXIT_WRITE
-    size = recorder.written / 1024
     full = " (size limit reached: later collections were not kept)" if recorder.full else ""
     print(
-        f"oncall-tui: recorded {recorder.frames} changes ({size:.0f} KB) to {out}{full}",
+        f"oncall-tui: recorded {recorder.frames} changes ({_size(out, recorder.written)}) "
+        f"to {out}{full}",
         file=sys.stderr,
     )
     return 0
+
+
+def _size(out: Path, written: int) -> str:
+    """The file's size on disk ("222 KB"), what `ls` shows: for a `.gz` that is the
+    compressed size, not the JSON written into the compressor (`written`, the fallback
+    when the file cannot be read back)."""
+    try:
+        size = out.stat().st_size
+    except OSError:
+        size = written
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 async def _run(engine: Engine, recorder: Recorder, duration: float | None) -> str:

@@ -28,6 +28,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     try:
+        from oncall_tui.web.server import BoardServer
         from oncall_tui.web.server import serve as serve_app
     except ImportError:
         print(
@@ -49,7 +50,7 @@ def serve(args: argparse.Namespace) -> int:
         command += ["--max-fps", str(args.max_fps)]
     if args.config is not None:
         command += ["--config", str(args.config.resolve())]
-    serve_app(
+    board = BoardServer(
         shlex.join(command),
         host=args.host,
         port=args.port,
@@ -57,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
         origins=config.serve.origins,
         max_sessions=config.serve.max_sessions,
     )
+    serve_app(board)
     return 0
 
 

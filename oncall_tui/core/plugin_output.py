@@ -108,6 +108,7 @@ def _reading_problem(item: object) -> str:
             for limit in (thresholds.warning, thresholds.critical)
         )
         or not isinstance(thresholds.for_seconds, int | float)
+        or not isinstance(thresholds.recover_seconds, int | float)
     ):
         return "has thresholds that are not numbers"
     return ""

@@ -47,6 +47,7 @@ from oncall_tui.core.present.triage_text import ack_words, maintenance_words
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.model import (
     KINDS,
+    RECOVER_FOR,
     UNITS,
     Ack,
     Kind,
@@ -83,6 +84,7 @@ __all__ = [
     "ACK_PREFIX",
     "KINDS",
     "MAX_LINE",
+    "RECOVER_FOR",
     "UNITS",
     "Ack",
     "ActionFailed",

@@ -7,16 +7,21 @@ no engine at all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.driver import Driver
+from textual.filter import LineFilter
+from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
@@ -34,6 +39,7 @@ from oncall_tui.core.present.words import symbols
 from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.action_app import ActionApp
 from oncall_tui.ui.ascii import AsciiFilter
+from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
@@ -47,10 +53,21 @@ from oncall_tui.ui.textual_themes import (
     status_variables,
     terminal_colors,
 )
+from oncall_tui.ui.widgets.notice_line import NoticeLine
 from oncall_tui.ui.widgets.runbook_view import browser_problem
 from oncall_tui.ui.widgets.status_header import BoardFlags
 
 log = logging.getLogger(__name__)
+
+
+class Noticed(Message):
+    """A notification to show on the current screen's notice line, if it has one."""
+
+    def __init__(self, text: str, severity: str, timeout: float) -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+        self.timeout = timeout
 
 
 class OncallApp(ActionApp):
@@ -84,7 +101,16 @@ class OncallApp(ActionApp):
         # the wallboard, where only ctrl+q does; see check_action).
         Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("r", "refresh_now", "Refresh", tooltip="Collect every source now", id="refresh"),
+        # Not in the footer: collection runs by itself, and at 80 columns the room
+        # goes to `?` and `C`; the help lists it.
+        Binding(
+            "r",
+            "refresh_now",
+            "Refresh",
+            show=False,
+            tooltip="Collect every source now",
+            id="refresh",
+        ),
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="This help", id="help"),
         Binding(
             "ctrl+p,colon",
@@ -104,6 +130,8 @@ class OncallApp(ActionApp):
         (0, "-narrow"),
         (120, "-wide"),
     ]
+    DASHBOARD: ClassVar[type[DashboardScreen]] = DashboardScreen
+    """The board's screen class (the replay shows its own keys in the footer)."""
 
     def __init__(
         self,
@@ -122,6 +150,7 @@ class OncallApp(ActionApp):
         super().__init__()
         if symbols().ascii:
             add_output_filter(self, AsciiFilter())
+        self._colourless = ColourlessFilter()
         self.engine = engine
         # Every key, command, file, browser and plugin action asks the engine's gate;
         # read-only (and the wallboard) lock it for good (ui/action_app.py).
@@ -153,9 +182,11 @@ class OncallApp(ActionApp):
                 title=self.engine.config.title,
                 settings=self.engine.config.wallboard,
                 clock=self.clock,
+                topology=self.engine.config.topology,
+                change_window=self.engine.config.change_window,
             )
         else:
-            screen = DashboardScreen(
+            screen = self.DASHBOARD(
                 self.engine.store,
                 title=self.engine.config.title,
                 clock=self.clock,
@@ -185,6 +216,12 @@ class OncallApp(ActionApp):
             since=attention.since,
             paused_at=self._paused_at,
         )
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then under NO_COLOR one that drops the greys Textual
+        leaves (see ui/colourless.py)."""
+        filters = super().get_line_filters()
+        return [*filters, self._colourless] if self.no_color else filters
 
     def get_driver_class(self) -> type[Driver]:
         """On a real terminal, a driver that leaves promptly with the terminal restored
@@ -251,6 +288,34 @@ class OncallApp(ActionApp):
         """ctrl+c: quit."""
         await self.action_quit()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification, kept as Textual keeps it; on a screen with a notice line it
+        shows there instead of in a toast over the panels (see NoticeLine)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        words = str(message)
+        if markup:
+            with contextlib.suppress(Exception):
+                words = Text.from_markup(words).plain
+        if title:
+            words = f"{title}: {words}"
+        # A message, as Textual's own notify: thread-safe, shown in the app's loop.
+        self.post_message(Noticed(words, severity, timeout or self.NOTIFICATION_TIMEOUT))
+
+    def on_noticed(self, message: Noticed) -> None:
+        if not self.screen_stack:
+            return  # starting or quitting: Textual keeps the notification for later
+        notices = getattr(self.screen, "notices", None)
+        if isinstance(notices, NoticeLine) and notices.is_attached:
+            notices.show(message.text, message.severity, message.timeout)
+
     def action_refresh_now(self) -> None:
         self.engine.refresh_now()
         if self.paused:
@@ -268,10 +333,38 @@ class OncallApp(ActionApp):
     def open_detail(self, key: str) -> None:
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
-            detail = SignalDetailScreen(
-                self.engine.store, key, triage=self._triage, **self._screen_args()
+            self.open_screen(
+                lambda: SignalDetailScreen(
+                    self.engine.store, key, triage=self._triage, **self._screen_args()
+                ),
+                SignalDetailScreen,
+                same=lambda screen: getattr(screen, "key", None) == key,
             )
-            self.push_screen(detail)
+
+    def open_screen(
+        self,
+        build: Callable[[], Screen[Any]],
+        kind: type[Screen[Any]],
+        *,
+        same: Callable[[Screen[Any]], bool] = lambda screen: True,
+    ) -> None:
+        """Show a screen of `kind` from wherever the user is, any number of times.
+
+        A screen of that kind already on the stack is gone back to (the screens above it
+        close) and, unless `same` says it already shows what is asked, replaced: the
+        stack holds at most one screen of each kind, so Esc leads back to the board in
+        a few steps and a hundred Enter/e presses do not leave a hundred live screens
+        refreshing underneath. Screens carry a `name`, never an `id`: Textual requires
+        ids to be unique among the app's screens.
+        """
+        for below in self.screen_stack:
+            if type(below) is kind:
+                while self.screen is not below:
+                    self.pop_screen()
+                if not same(below):
+                    self.switch_screen(build())
+                return
+        self.push_screen(build())
 
     def _triage(self) -> Diagnosis:
         """The board's latest probable cause (none without a board: the wallboard)."""
@@ -285,9 +378,16 @@ class OncallApp(ActionApp):
         if board := self.jump_to_board():
             board.jump_to(key)
 
+    def action_cause(self) -> None:
+        """`C` off the board (the detail): the next probable cause, as on the board."""
+        with contextlib.suppress(LookupError):  # no board: the wallboard
+            self.dashboard.action_cause()
+
     def action_events(self) -> None:
-        if not isinstance(self.screen, EventsScreen):
-            self.push_screen(EventsScreen(self.engine.store, self.attention, **self._screen_args()))
+        self.open_screen(
+            lambda: EventsScreen(self.engine.store, self.attention, **self._screen_args()),
+            EventsScreen,
+        )
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -295,8 +395,8 @@ class OncallApp(ActionApp):
             return
         screen = self.screen
         name = {"dashboard": "the board", "detail": "the signal", "events": "the events"}
-        title = name.get(screen.id or "", screen.id or "this screen")
-        self.push_screen(HelpScreen(help_entries(screen), title=title))
+        title = name.get(screen.name or "", screen.name or "this screen")
+        self.open_screen(lambda: HelpScreen(help_entries(screen), title=title), HelpScreen)
 
     def action_pause(self) -> None:
         # The screens watch `paused` (the board freezes its rows, the headers say so).

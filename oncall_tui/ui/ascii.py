@@ -37,6 +37,10 @@ _EXTRA = {
     "✗": "x",
     "✕": "x",
     "→": ">",
+    # Text a widget did not build from `symbols()` (a plugin's summary): one cell
+    # here, where `symbols()` says ">=" (its stand-in is measured where it is drawn).
+    "≥": ">",
+    "≤": "<",
     "←": "<",
     "↑": "^",
     "↓": "v",

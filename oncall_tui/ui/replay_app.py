@@ -12,23 +12,49 @@ from textual.binding import Binding, BindingType
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.recording.player import Player
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.widgets.status_header import BoardFlags
+
+
+class ReplayDashboard(DashboardScreen):
+    """The board in a replay: the same keys, but the footer keeps room for the replay's
+    own (`w` and `/` still work, and are in the `?` help)."""
+
+    SCREEN_ID = "replay-dashboard"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "worst", "Worst", show=False, tooltip="Go to the worst signal and follow it"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            show=False,
+            tooltip="Filter names and labels: text or regex, !x hides x",
+        ),
+        Binding("p", "app.pause", "Play/pause", tooltip="Pause or resume the replay"),
+    ]
 
 
 class ReplayApp(OncallApp):
     """A read-only board on the recorded clock."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "play_pause", "Play/pause", tooltip="Pause or resume the replay"),
+        # `p` says it in the footer (the board's pause key pauses the replay).
+        Binding(
+            "space", "play_pause", "Play/pause", show=False, tooltip="Pause or resume the replay"
+        ),
         Binding("n", "step", "Step", tooltip="The next recorded change"),
         Binding(
             "right_square_bracket",
             "next_change",
-            "Next change",
+            "Next",
             key_display="]",
             tooltip="Jump to the next status change",
         ),
+        # `r` collects now on a live board; here it steps, as `n` (not in the footer).
+        Binding("r", "refresh_now", "Step", show=False, tooltip="The next recorded change"),
     ]
+    DASHBOARD = ReplayDashboard
 
     def __init__(self, player: Player) -> None:
         # The player answers what the app asks an engine (store, config, start, stop).

@@ -58,7 +58,7 @@ def selected_key(screen: Screen[Any]) -> str | None:
         if isinstance(key, str):
             return key
     key = getattr(screen, "key", None)
-    return key if isinstance(key, str) and screen.id == "detail" else None
+    return key if isinstance(key, str) and screen.name == "detail" else None
 
 
 def silence_targets(engine: GatedEngine, signal: Signal) -> list[tuple[Signal, Offer]]:

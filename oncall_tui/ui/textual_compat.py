@@ -149,3 +149,18 @@ def private_names() -> Iterable[tuple[object, str]]:
         (App, "_background_screens"),
         (LinuxDriver, "run_input_thread"),
     ]
+
+
+# -- toasts ---------------------------------------------------------------------------
+
+TOAST_RACK_ID = "textual-toastrack"
+"""The id Textual 8 gives the container of a screen's toasts (Screen._compose). Its
+`display` is set by Textual at every notification (ToastRack.show), and the app's
+stylesheet does not reach it (a system widget): its height is capped at 0 inline."""
+
+
+def hide_toasts(screen: Screen[Any]) -> None:
+    """Keep `screen`'s toasts from being drawn (its notices have a line of their own);
+    notifications are still recorded by the app as usual."""
+    for rack in screen.query(f"#{TOAST_RACK_ID}"):
+        rack.styles.max_height = 0

@@ -238,20 +238,11 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def serve(
-    command: str,
-    *,
-    host: str,
-    port: int,
-    title: str,
-    origins: list[str] | None = None,
-    max_sessions: int = 4,
-) -> None:
-    server = BoardServer(
-        command, host=host, port=port, title=title, origins=origins, max_sessions=max_sessions
-    )
+def serve(server: BoardServer) -> None:
+    """Run `server` until Ctrl+C; a port in use is a message and exit 1."""
     try:
         server.serve()
     except OSError as exc:  # port in use, address not on this machine
-        print(f"oncall-tui: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{server.host}:{server.port}"
+        print(f"oncall-tui: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -334,6 +334,7 @@ class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
                     component=component,
                     ack=held.ack,
                     maintenance=held.maintenance,
+                    since=alert.starts_at,
                 )
             )
         return readings

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from oncall_tui.plugin import Kind, Runbook, Thresholds, Unit
+from oncall_tui.plugin import RECOVER_FOR, Kind, Runbook, Thresholds, Unit
 from oncall_tui_demo.config import DemoConfig
 from oncall_tui_demo.runbooks import runbook
 from oncall_tui_demo.scenario import IncidentKind
@@ -65,7 +65,7 @@ BUSINESS: tuple[tuple[str, str, str, Unit, float, Thresholds], ...] = (
         "paylater",
         "ratio",
         0.992,
-        Thresholds(warning=0.97, critical=0.9, below=True),
+        Thresholds(warning=0.97, critical=0.9, below=True, recover_seconds=RECOVER_FOR),
     ),
     (
         "biz/loan-approvals",
@@ -73,7 +73,7 @@ BUSINESS: tuple[tuple[str, str, str, Unit, float, Thresholds], ...] = (
         "cashloan",
         "count",
         120.0,
-        Thresholds(warning=80.0, critical=40.0, below=True),
+        Thresholds(warning=80.0, critical=40.0, below=True, recover_seconds=RECOVER_FOR),
     ),
     (
         "biz/repayments",
@@ -81,7 +81,7 @@ BUSINESS: tuple[tuple[str, str, str, Unit, float, Thresholds], ...] = (
         "repayment",
         "count",
         46_000.0,
-        Thresholds(warning=30_000.0, critical=15_000.0, below=True),
+        Thresholds(warning=30_000.0, critical=15_000.0, below=True, recover_seconds=RECOVER_FOR),
     ),
 )
 """User-facing indicators: are users affected, and how much? Each is shown against its
@@ -99,11 +99,11 @@ pay-later payments (a dip in repayments through the same checkout), a bureau out
 costs loan approvals."""
 
 # Thresholds are shared objects: thousands of signals, a handful of policies.
-ERRORS = Thresholds(warning=0.02, critical=0.05)
-LATENCY = Thresholds(warning=0.5, critical=1.0)
-HIT_RATE = Thresholds(warning=0.05, critical=0.2)
-AVAILABILITY = Thresholds(warning=0.99, critical=0.95, below=True)
-DEPENDENCY_LATENCY = Thresholds(warning=1.0, critical=2.5)
+ERRORS = Thresholds(warning=0.02, critical=0.05, recover_seconds=RECOVER_FOR)
+LATENCY = Thresholds(warning=0.5, critical=1.0, recover_seconds=RECOVER_FOR)
+HIT_RATE = Thresholds(warning=0.05, critical=0.2, recover_seconds=RECOVER_FOR)
+AVAILABILITY = Thresholds(warning=0.99, critical=0.95, below=True, recover_seconds=RECOVER_FOR)
+DEPENDENCY_LATENCY = Thresholds(warning=1.0, critical=2.5, recover_seconds=RECOVER_FOR)
 
 # How widely each family wanders when calm (log-scale spread of one standard
 # deviation). With the walk clamped at 3.5 deviations and the normal levels drawn below,

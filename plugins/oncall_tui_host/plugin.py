@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from oncall_tui.plugin import (
+    RECOVER_FOR,
     BlockingRunner,
     BlockingStillRunning,
     Kind,
@@ -67,12 +68,17 @@ class HostPlugin(Plugin[HostConfig]):
             for index, text in enumerate(config.disk_paths)
         ]
         self._cpu = CpuMeter()
-        delay = config.for_
+
+        def limits(warning: float | None, critical: float | None) -> Thresholds:
+            return Thresholds(
+                warning, critical, for_seconds=config.for_, recover_seconds=RECOVER_FOR
+            )
+
         self._thresholds = {
-            "cpu": Thresholds(config.cpu_warning, config.cpu_critical, for_seconds=delay),
-            "memory": Thresholds(config.memory_warning, config.memory_critical, for_seconds=delay),
-            "disk": Thresholds(config.disk_warning, config.disk_critical, for_seconds=delay),
-            "load": Thresholds(config.load_warning, config.load_critical, for_seconds=delay),
+            "cpu": limits(config.cpu_warning, config.cpu_critical),
+            "memory": limits(config.memory_warning, config.memory_critical),
+            "disk": limits(config.disk_warning, config.disk_critical),
+            "load": limits(config.load_warning, config.load_critical),
         }
 
     @staticmethod

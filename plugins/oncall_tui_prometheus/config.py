@@ -6,6 +6,7 @@ loader before this model sees the table, so they are not declared here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
@@ -16,8 +17,8 @@ from oncall_tui.plugin.http import BaseURL, HTTPOptions
 from .early_config import Canary, Slo
 
 _JUDGING = (
-    "warning", "critical", "below", "for_", "baseline", "warning_ratio", "critical_ratio",
-    "no_data",
+    "warning", "critical", "below", "for_", "recover_for", "baseline", "warning_ratio",
+    "critical_ratio", "no_data",
 )  # fmt: skip
 """Options that judge a value: meaningless on a change marker, whose value is a time."""
 
@@ -122,12 +123,9 @@ class Query(ThresholdOptions):
         return self
 
     def thresholds(self) -> Thresholds:
-        limits = super().thresholds()
-        return Thresholds(
-            limits.warning,
-            limits.critical,
-            limits.below,
-            limits.for_seconds,
+        # The shared options' thresholds, plus the ratio limits only a query has.
+        return replace(
+            super().thresholds(),
             warning_ratio=self.warning_ratio,
             critical_ratio=self.critical_ratio,
         )

@@ -40,13 +40,23 @@ class Attention:
     store: SignalStore
     bell: bool = False
     unseen: list[tuple[float, str]] = field(default_factory=list)
-    """(time, key) of each signal that turned critical since the timeline was last seen."""
+    """(time, key of the first signal) of each incident since the timeline was last
+    seen. An incident is what a person calls one: from the first signal turning
+    critical on a board with nothing critical to the board clear of critical again,
+    however many signals turned critical in between (a cascade of twelve is one)."""
     _events_total: int = field(init=False)
     _answered: set[str] = field(init=False)
+    _critical: bool = field(init=False)
+    """Whether anything was critical after the last update: a signal turning critical
+    then is part of the incident under way, not a new one."""
 
     def __post_init__(self) -> None:
         self._events_total = self.store.events.total
         self._answered = {s.name for s in self.store.sources if s.last_success is not None}
+        self._critical = self._any_critical()
+
+    def _any_critical(self) -> bool:
+        return self.store.counts().get(Status.CRITICAL, 0) > 0
 
     @property
     def incidents(self) -> int:
@@ -74,11 +84,10 @@ class Attention:
                 turned.append(event)
             elif event.before is Status.CRITICAL and event.after is Status.OK:
                 recovered.append(event)
-        unseen_keys = {key for _, key in self.unseen}
-        for event in turned:
-            if event.key not in unseen_keys:
-                self.unseen.append((event.at, event.key))
-                unseen_keys.add(event.key)
+        if turned and not self._critical:
+            self.unseen.append((turned[0].at, turned[0].key))
+        if events:
+            self._critical = self._any_critical()
         if turned:
             notices.append(Notice(_listing("turned critical", turned), "error", bell=self.bell))
         if recovered:

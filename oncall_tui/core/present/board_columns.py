@@ -111,7 +111,7 @@ def _limit_width(signal: Signal) -> int:
     return cell_width(limit_text(signal.thresholds, signal.unit))
 
 
-AGE_WIDTH = 7
+AGE_WIDTH = 8
 """'for 59m', 'for 23h'."""
 AGE_FROM = 90
 """Panel width from which rows show the age (both halves of a 200-column screen)."""

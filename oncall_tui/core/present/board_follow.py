@@ -1,18 +1,20 @@
-"""Where the dashboard's cursor goes by itself: to the worst signal (the one `check`
-lists first), without making the cursor dance on a flapping board."""
+"""Where the dashboard's cursor goes by itself: to the worst signal of the first
+probable cause (else the one `check` lists first), without making the cursor dance on a
+flapping board."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Protocol, TypeVar
 
 from oncall_tui.core.present.panel_rows import PanelRows
 from oncall_tui.core.signals.model import Signal, Status, sort_key
+from oncall_tui.core.triage.causes import Diagnosis
 
 
 class Followed(Protocol):
-    """What following needs of a panel (the dashboard's `SignalPanel`): its first and
+    """What following needs of a panel (the dashboard's `Panel`): its first and
     selected rows, whether it is shown, and its rows' positions."""
 
     @property
@@ -32,13 +34,27 @@ FOLLOW_SETTLE = 10.0
 on (something worse moves it at once)."""
 
 
-def worst_signal(panels: Iterable[Panel]) -> tuple[Panel, Signal] | None:
-    """The worst shown signal and its panel: the one `check` lists first (same sort),
-    among the rows the filter lets through."""
+def worst_signal(
+    panels: Iterable[Panel],
+    diagnosis: Diagnosis | None = None,
+    key: Callable[[Signal], tuple[object, ...]] = sort_key,
+) -> tuple[Panel, Signal] | None:
+    """Where the launch selection goes, among the rows the filter lets through: the
+    worst shown signal of the first probable cause (never a symptom, an alert or a
+    business row, however loud), else the one `check` lists first (`key`: the same
+    sort)."""
+    panels = list(panels)
+    cause = diagnosis.cause if diagnosis is not None else None
+    if cause is not None:
+        for wanted in cause.signals:
+            for panel in panels:
+                index = panel.model.position.get(wanted)
+                if index is not None:
+                    return panel, panel.model.rows[index]
     best: tuple[Panel, Signal] | None = None
     for panel in panels:
         first = panel.first_signal
-        if first is not None and (best is None or sort_key(first) < sort_key(best[1])):
+        if first is not None and (best is None or key(first) < key(best[1])):
             best = (panel, first)
     return best
 
@@ -62,12 +78,18 @@ class WorstFollower:
         self,
         found: tuple[Panel, Signal] | None,
         current: Panel | None,
+        cause: Collection[str] = (),
     ) -> tuple[Panel, Signal] | None:
-        """Where the cursor should go now (`found`: the worst signal), or None to stay."""
+        """Where the cursor should go now (`found`: the worst signal), or None to stay.
+        `cause`: the first probable cause's signals; a cursor off them goes to `found`
+        when it is one of them, at once (a new cause is news, once an incident)."""
         if found is None:
             return None
         _, signal = found
         selected = current.selected_signal if current is not None else None
+        if signal.key in cause and (selected is None or selected.key not in cause):
+            self.outranked_since = None
+            return found
         shown = (
             selected is not None
             and current is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from oncall_tui.core.present.words import missing_value_word
+from oncall_tui.core.present.words import missing_value_word, short_duration, symbols
 from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit
 
 
@@ -42,7 +42,7 @@ def format_thresholds(thresholds: Thresholds | None, unit: Unit) -> str:
     """e.g. "warn ≥ 2%, crit ≥ 5%" — what the value is judged against."""
     if thresholds is None:
         return ""
-    op = "≤" if thresholds.below else "≥"
+    op = symbols().at_most if thresholds.below else symbols().at_least
     parts = []
     if thresholds.warning is not None:
         parts.append(f"warn {op} {format_level(thresholds.warning, unit)}")
@@ -63,6 +63,7 @@ def default_summary(
     status: Status,
     thresholds: Thresholds | None,
     baseline: float | None = None,
+    kind: str = "",
 ) -> str:
     """What the row says when the source gave no summary of its own. The value has a
     column of its own; the summary says which limit it crossed, and the usual level
@@ -74,7 +75,13 @@ def default_summary(
     usual = f"usual {format_value(baseline, unit)}" if baseline is not None and baseline > 0 else ""
     if status is Status.OK or thresholds is None:
         return usual
-    op = "≤" if thresholds.below else "≥"
+    if unit == "bool":
+        # "no  critical: ≤ 0.5" says nothing a person reads; what it is and what it
+        # should be does: "down (expected up)".
+        words = ("down", "up") if kind == "dependency" else ("no", "yes")
+        expected = words[1] if thresholds.below else words[0]
+        return f"{words[1] if value else words[0]} (expected {expected})"
+    op = symbols().at_most if thresholds.below else symbols().at_least
     critical = status is Status.CRITICAL
     ratio = thresholds.ratio(value, baseline)
     if ratio is not None and thresholds.level(value).severity < status.severity:
@@ -84,6 +91,10 @@ def default_summary(
         return f"{status.value}: {_trim(ratio)}x its {usual}{limit_text}"
     limit = thresholds.critical if critical else thresholds.warning
     said = status.value if limit is None else f"{status.value}: {op} {format_level(limit, unit)}"
+    if limit is not None and thresholds.level(value).severity < status.severity:
+        # Held by `recover_for`: back on the good side, not yet long enough to end it.
+        side = "over" if thresholds.below else "under"
+        said = f"{status.value}, clearing: back {side} {format_level(limit, unit)}"
     return f"{said} ({usual})" if usual else said
 
 
@@ -126,7 +137,7 @@ def limit_text(thresholds: Thresholds | None, unit: Unit) -> str:
     """The limits in one short cell: '≥2%/5%' (warning/critical), '≤99%/95%'."""
     if thresholds is None:
         return ""
-    op = "≤" if thresholds.below else "≥"
+    op = symbols().at_most if thresholds.below else symbols().at_least
     limits = [
         _compact(limit, unit)
         for limit in (thresholds.warning, thresholds.critical)
@@ -145,15 +156,9 @@ def _compact(limit: float, unit: Unit) -> str:
 
 
 def age_text(signal: Signal, now: float) -> str:
-    """How long a non-ok signal has been in its status, in whole minutes or hours: coarse
-    on purpose, so the column changes at most once a minute."""
+    """How long a non-ok signal has been failing ("for 40s", "for 4m"): the one rule
+    (`short_duration`) from the one "since" (`changed_at`, the breach's start), as the
+    why-line, the cause line, `check` and a replay say it."""
     if signal.status is Status.OK or signal.changed_at is None:
         return ""
-    seconds = max(0.0, now - signal.changed_at)
-    if seconds < 60:
-        return "for <1m"
-    if seconds < 3600:
-        return f"for {int(seconds // 60)}m"
-    if seconds < 86400 * 2:
-        return f"for {int(seconds // 3600)}h"
-    return f"for {int(seconds // 86400)}d"
+    return f"for {short_duration(now - signal.changed_at)}"

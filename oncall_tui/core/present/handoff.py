@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from oncall_tui.core.present.triage_text import ack_words, maintenance_words, short_duration
+from oncall_tui.core.present.triage_text import ack_words, maintenance_words
+from oncall_tui.core.present.words import short_duration
 from oncall_tui.core.recording.timeline import md_escape
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.model import Ack, Maintenance, Signal, Status

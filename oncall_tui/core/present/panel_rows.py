@@ -19,10 +19,11 @@ from oncall_tui.core.present.board_columns import COLUMNS, NAME_PRIORITY, RowCon
 from oncall_tui.core.present.cell_width import cell_width, fit
 from oncall_tui.core.present.formatting import failing_since
 from oncall_tui.core.present.parts import Part
-from oncall_tui.core.present.row_text import row_summary
+from oncall_tui.core.present.row_text import summary_cell
 from oncall_tui.core.present.sparkline import SparkCache
-from oncall_tui.core.present.words import badge, count_parts, shown_name
+from oncall_tui.core.present.words import badge, count_parts, shown_name, symbols
 from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.signals.breach import pending
 from oncall_tui.core.signals.model import Signal, SourceState, Status, sort_key
 
 PinnedLine = tuple[Part, ...]
@@ -166,9 +167,18 @@ def row_parts(
     summary-<alarming|quiet>, symptom, plain.
     """
     status = signal.status.value
-    parts: list[Part] = [(fit(badge(signal.status), BADGE_WIDTH), f"badge-{status}")]
+    said, gap = badge(signal.status), " "
+    if pending(signal):
+        # Over a worse limit, still inside its `for`: a mark on the status, in the
+        # badge's spare cell ("● OK ◔"), else in the gap after it ("▲ WARN◔").
+        if said.endswith("  "):
+            said = said[:-1] + symbols().pending
+        else:
+            gap = symbols().pending
+    parts: list[Part] = [(fit(said, BADGE_WIDTH), f"badge-{status}")]
     if columns.name:
-        parts += [(" ", "plain"), (fit(shown_name(signal), columns.name), f"name-{status}")]
+        gap_style = "plain" if gap == " " else f"badge-{status}"
+        parts += [(gap, gap_style), (fit(shown_name(signal), columns.name), f"name-{status}")]
     row = RowContext(now, sparks)
     for column in COLUMNS:
         cells = columns.widths[column.name]
@@ -185,7 +195,7 @@ def row_parts(
             if room < SUMMARY_MIN:
                 return parts  # a summary cut to a few cells says nothing
             parts.append((" ", "plain"))
-        parts.append((fit(row_summary(signal), room), f"summary-{alarming}"))
+        parts.append((summary_cell(signal, room), f"summary-{alarming}"))
     return parts
 
 
@@ -264,14 +274,16 @@ class PanelRows:
     """The rows of one panel and its cursor, independent of how they are drawn.
 
     `accept` decides membership (kind, host or not, the filter); the rows are the
-    accepted signals in the one sort used everywhere (`sort_key`).
+    accepted signals in the one sort used everywhere (`order_key`: core/triage/one_sort.py,
+    plain `sort_key` until the board knows the probable causes).
     """
 
     def __init__(self, accept: Accept) -> None:
         self.accept = accept
+        self.order_key: Callable[[Signal], tuple[object, ...]] = sort_key
         self.rows: list[Signal] = []
         self.position: dict[str, int] = {}
-        self.order: dict[str, tuple[int, str]] = {}
+        self.order: dict[str, tuple[object, ...]] = {}
         self.counts: dict[Status, int] = dict.fromkeys(Status, 0)
         self.longest_name = 0
         self.widths: dict[str, int] = {c.name: 0 for c in COLUMNS if c.measure is not None}
@@ -293,17 +305,19 @@ class PanelRows:
                     resort = True
                 continue
             dirty.add(key)
-            if signal is None or not self.accept(signal) or sort_key(signal) != known:
+            if signal is None or not self.accept(signal) or self.order_key(signal) != known:
                 resort = True
             elif signal is not self.rows[self.position[key]]:
                 resort = True  # replaced by a new object with the same key
         return resort, dirty
 
     def resort(self, signals: Collection[Signal]) -> None:
-        rows = sorted((s for s in signals if self.accept(s)), key=sort_key)
+        rows = [signal for signal in signals if self.accept(signal)]
+        order = {signal.key: self.order_key(signal) for signal in rows}
+        rows.sort(key=lambda signal: order[signal.key])
         self.rows = rows
         self.position = {signal.key: index for index, signal in enumerate(rows)}
-        self.order = {signal.key: sort_key(signal) for signal in rows}
+        self.order = order
         counts = dict.fromkeys(Status, 0)
         for signal in rows:
             counts[signal.status] += 1

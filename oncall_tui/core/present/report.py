@@ -10,19 +10,20 @@ from typing import Any
 from oncall_tui.core.present.causes_json import blind_spots_json, causes_json
 from oncall_tui.core.present.cell_width import cell_width, cut, pad
 from oncall_tui.core.present.formatting import format_value
-from oncall_tui.core.present.triage_text import blind_line, cause_line, short_duration, symptom_mark
-from oncall_tui.core.present.words import SHORT, WORST_FIRST
-from oncall_tui.core.signals.model import Signal, SourceState, sort_key
+from oncall_tui.core.present.triage_text import blind_line, cause_line, symptom_mark
+from oncall_tui.core.present.words import SHORT, WORST_FIRST, short_duration
+from oncall_tui.core.signals.model import Signal, SourceState
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis, store_diagnosis
+from oncall_tui.core.triage.one_sort import OneSort
 
 
 def to_json(
     store: SignalStore, generated_at: float, diagnosis: Diagnosis | None = None
 ) -> dict[str, Any]:
     """The `check --format json` document; its field names are a contract."""
-    signals = sorted(store.signals.values(), key=sort_key)
     diagnosis = diagnosis if diagnosis is not None else store_diagnosis(store, {}, 3600.0)
+    signals = OneSort.of(diagnosis).order(store.signals.values())
     return {
         "status": store.overall().value,
         "generated_at": datetime.fromtimestamp(generated_at, UTC).isoformat(),
@@ -89,7 +90,7 @@ def render_text(
     """
     width = width or shutil.get_terminal_size((120, 24)).columns
     diagnosis = diagnosis if diagnosis is not None else store_diagnosis(store, {}, 3600.0)
-    ordered = sorted(store.signals.values(), key=sort_key)
+    ordered = OneSort.of(diagnosis).order(store.signals.values())
     business = [s for s in ordered if s.kind == "business"]
     changes = sorted((s for s in ordered if s.kind == "change"), key=lambda s: -(s.value or 0.0))
     signals = [s for s in ordered if s.kind not in ("business", "change")]

@@ -14,12 +14,15 @@ from collections.abc import Callable, Iterator
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import Signal, Status, Thresholds
 
+SparkCells = list[tuple[str, Status | None]]
+
 SPARK_STEP = 60.0
 """Seconds of history per sparkline cell (8 cells: the last 8 minutes). Cells are
-aligned to the clock and only complete ones are drawn, so a trend moves one cell a
-minute for every row at once and never in between: a sparkline costs at most one
-repaint per row per minute, not one per poll (the value and the status next to it are
-what is current)."""
+aligned to the clock; the last one is the bucket now is in, drawn as far as it goes, so
+the trend reaches the value beside it instead of lagging up to a minute behind. The
+complete buckets move one cell a minute for every row at once and never in between;
+the partial one changes only with a new sample, that is when the row's value repaints
+anyway."""
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -91,32 +94,69 @@ def spark_cells(
     cells: int,
     step: float = SPARK_STEP,
 ) -> list[tuple[str, Status | None]]:
-    """The last `cells` complete time buckets of `history` as (bar, bucket status).
+    """The last `cells` time buckets of `history` as (bar, bucket status): the complete
+    ones and, last, the one `now` is in.
 
     Each bucket shows its worst value (highest, or lowest when low is bad), so a spike
     inside a bucket is not averaged away; an empty bucket is a blank, never a zero.
     """
     if cells <= 0:
         return []
+    complete = complete_buckets(history, thresholds, now, cells - 1, step)
+    current = current_bucket(history, thresholds, now, complete, step)
+    return draw([*complete, current], thresholds)
+
+
+def complete_buckets(
+    history: History, thresholds: Thresholds | None, now: float, cells: int, step: float
+) -> list[float | None]:
+    """The worst value of each of the `cells` complete buckets before the one `now` is
+    in, oldest first (None: no data); a single empty bucket between two full ones is
+    carried over (see `_carry`)."""
     end_bucket = math.floor(now / step) - 1
     first_bucket = end_bucket - cells + 1
     start = first_bucket * step
     worst: list[float | None] = [None] * cells
-    below = bool(thresholds and thresholds.below)
     end = (end_bucket + 1) * step
     for at, value in _tail(history, start):
         if value is None or at >= end:
             continue
         index = math.floor(at / step) - first_bucket
-        if not 0 <= index < cells:
-            continue
-        current = worst[index]
-        if current is None or (value < current if below else value > current):
-            worst[index] = value
+        if 0 <= index < cells:
+            worst[index] = _worse(worst[index], value, thresholds)
     _carry(worst)
+    return worst
+
+
+def current_bucket(
+    history: History,
+    thresholds: Thresholds | None,
+    now: float,
+    before: list[float | None],
+    step: float = SPARK_STEP,
+) -> float | None:
+    """The worst value so far in the bucket `now` is in. Before its first sample the
+    bucket before it stands in (the newest value is still what it was), so a minute
+    turning does not blank the end of every trend; a sample of no data stays a gap."""
+    start = math.floor(now / step) * step
+    worst: float | None = None
+    seen = False
+    for at, value in history.newest_since(start):
+        if at > now:
+            continue
+        seen = True
+        if value is not None:
+            worst = _worse(worst, value, thresholds)
+    if not seen and before:
+        return before[-1]
+    return worst
+
+
+def draw(worst: list[float | None], thresholds: Thresholds | None) -> SparkCells:
+    """Bars for worst values, against the limits (see `_scale`)."""
     peak = max((abs(v) for v in worst if v is not None), default=0.0)
     scale = _scale(thresholds, peak)
-    out: list[tuple[str, Status | None]] = []
+    out: SparkCells = []
     for value in worst:
         if value is None:
             out.append((" ", None))
@@ -125,6 +165,13 @@ def spark_cells(
         status = thresholds.level(value) if thresholds is not None else None
         out.append((SPARK_BARS[max(0, min(7, level))], status))
     return out
+
+
+def _worse(current: float | None, value: float, thresholds: Thresholds | None) -> float:
+    below = bool(thresholds and thresholds.below)
+    if current is None or (value < current if below else value > current):
+        return value
+    return current
 
 
 def _carry(worst: list[float | None]) -> None:
@@ -145,19 +192,18 @@ def _tail(history: History, start: float) -> Iterator[tuple[float, float | None]
             yield at, value
 
 
-SparkCells = list[tuple[str, Status | None]]
-
-
 class SparkCache:
-    """Trends of the rows drawn in the current bucket: complete buckets do not change
-    until the next one completes, so each row's trend is computed once a minute, not on
-    every repaint of its value."""
+    """The complete buckets of the rows' trends, kept for the minute they stay the same
+    (computed once a minute per row, not on every repaint of its value); only the
+    current bucket is read afresh, from the newest few samples."""
 
     def __init__(self) -> None:
         self._bucket = -1
-        self._cells: dict[tuple[str, int], tuple[Thresholds | None, SparkCells]] = {}
+        self._cells: dict[tuple[str, int], tuple[Thresholds | None, list[float | None]]] = {}
 
     def get(self, signal: Signal, now: float, cells: int) -> SparkCells:
+        if cells <= 0:
+            return []
         bucket = math.floor(now / SPARK_STEP)
         if bucket != self._bucket:
             self._bucket = bucket
@@ -165,7 +211,11 @@ class SparkCache:
         key = (signal.key, cells)
         cached = self._cells.get(key)
         if cached is not None and cached[0] is signal.thresholds:
-            return cached[1]
-        drawn = spark_cells(signal.history, signal.thresholds, now, cells)
-        self._cells[key] = (signal.thresholds, drawn)
-        return drawn
+            complete = cached[1]
+        else:
+            complete = complete_buckets(
+                signal.history, signal.thresholds, now, cells - 1, SPARK_STEP
+            )
+            self._cells[key] = (signal.thresholds, complete)
+        current = current_bucket(signal.history, signal.thresholds, now, complete)
+        return draw([*complete, current], signal.thresholds)

@@ -19,7 +19,7 @@ import time
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.present.cell_width import ELLIPSIS, cell_width
-from oncall_tui.core.present.words import status_word, symbols
+from oncall_tui.core.present.words import short_duration, status_word, symbols
 from oncall_tui.core.signals.model import Ack, Kind, Maintenance, Signal, Status
 from oncall_tui.core.signals.team import MAX_TIME
 from oncall_tui.core.triage.causes import PARTIAL, Cause, Diagnosis
@@ -35,18 +35,6 @@ LAYER_WORD: dict[Kind, str] = {
     "change": "change",
 }
 """The layer as said in a sentence."""
-
-
-def short_duration(seconds: float) -> str:
-    """How people say how long: 45s, 90s, 4m, 3h, 2d (whole units, rounded down)."""
-    seconds = max(0.0, seconds)
-    if seconds < 120:
-        return f"{seconds // 1:.0f}s"
-    if seconds < 2 * 3600:
-        return f"{seconds // 60:.0f}m"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600:.0f}h"
-    return f"{seconds // 86400:.0f}d"
 
 
 def ago(seconds: float) -> str:
@@ -99,7 +87,7 @@ def fit_words(text: str, width: int) -> str:
             break
         kept.append(word)
         used += extra
-    while kept and (kept[-1] in ("→", "·", "") or not kept[-1].strip()):
+    while kept and (kept[-1] in ("→", "->", "·", "") or not kept[-1].strip()):
         kept.pop()
     if kept:
         kept[-1] = kept[-1].rstrip(",;")
@@ -225,7 +213,7 @@ def cause_line(
             parts.append(f"· {held}")
         affected = _affects(cause.affects, shown)
         if affected:
-            parts.append(f"→ {affected}")
+            parts.append(f"{symbols().leads_to} {affected}")
         if alerts and with_alerts:
             parts.append(f"· {alerts}")
         change = _changes(cause, window, compact=bool(compact), effect=compact is None)
@@ -276,3 +264,26 @@ def triage_fact(signal: Signal, diagnosis: Diagnosis) -> str | None:
             what = "likely cause" if index == 0 else "also a probable cause"
             return f"{what}: explains {', '.join(cause.affects)}"
     return None
+
+
+def causes_text(causes: tuple[Cause, ...], *, now: float, width: int, window: float) -> str:
+    """The first cause as `check` words it, then as many other causes as fit, named
+    (`· also sms-otp warning`), then how many are not (`(+1)`), which always fits: a
+    second cause is never silently dropped. Naming another cause wins over the first
+    cause's quiet details (no change before, the list of what it affects), never over
+    its head or its change."""
+    first, others = causes[0], causes[1:]
+    for named in range(len(others), 0, -1):
+        also = ", ".join(f"{c.component} {status_word(c.kind, c.status)}" for c in others[:named])
+        tail = f" · also {also}" + _more(len(others) - named)
+        line = cause_line(first, now=now, width=width - cell_width(tail), window=window, label="")
+        if line and not line.endswith(ELLIPSIS) and cell_width(line + tail) <= width:
+            return line + tail
+    tail = _more(len(others))
+    return (
+        cause_line(first, now=now, width=width - cell_width(tail), window=window, label="") + tail
+    )
+
+
+def _more(count: int) -> str:
+    return f"  (+{count})" if count else ""

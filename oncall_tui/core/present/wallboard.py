@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.config.loader import WallboardPage
-from oncall_tui.core.present.words import PANEL_TITLES
-from oncall_tui.core.signals.model import Kind, Signal, SourceState, Status, sort_key
+from oncall_tui.core.present.words import PANEL_TITLES, short_duration
+from oncall_tui.core.signals.model import Kind, Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Diagnosis
+from oncall_tui.core.triage.one_sort import OneSort
 
 LAYERS: tuple[Kind, ...] = ("business", "health", "risk_rule", "dependency", "alert")
 """The overview's rows: impact first, then the three layers a cause lives in, then the
@@ -46,6 +48,12 @@ class Rotation:
 
     def page_at(self, now: float) -> WallboardPage:
         return self.pages[self.index_at(now)]
+
+    def showing(self, pages: Sequence[WallboardPage]) -> Rotation:
+        """The same rotation over `pages` only (those with something to show), from
+        the same start: a page with nothing on it takes no turn."""
+        shown = tuple(pages) or self.pages[:1]
+        return self if shown == self.pages else Rotation(shown, self.dwell, self.started)
 
     def remaining(self, now: float) -> float:
         """Seconds until the next page (the dwell itself when there is only one page)."""
@@ -94,10 +102,26 @@ class Board:
     waiting: bool
     """No signal yet and a source has not answered: say so, not "OK"."""
     sources: int
+    diagnosis: Diagnosis = field(default_factory=Diagnosis)
+    """The probable causes, as the board and `check` name them."""
+    cause_observed: dict[str, float] = field(default_factory=dict)
+    """Cause component -> when its oldest failing signal was observed: its data's age."""
+
+    def has_content(self, page: WallboardPage) -> bool:
+        """Whether `page` has anything to show: a layer with no signal and no failing
+        source (`no source feeds alerts`) is skipped by the rotation, not shown for a
+        whole dwell; the overview always has something."""
+        if page == "overview":
+            return True
+        layer = self.layers[page]
+        return bool(layer.signals or layer.failing)
 
 
-def snapshot(store: SignalStore) -> Board:
-    """Everything the wallboard needs, in one pass over the signals."""
+def snapshot(store: SignalStore, diagnosis: Diagnosis | None = None) -> Board:
+    """Everything the wallboard needs, in one pass over the signals; every list in the
+    one sort of `diagnosis` (a probable cause before its symptoms)."""
+    diagnosis = diagnosis if diagnosis is not None else Diagnosis()
+    order = OneSort.of(diagnosis).key
     layers = {kind: Layer(kind) for kind in LAYERS}
     for signal in store.signals.values():
         layer = layers.get(signal.kind)
@@ -108,13 +132,13 @@ def snapshot(store: SignalStore) -> Board:
     sources = store.sources
     failing = [source for source in sources if source.ok is False]
     for layer in layers.values():
-        layer.signals.sort(key=sort_key)
+        layer.signals.sort(key=order)
         layer.fed = any(layer.kind in source.kinds for source in sources)
         layer.failing = [source for source in failing if layer.kind in source.kinds]
     overall, counts = store.summary()
     criticals = sorted(
         (s for layer in layers.values() for s in layer.signals if s.status is Status.CRITICAL),
-        key=lambda s: (s.changed_at if s.changed_at is not None else 0.0, s.name),
+        key=order,
     )
     waiting = not store.signals and any(source.ok is None for source in sources)
     return Board(
@@ -125,7 +149,19 @@ def snapshot(store: SignalStore) -> Board:
         failing=failing,
         waiting=waiting,
         sources=len(sources),
+        diagnosis=diagnosis,
+        cause_observed=_observed(store, diagnosis),
     )
+
+
+def _observed(store: SignalStore, diagnosis: Diagnosis) -> dict[str, float]:
+    observed: dict[str, float] = {}
+    for cause in diagnosis.causes:
+        times = [store.signals[k].observed_at for k in cause.signals if k in store.signals]
+        known = [at for at in times if at is not None]
+        if known:
+            observed[cause.component] = min(known)
+    return observed
 
 
 def data_age(sources: Sequence[SourceState], now: float) -> tuple[str, bool]:
@@ -143,10 +179,8 @@ def data_age(sources: Sequence[SourceState], now: float) -> tuple[str, bool]:
 
 
 def since(signal: Signal, now: float) -> str:
-    """How long the signal has had its status: "4m", "2h10m"; "" when unknown."""
+    """How long the signal has had its status: "45s", "4m" (the one rule of every
+    screen, `short_duration`); "" when unknown."""
     if signal.changed_at is None:
         return ""
-    seconds = int(max(0.0, now - signal.changed_at))
-    if seconds < 60:
-        return f"{seconds}s"
-    return format_duration(seconds - seconds % 60)
+    return short_duration(now - signal.changed_at)

@@ -12,12 +12,14 @@ from oncall_tui.core.present.cell_width import fit as fit_cells
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.present.parts import Line, Part
 from oncall_tui.core.present.row_text import row_summary
+from oncall_tui.core.present.triage_text import causes_text, symptom_mark
 from oncall_tui.core.present.wallboard import PAGE_TITLES, Board, Rotation, since
 from oncall_tui.core.present.words import (
     GLYPH,
     LONG,
     PANEL_TITLES,
     WORST_FIRST,
+    short_duration,
     shown_name,
     symbols,
 )
@@ -110,6 +112,40 @@ def counts_line(board: Board) -> Line:
     return tuple(parts)
 
 
+# -- the probable cause: big, then as the board's line ---------------------------------
+
+CAUSE_LABEL = " LIKELY CAUSE "
+
+
+def cause_lines(
+    board: Board, now: float, width: int, *, scale: int, big: bool, window: float
+) -> list[Line]:
+    """The first probable cause in big letters (`big`, when its name fits), then the
+    board's line 2 (`LIKELY CAUSE credit-bureau down …`, the other causes named or
+    counted) with its data's age: above every critical, on every page, so the cause is
+    read before its symptoms. As many lines whatever the causes say (a new one must
+    not move the page); nothing while nothing is failing."""
+    causes = board.diagnosis.causes
+    if not causes:
+        return []
+    first = causes[0]
+    lines: list[Line] = []
+    name = first.component.upper()
+    if big:
+        for each in (scale, 1):
+            if bigtext.width(name, each) + 4 <= width:
+                lines += [((" ", ""), *line) for line in big_lines(name, each)]
+                break
+    room = width - cell_width(CAUSE_LABEL) - 3
+    seen = board.cause_observed.get(first.component)
+    tail = "" if seen is None else f" {symbols().separator} data {short_duration(now - seen)} old"
+    words = causes_text(causes, now=now, width=max(10, room), window=window)
+    if tail and words == causes_text(causes, now=now, width=room - cell_width(tail), window=window):
+        words += tail  # the cause's words first: its data's age only where it fits
+    lines.append(((CAUSE_LABEL, first.status.value), ("  ", ""), (words, "title")))
+    return lines
+
+
 # -- pinned: every critical, every failing source ------------------------------------
 
 
@@ -143,12 +179,17 @@ def pinned_lines(board: Board, now: float, width: int, max_lines: int) -> list[L
             more = len(criticals) - (capacity - 1)
             row.append((fit(f" {GLYPH[Status.CRITICAL]} +{more} more critical", cell), "critical"))
         else:
-            row += _critical_cell(signal, now, cell, name_width)
+            root = board.diagnosis.symptom_root(signal)
+            mark = f"  {symptom_mark(root)}" if root is not None else ""
+            row += _critical_cell(signal, now, cell, name_width, mark)
     return [*(tuple(row) for row in grid), *failing]
 
 
-def _critical_cell(signal: Signal, now: float, width: int, name_width: int) -> list[Part]:
-    """` ✖ name  value  summary  Layer · 4m `, exactly `width` cells."""
+def _critical_cell(
+    signal: Signal, now: float, width: int, name_width: int, mark: str = ""
+) -> list[Part]:
+    """` ✖ name  value  ← root  summary  Layer · 4m `, exactly `width` cells (`mark`:
+    the root a symptom points at)."""
     head = f" {GLYPH[Status.CRITICAL]} "
     held = since(signal, now)
     tail = f"  {PANEL_TITLES[signal.kind]}" + (f" {symbols().separator} {held}" if held else "")
@@ -158,7 +199,8 @@ def _critical_cell(signal: Signal, now: float, width: int, name_width: int) -> l
     if rest - cell_width(tail) < 12:
         tail = ""
     value = value_text(signal)
-    middle = f"  {value:>7}  {row_summary(signal)}" if value else f"  {row_summary(signal)}"
+    middle = f"  {value:>7}" if value else ""
+    middle += f"{mark}  {row_summary(signal)}"
     return [
         (head, "critical"),
         (fit(shown_name(signal), name_width), "critical"),

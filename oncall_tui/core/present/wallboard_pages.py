@@ -161,6 +161,9 @@ def overview_lines(board: Board, width: int, height: int) -> list[Line]:
     """One block per layer (a header, then its signals that are not ok, worst first, as
     many as fit), side by side as far as the width allows: the platform in one look."""
     layers = [board.layers[kind] for kind in LAYERS if board.layers[kind].shown]
+    cause = board.diagnosis.cause
+    if cause is not None:  # the impact, then the cause's layer, then the rest
+        layers.sort(key=lambda layer: (layer.kind != "business", layer.kind != cause.kind))
     if not layers:
         return [((" ", ""), ("no signals yet", "muted"))]
     columns = max(1, min(len(layers), width // OVERVIEW_WIDTH))

@@ -40,8 +40,10 @@ imported it sees the choice."""
 
 @dataclass(frozen=True, slots=True)
 class Symbols:
-    """Every non-ASCII character the UI draws on purpose, with an ASCII stand-in of the
-    same width in the `ASCII` set (a stand-in of another width would shift columns)."""
+    """Every non-ASCII character the UI draws on purpose, with an ASCII stand-in in the
+    `ASCII` set: of the same width, except where the text is measured where it is
+    drawn and one character would say something else (`>=` for `≥`, `->`, `<-`): a
+    lone `>` is already the cursor."""
 
     ascii: bool
     glyph: Mapping[Status, str]
@@ -66,6 +68,12 @@ class Symbols:
     at_most: str
     partial: str
     """Before the name of a signal whose source answered only partly."""
+    leads_to: str
+    """Before what a cause affects: `→ loan-api`."""
+    focus: str
+    """Before the focused panel's title (not the cursor's mark: two different things)."""
+    pending: str
+    """Ends the badge of a row over a worse limit inside its `for` ("● OK ◔")."""
     points_to: str
     """Before the root cause a symptom's row points at: `← credit-bureau`. The one
     stand-in of another width (`<-`): the mark is measured where it is drawn, and a
@@ -88,6 +96,9 @@ UNICODE: Final = Symbols(
     at_least="≥",
     at_most="≤",
     partial="◌",
+    leads_to="→",
+    focus="▸",
+    pending="◔",
     points_to="←",
 )
 ASCII: Final = Symbols(
@@ -103,9 +114,12 @@ ASCII: Final = Symbols(
     pixel="#",
     page_current="*",
     page_other=".",
-    at_least=">",
-    at_most="<",
+    at_least=">=",
+    at_most="<=",
     partial="~",
+    leads_to="->",
+    focus="*",
+    pending="^",
     points_to="<-",
 )
 
@@ -233,3 +247,27 @@ def missing_value_word(status: Status) -> str:
     if status is Status.UNKNOWN:
         return Reason.NO_DATA.value
     return "" if status is Status.OK else status.value
+
+
+SECONDS_UNTIL = 120.0
+"""Durations under this are said in seconds ("90s"), longer ones in minutes and up."""
+SECONDS_STEP = 10
+"""Seconds are said in steps of ten ("40s", "<10s"): a row's age then changes every
+ten seconds, not every second (a repaint of every failing row each second), and one
+rule still serves the rows, the why-line, the cause line and `check`."""
+
+
+def short_duration(seconds: float) -> str:
+    """How people say how long: <10s, 40s, 90s, 4m, 3h, 2d (whole units, rounded
+    down; seconds in tens). The one rule for every "for"/"since" on every screen and
+    in `check`."""
+    seconds = max(0.0, seconds)
+    if seconds < SECONDS_STEP:
+        return f"<{SECONDS_STEP}s"
+    if seconds < SECONDS_UNTIL:
+        return f"{seconds // SECONDS_STEP * SECONDS_STEP:.0f}s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60:.0f}m"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600:.0f}h"
+    return f"{seconds // 86400:.0f}d"

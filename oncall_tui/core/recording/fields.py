@@ -117,16 +117,18 @@ def thresholds_of(value: object, where: str, name: str) -> Thresholds | None:
     if value is None:
         return None
     where = at(where, name)
-    if not isinstance(value, list) or len(value) != 4 or not isinstance(value[2], bool):
+    # Recordings made before `recover_for` existed carry four numbers.
+    if not isinstance(value, list) or len(value) not in (4, 5) or not isinstance(value[2], bool):
         raise Malformed(
-            f"{where}: expected null or [warning, critical, below, for], got {show(value)}"
+            f"{where}: expected null or [warning, critical, below, for, recover], got {show(value)}"
         )
-    warning, critical, below, for_seconds = value
+    warning, critical, below, for_seconds, *recover = value
     return Thresholds(
         number_of(warning, f"{where}[0]"),
         number_of(critical, f"{where}[1]"),
         below,
         number_of(for_seconds, f"{where}[3]") or 0.0,
+        recover_seconds=(number_of(recover[0], f"{where}[4]") if recover else None) or 0.0,
     )
 
 

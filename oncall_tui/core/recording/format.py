@@ -100,7 +100,13 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         ),
         "query": signal.query,
         "thresholds": (
-            [thresholds.warning, thresholds.critical, thresholds.below, thresholds.for_seconds]
+            [
+                thresholds.warning,
+                thresholds.critical,
+                thresholds.below,
+                thresholds.for_seconds,
+                thresholds.recover_seconds,
+            ]
             if thresholds
             else None
         ),

@@ -11,6 +11,7 @@ import bisect
 import copy
 
 from oncall_tui.core.recording.reader import Recording
+from oncall_tui.core.signals.breach import backdate_status
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
 
@@ -96,5 +97,8 @@ class Replay:
                 record.apply_to(signal)
             if store.put_signal(signal, record.status, record.reason, frame.at, previous=previous):
                 updated.append(signal)
+                # "Since" as it was live (backdated to the breach's start), not the
+                # frame the status was first recorded in.
+                backdate_status(signal, record.changed_at)
         store.remove_signals(frame.gone)
         store.announce({signal.key for signal in updated} | set(frame.gone))

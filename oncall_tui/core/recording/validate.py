@@ -74,6 +74,8 @@ class SignalRecord:
     thresholds: Thresholds | None
     baseline: float | None
     observed_at: float | None
+    changed_at: float | None = None
+    """When its status began, as it was live (the breach's start)."""
     headline: str = ""
     slo: SloFacts | None = None
     canary: CanaryFacts | None = None
@@ -206,6 +208,7 @@ class Checker:
             thresholds=thresholds_of(data.get("thresholds"), where, "thresholds"),
             baseline=number_of(data.get("baseline"), where, "baseline"),
             observed_at=time_of(data.get("observed_at"), where, "observed_at"),
+            changed_at=time_of(data.get("changed_at"), where, "changed_at"),
             headline=self.text(data.get("headline"), where, "headline", 80),
             slo=slo_of(data.get("slo"), at(where, "slo"), self._text),
             canary=canary_of(data.get("canary"), at(where, "canary"), self._text),

@@ -39,9 +39,28 @@ def backdate_breaches(signal: Signal) -> None:
             signal.breach_since[step] = min(signal.breach_since.get(step, start), start)
 
 
-def backdate_status(signal: Signal) -> None:
-    """A failing status dates from its breach when the history shows it began earlier
-    than we first saw it ("critical for 7m", not "for 4s")."""
-    started = signal.breach_since.get(signal.status)
-    if signal.status in FAILING and started is not None and signal.changed_at is not None:
-        signal.changed_at = min(signal.changed_at, started)
+def backdate_status(signal: Signal, since: float | None = None) -> None:
+    """A failing status dates from when the failing began, so every place that says
+    "since" (rows, why-line, cause line, `check`, a replay) reads the same time from
+    `changed_at`: the start of its breach (before `for` counted it, through a flip
+    between warning and critical, earlier still when the history shows it), or for a
+    status the source decides, when the source says it began (`since`: an alert's
+    start)."""
+    if signal.status not in FAILING or signal.changed_at is None:
+        return
+    starts = [at for step, at in signal.breach_since.items() if step in FAILING]
+    if since is not None:
+        starts.append(since)
+    if starts:
+        signal.changed_at = min(signal.changed_at, *starts)
+
+
+def pending(signal: Signal) -> bool:
+    """Over a limit worse than its status, inside that limit's `for`: about to turn
+    (DESIGN's "pending", a mark on the status, never a status of its own)."""
+    if signal.explicit_status is not None or signal.reason is not None:
+        return False
+    return any(
+        step.severity > signal.status.severity and step not in signal.firing
+        for step in signal.breach_since
+    )

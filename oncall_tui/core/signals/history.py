@@ -48,3 +48,14 @@ class History:
 
     def values(self) -> list[float | None]:
         return [value for _, value in self]
+
+    def newest_since(self, start: float) -> Iterator[tuple[float, float | None]]:
+        """Samples taken at or after `start`, newest first: the tail of a long ring
+        without walking all of it."""
+        for offset in range(self._size):
+            i = (self._next - 1 - offset) % self._size  # _next is 0 until the ring is full
+            at = self._times[i]
+            if at < start:
+                return
+            value = self._values[i]
+            yield at, (None if value != value else value)

@@ -1,5 +1,5 @@
 """One reading into its signal: sanitised once, its status evaluated (thresholds, `for`,
-explicit status, staleness by its own sample time), its history and events recorded.
+`recover_for`, explicit status, staleness by its own sample time), its history and events recorded.
 
 The store decides which signal a reading belongs to and what happens to the signals a
 collection did not mention; this module only turns one reading into one signal's state.
@@ -60,14 +60,15 @@ def update_signal(
         backdate_breaches(signal)
     status, reason = evaluate(signal, now)
     summary = sanitize(reading.summary, MAX_LINE)
-    summary = summary or default_summary(value, unit, status, reading.thresholds, signal.baseline)
+    summary = summary or default_summary(
+        value, unit, status, reading.thresholds, signal.baseline, kind=kind
+    )
     stale = staleness(observed, now, max_age)
     if stale is not None:
         # Fetched just now, measured long ago (a sample's own timestamp): stale.
         status, reason, summary = Status.UNKNOWN, Reason.STALE, stale
     set_status(signal, status, reason, now, events)
-    if reading.history:
-        backdate_status(signal)
+    backdate_status(signal, as_number(reading.since))
     signal.summary = summary
     signal.headline = sanitize(reading.headline, 80)
     signal.slo = reading.slo
@@ -110,18 +111,29 @@ def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
     status = Status.OK
     for step in (Status.WARNING, Status.CRITICAL):
         if level.severity >= step.severity:
+            signal.clear_since.pop(step, None)
             since = signal.breach_since.setdefault(step, now)
             if now - since >= thresholds.for_seconds:
+                signal.firing.add(step)
                 status = step
+        elif step in signal.firing and (
+            now - signal.clear_since.setdefault(step, now) < thresholds.recover_seconds
+        ):
+            # Clear for less than `recover_for`: the breach goes on (hysteresis), and
+            # keeps its start, so "since" does not restart at every dip.
+            status = step
         else:
             signal.breach_since.pop(step, None)
+            signal.clear_since.pop(step, None)
+            signal.firing.discard(step)
     return status, None
 
 
 def settled(signal: Signal) -> bool:
     """Whether the same reading again cannot change the signal: its status comes from
-    its data (not stale, missing or failed) and no `for` timer is running."""
-    if signal.reason is not None:
+    its data (not stale, missing or failed) and no `for` or `recover_for` timer is
+    running."""
+    if signal.reason is not None or signal.clear_since:
         return False
     thresholds = signal.thresholds
     return not (signal.breach_since and thresholds is not None and thresholds.for_seconds)

@@ -103,12 +103,21 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 """ASCII decimal only: float() also takes "1_000", padding and Arabic-Indic digits."""
 
 
+RECOVER_FOR = 30.0
+"""Default `recover_for` of a config's thresholds: six collections at the usual 5 s,
+long enough that a value alternating around its limit stays one breach, short enough
+that a real recovery shows within half a minute."""
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """When a value becomes warning or critical.
 
     `below` flips the direction (low is bad: success rate, free disk). `for_seconds` is
     how long a breach must last before it counts, so one spike does not page anyone.
+    `recover_seconds` is how long a counted breach must stay clear before it ends, so a
+    value hovering on its limit does not flip the status at every collection (as
+    Prometheus' `keep_firing_for`).
     """
 
     warning: float | None = None
@@ -120,6 +129,9 @@ class Thresholds:
     """Limits on value / baseline (a rule at 5x its usual hit rate), judged in the same
     direction as the absolute ones; they apply only when the signal has a positive
     baseline, so a missing or zero baseline never reads as an "infinite" ratio."""
+    recover_seconds: float = 0.0
+    """0 here, so code building thresholds gets exactly what it asks for; a config's
+    `recover_for` defaults to RECOVER_FOR, and so do the built-in plugins' own limits."""
 
     def level(self, value: float, baseline: float | None = None) -> Status:
         """The status the value deserves, before `for` is applied: the worse of the
@@ -215,6 +227,9 @@ class Reading:
     Prometheus warning, a Thanos partial response, VictoriaMetrics' isPartial): the
     signal is drawn with a partial mark, `check` says "partial": true, and the
     source's note says it. Empty: a whole answer."""
+    since: float | None = None
+    """Unix time the source says this status began (an alert's `startsAt`), for a
+    status the source decides; None: from what oncall-tui saw."""
     history: Sequence[tuple[float, float | None]] = ()
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
@@ -263,6 +278,11 @@ class Signal:
     missing_since: float | None = None
     history: History = field(default_factory=History)
     breach_since: dict[Status, float] = field(default_factory=dict)
+    firing: set[Status] = field(default_factory=set)
+    """The breach levels that counted (lasted their `for`): only these are held while
+    the value is clear for less than `recover_seconds`; a pending breach just ends."""
+    clear_since: dict[Status, float] = field(default_factory=dict)
+    """When the value went clear of each firing level: it ends `recover_seconds` later."""
     explicit_status: Status | None = None
     last: Reading | None = None
     """The reading last ingested: a plugin handing back the very same object (a value

@@ -8,11 +8,12 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oncall_tui.core.config.durations import Duration
-from oncall_tui.core.signals.model import Thresholds
+from oncall_tui.core.signals.model import RECOVER_FOR, Thresholds
 
 
 class ThresholdOptions(BaseModel):
-    """`warning`, `critical`, `below` and `for`: when a value turns warning or critical.
+    """`warning`, `critical`, `below`, `for`, `recover_for`: when a value turns warning
+    or critical, and back.
 
     Mix into a plugin's config (or one of its nested tables) and call `thresholds()`.
     """
@@ -32,6 +33,11 @@ class ThresholdOptions(BaseModel):
     for_: Duration = Field(default=0.0, alias="for")
     """How long a breach must last before the status changes ("30s", "2m"), so one
     spike does not flap the board. Written `for` in the config."""
+
+    recover_for: Duration = RECOVER_FOR
+    """How long a breach that counted must stay clear before it ends ("30s" by
+    default, "0s" for at once), so a value hovering on its limit is one breach, not a
+    flip at every collection (as Prometheus' `keep_firing_for`)."""
 
     @model_validator(mode="after")
     def _limits_in_order(self) -> Self:
@@ -53,4 +59,10 @@ class ThresholdOptions(BaseModel):
         return self
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(self.warning, self.critical, self.below, self.for_)
+        return Thresholds(
+            self.warning,
+            self.critical,
+            self.below,
+            self.for_,
+            recover_seconds=self.recover_for,
+        )

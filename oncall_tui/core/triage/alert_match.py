@@ -34,5 +34,24 @@ def matching_alerts(signal: Signal, signals: Iterable[Signal]) -> list[Signal]:
 def _about(alert: Signal, signal: Signal) -> bool:
     if signal.component and alert.component.casefold() == signal.component.casefold():
         return True
+    return carries_labels(alert, signal)
+
+
+def is_evidence(alert: Signal, components: set[str], signals: Iterable[Signal]) -> bool:
+    """Whether a firing `alert` is evidence of a probable cause (`components`: its own
+    and those it affects; `signals`: its failing signals): its component is one of
+    them, or it carries a label equal to one, or every label of one of the signals (a
+    `RiskRuleHitRateSpike{product, rule}` about the rule's hit-rate series), so the
+    evidence is found without `component` set on the alert source."""
+    return (
+        (alert.component or alert.name) in components
+        or not components.isdisjoint(alert.labels.values())
+        or any(carries_labels(alert, signal) for signal in signals)
+    )
+
+
+def carries_labels(alert: Signal, signal: Signal) -> bool:
+    """Whether every label of `signal` (`__name__` aside) is on `alert` with the same
+    value; a signal without labels is carried by nothing."""
     labels = {name: value for name, value in signal.labels.items() if name not in IGNORED_LABELS}
     return bool(labels) and all(alert.labels.get(name) == value for name, value in labels.items())

@@ -28,6 +28,7 @@ from fnmatch import fnmatchcase
 
 from oncall_tui.core.signals.model import Ack, Event, Kind, Maintenance, Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.alert_match import is_evidence
 from oncall_tui.core.triage.change_effect import change_effect
 from oncall_tui.core.triage.topology import Topology, is_pattern
 
@@ -302,15 +303,16 @@ def _headline(root: _Component) -> str:
 
 
 def _with_alerts(causes: list[Cause], signals: list[Signal]) -> list[Cause]:
-    """Each cause with the firing alerts about its component or what it affects."""
+    """Each cause with the firing alerts about it or what it affects (`is_evidence`)."""
     firing = [s for s in signals if s.kind == "alert" and s.status in FAILING]
     if not firing:
         return causes
     firing.sort(key=lambda s: (-s.status.severity, s.key))
+    by_key = {s.key: s for s in signals if s.kind in LAYERS and s.status in FAILING}
     result = []
     for cause in causes:
-        about = {cause.component, *cause.affects}
-        about_it = [s for s in firing if (s.component or s.name) in about]
+        own = [by_key[key] for key in cause.signals if key in by_key]
+        about_it = [s for s in firing if is_evidence(s, {cause.component, *cause.affects}, own)]
         keys = tuple(s.key for s in about_it)
         ack = next((s.ack for s in about_it if s.ack is not None), None)
         result.append(replace(cause, alerts=keys, ack=ack) if keys else cause)

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 WIDE = 120
 """From this width the layer panels sit in two columns, unless they all fit stacked."""
+TWO_COLUMNS = 180
+"""From this width two columns whatever fits: each half is as wide as a whole 90-column
+board (limit, age and summary shown), and one column would leave half the screen empty."""
 
 
 class PanelColumns(Horizontal):
@@ -53,8 +56,10 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: in
         wide = screen.size.width >= WIDE
         layers = [panels[g] for g in (*LEFT, *RIGHT) if panels[g].display]
         # Two columns only when the panels do not all fit stacked: stacked, every row
-        # has the screen's whole width for its limit, age and summary.
-        stacked = not wide or sum(p.wanted_height for p in layers) <= available
+        # has the screen's whole width for its limit, age and summary (on a wide screen
+        # each half has room for them).
+        fits = sum(p.wanted_height for p in layers) <= available
+        stacked = not wide or (fits and screen.size.width < TWO_COLUMNS)
         screen.set_class(wide, "-wide")
         screen.set_class(not wide, "-narrow")
         screen.set_class(wide and stacked, "-stacked")

@@ -26,7 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     def __init__(self, question: Text, *, confirm: str = "Confirm") -> None:
-        super().__init__(id="confirm")
+        super().__init__(name="confirm")
         self.question = question
         self.confirm_label = confirm
 

@@ -4,9 +4,10 @@ Which panel shows what lives in `board_panels`, their heights in `board_layout`,
 store changes reach the panels in `board_sync`, where the cursor goes by itself in
 `board_follow`.
 
-Selection: until the user moves, the cursor follows the worst signal (the one `check`
-lists first); once they move it stays with their row, by key, and the why-line offers
-`w` to jump back.
+Selection: until the user moves, the cursor follows the worst signal of the first
+probable cause (the one `check` lists first); once they move it stays with their row,
+by key, and the why-line offers `w` to jump back. The panels are in the one sort
+(core/triage/one_sort.py): within a severity the causes' rows first, then their symptoms.
 """
 
 from __future__ import annotations
@@ -36,15 +37,19 @@ from oncall_tui.core.present.board_panels import (
     member,
 )
 from oncall_tui.core.present.sparkline import SPARK_STEP
-from oncall_tui.core.present.words import badge
+from oncall_tui.core.present.words import badge, symbols
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import Diagnosis
+from oncall_tui.core.triage.one_sort import OneSort
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
 from oncall_tui.ui.screens.board_sync import PanelUpdates
+from oncall_tui.ui.textual_compat import hide_toasts
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
+from oncall_tui.ui.widgets.notice_line import NoticeLine
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from oncall_tui.ui.widgets.status_header import StatusHeader, board_flags, refresh_flags
@@ -74,7 +79,11 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         Binding("shift+tab", "cycle_panel(-1)", "Previous panel", show=False, id="previous_panel"),
         Binding("w", "worst", "Worst", tooltip="Go to the worst signal and follow it", id="worst"),
         Binding(
-            "C", "cause", "Cause", show=False, tooltip="Drill into the probable cause", id="cause"
+            "C",
+            "cause",
+            "Cause",
+            tooltip="Drill into the probable cause; again: the next cause",
+            id="cause",
         ),
         Binding(
             "slash",
@@ -89,6 +98,12 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             "p", "app.pause", "Pause", tooltip="Freeze the screen; collection continues", id="pause"
         ),
     ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    """The cause/notice area under the header is one row on a short screen (the cause,
+    or a notice while there is none) and two on a tall one (the cause, then notices):
+    fixed per size, so the panels start on the same row in calm and in an incident."""
+
+    SCREEN_ID: ClassVar[str] = "dashboard"
 
     follow = var(True)
     """The cursor follows the worst signal until the user moves it."""
@@ -109,7 +124,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         topology: Mapping[str, Iterable[str]] | None = None,
         change_window: float = 3600.0,
     ) -> None:
-        super().__init__(id="dashboard")
+        super().__init__(id=self.SCREEN_ID)
         self.store = store
         self.clock = clock
         self.attention = attention
@@ -120,6 +135,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             store, topology=topology, change_window=change_window, clock=clock, id="cause-line"
         )
         """The probable cause under the header; hidden while nothing is failing."""
+        self.notices = NoticeLine(clock=clock, id="notice-line")
+        """Notices (what turned critical, what recovered, what a key did) in a row of
+        their own: a toast would cover the panels' values."""
         self._host_sources = host_sources(store)
         self.panels: dict[str, SignalPanel] = {
             group: make_panel(store, group, self._member(group), clock) for group in GROUPS
@@ -127,6 +145,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.updates = PanelUpdates(clock)
         self.sizer = PanelSizer(self, self.panels, self._chrome)
         self.follower = WorstFollower(clock)
+        self.order = OneSort()
+        self._sorted_by: Diagnosis | None = None
+        """The one sort of the latest diagnosis, which the panels are sorted by."""
 
     @property
     def sync_errors(self) -> int:
@@ -138,7 +159,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         yield self.header
-        yield self.cause
+        with Vertical(id="cause-area"):
+            yield self.cause
+            yield self.notices
         yield self.panels["business"]
         with PanelColumns(id="columns"):
             with Vertical(id="col-left", classes="column"):
@@ -149,13 +172,15 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
                     yield self.panels[group]
         yield self.filter_bar
         yield self.selection
-        yield Footer()
+        # Compact: at 80 columns every key shown fits, `? Keys` and `C Cause` included.
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.store.subscribe(self._store_changed)
         self.set_interval(1.0, self._tick, name="dashboard-tick")
         self._arm_slow_tick()
         self.set_focus(self.panels["health"])
+        hide_toasts(self)  # notices go to the notice line, never over the panels
         self.panels["host"].display = bool(self._host_sources)
         self.sync(full=True)
         if hasattr(self.app, "paused"):
@@ -167,8 +192,14 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.store.unsubscribe(self._store_changed)
 
     def action_cause(self) -> None:
-        if not self.cause.drill():
+        """`C`: the first probable cause's worst signal; again: the next cause's (also
+        from its detail, through the app)."""
+        key = self.cause.next_key()
+        open_detail = getattr(self.app, "open_detail", None)
+        if key is None:
             self.app.notify("no probable cause: nothing is warning or critical")
+        elif open_detail is not None:
+            open_detail(key)
 
     def on_cause_line_selected(self, message: CauseLine.Selected) -> None:
         open_detail = getattr(self.app, "open_detail", None)
@@ -227,21 +258,45 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def sync(self, *, full: bool = False) -> None:
         """Apply what the store reported since the last sync. Never raises: a bug in one
         panel must not stop the others, nor the app (timer callbacks that raise end it)."""
+        self._rediagnose()  # first: the panels sort and the cursor goes by the cause
         if self.updates.apply(self.panels, full=full):
             self._allocate()
         self._follow_worst()
         self.header.update_status()
-        self.cause.refresh_cause()
         self._show_selection()  # after the cause: it says what the selection is a symptom of
         for panel in self.panels.values():
             panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
         self.sizer.chrome_changed()
 
+    def _rediagnose(self) -> bool:
+        """Name the probable cause again (at most once a second, when the store moved)
+        and hand its one sort to the panels when the ranking changed; True then."""
+        self.cause.refresh_cause()
+        diagnosis = self.cause.diagnosis
+        if diagnosis is self._sorted_by:
+            return False
+        self._sorted_by = diagnosis
+        order = OneSort.of(diagnosis)
+        if order == self.order:
+            return False
+        self.order = order
+        for panel in self.panels.values():
+            panel.set_order(order.key)
+        return True
+
     @keep_alive("clock tick", count="updates.errors")
     def _tick(self) -> None:
-        if not board_flags(self).paused:
-            self._follow_worst()  # a recovered selection moves on after a while
-            self._show_selection()
+        if board_flags(self).paused:
+            return
+        if self._rediagnose():
+            # The diagnosis waited out its once-a-second limit after the last sync.
+            self.sync()
+        self._follow_worst()  # a recovered selection moves on after a while
+        self._show_selection()
+        now = self.clock()
+        for panel in self.panel_list:
+            if panel.ages_in_seconds(now):  # "for 40s" counts on without new data
+                panel.recheck_visible()
 
     def _arm_slow_tick(self) -> None:
         """Wake at the next sparkline step boundary (clock-aligned, so every row's trend
@@ -263,6 +318,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
+        # On an ASCII console keys are named ("enter Detail"): under 100 columns the
+        # footer's room goes to `?` and `C`; the palette is also on `:`, in the help.
+        for footer in self.query(Footer):
+            footer.show_command_palette = not symbols().ascii or event.size.width >= 100
         self.selection.screen_resized()
         self.call_after_refresh(self.sizer.laid_out)
 
@@ -273,23 +332,28 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.sizer.allocate()
 
     def _chrome(self) -> int:
-        """Lines the why-line, the cause line and the filter bar take now: what they
-        gain, the panel columns lose."""
+        """Lines the why-line and the filter bar take now beyond what the last layout
+        gave them: what they gain, the panel columns lose. (The cause/notice area has a
+        fixed height per screen size: it never takes rows from the panels.)"""
         height = self.selection.styles.height
         lines = int(height.value) if height is not None else 1
-        return lines + int(self.cause.display) + int(self.filter_bar.display)
+        return lines + int(self.filter_bar.display)
 
     # -- selection ------------------------------------------------------------------
 
     def worst_signal(self) -> tuple[SignalPanel, Signal] | None:
-        """The worst shown signal and its panel: the one `check` lists first."""
-        return worst_signal(self.panel_list)
+        """The first probable cause's worst shown signal and its panel, else the one
+        `check` lists first."""
+        return worst_signal(self.panel_list, self.cause.diagnosis, self.order.key)
 
     def _follow_worst(self) -> None:
         """Move to the worst signal, as `WorstFollower` decides, while following."""
         if not self.follow:
             return
-        target = self.follower.target(self.worst_signal(), self.selected_panel)
+        cause = self.cause.diagnosis.cause
+        target = self.follower.target(
+            self.worst_signal(), self.selected_panel, cause.signals if cause else ()
+        )
         if target is not None:
             self._jump(*target)
 
@@ -346,8 +410,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             self.set_focus(panel)
 
     def action_cycle_panel(self, step: int) -> None:
-        # Panels without rows are skipped: there is nothing to select in them.
-        panels = [panel for panel in self.panel_list if panel.row_keys] or self.panel_list
+        # Every panel on screen, the empty ones too, as 1-4 reach them: an empty Alerts
+        # panel still says why it is empty (no source, or nothing firing).
+        panels = self.panel_list
         if not panels:
             return
         self.follow = False
@@ -356,6 +421,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.set_focus(panels[(index + step) % len(panels)])
 
     def action_worst(self) -> None:
+        self.cause.restart()  # and `C` starts again from the first cause
         self.follower.followed = None  # jump now, whatever is selected
         self.follow = True
         self._follow_worst()

@@ -28,7 +28,7 @@ from oncall_tui.core.gate import Effect, declares
 from oncall_tui.core.present.formatting import format_thresholds, format_value
 from oncall_tui.core.present.row_text import row_summary
 from oncall_tui.core.present.triage_text import triage_fact
-from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge, shown_name
+from oncall_tui.core.present.words import LONG, PANEL_TITLES, badge, short_duration, shown_name
 from oncall_tui.core.signals.canary import canary_rows
 from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.slo import slo_rows
@@ -60,7 +60,7 @@ def title_text(signal: Signal | None, key: str, now: float) -> Text:
     if signal.reason is not None:
         text.append(f" ({signal.reason.value})")
     if signal.changed_at is not None:
-        text.append(f" for {format_duration(max(0.0, now - signal.changed_at))}")
+        text.append(f" for {short_duration(now - signal.changed_at)}")
     return text
 
 
@@ -155,6 +155,9 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         ),
         Binding("e", "app.events", "Events", show=False, tooltip="Event timeline", id="events"),
         Binding("p", "app.pause", "Pause", show=False, tooltip="Freeze the screen", id="pause"),
+        Binding(
+            "C", "app.cause", "Cause", show=False, tooltip="The next probable cause", id="cause"
+        ),
     ]
 
     def __init__(
@@ -167,7 +170,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         read_only: bool = False,
         triage: Callable[[], Diagnosis] = Diagnosis,
     ) -> None:
-        super().__init__(id="detail")
+        super().__init__(name="detail")
         self.store = store
         self.key = key
         self.clock = clock

@@ -145,7 +145,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
     ) -> None:
-        super().__init__(id="events")
+        super().__init__(name="events")
         self.store = store
         self.attention = attention
         self.clock = clock
@@ -193,6 +193,14 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         entries = [event_entry(e, signals.get(e.key), self._effect(e)) for e in self.store.events]
         entries.sort(key=lambda entry: entry.at, reverse=True)
         self.entries = [entry for entry in entries if self._accepts(entry)]
+        # "no events yet" over a filter that hides 39 of them would say the board
+        # has been quiet; say what hides them.
+        self.list.empty = (
+            "no events yet"
+            if not entries
+            else f"no event matches kind: {self.kind_filter}, status: {self.status_filter}"
+            " (K and s change the filters)"
+        )
         self.list.set_lines([entry.line for entry in self.entries])
         self.filter_line.update(
             f"{len(self.entries)} of {len(entries)} events, newest first · "

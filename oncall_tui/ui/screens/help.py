@@ -106,10 +106,16 @@ class HelpScreen(ModalScreen[None], inherit_bindings=False):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "app.pop_screen", "Close help"),
+        Binding("j,down", "scroll(1)", "Scroll down", show=False),
+        Binding("k,up", "scroll(-1)", "Scroll up", show=False),
+        Binding("pagedown,space,ctrl+f", "page(1)", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(0)", "Top", show=False),
+        Binding("G,end", "edge(1)", "Bottom", show=False),
     ]
 
     def __init__(self, entries: list[HelpEntry], *, title: str) -> None:
-        super().__init__(id="help")
+        super().__init__(name="help")
         self.entries = entries
         self.title_text = title
 
@@ -123,3 +129,46 @@ class HelpScreen(ModalScreen[None], inherit_bindings=False):
         with VerticalScroll(id="help-box") as box:
             box.border_title = f"Keys · {self.title_text} · Esc closes"
             yield Static(help_table(self.entries), id="help-table")
+
+    def on_mount(self) -> None:
+        box = self._box()
+        self.watch(box, "scroll_y", self._say_more, init=False)
+        self.watch(box, "virtual_size", self._say_more, init=False)
+        self.call_after_refresh(self._say_more)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_more)
+
+    @property
+    def more(self) -> str:
+        """What the box's bottom edge says: where the reader is when it does not all
+        fit ("rows 1-20 of 34 · j/k G"), nothing when it does."""
+        box = self._box()
+        total = box.virtual_size.height
+        shown = box.scrollable_content_region.height
+        if box.max_scroll_y <= 0 or shown <= 0:
+            return ""
+        top = round(box.scroll_y)
+        arrow = "↓ more" if top < box.max_scroll_y else "↑ top: g"
+        return f"{arrow} · rows {top + 1}-{min(total, top + shown)} of {total} · j/k G"
+
+    def _say_more(self) -> None:
+        self._box().border_subtitle = self.more
+
+    def _box(self) -> VerticalScroll:
+        return self.query_one("#help-box", VerticalScroll)
+
+    def action_scroll(self, lines: int) -> None:
+        self._box().scroll_relative(y=lines, animate=False)
+
+    def action_page(self, pages: int) -> None:
+        box = self._box()
+        step = max(1, box.scrollable_content_region.height - 1)
+        box.scroll_relative(y=pages * step, animate=False)
+
+    def action_edge(self, bottom: int) -> None:
+        box = self._box()
+        if bottom:
+            box.scroll_end(animate=False)
+        else:
+            box.scroll_home(animate=False)

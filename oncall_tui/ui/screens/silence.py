@@ -63,7 +63,7 @@ class SilenceForm(ModalScreen[SilenceDraft | None]):
     ) -> None:
         """`alerts`: (signal key, name) of each alert this silence could be for, the
         most likely first."""
-        super().__init__(id="silence-form")
+        super().__init__(name="silence-form")
         if not alerts:
             raise ValueError("a silence needs an alert")
         self.alerts = list(alerts)

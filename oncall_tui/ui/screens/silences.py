@@ -62,7 +62,7 @@ class SilenceListScreen(ModalScreen[None]):
     ]
 
     def __init__(self, load: Loader, expire: Callable[[SilenceRow], None]) -> None:
-        super().__init__(id="silences")
+        super().__init__(name="silences")
         self._load = load
         self._expire = expire
         self.rows: list[SilenceRow] = []

@@ -1,9 +1,11 @@
 """The wallboard: a TV on the wall, seen from across a room, touched by passers-by.
 
 Top to bottom: the title with READ-ONLY, data age, heartbeat and clock; the overall
-status in big letters (with a big clock) and the counts; every critical signal and
-every failing source, pinned; the current page (overview, or one layer's signals as
-tiles, worst first); the page list and when the next page comes.
+status in big letters (with a big clock) and the counts; the probable cause (big, then
+worded as on the board, with its change and data age), every critical signal (the
+cause's first, then its symptoms) and every failing source, pinned; the current page
+(overview, or one layer's signals as tiles, in the one sort); the page list and when
+the next page comes. Pages with nothing to show take no turn.
 
 Keys do nothing here, except ctrl+q (an app-level priority binding, so it is checked
 before this screen sees the key): the screen swallows every other key before any
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from textual import events
 from textual.app import ComposeResult
@@ -35,6 +37,8 @@ from oncall_tui.core.present import wallboard_lines as text
 from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
 from oncall_tui.core.present.wallboard_pages import page_lines
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import store_diagnosis
+from oncall_tui.core.triage.topology import Topology
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.board_lines import BoardLines, line_width
 
@@ -63,12 +67,18 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
         title: str,
         settings: WallboardSettings,
         clock: Callable[[], float] = time.time,
+        topology: Mapping[str, Iterable[str]] | None = None,
+        change_window: float = 3600.0,
     ) -> None:
-        super().__init__(id="wallboard")
+        super().__init__(name="wallboard")
         self.store = store
         self.title_text = title
         self.clock = clock
-        self.rotation = Rotation(tuple(settings.pages), settings.dwell, clock())
+        self.topology = Topology(topology or {})
+        self.change_window = change_window
+        self.configured = Rotation(tuple(settings.pages), settings.dwell, clock())
+        """Every page the config asks for; `rotation` turns through those with content."""
+        self.rotation = self.configured
         self.top = BoardLines(id="wb-title")
         self.life = BoardLines(id="wb-life", fit_width=True)
         self.word = BoardLines(id="wb-word")
@@ -152,7 +162,10 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
         self._last_sync = time.monotonic()
         if self.store.version != self._version:
             self._version = self.store.version
-            self.board = snapshot(self.store)
+            diagnosis = store_diagnosis(self.store, self.topology, self.change_window)
+            self.board = snapshot(self.store, diagnosis)
+            pages = [p for p in self.configured.pages if self.board.has_content(p)]
+            self.rotation = self.configured.showing(pages)
         self._draw(self.clock())
 
     def _draw(self, now: float) -> None:
@@ -183,8 +196,15 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
         self.counts.show([text.counts_line(board)])
 
         fixed = 1 + block + 1 + 1  # top line, status block, counts, page list
-        pinned = text.pinned_lines(board, now, width, max(2, (height - fixed) // 3))
-        self.pinned.show([*pinned, ()])  # a blank line between what is pinned and the page
+        # The cause's big letters only where they leave the page its room (a TV).
+        cause = text.cause_lines(
+            board, now, width, scale=scale, big=height >= 40, window=self.change_window
+        )
+        if cause:
+            cause = [(), *cause]
+        room = max(2, (height - fixed - len(cause)) // 3)
+        pinned = text.pinned_lines(board, now, width, room)
+        self.pinned.show([*cause, *pinned, ()])  # a blank line between pinned and the page
         index = self.rotation.index_at(now)
         page_height = max(0, height - fixed - len(self.pinned.lines))
         page = self.rotation.pages[index]

@@ -2,9 +2,10 @@
 
 It is computed by the headless triage (core/triage/causes.py) from the same store the panels
 show, at most once a second and only when the store changed, and worded by the same
-function `check --format text` uses, shortened at word boundaries to the width. It never
-takes the launch selection (that stays the worst signal); `C` or a click drills into
-the root's worst signal.
+function `check --format text` uses, shortened at word boundaries to the width, then
+the other causes named as far as the width allows (`· also sms-otp warning`) and the
+count of those that are not (`(+1)`, always kept). `C` or a click drills into the first
+cause's worst signal, `C` again into the next cause's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from textual.app import RenderResult
 from textual.message import Message
 from textual.widgets import Static
 
-from oncall_tui.core.present.triage_text import cause_line, clock
+from oncall_tui.core.present.triage_text import causes_text, clock
 from oncall_tui.core.signals.model import Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Cause, Diagnosis, store_diagnosis
@@ -95,11 +96,9 @@ class CauseLine(Static):
             self._notice(now)
             return
         width = max(20, self.size.width - 2 if self.size.width else 80)
-        line = cause_line(
-            cause, now=now, width=width - len(LABEL) - 2, window=self.change_window, label=""
+        line = causes_text(
+            self.diagnosis.causes, now=now, width=width - len(LABEL) - 2, window=self.change_window
         )
-        if len(self.diagnosis.causes) > 1:
-            line += f"  (+{len(self.diagnosis.causes) - 1})" if len(line) < width - 20 else ""
         if (line, cause.status) == (self._text, self._status) and self.display:
             return
         same_style = cause.status == self._status and self.display
@@ -162,9 +161,29 @@ class CauseLine(Static):
         self.drill()
 
     def drill(self) -> bool:
-        """Post `Selected` for the cause's worst signal; False when there is none."""
-        cause = self.cause
-        if cause is None or not cause.signals:
+        """Post `Selected` for the next cause's worst signal; False when there is none."""
+        key = self.next_key()
+        if key is None:
             return False
-        self.post_message(self.Selected(cause.signals[0]))
+        self.post_message(self.Selected(key))
         return True
+
+    _turn: tuple[tuple[str, ...], int] | None = None
+    """The causes when last drilled into, and which of them: `C` again goes on."""
+
+    def next_key(self) -> str | None:
+        """The worst signal of the cause to drill into: the first one, then (asked again
+        while the causes are the same) the next, round; None when nothing fails."""
+        causes = [cause for cause in self.diagnosis.causes if cause.signals]
+        if not causes:
+            return None
+        names = tuple(cause.component for cause in causes)
+        index = 0
+        if self._turn is not None and self._turn[0] == names:
+            index = (self._turn[1] + 1) % len(causes)
+        self._turn = (names, index)
+        return causes[index].signals[0]
+
+    def restart(self) -> None:
+        """The next drill goes to the first cause again (`w`: back to the worst)."""
+        self._turn = None

@@ -18,6 +18,7 @@ from textual.strip import Strip
 from oncall_tui.core.present.cell_width import fit
 from oncall_tui.core.present.panel_rows import BACKGROUND_CLASSES, PART_CLASS, PinnedLine
 from oncall_tui.core.present.parts import Part
+from oncall_tui.core.present.words import symbols
 
 CURSOR_MARK = "\u203a"
 """Marks the selected row without relying on colour (NO_COLOR, monochrome)."""
@@ -97,7 +98,7 @@ def pinned_strip(line: PinnedLine, width: int, styles: PanelStyles, *, focused: 
     used = 0
     for index, (text, name) in enumerate(line):
         if is_title and index == 0 and focused:
-            text = "▸ "
+            text = f"{symbols().focus} "
         if is_title:
             base = styles.component(focus)
             if name == "title":

@@ -93,6 +93,52 @@ def middle_truncate(text: str, width: int) -> str:
     return start + "…" + end
 
 
+FENCE_PADDING = 4
+"""Cells Textual's code block takes around its text (two each side)."""
+CONTINUED = " \\"
+"""Ends a code line broken to fit: a shell's line continuation, so the lines pasted
+into a shell run as the one command they are."""
+
+
+def wrap_code_blocks(markdown: str, width: int) -> str:
+    """`markdown` with each line of a fenced code block longer than `width` cells
+    broken at spaces (a word longer than the line is broken where it must), every piece
+    but the last ending in a backslash: a command is read whole instead of clipped at
+    the block's edge, and pasted into a shell it is the one line it was (not indented:
+    inside quotes an indent would be part of the string)."""
+    if width < 12:
+        return markdown
+    out: list[str] = []
+    fence = ""
+    for line in markdown.split("\n"):
+        marker = line.lstrip()[:3]
+        if marker in ("```", "~~~") and (not fence or marker == fence):
+            fence = "" if fence else marker
+            out.append(line)
+            continue
+        if not fence or cell_len(line) <= width:
+            out.append(line)
+            continue
+        out.extend(_broken(line, width))
+    return "\n".join(out)
+
+
+def _broken(line: str, width: int) -> list[str]:
+    room = width - len(CONTINUED)
+    pieces: list[str] = []
+    rest = line
+    while cell_len(rest) > width:
+        cut = rest.rfind(" ", 0, room + 1)
+        if cut <= len(rest) - len(rest.lstrip()):  # no space to break at: cut the word
+            cut = len(set_cell_size(rest, room))
+            pieces.append(rest[:cut] + "\\")
+            rest = rest[cut:]
+        else:
+            pieces.append(rest[:cut] + CONTINUED)
+            rest = rest[cut + 1 :]
+    return [*pieces, rest]
+
+
 def show_link_targets(md: MarkdownIt) -> None:
     """A markdown-it plugin: after each link whose text is not its address, the address
     in angle brackets, so a reader sees where a link goes without clicking it (and can
@@ -203,6 +249,9 @@ class RunbookView(Widget):
         """Why a file runbook could not be shown (file name only)."""
         if runbook is not None and runbook.kind is not RunbookKind.FILE:
             self.copy_text = runbook.target
+        self._markdown: str | None = None
+        """The loaded runbook before its code is wrapped to the width."""
+        self._wrapped_for = -1
 
     @property
     def name_shown(self) -> str:
@@ -245,16 +294,25 @@ class RunbookView(Widget):
     def on_resize(self) -> None:
         if self.runbook is not None and self.runbook.is_link:
             self._show_link()
+        elif self._markdown is not None:
+            self.call_after_refresh(self._show_markdown)
 
     def _show_link(self) -> None:
         """The address in full, as text and as an OSC 8 hyperlink; shortened in the
         middle only when wider than the screen."""
         assert self.runbook is not None
         url = self.runbook.target
-        width = max(8, self.app.size.width - 4)
+        width = self._room()
         shown = middle_truncate(url, width)
         style = Style(link=url, underline=True) if safe_link(url) else Style()
-        text = Text(shown, style=style, overflow="fold")
+        # One line, never folded: a link split over two lines is two pieces to copy.
+        text = Text(shown, style=style, no_wrap=True, overflow="ellipsis")
+        if shown != url:
+            text.append(
+                "\nshortened to fit: c copies the whole link; the line above is a "
+                "hyperlink to all of it",
+                style=Style(italic=True),
+            )
         self.query_one("#runbook-body", Static).update(text)
 
     @work(exclusive=True, group="runbook", exit_on_error=False)
@@ -283,7 +341,26 @@ class RunbookView(Widget):
 
     def _loaded(self, shown: str, raw: str) -> None:
         self.copy_text = raw
-        self.query_one("#runbook-markdown", Markdown).update(shown)
+        self._markdown = shown
+        self._show_markdown()
+
+    def _show_markdown(self) -> None:
+        """The loaded runbook, its code wrapped to the width it has now."""
+        if self._markdown is None:
+            return
+        width = self._room() - FENCE_PADDING
+        if width == self._wrapped_for:
+            return
+        self._wrapped_for = width
+        self.query_one("#runbook-markdown", Markdown).update(
+            wrap_code_blocks(self._markdown, width)
+        )
+
+    def _room(self) -> int:
+        """Cells a line of the runbook has (the scroll area's inside, else the screen)."""
+        scroll = self.query_one("#runbook-scroll")
+        width = scroll.scrollable_content_region.width
+        return width if width > 0 else max(8, self.app.size.width - 4)
 
     def _failed(self, problem: str) -> None:
         self.problem = problem

@@ -41,6 +41,7 @@ from oncall_tui.core.present.panel_rows import (
 )
 from oncall_tui.core.present.sparkline import SparkCache
 from oncall_tui.core.present.triage_text import symptom_mark
+from oncall_tui.core.present.words import SECONDS_UNTIL
 from oncall_tui.core.signals.model import Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis
@@ -259,6 +260,24 @@ class SignalPanel(PanelCursor):
         first = self.scroll_offset.y
         for offset in range(len(self._visible())):
             self._repaint_if_changed(top + offset, first + offset)
+
+    def ages_in_seconds(self, now: float) -> bool:
+        """Whether a shown row's age is still counted in seconds (failing for under
+        two minutes): then it changes every second, with or without new data."""
+        if not self._columns.age:
+            return False
+        signals = self.store.signals
+        for key, _ in self._visible():
+            signal = signals.get(key)
+            started = None if signal is None or signal.status is Status.OK else signal.changed_at
+            if started is not None and now - started < SECONDS_UNTIL:
+                return True
+        return False
+
+    def set_order(self, key: Callable[[Signal], tuple[object, ...]]) -> None:
+        """A new one sort (the probable causes moved): re-sorted at the next sync."""
+        self.model.order_key = key
+        self._synced = False
 
     def set_triage(self, diagnosis: Diagnosis) -> None:
         """A new diagnosis: repaint (all of it: roots change once an incident, not once

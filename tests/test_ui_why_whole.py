@@ -1,0 +1,60 @@
+"""The why of a row is whole: a row never cuts the limit its value is compared with
+(`(critical ≥ 1.…` read as another limit at 120x40), and a wide screen's room is used
+(at 200x60 the board was one column with half the screen empty)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from oncall_tui.ui.row_cells import summary_cell
+from rich.cells import cell_len
+
+from oncall_tui.core.signals.model import Signal, Status
+from test_ui_symptoms import cascade_app, shown_rows
+
+SUMMARIES = [
+    ("(critical ≥ 1.00s) overloaded: traffic 3x normal, worker pool saturated", "≥ 1.00s)"),
+    ("blocks 23.3x its baseline of 1.4% (critical ≥ 20%) real users refused", "≥ 20%)"),
+    ("critical: ≥ 5% (usual 0.2%)", "≥ 5%"),
+    ("warning: 3.2x its usual 1% (≥ 3x)", "≥ 3x)"),
+]
+
+
+@pytest.mark.parametrize(("summary", "limit"), SUMMARIES)
+def test_a_summary_cell_never_cuts_its_limit(summary: str, limit: str) -> None:
+    signal = Signal(
+        key="k", kind="health", name="n", source="s", labels={}, unit="seconds",
+        value=2.0, status=Status.CRITICAL, summary=summary,
+    )  # fmt: skip
+    for width in range(1, 90):
+        cell = summary_cell(signal, width)
+        assert cell_len(cell) == width
+        if "≥" in cell:
+            assert limit.rstrip(")") in cell, (width, cell)
+        if width >= 20:  # room for the limit: it is there, first or where it was
+            assert limit in cell, (width, cell)
+
+
+CUT_LIMIT = re.compile(r"[≥≤] [\d.]*…")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=str)
+async def test_the_roots_rows_show_their_limit_whole(size: tuple[int, int]) -> None:
+    app = await cascade_app("overload")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        board = app.dashboard
+        cause = board.cause.cause
+        assert cause is not None and cause.component == "pay-api"
+        rows = shown_rows(app)
+        for key, row in rows.items():
+            assert not CUT_LIMIT.search(row), (key, row)
+        for key in cause.signals:
+            if size[0] >= 120:
+                assert re.search(r"\((crit|critical) ≥ [\d.]+m?s?%?\)", rows[key]), rows[key]
+        if size == (200, 60):  # both halves used: two columns, limits and ages shown
+            assert board.has_class("-wide") and not board.has_class("-stacked")
+            health = board.panels["health"]
+            assert health.columns.limit and health.columns.age
+            assert health.region.width < 110
