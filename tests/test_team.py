@@ -387,3 +387,17 @@ def test_an_acked_or_maintained_signal_raises_no_toast() -> None:
     store.apply("alerts", [Reading("y", "alert", "Fresh", 1.0, status=Status.CRITICAL)])
     (toast,) = attention.update(0.0)
     assert "Fresh" in toast.text and toast.bell
+
+
+async def test_a_notice_about_everything_is_said_on_the_cause_line_while_nothing_fails() -> None:
+    from oncall_tui.core.signals.model import Maintenance
+    from oncall_tui.ui.widgets.cause_line import CauseLine
+    from test_ui_support import T0, make_app, make_store
+
+    store = make_store("ok", readings=[])
+    app = make_app(store)  # its engine takes the config's notices: none; then ours
+    store.maintenance.notices = (Maintenance("payment freeze for the audit", T0 + 3600),)
+    async with app.run_test(size=(120, 40)) as pilot:
+        line = app.screen.query_one(CauseLine)
+        await pilot_until(pilot, lambda: line.display, what="the notice shown")
+        assert line.plain.startswith("NOTICE  payment freeze for the audit (until ")

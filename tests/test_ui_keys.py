@@ -122,6 +122,11 @@ CHECKS: dict[str, Check] = {
     # silences: a form or list opens, or the app says why not (not an alert, read-only)
     "silence": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
     "silences": lambda app, b: app.screen is not b["screen"] or _said(app, "silenc"),
+    # acks: sent (said), a confirm opens (un-ack), or the app says why not
+    "ack": lambda app, b: _said(app, "ack") or _said(app, "select an alert"),
+    "unack": lambda app, b: (
+        app.screen is not b["screen"] or _said(app, "ack") or _said(app, "select an alert")
+    ),
     # everywhere
     "quit": lambda app, b: not app.is_running,
     "interrupt": lambda app, b: not app.is_running,

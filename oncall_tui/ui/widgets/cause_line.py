@@ -21,7 +21,7 @@ from textual.app import RenderResult
 from textual.message import Message
 from textual.widgets import Static
 
-from oncall_tui.core.present.triage_text import causes_text
+from oncall_tui.core.present.triage_text import causes_text, clock
 from oncall_tui.core.signals.model import Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Cause, Diagnosis, store_diagnosis
@@ -32,6 +32,7 @@ from oncall_tui.ui.widgets.line_diff import changed_cells, dirty_line
 log = logging.getLogger(__name__)
 
 LABEL = "LIKELY CAUSE"
+NOTICE = "NOTICE"
 MIN_INTERVAL = 1.0
 """Seconds between two diagnoses: triage is one pass over the store, cheap but not free
 on a board of thousands, and a cause does not need sub-second news."""
@@ -92,8 +93,7 @@ class CauseLine(Static):
     def _show(self, now: float) -> None:
         cause = self.cause
         if cause is None:
-            self.display = False
-            self._text = ""
+            self._notice(now)
             return
         width = max(20, self.size.width - 2 if self.size.width else 80)
         line = causes_text(
@@ -124,13 +124,34 @@ class CauseLine(Static):
             self.refresh(region)
         self.display = True
 
+    def _notice(self, now: float) -> None:
+        """With nothing failing, the line carries the config's announcements about no
+        component in particular (`[[notices]]` without `component`), if any."""
+        general = self.store.maintenance.general(now)
+        if not general:
+            self.display = False
+            self._text = ""
+            return
+        line = " · ".join(f"{n.text} (until {clock(n.until, now)})" if n.until else n.text
+                          for n in general)  # fmt: skip
+        if line == self._text and self.display:
+            return
+        self._text, self._status = line, Status.OK
+        text = Text()
+        text.append(NOTICE, self.get_component_rich_style("cause-line--label-warning"))
+        text.append("  ")
+        text.append(line, self.get_component_rich_style("cause-line--text"))
+        self._line = text
+        self.refresh(layout=not self.display)
+        self.display = True
+
     def render(self) -> RenderResult:
         return self._line
 
     @property
     def plain(self) -> str:
         """The line as plain text (for tests)."""
-        return f"{LABEL}  {self._text}" if self._text else ""
+        return self._line.plain if self._text else ""
 
     def on_resize(self, event: events.Resize) -> None:
         if self.cause is not None:
