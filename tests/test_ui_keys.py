@@ -55,7 +55,7 @@ def state(app: OncallApp) -> dict[str, Any]:
 
 def _panel_step(app: OncallApp, before: dict[str, Any], step: int) -> bool:
     board = app.dashboard
-    cycle = [p for p in board.panel_list if p.row_keys]
+    cycle = board.panel_list  # every panel shown, the empty ones too (as 1-4 reach them)
     start = cycle.index(before["focused"])
     return app.focused is cycle[(start + step) % len(cycle)]
 

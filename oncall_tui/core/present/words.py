@@ -152,6 +152,10 @@ def ascii_stand_ins() -> dict[str, str]:
             for a, b in zip(wide, narrow, strict=True):
                 if not a.isascii():
                     table.setdefault(a, b)
+        elif isinstance(wide, str) and len(wide) == 1 and not wide.isascii():
+            # A wider stand-in (">=", "->"): one cell of it for text drawn elsewhere,
+            # the one that points the same way.
+            table.setdefault(wide, next((c for c in narrow if c in "<>"), narrow[0]))
     return table
 
 
