@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from oncall_cli import plugin_section, proxy_free_env, run_oncall
-from oncall_tui.core.signals.model import Reading, Status, Thresholds
+from oncall_tui.core.signals.model import RECOVER_FOR, Reading, Status, Thresholds
 from oncall_tui.core.sources.contract import SourceContext
 from oncall_tui.core.sources.errors import SourceError
 from oncall_tui.core.sources.runbook import Runbook
@@ -101,7 +101,9 @@ async def test_risk_rule_ratio_one_reading_per_series(platform: Platform) -> Non
     assert limit.runbook == Runbook.link("https://runbooks.example.com/risk/credit_limit")
     assert limit.summary == "credit_limit refuses paylater payments"
     assert limit.query == RATIO
-    assert limit.thresholds == Thresholds(0.05, 0.2, below=False, for_seconds=30.0)
+    assert limit.thresholds == Thresholds(
+        0.05, 0.2, below=False, for_seconds=30.0, recover_seconds=RECOVER_FOR
+    )
     assert limit.status is None, "thresholds decide, not the plugin"
 
     levels = {
@@ -564,7 +566,13 @@ def test_ratio_limits_need_a_baseline_and_an_order() -> None:
         "http://prom", {**RISK_QUERY, **with_baseline, "warning_ratio": 2, "critical_ratio": 5}
     ).queries[0]
     assert query.thresholds() == Thresholds(
-        0.05, 0.2, below=False, for_seconds=30.0, warning_ratio=2, critical_ratio=5
+        0.05,
+        0.2,
+        below=False,
+        for_seconds=30.0,
+        recover_seconds=RECOVER_FOR,
+        warning_ratio=2,
+        critical_ratio=5,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from oncall_tui.ui.row_cells import summary_cell
+from oncall_tui.core.present.row_text import summary_cell
 from rich.cells import cell_len
 
 from oncall_tui.core.signals.model import Signal, Status

@@ -3,7 +3,7 @@ filter, Tab reaches every panel that 1-4 reach."""
 
 from __future__ import annotations
 
-from oncall_tui.ui.widgets.panel_rows import Columns, row_parts
+from oncall_tui.core.present.panel_rows import Columns, row_parts
 
 from oncall_tui.core.signals.model import Reading, Status, Thresholds
 from oncall_tui.ui.screens.events import EventsScreen
@@ -66,7 +66,7 @@ def test_a_value_over_its_limit_inside_for_is_marked_pending() -> None:
 
 
 async def test_ascii_says_ge_and_arrows_and_keeps_cursor_and_focus_apart() -> None:
-    from oncall_tui.ui.widgets.panel_rows import limit_text
+    from oncall_tui.core.present.formatting import limit_text
 
     from oncall_tui.core.present.formatting import format_thresholds
     from oncall_tui.core.present.words import choose_symbols
