@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from oncall_tui.core.present.causes_json import causes_json, iso
 from oncall_tui.core.present.formatting import age_text
-
 from oncall_tui.core.present.triage_text import cause_line
 from oncall_tui.core.present.wallboard import since
 from oncall_tui.core.recording import Header, Recorder, Replay, read_recording
 from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.present.causes_json import causes_json, iso
 from oncall_tui.core.triage.causes import diagnose
 
 T0 = 1_800_000_000.0

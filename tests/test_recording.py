@@ -437,7 +437,8 @@ def test_the_timeline_keeps_the_state_at_the_start_apart_from_the_end(tmp_path: 
 
 
 def test_an_slo_canary_ack_and_maintenance_survive_a_recording_and_a_bad_one_is_named() -> None:
-    """The facts a signal may carry are written and read back through the one check of
+    """The facts a signal may carry (partial answers included, so a replay shows the
+    partial mark as the board did) are written and read back through the one check of
     a frame; a malformed one names its field, as every other field does."""
     from oncall_tui.core.recording.fields import Malformed
     from oncall_tui.core.recording.format import signal_to_json
@@ -449,6 +450,7 @@ def test_an_slo_canary_ack_and_maintenance_survive_a_recording_and_a_bad_one_is_
         key="prom/repay", kind="health", name="repay", source="prom", labels={}, unit="ratio"
     )
     signal.headline = "burning 20x budget"
+    signal.partial = "prometheus warning: 1 of 2 stores did not answer"
     signal.slo = SloFacts(0.999, {"1h": 20.0, "5m": None}, 0.62, 3600.0, 86400.0)
     signal.canary = CanaryFacts("2.4.0", "2.3.1", 0.3, 0.0, 120.0, 0.1)
     signal.ack = Ack("alice", 1_700_000_000.0, 1_700_003_600.0, "abc")
@@ -456,7 +458,7 @@ def test_an_slo_canary_ack_and_maintenance_survive_a_recording_and_a_bad_one_is_
     data = json.loads(json.dumps(signal_to_json(signal)))
     record = Checker().signal(data, "signals[0]", "prom")
     back = record.new_signal(10)
-    assert back.headline == "burning 20x budget"
+    assert back.headline == "burning 20x budget" and back.partial == signal.partial
     assert back.slo == signal.slo and back.canary == signal.canary
     assert back.ack == signal.ack and back.maintenance == signal.maintenance
     data["slo"]["objective"] = 10**400

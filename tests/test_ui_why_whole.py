@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from oncall_tui.core.present.row_text import summary_cell
 from rich.cells import cell_len
 
+from oncall_tui.core.present.row_text import summary_cell
 from oncall_tui.core.signals.model import Signal, Status
 from test_ui_symptoms import cascade_app, shown_rows
 

@@ -4,7 +4,6 @@ filter, Tab reaches every panel that 1-4 reach."""
 from __future__ import annotations
 
 from oncall_tui.core.present.panel_rows import Columns, row_parts
-
 from oncall_tui.core.signals.model import Reading, Status, Thresholds
 from oncall_tui.ui.screens.events import EventsScreen
 from test_ui_support import T0, demo_readings, make_app, make_store
@@ -66,9 +65,7 @@ def test_a_value_over_its_limit_inside_for_is_marked_pending() -> None:
 
 
 async def test_ascii_says_ge_and_arrows_and_keeps_cursor_and_focus_apart() -> None:
-    from oncall_tui.core.present.formatting import limit_text
-
-    from oncall_tui.core.present.formatting import format_thresholds
+    from oncall_tui.core.present.formatting import format_thresholds, limit_text
     from oncall_tui.core.present.words import choose_symbols
 
     choose_symbols(ascii=True)

@@ -114,6 +114,7 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
         "observed_at": signal.observed_at,
         "changed_at": signal.changed_at,
         "headline": signal.headline,
+        "partial": signal.partial,
         "slo": {**signal.slo.to_json(), "period": signal.slo.period} if signal.slo else None,
         "canary": signal.canary.to_json() if signal.canary else None,
         "ack": _ack_json(signal.ack),

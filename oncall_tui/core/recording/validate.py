@@ -77,6 +77,8 @@ class SignalRecord:
     changed_at: float | None = None
     """When its status began, as it was live (the breach's start)."""
     headline: str = ""
+    partial: str = ""
+    """Why its value was incomplete (its source answered partly); empty when whole."""
     slo: SloFacts | None = None
     canary: CanaryFacts | None = None
     ack: Ack | None = None
@@ -110,6 +112,7 @@ class SignalRecord:
         signal.runbook = self.runbook
         signal.thresholds = self.thresholds
         signal.headline = self.headline
+        signal.partial = self.partial
         signal.slo = self.slo
         signal.canary = self.canary
         signal.ack = self.ack
@@ -210,6 +213,7 @@ class Checker:
             observed_at=time_of(data.get("observed_at"), where, "observed_at"),
             changed_at=time_of(data.get("changed_at"), where, "changed_at"),
             headline=self.text(data.get("headline"), where, "headline", 80),
+            partial=self.text(data.get("partial"), where, "partial", MAX_LINE),
             slo=slo_of(data.get("slo"), at(where, "slo"), self._text),
             canary=canary_of(data.get("canary"), at(where, "canary"), self._text),
             ack=ack_of(data.get("ack"), at(where, "ack"), self._text),
