@@ -129,10 +129,10 @@ def test_an_openmetrics_gauge_hovering_on_its_limit_changes_status_at_most_3_tim
         result = run_oncall("record", "--config", str(config), "--out", str(out), "--for", "30s")
     assert result.returncode == 0, result.stderr
     statuses = [
-        signal["status"]
+        signal.status
         for frame in read_recording(out).frames
         for signal in frame.signals
-        if signal.get("name") == "pay-api p99"
+        if signal.name == "pay-api p99"
     ]
     assert len(statuses) >= 10, f"too few collections recorded: {statuses}"
     changes = sum(1 for before, after in itertools.pairwise(statuses) if before != after)

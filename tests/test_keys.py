@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from oncall_tui.core.config.keys import ACTIONS, check_keys
+from oncall_tui.core.config.loader import MAX_CONFIG_BYTES
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.help import HelpScreen
@@ -94,10 +95,13 @@ def test_bad_keys_are_config_errors_with_their_path(keys: str, said: str, tmp_pa
 
 
 def test_a_hostile_keys_table_is_bounded(tmp_path: Path) -> None:
-    lines = [f'a{i} = "{"x," * 2000}"' for i in range(2000)]
+    # Thousands of actions, long comma lists, a 100 000-character key: hostile, yet under
+    # the cap every config file has, so it is the keys table that has to hold.
+    lines = [f'a{i} = "{"x," * 200}"' for i in range(2000)]
     lines += [f'quit = "{"k" * 100_000}"']
     config = tmp_path / "c.toml"
     config.write_text(DEMO + "\n".join(lines) + "\n")
+    assert 900_000 < config.stat().st_size <= MAX_CONFIG_BYTES
     started = time.monotonic()
     result = run_cli(["validate", "--config", str(config)])
     assert time.monotonic() - started < 30

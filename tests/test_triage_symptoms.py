@@ -289,8 +289,10 @@ def test_check_on_the_demo_cascade_points_each_symptom_at_the_bureau(tmp_path: P
     }
     code, text = demo_check(tmp_path, "cascade", fmt="text")
     marked = [line for line in text.splitlines() if "← credit-bureau" in line]
+    # The one sort, then name: the rule, then loan-api's SLO, error ratio, p99 latency.
     assert [line.split()[2] for line in marked] == [
         "cashloan/credit-limit",
+        "loan-api",
         "loan-api",
         "loan-api",
     ]

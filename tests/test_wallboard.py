@@ -275,9 +275,16 @@ async def test_updates_in_place_and_repaint_only_what_changed() -> None:
         widgets = list(screen.query("*"))
         lines_widgets = {widget.id or "": widget for widget in screen.query(BoardLines)}
         with refreshes(lines_widgets) as calls:
-            # A second passes: only the clocks, the heartbeat and the probable cause's
-            # line (how long, how old its data) move (one page: no countdown).
+            # A second passes: only the clocks and the heartbeat move (one page: no
+            # countdown); durations are said in steps of ten seconds (short_duration).
             clock.now = T0 + 1
+            await settle(pilot)
+            assert {c.widget for c in calls} == {"wb-life", "wb-clock"}, calls
+            assert all(not c.whole and all(r.height == 1 for r in c.regions) for c in calls)
+            # A new ten-second step: the probable cause's line (how long, how old its
+            # data) moves too, in place; nothing else of the pinned lines.
+            calls.clear()
+            clock.now = T0 + 30
             await settle(pilot)
             assert {c.widget for c in calls} == {"wb-life", "wb-clock", "wb-pinned"}, calls
             assert all(not c.whole and all(r.height == 1 for r in c.regions) for c in calls)
@@ -295,7 +302,7 @@ async def test_updates_in_place_and_repaint_only_what_changed() -> None:
                                                          "cashloan/credit-limit", 0.041)
                 for r in demo_readings("none")
             ]  # fmt: skip
-            store.apply("demo", readings, at=T0 + 1)
+            store.apply("demo", readings, at=T0 + 30)
             await settle(pilot)
         assert "WARN cashloan/credit-limit" in screen.page.text
         # The header line and the one row of big tiles (12 lines on a TV) whose order
