@@ -134,7 +134,7 @@ class OncallApp(EffectsApp):
         super().__init__()
         if symbols().ascii:
             add_output_filter(self, AsciiFilter())
-        self._colourless = ColourlessFilter()
+        self._colourless = ColourlessFilter(lambda: self.current_theme.dark)
         self.engine = engine
         # Every key, command, file, browser and plugin action asks the engine's gate;
         # read-only (and the wallboard) lock it for good (ui/action_app.py).

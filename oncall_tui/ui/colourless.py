@@ -2,13 +2,16 @@
 and Textual's own NO_COLOR mode turns every colour into a 256-colour grey
 (`38;5;253`), which is still colour. This output filter runs after Textual's: each
 segment keeps its text attributes (bold, underline, dim) and loses its colours; a
-segment drawn as light on dark-on-light (a critical badge, spelled as swapped greys in
-nocolor.tcss) becomes reverse video, the terminal's own "inverted", so critical stays a
-block.
+segment drawn the other way round from the theme (a critical badge, spelled as swapped
+greys in nocolor.tcss: light on dark under a light theme, dark on light under a dark one)
+becomes reverse video, the terminal's own "inverted", so critical stays a block. Which
+way is "the other way" depends on the theme: under a light theme every ordinary segment
+has a background lighter than its text, and must stay plain.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from rich.color import Color as RichColor
@@ -29,21 +32,29 @@ def _brightness(color: RichColor | None) -> float | None:
 
 
 @lru_cache(maxsize=1024)
-def colourless(style: Style) -> Style:
-    """`style` with its colours gone: reverse where its background was the lighter."""
+def colourless(style: Style, dark: bool = True) -> Style:
+    """`style` with its colours gone: reverse where its background was the lighter under
+    a `dark` theme, the darker under a light one (the theme's own order swapped)."""
     text, back = _brightness(style.color), _brightness(style.bgcolor)
-    inverted = back is not None and back > (0.5 if text is None else text)
+    ink = 0.5 if text is None else text
+    inverted = back is not None and (back > ink if dark else back < ink)
     plain = style + DEFAULT
     return plain + REVERSE if inverted and not style.reverse else plain
 
 
 class ColourlessFilter(LineFilter):
-    """Removes every colour from the output (see the module docstring)."""
+    """Removes every colour from the output (see the module docstring); `dark` says
+    whether the theme in use is a dark one (read per line: the theme can change)."""
+
+    def __init__(self, dark: Callable[[], bool], enabled: bool = True) -> None:
+        super().__init__(enabled)
+        self._dark = dark
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        dark = self._dark()
         return [
             segment
             if segment.control or segment.style is None
-            else Segment(segment.text, colourless(segment.style), segment.control)
+            else Segment(segment.text, colourless(segment.style, dark), segment.control)
             for segment in segments
         ]

@@ -56,7 +56,9 @@ class EffectsApp(ActionApp):
         if not self.screen_stack:
             return  # starting or quitting: Textual keeps the notification for later
         notices = getattr(self.screen, "notices", None)
-        if isinstance(notices, NoticeLine) and notices.is_attached:
+        # Not yet mounted (the app's on_mount notifies before the first screen's
+        # widgets are): the line shows it once it is, instead of it being lost.
+        if isinstance(notices, NoticeLine):
             notices.show(message.text, message.severity, message.timeout)
 
     def copy_runbook(self, text: str, name: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from oncall_tui.core.present.cell_width import cell_width, fit
 from oncall_tui.core.present.formatting import age_text, format_value, limit_text
 from oncall_tui.core.present.parts import Part
-from oncall_tui.core.present.sparkline import SparkCache, spark_cells, spark_width
+from oncall_tui.core.present.sparkline import SparkCache, live, spark_cells, spark_width
 from oncall_tui.core.signals.model import Signal, Status
 
 NAME_PRIORITY = 10
@@ -85,7 +85,7 @@ def _spark_cell(signal: Signal, width: int, row: RowContext) -> list[Part]:
     if row.sparks is not None:
         cells = row.sparks.get(signal, row.now, width)
     else:
-        cells = spark_cells(signal.history, signal.thresholds, row.now, width)
+        cells = spark_cells(signal.history, signal.thresholds, row.now, width, current=live(signal))
     parts: list[Part] = []
     run_text, run_style = "", ""
     for char, cell_status in cells:

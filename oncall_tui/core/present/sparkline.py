@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 
 from oncall_tui.core.signals.history import History
-from oncall_tui.core.signals.model import Signal, Status, Thresholds
+from oncall_tui.core.signals.model import Reason, Signal, Status, Thresholds
 
 SparkCells = list[tuple[str, Status | None]]
 
@@ -22,7 +22,8 @@ aligned to the clock; the last one is the bucket now is in, drawn as far as it g
 the trend reaches the value beside it instead of lagging up to a minute behind. The
 complete buckets move one cell a minute for every row at once and never in between;
 the partial one changes only with a new sample, that is when the row's value repaints
-anyway."""
+anyway. A signal with no current data (source error, stale, gone) draws that bucket
+blank: its samples from before it turned unknown are not data for now (see `live`)."""
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -87,15 +88,30 @@ def _scale(thresholds: Thresholds | None, peak: float) -> Callable[[float], floa
     return lambda value: max(0.0, min(7.99, value / top * 7.99))
 
 
+def live(signal: Signal) -> bool:
+    """Whether the signal's bucket now may be drawn: not while it is unknown because no
+    current data arrives (its source failing, its data stale, or no longer reported).
+    Its value beside the trend is then the last one known, muted; a bar for the bucket
+    now (samples from before the source failed, or the bucket before standing in) would
+    draw it as current data."""
+    if signal.missing_since is not None:
+        return False
+    return not (
+        signal.status is Status.UNKNOWN and signal.reason in (Reason.SOURCE_ERROR, Reason.STALE)
+    )
+
+
 def spark_cells(
     history: History,
     thresholds: Thresholds | None,
     now: float,
     cells: int,
     step: float = SPARK_STEP,
+    *,
+    current: bool = True,
 ) -> list[tuple[str, Status | None]]:
     """The last `cells` time buckets of `history` as (bar, bucket status): the complete
-    ones and, last, the one `now` is in.
+    ones and, last, the one `now` is in (blank unless `current`: see `live`).
 
     Each bucket shows its worst value (highest, or lowest when low is bad), so a spike
     inside a bucket is not averaged away; an empty bucket is a blank, never a zero.
@@ -103,8 +119,8 @@ def spark_cells(
     if cells <= 0:
         return []
     complete = complete_buckets(history, thresholds, now, cells - 1, step)
-    current = current_bucket(history, thresholds, now, complete, step)
-    return draw([*complete, current], thresholds)
+    last = current_bucket(history, thresholds, now, complete, step) if current else None
+    return draw([*complete, last], thresholds)
 
 
 def complete_buckets(
@@ -217,5 +233,9 @@ class SparkCache:
                 signal.history, signal.thresholds, now, cells - 1, SPARK_STEP
             )
             self._cells[key] = (signal.thresholds, complete)
-        current = current_bucket(signal.history, signal.thresholds, now, complete)
+        current = (
+            current_bucket(signal.history, signal.thresholds, now, complete)
+            if live(signal)
+            else None
+        )
         return draw([*complete, current], signal.thresholds)

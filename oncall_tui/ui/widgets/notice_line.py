@@ -31,6 +31,16 @@ SEVERITY_STYLE = {
 class NoticeLine(Static):
     """The newest notice, for its timeout; blank in between."""
 
+    # One row: a notice too long for it is cut with an ellipsis, never wrapped (a
+    # wrapped notice leaves its first words alone on the row, e.g. "Theme not loaded:"
+    # with the path that says which theme on the hidden second line).
+    DEFAULT_CSS = """
+    NoticeLine {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "notice-line--error",
         "notice-line--warning",
@@ -46,16 +56,32 @@ class NoticeLine(Static):
         self._severity = "information"
         self._at = 0.0
         self._timer: Timer | None = None
+        self._pending: float | None = None
+        """The timeout of a notice given before the line was mounted (the app's own
+        notices from its on_mount, such as a theme not loaded): shown once it is."""
 
     def show(self, message: str, severity: str = "information", timeout: float = 5.0) -> None:
-        """Show `message` (one line: newlines become spaces) for `timeout` seconds."""
+        """Show `message` (one line: newlines become spaces) for `timeout` seconds; given
+        before the line is mounted, from when it is."""
         self.text = " ".join(str(message).split())
         self._severity = severity if severity in SEVERITY_STYLE else "information"
         self._at = self.clock()
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None
+        if not self.is_mounted:
+            self._pending = timeout
+            return
+        if not self.is_attached:
+            return  # removed with its screen
         self._timer = self.set_timer(max(0.5, timeout), self.clear, name="notice-line")
         self.refresh()
+
+    def on_mount(self) -> None:
+        if self._pending is not None and self.text:
+            timeout, self._pending = self._pending, None
+            self._timer = self.set_timer(max(0.5, timeout), self.clear, name="notice-line")
+            self.refresh()
 
     def clear(self) -> None:
         self.text = ""
