@@ -32,7 +32,6 @@ Prints figures; it never passes or fails on them (machines differ).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -48,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
 from canned_prometheus import canned_prometheus  # noqa: E402
-from ui_cost import BARE_APP, find_ptymeter  # noqa: E402
+from ui_cost import BARE_APP, find_ptymeter, measure  # noqa: E402
 
 from pty_app import PtyApp  # noqa: E402
 
@@ -95,6 +94,11 @@ DATA_ROW = re.compile(r"^\s*[\u203a>]?\s*[●▲✖?!xX*]\s+(OK|WARN|CRIT|UNKN)\
 CLOCK_WORD = re.compile(r"\d\d:\d\d:\d\d")
 
 
+def ratio(ours: float, floor: float) -> str:
+    """ours / floor, or "-" when the floor measured nothing (too short a window)."""
+    return f"{ours / floor:.1f}" if floor > 0 else "-"
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -127,27 +131,9 @@ def board(config: Path, *extra: str) -> list[str]:
 
 
 def meter(ptymeter: Path, command: list[str], cols: int, rows: int, args: argparse.Namespace):
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(ptymeter),
-            f"--cols={cols}",
-            f"--rows={rows}",
-            f"--warmup={args.warmup}",
-            f"--seconds={args.seconds}",
-            "--json",
-            "--",
-            *command,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise SystemExit(f"ptymeter failed:\n{completed.stdout}\n{completed.stderr}")
-    result: dict[str, float] = json.loads(lines[-1])
-    return result
+    """One ptymeter run, as ui_cost.py does it, at this size."""
+    sized = argparse.Namespace(cols=cols, rows=rows, warmup=args.warmup, seconds=args.seconds)
+    return measure(ptymeter, command, sized)
 
 
 def steady(folder: Path, configs: dict[str, Path], args: argparse.Namespace) -> None:
@@ -179,8 +165,8 @@ def steady(folder: Path, configs: dict[str, Path], args: argparse.Namespace) -> 
         cpu, clock_cpu = median(ours["cpu_pct"]), median(floor["cpu_pct"])
         rate, clock_rate = median(ours["bytes_per_s"]), median(floor["bytes_per_s"])
         print(
-            f"{cols}x{rows:<3} {name:<13} {cpu:>6.2f} {cpu / clock_cpu:>7.1f} {rate:>8.0f} "
-            f"{rate / clock_rate:>7.1f} {median(ours['rss_mb']):>7.1f} {clock_cpu:>9.2f} "
+            f"{cols}x{rows:<3} {name:<13} {cpu:>6.2f} {ratio(cpu, clock_cpu):>7} {rate:>8.0f} "
+            f"{ratio(rate, clock_rate):>7} {median(ours['rss_mb']):>7.1f} {clock_cpu:>9.2f} "
             f"{clock_rate:>9.0f}",
             flush=True,
         )
