@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from http_checks import rss_mib  # the same VmRSS reading, beside this script
+
 from oncall_tui.core.config.durations import parse_duration
 
 SERVER = r"""
@@ -79,13 +81,6 @@ def config_text(base: str, sources: int, hanging: int, interval: str, timeout: s
 
 def descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
-
-
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def measure(
