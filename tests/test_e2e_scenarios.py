@@ -24,7 +24,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +51,7 @@ from scenarios import (
     start_scenario_platform,
 )
 from servers import no_proxy, start_prometheus
+from waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -167,19 +167,19 @@ def test_prometheus_and_alertmanager(
     platform.switch(scenario)
     config = prometheus_config(monitoring)
     settle(monitoring, scenario, config)
+
     # `settle` reads the config's plain queries; its SLOs judge windows that still hold
     # the previous scenario for a while (a slow burn at warning), so `check` is asked
-    # again until its answer shows the scenario, and asserted in full the last time.
-    deadline = time.monotonic() + SETTLE_TIMEOUT
-    while True:
+    # again until its answer shows the scenario; every try asserts in full.
+    def shown() -> Answer:
         answer = check(config, tmp_path)
-        try:
-            assert_scenario(answer, scenario, platform, with_alerts=True)
-            break
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1.0)
+        assert_scenario(answer, scenario, platform, with_alerts=True)
+        return answer
+
+    # A failed assertion counts as "not yet"; the last one is named on timeout.
+    answer = wait_until(
+        shown, SETTLE_TIMEOUT, what=f"check to show {scenario}", ignore=(AssertionError,)
+    )
     if scenario == "healthy":
         assert answer.signals and all(s["status"] == "ok" for s in answer.signals)
 
