@@ -329,3 +329,36 @@ async def test_an_unverified_tls_source_says_so_for_as_long_as_it_runs() -> None
     await engine.stop()
     state = engine.store.source("p")
     assert state.ok is False and "TLS unverified" in state.note
+
+
+async def test_a_large_collection_is_taken_in_with_the_loop_handed_back(
+    registry: PluginRegistry,
+) -> None:
+    """Taking 5,000 readings into the store in one stretch held the loop (keys,
+    repaints, other sources) for the whole of it; the engine hands the loop back every
+    slice, so another task runs many times between the plugin's answer and the
+    store's notice."""
+    text = '[sources.big]\nplugin = "steady"\ncount = 5000\n'
+    engine = Engine(parse_config(text, Path("."), registry=registry), registry=registry)
+    runner = engine.runners["big"]
+    turns: list[int] = []
+    engine.store.subscribe(lambda changed: turns.append(probe_turns))
+    probe_turns = 0
+    running = True
+
+    async def probe() -> None:
+        nonlocal probe_turns
+        while running:
+            probe_turns += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.ensure_future(probe())
+    await asyncio.sleep(0)
+    started = probe_turns
+    await runner.collect()
+    running = False
+    await task
+    assert len(engine.store.signals) == 5000
+    assert turns, "the store never told its listeners"
+    # One turn for the plugin's await at most; the rest come from the slices.
+    assert turns[-1] - started >= 5000 // 250 - 1, f"the loop ran {turns[-1] - started} times"

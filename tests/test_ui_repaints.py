@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.widget import Widget
+
 from oncall_tui.ui.app import OncallApp
 from test_ui_support import T0, make_app, make_store, reading, refreshes
 from waiting import pilot_until
@@ -23,12 +25,24 @@ def long_board() -> OncallApp:
     return make_app(make_store("ok", readings=READINGS))
 
 
+def _bar_settled(panel: Widget) -> bool:
+    bar = panel.vertical_scrollbar
+    return (
+        bar.window_size == panel.scrollable_content_region.height > 0
+        and bar.window_virtual_size == panel.virtual_size.height
+    )
+
+
 async def test_a_toast_coming_and_going_leaves_the_scrollbars_alone() -> None:
     app = long_board()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
         panels = [app.dashboard.panels[kind] for kind in ("health", "dependency")]
         assert all(panel.show_vertical_scrollbar for panel in panels)
+        # The board laid out at its size first: on a loaded machine the first layout
+        # may still be under way after one pause, and it rightly moves the scrollbars.
+        await pilot_until(pilot, lambda: all(_bar_settled(panel) for panel in panels))
+        await pilot.pause()
         bars = {str(panel.id): panel.vertical_scrollbar for panel in panels}
         with refreshes(bars) as repainted:
             app.notify("payment-api turned critical", severity="error")

@@ -93,11 +93,13 @@ class SourceRunner:
                 # What worked is kept and the source polls on its cadence: backing off
                 # would let the working queries go stale and flap, each flap an event.
                 self.failures = 0
-                self.store.apply(
+                await self.store.apply_in_slices(
                     name, partial, duration_ms=_ms(started), error=str(exc), note=self._note(note)
                 )
                 return False
-            self.store.apply(name, readings, duration_ms=_ms(started), note=self._note(note))
+            await self.store.apply_in_slices(
+                name, readings, duration_ms=_ms(started), note=self._note(note)
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
