@@ -263,17 +263,19 @@ def test_check_text_marks_the_symptoms_rows_whole_or_not_at_all() -> None:
     diagnosis = store_diagnosis(store, {"loan-api": ["credit-bureau"]}, 3600.0)
     lines = render_text(store, 80, diagnosis=diagnosis).splitlines()
     assert lines[1] == "LIKELY CAUSE  credit-bureau down (dependency) → loan-api · 1 alert"
-    # The one sort: the cause's row, then its symptom, then the rest (the alert).
+    # The one sort: the cause's row, then its symptom, then the rest (the alert); a
+    # symptom's row reads value, limit, root.
     assert lines[2:6] == [
         "CRIT  dependency credit-bureau errors       40%  critical: ≥ 5%",
-        "CRIT  health     loan-api errors            30%  ← credit-bureau  critical: ≥ 5%",
-        "CRIT  alert      LoanApiErrors             100%  ← credit-bureau  critical: ≥ 5%",
+        "CRIT  health     loan-api errors            30%  critical: ≥ 5% ← credit-bureau",
+        "CRIT  alert      LoanApiErrors             100%  critical: ≥ 5% ← credit-bureau",
         "OK    health     pay-api errors            0.1%",
     ]
-    # Too narrow for the mark whole: left out, never cut to "← cred…".
+    # Too narrow for the mark whole: left out, never cut to "← cred…"; the limit is
+    # shortened, never cut to "critical: …".
     narrow = render_text(store, 60, diagnosis=diagnosis).splitlines()
     assert narrow[1] == "LIKELY CAUSE  credit-bureau down (dependency) → loan-api"
-    assert narrow[3] == "CRIT  health     loan-api errors            30%  critical: …"
+    assert narrow[3] == "CRIT  health     loan-api errors            30%  crit: ≥ 5%"
 
 
 def test_check_on_the_demo_cascade_points_each_symptom_at_the_bureau(tmp_path: Path) -> None:

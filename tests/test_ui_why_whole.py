@@ -58,3 +58,44 @@ async def test_the_roots_rows_show_their_limit_whole(size: tuple[int, int]) -> N
             health = board.panels["health"]
             assert health.columns.limit and health.columns.age
             assert health.region.width < 110
+
+
+@pytest.mark.parametrize("incident", ["none", "cascade"])
+async def test_ok_risk_rows_say_their_limits_not_a_cut_word(incident: str) -> None:
+    """At 120x40 the Risk rules panel leaves an OK rule 8-16 cells after its trend: its
+    summary cut there read `blocks …`; the rule's limits are what the cells can say."""
+    app = await cascade_app(incident)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        store = app.engine.store
+        rules = {
+            key: row
+            for key, row in shown_rows(app).items()
+            if store.signals[key].kind == "risk_rule" and store.signals[key].status is Status.OK
+        }
+        assert len(rules) >= 6, rules
+        for key, row in rules.items():
+            assert "≥5%/20%" in row, (key, row)
+            assert not re.search(r"blocks\s*…", row), (key, row)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=str)
+async def test_a_symptoms_row_reads_value_limit_root(size: tuple[int, int]) -> None:
+    """`13.5% ≥ 5% ← credit-bureau`, never `13.5% ← credit-bureau ≥ 5%`: the limit the
+    value is compared with comes right after the value (its column or the summary's
+    head), the root after it; too narrow for both, the root alone."""
+    app = await cascade_app("cascade")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        marked = {key: row for key, row in shown_rows(app).items() if "← credit-bureau" in row}
+        assert len(marked) >= 2, marked
+        for key, row in marked.items():
+            signal = app.engine.store.signals[key]
+            before = row.split("← credit-bureau", 1)[0]
+            value = before.split(signal.name, 1)[1].split()[0]
+            assert value[0].isdigit(), row
+            if signal.thresholds is not None and size != (120, 40):
+                assert re.search(r"[≥≤] ?[\d.]+", before), (key, row)
+        if size == (80, 24):
+            errors = marked["demo/svc/loan-api/errors"]
+            assert re.search(r"%\s.*≥ 5%\)? ← credit-bureau", errors), errors

@@ -7,7 +7,7 @@ The widget (`signal_panel.py`) draws lines and handles keys; this module decides
 - `Columns` / `layout_columns`: column widths from the content and the width (a wide
   panel gets a trend, the limit and the age; a narrow one drops them, never the name);
 - `row_parts`: one row as (text, style name) parts, never markup (its trend comes
-  from `sparkline.py`; a symptom's row starts its summary with the root it points at);
+  from `sparkline.py`; a symptom's row points at its root after the limit);
 - `allocate_heights`: panel heights sized to content, sharing what the screen has.
 """
 
@@ -19,7 +19,7 @@ from oncall_tui.core.present.board_columns import COLUMNS, NAME_PRIORITY, RowCon
 from oncall_tui.core.present.cell_width import cell_width, fit
 from oncall_tui.core.present.formatting import failing_since
 from oncall_tui.core.present.parts import Part
-from oncall_tui.core.present.row_text import summary_cell
+from oncall_tui.core.present.row_text import SUMMARY_MIN, summary_cell, symptom_parts
 from oncall_tui.core.present.sparkline import SparkCache
 from oncall_tui.core.present.words import badge, count_parts, shown_name, symbols
 from oncall_tui.core.sanitize import sanitize
@@ -63,7 +63,6 @@ PART_CLASS: dict[str, str] = {
 BADGE_WIDTH = 6
 NAME_MAX = 44
 """Longest name column; a longer name is cut with an ellipsis (the why-line has it whole)."""
-SUMMARY_MIN = 6
 
 
 class Columns:
@@ -160,8 +159,9 @@ def row_parts(
 ) -> list[Part]:
     """One row, after the cursor mark, as (text, style name) parts.
 
-    `mark` (`← credit-bureau` on a symptom's row) starts the summary column, whole or
-    not at all: a cut component name reads as another component.
+    `mark` (`← credit-bureau` on a symptom's row) comes after the limit (its column's
+    or the summary's), whole or not at all: a cut component name reads as another
+    component (`row_text.symptom_parts`).
 
     Style names: badge-<status>, name-<status>, the columns' (`Column.style`), muted,
     summary-<alarming|quiet>, symptom, plain.
@@ -186,16 +186,14 @@ def row_parts(
             parts.append((" ", "plain"))
             parts += column.cell(signal, cells, row)
     if columns.summary:
-        alarming = "alarming" if signal.status is not Status.OK else "quiet"
-        room = columns.summary
+        summary = f"summary-{'alarming' if signal.status is not Status.OK else 'quiet'}"
+        limits = not columns.widths["limit"]  # said in the summary when not in a column
         parts.append((" ", "plain"))
-        if mark and cell_width(mark) <= room:
-            parts.append((mark, "symptom"))
-            room -= cell_width(mark) + 1
-            if room < SUMMARY_MIN:
-                return parts  # a summary cut to a few cells says nothing
-            parts.append((" ", "plain"))
-        parts.append((summary_cell(signal, room), f"summary-{alarming}"))
+        if mark:
+            for text, role in symptom_parts(signal, columns.summary, mark, limits=limits):
+                parts.append((text, summary if role == "summary" else role))
+        else:
+            parts.append((summary_cell(signal, columns.summary, limits=limits), summary))
     return parts
 
 

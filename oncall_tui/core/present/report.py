@@ -10,6 +10,7 @@ from typing import Any
 from oncall_tui.core.present.causes_json import blind_spots_json, causes_json
 from oncall_tui.core.present.cell_width import cell_width, cut, pad
 from oncall_tui.core.present.formatting import format_value
+from oncall_tui.core.present.row_text import summary_cell, symptom_parts
 from oncall_tui.core.present.triage_text import blind_line, cause_line, symptom_mark
 from oncall_tui.core.present.words import SHORT, WORST_FIRST, short_duration
 from oncall_tui.core.signals.model import Signal, SourceState
@@ -148,13 +149,16 @@ def _row(
     if usual and signal.baseline is not None and "usual" not in summary:
         summary = f"(usual {format_value(signal.baseline, signal.unit)}) {summary}".rstrip()
     name = pad(signal.name, name_w)
-    row = f"{SHORT[signal.status]:<4}  {signal.kind:<10} {name}  {value:>8}"
+    row = f"{SHORT[signal.status]:<4}  {signal.kind:<10} {name}  {value:>8}  "
+    room = width - cell_width(row)
     root = diagnosis.symptom_root(signal)
     if root is not None:
-        mark = f"  {symptom_mark(root)}"
-        if cell_width(row + mark) <= width:
-            row += mark
-    return cut(f"{row}  {summary}".rstrip(), width)
+        said = "".join(
+            part for part, _ in symptom_parts(signal, room, symptom_mark(root), text=summary)
+        )
+    else:
+        said = summary_cell(signal, room, text=summary)
+    return cut(f"{row}{said}".rstrip(), width)
 
 
 def _change_row(signal: Signal, now: float | None, width: int) -> str:
