@@ -173,7 +173,7 @@ def test_check_names_the_first_cause_of_each_incident(tmp_path: Path, incident: 
     assert [c["name"] for c in cause["changes"]] == ([change] if change else [])
     # The change happened before the check started: dated by its value all the same.
     for entry in cause["changes"]:
-        lead = datetime.fromisoformat(cause["since"]) - datetime.fromisoformat(entry["at"])
+        lead = datetime.fromisoformat(cause["seen_since"]) - datetime.fromisoformat(entry["at"])
         assert lead.total_seconds() == pytest.approx(TRIGGER_LEAD[incident], abs=5)
         if incident == "risk_rule":
             assert 60 <= lead.total_seconds() <= 120

@@ -150,10 +150,13 @@ def assert_change(cause: dict[str, object], scenario: Scenario, platform: Scenar
     what, before = CHANGE_BEFORE[scenario]
     made = platform.collector.changed_at[what]
     assert datetime.fromisoformat(change["at"]).timestamp() == pytest.approx(made, abs=0.001)
-    since = datetime.fromisoformat(str(cause["since"])).timestamp()
+    seen = datetime.fromisoformat(str(cause["seen_since"])).timestamp()
     # Made `before` seconds before the switch; `check` saw the breach once Prometheus
     # showed it (within SETTLE_TIMEOUT, plus the check's own run).
-    assert before <= since - made <= before + SETTLE_TIMEOUT + 60
+    assert before <= seen - made <= before + SETTLE_TIMEOUT + 60
+    # A one-shot check reads no history: when the breach began is not known, and not
+    # claimed to be the check's own time.
+    assert cause["since"] is None
 
 
 # --------------------------------------------------------------------------- Prometheus

@@ -3,6 +3,8 @@ failing began, `changed_at`) said by the same rule (`short_duration`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from oncall_tui.core.present.causes_json import causes_json, iso
@@ -13,6 +15,7 @@ from oncall_tui.core.recording import Header, Recorder, Replay, read_recording
 from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import diagnose
+from test_demo_triage import check as demo_check
 
 T0 = 1_800_000_000.0
 LIMITS = Thresholds(warning=0.5, critical=1.0, for_seconds=30)
@@ -30,6 +33,7 @@ def _store() -> SignalStore:
 
 def test_rows_wallboard_cause_line_and_check_say_the_same_since() -> None:
     store = _store()
+    store.apply("s", [_p99(0.1)], at=T0 - 10)  # seen fine first: the breach's start is known
     for at in (T0, T0 + 10, T0 + 20, T0 + 30):  # critical once `for` (30 s) has passed
         store.apply("s", [_p99(1.5)], at=at)
     signal = store.signals["s/p99"]
@@ -70,3 +74,40 @@ def test_a_replay_says_the_since_the_live_board_said(tmp_path: Path) -> None:
     replay = Replay(read_recording(tmp_path / "r.jsonl"), replayed)
     replay.advance_to(T0 + 40)
     assert replayed.signals["s/p99"].changed_at == live.signals["s/p99"].changed_at == T0
+
+
+def test_a_failing_seen_from_the_first_data_on_has_no_known_start() -> None:
+    """A breach that began before any data oncall-tui has of it began at an unknown
+    time: `since` is null, never the time of the first look; `seen_since` says when
+    it was first seen failing. Data that shows the start (the history a source hands
+    back, an alert's own start) makes it known."""
+    store = _store()
+    for at in (T0, T0 + 30):  # failing at the first look, no history; critical after `for`
+        store.apply("s", [_p99(1.5)], at=at)
+    (cause,) = causes_json(diagnose(store.signals.values()))
+    assert cause["since"] is None and cause["seen_since"] == iso(T0)
+
+    backfilled = _store()
+    history = [(T0 - 60, 0.2), (T0 - 50, 0.2), (T0 - 40, 1.5), (T0 - 30, 1.5)]
+    backfilled.apply("s", [replace(_p99(1.5), history=history)], at=T0)
+    (cause,) = causes_json(diagnose(backfilled.signals.values()))
+    assert cause["since"] == cause["seen_since"] == iso(T0 - 40), "the history shows it"
+
+    always = _store()
+    history = [(T0 - 60, 1.5), (T0 - 50, 1.5)]  # failing from the oldest sample on
+    always.apply("s", [replace(_p99(1.5), history=history)], at=T0)
+    (cause,) = causes_json(diagnose(always.signals.values()))
+    assert cause["since"] is None and cause["seen_since"] == iso(T0 - 60)
+
+
+def test_a_one_shot_check_says_it_does_not_know_when_the_failing_began(tmp_path: Path) -> None:
+    """Through the command line: the demo's fixed incident is at full strength from the
+    first collection, and a one-shot `check` reads no history."""
+    code, document = demo_check(tmp_path, "dependency")
+    assert code == 2
+    cause = document["causes"][0]
+    assert cause["component"] == "credit-bureau"
+    assert cause["since"] is None
+    seen = datetime.fromisoformat(cause["seen_since"])
+    generated = datetime.fromisoformat(document["generated_at"])
+    assert abs((generated - seen).total_seconds()) < 30

@@ -142,6 +142,7 @@ def test_each_cause_lists_the_firing_alerts_about_it_or_its_symptoms() -> None:
         "alerts",
         "maintenance",
         "acked_by",
+        "seen_since",
     ]
     quiet = diagnose([sig("credit-bureau", CRIT, "dependency")], topology)
     assert causes_json(quiet)[0]["alerts"] == []

@@ -21,7 +21,9 @@ def causes_json(diagnosis: Diagnosis) -> list[dict[str, Any]]:
             "component": cause.component,
             "kind": cause.kind,
             "status": cause.status.value,
-            "since": iso(cause.since),
+            # When the failing began, null when nobody here knows (failing from the
+            # first data there is: a one-shot check of a source without history).
+            "since": iso(cause.since) if cause.since_known else None,
             "signals": list(cause.signals),
             "affects": list(cause.affects),
             "changes": [
@@ -45,6 +47,8 @@ def causes_json(diagnosis: Diagnosis) -> list[dict[str, Any]]:
                 }
             ),
             "acked_by": cause.ack.author if cause.ack is not None else None,
+            # When it was first seen failing, known start or not.
+            "seen_since": iso(cause.since),
         }
         for cause in diagnosis.causes
     ]

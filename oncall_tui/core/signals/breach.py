@@ -55,6 +55,17 @@ def backdate_status(signal: Signal, since: float | None = None) -> None:
         signal.changed_at = min(signal.changed_at, *starts)
 
 
+def start_known(signal: Signal, since: float | None) -> bool:
+    """Whether a failing dated `since` (its `changed_at` or breach start) began at a
+    known time: after the first data of it (seen not failing before, live or in the
+    history a source handed back), or before it because the source said so (an alert's
+    start). Failing from the first data on, it began at that time or earlier, nobody
+    here knows when: a one-shot `check` of a source without history is that case."""
+    if since is None:
+        return False
+    return signal.seen_from is None or since != signal.seen_from
+
+
 def pending(signal: Signal) -> bool:
     """Over a limit worse than its status, inside that limit's `for`: about to turn
     (DESIGN's "pending", a mark on the status, never a status of its own)."""

@@ -56,6 +56,9 @@ def update_signal(
     if reading.history:
         signal.history = prefill(signal.history, reading.history, now)
     signal.history.append(now, value)
+    if signal.seen_from is None or reading.history:
+        oldest = next(iter(signal.history), (now, None))[0]
+        signal.seen_from = oldest if signal.seen_from is None else min(signal.seen_from, oldest)
     if reading.history:
         backdate_breaches(signal)
     status, reason = evaluate(signal, now)

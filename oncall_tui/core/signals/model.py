@@ -275,6 +275,10 @@ class Signal:
     """Why its value may be incomplete (see Reading.partial); empty when whole."""
     changed_at: float | None = None
     """When the status last changed: how long has this been red?"""
+    seen_from: float | None = None
+    """The earliest time the store has data of it for: its first reading's, or the
+    oldest sample a source handed back with it. A failing dated no later than this was
+    already there when first seen: when it began is not known (`breach.start_known`)."""
     missing_since: float | None = None
     history: History = field(default_factory=History)
     breach_since: dict[Status, float] = field(default_factory=dict)

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
+from oncall_tui.core.signals.breach import start_known
 from oncall_tui.core.signals.model import Ack, Event, Kind, Maintenance, Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.alert_match import is_evidence
@@ -60,7 +61,7 @@ class Cause:
     """The layer of its worst failing signal."""
     status: Status
     since: float
-    """When its first failing signal breached (unix time)."""
+    """When its first failing signal breached (unix time); see `since_known`."""
     signals: tuple[str, ...]
     """Keys of its failing signals, worst first."""
     affects: tuple[str, ...] = ()
@@ -76,6 +77,9 @@ class Cause:
     headline: str = ""
     """The words that say most about it, from its worst signals ("burning 20x
     budget", "canary 2.4.0 fails 30%"): a canary's first, as it names the release."""
+    since_known: bool = True
+    """False when its first failing signal was failing from the first data there is of
+    it: `since` is then only when it was first seen failing (`breach.start_known`)."""
     maintenance: Maintenance | None = None
     """Planned work in force on it: still reported, never blamed before a cause that
     is not in maintenance."""
@@ -147,6 +151,7 @@ class _Component:
     status: Status = Status.OK
     kind: Kind = "health"
     since: float = 0.0
+    since_known: bool = True
     maintenance: Maintenance | None = None
 
 
@@ -261,7 +266,9 @@ def _failing_components(signals: list[Signal]) -> dict[str, _Component]:
         worst = component.signals[0]
         component.status = worst.status
         component.kind = worst.kind
-        component.since = min(breached_at(s) for s in component.signals)
+        first = min(component.signals, key=breached_at)
+        component.since = breached_at(first)
+        component.since_known = start_known(first, component.since)
         component.maintenance = next(
             (s.maintenance for s in component.signals if s.maintenance is not None), None
         )
@@ -286,6 +293,7 @@ def _cause(
         kind=root.kind,
         status=root.status,
         since=root.since,
+        since_known=root.since_known,
         signals=tuple(s.key for s in root.signals),
         affects=tuple(affects),
         changes=tuple(recent),
