@@ -4,6 +4,7 @@ does nothing there."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from oncall_tui.core.recording import read_recording
 from oncall_tui.ui.screens.help import HelpScreen
 from test_recording import _cascade_recording
 from test_ui_support import make_app, make_store
+from test_ui_symptoms import cascade_app
 from waiting import pilot_until as wait_for
 
 
@@ -104,5 +106,33 @@ async def test_an_ascii_console_footer_keeps_help_at_80x24() -> None:
             await pilot.pause()
             footer = _footer(app, 80)
             assert footer["help"][1] and footer["cause"][1], footer
+    finally:
+        choose_symbols(ascii=False)
+
+
+@pytest.mark.parametrize("ascii_console", [False, True], ids=["utf8", "ascii"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_detail_footer_keeps_help(size: tuple[int, int], ascii_console: bool) -> None:
+    """The detail's footer cut `? Keys` to `? K` at 80x24: every key it shows is whole."""
+    from oncall_tui.core.present.words import choose_symbols
+
+    choose_symbols(ascii=ascii_console)
+    try:
+        app = await cascade_app("cascade")  # the demo: its runbooks add `c` and `o`
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen.name == "detail")
+            await _laid_out(pilot, app)
+            await pilot.pause()
+            footer = _footer(app, size[0])
+            assert footer["help"] == ("Keys", True), footer
+            assert footer["app.pop_screen"] == ("Back", True), footer
+            assert all(whole for _, whole in footer.values()), footer
+            # The palette's key is docked right: drawn over the last keys when they
+            # run into it (`? K▏^p Commands`).
+            regions = sorted(key.region for key in app.screen.query("FooterKey"))
+            for left, right in itertools.pairwise(regions):
+                assert left.right <= right.x, (left, right, footer)
     finally:
         choose_symbols(ascii=False)

@@ -3,6 +3,8 @@ cause is shown, and a notice never covers a row of data."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from oncall_tui.core.signals.model import Reading, Status
@@ -63,3 +65,30 @@ async def test_a_notice_has_its_own_row_and_covers_no_data(size: tuple[int, int]
         assert app.screen.get_widget_at(notice.x + 12, notice.y)[0] is board.notices
         if size[1] >= 32:
             assert board.cause.display and board.cause.region.y < notice.y
+
+
+async def test_every_start_up_notice_is_read_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two theme files not loaded at start: the line showed only the newest, the other
+    never. Now the newest comes first with `(+1)`, the other after it."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    themes = tmp_path / "oncall-tui" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text('name = "broken"\n[colors]\nprimary = "notacolour"\n')
+    (themes / "garbled.toml").write_text("this is not toml = =\n")
+    app = make_app(make_store("ok"))
+    app.NOTIFICATION_TIMEOUT = 1.0  # each notice's own time, short for the test
+    async with app.run_test(size=(120, 40)) as pilot:
+        board = app.dashboard
+        await wait_for(pilot, lambda: "Theme not loaded" in board.notices.text)
+        problems = {f"Theme not loaded: {problem}" for problem in app.theme_problems}
+        assert len(problems) >= 2, problems  # both files, one line or more each
+        line = board.notices.render_line(0).text
+        waiting = f"(+{len(problems) - 1}) "
+        assert waiting in line and line.index(waiting) < line.index("Theme not loaded"), line
+        seen = [board.notices.text]
+        while board.notices.text:
+            await wait_for(pilot, lambda: board.notices.text != seen[-1], timeout=5)
+            seen.append(board.notices.text)
+        assert seen[-1] == "" and set(seen[:-1]) == problems, seen

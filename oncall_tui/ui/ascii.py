@@ -17,7 +17,18 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from oncall_tui.core.present.words import ascii_stand_ins
+from oncall_tui.core.present.words import ascii_stand_ins, symbols
+
+PALETTE_KEY_FROM = 100
+"""Columns from which an ASCII console's footer has room for the palette's key."""
+
+
+def footer_shows_palette(width: int) -> bool:
+    """Whether a footer this wide names the palette's key (`^p Commands`). On an ASCII
+    console keys are named (`enter Detail`, `escape Back`): under 100 columns the room
+    goes to `?` (the palette is also on `:`, and in the help)."""
+    return not symbols().ascii or width >= PALETTE_KEY_FROM
+
 
 _EXTRA = {
     "—": "-",

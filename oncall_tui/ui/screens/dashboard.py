@@ -37,10 +37,11 @@ from oncall_tui.core.present.board_panels import (
     member,
 )
 from oncall_tui.core.present.sparkline import SPARK_STEP
-from oncall_tui.core.present.words import badge, symbols
+from oncall_tui.core.present.words import badge
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.ui.ascii import footer_shows_palette
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.screens.board_keys import BOARD_BINDINGS
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
@@ -271,10 +272,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        # On an ASCII console keys are named ("enter Detail"): under 100 columns the
-        # footer's room goes to `?` and `C`; the palette is also on `:`, in the help.
         for footer in self.query(Footer):
-            footer.show_command_palette = not symbols().ascii or event.size.width >= 100
+            footer.show_command_palette = footer_shows_palette(event.size.width)
         self.selection.screen_resized()
         self.call_after_refresh(self.sizer.laid_out)
 

@@ -34,6 +34,7 @@ from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.slo import slo_rows
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis
+from oncall_tui.ui.ascii import footer_shows_palette
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
@@ -197,7 +198,8 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
                 yield self.body
             yield self.runbook
             yield self.chart
-        yield Footer()
+        # Compact, as the board's: at 80 columns the roomy one cut `? Keys` to `? K`.
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._refresh_body, name="detail-tick")
@@ -208,6 +210,8 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         wide = event.size.width >= WIDE
         self.set_class(wide, "-wide")
         self.set_class(not wide, "-narrow")
+        for footer in self.query(Footer):
+            footer.show_command_palette = footer_shows_palette(event.size.width)
 
     @property
     def signal(self) -> Signal | None:
