@@ -111,3 +111,22 @@ def test_a_one_shot_check_says_it_does_not_know_when_the_failing_began(tmp_path:
     seen = datetime.fromisoformat(cause["seen_since"])
     generated = datetime.fromisoformat(document["generated_at"])
     assert abs((generated - seen).total_seconds()) < 30
+
+
+def test_a_backfill_that_dates_the_breach_earlier_is_a_change_viewers_hear_of() -> None:
+    """Prometheus hands its history back from the second collection on: the breach's
+    start moves back, and every "for" shown moves with it. The row was not told (its
+    value, status and summary were the same) and said `for <10s` beside a why-line's
+    `critical for 30m`."""
+    store = _store()
+    heard: list[set[str]] = []
+    store.subscribe(heard.append)
+    bool_down = Thresholds(critical=0.5, below=True)
+    down = Reading("up", "dependency", "bureau up", 0.0, "bool", thresholds=bool_down)
+    store.apply("s", [down], at=T0)
+    assert store.signals["s/up"].changed_at == T0
+    heard.clear()
+    history = [(T0 - 1800 + 10 * i, 0.0) for i in range(180)]
+    store.apply("s", [replace(down, history=history)], at=T0 + 5)
+    assert store.signals["s/up"].changed_at == T0 - 1800
+    assert any("s/up" in keys for keys in heard), heard

@@ -167,7 +167,7 @@ async def test_the_board_in_a_browser_without_internet(
                 async def board_drawn() -> bool:
                     nonlocal text
                     text = await tools.evaluate(READ_TERMINAL) or ""
-                    return "READ-ONLY" in text and "Risk rules" in text
+                    return "READ-ONLY" in text and "Risk rules" in text and "? Keys" in text
 
                 with contextlib.suppress(WaitTimeout):  # the asserts below say more
                     await wait_until_async(board_drawn, 60, what="the board in the browser")
@@ -183,6 +183,9 @@ async def test_the_board_in_a_browser_without_internet(
     assert "READ-ONLY" in text, f"the board never appeared in the page:\n{text[:2000]}"
     assert "Credit payments" in text or "oncall" in text.lower()
     assert "Health" in text and "Dependencies" in text
+    # The footer's keys: a page without focus (headless, or a tab in the background)
+    # left the row blank (Textual lays its keys out only while the app has focus).
+    assert "? Keys" in text.rstrip().splitlines()[-1], text[-400:]
     urls = [e["params"]["request"]["url"] for e in tools.events
             if e["method"] == "Network.requestWillBeSent"]  # fmt: skip
     urls += [e["params"]["url"] for e in tools.events if e["method"] == "Network.webSocketCreated"]

@@ -345,3 +345,34 @@ async def test_the_palette_switches_the_theme_live() -> None:
 def test_catalog_problem_names_what_exists() -> None:
     catalog = ThemeCatalog()
     assert catalog.problem_with("x") == "unknown theme 'x' (available: none)"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_a_light_themes_rows_are_painted_on_its_background(theme: str) -> None:
+    """`--theme light` drew the board's rows on the terminal's default background (dark
+    text on black in a dark terminal): Textual lays no background under a Line API
+    widget's strips. A light theme's rows carry its background; a dark theme's plain
+    cells keep the terminal's (one background code less per segment)."""
+    from test_ui_symptoms import cascade_app
+
+    app = await cascade_app("cascade")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.theme = theme
+        await pilot.pause()
+        await pilot.pause()
+        panel = app.dashboard.panels["risk_rule"]
+        rows = [panel.render_line(y) for y in range(1, 6)]
+        segments = [segment for strip in rows for segment in strip if segment.text]
+        unpainted = [s.text for s in segments if s.style is None or s.style.bgcolor is None]
+        if theme == "light":
+            assert not unpainted, unpainted
+        else:
+            assert unpainted, "a dark theme's plain cells stay on the terminal's background"
+        await pilot.press("e")
+        await pilot.pause()
+        events = app.screen.query_one("LineList")
+        strips = [events.render_line(y) for y in range(3)]
+        cells = [s for strip in strips for s in strip if s.text.strip()]
+        assert cells
+        if theme == "light":
+            assert all(s.style is not None and s.style.bgcolor for s in cells), cells

@@ -34,7 +34,17 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack, signal.partial)
+    # `changed_at` too: a backfill that dates the breach earlier changes every "for"
+    # shown (a row said `for <10s` beside a why-line's `critical for 30m`).
+    before = (
+        signal.value,
+        signal.status,
+        signal.summary,
+        signal.name,
+        signal.ack,
+        signal.partial,
+        signal.changed_at,
+    )
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -86,6 +96,7 @@ def update_signal(
         signal.name,
         signal.ack,
         signal.partial,
+        signal.changed_at,
     )
 
 

@@ -24,7 +24,7 @@ from textual.events import Resize
 from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from oncall_tui.core.present.attention import Attention
 from oncall_tui.core.present.board_follow import WorstFollower, worst_signal
@@ -49,6 +49,7 @@ from oncall_tui.ui.screens.board_sync import PanelOrder, PanelUpdates
 from oncall_tui.ui.textual_compat import hide_toasts
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
+from oncall_tui.ui.widgets.key_footer import KeyFooter
 from oncall_tui.ui.widgets.notice_line import NoticeLine
 from oncall_tui.ui.widgets.selection_line import SelectionLine, hint_parts
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
@@ -137,7 +138,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         yield self.filter_bar
         yield self.selection
         # Compact: at 80 columns every key shown fits, `? Keys` and `C Cause` included.
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.store.subscribe(self._store_changed)
@@ -272,7 +273,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     # -- layout ---------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        for footer in self.query(Footer):
+        for footer in self.query(KeyFooter):
             footer.show_command_palette = footer_shows_palette(event.size.width)
         self.selection.screen_resized()
         self.call_after_refresh(self.sizer.laid_out)

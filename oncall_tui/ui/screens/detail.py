@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.gate import Effect, declares
@@ -37,6 +37,7 @@ from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import footer_shows_palette
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.widgets.chart import WINDOWS, ChartData, HistoryChart
+from oncall_tui.ui.widgets.key_footer import KeyFooter
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from oncall_tui.ui.widgets.status_header import StatusHeader, board_flags
 
@@ -199,7 +200,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             yield self.runbook
             yield self.chart
         # Compact, as the board's: at 80 columns the roomy one cut `? Keys` to `? K`.
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._refresh_body, name="detail-tick")
@@ -210,7 +211,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         wide = event.size.width >= WIDE
         self.set_class(wide, "-wide")
         self.set_class(not wide, "-narrow")
-        for footer in self.query(Footer):
+        for footer in self.query(KeyFooter):
             footer.show_command_palette = footer_shows_palette(event.size.width)
 
     @property

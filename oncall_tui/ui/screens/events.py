@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from oncall_tui.core.present.attention import Attention
 from oncall_tui.core.present.formatting import format_value
@@ -27,6 +27,7 @@ from oncall_tui.core.signals.model import Event, Signal, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.change_effect import change_effect
 from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.widgets.key_footer import KeyFooter
 from oncall_tui.ui.widgets.line_list import Line, LineList
 from oncall_tui.ui.widgets.status_header import StatusHeader, refresh_flags
 
@@ -161,7 +162,7 @@ class EventsScreen(Screen[None], inherit_bindings=False):
         yield self.header
         yield self.filter_line
         yield self.list
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.attention is not None:

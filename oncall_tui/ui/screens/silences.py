@@ -19,10 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from oncall_tui.core.gate import Effect, declares
+from oncall_tui.ui.widgets.key_footer import KeyFooter
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ class SilenceListScreen(ModalScreen[None]):
         with Vertical():
             yield Static(Text("Active silences: loading…"), id="silences-status")
             yield OptionList(id="silences-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

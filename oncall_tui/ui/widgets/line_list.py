@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from oncall_tui.core.present.cell_width import fit
+from oncall_tui.ui.widgets.panel_paint import on_light_background
 from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 Line = tuple[tuple[str, str], ...]
@@ -90,6 +91,8 @@ class LineList(SteadyScrollView, can_focus=True, inherit_bindings=False):
                 )
             if selected and name != "badge-critical":
                 style = self.get_visual_style("line-list--cursor").rich_style + style
+            elif not self.app.no_color:
+                style = on_light_background(style, self.rich_style)
             self._styles[key] = style
         return style
 

@@ -25,6 +25,22 @@ CURSOR_MARK = "\u203a"
 FAILED_ROW = "⚠ cannot draw this row"
 
 
+def on_light_background(style: Style, widget: Style) -> Style:
+    """`style` over the widget's colours when its background is light.
+
+    Textual lays no background under a Line API widget's strips: a part without a
+    background of its own shows the terminal's default. For a dark theme that is the
+    intended look and saves a background code per segment (~30% of a row's bytes); a
+    light theme's rows on a dark terminal were dark text on black. A light widget
+    background is never taken for the terminal's: its rows are painted on it."""
+    if style.bgcolor is not None or widget.bgcolor is None:
+        return style
+    red, green, blue = widget.bgcolor.get_truecolor()
+    if (299 * red + 587 * green + 114 * blue) / 1000 < 128:  # perceived brightness
+        return style
+    return Style(color=widget.color, bgcolor=widget.bgcolor) + style
+
+
 class PanelStyles:
     """Rich styles of a panel's part names, cached per (name, selected).
 
@@ -50,8 +66,8 @@ class PanelStyles:
 
     def component(self, name: str) -> Style:
         """The rich style of one component class. Styles with their own background keep
-        it; the others keep only colour and attributes, so rows show the panel's own
-        background (or the cursor's)."""
+        it; the others keep only colour and attributes, so they can be laid over the
+        panel's background or the cursor's (`part`)."""
         style = self._lookup(name)
         if name not in BACKGROUND_CLASSES:
             style = Style(
@@ -74,8 +90,8 @@ class PanelStyles:
         cls = PART_CLASS.get(name, name)
         no_color = self._no_color()
         if cls == "plain":
-            # No colour of its own: the terminal's default over the panel background,
-            # and neighbouring plain parts merge into one segment (fewer bytes).
+            # No colour of its own: neighbouring plain parts merge into one segment
+            # (fewer bytes).
             style = Style()
         elif no_color and cls in ("badge-critical", "name-critical", "critical"):
             style = Style(bold=True, reverse=cls == "badge-critical")
@@ -86,6 +102,8 @@ class PanelStyles:
         if selected and cls != "badge-critical":
             cursor = "cursor" if self._focused() else "cursor-blurred"
             style = self.component(cursor) + style
+        elif not no_color:
+            style = on_light_background(style, self._lookup("plain"))
         self._cache[key] = style
         return style
 
