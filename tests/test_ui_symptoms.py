@@ -15,6 +15,7 @@ import pytest
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.present.panel_rows import Columns, layout_columns, row_parts
+from oncall_tui.core.present.row_text import symptom_parts
 from oncall_tui.core.present.words import choose_symbols
 from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.core.signals.store import SignalStore
@@ -170,8 +171,8 @@ def test_the_mark_drops_before_the_value_and_the_status_do() -> None:
         text = "".join(part for part, _ in row_parts(signal, columns, T0, mark=mark))
         assert len(text) <= width - 1
         assert text.startswith("✖ CRIT")
-        if mark[0] in text:
-            assert mark in text, text  # whole or not at all
+        if mark[0] in text:  # whole (its arrow against the name at a pinch) or not at all
+            assert mark in text or mark.replace(" ", "", 1) in text, text
             assert columns.value and "13.9" in text.split(mark)[0]
     # A column too narrow for the mark keeps the summary instead.
     parts = row_parts(signal, Columns(name=28, value=6, summary=10), T0, mark=mark)
@@ -188,3 +189,18 @@ def test_cascade_picture(
     asyncio.run(engine.collect_once())
     app = OncallApp(engine, clock=lambda: T0, start_engine=False)
     assert snap_compare(app, terminal_size=(80, 24))
+
+
+def test_an_ascii_mark_a_cell_too_wide_keeps_its_arrow_against_the_name() -> None:
+    """`<- credit-bureau` is a cell wider than `← credit-bureau`: in the 15 cells the
+    demo's Health panel leaves at 120x40 the ASCII board dropped the mark from every
+    loan-api row; the arrow then touches the name."""
+    signal = Signal(
+        key="k", kind="health", name="loan-api SLO", source="demo", labels={},
+        unit="count", value=6.9, status=Status.CRITICAL, summary="burning 6.9x budget",
+    )  # fmt: skip
+    parts = symptom_parts(signal, 15, "<- credit-bureau")
+    assert ("<-credit-bureau", "symptom") in parts, parts
+    assert "".join(text for text, _ in parts) == "<-credit-bureau"
+    assert symptom_parts(signal, 16, "<- credit-bureau")[0] == ("<- credit-bureau", "symptom")
+    assert all(role != "symptom" for _, role in symptom_parts(signal, 14, "<- credit-bureau"))

@@ -62,6 +62,10 @@ def symptom_parts(
     `limits` False: the limits have their own column before this one, so the mark
     comes first, then the summary as `summary_cell` shows it."""
     text = row_summary(signal) if text is None else text
+    if cell_width(mark) > width:
+        # The arrow against the name (`<-credit-bureau`) before no mark at all: the
+        # ASCII arrow is a cell wider, and a 120x40 board lost every symptom's mark.
+        mark = mark.replace(" ", "", 1)
     room = width - cell_width(mark)
     if room < 0:
         return [(summary_cell(signal, width, text=text, limits=limits), "summary")]
