@@ -34,17 +34,7 @@ def update_signal(
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    # `changed_at` too: a backfill that dates the breach earlier changes every "for"
-    # shown (a row said `for <10s` beside a why-line's `critical for 30m`).
-    before = (
-        signal.value,
-        signal.status,
-        signal.summary,
-        signal.name,
-        signal.ack,
-        signal.partial,
-        signal.changed_at,
-    )
+    before = _shown(signal)
     signal.kind = kind
     signal.unit = unit
     signal.name = sanitize(reading.name, 200) or signal.key
@@ -89,7 +79,14 @@ def update_signal(
     signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
     signal.partial = sanitize(reading.partial, MAX_LINE) if reading.partial else ""
-    return before != (
+    return before != _shown(signal)
+
+
+def _shown(signal: Signal) -> tuple[object, ...]:
+    """What a viewer shows of a signal, to tell whether an update changed it;
+    `changed_at` too: a backfill that dates the breach earlier changes every "for"
+    shown (a row said `for <10s` beside a why-line's `critical for 30m`)."""
+    return (
         signal.value,
         signal.status,
         signal.summary,
