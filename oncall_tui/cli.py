@@ -15,7 +15,7 @@ from typing import Any
 from oncall_tui.commands.base import EXIT_CONFIG, config_option, print_problems
 from oncall_tui.commands.dashboard import dashboard, display_options
 from oncall_tui.commands.registry import COMMANDS
-from oncall_tui.core.config.loader import ConfigError
+from oncall_tui.core.config.config_error import ConfigError
 
 DESCRIPTION = """\
 A live terminal dashboard for on-call engineers: is it our services, our risk rules,

@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import psutil
-
 MIN_WINDOW = 0.2
 """Shortest span a percentage is measured over. The first collection (and a refresh
 pressed right after another) waits this long, off the event loop, rather than report a
@@ -35,24 +33,38 @@ def _sample(times: Any, at: float) -> _Sample:
     return _Sample(busy=total - idle, total=total, at=at)
 
 
+def _cpu_times() -> Any:
+    from oncall_tui_host.probe import psutil_module
+
+    return psutil_module().cpu_times()
+
+
 class CpuMeter:
     """Busy percentage of all CPUs since the previous reading. Blocking: call it through
     `SourceContext.run_blocking`."""
 
     def __init__(
         self,
-        read_times: Callable[[], Any] = psutil.cpu_times,
+        read_times: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """The defaults read this machine; tests pass fakes to control time and load."""
-        self._read_times = read_times
+        self._read_times = read_times or _cpu_times
         self._clock = clock
         self._sleep = sleep
         self._last: _Sample | None = None
         # `run_blocking` already refuses a call while the previous one still runs; the
         # lock keeps `_last` consistent for any other caller (tests, a second thread).
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Take the first sample now, when the source is built, so the window the first
+        reading needs runs while the rest of start-up does (`check` then waits
+        `MIN_WINDOW` less whatever came between) instead of after it."""
+        with self._lock:
+            if self._last is None:
+                self._last = self._sample()
 
     def _sample(self) -> _Sample:
         return _sample(self._read_times(), self._clock())
