@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from oncall_tui.cli import command_asked_for
+from oncall_tui.commands.registry import NAMES
 from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
@@ -35,8 +37,11 @@ first reads); --version names them from the installed metadata."""
 THEMES = ("oncall_tui.core.config.theme_files",)
 """Theme files are read when a theme is named; the demo names none."""
 
+OTHER_COMMANDS = tuple(f"oncall_tui.commands.{name}" for name in NAMES if name != "check")
+"""A run of one sub-command builds a parser of that command alone."""
+
 CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
-    "check": (["check"], UI + NETWORK_AND_DOCS + THEMES),
+    "check": (["check"], UI + NETWORK_AND_DOCS + THEMES + OTHER_COMMANDS),
     "validate": (["validate"], UI + NETWORK_AND_DOCS + ("psutil",)),
     "--help": (["--help"], UI + NETWORK_AND_DOCS + CONFIG_MODELS + PLUGINS + ("asyncio",)),
     "--version": (["--version"], UI + NETWORK_AND_DOCS + CONFIG_MODELS + PLUGINS),
@@ -81,6 +86,28 @@ def test_entry_point_imports_only_what_it_uses(case: str, tmp_path: Path) -> Non
                for prefix in forbidden)
     )  # fmt: skip
     assert loaded == [], f"`oncall-tui {' '.join(argv)}` imported {loaded[:12]}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["check"], "check"),
+        (["--config", "prod.toml", "--read-only", "check", "--format", "json"], "check"),
+        (["--config=prod.toml", "validate"], "validate"),
+        (["-c", "check", "validate"], "validate"),  # a config file named like a command
+        (["--theme", "check"], None),  # the dashboard, with a theme named "check"
+        (["--conf", "validate", "check"], None),  # an abbreviation: the whole parser decides
+        (["-h", "check"], None),
+        (["--version"], None),
+        (["completion", "bash"], None),  # it describes the whole parser
+        (["nosuch"], None),
+        ([], None),
+    ],
+)
+def test_only_a_certain_sub_command_gets_a_parser_of_its_own(
+    argv: list[str], expected: str | None
+) -> None:
+    assert command_asked_for(argv) == expected
 
 
 DATA_ROW = re.compile(r"^ *[\u203a>]? *[●▲✖?!xX*] +(OK|WARN|CRIT|UNKN) +\S")
