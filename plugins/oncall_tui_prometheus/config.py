@@ -50,7 +50,8 @@ class Query(ThresholdOptions):
     or a scalar (one signal); wrap range selectors in a function such as rate()."""
 
     unit: Unit = "count"
-    """How values are shown: ratio, percent, seconds, per_second, count, bool or bytes."""
+    """How values are shown: ratio, percent, seconds, per_second, count, bool, bytes or
+    burn_rate (an error budget's burn rate, shown as "20x")."""
 
     runbook: Template = ""
     """Runbook for these signals, filled from labels: a URL such as

@@ -110,7 +110,7 @@ async def slo_readings(index: int, slo: Slo, fetch: Fetch, config_dir: Path) -> 
                 kind=slo.kind,
                 name=templates.name.render(labels),
                 value=verdict.value,
-                unit="count",
+                unit="burn_rate",
                 labels=labels,
                 summary=verdict.summary,
                 runbook=templates.runbook.render(labels, config_dir),

@@ -27,8 +27,19 @@ three layers a cause lives in; alert: firing alerts (evidence); change: a change
 whose value is the unix time of the last deploy, rule edit or reload (an event, never a
 status)."""
 
-Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes"]
-UNITS: tuple[Unit, ...] = ("ratio", "percent", "seconds", "per_second", "count", "bool", "bytes")
+Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes", "burn_rate"]
+UNITS: tuple[Unit, ...] = (
+    "ratio",
+    "percent",
+    "seconds",
+    "per_second",
+    "count",
+    "bool",
+    "bytes",
+    "burn_rate",
+)
+"""burn_rate: how many times faster than the objective allows an error budget is spent
+(an SLO signal's value), shown as "20x"; a plain number would read as a count."""
 
 
 class Status(StrEnum):

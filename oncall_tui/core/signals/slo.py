@@ -88,7 +88,11 @@ def span_words(seconds: float) -> str:
 
 
 def burn_text(burn: float) -> str:
-    """20x, 3.2x, 0.41x: enough digits to compare with a pair's rate."""
+    """20x, 3.2x, 0.41x: enough digits to compare with a pair's rate. From 1000x on
+    the budget of any period is gone within a day and the digits say nothing more:
+    ">999x" (a hostile 1e300 would otherwise be 300 digits; JSON keeps the number)."""
+    if burn >= 1000:
+        return ">999x"
     if burn >= 10:
         return f"{burn:.0f}x"
     if burn >= 1:
