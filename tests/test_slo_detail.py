@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from oncall_tui.core.signals.model import Reading, SourceState, Status
@@ -101,3 +102,78 @@ async def test_board_detail_and_wallboard_say_20x() -> None:
         line = next(line for line in text.splitlines() if "repayment availability" in line)
         assert "20x" in line, line
         assert not re.search(r"repayment availability\s+20(?!x)", text), text
+
+
+def _columns(chart_text: str) -> list[int]:
+    """Filled cells per chart column (the axis and its labels left out)."""
+    rows = [line.split("┤", 1)[1] for line in chart_text.splitlines() if "┤" in line]
+    width = max(len(row) for row in rows)
+    return [sum(1 for row in rows if i < len(row) and row[i] in "▁▂▃▄▅▆▇█") for i in range(width)]
+
+
+async def test_the_detail_charts_the_budget_as_it_fell() -> None:
+    store = burning_store()
+    app = OncallApp(make_engine(store), clock=lambda: T0, start_engine=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_detail("demo/slo/repayment")
+        chart = await pilot_until(
+            pilot,
+            lambda: getattr(app.screen, "chart", None) if "budget" in _text(app) else None,
+            what="the detail's chart",
+        )
+        text = chart.text
+        assert "error budget left of 30d" in text, text
+        lines = text.splitlines()
+        assert lines[0].lstrip().startswith("100%┤"), text  # the whole budget on the scale
+        assert any(line.lstrip().startswith("0%┤") for line in lines), text  # gone at 0%
+        filled = [n for n in _columns(text) if n]
+        # 80% ten minutes ago, 42% now: the columns fall, they do not hold at the burn.
+        assert len(filled) >= 10, text
+        assert filled[0] > filled[-1] * 1.6, (filled, text)
+        assert filled == sorted(filled, reverse=True), (filled, text)
+    assert "22x┤" not in text and "20x" not in text  # not the burn rate's chart
+
+
+async def test_the_budget_chart_at_80x24() -> None:
+    store = burning_store()
+    app = OncallApp(make_engine(store), clock=lambda: T0, start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_detail("demo/slo/repayment")
+        await pilot_until(pilot, lambda: "error budget left of 30d" in _text(app))
+        screen = _text(app)
+    assert "100%┤" in screen and "0%┤" in screen, screen
+
+
+def test_a_replayed_slo_keeps_its_budget_too() -> None:
+    # The replay puts recorded signals into the store (put_signal), not readings.
+    store = burning_store(steps=1)
+    signal = store.signals["demo/slo/repayment"]
+    for step in range(1, 4):
+        assert signal.slo is not None
+        signal.slo = replace(signal.slo, budget_left=0.8 - 0.1 * step)
+        store.put_signal(signal, signal.status, None, T0 + 60 * step, previous=signal.value)
+    assert signal.budget is not None
+    assert [round(v or 0, 2) for _, v in signal.budget] == [0.8, 0.7, 0.6, 0.5]
+
+
+def test_the_budget_is_kept_a_minute_apart_and_ends_current() -> None:
+    # A budget over days moves slowly: a sample a minute (the newest always current),
+    # so the ring of 360 reaches back six hours, not six minutes of 1 s collections.
+    store = burning_store(steps=1)
+    for second in range(1, 181):
+        store.apply("demo", [slo_reading(20.0, 0.8 - 0.001 * second)], at=T0 + second)
+    budget = store.signals["demo/slo/repayment"].budget
+    assert budget is not None
+    times = [at - T0 for at, _ in budget]
+    assert times == [0, 60, 120, 180], times
+    assert round(list(budget)[-1][1] or 0, 3) == 0.62
+
+
+def test_only_slo_signals_keep_a_budget() -> None:
+    store = burning_store(steps=2)
+    assert store.signals["demo/slo/repayment"].budget is not None
+    plain = replace(slo_reading(1.0, 0.5), slo=None, key="slo/repayment")
+    store.apply("demo", [plain], at=T0 + 1)
+    assert store.signals["demo/slo/repayment"].budget is None
