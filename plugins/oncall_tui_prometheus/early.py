@@ -168,7 +168,7 @@ async def slo_budget_history(
         points: list[Point] = []
         for t, total in series.points:
             if t > at:
-                break
+                continue  # a sample from after the evaluation time: no server sends it
             if total is None or total <= 0:
                 points.append((t, None))  # no traffic over the period: nothing to tell
                 continue

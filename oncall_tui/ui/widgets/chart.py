@@ -34,6 +34,8 @@ from oncall_tui.core.signals.slo import window_text
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 WINDOWS: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
 """Selectable chart windows, in seconds."""
+BUDGET_FLOOR = -10.0
+"""The lowest budget drawn (-1000%): the summary says "overspent" from -999% on."""
 BUDGET_GONE = Thresholds(critical=0.0, below=True)
 """An error budget is gone at 0: drawn as the critical line, spent columns critical."""
 
@@ -58,7 +60,9 @@ class ChartData:
         budget = signal.budget
         if signal.slo is not None and budget is not None and any(v is not None for _, v in budget):
             return cls(
-                tuple(budget),
+                # Past -1000% an overspent budget says nothing more (and a hostile
+                # 1e300 would make an axis label of 300 digits): drawn at the floor.
+                tuple((at, None if v is None else max(v, BUDGET_FLOOR)) for at, v in budget),
                 BUDGET_GONE,
                 "ratio",
                 changes=tuple(changes),
