@@ -15,6 +15,7 @@ from oncall_tui.core.signals.slo import BurnWindow, judge_slo
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.textual_compat import screen_lines
+from oncall_tui.ui.widgets.chart import HistoryChart
 from scenario_monitoring import run_cli
 from test_ui_support import T0, make_engine
 from waiting import pilot_until
@@ -111,38 +112,31 @@ def _columns(chart_text: str) -> list[int]:
     return [sum(1 for row in rows if i < len(row) and row[i] in "▁▂▃▄▅▆▇█") for i in range(width)]
 
 
-async def test_the_detail_charts_the_budget_as_it_fell() -> None:
-    store = burning_store()
-    app = OncallApp(make_engine(store), clock=lambda: T0, start_engine=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+async def _budget_detail(size: tuple[int, int]) -> tuple[str, str]:
+    """The SLO's detail opened on the burning board: (screen, chart) as text."""
+    app = OncallApp(make_engine(burning_store()), clock=lambda: T0, start_engine=False)
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.open_detail("demo/slo/repayment")
-        chart = await pilot_until(
-            pilot,
-            lambda: getattr(app.screen, "chart", None) if "budget" in _text(app) else None,
-            what="the detail's chart",
-        )
-        text = chart.text
-        assert "error budget left of 30d" in text, text
-        lines = text.splitlines()
-        assert lines[0].lstrip().startswith("100%┤"), text  # the whole budget on the scale
-        assert any(line.lstrip().startswith("0%┤") for line in lines), text  # gone at 0%
-        filled = [n for n in _columns(text) if n]
-        # 80% ten minutes ago, 42% now: the columns fall, they do not hold at the burn.
-        assert len(filled) >= 10, text
-        assert filled[0] > filled[-1] * 1.6, (filled, text)
-        assert filled == sorted(filled, reverse=True), (filled, text)
+        await pilot_until(pilot, lambda: "error budget left of 30d" in _text(app))
+        return _text(app), app.screen.query_one("#detail-chart", HistoryChart).text
+
+
+async def test_the_detail_charts_the_budget_as_it_fell() -> None:
+    _, text = await _budget_detail((120, 40))
+    lines = text.splitlines()
+    assert lines[0].lstrip().startswith("100%┤"), text  # the whole budget on the scale
+    assert any(line.lstrip().startswith("0%┤") for line in lines), text  # gone at 0%
+    filled = [n for n in _columns(text) if n]
+    # 80% ten minutes ago, 42% now: the columns fall, they do not hold at the burn.
+    assert len(filled) >= 10, text
+    assert filled[0] > filled[-1] * 1.6, (filled, text)
+    assert filled == sorted(filled, reverse=True), (filled, text)
     assert "22x┤" not in text and "20x" not in text  # not the burn rate's chart
 
 
 async def test_the_budget_chart_at_80x24() -> None:
-    store = burning_store()
-    app = OncallApp(make_engine(store), clock=lambda: T0, start_engine=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        app.open_detail("demo/slo/repayment")
-        await pilot_until(pilot, lambda: "error budget left of 30d" in _text(app))
-        screen = _text(app)
+    screen, _ = await _budget_detail((80, 24))
     assert "100%┤" in screen and "0%┤" in screen, screen
 
 
