@@ -130,3 +130,15 @@ def test_a_backfill_that_dates_the_breach_earlier_is_a_change_viewers_hear_of() 
     store.apply("s", [replace(down, history=history)], at=T0 + 5)
     assert store.signals["s/up"].changed_at == T0 - 1800
     assert any("s/up" in keys for keys in heard), heard
+
+
+def test_the_cause_line_says_at_least_when_the_start_is_not_known() -> None:
+    """Against a real Prometheus whose backfill (30 min) was shorter than the outage
+    (45 min, Alertmanager's own start), the cause line said `down 29m`."""
+    store = _store()
+    for at in (T0, T0 + 30):  # failing from the first look
+        store.apply("s", [_p99(1.5)], at=at)
+    cause = diagnose(store.signals.values()).causes[0]
+    assert not cause.since_known
+    assert "pay-api p99 critical (health)" in cause_line(cause, now=T0 + 5)
+    assert "pay-api p99 critical 30m+ (health)" in cause_line(cause, now=T0 + 1800)

@@ -8,6 +8,7 @@ service and the credit-limit rule failing because of it), collected once.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,22 @@ async def test_nothing_failing_nothing_said(monkeypatch: pytest.MonkeyPatch) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "LIKELY CAUSE" not in board(app).pinned.text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=str)
+async def test_the_pinned_criticals_never_cut_a_limit(
+    size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board's rule on the wallboard too: `… of 2.0% (critica…` read as another
+    limit at 120x40; a symptom's root comes after its limit, as on the board."""
+    clock = FakeClock(T0)
+    app = await cascade_wallboard(clock, monkeypatch)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        lines, cause = pinned_cause(board(app))
+        criticals = [line for line in lines[cause + 1 :] if line.startswith(" ✖ ")]
+        assert criticals
+        for line in criticals:
+            assert not re.search(r"\((?:critica|crit|warn|warnin)?…|[≥≤] ?[\d.]*…", line), line
+            if "←" in line and re.search(r"[≥≤] [\d.]+", line):
+                assert line.index("←") > re.search(r"[≥≤] [\d.]+", line).start(), line

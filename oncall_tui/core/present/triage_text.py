@@ -98,9 +98,21 @@ def _head(cause: Cause, now: float | None, *, layer: bool = True) -> str:
     # The words that say most ("burning 20x budget", "canary 2.4.0 fails 30%") over
     # the bare status word.
     word = cause.headline or status_word(cause.kind, cause.status)
-    lasted = "" if now is None or now - cause.since < 1 else f" {short_duration(now - cause.since)}"
+    lasted = _lasted(cause, now)
     said = f" ({LAYER_WORD[cause.kind]})" if layer else ""
     return f"{cause.component} {word}{lasted}{said}"
+
+
+def _lasted(cause: Cause, now: float | None) -> str:
+    """How long it has failed: " 4m"; " 29m+" when it was failing from the first data
+    there is of it (it began then or earlier: a board opened into an outage, a backfill
+    shorter than the outage), nothing while that is under ten seconds."""
+    if now is None:
+        return ""
+    age = now - cause.since
+    if cause.since_known:
+        return "" if age < 1 else f" {short_duration(age)}"
+    return "" if age < 10 else f" {short_duration(age)}+"
 
 
 SHORT_CHANGE_NAME = 12

@@ -11,7 +11,7 @@ from oncall_tui.core.present.cell_width import cell_width
 from oncall_tui.core.present.cell_width import fit as fit_cells
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.present.parts import Line, Part
-from oncall_tui.core.present.row_text import row_summary
+from oncall_tui.core.present.row_text import summary_cell, symptom_parts
 from oncall_tui.core.present.triage_text import causes_text, symptom_mark
 from oncall_tui.core.present.wallboard import PAGE_TITLES, Board, Rotation, since
 from oncall_tui.core.present.words import (
@@ -200,7 +200,13 @@ def _critical_cell(
         tail = ""
     value = value_text(signal)
     middle = f"  {value:>7}" if value else ""
-    middle += f"{mark}  {row_summary(signal)}"
+    # The board's rule: the limit never cut, a symptom's root after it.
+    room = max(0, rest - cell_width(tail) - cell_width(middle) - 2)
+    if mark:
+        said = "".join(text for text, _ in symptom_parts(signal, room, mark.strip()))
+    else:
+        said = summary_cell(signal, room)
+    middle += f"  {said}"
     return [
         (head, "critical"),
         (fit(shown_name(signal), name_width), "critical"),
