@@ -202,6 +202,9 @@ def _critical_cell(
     middle = f"  {value:>7}" if value else ""
     # The board's rule: the limit never cut, a symptom's root after it.
     room = max(0, rest - cell_width(tail) - cell_width(middle) - 2)
+    if mark and tail and room < cell_width(mark.strip()) - 1:
+        # Which incident the row belongs to before which panel it is on.
+        tail, room = "", max(0, rest - cell_width(middle) - 2)
     if mark:
         said = "".join(text for text, _ in symptom_parts(signal, room, mark.strip()))
     else:
