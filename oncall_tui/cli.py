@@ -86,8 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs full URLs (credentials included) at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
     try:
+        # Inside: `--version` and `--help` write while the arguments are read.
+        args = build_parser().parse_args(argv)
         code: int = args.run(args)
         return code
     except ConfigError as exc:

@@ -223,6 +223,30 @@ def test_check_into_a_closed_pipe_keeps_the_status_exit_code(tmp_path: Path, fmt
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
 
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["plugins"]])
+def test_what_is_written_while_arguments_are_read_survives_a_closed_pipe(
+    args: list[str],
+) -> None:
+    """`oncall-tui --version | true`: `--version` prints while the arguments are read,
+    which used to be outside the closed-pipe handling (a BrokenPipeError traceback,
+    exit 1)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "oncall_tui", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
 def test_unknown_theme_is_a_message_and_exit_2() -> None:
     result = run_oncall("--config", str(DATA / "valid.toml"), "--theme", "no-such-theme")
     assert result.returncode == 2

@@ -181,6 +181,9 @@ def test_a_5_mb_runbook_opens_at_once_and_scrolls_whole_with_prompt_keys(
     took = time.monotonic() - began
     assert took < KEY_SECONDS, f"`?` took {took:.1f} s on top of the runbook"
     peak = _peak_mib(app.process.pid)
+    print(
+        f"5 MB runbook: first {first:.2f} s, scroll {slowest:.2f} s, ? {took:.2f} s, {peak:.0f} MiB"
+    )
     assert peak < LONG_PEAK_MIB, f"peak {peak:.0f} MiB"
     app.send(b"\x11")
     assert app.wait_exit(10) is not None

@@ -11,9 +11,9 @@ nearest to the window), so memory and the loop's work per key are bounded by the
 screen's size, not the runbook's.
 
 A page's height is guessed from its lines (scaled by what the rendered pages measured)
-until it is rendered; when a page above the top of the screen turns out taller or
-shorter than guessed, the scroll position moves by the difference, so the text on
-screen stays put (and stays at the end after `G`).
+until it is rendered; when heights above the top of the screen turn out other than
+guessed, the scroll position moves by the difference, so the text on screen stays put
+(and stays at the end after `G`).
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class PageMarkdown(RichMarkdown):
     elements: ClassVar = {**RichMarkdown.elements, "heading_open": _LeftHeading}
 
     def __init__(self, markup: str, parser: Callable[[], MarkdownIt]) -> None:
-        super().__init__(markup, hyperlinks=False, code_theme="ansi_dark")
+        super().__init__("", hyperlinks=False, code_theme="ansi_dark")  # parsed once, below
+        self.markup = markup
         self.parsed = parser().parse(markup)
 
 
@@ -92,8 +93,10 @@ class RunbookPages(Widget):
     ) -> None:
         super().__init__(id=id)
         self.pages = list(pages)
-        self.rows = [page.rows_guess for page in self.pages]
-        """Each page's height: guessed until it has been rendered, then measured."""
+        self.guesses = [page.rows_guess for page in self.pages]
+        self.rows = list(self.guesses)
+        """Each page's height: guessed until it has been rendered (its lines scaled by
+        what the rendered pages measured against theirs), then measured."""
         self.measured: set[int] = set()
         self.lines: OrderedDict[int, list[Strip]] = OrderedDict()
         """Rendered pages at `_width`, most recently needed last."""
@@ -176,26 +179,32 @@ class RunbookPages(Widget):
 
     def _rendered(self, index: int, lines: list[Strip], wanted: set[int]) -> None:
         """Keep a page's lines (and drop those of the pages needed longest ago, never
-        the window's); when its height was not the guess, keep what is on screen
-        where it was."""
+        the window's); correct the heights, keeping the page at the top of the screen
+        where it was (or the end in view, after `G`)."""
         self.lines[index] = lines
         for old in [page for page in self.lines if page not in wanted]:
             if len(self.lines) <= KEPT_PAGES:
                 break
             del self.lines[old]
-        change = len(lines) - self.rows[index]
+        scroll = self.scroll
+        first = self._page_at(int(scroll.scroll_y))
+        into = scroll.scroll_y - (self._ends[first] - self.rows[first])
         self.measured.add(index)
         self.rows[index] = len(lines)
-        if change:
-            scroll = self.scroll
-            top = self._ends[index] - (self.rows[index] - change)
-            self._set_height()
+        measured = sum(self.rows[page] for page in self.measured)
+        scale = measured / max(1, sum(self.guesses[page] for page in self.measured))
+        for page, guess in enumerate(self.guesses):
+            if page not in self.measured:
+                self.rows[page] = max(1, round(guess * scale))
+        before = self._ends
+        self._set_height()
+        if self._ends != before:
             if self._at_end:
                 self.call_after_refresh(scroll.scroll_end, animate=False, immediate=True)
-            elif top < scroll.scroll_y:
-                self.call_after_refresh(
-                    scroll.scroll_to, y=scroll.scroll_y + change, animate=False, immediate=True
-                )
+            else:
+                y = self._ends[first] - self.rows[first] + into
+                if y != scroll.scroll_y:
+                    self.call_after_refresh(scroll.scroll_to, y=y, animate=False, immediate=True)
         self.refresh()
 
 
