@@ -26,13 +26,15 @@ KEY_SECONDS = 8.0
 PEAK_MIB = 200.0
 """~82 MiB measured (a small runbook: ~68); before, 428 MiB."""
 FIRST_SECONDS = 35.0
-"""Enter to the first section of a 5 MB runbook on screen: 2.1-6.5 s measured at load
-10-20 (the board's own detail screen takes ~2.3 s there with a 10-line runbook), 5x."""
+"""Enter to the first section of a 5 MB runbook on screen: 1.6-6.5 s measured at load
+10-20, some runs with four more busy loops (the detail screen alone takes ~2.3 s there
+with a 10-line runbook), 5x the worst."""
 SCROLL_SECONDS = 12.5
 """A page down, `G` or `g` to the page it shows (rendered on a thread): 0.85-2.5 s
-measured at load 10-20, 5x. Before, `G` never showed the end: it was not read."""
+measured at load 10-20, some runs with four more busy loops, 5x the worst. Before, `G`
+never showed the end: only 256 KiB was read and 150 blocks rendered."""
 LONG_PEAK_MIB = 200.0
-"""The 5 MB runbook's peak: 89-90 MiB measured (82 for the 2,000-row table)."""
+"""The 5 MB runbook's peak: 89-96 MiB measured (82 for the 2,000-row table)."""
 EXIT_SECONDS = 10.0
 """ctrl+q to gone with a FIFO runbook open: 0.7-2.1 s measured at load 25-35 (the
 contract's 2 s holds at rest, tests/test_terminal_exit.py); before, 30 s."""
