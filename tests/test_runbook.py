@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.core.present.runbook_pages import Page, paginate
+from oncall_tui.core.present.runbook_pages import paginate
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 from oncall_tui.core.sources.templates import RunbookTemplate
 
@@ -95,4 +95,4 @@ def test_a_long_runbook_is_paged_with_fences_closed_and_table_headers_repeated()
     shown = "\n".join(page.markdown for page in pages)
     assert all(f"echo {i}\n" in shown for i in range(1000))
     assert all(f"| {i} | x |" in shown for i in range(500))
-    assert paginate("# one\n\nshort") == [Page("# one\n\nshort", 0)]
+    assert [page.markdown for page in paginate("# one\n\nshort")] == ["# one\n\nshort"]

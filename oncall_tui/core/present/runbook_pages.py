@@ -37,6 +37,8 @@ class Page:
 
     markdown: str
     first_line: int
+    cost: float = 0.0
+    """What it costs to render, in blocks (as PAGE_BUDGET counts them)."""
 
     @property
     def rows_guess(self) -> int:
@@ -64,7 +66,7 @@ def paginate(text: str, budget: float = PAGE_BUDGET) -> list[Page]:
                 carried = [fence]
             elif table_head and not blank:
                 carried = list(table_head)
-            pages.append(Page("\n".join(current), first))
+            pages.append(Page("\n".join(current), first, cost))
             current, first, cost = carried, index, 0.0
         current.append(line)
         cost += len(line) / 2000  # a long line costs what it wraps to
@@ -89,7 +91,7 @@ def paginate(text: str, budget: float = PAGE_BUDGET) -> list[Page]:
             cost += 0.05
         previous = line
     if current and (any(line.strip() for line in current) or not pages):
-        pages.append(Page("\n".join(current), first))
+        pages.append(Page("\n".join(current), first, cost))
     return pages
 
 

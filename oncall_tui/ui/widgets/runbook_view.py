@@ -46,6 +46,10 @@ _READER = BlockingRunner("runbook-reader")
 MAX_RUNBOOK_BYTES = 8 * 1024 * 1024
 """A runbook longer than this is cut (with a note). Any length up to it is shown whole,
 page by page (runbook_pages); the cap bounds the text held and copied."""
+WHOLE_BUDGET = 150.0
+"""A runbook costing less than this many blocks (as PAGE_BUDGET counts them: ~1 s of
+the event loop under load) is rendered whole by Textual's Markdown widget, as a runbook
+always was; a longer one page by page, off the loop (runbook_pages)."""
 READ_DEADLINE = 3.0
 """Seconds a runbook file may take to read (a file on a hung mount never answers)."""
 NO_RUNBOOK = (
@@ -192,7 +196,10 @@ def runbook_pages(raw: bytes) -> tuple[list[Page], str]:
     shown = "\n".join(sanitize(line.expandtabs(4), MAX_TEXT * 4) for line in text.split("\n"))
     if len(raw) > MAX_RUNBOOK_BYTES:
         shown += f"\n\n*(cut at {MAX_RUNBOOK_BYTES // 1024 // 1024} MiB)*"
-    return paginate(shown), text
+    pages = paginate(shown)
+    if sum(page.cost for page in pages) < WHOLE_BUDGET:
+        return [Page(shown, 0)], text
+    return pages, text
 
 
 class RunbookScroll(VerticalScroll, inherit_bindings=False):
