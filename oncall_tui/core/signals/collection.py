@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.signals.ingest import observed_at, settled
-from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState
+from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status
 
 if TYPE_CHECKING:
     from oncall_tui.core.signals.store import SignalStore
@@ -69,12 +69,40 @@ def earliest_due(signals: dict[str, Signal], keys: Iterable[str], max_age: float
     return due
 
 
+def triage_view(signal: Signal) -> tuple[object, ...]:
+    """What the probable cause reads of a signal that is ok (core/triage/causes.py):
+    while this stays the same and the signal stays ok, its change is no news to it."""
+    return (
+        signal.status,
+        signal.reason,
+        signal.kind,
+        signal.component,
+        signal.partial,
+        signal.maintenance,
+    )
+
+
+def notable(signal: Signal) -> bool:
+    """A signal triage reads in full: failing, unknown, partly seen, an alert (the
+    evidence) or a change marker (a suspect)."""
+    return (
+        signal.status is not Status.OK
+        or bool(signal.partial)
+        or signal.kind == "alert"
+        or signal.kind == "change"
+    )
+
+
 def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> bool:
     """Take in a reading that cannot change `signal` (the one it last took, or an
     equal one, while the signal is settled and the sample is fresh), and say so; False
     when the reading needs the whole ingest."""
     last = signal.last
-    if last is None or not (last is reading or last == reading) or not settled(signal):
+    if last is not reading and (
+        last is None or last.value != reading.value or last != reading  # the value first: cheap
+    ):
+        return False
+    if not settled(signal):
         return False
     observed = now if reading.observed_at is None else observed_at(reading, now)
     if now - observed > max_age:
@@ -108,6 +136,8 @@ class CollectionUpdate:
         self.done = 0
         self.bad = 0
         self.due = math.inf
+        self.quiet: set[str] = set()
+        """Changed keys of ok signals whose change triage does not read (a value)."""
 
     def ingest(self, count: int) -> bool:
         """The next `count` readings; whether any are left."""
@@ -120,8 +150,12 @@ class CollectionUpdate:
             signal = signals.get(key)
             if signal is not None and same_reading(signal, reading, now, max_age):
                 seen.add(key)
-                due = min(due, signal_due(signal, max_age))
+                # Settled: neither missing nor unknown, so its deadline is its sample's.
+                deadline = signal.observed_at + max_age  # type: ignore[operator]
+                if deadline < due:
+                    due = deadline
                 continue
+            view = triage_view(signal) if signal is not None else None
             try:
                 updated = store._ingest(key, name, source, reading, now)
             except Exception:  # a reading the engine's checks did not catch
@@ -129,9 +163,12 @@ class CollectionUpdate:
                 signals.pop(key, None)
                 continue
             seen.add(key)
-            due = min(due, signal_due(signals[key], max_age))
+            signal = signals[key]
+            due = min(due, signal_due(signal, max_age))
             if updated:
                 self.changed.add(key)
+                if view is not None and triage_view(signal) == view and not notable(signal):
+                    self.quiet.add(key)
         self.due = due
         self.done = min(self.done + count, len(self.readings))
         return self.done < len(self.readings)
@@ -152,6 +189,7 @@ class CollectionUpdate:
         store._evict_missing(source, changed)
         source.due = min(self.due, earliest_due(signals, unseen, source.max_age))
         changed |= store._spread_maintenance(now)
+        triage = source.state.ok is not (not message) or bool(changed - self.quiet)
         source.state = replace(
             source.state,
             ok=not message,
@@ -162,4 +200,4 @@ class CollectionUpdate:
             last_success=now,
             last_attempt=now,
         )
-        store._notify(changed)
+        store._notify(changed, triage=triage)

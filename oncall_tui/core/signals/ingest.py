@@ -30,7 +30,17 @@ def update_signal(
     observed = observed_at(reading, now)
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack, signal.partial)
+    # What a viewer shows or groups by: a change to any of it is news to listeners.
+    before = (
+        signal.value,
+        signal.status,
+        signal.summary,
+        signal.name,
+        signal.ack,
+        signal.partial,
+        signal.component,
+        signal.kind,
+    )
     signal.kind = kind
     signal.unit = unit
     generation = redactor.generation
@@ -89,6 +99,8 @@ def update_signal(
         signal.name,
         signal.ack,
         signal.partial,
+        signal.component,
+        signal.kind,
     )
 
 

@@ -70,6 +70,9 @@ class SignalStore(StoreQueries):
         self.clock = clock
         self.version = 0
         """Bumped on every change, so a viewer can skip work when nothing moved."""
+        self.triage_version = 0
+        """Bumped on every change the probable cause may read (anything but values and
+        words of ok signals moving): the diagnosis is not made again otherwise."""
         self.maintenance = MaintenanceBoard()
         """Components in maintenance; `maintenance.notices` are the config's."""
         self._own_maintenance: dict[str, Maintenance] = {}
@@ -240,6 +243,7 @@ class SignalStore(StoreQueries):
         at = state.last_attempt if state.last_attempt is not None else self.clock()
         was = known.state.ok if known is not None else None
         event = source_event(state.name, was, state.ok, state.error, at)
+        self.triage_version += 1
         if known is not None:
             known.state = state
         else:
@@ -265,6 +269,7 @@ class SignalStore(StoreQueries):
             return False
         self.signals[signal.key] = signal
         keys.add(signal.key)
+        self.triage_version += 1
         source = self._sources.get(signal.source)
         if source is not None:
             source.due = -math.inf  # set from outside: the next sweep looks at all of it
@@ -278,6 +283,7 @@ class SignalStore(StoreQueries):
         return True
 
     def remove_signals(self, keys: Iterable[str]) -> None:
+        self.triage_version += 1
         for key in keys:
             signal = self.signals.pop(key, None)
             if signal is not None:
@@ -372,8 +378,10 @@ class SignalStore(StoreQueries):
         if event is not None:
             self.events.append(event)
 
-    def _notify(self, changed: set[str]) -> None:
+    def _notify(self, changed: set[str], *, triage: bool = True) -> None:
         self.version += 1
+        if triage:
+            self.triage_version += 1
         for listener in self._listeners:
             try:
                 listener(changed)
