@@ -30,17 +30,7 @@ def update_signal(
     observed = observed_at(reading, now)
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    # What a viewer shows or groups by: a change to any of it is news to listeners.
-    before = (
-        signal.value,
-        signal.status,
-        signal.summary,
-        signal.name,
-        signal.ack,
-        signal.partial,
-        signal.component,
-        signal.kind,
-    )
+    before = _shown(signal)
     signal.kind = kind
     signal.unit = unit
     generation = redactor.generation
@@ -92,7 +82,12 @@ def update_signal(
     signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
     signal.partial = sanitize(reading.partial, MAX_LINE) if reading.partial else ""
-    return before != (
+    return before != _shown(signal)
+
+
+def _shown(signal: Signal) -> tuple[object, ...]:
+    """What a viewer shows or groups by: a change to any of it is news to listeners."""
+    return (
         signal.value,
         signal.status,
         signal.summary,
