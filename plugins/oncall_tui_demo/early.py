@@ -116,7 +116,7 @@ class EarlyWarning:
                     kind="health",
                     name=name,
                     value=verdict.value,
-                    unit="count",
+                    unit="burn_rate",
                     labels=labels,
                     summary=verdict.summary,
                     runbook=_SLO_RUNBOOK,

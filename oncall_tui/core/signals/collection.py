@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from oncall_tui.core.sanitize import sanitize
-from oncall_tui.core.signals.ingest import observed_at, settled
+from oncall_tui.core.signals.ingest import note_budget, observed_at, settled
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -
         return False  # fetched now, measured long ago: ingest says it is stale
     signal.observed_at = observed
     signal.history.append(now, signal.value)
+    if signal.slo is not None:
+        note_budget(signal, now)  # the budget ring moves on with the clock
     signal.last = reading  # the newest object: next time `is` answers at once
     return True
 
