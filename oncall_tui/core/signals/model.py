@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
@@ -27,8 +27,19 @@ three layers a cause lives in; alert: firing alerts (evidence); change: a change
 whose value is the unix time of the last deploy, rule edit or reload (an event, never a
 status)."""
 
-Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes"]
-UNITS: tuple[Unit, ...] = ("ratio", "percent", "seconds", "per_second", "count", "bool", "bytes")
+Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes", "burn_rate"]
+UNITS: tuple[Unit, ...] = (
+    "ratio",
+    "percent",
+    "seconds",
+    "per_second",
+    "count",
+    "bool",
+    "bytes",
+    "burn_rate",
+)
+"""burn_rate: how many times faster than the objective allows an error budget is spent
+(an SLO signal's value), shown as "20x"; a plain number would read as a count."""
 
 
 class Status(StrEnum):
@@ -234,6 +245,9 @@ class Reading:
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
     signal already holds are used."""
+    budget_history: Sequence[tuple[float, float | None]] = ()
+    """An SLO signal's earlier (unix time, budget left) samples, oldest first, as
+    `history` is for its value: its detail charts the budget as it fell."""
     headline: str = ""
     """The few words that say most about a failing signal, preferred by the cause line
     over "critical": "burning 20x budget", "canary 2.4.0 fails 30%". Empty: none."""
@@ -285,14 +299,21 @@ class Signal:
     """When the value went clear of each firing level: it ends `recover_seconds` later."""
     explicit_status: Status | None = None
     last: Reading | None = None
-    """The reading last ingested: a plugin handing back the very same object (a value
-    that did not move) skips the whole ingest."""
+    """The reading last ingested: a plugin handing back the very same object, or an
+    equal one, skips the whole ingest while the signal is settled."""
     raw: tuple[object, ...] = ()
-    """The reading's labels, runbook and query as last sanitised: unchanged ones (the
-    usual case) are not sanitised again on every collection."""
+    """The reading's labels, runbook, query and component as last sanitised (with the
+    redactor's generation): unchanged ones (the usual case) are not sanitised again on
+    every collection."""
+    texts: tuple[Any, ...] = ()
+    """The redactor's generation, then the reading's name, summary and headline each as
+    given and as cleaned: only words that changed are sanitised again."""
     headline: str = ""
     """See Reading.headline (sanitised)."""
     slo: SloFacts | None = None
+    budget: History | None = None
+    """An SLO signal's error budget left (a share: 1 untouched, below 0 overspent) at
+    each collection, bounded as `history`; None for any other signal."""
     canary: CanaryFacts | None = None
     ack: Ack | None = None
     """Who acknowledged this alert and when (sanitised); None when nobody did."""

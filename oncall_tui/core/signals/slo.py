@@ -13,12 +13,26 @@ recording rules): no I/O, so `check`, the dashboard and the tests judge alike.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from oncall_tui.core.signals.facts import SloFacts
 from oncall_tui.core.signals.model import Status
+
+BUDGET_SPACING = 60.0
+"""Most seconds between the budget samples a board keeps of an SLO (the newest is
+always current): a budget over days moves slowly, so a ring of the value history's
+size reaches back six hours instead of minutes, and a backfill asks for points this
+far apart. A short period's budget moves faster: see `budget_spacing`."""
+
+
+def budget_spacing(period: float) -> float:
+    """Seconds between kept budget samples of an SLO over `period`: a thousandth of the
+    period, at most BUDGET_SPACING (a minute for any period of a day or more)."""
+    return max(0.0, min(BUDGET_SPACING, period / 1000))
+
 
 PERCENT_LEFT_FLOOR = -9.99
 """An overspent budget is said as "overspent" below this (-999%), not as a long number."""
@@ -57,9 +71,11 @@ class SloVerdict:
     """The most telling words, for the cause line: "burning 20x budget"."""
 
 
+@functools.lru_cache(maxsize=256)
 def window_text(seconds: float) -> str:
     """A window as PromQL and people write it: 5m, 1h, 3d, 20s (the largest unit that
-    divides it; PromQL takes each of these)."""
+    divides it; PromQL takes each of these). Remembered: a board judges the same few
+    windows for every SLO at every collection."""
     whole = round(seconds)
     if whole <= 0:
         return f"{max(1, round(seconds * 1000))}ms"
@@ -88,12 +104,22 @@ def span_words(seconds: float) -> str:
 
 
 def burn_text(burn: float) -> str:
-    """20x, 3.2x, 0.41x: enough digits to compare with a pair's rate."""
+    """20x, 3.2x, 0.41x: enough digits to compare with a pair's rate. From 1000x on
+    the budget of any period is gone within a day and the digits say nothing more:
+    ">999x" (a hostile 1e300 would otherwise be 300 digits; JSON keeps the number)."""
+    if burn >= 1000:
+        return ">999x"
     if burn >= 10:
         return f"{burn:.0f}x"
     if burn >= 1:
         return f"{burn:.1f}x".replace(".0x", "x")
     return f"{burn:.2g}x"
+
+
+def budget_left_of(objective: float, period_ratio: float) -> float:
+    """The share of the period's error budget left when `period_ratio` of its events
+    failed: 1 untouched, 0 gone, below 0 overspent."""
+    return 1.0 - max(0.0, period_ratio) / (1.0 - objective)
 
 
 def judge_slo(
@@ -112,22 +138,30 @@ def judge_slo(
     1 - period error ratio / budget.
     """
     budget = 1.0 - objective
-    burns = {
-        window: (None if ratio is None or not math.isfinite(ratio) else max(0.0, ratio) / budget)
-        for window, ratio in error_ratios.items()
-    }
+    # Plain loops rather than comprehensions over the windows: a board judges every
+    # SLO at every collection, thousands a second on a big platform.
+    burns: dict[float, float | None] = {}
+    seen = False
+    for window, ratio in error_ratios.items():
+        if ratio is None or not math.isfinite(ratio):
+            burns[window] = None
+        else:
+            burns[window] = (ratio if ratio > 0.0 else 0.0) / budget
+            seen = True
     status = Status.OK
     firing: BurnWindow | None = None
+    fastest: BurnWindow | None = None
     for pair in windows:
+        if fastest is None or pair.long < fastest.long:
+            fastest = pair
         long, short = burns.get(pair.long), burns.get(pair.short)
         if long is None or short is None:
             continue
         if long >= pair.burn and short >= pair.burn and pair.status.severity > status.severity:
             status, firing = pair.status, pair
-    fastest = min(windows, key=lambda pair: pair.long) if windows else None
     value = burns.get(fastest.long) if fastest is not None else None
     if budget_left is None and period_ratio is not None and math.isfinite(period_ratio):
-        budget_left = 1.0 - max(0.0, period_ratio) / budget
+        budget_left = budget_left_of(objective, period_ratio)
     exhausted: float | None = None
     if value is not None and value > 0 and budget_left is not None:
         exhausted = 0.0 if budget_left <= 0 else budget_left * period / value
@@ -138,7 +172,7 @@ def judge_slo(
         exhausted_in_s=exhausted,
         period=period,
     )
-    if all(burn is None for burn in burns.values()):
+    if not seen:
         return SloVerdict(
             Status.UNKNOWN, None, "no traffic in any window: nothing to judge", facts, ""
         )
@@ -152,16 +186,24 @@ def judge_slo(
     if budget_left is not None:
         if budget_left < PERCENT_LEFT_FLOOR:
             parts.append(f"budget of {window_text(period)} overspent")
-        elif budget_left < 0:
-            parts.append(f"{-budget_left:.0%} over budget of {window_text(period)}")
         else:
-            parts.append(f"{budget_left:.0%} left of {window_text(period)}")
+            parts.append(f"{budget_words(budget_left)} of {window_text(period)}")
     if exhausted is not None:
         if exhausted <= 0:
             parts.append("budget gone")
         elif exhausted < period:
             parts.append(f"gone in {span_words(exhausted)}")
     return SloVerdict(status, value, " · ".join(parts), facts, headline)
+
+
+def budget_words(budget_left: float) -> str:
+    """ "62% left", "40% over budget", "budget overspent" (past -999%: the digits say
+    nothing more)."""
+    if budget_left < PERCENT_LEFT_FLOOR:
+        return "budget overspent"
+    if budget_left < 0:
+        return f"{-budget_left:.0%} over budget"
+    return f"{budget_left:.0%} left"
 
 
 def slo_rows(facts: SloFacts) -> list[tuple[str, str]]:
@@ -177,7 +219,7 @@ def slo_rows(facts: SloFacts) -> list[tuple[str, str]]:
         ("burn", burns or "—"),
     ]
     if facts.budget_left is not None:
-        budget = f"{facts.budget_left:.0%} left"
+        budget = budget_words(facts.budget_left)
         gone = facts.exhausted_in_s
         if gone is not None:
             budget += " · gone" if gone <= 0 else f" · gone in {span_words(gone)}"
