@@ -190,7 +190,9 @@ refresh = "{interval}"
 [sources.om]
 plugin = "openmetrics"
 url = "{url}/metrics"
-timeout = "1s"
+# The outage is a refused connection, failing at once; a long deadline keeps a slow
+# answer on a loaded machine (the exporter shares this process) from failing as well.
+timeout = "10s"
   [[sources.om.metrics]]
   kind = "health"
   name = "risk decisions"
