@@ -111,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     words = sys.argv[1:] if argv is None else argv
-    args = build_parser(only=command_asked_for(words)).parse_args(words)
     try:
+        # Inside: `--version` and `--help` write while the arguments are read.
+        args = build_parser(only=command_asked_for(words)).parse_args(words)
         code: int = args.run(args)
         return code
     except ConfigError as exc:
