@@ -25,6 +25,7 @@ from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.textual_compat import screen_lines
+from oncall_tui.ui.widgets.chart import HistoryChart
 from scenario_early import (
     CASES,
     Case,
@@ -35,6 +36,7 @@ from scenario_early import (
 )
 from scenario_monitoring import Answer, check, write_config
 from servers import ServerProcess, no_proxy, query, start_prometheus, wait_for_query, wait_until
+from waiting import pilot_until
 
 pytestmark = pytest.mark.servers
 
@@ -164,6 +166,7 @@ def test_the_six_cases_through_check(
     signals = _by_name(fast)
     slo = signals["repayment availability"]
     assert slo["status"] == "critical", slo
+    assert slo["unit"] == "burn_rate" and isinstance(slo["value"], float), slo
     assert slo["slo"]["burn"]["20s"] == pytest.approx(20, rel=0.15)
     assert slo["summary"].startswith("burning 2"), slo["summary"]
     assert signals["repayment errors"]["status"] == "warning", (
@@ -271,3 +274,45 @@ async def test_the_six_cases_on_the_dashboard_at_80x24(
                 # At 80 columns the attached change keeps its name and its time.
                 assert re.search(r"· deployed \d+s before", text), top
         await asyncio.sleep(0)
+
+
+async def test_the_slo_detail_charts_its_budget_from_prometheus(
+    watched: tuple[EarlyPlatform, ServerProcess], tmp_path: Path
+) -> None:
+    """The board starts with no past; its second collection asks Prometheus for the
+    budget over the backfill span, so the detail's chart shows the budget from before
+    the board started, and the row says its burn as a rate (`20x`)."""
+    _, prometheus = watched
+    config = load_config(write_config(case_config("fast_burn", prometheus.url), tmp_path))
+    app = OncallApp(Engine(config, read_only=True), read_only=True)
+    started = time.time()
+    async with app.run_test(size=(80, 24)) as pilot:
+        store = app.dashboard.store
+
+        def slo() -> Any:
+            found = [s for s in store.signals.values() if s.name == "repayment availability"]
+            return found[0] if found and found[0].budget is not None else None
+
+        signal = await pilot_until(pilot, slo, timeout=60, what="the SLO row")
+
+        def backfilled() -> bool:
+            return any(at < started - 10 for at, _ in signal.budget)
+
+        await pilot_until(pilot, backfilled, timeout=60, what="the budget's backfill")
+        earlier = [(at, v) for at, v in signal.budget if at < started]
+        # Points 5 s apart (a thousandth of the one-hour period, at least the backfill's
+        # step) over what Prometheus holds of the case: at least three before the start.
+        assert len(earlier) >= 3 and all(v is not None for _, v in earlier), earlier
+        # Two percent failing against a 99.9% objective over every window Prometheus
+        # holds: the budget of the (one-hour) period is overspent, as check says.
+        assert all(v is not None and v < 0 for _, v in earlier), earlier
+        row = next(line for line in screen_lines(app.screen) if "repayment availabil" in line)
+        assert re.search(r"\d+(\.\d)?x", row), row
+        app.open_detail(signal.key)
+        await pilot_until(
+            pilot, lambda: "error budget left of 1h" in "\n".join(screen_lines(app.screen))
+        )
+        chart = app.screen.query_one("#detail-chart", HistoryChart).text
+        # Overspent: the budget drawn below the 0% line it crossed, scaled in percent.
+        assert re.search(r"^\s*0%┤─", chart, re.MULTILINE), chart
+        assert re.search(r"^\s*-\d+%┤", chart, re.MULTILINE), chart

@@ -122,3 +122,77 @@ slo_rules = "sloth"
         assert facts["requests"] >= 0
         ratio = facts["error_ratio"]
         assert ratio is None or 0 <= ratio <= 1 or signal["status"] != "critical"
+
+
+RANGE_SERIES = 1000
+RANGE_POINTS = 100
+
+
+class HostileRange(QuietHandler):
+    """Sane instant answers (three services, 2% failing); every query_range (the SLO
+    budget's backfill) answered with thousands of series of hostile labels, points out
+    of order, in the future, NaN, ±Inf, 1e300, negative and not numbers."""
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        total = query.get("query", [""])[0].startswith("t")
+        services = ["a", "b", "c"]
+        if not parts.path.endswith("/query_range"):
+            result = [
+                {"metric": {"service": s}, "value": [time.time(), "100" if total else "2"]}
+                for s in services
+            ]
+            body = {"status": "success", "data": {"resultType": "vector", "result": result}}
+            self.send_body(200, json.dumps(body).encode())
+            return
+        end = float(query["end"][0])
+        values: list[object] = ["NaN", "-5", "1e300", "+Inf", "x", "3", "-Inf", "1e-300"]
+        result = []
+        for index in range(RANGE_SERIES):
+            name = services[index] if index < 3 else f"s\x1b[2J{index}\u202e"
+            points = [
+                [end - 5 * k + (900 if k % 17 == 0 else 0), values[(index + k) % len(values)]]
+                for k in range(RANGE_POINTS)
+            ]
+            result.append({"metric": {"service": name}, "values": points})
+        body = {"status": "success", "data": {"resultType": "matrix", "result": result}}
+        self.send_body(200, json.dumps(body).encode())
+
+
+async def test_a_hostile_budget_backfill_is_bounded() -> None:
+    from oncall_tui.core.signals.model import SourceState
+    from oncall_tui.core.signals.store import SignalStore
+    from oncall_tui.ui.widgets.chart import BUDGET_FLOOR, ChartData
+    from test_prometheus_plugin import plugin_for
+
+    slo = {
+        "name": "{service} availability",
+        "objective": 0.99,
+        "errors": "e[{window}]",
+        "total": "t[{window}]",
+    }
+    with no_proxy(), serve_http(HostileRange) as server:
+        async with plugin_for(server.url, deadline=10.0, interval=1.0, slos=[slo]) as plugin:
+            store = SignalStore()
+            store.add_source(SourceState("prom", "prometheus", plugin.kinds(), interval=1.0))
+            store.apply("prom", list(await plugin.collect()))
+            started = time.monotonic()
+            second = await plugin.collect()  # the backfill: never past the deadline
+            took = time.monotonic() - started
+            store.apply("prom", list(second))
+    print(f"backfill collection: {took:.2f} s")
+    assert took < 10.0, took
+    assert len(second) == 3
+    filled = [r for r in second if r.budget_history]
+    assert filled, "the three services' budgets were backfilled"
+    for reading in second:
+        assert len(reading.budget_history) <= RANGE_POINTS
+    for signal in store.signals.values():
+        assert signal.budget is not None and len(signal.budget) <= signal.budget.capacity
+        samples = list(signal.budget)
+        assert all(v is None or math.isfinite(v) for _, v in samples), samples
+        chart = ChartData.of(signal)
+        drawn = [v for _, v in chart.samples if v is not None]
+        assert drawn and min(drawn) >= BUDGET_FLOOR, drawn
+        assert "\x1b" not in signal.name

@@ -48,6 +48,21 @@ groups:
       - {alert: WithUnless, expr: 'lag_seconds > 30 unless maintenance',
          labels: {severity: critical}}
       - {alert: Bare, expr: 'absent(up)', labels: {severity: critical}}
+  - name: written-differently
+    rules:
+      - alert: Spaced
+        expr: 'sum by (service) (rate(pay_errors_total{code="500",env="prod"}[5m])) > 3'
+        labels: {severity: critical}
+      - alert: SpacedWarn
+        expr: "sum  by(service)(\n  rate(pay_errors_total{ env = 'prod', code='500' }[5m])
+          \n) > 1"
+        labels: {severity: warning}
+      - {alert: Paren, expr: '(sum by (b, a) (queue_len{x="1",y="2"})) >= 50',
+         labels: {severity: critical}}
+      - {alert: ParenWarn, expr: 'sum by (a, b) ((queue_len{y="2",x="1"})) >= 20',
+         labels: {severity: warning}}
+      - {alert: OtherQuery, expr: 'sum by (service) (rate(pay_errors_total{code="502"}[5m])) > 1',
+         labels: {severity: warning}}
   - name: recording-only
     rules:
       - {record: 'job:reqs:rate1m', expr: 'sum by (job) (rate(reqs_total[1m]))'}
@@ -97,6 +112,40 @@ def test_what_cannot_be_a_threshold_says_why(expr: str, reason: str) -> None:
         split_rule(expr)
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ('rate(x{a="1",b="2"}[5m]) > 1', "rate( x{ b = '2', a='1' } [5m] )\n > 1"),
+        ("(sum by (b, a) (x)) > 1", "sum by (a,b) ((x)) > 1"),
+        ("sum(x) by (a) > 1", "sum by (a) (x) > 1"),
+        ('{__name__="x", a="1"} > 1', 'x{a="1"} > 1'),
+        ("a / on(y, x) group_left(q, p) b > 1", "(a / on(x, y) group_left(p, q) (b)) > 1"),
+        ("(x) == 0", "x == 0"),
+    ],
+)
+def test_one_expression_spelled_two_ways_is_one_query(one: str, other: str) -> None:
+    # vmalert, Thanos and Mimir rulers hand expressions back as written (Prometheus
+    # itself respaces and sorts matchers, but keeps parentheses and label order).
+    assert split_rule(one).same == split_rule(other).same
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ('rate(x{a="1"}[5m]) > 1', 'rate(x{a="2"}[5m]) > 1'),
+        ('rate(x{a="1"}[5m]) > 1', 'rate(x{a=~"1"}[5m]) > 1'),
+        ("a - (b - c) > 1", "(a - b) - c > 1"),
+        ("sum by (a) (x) > 1", "sum without (a) (x) > 1"),
+        ("rate(x[5m]) > 1", "rate(x[1m]) > 1"),
+        ("x offset 5m > 1", "x > 1"),
+        ("x == 0", "x == 1"),
+        ("a / on(x) b > 1", "a / ignoring(x) b > 1"),
+    ],
+)
+def test_different_expressions_stay_apart(one: str, other: str) -> None:
+    assert split_rule(one).same != split_rule(other).same
+
+
 @pytest.fixture(scope="module")
 def prometheus() -> Iterator[str]:
     with no_proxy(), start_prometheus([], rules=RULES) as server:
@@ -127,6 +176,15 @@ def test_every_form_from_a_real_prometheus(prometheus: str, tmp_path: Path) -> N
     for name in ("VectorVector", "WithAnd", "WithUnless", "Bare"):
         assert name not in queries
         assert f"# {name} stays an alert: " in text
+    # The same PromQL written differently (spacing, matcher order, redundant
+    # parentheses, `by` label order) is one expression: merged as well.
+    assert (queries["Spaced"]["warning"], queries["Spaced"]["critical"]) == (1, 3)
+    assert "SpacedWarn" not in queries
+    assert (queries["Paren"]["warning"], queries["Paren"]["critical"]) == (20, 50)
+    assert "ParenWarn" not in queries
+    # A different matcher value is another expression: not merged.
+    assert queries["OtherQuery"]["warning"] == 1
+    assert "critical" not in queries["OtherQuery"]
     assert 'slo_rules = "sloth"' in text  # commented out or not: this plugin's choice
     assert run_cli(["validate", "--config", str(out)]).returncode == 0
     # Every written query is PromQL the real Prometheus accepts.

@@ -160,7 +160,7 @@ def _signals(rules: list[Rule]) -> tuple[list[_Signal], list[tuple[Rule, str]]]:
         except NotAThreshold as exc:
             alerts_only.append((rule, str(exc)))
             continue
-        signal = by_query.setdefault((split.query, split.below), _Signal(split))
+        signal = by_query.setdefault((split.same or split.query, split.below), _Signal(split))
         severity = rule.severity
         if severity in signal.rules:
             kept = signal.rules[severity]

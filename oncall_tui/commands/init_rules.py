@@ -75,6 +75,10 @@ class Split:
     """Labels the query's series carry, as far as the expression says (None: whatever
     its selectors' series carry)."""
     note: str = ""
+    same: str = ""
+    """What the query asks, spelled so that two spellings of one PromQL expression
+    (spacing, matcher order, redundant parentheses, `by` label order) are equal: rules
+    at two severities on one expression become one signal by it (`expression_key`)."""
 
 
 class NotAThreshold(Exception):
@@ -121,9 +125,83 @@ def _split(expr: str) -> Split:
         # Equality has no "worse" side, and a `bool` comparison already yields 0 or 1:
         # the query keeps the comparison (as `bool`) and its 1 is the breach.
         query = _round_trip(f"{vector} {op} bool {_number(limit)}")
-        return Split(query, 1.0, False, "bool", labels, "1 while the rule's condition holds")
+        same = f"{expression_key(vector)} {op} bool {_number(limit)}"
+        return Split(query, 1.0, False, "bool", labels, "1 while the rule's condition holds", same)
     query = _round_trip(str(vector))
-    return Split(query, limit, op in ("<", "<="), _unit(vector, limit), labels)
+    below = op in ("<", "<=")
+    return Split(query, limit, below, _unit(vector, limit), labels, same=expression_key(vector))
+
+
+def expression_key(node: promql.Expr) -> str:
+    """`node` printed from its parsed tree so that what does not change its meaning
+    does not change the text: parentheses are dropped (every binary operation is
+    bracketed instead, so precedence still shows), label matchers, `by`/`without`,
+    `on`/`ignoring` and `group_left`/`group_right` labels are sorted, and a metric name
+    is one more matcher (`x` is `{__name__="x"}`). Spacing is gone with the parse.
+    A node this does not know is printed as the parser prints it: two spellings of
+    it then merge only when the parser prints them alike, never wrongly."""
+    node = _unwrap(node)
+    key = expression_key
+    if isinstance(node, promql.BinaryExpr):
+        return f"({key(node.lhs)} {node.op}{_binary_modifier(node)} {key(node.rhs)})"
+    if isinstance(node, promql.AggregateExpr):
+        modifier = node.modifier
+        grouping = ""
+        if modifier is not None:
+            by = str(modifier.type).rsplit(".", 1)[-1].lower()
+            grouping = f" {by} ({', '.join(sorted(modifier.labels))})"
+        param = f"{key(node.param)}, " if node.param is not None else ""
+        return f"{node.op}{grouping}({param}{key(node.expr)})"
+    if isinstance(node, promql.Call):
+        return f"{node.func.name}({', '.join(key(arg) for arg in node.args)})"
+    if isinstance(node, promql.MatrixSelector):
+        return f"{key(node.vector_selector)}[{node.range}]"
+    if isinstance(node, promql.SubqueryExpr):
+        step = node.step if node.step is not None else ""
+        return f"{key(node.expr)}[{node.range}:{step}]{_offset_at(node)}"
+    if isinstance(node, promql.UnaryExpr):
+        return f"-{key(node.expr)}"
+    if isinstance(node, promql.NumberLiteral):
+        return repr(float(node.val))
+    if isinstance(node, promql.VectorSelector):
+        return _selector_key(node)
+    return str(node)
+
+
+def _selector_key(node: promql.VectorSelector) -> str:
+    def spelled(matchers: Iterable[promql.Matcher]) -> list[str]:
+        return sorted(f"{m.name}{m.op}{m.value!r}" for m in matchers)
+
+    groups = [list(node.matchers.matchers), *map(list, node.matchers.or_matchers or ())]
+    if node.name:
+        named = f"__name__{promql.MatchOp.Equal}{node.name!r}"
+        spelled_groups = [sorted([named, *spelled(group)]) for group in groups]
+    else:
+        spelled_groups = [spelled(group) for group in groups]
+    text = " or ".join(",".join(group) for group in sorted(spelled_groups) if group)
+    return "{" + text + "}" + _offset_at(node)
+
+
+def _offset_at(node: promql.VectorSelector | promql.SubqueryExpr) -> str:
+    offset = f" offset {node.offset}" if node.offset is not None else ""
+    return offset + (f" {node.at}" if node.at is not None else "")
+
+
+def _binary_modifier(node: promql.BinaryExpr) -> str:
+    """`bool`, `on`/`ignoring` and the group side of a binary operation, labels sorted."""
+    modifier = node.modifier
+    if modifier is None:
+        return ""
+    text = " bool" if modifier.return_bool else ""
+    matching = modifier.matching
+    if matching is not None:
+        kind = "on" if matching.type == promql.LabelModifierType.Include else "ignoring"
+        text += f" {kind}({', '.join(sorted(matching.labels))})"
+    card = str(modifier.card).rsplit(".", 1)[-1]
+    if card in ("ManyToOne", "OneToMany"):
+        side = "group_left" if card == "ManyToOne" else "group_right"
+        text += f" {side}({', '.join(sorted(modifier.group_labels or ()))})"
+    return text
 
 
 def _round_trip(query: str) -> str:

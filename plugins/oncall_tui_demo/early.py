@@ -101,7 +101,7 @@ class EarlyWarning:
                     kind="health",
                     name=f"{spec.component} SLO",
                     value=verdict.value,
-                    unit="count",
+                    unit="burn_rate",
                     labels={**spec.labels, "objective": f"{OBJECTIVE:.0%}"},
                     summary=verdict.summary,
                     runbook=_SLO_RUNBOOK,

@@ -50,7 +50,8 @@ class Query(ThresholdOptions):
     or a scalar (one signal); wrap range selectors in a function such as rate()."""
 
     unit: Unit = "count"
-    """How values are shown: ratio, percent, seconds, per_second, count, bool or bytes."""
+    """How values are shown: ratio, percent, seconds, per_second, count, bool, bytes or
+    burn_rate (an error budget's burn rate, shown as "20x")."""
 
     runbook: Template = ""
     """Runbook for these signals, filled from labels: a URL such as
@@ -166,7 +167,8 @@ class PrometheusConfig(HTTPOptions):
     backfill: Duration = Field(default=1800.0, le=7 * 86400.0)
     """How far back the charts are filled at start: once, on the second collection
     (so neither the first screen nor a one-shot `check` waits for it), one query_range
-    per query, at most 360 points per series. Best effort: bounded like a collection
+    per query and two per SLO table (its error budget over the period, for the SLO
+    detail's budget chart), at most 360 points per series. Best effort: bounded like a collection
     (size cap, max_series, within the source's timeout); if it fails, the charts just
     fill as data comes. "0s" turns it off; at most "7d"."""
 

@@ -14,15 +14,27 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from oncall_tui.plugin import LabelTemplate, Reading, RunbookTemplate
-from oncall_tui.plugin.judges import Cohort, judge_canary, judge_slo, pick_baseline, window_text
+from oncall_tui.plugin import LabelTemplate, Reading, RunbookTemplate, SourceError
+from oncall_tui.plugin.judges import (
+    Cohort,
+    budget_left_of,
+    budget_spacing,
+    judge_canary,
+    judge_slo,
+    pick_baseline,
+    window_text,
+)
 
 from .build import series_key
 from .early_config import WINDOW, Canary, Slo
-from .parse import LabelKey, Series, label_key
+from .parse import BadResponse, LabelKey, Series, TooSlow, label_key
 
 Fetch = Callable[[str, int], Awaitable[list[Series]]]
 """(PromQL, max series) -> the series of its instant vector."""
+FetchRange = Callable[[str, int, float], Awaitable[list[Series]]]
+"""(PromQL, max series, least step) -> the series of a query_range over the backfill
+span, with their points."""
+Point = tuple[float, float | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +122,7 @@ async def slo_readings(index: int, slo: Slo, fetch: Fetch, config_dir: Path) -> 
                 kind=slo.kind,
                 name=templates.name.render(labels),
                 value=verdict.value,
-                unit="count",
+                unit="burn_rate",
                 labels=labels,
                 summary=verdict.summary,
                 runbook=templates.runbook.render(labels, config_dir),
@@ -122,6 +134,49 @@ async def slo_readings(index: int, slo: Slo, fetch: Fetch, config_dir: Path) -> 
             )
         )
     return readings
+
+
+async def slo_budget_history(
+    index: int, slo: Slo, fetch_range: FetchRange, at: float
+) -> tuple[str, dict[str, list[Point]]]:
+    """The budget left of each of the table's series over the backfill span, by reading
+    key, for the detail's chart ("budget_history", {key: points}).
+
+    Asked of Prometheus rather than left to the board's own ring (which the store keeps
+    too, from each collection's `budget_left`): at start that ring is empty, and a
+    budget over a 30-day period moves over hours that Prometheus already holds. Cost:
+    two query_range per SLO table (`errors` and `total` over the period), once per
+    source start, with points `budget_spacing` apart as the board keeps them (30 over
+    the default 30-minute backfill for a 30-day SLO), at most BACKFILL_POINTS, each one
+    evaluation of what every collection already evaluates once; within the backfill's
+    share of the deadline, cancelled when late (Prometheus abandons a query with its
+    request). Best effort: a failure leaves the chart to fill as collections come.
+    `at` is the collection's evaluation time, the end of the span."""
+    period, spacing = window_text(slo.period), budget_spacing(slo.period)
+    try:
+        errors, totals = await asyncio.gather(
+            fetch_range(slo.errors.replace(WINDOW, period), slo.max_series, spacing),
+            fetch_range(slo.total.replace(WINDOW, period), slo.max_series, spacing),
+        )
+    except (SourceError, BadResponse, TooSlow):
+        return "budget_history", {}
+    failed = {key: dict(series.points) for key, series in _by_labels(errors).items()}
+    found: dict[str, list[Point]] = {}
+    for series in totals[: slo.max_series]:
+        key = label_key(series.labels, without_name=True)
+        bad = failed.get(key, {})
+        points: list[Point] = []
+        for t, total in series.points:
+            if t > at:
+                continue  # a sample from after the evaluation time: no server sends it
+            if total is None or total <= 0:
+                points.append((t, None))  # no traffic over the period: nothing to tell
+                continue
+            ratio = max(0.0, bad.get(t) or 0.0) / total  # no errors series: 0 errors
+            points.append((t, budget_left_of(slo.objective, ratio)))
+        if points:
+            found[series_key(index, _plain(series.labels), prefix="slo")] = points
+    return "budget_history", found
 
 
 def _ratio(errors: Series | None, total: Series | None) -> float | None:

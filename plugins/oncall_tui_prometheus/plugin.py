@@ -2,7 +2,8 @@
 
 One request per query (and one per baseline) per collection, concurrent up to
 `max_concurrency`; the bodies are parsed off the event loop (see parse.py), and once,
-on the second collection, one query_range per query fills the charts.
+on the second collection, one query_range per query fills the charts (and two per SLO
+table its budget chart).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
@@ -43,7 +44,7 @@ from .build import (
     series_key,
 )
 from .config import PrometheusConfig
-from .early import early_jobs
+from .early import Point, early_jobs, slo_budget_history
 from .parse import BadResponse, LabelKey, Series, TooSlow, label_key, parse_response
 
 __all__ = ["PrometheusPlugin", "series_key"]
@@ -138,9 +139,9 @@ class PrometheusPlugin(HTTPClientMixin, Plugin[PrometheusConfig]):
                 continue
             failures.extend((compiled, problem) for problem in result.problems)
             succeeded.append((compiled, result.readings))
-        if backfill_due and succeeded:
+        if backfill_due and (succeeded or answered):
             self._backfill = "done"  # tried once, whatever comes of it
-            succeeded = await self._backfilled(client, succeeded, at, started)
+            succeeded, readings = await self._backfilled(client, succeeded, readings, at, started)
         for _, outcome_readings in succeeded:
             readings.extend(outcome_readings)
         if readings and self._backfill == "waiting":
@@ -250,47 +251,63 @@ class PrometheusPlugin(HTTPClientMixin, Plugin[PrometheusConfig]):
         self,
         client: httpx.AsyncClient,
         succeeded: list[tuple[CompiledQuery, list[Reading]]],
+        early: list[Reading],
         at: float,
         started: float,
-    ) -> list[tuple[CompiledQuery, list[Reading]]]:
-        """`succeeded` with earlier samples attached (Reading.history): one query_range
-        per query, all within a share of the deadline. Best effort: whatever fails or
-        is late is left out, never failing the collection."""
+    ) -> tuple[list[tuple[CompiledQuery, list[Reading]]], list[Reading]]:
+        """`succeeded` and the `early` (SLO, canary) readings with earlier samples
+        attached: one query_range per query (Reading.history), and per SLO table the
+        budget left over the same span (Reading.budget_history, see
+        early.slo_budget_history), all within a share of the deadline. Best effort:
+        whatever fails or is late is left out, never failing the collection."""
         budget_end = started + BACKFILL_SHARE * self.context.timeout
-        jobs = {
-            index: asyncio.ensure_future(self._history(client, compiled, readings, at, budget_end))
-            for index, (compiled, readings) in enumerate(succeeded)
+
+        async def fetch_range(expression: str, cap: int, step: float) -> list[Series]:
+            return await self._range(client, expression, cap, at, budget_end, step=step)
+
+        jobs: list[asyncio.Future[tuple[str, dict[str, list[Point]]]]] = [
+            asyncio.ensure_future(self._history(client, compiled, readings, at, budget_end))
+            for compiled, readings in succeeded
             if compiled.query.kind != "change" and any(r.value is not None for r in readings)
-        }
+        ]
+        if any(reading.slo is not None for reading in early):
+            jobs += [
+                asyncio.ensure_future(slo_budget_history(index, slo, fetch_range, at))
+                for index, slo in enumerate(self.config.slos)
+            ]
         if not jobs:
-            return succeeded
+            return succeeded, early
         remaining = budget_end - time.monotonic()
-        late: set[asyncio.Future[Any]] = set(jobs.values())
+        late: set[asyncio.Future[Any]] = set(jobs)
         if remaining > 0:
-            _, late = await asyncio.wait(jobs.values(), timeout=remaining)
+            _, late = await asyncio.wait(jobs, timeout=remaining)
         for job in late:
             job.cancel()
         if late:
             await asyncio.wait(late)  # a cancelled request or parse wait ends at once
-        filled = list(succeeded)
-        for index, job in jobs.items():
+        found: dict[str, dict[str, list[Point]]] = {"history": {}, "budget_history": {}}
+        for job in jobs:
             if job.cancelled():
                 continue
             if job.exception() is not None:  # a bug of ours: never the collection's end
                 log.debug("backfill failed", exc_info=job.exception())
                 continue
-            history = job.result()
-            compiled, readings = succeeded[index]
-            filled[index] = (
-                compiled,
-                [
-                    replace(reading, history=history[reading.key])
-                    if reading.key in history
-                    else reading
-                    for reading in readings
-                ],
-            )
-        return filled
+            field, points = job.result()
+            found[field].update(points)
+
+        values, budgets = found["history"], found["budget_history"]
+
+        def filled(readings: list[Reading]) -> list[Reading]:
+            out = []
+            for reading in readings:
+                if reading.key in values:
+                    reading = replace(reading, history=values[reading.key])
+                if reading.key in budgets:
+                    reading = replace(reading, budget_history=budgets[reading.key])
+                out.append(reading)
+            return out
+
+        return [(compiled, filled(readings)) for compiled, readings in succeeded], filled(early)
 
     async def _history(
         self,
@@ -298,28 +315,47 @@ class PrometheusPlugin(HTTPClientMixin, Plugin[PrometheusConfig]):
         compiled: CompiledQuery,
         readings: list[Reading],
         at: float,
-        budget_end: float,
-    ) -> dict[str, list[tuple[float, float | None]]]:
+        deadline: float,
+    ) -> tuple[str, dict[str, list[Point]]]:
+        """The query's earlier samples by reading key, for the series it kept."""
+        wanted = {label_key(dict(reading.labels)): reading.key for reading in readings}
+        query = compiled.query
+        try:
+            found = await self._range(client, query.query, query.max_series, at, deadline, wanted)
+        except (SourceError, BadResponse, TooSlow) as exc:
+            log.debug("backfill of %s skipped: %s", compiled.label, exc or "too slow")
+            return "history", {}
+        points = {label_key(series.labels): series.points for series in found if series.points}
+        return "history", {wanted[k]: p for k, p in points.items() if k in wanted}
+
+    async def _range(
+        self,
+        client: httpx.AsyncClient,
+        expression: str,
+        cap: int,
+        at: float,
+        deadline: float,
+        wanted: Collection[LabelKey] | None = None,
+        step: float = 0.0,
+    ) -> list[Series]:
+        """The series of one query_range over the backfill span (only the `wanted`
+        ones, if given): at most BACKFILL_POINTS points each, `step` apart or one per
+        collection interval when the span allows."""
         span = self.config.backfill
-        step = max(self.context.interval, span / BACKFILL_POINTS)
+        step = max(step, self.context.interval, span / BACKFILL_POINTS)
         params = {
-            "query": compiled.query.query,
+            "query": expression,
             "start": f"{at - span:.3f}",
             "end": f"{at:.3f}",
             "step": f"{step:g}",
         }
-        wanted = {label_key(dict(reading.labels)): reading.key for reading in readings}
-        try:
-            async with self._slots:
-                body = await get_bytes(
-                    client, self._range_endpoint, params=params, headers=_ACCEPT_JSON
-                )
-            return await self._offload(
-                lambda: _range_history(body, wanted, compiled, budget_end), len(body.content)
+        async with self._slots:
+            body = await get_bytes(
+                client, self._range_endpoint, params=params, headers=_ACCEPT_JSON
             )
-        except (SourceError, BadResponse, TooSlow) as exc:
-            log.debug("backfill of %s skipped: %s", compiled.label, exc or "too slow")
-            return {}
+        return await self._offload(
+            lambda: _range_series(body, cap, deadline, wanted), len(body.content)
+        )
 
     # -- messages --------------------------------------------------------------------
 
@@ -382,24 +418,13 @@ def _query_error(exc: BaseException) -> BaseException:
     return exc
 
 
-def _range_history(
-    body: Body,
-    wanted: dict[LabelKey, str],
-    compiled: CompiledQuery,
-    deadline: float,
-) -> dict[str, list[tuple[float, float | None]]]:
-    """Points by reading key, for the series the instant query kept."""
+def _range_series(
+    body: Body, cap: int, deadline: float, wanted: Collection[LabelKey] | None
+) -> list[Series]:
+    """The series of a query_range answer, each with its points."""
     response = parse_response(
-        body.content,
-        cap=compiled.query.max_series,
-        content_type=body.content_type,
-        wanted=wanted.keys(),
-        deadline=deadline,
+        body.content, cap=cap, content_type=body.content_type, wanted=wanted, deadline=deadline
     )
     if response.status != "success" or response.result_type != "matrix":
         raise BadResponse(api_error(response.status, response.error_type, response.error))
-    return {
-        wanted[label_key(series.labels)]: series.points
-        for series in response.series
-        if series.points
-    }
+    return list(response.series)

@@ -175,7 +175,7 @@ def _reading(
         kind="health",
         name=name,
         value=verdict.value,
-        unit="count",
+        unit="burn_rate",
         labels=labels,
         summary=verdict.summary,
         status=verdict.status,

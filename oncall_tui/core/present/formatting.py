@@ -6,6 +6,7 @@ import time
 
 from oncall_tui.core.present.words import missing_value_word, short_duration, symbols
 from oncall_tui.core.signals.model import Signal, SourceState, Status, Thresholds, Unit
+from oncall_tui.core.signals.slo import burn_text
 
 
 def failing_since(source: SourceState, now: float) -> str:
@@ -35,6 +36,8 @@ def format_value(value: float | None, unit: Unit) -> str:
         return "yes" if value else "no"
     if unit == "bytes":
         return _si(value, 1024) + "B"
+    if unit == "burn_rate":
+        return burn_text(value)
     return _si(value)
 
 

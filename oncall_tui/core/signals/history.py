@@ -35,6 +35,16 @@ class History:
         self._values[self._next] = stored
         self._next = (self._next + 1) % self.capacity
 
+    def replace_newest(self, at: float, value: float | None) -> None:
+        """Overwrite the newest sample (append when empty): a slow series keeps its
+        samples spaced and still ends with the latest value."""
+        if not self._size:
+            self.append(at, value)
+            return
+        i = (self._next - 1) % self._size  # _next is 0 until the ring is full
+        self._times[i] = at
+        self._values[i] = float("nan") if value is None else value
+
     def __len__(self) -> int:
         return self._size
 

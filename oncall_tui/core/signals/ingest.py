@@ -7,6 +7,8 @@ collection did not mention; this module only turns one reading into one signal's
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -17,6 +19,7 @@ from oncall_tui.core.signals.events import note_change, set_status
 from oncall_tui.core.signals.facts import CanaryFacts
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, Status, as_number
+from oncall_tui.core.signals.slo import budget_spacing
 from oncall_tui.core.signals.team import clean_ack
 
 MAX_LABELS = 32
@@ -31,6 +34,7 @@ def update_signal(
         # The same reading object again (a plugin's cache): nothing to re-evaluate.
         signal.observed_at = observed
         signal.history.append(now, signal.value)
+        note_budget(signal, now)
         return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
@@ -72,6 +76,7 @@ def update_signal(
     signal.summary = summary
     signal.headline = sanitize(reading.headline, 80)
     signal.slo = reading.slo
+    note_budget(signal, now, reading.budget_history)
     signal.canary = clean_canary(reading.canary)
     signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
@@ -166,6 +171,33 @@ def prefill(history: History, samples: Sequence[tuple[float, float | None]], now
     for at, value in earlier[-history.capacity :] + list(history):
         filled.append(at, value)
     return filled
+
+
+def note_budget(
+    signal: Signal, now: float, earlier: Sequence[tuple[float, float | None]] = ()
+) -> None:
+    """Keep an SLO signal's budget left at `now` (with a source's `earlier` samples in
+    front, as for its value), so its detail can chart the budget as it fell. Kept by
+    the board from what each collection says, not asked of the source again: every
+    SLO source (prometheus, Sloth, Pyrra, the demo, a recording) gives `budget_left`
+    at each collection, and a ring the size of the value history bounds it, its
+    samples `budget_spacing` apart (a minute for a 30-day SLO: hours, not minutes)."""
+    facts = signal.slo
+    if facts is None:
+        signal.budget = None
+        return
+    if signal.budget is None:
+        signal.budget = History(signal.history.capacity)
+    if earlier:
+        signal.budget = prefill(signal.budget, earlier, now)
+    ring, value = signal.budget, as_number(facts.budget_left)
+    newest = list(itertools.islice(ring.newest_since(-math.inf), 2))
+    spacing = budget_spacing(facts.period)
+    if len(newest) == 2 and newest[0][0] <= now and newest[0][0] - newest[1][0] < spacing:
+        # The newest is not yet BUDGET_SPACING after the one before: it moves on.
+        ring.replace_newest(now, value)
+    else:
+        ring.append(now, value)
 
 
 def clean_labels(labels: Mapping[str, str]) -> dict[str, str]:

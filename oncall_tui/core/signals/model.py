@@ -27,8 +27,19 @@ three layers a cause lives in; alert: firing alerts (evidence); change: a change
 whose value is the unix time of the last deploy, rule edit or reload (an event, never a
 status)."""
 
-Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes"]
-UNITS: tuple[Unit, ...] = ("ratio", "percent", "seconds", "per_second", "count", "bool", "bytes")
+Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes", "burn_rate"]
+UNITS: tuple[Unit, ...] = (
+    "ratio",
+    "percent",
+    "seconds",
+    "per_second",
+    "count",
+    "bool",
+    "bytes",
+    "burn_rate",
+)
+"""burn_rate: how many times faster than the objective allows an error budget is spent
+(an SLO signal's value), shown as "20x"; a plain number would read as a count."""
 
 
 class Status(StrEnum):
@@ -234,6 +245,9 @@ class Reading:
     """Earlier (unix time, value) samples of this series, oldest first, to fill an
     empty chart at start (a Prometheus query_range); only samples older than what the
     signal already holds are used."""
+    budget_history: Sequence[tuple[float, float | None]] = ()
+    """An SLO signal's earlier (unix time, budget left) samples, oldest first, as
+    `history` is for its value: its detail charts the budget as it fell."""
     headline: str = ""
     """The few words that say most about a failing signal, preferred by the cause line
     over "critical": "burning 20x budget", "canary 2.4.0 fails 30%". Empty: none."""
@@ -293,6 +307,9 @@ class Signal:
     headline: str = ""
     """See Reading.headline (sanitised)."""
     slo: SloFacts | None = None
+    budget: History | None = None
+    """An SLO signal's error budget left (a share: 1 untouched, below 0 overspent) at
+    each collection, bounded as `history`; None for any other signal."""
     canary: CanaryFacts | None = None
     ack: Ack | None = None
     """Who acknowledged this alert and when (sanitised); None when nobody did."""

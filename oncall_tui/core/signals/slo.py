@@ -20,6 +20,19 @@ from dataclasses import dataclass
 from oncall_tui.core.signals.facts import SloFacts
 from oncall_tui.core.signals.model import Status
 
+BUDGET_SPACING = 60.0
+"""Most seconds between the budget samples a board keeps of an SLO (the newest is
+always current): a budget over days moves slowly, so a ring of the value history's
+size reaches back six hours instead of minutes, and a backfill asks for points this
+far apart. A short period's budget moves faster: see `budget_spacing`."""
+
+
+def budget_spacing(period: float) -> float:
+    """Seconds between kept budget samples of an SLO over `period`: a thousandth of the
+    period, at most BUDGET_SPACING (a minute for any period of a day or more)."""
+    return max(0.0, min(BUDGET_SPACING, period / 1000))
+
+
 PERCENT_LEFT_FLOOR = -9.99
 """An overspent budget is said as "overspent" below this (-999%), not as a long number."""
 
@@ -88,12 +101,22 @@ def span_words(seconds: float) -> str:
 
 
 def burn_text(burn: float) -> str:
-    """20x, 3.2x, 0.41x: enough digits to compare with a pair's rate."""
+    """20x, 3.2x, 0.41x: enough digits to compare with a pair's rate. From 1000x on
+    the budget of any period is gone within a day and the digits say nothing more:
+    ">999x" (a hostile 1e300 would otherwise be 300 digits; JSON keeps the number)."""
+    if burn >= 1000:
+        return ">999x"
     if burn >= 10:
         return f"{burn:.0f}x"
     if burn >= 1:
         return f"{burn:.1f}x".replace(".0x", "x")
     return f"{burn:.2g}x"
+
+
+def budget_left_of(objective: float, period_ratio: float) -> float:
+    """The share of the period's error budget left when `period_ratio` of its events
+    failed: 1 untouched, 0 gone, below 0 overspent."""
+    return 1.0 - max(0.0, period_ratio) / (1.0 - objective)
 
 
 def judge_slo(
@@ -127,7 +150,7 @@ def judge_slo(
     fastest = min(windows, key=lambda pair: pair.long) if windows else None
     value = burns.get(fastest.long) if fastest is not None else None
     if budget_left is None and period_ratio is not None and math.isfinite(period_ratio):
-        budget_left = 1.0 - max(0.0, period_ratio) / budget
+        budget_left = budget_left_of(objective, period_ratio)
     exhausted: float | None = None
     if value is not None and value > 0 and budget_left is not None:
         exhausted = 0.0 if budget_left <= 0 else budget_left * period / value
@@ -152,16 +175,24 @@ def judge_slo(
     if budget_left is not None:
         if budget_left < PERCENT_LEFT_FLOOR:
             parts.append(f"budget of {window_text(period)} overspent")
-        elif budget_left < 0:
-            parts.append(f"{-budget_left:.0%} over budget of {window_text(period)}")
         else:
-            parts.append(f"{budget_left:.0%} left of {window_text(period)}")
+            parts.append(f"{budget_words(budget_left)} of {window_text(period)}")
     if exhausted is not None:
         if exhausted <= 0:
             parts.append("budget gone")
         elif exhausted < period:
             parts.append(f"gone in {span_words(exhausted)}")
     return SloVerdict(status, value, " · ".join(parts), facts, headline)
+
+
+def budget_words(budget_left: float) -> str:
+    """ "62% left", "40% over budget", "budget overspent" (past -999%: the digits say
+    nothing more)."""
+    if budget_left < PERCENT_LEFT_FLOOR:
+        return "budget overspent"
+    if budget_left < 0:
+        return f"{-budget_left:.0%} over budget"
+    return f"{budget_left:.0%} left"
 
 
 def slo_rows(facts: SloFacts) -> list[tuple[str, str]]:
@@ -177,7 +208,7 @@ def slo_rows(facts: SloFacts) -> list[tuple[str, str]]:
         ("burn", burns or "—"),
     ]
     if facts.budget_left is not None:
-        budget = f"{facts.budget_left:.0%} left"
+        budget = budget_words(facts.budget_left)
         gone = facts.exhausted_in_s
         if gone is not None:
             budget += " · gone" if gone <= 0 else f" · gone in {span_words(gone)}"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
-from oncall_tui.core.signals.ingest import error_message, staleness, update_signal
+from oncall_tui.core.signals.ingest import error_message, note_budget, staleness, update_signal
 from oncall_tui.core.signals.model import (
     EventLog,
     Maintenance,
@@ -263,6 +263,7 @@ class SignalStore(StoreQueries):
         keys.add(signal.key)
         note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
+        note_budget(signal, at)
         self._set_status(signal, status, reason, at)
         if signal.kind == "alert" and signal.maintenance is not None:
             self._own_maintenance[signal.key] = signal.maintenance

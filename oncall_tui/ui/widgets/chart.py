@@ -1,6 +1,8 @@
 """A history chart drawn with the Line API: an area of eighth-blocks coloured by the
 status each value earned, the warning and critical limits as lines, the baseline as a
-dotted line, change markers (deploys, rule edits) as vertical marks, and axes.
+dotted line, change markers (deploys, rule edits) as vertical marks, and axes. An SLO
+signal's chart is its error budget left (0-100%, gone at the 0% line) as the board kept
+it, its caption on the time axis: its burn per window is in the facts beside it.
 
 Why not a plotting library: this is ~200 lines, draws only strings and styles (so no
 source text can become markup), costs nothing between repaints, and draws against the
@@ -27,10 +29,15 @@ from textual.widget import Widget
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.present.formatting import format_level
 from oncall_tui.core.signals.model import Signal, Status, Thresholds, Unit
+from oncall_tui.core.signals.slo import window_text
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 WINDOWS: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
 """Selectable chart windows, in seconds."""
+BUDGET_FLOOR = -10.0
+"""The lowest budget drawn (-1000%): the summary says "overspent" from -999% on."""
+BUDGET_GONE = Thresholds(critical=0.0, below=True)
+"""An error budget is gone at 0: drawn as the critical line, spent columns critical."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +49,26 @@ class ChartData:
     unit: Unit
     baseline: float | None = None
     changes: tuple[float, ...] = ()
+    caption: str = ""
+    """What is drawn, when it is not the signal's value: said on the time axis."""
+    include: tuple[float, ...] = ()
+    """Levels always inside the y range (a budget's 100%)."""
 
     @classmethod
     def of(cls, signal: Signal, changes: Sequence[float] = ()) -> ChartData:
+        """The signal's values; for an SLO signal with a known budget, the budget left."""
+        budget = signal.budget
+        if signal.slo is not None and budget is not None and any(v is not None for _, v in budget):
+            return cls(
+                # Past -1000% an overspent budget says nothing more (and a hostile
+                # 1e300 would make an axis label of 300 digits): drawn at the floor.
+                tuple((at, None if v is None else max(v, BUDGET_FLOOR)) for at, v in budget),
+                BUDGET_GONE,
+                "ratio",
+                changes=tuple(changes),
+                caption=f"error budget left of {window_text(signal.slo.period)}",
+                include=(1.0,),
+            )
         return cls(
             tuple(signal.history),
             signal.thresholds,
@@ -67,7 +91,7 @@ def y_range(values: Sequence[float], data: ChartData) -> tuple[float, float]:
         )
         if v is not None
     ]
-    points = [*values, *limits]
+    points = [*values, *limits, *data.include]
     if not points:
         return 0.0, 1.0
     low, high = min(points), max(points)
@@ -294,12 +318,14 @@ class HistoryChart(Widget):
                         char, style_name = mark[0], mark[1]
                 segments.append(Segment(char, self._style(style_name)))
             lines.append(Strip(segments))
-        lines.append(Strip([Segment(self._x_axis(axis_width, plot_width), axis)]))
+        lines.append(Strip([Segment(self._x_axis(axis_width, plot_width, data.caption), axis)]))
         return lines
 
-    def _x_axis(self, axis_width: int, plot_width: int) -> str:
+    def _x_axis(self, axis_width: int, plot_width: int, caption: str = "") -> str:
+        """The time axis; a caption takes the middle tick's place (no row is spent on
+        it: the narrow detail has six)."""
         left = f"-{format_duration(self.window)}"
-        middle = f"-{format_duration(self.window / 2)}"
+        middle = f"· {caption} ·" if caption else f"-{format_duration(self.window / 2)}"
         right = "now"
         line = [" "] * (axis_width + 1 + plot_width)
         line[axis_width] = "└"
