@@ -12,12 +12,16 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from textual.app import App
+from textual.widgets import Markdown
 
 from oncall_tui.core.present import panel_model
 from oncall_tui.core.present.board_columns import COLUMNS, Column
 from oncall_tui.core.signals.model import Signal, Status, Thresholds, sort_key
+from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
+from oncall_tui.ui.widgets.runbook_view import RunbookView
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_ui_support import T0, make_app, make_store, reading
 from waiting import pilot_until
@@ -231,3 +235,42 @@ async def test_letters_typed_together_filter_the_board_once_by_the_latest() -> N
         assert len(filters) == 1
         keys = {k for p in board.panel_list for k in p.row_keys}
         assert keys == {"demo/loan-api/errors", "demo/loan-api/p99"}
+
+
+RUNBOOK = "# Steps\n\n1. Look:\n   ```sh\n   kubectl -n payments get pods\n   ```\n2. Roll back.\n"
+
+
+async def test_a_runbook_read_before_the_first_layout_is_rendered_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A runbook file read quickly (the second detail opened) arrives before the
+    screen is laid out: it is rendered once, at its width, not first at a guess."""
+    rendered: list[str] = []
+    original = Markdown.update
+
+    def spy(self: Markdown, markdown: str) -> Any:
+        rendered.append(markdown)
+        return original(self, markdown)
+
+    monkeypatch.setattr(Markdown, "update", spy)
+
+    class Early(RunbookView):
+        def _load(self, path: str) -> None:
+            pass  # the file: handed over by the app below, before any layout
+
+    class Host(App[None]):
+        def compose(self) -> Any:
+            yield Early(Runbook.file("steps.md"), id="rb")
+
+        def on_mount(self) -> None:
+            view = self.query_one(Early)
+            assert view.query_one("#runbook-scroll").scrollable_content_region.width == 0
+            view._loaded(RUNBOOK, RUNBOOK)
+
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Early)
+        await pilot_until(pilot, lambda: "kubectl" in "".join(rendered))
+        await pilot.pause()
+        assert "Roll back" in "\n".join(view.query_one(Markdown).source.splitlines())
+    assert [text for text in rendered if "kubectl" in text] == [rendered[-1]]
