@@ -90,7 +90,10 @@ incident = "none"
 
 MARK = "\u203a"
 """The selection mark each panel draws on its selected row."""
-DATA_ROW = re.compile(r"^\s*[\u203a>]?\s*[●▲✖?!xX*]\s+(OK|WARN|CRIT|UNKN)\s+\S", re.M)
+DATA_ROW = re.compile(r"^ *[\u203a>]? *[●▲✖?!xX*] +(OK|WARN|CRIT|UNKN) +\S", re.M)
+"""A panel row with its status word and something after it, on one line. Spaces only:
+a whitespace class crosses line ends, and on a blank 120x40 screen (every start-up before the
+first frame) the search backtracked for seconds, which the timing then counted."""
 CLOCK_WORD = re.compile(r"\d\d:\d\d:\d\d")
 
 

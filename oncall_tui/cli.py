@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from oncall_tui.commands.base import EXIT_CONFIG, config_option, print_problems
+from oncall_tui.commands.base import EXIT_CONFIG, Command, config_option, print_problems
 from oncall_tui.commands.dashboard import dashboard, display_options
-from oncall_tui.commands.registry import COMMANDS
-from oncall_tui.core.config.loader import ConfigError
+from oncall_tui.commands.registry import NAMES, WHOLE_PARSER, all_commands, command
+from oncall_tui.core.config.config_error import ConfigError
 
 DESCRIPTION = """\
 A live terminal dashboard for on-call engineers: is it our services, our risk rules,
@@ -49,17 +49,41 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _epilog() -> str:
-    width = max(len(command.name) for command in COMMANDS) + 3
-    lines = [f"  {command.name:<{width}}{command.help}" for command in COMMANDS]
+def _epilog(commands: Sequence[Command]) -> str:
+    width = max(len(command.name) for command in commands) + 3
+    lines = [f"  {command.name:<{width}}{command.help}" for command in commands]
     return "commands:\n" + "\n".join(lines) + "\n\n" + EXAMPLES
 
 
-def build_parser() -> argparse.ArgumentParser:
+_TAKES_VALUE = frozenset({"--config", "-c", "--theme", "--max-fps"})
+_FLAGS = frozenset({"--read-only", "--wallboard", "--ascii", "--no-ascii"})
+
+
+def command_asked_for(argv: Sequence[str]) -> str | None:
+    """The sub-command `argv` runs, when its words alone make that certain; else None
+    (no command: the dashboard; `-h`, `--version`, an abbreviated option, anything
+    unusual: the whole parser decides, as it always did)."""
+    words = iter(argv)
+    for word in words:
+        if word in _TAKES_VALUE:
+            next(words, None)
+        elif (word.split("=", 1)[0] in _TAKES_VALUE and "=" in word) or word in _FLAGS:
+            continue
+        elif word.startswith("-"):
+            return None
+        else:
+            return word if word in NAMES and word not in WHOLE_PARSER else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, the same one holding that sub-command alone (what
+    a run of it needs: the other commands' modules are not imported)."""
+    commands = (command(only),) if only else all_commands()
     parser = argparse.ArgumentParser(
         prog="oncall-tui",
         description=DESCRIPTION,
-        epilog=_epilog(),
+        epilog=None if only else _epilog(commands),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_Version, help="show the version and plugins, exit")
@@ -73,12 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     # Every command may ask for the parser that read its arguments (completion does).
     parser.set_defaults(run=dashboard, parser=parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
+    for each in commands:
         command_parser = sub.add_parser(
-            command.name, help=command.help, description=command.description or None
+            each.name, help=each.help, description=each.description or None
         )
-        command.arguments(command_parser)
-        command_parser.set_defaults(run=command.run)
+        each.arguments(command_parser)
+        command_parser.set_defaults(run=each.run)
     return parser
 
 
@@ -86,8 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs full URLs (credentials included) at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
     try:
+        # Inside: `--version` and `--help` write while the arguments are read.
+        args = build_parser(only=command_asked_for(words)).parse_args(words)
         code: int = args.run(args)
         return code
     except ConfigError as exc:

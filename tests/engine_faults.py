@@ -156,6 +156,9 @@ class LagProbe:
 
     def __init__(self) -> None:
         self.lags: list[float] = []
+        self.stretches: list[float] = []
+        """CPU seconds the loop's thread spent between two wakes: the lag our code
+        caused, without the time a loaded machine kept the process off the CPU."""
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -163,9 +166,10 @@ class LagProbe:
 
     async def _run(self) -> None:
         while True:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             await asyncio.sleep(self.PERIOD)  # how late this wakes IS the measurement
             self.lags.append(max(0.0, time.perf_counter() - started - self.PERIOD))
+            self.stretches.append(time.thread_time() - cpu)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -198,6 +202,9 @@ class FaultRun:
     settled_lag: float = 0.0
     """Worst lag once the fault had shown (after any one-off cost of its first
     collection)."""
+    settled_cpu: float = 0.0
+    """Longest CPU stretch of the loop's thread between two probe wakes over the same
+    span: what `settled_lag` would be on a machine with a CPU to spare."""
     window: float = 0.0
     waited: float = 0.0
     """Seconds of the window the event loop's thread was ready to run but had no CPU
@@ -319,6 +326,7 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
             run.most_failures = max(run.most_failures, runner.failures)
             await asyncio.sleep(0.01)  # sampling a window of fixed length: time is the test
         run.settled_lag = max(probe.lags[settled_from:], default=0.0)
+        run.settled_cpu = max(probe.stretches[settled_from:], default=0.0)
         run.healthy_counted = healthy.collections - counted
         run.window = time.monotonic() - started
         # Reported with a failure: on a shared machine the loop's thread also waits for

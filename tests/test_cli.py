@@ -199,6 +199,24 @@ def test_check_piped_into_head_has_no_traceback() -> None:
     assert "Traceback" not in result.stderr
 
 
+def _into_closed_pipe(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """`oncall-tui ARGS` writing into a pipe whose reader went away before a byte was
+    written (EPIPE on write), as `| true` can."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "oncall_tui", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_check_into_a_closed_pipe_keeps_the_status_exit_code(tmp_path: Path, fmt: str) -> None:
     """`check | true`: the reader is gone before the report is written. The exit code
@@ -207,19 +225,20 @@ def test_check_into_a_closed_pipe_keeps_the_status_exit_code(tmp_path: Path, fmt
     config.write_text(
         '[sources.c]\nplugin = "command"\nargv = ["sh", "-c", "echo CRITICAL - down; exit 2"]\n'
     )
-    read, write = os.pipe()
-    os.close(read)  # the reader went away before a byte was written: EPIPE on write
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "oncall_tui", "check", "--config", str(config), "--format", fmt],
-            stdout=write,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-        )
-    finally:
-        os.close(write)
+    result = _into_closed_pipe(["check", "--config", str(config), "--format", fmt])
     assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["plugins"]])
+def test_what_is_written_while_arguments_are_read_survives_a_closed_pipe(
+    args: list[str],
+) -> None:
+    """`oncall-tui --version | true`: `--version` prints while the arguments are read,
+    which used to be outside the closed-pipe handling (a BrokenPipeError traceback,
+    exit 1)."""
+    result = _into_closed_pipe(args)
+    assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
 

@@ -90,7 +90,7 @@ def test_a_recording_session_leaves_no_daemon_behind(tmp_path: Path, marker: str
     try:
         while process.poll() is None:
             peak = max(peak, len(_daemons(marker)))
-            time.sleep(0.1)
+            time.sleep(0.1)  # the sampling pace of a peak: time passing is the measurement
     finally:
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)

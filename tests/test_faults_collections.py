@@ -22,6 +22,7 @@ import pytest
 from oncall_cli import proxy_free_env
 from pty_app import PtyApp
 from servers import HTTPTestServer, serve_body, start_bulk_exporter
+from waiting import wait_until, wait_until_async
 
 KEY_SECONDS = 16.0
 """Worst of five `?`/Esc round trips while collecting: measured 2.6-3.2 s here at load
@@ -70,9 +71,10 @@ def _key_round_trips(app: PtyApp, count: int = 5) -> list[float]:
         began = time.monotonic()
         app.send(b"?")
         app.wait_for(lambda text, n=shown: text.count("Esc closes") > n, 60, "the help screen")
+        took.append(time.monotonic() - began)
         app.send(b"\x1b")
-        time.sleep(0.3)  # the lone ESC is told from a sequence by a pause
-        took.append(time.monotonic() - began - 0.3)
+        # Closed before the next `?`: sent sooner, ESC and `?` would read as one key.
+        wait_until(lambda: "Esc closes" not in app.screen, 60, what="the help screen to close")
     return took
 
 
@@ -113,17 +115,20 @@ def test_keys_are_answered_while_a_huge_source_is_collected(
         app.close()
 
 
-async def _loop_cpu_chunks(config: Path, seconds: float) -> tuple[float, int]:
-    """The engine on `config` for `seconds`: the longest stretch of CPU time the event
-    loop's thread spent without yielding to a probe that wakes every 5 ms, and how
-    many collections the source finished. CPU time, not wall time: a shared machine
-    deschedules the process for hundreds of ms, which says nothing of the engine."""
+async def _loop_cpu_chunks(config: Path, collections: int) -> float:
+    """The engine on `config` until its source finished `collections`: the longest
+    stretch of CPU time the event loop's thread spent without yielding to a probe that
+    wakes every 5 ms, from the end of the first collection on (the steady state a
+    wallboard lives in: the first one also builds the TLS context and creates every
+    signal). CPU time, not wall time: a shared machine deschedules the process for
+    hundreds of ms, which says nothing of the engine."""
     import asyncio
 
     from oncall_tui.core.config.loader import load_config
     from oncall_tui.core.engine import Engine
 
     engine = Engine(load_config(config))
+    runner = engine.runners[next(iter(engine.runners))]
     worst = 0.0
     stop = False
 
@@ -131,25 +136,32 @@ async def _loop_cpu_chunks(config: Path, seconds: float) -> tuple[float, int]:
         nonlocal worst
         while not stop:
             before = time.thread_time()
-            await asyncio.sleep(0.005)
-            worst = max(worst, time.thread_time() - before)
+            await asyncio.sleep(0.005)  # how much CPU ran before this wakes is the measurement
+            if runner.collections >= 1:
+                worst = max(worst, time.thread_time() - before)
 
     task = asyncio.ensure_future(probe())
     engine.start()
     try:
-        await asyncio.sleep(seconds)  # collections every second: time is the test
+        await wait_until_async(
+            lambda: runner.collections >= collections, 120, what=f"{collections} collections"
+        )
     finally:
         stop = True
         await task
         await engine.stop()
-    return worst, engine.runners[next(iter(engine.runners))].collections
+    return worst
 
 
-LOOP_CPU_SECONDS = 0.5
-"""Longest CPU stretch of the loop while 27,000 alerts are collected every second:
-measured 0.07-0.09 s on a quiet 2-core machine, with the answer parsed on the source's
-thread and taken into the store in slices; 0.53 s in CI when the engine took the whole
-collection in at once, 0.90 s when the answer was also parsed on the loop."""
+LOOP_CPU_SECONDS = 0.6
+"""Longest CPU stretch of the loop while 27,000 alerts are collected every second, past
+the first collection (answer parsed on the source's thread, taken into the store in
+slices): measured 0.052-0.095 s over 3 collections at load 11-17 with four more busy
+loops, 0.10-0.12 s over 7-8 collections at load 3 after the store's incremental
+changes; 5x the worst. The code before the parse left the loop (2ec49a2^) measured
+0.95-1.42 s in the same minutes as the first figures, every collection parsed and
+applied on the loop: 8x the new worst, 1.6x the bound. (A key's wall latency in a pty
+cannot tell the two apart on this machine.)"""
 
 
 async def test_the_event_loop_never_runs_long_while_27000_alerts_are_collected(
@@ -160,6 +172,5 @@ async def test_the_event_loop_never_runs_long_while_27000_alerts_are_collected(
         f'[sources.am]\nplugin = "alertmanager"\nurl = "{alertmanager.url}"\n'
         'interval = "1s"\ntimeout = "10s"\n'
     )
-    worst, collections = await _loop_cpu_chunks(config, 10.0)
-    assert collections >= 1, "no collection finished"
+    worst = await _loop_cpu_chunks(config, 3)
     assert worst < LOOP_CPU_SECONDS, f"the loop ran {worst:.3f} s of CPU without yielding"

@@ -252,7 +252,9 @@ def test_replay_shows_only_markdown_runbooks_of_the_recordings_folder(
         app.wait_for(lambda text: "REPLAY END" in text, 60, "the replay to end")
         app.send(b"\r")
         app.wait_for(lambda text: "runbook" in text.lower(), 30, "the detail")
-        time.sleep(1)  # the runbook is read off the event loop
+        # A text runbook shows at once (nothing is read); a file one once it is read.
+        expected = "Restart the pay service" if shown else "text (not a link"
+        app.wait_for(lambda text: expected in text, 30, "the runbook")
         screen = app.text
         app.send(b"q")
     finally:

@@ -21,6 +21,7 @@ import aiohttp
 import pytest
 
 from oncall_cli import Served, serving
+from waiting import wait_until_async
 
 MiB = 1024 * 1024
 
@@ -102,9 +103,14 @@ def test_sessions_are_capped_and_the_one_too_many_is_told_why(served: Served) ->
     origin = f"http://127.0.0.1:{served.port}"
 
     async def crowd() -> list[bytes]:
-        # Watchers stay a little once their board shows, so none leaves a place free.
-        def stay() -> Awaitable[None]:
-            return asyncio.sleep(5)
+        # Every session, watching or told why (its message says "board" too), stays
+        # until all six have been answered, so none leaves a place free meanwhile.
+        answered = 0
+
+        async def stay() -> None:
+            nonlocal answered
+            answered += 1
+            await wait_until_async(lambda: answered >= 6, 90, what="all six sessions answered")
 
         return await asyncio.gather(
             *(_session(served.port, origin, while_open=stay) for _ in range(6))

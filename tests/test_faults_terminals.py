@@ -94,7 +94,7 @@ def test_stop_and_continue_keeps_one_key_reader_and_leaves_no_keyboard_mode(
         os.kill(app.process.pid, signal.SIGSTOP)
         time.sleep(0.2)  # stopped for a while: what the test is about
         os.kill(app.process.pid, signal.SIGCONT)
-        time.sleep(0.3)
+        time.sleep(0.3)  # running a while between the two stops: the scenario's time
     drawn = len(app.raw)
     wait_until(lambda: len(app.raw) > drawn, 30, what="the board to draw again after SIGCONT")
     app.send(b"\x11")  # ctrl+q, once

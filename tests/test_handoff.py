@@ -124,10 +124,10 @@ component = "{{service}}"
             asyncio.run(ack(config, "BureauDown", "alice"))
 
             # Resolve the payment errors, then deploy payment-api.
-            time.sleep(20)
+            time.sleep(20)  # the acked alert fires a while: the scenario's time
             resolved = time.time()
             switches.payment_errors = 0.0
-            time.sleep(5)
+            time.sleep(5)  # resolved a while before the deploy: the scenario's time
             switches.deployed = deployed = time.time()
             # ALERTS is sampled every 5 s for an hour: a gap of two steps ends a firing.
             time.sleep(36)

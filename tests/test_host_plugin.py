@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import socket
 import threading
+import time
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -325,3 +326,65 @@ async def test_a_host_breach_counts_only_after_a_delay() -> None:
     )
     quick = by_key(await make(**{"for": "5s"}).collect())
     assert all(r.thresholds is not None and r.thresholds.for_seconds == 5.0 for r in quick.values())
+
+
+# --- the first window, opened at import ---------------------------------------------
+
+
+def test_proc_stat_reads_as_psutil_reports_it() -> None:
+    ours = cpu.proc_stat_times()
+    if ours is None:
+        pytest.skip("no /proc/stat here")
+    theirs = psutil.cpu_times()
+    assert ours._fields == theirs._fields
+    for name in ours._fields:  # the counters move on between the two reads
+        assert getattr(ours, name) == pytest.approx(getattr(theirs, name), abs=2.0), name
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", None),
+        (b"intr 1 2 3\n", None),
+        (b"cpu  x y z\n", None),
+        (b"cpu  100 0 50\n", cpu.ProcStatTimes(user=1.0, system=0.5)),  # an old kernel
+        (b"cpu " + b"1" * 5000 + b"\n", None),  # not a counter anyone could have: refused
+    ],
+)
+def test_proc_stat_that_does_not_read_as_counters_is_no_sample(
+    tmp_path: Path, content: bytes, expected: cpu.ProcStatTimes | None
+) -> None:
+    stat = tmp_path / "stat"
+    stat.write_bytes(content)
+    got = cpu.proc_stat_times(str(stat))
+    if expected is None:
+        assert got is None
+    else:
+        assert got == pytest.approx(expected)
+
+
+def test_first_reading_waits_only_what_is_left_of_the_window_opened_at_import(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    times = cpu.proc_stat_times()
+    if times is None:
+        pytest.skip("no /proc/stat here")
+    monkeypatch.setattr(cpu, "_OPENING", cpu._sample(times, time.monotonic() - 0.15))
+    slept: list[float] = []
+    meter = cpu.CpuMeter(sleep=slept.append)
+    meter.start()
+    assert 0.0 <= meter.busy_percent() <= 100.0
+    assert slept and slept[0] <= cpu.MIN_WINDOW - 0.15 + 0.02
+
+
+def test_an_old_import_sample_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    times = cpu.proc_stat_times()
+    if times is None:
+        pytest.skip("no /proc/stat here")
+    stale = time.monotonic() - cpu.OPENING_MAX_AGE - 1
+    monkeypatch.setattr(cpu, "_OPENING", cpu._sample(times, stale))
+    slept: list[float] = []
+    meter = cpu.CpuMeter(sleep=slept.append)
+    meter.start()
+    meter.busy_percent()
+    assert slept and slept[0] > cpu.MIN_WINDOW - 0.05  # a fresh window, measured whole

@@ -141,7 +141,10 @@ def test_bash_completes_themes_without_running_file_names(tmp_path: Path) -> Non
         bash.send(b"\x15oncall-tui --theme high\t")
         bash.wait_for(lambda screen: "--theme high-contrast " in screen, 30, "a shipped theme")
         bash.send(b"\x15oncall-tui --theme \t\t")
-        time.sleep(1)
+        # The listing shows once the completion ran (and with it any command substitution).
+        bash.wait_for(
+            lambda screen: "midnight" in screen and "high-contrast" in screen, 30, "the listing"
+        )
     finally:
         bash.close()
     assert not (tmp_path / "PWNED").exists()

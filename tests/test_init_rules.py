@@ -222,7 +222,7 @@ def _rules_server(body: Callable[[], bytes] | bytes, *, drip: bool = False) -> A
                 for byte in payload:
                     self.wfile.write(bytes([byte]))
                     self.wfile.flush()
-                    time.sleep(0.5)
+                    time.sleep(0.5)  # a server dripping its answer: the scenario
             else:
                 self.wfile.write(payload)
 

@@ -9,6 +9,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from oncall_tui.ui.keep_alive import keep_alive
+from waiting import pilot_until
 
 
 class Counts:
@@ -51,6 +52,5 @@ async def test_a_failing_timer_callback_no_longer_ends_the_app() -> None:
 
     app = Board()
     async with app.run_test() as pilot:
-        while ticker.ticks < 3:
-            await pilot.pause(0.05)
+        await pilot_until(pilot, lambda: ticker.ticks >= 3, what="three ticks")
         assert app.is_running and ticker.updates.errors >= 3

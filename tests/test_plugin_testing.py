@@ -87,7 +87,7 @@ def test_bad_options_are_worded_as_validate_words_them(tmp_path: Path) -> None:
 
 class SlowPlugin(SpoolPlugin):
     async def collect(self) -> Sequence[Reading]:
-        await asyncio.sleep(30)
+        await asyncio.sleep(30)  # a plugin that hangs: the behaviour under test
         return []
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from oncall_tui.core.present.runbook_pages import paginate
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 from oncall_tui.core.sources.templates import RunbookTemplate
 
@@ -79,3 +80,19 @@ def test_path_templates_keep_label_values_inside_the_folder() -> None:
     template = RunbookTemplate.parse("runbooks/{service}.md")
     runbook = template.render({"service": "../../etc/passwd"}, CONFIG_DIR)
     assert runbook == Runbook(RunbookKind.FILE, "/srv/oncall/runbooks/.._.._etc_passwd.md")
+
+
+def test_a_long_runbook_is_paged_with_fences_closed_and_table_headers_repeated() -> None:
+    code = "```sh\n" + "\n".join(f"echo {i}" for i in range(1000)) + "\n```"
+    table = "| a | b |\n|---|---|\n" + "\n".join(f"| {i} | x |" for i in range(500))
+    pages = paginate(f"# Top\n\n{code}\n\n{table}\n")
+    assert len(pages) > 3
+    for page in pages:
+        assert page.markdown.count("```") % 2 == 0, page.markdown[:80]
+        rows = [line for line in page.markdown.split("\n") if line.startswith("| ")]
+        if rows and "| a | b |" not in page.markdown:
+            assert rows[0].startswith("| 0 |"), "a table page without its header"
+    shown = "\n".join(page.markdown for page in pages)
+    assert all(f"echo {i}\n" in shown for i in range(1000))
+    assert all(f"| {i} | x |" in shown for i in range(500))
+    assert [page.markdown for page in paginate("# one\n\nshort")] == ["# one\n\nshort"]

@@ -357,7 +357,7 @@ async def test_the_events_screen_reads_source_events_from_the_store() -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         store.apply("alerts", [], at=T0 + 5)
-        await pilot.pause(0.3)
+        await pilot.pause()
         await pilot.press("e")
         screen = app.screen
         assert isinstance(screen, EventsScreen)

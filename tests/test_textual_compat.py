@@ -5,7 +5,6 @@ module outside the compat module uses one."""
 from __future__ import annotations
 
 import ast
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
 
 from oncall_tui.ui import textual_compat
+from waiting import wait_until_async
 
 ROOT = Path(__file__).parent.parent
 
@@ -53,7 +53,9 @@ async def test_the_compat_functions_work_on_a_running_app() -> None:
     app: App[None] = App()
     async with app.run_test(size=(40, 5)):
         app.notify("disk full")
-        await asyncio.sleep(0)
+        await wait_until_async(
+            lambda: textual_compat.notification_messages(app), what="the notification"
+        )
         assert textual_compat.notification_messages(app) == ["disk full"]
         assert len(textual_compat.screen_lines(app.screen)) == 5
         target, name, params = textual_compat.parse_action(app, "bell", app, None)

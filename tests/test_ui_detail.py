@@ -73,8 +73,16 @@ def messages(app: OncallApp) -> list[str]:
 
 
 async def open_runbook_markdown(pilot: Pilot[Any], app: OncallApp) -> None:
+    """Until the runbook is read and drawn (its text is loaded a moment before its
+    Markdown is mounted), or the problem shown."""
     view = app.screen.query_one(RunbookView)
     await wait_for(pilot, lambda: view.copy_text is not None or bool(view.problem))
+    if not view.problem:
+        await wait_for(
+            pilot,
+            lambda: "loading…" not in "\n".join(screen_lines(app.screen)),
+            what="the runbook drawn in place of 'loading…'",
+        )
     await pilot.pause()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -11,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from oncall_tui.commands.base import Command, config_option
-from oncall_tui.core.config.loader import load_config
 
 if TYPE_CHECKING:
     from oncall_tui.core.config.loader import AppConfig
@@ -43,6 +41,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from oncall_tui.core.config.loader import load_config
     from oncall_tui.core.engine import Engine
     from oncall_tui.core.triage.causes import store_diagnosis
 

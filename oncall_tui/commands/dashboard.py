@@ -6,10 +6,13 @@ import argparse
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from oncall_tui.commands import options
 from oncall_tui.commands.base import EXIT_CONFIG, THEME_COMPLETION, completes, print_problems
-from oncall_tui.core.config.loader import AppConfig, load_config
+
+if TYPE_CHECKING:
+    from oncall_tui.core.config.loader import AppConfig
 
 
 def display_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -65,6 +68,8 @@ def display_environment(args: argparse.Namespace) -> None:
 
 
 def dashboard(args: argparse.Namespace) -> int:
+    from oncall_tui.core.config.loader import load_config
+
     config = load_config(args.config)
     problem = theme_problem(args.theme)
     if problem:

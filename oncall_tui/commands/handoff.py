@@ -10,7 +10,6 @@ when no source answered, 2 for usage or config mistakes.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
@@ -37,6 +36,8 @@ MAX_SINCE = 31 * 86400.0
 
 def handoff(config_path: Path | None, file: Path | None, since: float, fmt: str) -> int:
     """Print the handover of the last `since` seconds; the exit code (see above)."""
+    import asyncio
+
     if file is not None and config_path is not None:
         print("oncall-tui: handoff: give --config or FILE, not both", file=sys.stderr)
         return EXIT_USAGE

@@ -10,7 +10,6 @@ file `init` writes always loads. Exit 0 written, 1 a server unreachable or refus
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import tempfile
@@ -64,6 +63,8 @@ def init(prometheus: str, alertmanager: str | None, out: Path | None, force: boo
 
 
 def _run(prometheus: str, alertmanager: str | None) -> Discovery:
+    import asyncio
+
     from .init_discover import co_occurring, discover
     from .init_render import render
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, get_args
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, get_args
 
 from oncall_tui.commands.base import Command, no_arguments
 from oncall_tui.core.config.durations import parse_duration
-from oncall_tui.core.config.loader import SourceSettings
-from oncall_tui.core.sources.registry import PluginLoadError, default_registry
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def plugins(args: argparse.Namespace) -> int:
+    # Here, not at the top: every other command's start-up would pay for pydantic.
+    from oncall_tui.core.config.loader import SourceSettings
+    from oncall_tui.core.sources.registry import PluginLoadError, default_registry
+
     registry = default_registry
     for name in registry.names():
         try:
@@ -68,6 +71,8 @@ def _type_name(annotation: Any) -> str:
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):

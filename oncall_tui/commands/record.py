@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -13,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from oncall_tui.commands import options
 from oncall_tui.commands.base import FILE_COMPLETION, Command, completes, config_option
-from oncall_tui.core.config.loader import AppConfig, load_config
 
 if TYPE_CHECKING:
+    from oncall_tui.core.config.loader import AppConfig
     from oncall_tui.core.engine import Engine
     from oncall_tui.core.recording import Recorder
 
@@ -28,6 +27,8 @@ def record(config: AppConfig, out: Path, duration: float | None) -> int:
     """Record until `duration` has passed or the user interrupts; 0 then, whatever the
     signals said (a recording of an outage is a success), 1 when `out` cannot be
     written."""
+    import asyncio
+
     from oncall_tui.core.engine import Engine
     from oncall_tui.core.recording import Header, Recorder
 
@@ -82,6 +83,8 @@ def _size(out: Path, written: int) -> str:
 
 
 async def _run(engine: Engine, recorder: Recorder, duration: float | None) -> str:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -108,6 +111,12 @@ async def _run(engine: Engine, recorder: Recorder, duration: float | None) -> st
     return error
 
 
+def _load(path: Path | None) -> AppConfig:
+    from oncall_tui.core.config.loader import load_config
+
+    return load_config(path)
+
+
 def arguments(parser: argparse.ArgumentParser) -> None:
     config_option(parser)
     out = parser.add_argument(
@@ -131,5 +140,5 @@ COMMAND = Command(
     "record",
     "collect as the dashboard does, headless, into a recording (JSON lines)",
     arguments,
-    lambda args: record(load_config(args.config), args.out, args.duration),
+    lambda args: record(_load(args.config), args.out, args.duration),
 )

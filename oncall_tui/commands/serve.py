@@ -9,7 +9,6 @@ import sys
 from oncall_tui.commands import options
 from oncall_tui.commands.base import EXIT_CONFIG, Command, config_option, print_problems
 from oncall_tui.commands.dashboard import display_options, theme_problem
-from oncall_tui.core.config.loader import load_config
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +35,8 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    from oncall_tui.core.config.loader import load_config
+
     config = load_config(args.config)  # fail here, not inside every browser session
     problem = theme_problem(args.theme)
     if problem:

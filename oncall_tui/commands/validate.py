@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from oncall_tui.commands.base import EXIT_CONFIG, Command, config_option, print_problems
-from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.sanitize import MAX_PROBLEM, sanitize
 
 
 def validate(args: argparse.Namespace) -> int:
+    from oncall_tui.core.config.loader import load_config
     from oncall_tui.core.config.theme_files import load_catalog
 
     config = load_config(args.config)

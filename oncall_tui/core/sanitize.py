@@ -79,12 +79,16 @@ class Redactor:
     def __init__(self) -> None:
         self._secrets: set[str] = set()
         self._ordered: tuple[str, ...] = ()
+        self.generation = 0
+        """Bumped whenever the secrets change: text cleaned under an older generation
+        (the store keeps a signal's cleaned labels and words) must be cleaned again."""
 
     def add(self, secret: str) -> None:
         # Very short values would redact half of every message and protect nothing.
         if len(secret) >= 4 and secret not in self._secrets:
             self._secrets.add(secret)
             self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
+            self.generation += 1
 
     def add_credential(self, value: str) -> None:
         """A header value such as `Bearer <token>` or `Basic <base64>`: the whole
@@ -128,6 +132,7 @@ class Redactor:
         finally:
             self._secrets = saved
             self._ordered = tuple(sorted(saved, key=len, reverse=True))
+            self.generation += 1
 
     def redact(self, text: str, extra: Iterable[str] = ()) -> str:
         """`text` without URL credentials and without any registered secret (nor any of

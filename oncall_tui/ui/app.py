@@ -38,10 +38,6 @@ from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
-from oncall_tui.ui.screens.detail import SignalDetailScreen
-from oncall_tui.ui.screens.events import EventsScreen
-from oncall_tui.ui.screens.help import HelpScreen, help_entries
-from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui.ui.textual_compat import add_output_filter
 from oncall_tui.ui.textual_themes import (
     drop_builtin_themes,
@@ -50,6 +46,10 @@ from oncall_tui.ui.textual_themes import (
     terminal_colors,
 )
 from oncall_tui.ui.widgets.status_header import BoardFlags
+
+# The detail (charts, the runbook's Markdown), events, help and wallboard screens are
+# imported when first opened: the board's first frame waits for none of them, and
+# a board that never opens them never holds their modules.
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,8 @@ class OncallApp(EffectsApp):
     def get_default_screen(self) -> Screen[None]:
         screen: Screen[None]
         if self.wallboard:
+            from oncall_tui.ui.screens.wallboard import WallboardScreen
+
             screen = WallboardScreen(
                 self.engine.store,
                 title=self.engine.config.title,
@@ -289,6 +291,8 @@ class OncallApp(EffectsApp):
     def open_detail(self, key: str) -> None:
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
+            from oncall_tui.ui.screens.detail import SignalDetailScreen
+
             self.open_screen(
                 lambda: SignalDetailScreen(
                     self.engine.store, key, triage=self._triage, **self._screen_args()
@@ -340,12 +344,16 @@ class OncallApp(EffectsApp):
             self.dashboard.action_cause()
 
     def action_events(self) -> None:
+        from oncall_tui.ui.screens.events import EventsScreen
+
         self.open_screen(
             lambda: EventsScreen(self.engine.store, self.attention, **self._screen_args()),
             EventsScreen,
         )
 
     def action_help(self) -> None:
+        from oncall_tui.ui.screens.help import HelpScreen, help_entries
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return

@@ -14,7 +14,6 @@ from textual.notifications import SeverityLevel
 from oncall_tui.core.gate import Effect, declares
 from oncall_tui.ui.action_app import ActionApp
 from oncall_tui.ui.widgets.notice_line import NoticeLine
-from oncall_tui.ui.widgets.runbook_view import browser_problem
 
 
 class Noticed(Message):
@@ -75,6 +74,10 @@ class EffectsApp(ActionApp):
         """`o`: a runbook link in the browser, where one exists; otherwise say so."""
         if not self.side_effect_allowed("opening a browser", Effect.BROWSER):
             return
+        # Here, not at the top: the runbook view brings Markdown, which the board's
+        # start-up does not need.
+        from oncall_tui.ui.widgets.runbook_view import browser_problem
+
         problem = "" if self.is_web else browser_problem()
         if problem:
             self.notify(f"{problem}; press c to copy the link", severity="warning", markup=False)

@@ -55,6 +55,11 @@ class ChangeSpec:
     background: float | None = None
     """Seconds into the cycle of a harmless change, if any."""
 
+    @property
+    def moves(self) -> bool:
+        """Whether the cycle can make a later change than the one before the start."""
+        return self.trigger is not None or self.background is not None
+
     def last(self, mode: IncidentMode, elapsed: float) -> float:
         """When (seconds since the start; negative before it) the latest change at or
         before `elapsed` was made."""

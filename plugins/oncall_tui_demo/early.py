@@ -58,6 +58,17 @@ class EarlyWarning:
         self._windows = sorted({w for pair in WINDOWS for w in (pair.long, pair.short)})
         self._means: list[list[float] | None] = [None] * len(self._services)
         self._budget = [rng.uniform(0.55, 0.95) for _ in self._services]
+        self._fixed = [
+            (
+                f"slo/{spec.component}",
+                f"{spec.component} SLO",
+                {**spec.labels, "objective": f"{OBJECTIVE:.0%}"},
+                f"{spec.query} (burn rate against a {OBJECTIVE:.0%} objective)",
+            )
+            for _, spec in self._services
+        ]
+        """Each SLO reading's key, name, labels and query: the same every collection,
+        built once (and the same labels object lets the store see them unchanged)."""
         self._last: float | None = None
         self._canary_errors = 0.0
         self._canary_total = 0.0
@@ -66,47 +77,51 @@ class EarlyWarning:
 
     def readings(
         self,
-        values: Sequence[float | None],
+        signals: Sequence[Reading],
         now: float,
         canary: tuple[str, Effect | None] | None,
     ) -> list[Reading]:
-        """`values`: every signal's current value, in the catalogue's order; `canary`:
-        the service that takes canary releases and how far a phase is (None: calm)."""
+        """`signals`: every signal's current reading, in the catalogue's order;
+        `canary`: the service that takes canary releases and how far a phase is (None:
+        calm)."""
         first = self._last is None
         dt = 0.0 if self._last is None else max(0.0, now - self._last)
         self._last = now
+        # One weight per window for every service: the same arithmetic as per service.
+        weights = [1.0 - math.exp(-dt / window) for window in self._windows]
+        windows = self._windows
         found = []
         for slot, (index, spec) in enumerate(self._services):
-            ratio = values[index]
+            ratio = signals[index].value
             if ratio is None:
                 continue
             means = self._means[slot]
             if means is None:
-                means = self._means[slot] = [ratio] * len(self._windows)
-            for position, window in enumerate(self._windows):
-                weight = 1.0 - math.exp(-dt / window)
+                means = self._means[slot] = [ratio] * len(windows)
+            for position, weight in enumerate(weights):
                 means[position] += weight * (ratio - means[position])
             self._budget[slot] -= dt / PERIOD * ratio / (1.0 - OBJECTIVE)
             verdict = judge_slo(
                 OBJECTIVE,
-                dict(zip(self._windows, means, strict=True)),
+                dict(zip(windows, means, strict=True)),
                 None,
                 windows=WINDOWS,
                 period=PERIOD,
                 budget_left=self._budget[slot],
             )
+            key, name, labels, query = self._fixed[slot]
             found.append(
                 Reading(
-                    key=f"slo/{spec.component}",
+                    key=key,
                     kind="health",
-                    name=f"{spec.component} SLO",
+                    name=name,
                     value=verdict.value,
                     unit="burn_rate",
-                    labels={**spec.labels, "objective": f"{OBJECTIVE:.0%}"},
+                    labels=labels,
                     summary=verdict.summary,
                     runbook=_SLO_RUNBOOK,
                     status=verdict.status,
-                    query=f"{spec.query} (burn rate against a {OBJECTIVE:.0%} objective)",
+                    query=query,
                     component=spec.component,
                     headline=verdict.headline,
                     slo=verdict.facts,

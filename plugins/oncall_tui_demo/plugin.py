@@ -71,6 +71,8 @@ class DemoPlugin(Plugin[DemoConfig]):
         self._collections = 0
         self._changes: list[ChangeSpec] = build_changes(self._specs, config.seed)
         self._change_readings: list[Reading] = []
+        self._moving = [i for i, change in enumerate(self._changes) if change.moves]
+        """Markers whose change the cycle can renew; the others never move."""
         self._readings: list[Reading] = []
         self._drawn_with: list[tuple[IncidentKind, Effect] | None] = []
         self._started: float | None = None
@@ -111,8 +113,7 @@ class DemoPlugin(Plugin[DemoConfig]):
         canary = None
         if self._canary_service is not None:
             canary = (self._canary_service, effects.get("canary"))
-        values = [reading.value for reading in self._readings]
-        early = self._early.readings(values, now, canary)
+        early = self._early.readings(self._readings, now, canary)
         return [*self._readings, *early, *self._change_readings]
 
     def _due(self, indices: Iterable[int]) -> list[int]:
@@ -128,29 +129,30 @@ class DemoPlugin(Plugin[DemoConfig]):
 
     def _mark_changes(self, elapsed: float) -> None:
         """Change markers: the same Reading object while nothing changed, so the store
-        skips it; a new value when a deploy, edit or reload happened."""
+        skips it; a new value when a deploy, edit or reload happened. Only the few
+        markers the cycle moves (`ChangeSpec.moves`) are looked at after the first
+        collection: the others keep their change from before the start."""
         start = self._started if self._started is not None else 0.0
-        previous = self._change_readings
-        current: list[Reading] = []
-        for index, change in enumerate(self._changes):
+        current = self._change_readings
+        first = not current
+        if first:
+            current = self._change_readings = [_PENDING] * len(self._changes)
+        for index in range(len(self._changes)) if first else self._moving:
+            change = self._changes[index]
             at = self._wall_offset + start + change.last(self.config.incident, elapsed)
-            if index < len(previous) and previous[index].value == at:
-                current.append(previous[index])
+            if not first and current[index].value == at:
                 continue
-            current.append(
-                Reading(
-                    key=change.key,
-                    kind="change",
-                    name=change.name,
-                    value=at,
-                    unit="count",
-                    labels=change.labels,
-                    runbook=_CHANGES_RUNBOOK,
-                    query=change.query,
-                    component=change.component,
-                )
+            current[index] = Reading(
+                key=change.key,
+                kind="change",
+                name=change.name,
+                value=at,
+                unit="count",
+                labels=change.labels,
+                runbook=_CHANGES_RUNBOOK,
+                query=change.query,
+                component=change.component,
             )
-        self._change_readings = current
 
     def _redraw(self, indices: Iterable[int], effects: Effects) -> None:
         """New readings for `indices` from their walks and the incidents under way."""

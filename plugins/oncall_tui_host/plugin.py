@@ -68,6 +68,7 @@ class HostPlugin(Plugin[HostConfig]):
             for index, text in enumerate(config.disk_paths)
         ]
         self._cpu = CpuMeter()
+        self._cpu.start()
 
         def limits(warning: float | None, critical: float | None) -> Thresholds:
             return Thresholds(

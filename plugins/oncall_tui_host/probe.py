@@ -8,8 +8,15 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import psutil
+
+def psutil_module() -> Any:
+    """psutil, imported at the first reading: `validate`, `--help` and every config
+    without a host source never pay for it."""
+    import psutil
+
+    return psutil
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +44,14 @@ class Disk:
 
 
 def memory() -> Memory:
-    mem = psutil.virtual_memory()
+    mem = psutil_module().virtual_memory()
     return Memory(
         percent=float(mem.percent), used=float(mem.total - mem.available), total=float(mem.total)
     )
 
 
 def load() -> Load:
+    psutil = psutil_module()
     load1, _, _ = psutil.getloadavg()
     return Load(load1=float(load1), cpus=psutil.cpu_count(logical=True) or 1)
 
@@ -52,7 +60,7 @@ def disk(path: Path) -> Disk:
     """One filesystem; a missing or unreadable path is reported, not raised, so one bad
     entry in `disk_paths` does not blank the whole host."""
     try:
-        usage = psutil.disk_usage(str(path))
+        usage = psutil_module().disk_usage(str(path))
     except FileNotFoundError:
         return Disk(path, error="path does not exist")
     except PermissionError:

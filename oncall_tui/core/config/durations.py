@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
-
-from pydantic import BeforeValidator, PlainSerializer
+from typing import TYPE_CHECKING, Annotated, Any
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _FACTOR = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -48,9 +46,24 @@ def format_duration(seconds: float) -> str:
     return f"{hours // 24}d{hours % 24}h"
 
 
-Duration = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-]
-"""A config field written as a duration string, held as seconds."""
+def _duration_type() -> Any:
+    from pydantic import BeforeValidator, PlainSerializer
+
+    return Annotated[
+        float,
+        BeforeValidator(parse_duration),
+        PlainSerializer(format_duration, return_type=str),
+    ]
+
+
+if TYPE_CHECKING:
+    Duration = Annotated[float, "a config field written as a duration string"]
+else:
+
+    def __getattr__(name: str) -> Any:
+        """`Duration` is built on first use: the parser and the formatter above serve
+        the command line and the screens, which must not import pydantic for them."""
+        if name == "Duration":
+            globals()["Duration"] = duration = _duration_type()
+            return duration
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,6 @@ what was expected, what was given (never a secret), and "did you mean" for typos
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -101,6 +100,8 @@ def _suggest(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
     """ "did you mean" for a typo, found by walking the model along the location."""
     if not loc or not isinstance(loc[-1], str):
         return ""
+    import difflib  # only a config with a mistake needs it
+
     fields = _fields_at(model, loc[:-1])
     close = difflib.get_close_matches(loc[-1], fields, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

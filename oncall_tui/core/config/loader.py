@@ -20,13 +20,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from oncall_tui.core.config.config_error import ConfigError as ConfigError
 from oncall_tui.core.config.durations import Duration, format_duration
 from oncall_tui.core.config.envvars import expand, register_secrets
 from oncall_tui.core.config.errors import describe, first_per_path, path_of, show
 from oncall_tui.core.config.keys import check_keys
-from oncall_tui.core.config.theme_files import load_catalog
 from oncall_tui.core.named_files import UnreadableFile, parse_toml, read_named_text
-from oncall_tui.core.sanitize import MAX_PROBLEM, redactor, sanitize
+from oncall_tui.core.sanitize import redactor, sanitize
 from oncall_tui.core.signals.model import Maintenance
 from oncall_tui.core.sources.contract import PluginConfig
 from oncall_tui.core.sources.registry import PluginLoadError, PluginRegistry, default_registry
@@ -43,20 +43,6 @@ MAX_TIMEOUT = 10.0
 
 MAX_CONFIG_BYTES = 1024 * 1024
 """Largest config file read: the biggest real one is a few hundred lines."""
-
-
-class ConfigError(Exception):
-    """One or more problems with the config; `problems` holds each as `path: message`.
-
-    Each passes the sanitiser here, once, whoever raised it: a problem quotes the file
-    (a key, a value, a file name), and a key holding an OSC 52 or a cursor movement
-    must reach stderr, a toast or a log as visible escapes, never as a sequence.
-    """
-
-    def __init__(self, problems: list[str]) -> None:
-        problems = [sanitize(problem, MAX_PROBLEM) for problem in problems]
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 WallboardPage = Literal["overview", "business", "health", "risk_rule", "dependency", "alert"]
@@ -303,6 +289,10 @@ def parse_config(
     keymap, key_problems = check_keys(settings.keys)
     problems += key_problems
     if settings.theme is not None:
+        # Only a config that names a theme reads the theme files (and builds their
+        # models): the demo and most configs start without them.
+        from oncall_tui.core.config.theme_files import load_catalog
+
         theme_problem = load_catalog().problem_with(settings.theme)
         if theme_problem:
             problems.append(f"theme: {theme_problem}")

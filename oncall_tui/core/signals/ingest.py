@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from oncall_tui.core.present.formatting import default_summary
-from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.sanitize import MAX_LINE, redactor, sanitize
 from oncall_tui.core.signals.breach import backdate_breaches, backdate_status
 from oncall_tui.core.signals.events import note_change, set_status
 from oncall_tui.core.signals.facts import CanaryFacts
@@ -28,21 +28,27 @@ MAX_LABELS = 32
 def update_signal(
     signal: Signal, reading: Reading, now: float, max_age: float, events: EventLog
 ) -> bool:
-    """Apply `reading` to `signal`; whether anything a viewer shows changed."""
+    """Apply `reading` to `signal`; whether anything a viewer shows changed. (A reading
+    that cannot change the signal never gets here: core/signals/collection.py.)"""
     observed = observed_at(reading, now)
-    if reading is signal.last and settled(signal):
-        # The same reading object again (a plugin's cache): nothing to re-evaluate.
-        signal.observed_at = observed
-        signal.history.append(now, signal.value)
-        note_budget(signal, now)
-        return False
     kind, unit = reading.kind, reading.unit
     value = as_number(reading.value)
-    before = (signal.value, signal.status, signal.summary, signal.name, signal.ack, signal.partial)
+    before = _shown(signal)
     signal.kind = kind
     signal.unit = unit
-    signal.name = sanitize(reading.name, 200) or signal.key
-    raw = (reading.labels, reading.runbook, reading.query, reading.component)
+    generation = redactor.generation
+    texts = signal.texts
+    if not texts or texts[0] != generation:
+        texts = (generation, None, "", None, "", None, "")
+    # Each of these words is cleaned when it changes (a summary now and then), not at
+    # every poll; `texts` holds (generation, raw, clean, raw, clean, raw, clean).
+    name, summary, headline = reading.name, reading.summary, reading.headline
+    clean_name = texts[2] if name == texts[1] else sanitize(name, 200)
+    clean_summary = texts[4] if summary == texts[3] else sanitize(summary, MAX_LINE)
+    clean_headline = texts[6] if headline == texts[5] else sanitize(headline, 80)
+    signal.texts = (generation, name, clean_name, summary, clean_summary, headline, clean_headline)
+    signal.name = clean_name or signal.key
+    raw = (reading.labels, reading.runbook, reading.query, reading.component, generation)
     if raw != signal.raw:
         signal.labels = clean_labels(reading.labels)
         signal.query = sanitize(reading.query, 2000)
@@ -63,8 +69,7 @@ def update_signal(
     if reading.history:
         backdate_breaches(signal)
     status, reason = evaluate(signal, now)
-    summary = sanitize(reading.summary, MAX_LINE)
-    summary = summary or default_summary(
+    summary = clean_summary or default_summary(
         value, unit, status, reading.thresholds, signal.baseline, kind=kind
     )
     stale = staleness(observed, now, max_age)
@@ -74,20 +79,27 @@ def update_signal(
     set_status(signal, status, reason, now, events)
     backdate_status(signal, as_number(reading.since))
     signal.summary = summary
-    signal.headline = sanitize(reading.headline, 80)
+    signal.headline = clean_headline
     signal.slo = reading.slo
     note_budget(signal, now, reading.budget_history)
     signal.canary = clean_canary(reading.canary)
     signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
     signal.partial = sanitize(reading.partial, MAX_LINE) if reading.partial else ""
-    return before != (
+    return before != _shown(signal)
+
+
+def _shown(signal: Signal) -> tuple[object, ...]:
+    """What a viewer shows or groups by: a change to any of it is news to listeners."""
+    return (
         signal.value,
         signal.status,
         signal.summary,
         signal.name,
         signal.ack,
         signal.partial,
+        signal.component,
+        signal.kind,
     )
 
 

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
@@ -299,11 +299,15 @@ class Signal:
     """When the value went clear of each firing level: it ends `recover_seconds` later."""
     explicit_status: Status | None = None
     last: Reading | None = None
-    """The reading last ingested: a plugin handing back the very same object (a value
-    that did not move) skips the whole ingest."""
+    """The reading last ingested: a plugin handing back the very same object, or an
+    equal one, skips the whole ingest while the signal is settled."""
     raw: tuple[object, ...] = ()
-    """The reading's labels, runbook and query as last sanitised: unchanged ones (the
-    usual case) are not sanitised again on every collection."""
+    """The reading's labels, runbook, query and component as last sanitised (with the
+    redactor's generation): unchanged ones (the usual case) are not sanitised again on
+    every collection."""
+    texts: tuple[Any, ...] = ()
+    """The redactor's generation, then the reading's name, summary and headline each as
+    given and as cleaned: only words that changed are sanitised again."""
     headline: str = ""
     """See Reading.headline (sanitised)."""
     slo: SloFacts | None = None

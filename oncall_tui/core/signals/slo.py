@@ -13,6 +13,7 @@ recording rules): no I/O, so `check`, the dashboard and the tests judge alike.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,9 +71,11 @@ class SloVerdict:
     """The most telling words, for the cause line: "burning 20x budget"."""
 
 
+@functools.lru_cache(maxsize=256)
 def window_text(seconds: float) -> str:
     """A window as PromQL and people write it: 5m, 1h, 3d, 20s (the largest unit that
-    divides it; PromQL takes each of these)."""
+    divides it; PromQL takes each of these). Remembered: a board judges the same few
+    windows for every SLO at every collection."""
     whole = round(seconds)
     if whole <= 0:
         return f"{max(1, round(seconds * 1000))}ms"
@@ -135,19 +138,27 @@ def judge_slo(
     1 - period error ratio / budget.
     """
     budget = 1.0 - objective
-    burns = {
-        window: (None if ratio is None or not math.isfinite(ratio) else max(0.0, ratio) / budget)
-        for window, ratio in error_ratios.items()
-    }
+    # Plain loops rather than comprehensions over the windows: a board judges every
+    # SLO at every collection, thousands a second on a big platform.
+    burns: dict[float, float | None] = {}
+    seen = False
+    for window, ratio in error_ratios.items():
+        if ratio is None or not math.isfinite(ratio):
+            burns[window] = None
+        else:
+            burns[window] = (ratio if ratio > 0.0 else 0.0) / budget
+            seen = True
     status = Status.OK
     firing: BurnWindow | None = None
+    fastest: BurnWindow | None = None
     for pair in windows:
+        if fastest is None or pair.long < fastest.long:
+            fastest = pair
         long, short = burns.get(pair.long), burns.get(pair.short)
         if long is None or short is None:
             continue
         if long >= pair.burn and short >= pair.burn and pair.status.severity > status.severity:
             status, firing = pair.status, pair
-    fastest = min(windows, key=lambda pair: pair.long) if windows else None
     value = burns.get(fastest.long) if fastest is not None else None
     if budget_left is None and period_ratio is not None and math.isfinite(period_ratio):
         budget_left = budget_left_of(objective, period_ratio)
@@ -161,7 +172,7 @@ def judge_slo(
         exhausted_in_s=exhausted,
         period=period,
     )
-    if all(burn is None for burn in burns.values()):
+    if not seen:
         return SloVerdict(
             Status.UNKNOWN, None, "no traffic in any window: nothing to judge", facts, ""
         )

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
+from oncall_tui.core.signals.collection import (
+    GONE_AFTER,
+    CollectionUpdate,
+    Source,
+    earliest_due,
+    signal_due,
+)
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.ingest import error_message, note_budget, staleness, update_signal
@@ -36,23 +44,9 @@ APPLY_SLICE = 250
 """Readings taken in before the event loop gets a turn (~25 ms of work on a loaded machine)."""
 MAX_SIGNALS_PER_SOURCE = 10_000
 """A query matching 100k series must not eat the wallboard's memory."""
-GONE_AFTER = 900.0
-"""Seconds a non-transient signal stays on the board (as unknown: no data) after its
-source stopped reporting it; long enough to notice, short enough to stay bounded."""
 
 Listener = Callable[[set[str]], None]
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class _Source:
-    state: SourceState
-    max_age: float
-    transient: bool
-    keys: set[str] = field(default_factory=set)
-    key_of: dict[str, str] = field(default_factory=dict)
-    """Store key by the plugin's raw key, as of the last collection: saves sanitising
-    every key again on every poll."""
 
 
 class SignalStore(StoreQueries):
@@ -67,7 +61,7 @@ class SignalStore(StoreQueries):
     ) -> None:
         self.signals: dict[str, Signal] = {}
         self.events = EventLog(events)
-        self._sources: dict[str, _Source] = {}
+        self._sources: dict[str, Source] = {}
         self._unsourced: dict[str, set[str]] = {}
         """Keys of replayed signals whose source state was never recorded, by source
         name: the per-source cap counts them too."""
@@ -76,6 +70,9 @@ class SignalStore(StoreQueries):
         self.clock = clock
         self.version = 0
         """Bumped on every change, so a viewer can skip work when nothing moved."""
+        self.triage_version = 0
+        """Bumped on every change the probable cause may read (anything but values and
+        words of ok signals moving): the diagnosis is not made again otherwise."""
         self.maintenance = MaintenanceBoard()
         """Components in maintenance; `maintenance.notices` are the config's."""
         self._own_maintenance: dict[str, Maintenance] = {}
@@ -92,7 +89,7 @@ class SignalStore(StoreQueries):
     ) -> None:
         """Register a source; `max_age` defaults to twice its interval (DESIGN: stale)."""
         age = max_age if max_age is not None else 2 * state.interval
-        self._sources[state.name] = _Source(state, age, transient)
+        self._sources[state.name] = Source(state, age, transient)
 
     @property
     def sources(self) -> list[SourceState]:
@@ -158,7 +155,7 @@ class SignalStore(StoreQueries):
         at: float | None = None,
         error: str = "",
         note: str = "",
-    ) -> _Update:
+    ) -> CollectionUpdate:
         now = self.clock() if at is None else at
         source = self._sources[source_name]
         message = error_message(error) if error else ""
@@ -168,7 +165,7 @@ class SignalStore(StoreQueries):
             notes.append(f"{len(readings)} signals, only the first {MAX_SIGNALS_PER_SOURCE} kept")
             readings = readings[:MAX_SIGNALS_PER_SOURCE]
         known, source.key_of = source.key_of, {}
-        return _Update(self, source_name, source, readings, now, message, notes, known)
+        return CollectionUpdate(self, source_name, source, readings, now, message, notes, known)
 
     def fail(
         self,
@@ -184,6 +181,7 @@ class SignalStore(StoreQueries):
         message = error_message(error)
         self._source_event(source.state, False, message, now)
         changed = {key for key in source.keys if self._fail_signal(self.signals[key], message, now)}
+        source.due = earliest_due(self.signals, source.keys, source.max_age)
         source.state = replace(
             source.state,
             ok=False,
@@ -196,30 +194,39 @@ class SignalStore(StoreQueries):
 
     def sweep(self, at: float | None = None) -> None:
         """Mark signals stale whose data is older than their source's `max_age`, and
-        drop those gone long enough. Called about once a second by the engine."""
+        drop those gone long enough. Called about once a second by the engine: only a
+        source whose earliest deadline (`Source.due`) has passed is looked at, so a
+        board whose sources all answer costs nothing here."""
         now = self.clock() if at is None else at
         changed: set[str] = set()
         for source in self._sources.values():
-            for key in list(source.keys):
-                signal = self.signals[key]
-                if signal.missing_since is not None and now - signal.missing_since > GONE_AFTER:
-                    del self.signals[key]
-                    source.keys.discard(key)
-                    changed.add(key)
-                    continue
-                if signal.missing_since is not None or signal.reason in (
-                    Reason.SOURCE_ERROR,
-                    Reason.STALE,
-                ):
-                    continue
+            if now - source.due <= 0:
+                continue
+            self._sweep_source(source, now, changed)
+        changed |= self._spread_maintenance(now)
+        if changed:
+            self._notify(changed)
+
+    def _sweep_source(self, source: Source, now: float, changed: set[str]) -> None:
+        due = math.inf
+        for key in list(source.keys):
+            signal = self.signals[key]
+            if signal.missing_since is not None and now - signal.missing_since > GONE_AFTER:
+                del self.signals[key]
+                source.keys.discard(key)
+                changed.add(key)
+                continue
+            if signal.missing_since is None and signal.reason not in (
+                Reason.SOURCE_ERROR,
+                Reason.STALE,
+            ):
                 stale = staleness(signal.observed_at, now, source.max_age)
                 if stale is not None:
                     self._set_status(signal, Status.UNKNOWN, Reason.STALE, now)
                     signal.summary = stale
                     changed.add(key)
-        changed |= self._spread_maintenance(now)
-        if changed:
-            self._notify(changed)
+            due = min(due, signal_due(signal, source.max_age))
+        source.due = due
 
     # -- replay ------------------------------------------------------------------
     # A recording played back sets signals as they were recorded instead of
@@ -236,6 +243,7 @@ class SignalStore(StoreQueries):
         at = state.last_attempt if state.last_attempt is not None else self.clock()
         was = known.state.ok if known is not None else None
         event = source_event(state.name, was, state.ok, state.error, at)
+        self.triage_version += 1
         if known is not None:
             known.state = state
         else:
@@ -261,6 +269,10 @@ class SignalStore(StoreQueries):
             return False
         self.signals[signal.key] = signal
         keys.add(signal.key)
+        self.triage_version += 1
+        source = self._sources.get(signal.source)
+        if source is not None:
+            source.due = -math.inf  # set from outside: the next sweep looks at all of it
         note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
         note_budget(signal, at)
@@ -272,6 +284,7 @@ class SignalStore(StoreQueries):
         return True
 
     def remove_signals(self, keys: Iterable[str]) -> None:
+        self.triage_version += 1
         for key in keys:
             signal = self.signals.pop(key, None)
             if signal is not None:
@@ -290,7 +303,7 @@ class SignalStore(StoreQueries):
         return self._unsourced.setdefault(source_name, set())
 
     def _ingest(
-        self, key: str, source_name: str, source: _Source, reading: Reading, now: float
+        self, key: str, source_name: str, source: Source, reading: Reading, now: float
     ) -> bool:
         signal = self.signals.get(key)
         if signal is None:
@@ -317,7 +330,7 @@ class SignalStore(StoreQueries):
             del self._own_maintenance[key]
         return self.maintenance.spread(self.signals, self._own_maintenance, now)
 
-    def _retire(self, key: str, source: _Source, now: float) -> bool:
+    def _retire(self, key: str, source: Source, now: float) -> bool:
         signal = self.signals[key]
         if source.transient:
             resolved(signal, now, self.events)
@@ -337,7 +350,7 @@ class SignalStore(StoreQueries):
         signal.summary = message
         return (signal.status, signal.reason, signal.summary) != before
 
-    def _evict_missing(self, source: _Source, changed: set[str]) -> None:
+    def _evict_missing(self, source: Source, changed: set[str]) -> None:
         """Keep a source's signals, missing ones included, under the cap: a source
         whose keys change every poll must not grow the board for 15 minutes."""
         excess = len(source.keys) - MAX_SIGNALS_PER_SOURCE
@@ -366,80 +379,12 @@ class SignalStore(StoreQueries):
         if event is not None:
             self.events.append(event)
 
-    def _notify(self, changed: set[str]) -> None:
+    def _notify(self, changed: set[str], *, triage: bool = True) -> None:
         self.version += 1
+        if triage:
+            self.triage_version += 1
         for listener in self._listeners:
             try:
                 listener(changed)
             except Exception:  # a viewer's bug is not the source's failure
                 log.exception("store listener failed")
-
-
-class _Update:
-    """One collection entering the store, in slices: `ingest` takes readings in turn,
-    `finish` retires what was not seen, sets the source's state and notifies."""
-
-    def __init__(
-        self,
-        store: SignalStore,
-        source_name: str,
-        source: _Source,
-        readings: Sequence[Reading],
-        now: float,
-        message: str,
-        notes: list[str],
-        known: dict[str, str],
-    ) -> None:
-        self.store, self.source_name, self.source = store, source_name, source
-        self.readings, self.now, self.message, self.notes = readings, now, message, notes
-        self.known = known
-        self.changed: set[str] = set()
-        self.seen: set[str] = set()
-        self.done = 0
-        self.bad = 0
-
-    def ingest(self, count: int) -> bool:
-        """The next `count` readings; whether any are left."""
-        store, source, name = self.store, self.source, self.source_name
-        for reading in self.readings[self.done : self.done + count]:
-            key = self.known.get(reading.key) or f"{name}/{sanitize(reading.key, 256)}"
-            source.key_of[reading.key] = key
-            try:
-                updated = store._ingest(key, name, source, reading, self.now)
-            except Exception:  # a reading the engine's checks did not catch
-                self.bad += 1
-                store.signals.pop(key, None)
-                continue
-            self.seen.add(key)
-            if updated:
-                self.changed.add(key)
-        self.done = min(self.done + count, len(self.readings))
-        return self.done < len(self.readings)
-
-    def finish(self, duration_ms: float | None) -> None:
-        store, source, now, message = self.store, self.source, self.now, self.message
-        changed, seen = self.changed, self.seen
-        if self.bad:
-            self.notes.append(f"{self.bad} malformed readings dropped")
-        for key in source.keys - seen:
-            if key not in store.signals:
-                continue
-            if message:
-                if store._fail_signal(store.signals[key], message, now):
-                    changed.add(key)
-            elif store._retire(key, source, now):
-                changed.add(key)
-        source.keys = {key for key in source.keys | seen if key in store.signals}
-        store._evict_missing(source, changed)
-        changed |= store._spread_maintenance(now)
-        source.state = replace(
-            source.state,
-            ok=not message,
-            error=message,
-            failing_since=(source.state.failing_since or now) if message else None,
-            note="; ".join(self.notes),
-            duration_ms=duration_ms,
-            last_success=now,
-            last_attempt=now,
-        )
-        store._notify(changed)

@@ -30,8 +30,7 @@ from oncall_tui.core.sources.plugin_actions import (
     OperationSpec,
     OperationTarget,
 )
-
-ENTRY_POINT_GROUP = "oncall_tui.plugins"
+from oncall_tui.core.sources.registry import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
 
 
 class PluginConfig(BaseModel):

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import traceback
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
-from oncall_tui.core.sources.contract import ENTRY_POINT_GROUP, Plugin, PluginConfig
+if TYPE_CHECKING:
+    from oncall_tui.core.sources.contract import Plugin, PluginConfig
+
+ENTRY_POINT_GROUP = "oncall_tui.plugins"
+"""Where installed plugins register. The contract (pydantic and the plugin base
+classes) is imported only when a plugin is loaded: listing names and versions
+(`--version`) needs none of it."""
 
 
 class PluginLoadError(Exception):
@@ -48,6 +55,8 @@ class PluginRegistry:
 
     def load(self, name: str) -> type[Plugin[PluginConfig]]:
         """The plugin class; raises KeyError if not installed, PluginLoadError if broken."""
+        from oncall_tui.core.sources.contract import Plugin, PluginConfig
+
         if name in self._loaded:
             return self._loaded[name]
         ep = self._eps()[name]

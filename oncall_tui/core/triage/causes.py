@@ -22,6 +22,7 @@ the tests all get the same answer from the same situation.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -234,14 +235,38 @@ def store_diagnosis(
 ) -> Diagnosis:
     """`diagnose` of everything a store holds, its past change events included: what
     `check`, the dashboard and the replay ask. A caller asking often passes a
-    `Topology` built once, which remembers its glob lookups between calls."""
-    return diagnose(
+    `Topology` built once, which remembers its glob lookups between calls, and gets the
+    last answer again while nothing triage reads has changed in the store (values of
+    ok signals moving are not its business; once a cause has a change attached, they
+    are: what the change did is read from its component's values)."""
+    memo = _MEMO.get(store)
+    if isinstance(topology, Topology) and memo is not None:
+        versions, graph, window, diagnosis = memo
+        if graph is topology and window == change_window:
+            with_effects = any(cause.changes for cause in diagnosis.causes)
+            if versions == _versions(store, with_effects):
+                return diagnosis
+    diagnosis = diagnose(
         store.signals.values(),
         topology,
         change_window,
         sources=store.sources,
         events=(event for event in store.events if event.change),
     )
+    if isinstance(topology, Topology):
+        with_effects = any(cause.changes for cause in diagnosis.causes)
+        _MEMO[store] = (_versions(store, with_effects), topology, change_window, diagnosis)
+    return diagnosis
+
+
+_MEMO: weakref.WeakKeyDictionary[SignalStore, tuple[tuple[int, int], Topology, float, Diagnosis]]
+_MEMO = weakref.WeakKeyDictionary()
+"""Each store's last diagnosis (with what it was made of): the dashboard's cause line,
+its panels and a wallboard ask after every collection."""
+
+
+def _versions(store: SignalStore, with_effects: bool) -> tuple[int, int]:
+    return store.triage_version, store.version if with_effects else -1
 
 
 def _failing_components(signals: list[Signal]) -> dict[str, _Component]:

@@ -33,19 +33,23 @@ from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 
 from oncall_tui.core.named_files import UnreadableFile, read_named_file
+from oncall_tui.core.present.runbook_pages import Page, paginate
 from oncall_tui.core.sanitize import MAX_TEXT, safe_link, sanitize
 from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
+from oncall_tui.ui.widgets.runbook_pages import RunbookPages
 
 log = logging.getLogger(__name__)
 _READER = BlockingRunner("runbook-reader")
 """One reading thread at a time for every runbook view: a hung mount holds one."""
 
-MAX_RUNBOOK_BYTES = 256 * 1024
-"""A runbook longer than this is cut (with a note): a page, not a database dump."""
-RENDER_BUDGET = 150
-"""Blocks of a runbook rendered as Markdown (a table cell counts a fifth): ~1 s of the
-event loop on a loaded 2-core machine. A longer runbook is cut there, with a note."""
+MAX_RUNBOOK_BYTES = 8 * 1024 * 1024
+"""A runbook longer than this is cut (with a note). Any length up to it is shown whole,
+page by page (runbook_pages); the cap bounds the text held and copied."""
+WHOLE_BUDGET = 150.0
+"""A runbook costing less than this many blocks (as PAGE_BUDGET counts them: ~1 s of
+the event loop under load) is rendered whole by Textual's Markdown widget, as a runbook
+always was; a longer one page by page, off the loop (runbook_pages)."""
 READ_DEADLINE = 3.0
 """Seconds a runbook file may take to read (a file on a hung mount never answers)."""
 NO_RUNBOOK = (
@@ -175,49 +179,27 @@ def runbook_parser() -> MarkdownIt:
     return md
 
 
-def read_runbook(path: str) -> tuple[str, str]:
-    """(the Markdown to show, the raw text to copy), or raises OSError. Control
-    characters are escaped line by line: a runbook is shown in a terminal. Called off
-    the event loop: parsing a large file costs a fraction of a second."""
+def read_runbook(path: str) -> bytes:
+    """The runbook file's bytes, at most MAX_RUNBOOK_BYTES and one more (to tell that
+    it was cut), or raises OSError: a FIFO, a device or a directory is refused."""
     try:
-        raw = read_named_file(path, MAX_RUNBOOK_BYTES, cut=True)
+        return read_named_file(path, MAX_RUNBOOK_BYTES, cut=True)
     except UnreadableFile as exc:
         raise OSError(0, exc.reason) from None
-    cut = len(raw) > MAX_RUNBOOK_BYTES
+
+
+def runbook_pages(raw: bytes) -> tuple[list[Page], str]:
+    """(the pages to show, the raw text to copy). Control characters are escaped line
+    by line: a runbook is shown in a terminal. Called off the event loop: megabytes
+    take a fraction of a second."""
     text = raw[:MAX_RUNBOOK_BYTES].decode("utf-8", errors="replace")
     shown = "\n".join(sanitize(line.expandtabs(4), MAX_TEXT * 4) for line in text.split("\n"))
-    shown, left_out = bounded_markdown(shown)
-    if left_out:
-        shown += (
-            f"\n\n*({left_out:,} more lines not rendered: a runbook this long would hold "
-            "the board for seconds; `c` copies it whole)*"
-        )
-    elif cut:
-        shown += f"\n\n*(cut at {MAX_RUNBOOK_BYTES // 1024} KiB)*"
-    return shown, text
-
-
-def bounded_markdown(text: str, budget: float = RENDER_BUDGET) -> tuple[str, int]:
-    """The longest head of `text`, cut between blocks, that Textual's Markdown widget
-    renders within `budget` blocks; and how many lines were left out.
-
-    The widget mounts one widget per block and per table cell, on the event loop: on a
-    loaded 2-core machine a 2,000-row table held the screen 22 s and 430 MB. A cell
-    costs about a fifth of a block, a code block one per ten lines.
-    """
-    lines = text.split("\n")
-    spent = 0.0
-    for token in runbook_parser().parse(text):
-        if token.type in ("th_open", "td_open"):
-            spent += 0.2
-        elif token.nesting == 1 or token.type in ("fence", "code_block", "hr", "html_block"):
-            if spent > budget and token.map is not None and token.type != "thead_open":
-                head = lines[: token.map[0]]
-                return "\n".join(head).rstrip(), len(lines) - len(head)
-            spent += 1
-            if token.map is not None and token.type in ("fence", "code_block"):
-                spent += (token.map[1] - token.map[0]) / 10
-    return text, 0
+    if len(raw) > MAX_RUNBOOK_BYTES:
+        shown += f"\n\n*(cut at {MAX_RUNBOOK_BYTES // 1024 // 1024} MiB)*"
+    pages = paginate(shown)
+    if sum(page.cost for page in pages) < WHOLE_BUDGET:
+        return [Page(shown, 0)], text
+    return pages, text
 
 
 class RunbookScroll(VerticalScroll, inherit_bindings=False):
@@ -231,6 +213,14 @@ class RunbookScroll(VerticalScroll, inherit_bindings=False):
         Binding("g,home", "scroll_home", "Top of the runbook", show=False),
         Binding("G,end", "scroll_end", "End of the runbook", show=False),
     ]
+
+    # No animation for the jumps: a long runbook renders the pages where the scroll
+    # stops, and an animated jump would pass (and render) every page on the way.
+    def action_scroll_home(self) -> None:
+        self.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_end(animate=False)
 
 
 class RunbookView(Widget):
@@ -317,13 +307,14 @@ class RunbookView(Widget):
 
     @work(exclusive=True, group="runbook", exit_on_error=False)
     async def _load(self, path: str) -> None:
-        """Read and cut the runbook on a daemon thread, within READ_DEADLINE: a FIFO is
-        refused at once, but a file on a hung mount blocks its reader in the kernel, and
-        a Textual thread worker stuck there kept the app alive 30 s after ctrl+q. The
-        stuck daemon thread is left behind; while it is stuck, others are refused."""
+        """Read the runbook on a daemon thread, within READ_DEADLINE: a FIFO is refused
+        at once, but a file on a hung mount blocks its reader in the kernel, and a
+        Textual thread worker stuck there kept the app alive 30 s after ctrl+q. The
+        stuck daemon thread is left behind; while it is stuck, others are refused.
+        Then cut it into pages on a worker thread (CPU only, it always ends)."""
         name = Path(path).name
         try:
-            shown, raw = await asyncio.wait_for(_READER(lambda: read_runbook(path)), READ_DEADLINE)
+            raw = await asyncio.wait_for(_READER(lambda: read_runbook(path)), READ_DEADLINE)
         except TimeoutError:
             self._failed(
                 f"The runbook file {name} did not answer within {READ_DEADLINE:g} s "
@@ -337,12 +328,25 @@ class RunbookView(Widget):
             reason = exc.strerror or type(exc).__name__
             self._failed(f"The runbook file {name} cannot be read: {reason}.")
             return
-        self._loaded(shown, raw)
+        pages, text = await asyncio.to_thread(runbook_pages, raw)
+        await self._loaded(pages, text)
 
-    def _loaded(self, shown: str, raw: str) -> None:
+    async def _loaded(self, pages: list[Page], raw: str) -> None:
         self.copy_text = raw
-        self._markdown = shown
-        self._show_markdown()
+        if len(pages) == 1:
+            self._markdown = pages[0].markdown
+            self._show_markdown()
+            return
+        # Long: page by page, each rendered only near the scroll position.
+        await self.query_one("#runbook-markdown", Markdown).remove()
+        await self.query_one("#runbook-scroll").mount(
+            RunbookPages(
+                pages,
+                prepare=lambda markdown, width: wrap_code_blocks(markdown, width - FENCE_PADDING),
+                parser=runbook_parser,
+                id="runbook-pages",
+            )
+        )
 
     def _show_markdown(self) -> None:
         """The loaded runbook, its code wrapped to the width it has now."""
@@ -405,6 +409,7 @@ __all__ = [
     "browser_problem",
     "middle_truncate",
     "read_runbook",
+    "runbook_pages",
     "runbook_parser",
     "runbook_summary",
 ]
