@@ -265,7 +265,8 @@ async def test_a_runbook_read_before_the_first_layout_is_rendered_once(
         def on_mount(self) -> None:
             view = self.query_one(Early)
             assert view.query_one("#runbook-scroll").scrollable_content_region.width == 0
-            view._loaded(RUNBOOK, RUNBOOK)
+            view._markdown = view.copy_text = RUNBOOK  # as a one-page runbook is loaded
+            view._show_markdown()
 
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
