@@ -13,6 +13,7 @@ the two would differ most."""
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 ELLIPSIS = "…"
 
@@ -20,12 +21,28 @@ ELLIPSIS = "…"
 def cell_width(text: str) -> int:
     """Terminal cells `text` takes: wide East Asian characters two, combining marks
     none."""
+    if text.isascii():
+        return len(text)  # every ASCII character takes one cell: most text, at C speed
+    if len(text) <= SHORT:
+        return _short_width(text)
+    return _width(text)
+
+
+SHORT = 64
+"""Short non-ASCII text (a limit cell '≥2%/5%', a name with a mark) repeats on every
+row of a board: its width is remembered (a few thousand of them, a few hundred KiB)."""
+
+
+def _width(text: str) -> int:
     width = 0
     for char in text:
         if unicodedata.combining(char):
             continue
         width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
     return width
+
+
+_short_width = lru_cache(maxsize=4096)(_width)
 
 
 def _prefix(text: str, budget: int) -> tuple[str, int]:

@@ -13,18 +13,20 @@ The widget (`signal_panel.py`) draws lines and handles keys; this module decides
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 
+from oncall_tui.core.present import panel_model
 from oncall_tui.core.present.board_columns import COLUMNS, NAME_PRIORITY, RowContext
 from oncall_tui.core.present.cell_width import cell_width, fit
 from oncall_tui.core.present.formatting import failing_since
+from oncall_tui.core.present.panel_model import Accept
 from oncall_tui.core.present.parts import Part
 from oncall_tui.core.present.row_text import SUMMARY_MIN, summary_cell, symptom_parts
 from oncall_tui.core.present.sparkline import SparkCache
 from oncall_tui.core.present.words import badge, count_parts, shown_name, symbols
 from oncall_tui.core.sanitize import sanitize
 from oncall_tui.core.signals.breach import pending
-from oncall_tui.core.signals.model import Signal, SourceState, Status, sort_key
+from oncall_tui.core.signals.model import Signal, SourceState, Status
 
 PinnedLine = tuple[Part, ...]
 """The title or a banner: pinned at the top of the panel, never scrolled away."""
@@ -263,102 +265,22 @@ def allocate_heights(wanted: Sequence[int], available: int, minimum: Sequence[in
     return heights
 
 
-# -- rows and cursor --------------------------------------------------------------------
-
-Accept = Callable[[Signal], bool]
-
-
-class PanelRows:
-    """The rows of one panel and its cursor, independent of how they are drawn.
-
-    `accept` decides membership (kind, host or not, the filter); the rows are the
-    accepted signals in the one sort used everywhere (`order_key`: core/triage/one_sort.py,
-    plain `sort_key` until the board knows the probable causes).
-    """
+class PanelRows(panel_model.PanelRows):
+    """`panel_model.PanelRows` measuring this table's columns (`COLUMNS`)."""
 
     def __init__(self, accept: Accept) -> None:
-        self.accept = accept
-        self.order_key: Callable[[Signal], tuple[object, ...]] = sort_key
-        self.rows: list[Signal] = []
-        self.position: dict[str, int] = {}
-        self.order: dict[str, tuple[object, ...]] = {}
-        self.counts: dict[Status, int] = dict.fromkeys(Status, 0)
-        self.longest_name = 0
-        self.widths: dict[str, int] = {c.name: 0 for c in COLUMNS if c.measure is not None}
-        """Content width of each measured column (see `Column.measure`)."""
-        self.cursor = 0
-        self.cursor_key: str | None = None
+        super().__init__(accept, COLUMNS)
 
-    def classify(
-        self, signals: dict[str, Signal], changed: Collection[str]
-    ) -> tuple[bool, set[str]]:
-        """(does the panel need a re-sort, keys of its rows that changed)."""
-        resort = False
-        dirty: set[str] = set()
-        for key in changed:
-            signal = signals.get(key)
-            known = self.order.get(key)
-            if known is None:
-                if signal is not None and self.accept(signal):
-                    resort = True
-                continue
-            dirty.add(key)
-            if signal is None or not self.accept(signal) or self.order_key(signal) != known:
-                resort = True
-            elif signal is not self.rows[self.position[key]]:
-                resort = True  # replaced by a new object with the same key
-        return resort, dirty
 
-    def resort(self, signals: Collection[Signal]) -> None:
-        rows = [signal for signal in signals if self.accept(signal)]
-        order = {signal.key: self.order_key(signal) for signal in rows}
-        rows.sort(key=lambda signal: order[signal.key])
-        self.rows = rows
-        self.position = {signal.key: index for index, signal in enumerate(rows)}
-        self.order = order
-        counts = dict.fromkeys(Status, 0)
-        for signal in rows:
-            counts[signal.status] += 1
-        self.counts = counts
-        self.longest_name = max((cell_width(shown_name(signal)) for signal in rows), default=0)
-        for column in COLUMNS:
-            if column.measure is None:
-                continue
-            widest = max((column.measure(s) for s in rows), default=0)
-            if column.sticky:
-                widest = max(self.widths[column.name], widest)
-            self.widths[column.name] = min(column.cap, widest) if column.cap else widest
-        if self.cursor_key is not None and self.cursor_key in self.position:
-            self.cursor = self.position[self.cursor_key]
-        else:
-            # The selected signal is gone: stay at the same place in the list.
-            self.cursor = max(0, min(self.cursor, len(rows) - 1))
-            self.cursor_key = rows[self.cursor].key if rows else None
-
-    @property
-    def value_width(self) -> int:
-        return self.widths["value"]
-
-    @property
-    def limit_width(self) -> int:
-        return self.widths["limit"]
-
-    def widens(self, keys: Collection[str]) -> bool:
-        """Whether a changed row now needs a wider sticky column than laid out."""
-        for column in COLUMNS:
-            if not column.sticky or column.measure is None:
-                continue
-            laid_out = self.widths[column.name]
-            for key in keys:
-                index = self.position.get(key)
-                if index is not None and column.measure(self.rows[index]) > laid_out:
-                    return not column.cap or laid_out < column.cap
-        return False
-
-    def move(self, index: int) -> int:
-        """Put the cursor on row `index` (clamped); returns the previous index."""
-        previous = self.cursor
-        if self.rows:
-            self.cursor = max(0, min(index, len(self.rows) - 1))
-            self.cursor_key = self.rows[self.cursor].key
-        return previous
+__all__ = [
+    "BACKGROUND_CLASSES",
+    "PART_CLASS",
+    "Accept",
+    "Columns",
+    "PanelRows",
+    "PinnedLine",
+    "allocate_heights",
+    "layout_columns",
+    "pinned_lines",
+    "row_parts",
+]

@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from textual.screen import Screen
 
 from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.core.triage.one_sort import OneSort
@@ -22,6 +25,18 @@ MAX_SYNC_RATE = 4.0
 """Panel updates per second at most, however often the store changes."""
 SETTLE_DELAY = 0.05
 """Wait after the first change of a burst: sources finishing together share a repaint."""
+
+
+def covered(screen: Screen[Any]) -> bool:
+    """Whether another screen hides `screen` whole (a signal's detail over the board):
+    then nobody sees its panels, and re-sorting thousands of rows would only hold the
+    keys of the screen on top. Under a translucent one (help, the palette) it shows.
+    (Textual's `is_current` counts the screen just below the top one as visible.)"""
+    try:
+        top = screen.app.screen
+    except Exception:  # no screen stack: shutting down
+        return True
+    return top is not screen and top.styles.background.a == 1
 
 
 class PanelUpdates:

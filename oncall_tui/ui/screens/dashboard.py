@@ -45,7 +45,7 @@ from oncall_tui.ui.ascii import footer_shows_palette
 from oncall_tui.ui.keep_alive import keep_alive
 from oncall_tui.ui.screens.board_keys import BOARD_BINDINGS
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
-from oncall_tui.ui.screens.board_sync import PanelOrder, PanelUpdates
+from oncall_tui.ui.screens.board_sync import PanelOrder, PanelUpdates, covered
 from oncall_tui.ui.textual_compat import hide_toasts
 from oncall_tui.ui.widgets.cause_line import CauseLine
 from oncall_tui.ui.widgets.filter_bar import FilterBar
@@ -205,9 +205,13 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def _sync_from_timer(self) -> None:
         self.updates.armed = False
         self._notice()
-        if board_flags(self).paused:
-            return  # keep collecting what changed; shown when the pause ends
+        if board_flags(self).paused or covered(self):
+            return  # shown when the pause ends, or the detail on top closes (unheld)
         self.sync()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and not board_flags(self).paused:
+            self.sync()  # what changed while a detail covered the board
 
     @keep_alive("raising notifications")
     def _notice(self) -> None:
@@ -243,9 +247,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def _tick(self) -> None:
         if board_flags(self).paused:
             return
-        if self._rediagnose():
-            # The diagnosis waited out its once-a-second limit after the last sync.
-            self.sync()
+        if self._rediagnose() and not covered(self):  # (a detail on top reads the cause)
+            self.sync()  # the diagnosis waited out its once-a-second limit
+        if covered(self):
+            return
         self._follow_worst()  # a recovered selection moves on after a while
         self._show_selection()
         now = self.clock()
@@ -412,7 +417,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             return  # the panels are built with the filter of the moment
         for group, panel in self.panels.items():
             panel.set_accept(self._member(group))
-        self.sync(full=True)
+        self.sync()  # each panel reads the store once; what it measured it keeps
         self._allocate()
         shown = sum(len(panel.row_keys) for panel in self.panels.values())
         total = sum(1 for s in self.store.signals.values() if s.kind != "change")

@@ -44,6 +44,7 @@ class FilterBar(Horizontal):
     def clear(self) -> None:
         """Empty and hide the bar; the board shows everything again."""
         self.field.value = ""
+        self._typed = None
         self.display = False
         self.post_message(self.Changed(SignalFilter()))
 
@@ -55,10 +56,24 @@ class FilterBar(Horizontal):
         else:
             count.update("")
 
+    _typed: str | None = None
+    """Text typed and not yet handed to the board."""
+
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:
+        """The letter is drawn first, the panels filtered after: on a board of 10,000
+        signals a new filter costs tens of milliseconds, which the echo of the letter
+        must not wait for; letters typed meanwhile are filtered once, by the latest."""
         event.stop()
-        self.post_message(self.Changed(SignalFilter.parse(event.value)))
+        pending = self._typed is not None
+        self._typed = event.value
+        if not pending:
+            self.call_after_refresh(self._hand_over)
+
+    def _hand_over(self) -> None:
+        typed, self._typed = self._typed, None
+        if typed is not None:
+            self.post_message(self.Changed(SignalFilter.parse(typed)))
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -352,6 +352,11 @@ class RunbookView(Widget):
         """The loaded runbook, its code wrapped to the width it has now."""
         if self._markdown is None:
             return
+        if self.query_one("#runbook-scroll").scrollable_content_region.width <= 0:
+            # Not laid out yet (a runbook read before the first layout): rendered once,
+            # at its width, when it is (`on_resize`); rendering at a guessed width first
+            # mounted every block twice, most of what opening a detail cost.
+            return
         width = self._room() - FENCE_PADDING
         if width == self._wrapped_for:
             return

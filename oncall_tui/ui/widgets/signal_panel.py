@@ -195,9 +195,8 @@ class SignalPanel(PanelCursor):
     # -- updates --------------------------------------------------------------------
 
     def set_accept(self, accept: Accept) -> None:
-        """A new membership rule (the filter changed): rebuilt at the next sync."""
+        """A new membership rule (the filter changed): applied at the next sync."""
         self.model.accept = accept
-        self._synced = False
 
     def sync(self, changed: Collection[str] | None = None) -> None:
         """Bring the panel up to date with the store.
@@ -209,14 +208,22 @@ class SignalPanel(PanelCursor):
         model = self.model
         before_pinned = self._pinned
         before_height = len(before_pinned) + len(model.rows)
+        signals = self.store.signals
         dirty: set[str] = set()
         if changed is None or not self._synced:
             resort = True
+        elif model.stale:
+            resort = True  # a new filter or a new sort: the rows it changed move
+            dirty = {key for key in changed if key in model.order}
         else:
-            resort, dirty = model.classify(self.store.signals, changed)
+            resort, dirty = model.classify(signals, changed)
         before_visible = self._visible() if resort else None
-        if resort:
-            model.resort(self.store.signals.values())
+        if changed is None or not self._synced:
+            model.resort(signals)
+        elif resort:
+            model.update(signals, changed)
+        else:
+            model.touched(dirty)
         self._synced = True
         self._pinned = self._compute_pinned()
         height = len(self._pinned) + len(model.rows)
@@ -228,7 +235,7 @@ class SignalPanel(PanelCursor):
             or (not resort and model.widens(dirty))
         ):
             if not resort and model.widens(dirty):
-                model.resort(self.store.signals.values())
+                model.update(signals, dirty)
                 columns = self._layout()
             # Rows moved on screen or the columns changed: every line is new.
             self._columns = columns
@@ -277,7 +284,6 @@ class SignalPanel(PanelCursor):
     def set_order(self, key: Callable[[Signal], tuple[object, ...]]) -> None:
         """A new one sort (the probable causes moved): re-sorted at the next sync."""
         self.model.order_key = key
-        self._synced = False
 
     def set_triage(self, diagnosis: Diagnosis) -> None:
         """A new diagnosis: repaint (all of it: roots change once an incident, not once

@@ -1,0 +1,233 @@
+"""The rows of one board panel and its cursor, kept up to date by what changed.
+
+A board is left open all day with thousands of signals, 10% of them changing every
+second: re-reading the whole store for every re-sort (membership, sort key, each
+column's width for every row) cost ~0.1 s of the event loop per sync at 10,000
+signals, which is what a key press waited for. So the model keeps, per row, its sort
+key and the widths it measured, and a re-sort recomputes them only for the keys the
+store reported; the whole store is read again only when the membership rule changes
+(the filter) or nothing is known yet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
+from operator import attrgetter
+
+from oncall_tui.core.present.board_columns import COLUMNS, Column
+from oncall_tui.core.present.cell_width import cell_width
+from oncall_tui.core.present.words import shown_name
+from oncall_tui.core.signals.model import Signal, Status, sort_key
+
+Accept = Callable[[Signal], bool]
+OrderKey = Callable[[Signal], tuple[object, ...]]
+
+_STATUS = attrgetter("status")
+
+
+class PanelRows:
+    """The rows of one panel and its cursor, independent of how they are drawn.
+
+    `accept` decides membership (kind, host or not, the filter); the rows are the
+    accepted signals in the one sort used everywhere (`order_key`: core/triage/one_sort.py,
+    plain `sort_key` until the board knows the probable causes). Assigning either marks
+    what it invalidates; `update` does the work. `columns` are the board's columns (the
+    measured ones are measured per row).
+    """
+
+    def __init__(self, accept: Accept, columns: Sequence[Column] = COLUMNS) -> None:
+        self._measured = tuple(column for column in columns if column.measure is not None)
+        self._accept = accept
+        self._order_key: OrderKey = sort_key
+        self.rows: list[Signal] = []
+        self.position: dict[str, int] = {}
+        self.order: dict[str, tuple[object, ...]] = {}
+        """Each row's sort key, by signal key (also: which keys are rows)."""
+        self.counts: dict[Status, int] = dict.fromkeys(Status, 0)
+        self.longest_name = 0
+        self.widths: dict[str, int] = {c.name: 0 for c in self._measured}
+        """Content width of each measured column (see `Column.measure`)."""
+        self.cursor = 0
+        self.cursor_key: str | None = None
+        self.walks = 0
+        """Passes over the whole store so far (what a key press must not wait for)."""
+        self._names: dict[str, int] = {}
+        self._sizes: dict[str, dict[str, int]] = {
+            c.name: {} for c in self._measured if not c.sticky
+        }
+        """Each row's width in each measured column that may narrow again."""
+        self._widest: dict[str, int] = {c.name: 0 for c in self._measured if c.sticky}
+        """The widest content seen in each sticky column (it never narrows)."""
+        self._unmeasured: set[str] = set()
+        """Rows whose values changed without a re-sort: measured at the next one."""
+        self._regroup = True
+        self._reorder = False
+        self._remeasure = False
+
+    @property
+    def accept(self) -> Accept:
+        return self._accept
+
+    @accept.setter
+    def accept(self, accept: Accept) -> None:
+        self._accept = accept
+        self._regroup = True
+
+    @property
+    def order_key(self) -> OrderKey:
+        return self._order_key
+
+    @order_key.setter
+    def order_key(self, key: OrderKey) -> None:
+        self._order_key = key
+        self._reorder = True
+
+    @property
+    def stale(self) -> bool:
+        """Whether the next update must re-read membership or sort keys of every row."""
+        return self._regroup or self._reorder
+
+    def classify(
+        self, signals: Mapping[str, Signal], changed: Collection[str]
+    ) -> tuple[bool, set[str]]:
+        """(does the panel need a re-sort, keys of its rows that changed)."""
+        resort = False
+        dirty: set[str] = set()
+        for key in changed:
+            signal = signals.get(key)
+            known = self.order.get(key)
+            if known is None:
+                if signal is not None and self._accept(signal):
+                    resort = True
+                continue
+            dirty.add(key)
+            if signal is None or not self._accept(signal) or self._order_key(signal) != known:
+                resort = True
+            elif signal is not self.rows[self.position[key]]:
+                resort = True  # replaced by a new object with the same key
+        return resort, dirty
+
+    def touched(self, keys: Collection[str]) -> None:
+        """Rows whose values changed while their place did not: their widths are
+        measured again at the next re-sort (as a whole re-read would have)."""
+        self._unmeasured.update(keys)
+
+    def resort(self, signals: Mapping[str, Signal] | Collection[Signal]) -> None:
+        """Everything again from the whole store (by key, or the signals themselves):
+        first build, or anything may have changed (a rebuild after a failure, the end
+        of a pause)."""
+        if not isinstance(signals, Mapping):
+            signals = {signal.key: signal for signal in signals}
+        self._regroup = self._remeasure = True
+        self.update(signals, ())
+
+    def update(self, signals: Mapping[str, Signal], changed: Collection[str]) -> None:
+        """Re-sort after the store reported `changed`: only those keys are read again,
+        unless the membership rule or the sort changed since the last update."""
+        order = self.order
+        accept, order_key = self._accept, self._order_key
+        stale: set[str] = set(self._unmeasured)
+        self._unmeasured.clear()
+        if self._regroup:
+            self.walks += 1
+            members = {key: s for key, s in signals.items() if accept(s)}
+            for key in [key for key in order if key not in members]:
+                self._forget(key)
+            if self._remeasure:
+                stale.update(members)
+            else:
+                stale.update(key for key in members if key not in order)
+                stale.update(key for key in changed if key in members)
+        else:
+            for key in changed:
+                signal = signals.get(key)
+                if signal is None or not accept(signal):
+                    if key in order:
+                        self._forget(key)
+                else:
+                    stale.add(key)
+        if self._reorder and not self._remeasure:
+            for key in order:
+                order[key] = order_key(signals[key])
+        new: list[str] = []
+        for key in stale:
+            signal = signals.get(key)
+            if signal is None or (key not in order and not accept(signal)):
+                continue
+            if key not in order:
+                new.append(key)
+            order[key] = order_key(signal)
+            self._measure(signal)
+        self._regroup = self._reorder = self._remeasure = False
+        # From the previous order: Timsort takes a nearly sorted list in one pass.
+        keys = [signal.key for signal in self.rows if signal.key in order]
+        keys += sorted(new)
+        keys.sort(key=order.__getitem__)
+        self._arrange(signals, keys)
+
+    def _arrange(self, signals: Mapping[str, Signal], keys: list[str]) -> None:
+        rows = [signals[key] for key in keys]
+        self.rows = rows
+        self.position = {key: index for index, key in enumerate(keys)}
+        counts = dict.fromkeys(Status, 0)
+        counts.update(Counter(map(_STATUS, rows)))
+        self.counts = counts
+        self.longest_name = max(self._names.values(), default=0)
+        for column in self._measured:
+            if column.sticky:
+                widest = max(self.widths[column.name], self._widest[column.name])
+            else:
+                widest = max(self._sizes[column.name].values(), default=0)
+            self.widths[column.name] = min(column.cap, widest) if column.cap else widest
+        if self.cursor_key is not None and self.cursor_key in self.position:
+            self.cursor = self.position[self.cursor_key]
+        else:
+            # The selected signal is gone: stay at the same place in the list.
+            self.cursor = max(0, min(self.cursor, len(rows) - 1))
+            self.cursor_key = rows[self.cursor].key if rows else None
+
+    def _measure(self, signal: Signal) -> None:
+        key = signal.key
+        self._names[key] = cell_width(shown_name(signal))
+        for column in self._measured:
+            assert column.measure is not None
+            size = column.measure(signal)
+            if column.sticky:
+                self._widest[column.name] = max(self._widest[column.name], size)
+            else:
+                self._sizes[column.name][key] = size
+
+    def _forget(self, key: str) -> None:
+        del self.order[key]
+        self._names.pop(key, None)
+        for sizes in self._sizes.values():
+            sizes.pop(key, None)
+
+    @property
+    def value_width(self) -> int:
+        return self.widths["value"]
+
+    @property
+    def limit_width(self) -> int:
+        return self.widths["limit"]
+
+    def widens(self, keys: Collection[str]) -> bool:
+        """Whether a changed row now needs a wider sticky column than laid out."""
+        for column in self._measured:
+            if not column.sticky or column.measure is None:
+                continue
+            laid_out = self.widths[column.name]
+            for key in keys:
+                index = self.position.get(key)
+                if index is not None and column.measure(self.rows[index]) > laid_out:
+                    return not column.cap or laid_out < column.cap
+        return False
+
+    def move(self, index: int) -> int:
+        """Put the cursor on row `index` (clamped); returns the previous index."""
+        previous = self.cursor
+        if self.rows:
+            self.cursor = max(0, min(index, len(self.rows) - 1))
+            self.cursor_key = self.rows[self.cursor].key
+        return previous
