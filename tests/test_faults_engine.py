@@ -23,6 +23,7 @@ import pytest
 
 from engine_faults import (
     EVENTS,
+    INTERVAL,
     MILLION,
     FaultRun,
     Million,
@@ -77,9 +78,13 @@ REASONS = {
 
 def _keeps_pace(run: FaultRun, least: float | None = None) -> None:
     """The healthy source collected once per interval, give or take one; or, with
-    `least`, at least that share of its intervals (and never more than one extra)."""
+    `least`, at least that share of its intervals (and never more than one extra).
+    Intervals the loop's thread spent runnable but without a CPU (a loaded machine:
+    0.69 s of a 2 s window once) are not asked of it: no engine makes them up, and a
+    fault that holds the loop runs on the CPU or sleeps, which that wait does not count."""
     expected = round(run.healthy_expected)
-    lowest = expected - 1 if least is None else math.floor(least * run.healthy_expected)
+    could = round((run.window - run.waited) / INTERVAL)
+    lowest = could - 1 if least is None else math.floor(least * run.healthy_expected)
     assert lowest <= run.healthy_counted <= expected + 1, (
         f"{run.fault}: healthy source made {run.healthy_counted} collections in "
         f"{run.window:.2f}s ({run.waited:.2f}s of it waiting for a CPU), "
