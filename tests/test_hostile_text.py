@@ -142,7 +142,7 @@ refresh = "1s"
 [sources.prom]
 plugin = "prometheus"
 url = "{stack_urls["prometheus"]}"
-timeout = "1s"
+timeout = "5s"
   [[sources.prom.queries]]
   kind = "risk_rule"
   name = "{{payload}}"
