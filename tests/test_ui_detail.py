@@ -19,7 +19,7 @@ from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.textual_compat import notification_messages, screen_lines
 from oncall_tui.ui.widgets.chart import ChartData, HistoryChart
-from oncall_tui.ui.widgets.runbook_view import RunbookView
+from oncall_tui.ui.widgets.runbook_view import RunbookView, wrap_code_blocks
 from test_ui_support import (
     RUNBOOK_FILE,
     T0,
@@ -417,3 +417,21 @@ async def test_an_availability_chart_labels_its_axis_and_limit_as_numbers_not_ye
     named = [label for label in labels if label]
     assert "0.5" in named  # the critical line
     assert named.count("yes") <= 1 and "no" not in named[:1]
+
+
+def test_a_command_wrapped_inside_a_list_item_stays_in_its_list() -> None:
+    """Broken lines of a fenced block in a list item keep the fence's indent: without
+    it the first one ended the list, and the prose after the block read as code."""
+    from markdown_it import MarkdownIt
+
+    book = Path(__file__).parent.parent / "plugins/oncall_tui_demo/runbooks/service-latency.md"
+    text = book.read_text()
+    md = MarkdownIt("commonmark")
+
+    def shape(markdown: str) -> list[str]:
+        return [token.type for token in md.parse(markdown) if token.nesting >= 0]
+
+    wrapped = wrap_code_blocks(text, 40)
+    assert wrapped != text  # its long promql lines were broken
+    types = shape(text)
+    assert [t for t in shape(wrapped) if t != "inline"] == [t for t in types if t != "inline"]

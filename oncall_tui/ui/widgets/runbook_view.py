@@ -113,17 +113,21 @@ def wrap_code_blocks(markdown: str, width: int) -> str:
     if width < 12:
         return markdown
     out: list[str] = []
-    fence = ""
+    fence = indent = ""
     for line in markdown.split("\n"):
         marker = line.lstrip()[:3]
         if marker in ("```", "~~~") and (not fence or marker == fence):
             fence = "" if fence else marker
+            # A fence inside a list item is indented with the item; every line of its
+            # block must be too, or the list (and its block) ends at the first one not.
+            indent = line[: len(line) - len(line.lstrip(" "))]
             out.append(line)
             continue
-        if not fence or cell_len(line) <= width:
+        if not fence or cell_len(line) <= width + len(indent):
             out.append(line)
             continue
-        out.extend(_broken(line, width))
+        code = line[len(indent) :] if line.startswith(indent) else line.lstrip(" ")
+        out.extend(indent + piece for piece in _broken(code, width))
     return "\n".join(out)
 
 
