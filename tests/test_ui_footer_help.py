@@ -136,4 +136,3 @@ async def test_the_detail_footer_keeps_help(size: tuple[int, int], ascii_console
                 assert left.right <= right.x, (left, right, footer)
     finally:
         choose_symbols(ascii=False)
-

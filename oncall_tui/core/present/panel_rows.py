@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from oncall_tui.core.present import panel_model
 from oncall_tui.core.present.board_columns import COLUMNS, NAME_PRIORITY, RowContext
-from oncall_tui.core.present.cell_width import cell_width, fit
+from oncall_tui.core.present.cell_width import fit
 from oncall_tui.core.present.formatting import failing_since
 from oncall_tui.core.present.panel_model import Accept
 from oncall_tui.core.present.parts import Part
