@@ -101,7 +101,7 @@ def assert_scenario(
         assert set(cause["affects"]) == expected.affects, causes
         own = {s["key"] for s in critical if _affected(s["name"], frozenset({expected.cause}))}
         assert set(cause["signals"]) == own, (cause, board)
-        assert_change(cause, scenario, platform)
+        assert_change(cause, scenario, platform, answer)
     assert answer.document["blind_spots"] == []
     markers = [s for s in answer.signals if s["kind"] == "change"]
     assert {s["name"] for s in markers} >= {"payment-api deployed", "paylater/credit_limit edited"}
@@ -134,7 +134,9 @@ def assert_business(answer: Answer, scenario: Scenario) -> None:
         assert cause["component"] not in business and not keys & set(cause["signals"]), cause
 
 
-def assert_change(cause: dict[str, object], scenario: Scenario, platform: ScenarioPlatform) -> None:
+def assert_change(
+    cause: dict[str, object], scenario: Scenario, platform: ScenarioPlatform, answer: Answer
+) -> None:
     """The scenario's change is attached to the cause, dated by the gauge's value: the
     deploy or edit made CHANGE_BEFORE seconds before the switch, so before `check` ran
     and before the breach it caused. A scenario without a change of the cause's own
@@ -155,10 +157,13 @@ def assert_change(cause: dict[str, object], scenario: Scenario, platform: Scenar
     # showed it (within SETTLE_TIMEOUT, plus the check's own run).
     assert before <= seen - made <= before + SETTLE_TIMEOUT + 60
     # A one-shot check reads no history: a breach already there at its first sample
-    # began at a time it does not know, and it does not claim its own. On a loaded
-    # machine its first sample may come before the breach shows; then it saw the breach
-    # begin, and says when it saw it.
-    assert cause["since"] in (None, cause["seen_since"]), cause
+    # began at a time it does not know, and it does not claim one. On a loaded machine
+    # its first sample may come before the breach shows; then it saw the breach begin,
+    # and says when: a time within its own run, never an earlier one it cannot know.
+    if cause["since"] is not None:
+        generated = datetime.fromisoformat(answer.document["generated_at"]).timestamp()
+        since = datetime.fromisoformat(str(cause["since"])).timestamp()
+        assert generated - answer.seconds <= since <= generated, cause
 
 
 # --------------------------------------------------------------------------- Prometheus
