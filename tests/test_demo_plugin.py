@@ -657,3 +657,29 @@ async def test_an_incident_reaches_the_business_panel_within_one_step() -> None:
     assert set(await levels_from(0.0)) == {Status.OK}
     assert (await levels_from(window.start + RAMP))[-1] is Status.CRITICAL  # full strength
     assert (await levels_from(window.end + CALM / 2))[-1] is Status.OK  # calm again
+
+
+async def test_a_large_demo_collects_off_the_event_loop() -> None:
+    """A 10,000-signal demo's collection is tens of ms of Python: on the event loop it
+    held every key press that long once a second. On a worker thread the loop keeps
+    turning meanwhile."""
+    import asyncio
+
+    plugin = make(services=3000, rules=5000, dependencies=2000)
+    turns = 0
+    running = True
+
+    async def probe() -> None:
+        nonlocal turns
+        while running:
+            turns += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.ensure_future(probe())
+    await asyncio.sleep(0)
+    before = turns
+    readings = await plugin.collect()
+    running = False
+    await task
+    assert len(readings) > 10_000
+    assert turns - before > 10, f"the loop turned {turns - before} times during the collection"
