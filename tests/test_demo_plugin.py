@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from loop_turns import loop_turns_during
 from oncall_tui.core.signals.model import Kind, Reading, Status
 from oncall_tui.core.sources.contract import SourceContext
 from oncall_tui_demo import DemoPlugin
@@ -663,23 +664,7 @@ async def test_a_large_demo_collects_off_the_event_loop() -> None:
     """A 10,000-signal demo's collection is tens of ms of Python: on the event loop it
     held every key press that long once a second. On a worker thread the loop keeps
     turning meanwhile."""
-    import asyncio
-
     plugin = make(services=3000, rules=5000, dependencies=2000)
-    turns = 0
-    running = True
-
-    async def probe() -> None:
-        nonlocal turns
-        while running:
-            turns += 1
-            await asyncio.sleep(0)
-
-    task = asyncio.ensure_future(probe())
-    await asyncio.sleep(0)
-    before = turns
-    readings = await plugin.collect()
-    running = False
-    await task
+    readings, turns = await loop_turns_during(plugin.collect())
     assert len(readings) > 10_000
-    assert turns - before > 10, f"the loop turned {turns - before} times during the collection"
+    assert turns > 10, f"the loop turned {turns} times during the collection"
