@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from engine_faults import LagProbe
 from oncall_cli import proxy_free_env
 from pty_app import PtyApp
 from servers import HTTPTestServer, serve_body, start_bulk_exporter
@@ -122,35 +123,24 @@ async def _loop_cpu_chunks(config: Path, collections: int) -> float:
     wallboard lives in: the first one also builds the TLS context and creates every
     signal). CPU time, not wall time: a shared machine deschedules the process for
     hundreds of ms, which says nothing of the engine."""
-    import asyncio
-
     from oncall_tui.core.config.loader import load_config
     from oncall_tui.core.engine import Engine
 
     engine = Engine(load_config(config))
     runner = engine.runners[next(iter(engine.runners))]
-    worst = 0.0
-    stop = False
-
-    async def probe() -> None:
-        nonlocal worst
-        while not stop:
-            before = time.thread_time()
-            await asyncio.sleep(0.005)  # how much CPU ran before this wakes is the measurement
-            if runner.collections >= 1:
-                worst = max(worst, time.thread_time() - before)
-
-    task = asyncio.ensure_future(probe())
+    probe = LagProbe()
+    probe.start()
     engine.start()
     try:
+        await wait_until_async(lambda: runner.collections >= 1, 120, what="a first collection")
+        first = len(probe.stretches)
         await wait_until_async(
             lambda: runner.collections >= collections, 120, what=f"{collections} collections"
         )
     finally:
-        stop = True
-        await task
         await engine.stop()
-    return worst
+        await probe.stop()
+    return max(probe.stretches[first:], default=0.0)
 
 
 LOOP_CPU_SECONDS = 0.6
