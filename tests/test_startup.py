@@ -24,6 +24,7 @@ from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import screen_lines
+from pty_app import PtyApp
 
 UI = ("textual", "rich", "oncall_tui.ui", "oncall_tui.web")
 """The terminal UI: never for a command that prints and exits."""
@@ -144,3 +145,134 @@ async def test_first_frame_of_the_board_already_shows_data_rows(
             await pilot.pause(0.01)
         rows = [line for line in board.first_frame if DATA_ROW.match(line)]
         assert rows, "\n".join(board.first_frame)
+
+
+SLOW_FIRST = """
+import asyncio, sys
+from oncall_tui.core.signals.model import Reading
+from oncall_tui.core.sources.contract import Plugin, PluginConfig
+from oncall_tui.core.sources.registry import default_registry
+
+class SlowConfig(PluginConfig):
+    hang: bool = False
+
+class SlowFirst(Plugin[SlowConfig]):
+    \"\"\"Answers its first collection after a moment, as a source across a network
+    does (or, with `hang`, never): the board could be drawn before it is in.\"\"\"
+
+    Config = SlowConfig
+    answered = False
+
+    def kinds(self):
+        return frozenset({"health"})
+
+    async def collect(self):
+        if self.config.hang:
+            await asyncio.Event().wait()
+        if not self.answered:
+            await asyncio.sleep(0.5)
+            self.answered = True
+        return [Reading(key=f"r{i}", kind="health", name=f"steady-{i}", value=0.1)
+                for i in range(3)]
+
+default_registry.register("slow_first", SlowFirst)
+from oncall_tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+SLOW_CONFIG = """
+title = "first frame"
+[sources.slow]
+plugin = "slow_first"
+"""
+HUNG_SOURCE = """
+[sources.hung]
+plugin = "slow_first"
+hang = true
+timeout = "10s"
+"""
+
+
+def start_board(tmp_path: Path, config: str, pty_apps: list[PtyApp]) -> PtyApp:
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    env = {**demo_environment(tmp_path), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    app = PtyApp([sys.executable, "-c", SLOW_FIRST, "--config", str(path)], env, rows=40, cols=120)
+    pty_apps.append(app)
+    return app
+
+
+def test_first_frame_waits_for_a_source_slower_than_the_start_up(
+    tmp_path: Path, pty_apps: list[PtyApp]
+) -> None:
+    """A source whose first answer comes after the board could first be drawn: the
+    terminal gets no frame of empty panels (the header's WAITING) before its rows, one
+    frame with them."""
+    app = start_board(tmp_path, SLOW_CONFIG, pty_apps)
+    app.wait_for(lambda screen: "steady-2" in screen, 30, "the slow source's rows")
+    assert "WAITING" not in app.text
+    assert "steady-0" in app.text
+
+
+def test_a_source_that_never_answers_does_not_hold_the_first_frame(
+    tmp_path: Path, pty_apps: list[PtyApp]
+) -> None:
+    """The wait is bounded: beside a source that never answers (its deadline 10 s),
+    the board is drawn with the other's rows, the hanging one still pending."""
+    app = start_board(tmp_path, SLOW_CONFIG + HUNG_SOURCE, pty_apps)
+    screen = app.wait_for(lambda screen: "steady-2" in screen, 30, "the answering rows")
+    assert any(DATA_ROW.match(line) for line in screen.splitlines()), screen
+
+
+RUN_AND_ORDER = RUN_AND_LIST.replace("sorted(sys.modules)", "list(sys.modules)")
+"""The same run, listing modules in the order their imports began."""
+
+
+def test_check_opens_the_host_cpu_window_before_the_heavy_imports(tmp_path: Path) -> None:
+    """The host plugin's first CPU reading waits for what is left of a window opened
+    when its package is imported: `check` imports the configured plugins before the
+    config models and the engine, so by the collection the window is (nearly) over."""
+    listing = tmp_path / "modules.json"
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_AND_ORDER, str(listing), "check"],
+        env=demo_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    order = json.loads(listing.read_text())
+    window = order.index("oncall_tui_host.cpu")
+    assert window < order.index("oncall_tui.core.config.loader")
+    assert window < order.index("oncall_tui.core.engine")
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ('[sources.x]\nplugin = "nagios-magic"\n', "unknown plugin 'nagios-magic'"),
+        ('[sources.x]\nplugin = "demo"\nservices = "many"\n', "sources.x.services"),
+        ("[sources.x\n", "invalid TOML"),
+        ("", "no sources configured"),
+    ],
+)
+def test_check_reports_config_mistakes_as_validate_does(
+    tmp_path: Path, config: str, problem: str
+) -> None:
+    """`check` looks at the config's plugin names before the loader does: a mistake
+    there is still the loader's to word, the same as `validate` says it."""
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    said = {}
+    for command in ("check", "validate"):
+        result = subprocess.run(
+            [sys.executable, "-m", "oncall_tui", command, "--config", str(path)],
+            env=demo_environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2, result.stderr
+        assert problem in result.stderr
+        assert "Traceback" not in result.stderr
+        said[command] = result.stderr
+    assert said["check"] == said["validate"]

@@ -31,7 +31,6 @@ from textual.dom import DOMNode
 
 from oncall_tui.core.gate import ActionGate, Effect, declares, effect_of
 from oncall_tui.core.sources.dispatch import ActionDispatcher
-from oncall_tui.ui import acking, silencing
 from oncall_tui.ui.gated_engine import GatedEngine, refuse
 from oncall_tui.ui.textual_compat import parse_action
 
@@ -189,11 +188,15 @@ class ActionApp(App[None]):
             super().copy_to_clipboard(text)
 
     # -- silences (the one mutating feature) -----------------------------------------
+    # Their modules (forms, the silence list, confirm screens) load on the first key:
+    # the board's first frame needs none of them.
 
     @declares(Effect.REMOTE)
     def action_silence(self) -> None:
         """`s`: silence the selected alert, or the firing alert about the selected signal."""
         if self._gated_engine is not None:
+            from oncall_tui.ui import silencing
+
             silencing.start_silence(self, self._gated_engine)
 
     @declares(Effect.REMOTE)
@@ -201,18 +204,24 @@ class ActionApp(App[None]):
         """`a`: acknowledge the selected alert, or the firing alerts about the selected
         signal, as karma's ACK! silences."""
         if self._gated_engine is not None:
+            from oncall_tui.ui import acking
+
             acking.start_ack(self, self._gated_engine)
 
     @declares(Effect.REMOTE)
     def action_unack(self) -> None:
         """`A`: withdraw an ack, after a confirm."""
         if self._gated_engine is not None:
+            from oncall_tui.ui import acking
+
             acking.start_unack(self, self._gated_engine)
 
     def action_silences(self) -> None:
         """`S`: the active silences, each of which can be expired (a mutating action of
         its own, refused in read-only)."""
         if self._gated_engine is not None:
+            from oncall_tui.ui import silencing
+
             silencing.show_silences(self, self._gated_engine)
 
 

@@ -7,6 +7,7 @@ no engine at all.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -116,6 +117,10 @@ class OncallApp(EffectsApp):
     ]
     DASHBOARD: ClassVar[type[DashboardScreen]] = DashboardScreen
     """The board's screen class (the replay shows its own keys in the footer)."""
+    FIRST_FRAME_WAIT: ClassVar[float] = 1.0
+    """At most this long the first frame waits for every source's first collection, so
+    a board opens with its rows rather than empty panels filled a moment later (and
+    drawn twice). A slower source is shown pending, as it always was."""
 
     def __init__(
         self,
@@ -237,7 +242,7 @@ class OncallApp(EffectsApp):
                 return name
         return self.theme  # no theme files at all: keep Textual's default
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         colors = terminal_colors(self)
         if colors is not None:  # 16 colours: statuses snap to ANSI hues
             self.theme_problems = register_themes(self, self.themes, colors=colors)
@@ -248,10 +253,32 @@ class OncallApp(EffectsApp):
             log.warning("theme not loaded: %s", problem)
             self.notify(problem, title="Theme not loaded", severity="warning", markup=False)
         if self.start_engine:
-            # The engine's first collection lands after mount; the dashboard picks
-            # the worst signal when it arrives.
             self.engine.start()
             self._engine_started = True
+            # Textual draws nothing until the app's mount handlers return: waiting here
+            # holds the first frame until the sources' rows are in the store, and the
+            # dashboard picks the worst signal from them.
+            await self._first_collection(self.FIRST_FRAME_WAIT)
+
+    async def _first_collection(self, limit: float) -> None:
+        """Return once no source is still waiting for its first collection (success or
+        failure), or after `limit` seconds."""
+        store = self.engine.store
+        done = asyncio.Event()
+
+        def check(changed: object = None) -> None:
+            if all(source.status != "pending" for source in store.sources):
+                done.set()
+
+        check()
+        if done.is_set() or limit <= 0:
+            return
+        store.subscribe(check)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), limit)
+        finally:
+            store.unsubscribe(check)
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and

@@ -55,6 +55,8 @@ class ReplayApp(OncallApp):
         Binding("r", "refresh_now", "Step", show=False, tooltip="The next recorded change"),
     ]
     DASHBOARD = ReplayDashboard
+    FIRST_FRAME_WAIT = 0.0
+    """The player steps the recording's first frame when it is built: nothing to wait for."""
 
     def __init__(self, player: Player) -> None:
         # The player answers what the app asks an engine (store, config, start, stop).
@@ -62,7 +64,7 @@ class ReplayApp(OncallApp):
         self.player = player
         self._was_at_end = player.at_end
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.set_interval(0.5, self._watch_end, name="replay-end")
 
     def flags(self) -> BoardFlags:

@@ -14,10 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-MIN_WINDOW = 0.2
+MIN_WINDOW = 0.1
 """Shortest span a percentage is measured over. The first collection (and a refresh
-pressed right after another) waits this long, off the event loop, rather than report a
-bogus 0% or 100% from a few jiffies."""
+pressed right after another) waits for what is left of it, off the event loop, rather
+than report a bogus 0% or 100% from a few jiffies. 0.1 s is psutil's own advice for
+`cpu_percent`: at 100 ticks a second, 10 ticks per CPU (5% steps on two CPUs, finer on
+more), enough to tell a busy host from an idle one against limits of 80 and 95%."""
 
 
 class _Sample(NamedTuple):
@@ -82,9 +84,10 @@ def _opening_sample() -> _Sample | None:
 
 
 _OPENING = _opening_sample()
-"""Taken when the plugin is imported (the config loader does that first thing, to read
-the source's options): a meter built soon after has most of its first window behind
-it, so `check` does not sit out `MIN_WINDOW` at its end. Read from /proc/stat because
+"""Taken when the plugin is imported (`check` and the board have the registry import the
+configured plugins before anything heavy): a meter built after the config loader and
+the engine have loaded has most or all of its first window behind it, so `check` does
+not sit out `MIN_WINDOW` at its end. Read from /proc/stat because
 importing psutil here would cost `validate` and every run that never reads the CPU."""
 
 

@@ -14,18 +14,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from oncall_tui.core.config.config_error import ConfigError as ConfigError
+from oncall_tui.core.config.config_text import MAX_CONFIG_BYTES as MAX_CONFIG_BYTES
+from oncall_tui.core.config.config_text import config_text
+from oncall_tui.core.config.config_text import default_configpath_of as default_configpath_of
 from oncall_tui.core.config.durations import Duration, format_duration
 from oncall_tui.core.config.envvars import expand, register_secrets
 from oncall_tui.core.config.errors import describe, first_per_path, path_of, show
 from oncall_tui.core.config.keys import check_keys
-from oncall_tui.core.named_files import UnreadableFile, parse_toml, read_named_text
+from oncall_tui.core.named_files import UnreadableFile, parse_toml
 from oncall_tui.core.sanitize import redactor, sanitize
 from oncall_tui.core.signals.model import Maintenance
 from oncall_tui.core.sources.contract import PluginConfig
@@ -39,10 +41,6 @@ SOURCE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
 """Source names become key prefixes (`prom/...`): no `/`, nothing empty."""
 MAX_TIMEOUT = 10.0
 """Default deadline cap: a collection slower than this is broken, whatever the interval."""
-
-
-MAX_CONFIG_BYTES = 1024 * 1024
-"""Largest config file read: the biggest real one is a few hundred lines."""
 
 
 WallboardPage = Literal["overview", "business", "health", "risk_rule", "dependency", "alert"]
@@ -221,11 +219,6 @@ class AppConfig:
     serve: ServeSettings = field(default_factory=ServeSettings)
 
 
-def default_configpath_of() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "oncall-tui" / "config.toml"
-
-
 def load_config(
     path: Path | None = None,
     *,
@@ -236,18 +229,9 @@ def load_config(
 
     Raises ConfigError with every problem found.
     """
+    text, path = config_text(path)
     if path is None:
-        candidate = default_configpath_of()
-        if candidate.is_file():
-            path = candidate
-    if path is None:
-        text = resources.files("oncall_tui.core").joinpath("demo_config.toml").read_text()
         return parse_config(text, Path.cwd(), registry=registry, environ=environ)
-    try:
-        text = read_named_text(path, MAX_CONFIG_BYTES)
-    except UnreadableFile as exc:
-        word = "config file not found" if exc.missing else exc.reason
-        raise ConfigError([f"{path}: {word}"]) from None
     config = parse_config(
         text, path.resolve().parent, registry=registry, environ=environ, origin=str(path)
     )

@@ -6,7 +6,9 @@ so there is one loading path and it is the one users depend on.
 
 from __future__ import annotations
 
+import importlib
 import traceback
+from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
 
@@ -52,6 +54,20 @@ class PluginRegistry:
         ep = self._eps().get(name)
         dist = getattr(ep, "dist", None)
         return str(getattr(dist, "version", "") or "")
+
+    def prepare(self, names: Iterable[str]) -> None:
+        """Import the modules of the installed plugins `names`, ahead of the config
+        loader, so what a plugin starts at import (the host plugin opens its CPU
+        window) runs while the loader and the engine are imported. Quietly: a name
+        that is not installed, or a module that fails, is `load`'s to report."""
+        for name in names:
+            ep = self._eps().get(name)
+            if ep is None or name in self._loaded:
+                continue
+            try:
+                importlib.import_module(ep.module)
+            except (Exception, SystemExit, GeneratorExit):
+                continue
 
     def load(self, name: str) -> type[Plugin[PluginConfig]]:
         """The plugin class; raises KeyError if not installed, PluginLoadError if broken."""
