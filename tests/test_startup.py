@@ -7,11 +7,13 @@ they import is paid on every run (and, without cached bytecode, compiled every r
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import pytest
 
 from oncall_tui.cli import command_asked_for
 from oncall_tui.commands.registry import NAMES
+from oncall_tui.core import start_gc
 from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
@@ -276,3 +279,48 @@ def test_check_reports_config_mistakes_as_validate_does(
         assert "Traceback" not in result.stderr
         said[command] = result.stderr
     assert said["check"] == said["validate"]
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """Whatever a test does to the garbage collector is undone after it."""
+    was = gc.isenabled()
+    yield
+    gc.unfreeze()
+    if was:
+        gc.enable()
+
+
+def test_collector_held_during_start_up_is_released_frozen(collector: None) -> None:
+    gc.enable()
+    start_gc.hold()
+    assert not gc.isenabled()
+    made = [[] for _ in range(1000)]  # start-up's objects
+    start_gc.release()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(made)
+    start_gc.release()  # once only
+    assert gc.isenabled()
+
+
+def test_release_without_hold_leaves_the_collector_as_it_was(collector: None) -> None:
+    """A test or an embedding that runs the app keeps its own collector settings."""
+    gc.disable()
+    start_gc.release()
+    assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_board_turns_the_collector_back_on_after_its_first_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, collector: None
+) -> None:
+    """`oncall-tui` holds the collector from its start; the board releases it once its
+    first frame is drawn (a board left off would grow by every cycle it ever made)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    gc.enable()
+    start_gc.hold()
+    app = OncallApp(Engine(load_config(None), read_only=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0

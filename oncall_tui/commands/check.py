@@ -41,6 +41,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
+    from oncall_tui.core import start_gc
+
+    # Off while the modules load; on again, over only what comes after, to collect.
+    start_gc.hold()
     from oncall_tui.core.config.config_text import configured_plugins
     from oncall_tui.core.sources.registry import default_registry
 
@@ -56,6 +60,7 @@ def check(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     engine = Engine(config, read_only=True)
+    start_gc.release()
 
     async def collect() -> None:
         try:

@@ -68,6 +68,10 @@ def display_environment(args: argparse.Namespace) -> None:
 
 
 def dashboard(args: argparse.Namespace) -> int:
+    from oncall_tui.core import start_gc
+
+    # Off until the board's first frame is drawn (the app releases it then).
+    start_gc.hold()
     from oncall_tui.core.config.loader import load_config
 
     config = load_config(args.config)

@@ -24,6 +24,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
+from oncall_tui.core import start_gc
 from oncall_tui.core.config.theme_files import (
     DEFAULT_THEME,
     WALLBOARD_THEME,
@@ -53,6 +54,10 @@ from oncall_tui.ui.widgets.status_header import BoardFlags
 # a board that never opens them never holds their modules.
 
 log = logging.getLogger(__name__)
+
+EXIT_LOOK = 0.05
+"""While the first frame waits for data: how often it looks whether the app was told to
+exit meanwhile."""
 
 
 class OncallApp(EffectsApp):
@@ -257,12 +262,17 @@ class OncallApp(EffectsApp):
             self._engine_started = True
             # Textual draws nothing until the app's mount handlers return: waiting here
             # holds the first frame until the sources' rows are in the store, and the
-            # dashboard picks the worst signal from them.
+            # board takes them now rather than on its next sync timer, after that frame.
             await self._first_collection(self.FIRST_FRAME_WAIT)
+            if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
+                self.screen.sync()
+        # Start-up is over once this first frame is drawn (see core/start_gc.py).
+        self.call_after_refresh(start_gc.release)
 
     async def _first_collection(self, limit: float) -> None:
         """Return once no source is still waiting for its first collection (success or
-        failure), or after `limit` seconds."""
+        failure), after `limit` seconds, or as soon as the app is told to exit (this
+        handler holds the app's messages: a signal or a dead terminal must not wait)."""
         store = self.engine.store
         done = asyncio.Event()
 
@@ -274,9 +284,14 @@ class OncallApp(EffectsApp):
         if done.is_set() or limit <= 0:
             return
         store.subscribe(check)
+        deadline = time.monotonic() + limit
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), limit)
+            while not done.is_set() and self.return_code is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), min(left, EXIT_LOOK))
         finally:
             store.unsubscribe(check)
 

@@ -45,6 +45,10 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: in
 
     `shrink`: lines the columns are about to lose (the why-line grew, the cause line
     appeared) that the last layout pass does not show yet."""
+    if not screen.is_attached:
+        # The app is exiting: a pass asked for before (after a refresh) finds the
+        # panels already gone.
+        return
     try:
         screen_height = screen.size.height
         business = panels["business"]
