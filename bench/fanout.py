@@ -9,7 +9,8 @@ Prints:
   the timeout (a hanging source must cost its own timeout, not delay the others);
 - per healthy source, collections in the window against window / interval: the
   median, the worst, and how many made under 90% of theirs;
-- CPU of the oncall-tui process (% of one core), its RSS, and its file descriptors
+- CPU of the oncall-tui process (% of one core, and per collection: the figure that
+  compares between runs), its RSS, and its file descriptors
   (mean and max of one sample per 100 ms), and the CPU of the loopback servers' process:
   when the machine is loaded that process, not the engine, can be what holds the
   cadence down, so the same window without hanging sources is the comparison to read.
@@ -113,6 +114,7 @@ async def measure(
     first_round = time.monotonic() - started
     healthy = [name for index, name in enumerate(sorted(runners)) if index >= hanging]
     before = {name: runners[name].collections for name in healthy}
+    total_before = sum(runner.collections for runner in runners.values())
     cpu0, wall0, server0 = time.process_time(), time.monotonic(), cpu_seconds(server)
     fds: list[int] = []
     while time.monotonic() - wall0 < seconds:
@@ -122,6 +124,7 @@ async def measure(
     cpu = time.process_time() - cpu0
     server_cpu = cpu_seconds(server) - server0
     expected = wall / interval
+    total = sum(runner.collections for runner in runners.values()) - total_before
     made = sorted((runners[name].collections - before[name]) / expected for name in healthy)
     await engine.stop()
     print(
@@ -134,7 +137,8 @@ async def measure(
         f"{sum(1 for m in made if m < 0.9)} under 0.90"
     )
     print(
-        f"cpu {100 * cpu / wall:.1f}% of one core, rss {rss_mib():.0f} MiB, "
+        f"cpu {100 * cpu / wall:.1f}% of one core ({1000 * cpu / max(total, 1):.2f} ms "
+        f"per collection), rss {rss_mib():.0f} MiB, "
         f"fds mean {statistics.mean(fds):.0f} max {max(fds)}; "
         f"the servers' process {100 * server_cpu / wall:.1f}%"
     )
