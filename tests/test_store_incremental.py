@@ -176,3 +176,36 @@ def test_a_failed_collection_keeps_the_gone_deadline_of_missing_signals() -> Non
     store.sweep(at=2 + GONE_AFTER + 1)
     assert "prom/b" not in store.signals
     assert store.signals["prom/a"].reason is Reason.SOURCE_ERROR
+
+
+def test_a_secret_registered_later_is_redacted_from_the_very_same_reading() -> None:
+    """A plugin handing back the same object (a cache) after a secret was registered:
+    its words are cleaned again, not taken in for a sample time only."""
+    secret = "hunter3-token-9876543210"
+    store, _ = _store()
+    reading = _reading(name=f"probe {secret}", labels={"url": f"https://x/?t={secret}"})
+    store.apply("prom", [reading], at=1)
+    redactor.add(secret)
+    store.apply("prom", [reading], at=2)
+    signal = _only(store)
+    assert secret not in signal.name and secret not in str(signal.labels)
+    assert signal.observed_at == 2 and len(signal.history) == 2
+
+
+def test_the_very_same_reading_still_runs_a_for_timer_and_leaves_stale() -> None:
+    """Handed back as the same object, a reading still counts toward its `for` (the
+    breach fires once it lasted), and brings a signal the sweep made stale back."""
+    store, heard = _store()
+    breach = _reading(0.1, thresholds=Thresholds(warning=0.05, for_seconds=3))
+    for at in (1, 2, 3):
+        store.apply("prom", [breach], at=at)
+    assert _only(store).status is Status.OK
+    store.apply("prom", [breach], at=4)
+    assert _only(store).status is Status.WARNING
+    assert heard[-1] == {"prom/errors"}
+    store.sweep(at=4 + MAX_AGE + 1)
+    assert _only(store).reason is Reason.STALE
+    store.apply("prom", [breach], at=4 + MAX_AGE + 2)
+    signal = _only(store)
+    assert (signal.status, signal.reason) == (Status.WARNING, None)
+    assert signal.observed_at == 4 + MAX_AGE + 2

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.sanitize import redactor, sanitize
 from oncall_tui.core.signals.ingest import note_budget, observed_at, settled
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status
 
@@ -95,14 +95,14 @@ def notable(signal: Signal) -> bool:
 
 def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> bool:
     """Take in a reading that cannot change `signal` (the one it last took, or an
-    equal one, while the signal is settled and the sample is fresh), and say so; False
-    when the reading needs the whole ingest."""
+    equal one, while the signal is settled, its words cleaned against today's secrets
+    and the sample fresh), and say so; False when the reading needs the whole ingest."""
     last = signal.last
     if last is not reading and (
         last is None or last.value != reading.value or last != reading  # the value first: cheap
     ):
         return False
-    if not settled(signal):
+    if not settled(signal) or signal.texts[0] != redactor.generation:
         return False
     observed = now if reading.observed_at is None else observed_at(reading, now)
     if now - observed > max_age:
@@ -145,18 +145,36 @@ class CollectionUpdate:
         """The next `count` readings; whether any are left."""
         store, source, name, now = self.store, self.source, self.source_name, self.now
         signals, known, key_of, seen = store.signals, self.known, source.key_of, self.seen
-        max_age, due = source.max_age, self.due
+        max_age, due, generation = source.max_age, self.due, redactor.generation
+        sampled = False
         for reading in self.readings[self.done : self.done + count]:
-            key = known.get(reading.key) or f"{name}/{sanitize(reading.key, 256)}"
-            key_of[reading.key] = key
+            raw = reading.key
+            key = known.get(raw) or f"{name}/{sanitize(raw, 256)}"
+            key_of[raw] = key
             signal = signals.get(key)
-            if signal is not None and same_reading(signal, reading, now, max_age):
-                seen.add(key)
-                # Settled: neither missing nor unknown, so its deadline is its sample's.
-                deadline = signal.observed_at + max_age  # type: ignore[operator]
-                if deadline < due:
-                    due = deadline
-                continue
+            if signal is not None:
+                if (
+                    signal.last is reading
+                    and reading.observed_at is None
+                    and signal.slo is None
+                    and signal.texts[0] == generation
+                    and settled(signal)
+                ):
+                    # Most of a big board: the very reading again, with no sample time
+                    # of its own, for a settled signal: a sample now and nothing else
+                    # (`same_reading`, without what this case cannot need).
+                    signal.observed_at = now
+                    signal.history.append(now, signal.value)
+                    seen.add(key)
+                    sampled = True
+                    continue
+                if same_reading(signal, reading, now, max_age):
+                    seen.add(key)
+                    # Settled: neither missing nor unknown, so its deadline is its sample's.
+                    deadline = signal.observed_at + max_age  # type: ignore[operator]
+                    if deadline < due:
+                        due = deadline
+                    continue
             view = triage_view(signal) if signal is not None else None
             try:
                 updated = store._ingest(key, name, source, reading, now)
@@ -171,6 +189,8 @@ class CollectionUpdate:
                 self.changed.add(key)
                 if view is not None and triage_view(signal) == view and not notable(signal):
                     self.quiet.add(key)
+        if sampled and now + max_age < due:
+            due = now + max_age
         self.due = due
         self.done = min(self.done + count, len(self.readings))
         return self.done < len(self.readings)
