@@ -7,7 +7,6 @@ collection did not mention; this module only turns one reading into one signal's
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -209,9 +208,14 @@ def note_budget(
     if earlier:
         signal.budget = prefill(signal.budget, earlier, now)
     ring, value = signal.budget, as_number(facts.budget_left)
-    newest = list(itertools.islice(ring.newest_since(-math.inf), 2))
-    spacing = budget_spacing(facts.period)
-    if len(newest) == 2 and newest[0][0] <= now and newest[0][0] - newest[1][0] < spacing:
+    samples = ring.newest_since(-math.inf)
+    newest, before = next(samples, None), next(samples, None)
+    if (
+        newest is not None
+        and before is not None
+        and newest[0] <= now
+        and newest[0] - before[0] < budget_spacing(facts.period)
+    ):
         # The newest is not yet BUDGET_SPACING after the one before: it moves on.
         ring.replace_newest(now, value)
     else:
