@@ -209,3 +209,19 @@ def test_the_very_same_reading_still_runs_a_for_timer_and_leaves_stale() -> None
     signal = _only(store)
     assert (signal.status, signal.reason) == (Status.WARNING, None)
     assert signal.observed_at == 4 + MAX_AGE + 2
+
+
+def test_numbers_on_the_short_path_are_still_judged_as_numbers() -> None:
+    """Values, baselines and `since` of readings that moved: NaN and infinities are no
+    data, a number string is read, and a failing status dates from the source's
+    `since` while an ok one keeps its own time."""
+    store, _ = _store()
+    for at, value in enumerate((float("nan"), float("inf"), -float("inf")), start=1):
+        store.apply("prom", [_reading(value)], at=at)
+        assert (_only(store).value, _only(store).status) == (None, Status.UNKNOWN)
+    store.apply("prom", [_reading(0.01, baseline="0.5")], at=4)  # type: ignore[arg-type]
+    assert (_only(store).value, _only(store).baseline) == (0.01, 0.5)
+    store.apply("prom", [_reading(0.3, since=2.0)], at=5)
+    assert (_only(store).status, _only(store).changed_at) == (Status.CRITICAL, 2.0)
+    store.apply("prom", [_reading(0.01, since=1.0)], at=6)
+    assert (_only(store).status, _only(store).changed_at) == (Status.OK, 6)
