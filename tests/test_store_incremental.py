@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from loop_turns import loop_turns_during
 from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.signals.collection import SAMPLE_WORTH
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status, Thresholds
-from oncall_tui.core.signals.store import GONE_AFTER, SignalStore
+from oncall_tui.core.signals.store import APPLY_SLICE, GONE_AFTER, SignalStore
 
 MAX_AGE = 10.0
 
@@ -225,3 +227,17 @@ def test_numbers_on_the_short_path_are_still_judged_as_numbers() -> None:
     assert (_only(store).status, _only(store).changed_at) == (Status.CRITICAL, 2.0)
     store.apply("prom", [_reading(0.01, since=1.0)], at=6)
     assert (_only(store).status, _only(store).changed_at) == (Status.OK, 6)
+
+
+async def test_slices_are_cut_by_work_and_every_reading_is_still_taken_in() -> None:
+    """5,000 readings handed back unchanged are taken in whole (each a sample and a
+    history point) in an eighth of the slices a fresh collection needs; the loop is
+    still handed back between them."""
+    store, heard = _store()
+    readings = [_reading(key=f"k{i}") for i in range(5000)]
+    await store.apply_in_slices("prom", readings)
+    store.clock = lambda: 1.0
+    _, turns = await loop_turns_during(store.apply_in_slices("prom", readings))
+    assert 5000 // (APPLY_SLICE * SAMPLE_WORTH) <= turns <= 5000 // APPLY_SLICE // 2
+    assert all(s.observed_at == 1.0 and len(s.history) == 2 for s in store.signals.values())
+    assert heard[-1] == set()

@@ -13,6 +13,7 @@ sweep skips every source whose deadline has not come (core/signals/store.py `swe
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,9 @@ from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, 
 if TYPE_CHECKING:
     from oncall_tui.core.signals.store import SignalStore
 
+SAMPLE_WORTH = 8
+"""How many readings taken on the shortest path cost about what one whole ingest does
+(measured: 5,400 against 46,000 instructions)."""
 GONE_AFTER = 900.0
 """Seconds a non-transient signal stays on the board (as unknown: no data) after its
 source stopped reporting it; long enough to notice, short enough to stay bounded."""
@@ -142,12 +146,22 @@ class CollectionUpdate:
         """Changed keys of ok signals whose change triage does not read (a value)."""
 
     def ingest(self, count: int) -> bool:
-        """The next `count` readings; whether any are left."""
+        """The next `count` readings' worth of work; whether any readings are left. A
+        reading taken on the shortest path (the same object again) is worth
+        1/`SAMPLE_WORTH` of one: the loop is handed back after as much work, not
+        after as many readings, which would be a dozen needless turns a second for a
+        board that mostly hears the same thing again."""
         store, source, name, now = self.store, self.source, self.source_name, self.now
         signals, known, key_of, seen = store.signals, self.known, source.key_of, self.seen
         max_age, due, generation = source.max_age, self.due, redactor.generation
         sampled = False
-        for reading in self.readings[self.done : self.done + count]:
+        budget = count * SAMPLE_WORTH
+        start = self.done
+        for reading in itertools.islice(self.readings, start, None):
+            if budget <= 0:
+                break
+            start += 1
+            budget -= SAMPLE_WORTH  # the whole ingest's worth, given back below if not
             raw = reading.key
             key = known.get(raw) or f"{name}/{sanitize(raw, 256)}"
             key_of[raw] = key
@@ -170,6 +184,7 @@ class CollectionUpdate:
                     signal.history.append(now, signal.value)
                     seen.add(key)
                     sampled = True
+                    budget += SAMPLE_WORTH - 1
                     continue
                 if same_reading(signal, reading, now, max_age):
                     seen.add(key)
@@ -195,7 +210,7 @@ class CollectionUpdate:
         if sampled and now + max_age < due:
             due = now + max_age
         self.due = due
-        self.done = min(self.done + count, len(self.readings))
+        self.done = start
         return self.done < len(self.readings)
 
     def finish(self, duration_ms: float | None) -> None:
