@@ -246,13 +246,17 @@ async def test_a_runbook_read_before_the_first_layout_is_rendered_once(
     """A runbook file read quickly (the second detail opened) arrives before the
     screen is laid out: it is rendered once, at its width, not first at a guess."""
     rendered: list[str] = []
-    original = Markdown.update
 
-    def spy(self: Markdown, markdown: str) -> Any:
-        rendered.append(markdown)
-        return original(self, markdown)
+    def spy(original: Any) -> Any:
+        def handed(self: Markdown, markdown: str) -> Any:
+            rendered.append(markdown)
+            return original(self, markdown)
 
-    monkeypatch.setattr(Markdown, "update", spy)
+        return handed
+
+    # Handed over whole (update) or a piece at a time (append): each counts.
+    monkeypatch.setattr(Markdown, "update", spy(Markdown.update))
+    monkeypatch.setattr(Markdown, "append", spy(Markdown.append))
 
     class Early(RunbookView):
         def _load(self, path: str) -> None:
