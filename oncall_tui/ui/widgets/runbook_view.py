@@ -52,7 +52,7 @@ WHOLE_BUDGET = 150.0
 the event loop under load) is rendered whole by Textual's Markdown widget, as a runbook
 always was; a longer one page by page, off the loop (runbook_pages)."""
 REVEAL_WAIT = 1.0
-"""Seconds a runbook waits for its screen's first frame before building anyway."""
+"""Seconds a runbook waits for its screen's first frame, at most."""
 READ_DEADLINE = 3.0
 """Seconds a runbook file may take to read (a file on a hung mount never answers)."""
 NO_RUNBOOK = (
@@ -250,8 +250,8 @@ class RunbookView(Widget):
         """The loaded runbook before its code is wrapped to the width."""
         self._wrapped_for = -1
         self._revealed = asyncio.Event()
-        self.built = False
-        """A short runbook's Markdown holds all of it (the last piece handed over)."""
+        self.built = runbook is None or not runbook.is_file
+        """In place: the last piece given to Markdown, or pages, link, text, problem."""
 
     @property
     def name_shown(self) -> str:
@@ -284,9 +284,8 @@ class RunbookView(Widget):
                 yield Static(Text(runbook.target), id="runbook-body")
 
     def reveal(self) -> None:
-        """The screen's first frame is out (its footer has its keys): the runbook may
-        take the loop now. Until then a loaded runbook waits, at most REVEAL_WAIT, so
-        that Enter shows the signal's facts and chart at once."""
+        """The screen's first frame is out: the runbook may take the loop now (it waits
+        for this, at most REVEAL_WAIT, so that Enter shows the facts and chart at once)."""
         self._revealed.set()
 
     def on_mount(self) -> None:
@@ -362,15 +361,15 @@ class RunbookView(Widget):
                 id="runbook-pages",
             )
         )
+        self.built = True
 
     def _show_markdown(self) -> None:
         """The loaded runbook, its code wrapped to the width it has now."""
         if self._markdown is None:
             return
         if self.query_one("#runbook-scroll").scrollable_content_region.width <= 0:
-            # Not laid out yet (a runbook read before the first layout): rendered once,
-            # at its width, when it is (`on_resize`); rendering at a guessed width first
-            # mounted every block twice, most of what opening a detail cost.
+            # Not laid out yet: built once, at its width, when it is (`on_resize`);
+            # built at a guessed width first, every block was mounted twice.
             return
         width = self._room() - FENCE_PADDING
         if width == self._wrapped_for:
@@ -380,13 +379,11 @@ class RunbookView(Widget):
 
     @work(exclusive=True, group="runbook-build", exit_on_error=False)
     async def _build(self, markdown: str) -> None:
-        """Hand the runbook to Textual's Markdown a screenful at a time, after the
-        screen's first frame: Markdown mounts a widget per block on the event loop
-        (~10 ms a block on a loaded machine), so given all at once a runbook of 40
-        blocks held the detail's first frame, and every key, for half a second. The
-        first piece fills the runbook's area; the rest land below it, out of sight,
-        with keys answered between pieces. Ends as one Markdown of the whole text,
-        exactly as given at once (pieces cut between top-level blocks)."""
+        """To Markdown a screenful at a time, after the screen's first frame: Markdown
+        mounts a widget per block on the loop (~10 ms each under load), so 40 blocks at
+        once held the detail's first frame, and every key, half a second. Later pieces
+        land below the first, keys answered between; it ends as the same blocks as
+        given at once (pieces are cut between top-level blocks)."""
         self.built = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._revealed.wait(), REVEAL_WAIT)
@@ -413,6 +410,7 @@ class RunbookView(Widget):
         markdown.remove()
         self.query("#runbook-loading").remove()
         self.query_one("#runbook-scroll").mount(Static(Text(problem), id="runbook-body"))
+        self.built = True
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         """A click on a link in a rendered runbook opens it only if it is a web link
