@@ -195,6 +195,9 @@ class StatusHeader(Widget):
         if hasattr(self.app, "board_flags"):
             # Paused, incidents, the replay badge: shown as soon as they change.
             self.watch(self.app, "board_flags", self._flags_changed, init=False)
+        # Filled before the first layout, as wide as the screen it spans, so a screen's
+        # first frame has its header; the resize that follows checks the real width.
+        self._update(self.app.size.width)
 
     def _flags_changed(self, flags: BoardFlags) -> None:
         self.update_status()
@@ -206,7 +209,9 @@ class StatusHeader(Widget):
 
     def update_status(self) -> None:
         """Recompute every piece; those whose text changed repaint themselves."""
-        width = self.size.width
+        self._update(self.size.width)
+
+    def _update(self, width: int) -> None:
         if not width:
             return
         try:
