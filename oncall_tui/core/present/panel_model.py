@@ -218,6 +218,8 @@ class PanelRows:
             if not column.sticky or column.measure is None:
                 continue
             laid_out = self.widths[column.name]
+            if column.cap and laid_out >= column.cap:
+                continue  # as wide as it ever gets
             for key in keys:
                 index = self.position.get(key)
                 if index is not None and column.measure(self.rows[index]) > laid_out:
@@ -231,3 +233,29 @@ class PanelRows:
             self.cursor = max(0, min(index, len(self.rows) - 1))
             self.cursor_key = self.rows[self.cursor].key
         return previous
+
+
+def route(
+    changed: Collection[str], models: Mapping[str, PanelRows], signals: Mapping[str, Signal]
+) -> dict[str, set[str]]:
+    """The changed keys each panel must look at: its own rows that changed, plus every
+    key no panel shows yet (new, or leaving one panel for another).
+
+    Each panel asking each of the thousands of keys changed per second whether it wants
+    it was most of what a sync cost, though a key belongs to one panel at most: here a
+    key a panel already shows costs a lookup per panel and one membership test."""
+    routed: dict[str, set[str]] = {name: set() for name in models}
+    owners = [(routed[name], model.order, model.accept) for name, model in models.items()]
+    homeless: list[str] = []
+    for key in changed:
+        signal = signals.get(key)
+        placed = False
+        for keys, order, accept in owners:
+            if key in order:
+                keys.add(key)
+                placed = placed or signal is None or accept(signal)
+        if not placed:
+            homeless.append(key)
+    for keys in routed.values():
+        keys.update(homeless)
+    return routed
