@@ -151,14 +151,18 @@ class PanelRows:
             for key in order:
                 order[key] = order_key(signals[key])
         new: list[str] = []
+        remeasure = self._remeasure
         for key in stale:
             signal = signals.get(key)
             if signal is None or (key not in order and not accept(signal)):
                 continue
+            # A sticky column is measured for new rows here; for rows it already had,
+            # when they are on screen (`widen`): off screen, a row costs its place.
+            sticky = remeasure or key not in order
             if key not in order:
                 new.append(key)
             order[key] = order_key(signal)
-            self._measure(signal)
+            self._measure(signal, sticky=sticky)
         self._regroup = self._reorder = self._remeasure = False
         # From the previous order: Timsort takes a nearly sorted list in one pass.
         keys = [signal.key for signal in self.rows if signal.key in order]
@@ -187,16 +191,17 @@ class PanelRows:
             self.cursor = max(0, min(self.cursor, len(rows) - 1))
             self.cursor_key = rows[self.cursor].key if rows else None
 
-    def _measure(self, signal: Signal) -> None:
+    def _measure(self, signal: Signal, *, sticky: bool = True) -> None:
         key = signal.key
         self._names[key] = cell_width(shown_name(signal))
         for column in self._measured:
             assert column.measure is not None
-            size = column.measure(signal)
             if column.sticky:
-                self._widest[column.name] = max(self._widest[column.name], size)
+                if sticky:
+                    widest = self._widest
+                    widest[column.name] = max(widest[column.name], column.measure(signal))
             else:
-                self._sizes[column.name][key] = size
+                self._sizes[column.name][key] = column.measure(signal)
 
     def _forget(self, key: str) -> None:
         del self.order[key]
@@ -212,19 +217,28 @@ class PanelRows:
     def limit_width(self) -> int:
         return self.widths["limit"]
 
-    def widens(self, keys: Collection[str]) -> bool:
-        """Whether a changed row now needs a wider sticky column than laid out."""
+    def widen(self, keys: Collection[str]) -> bool:
+        """Measure the sticky columns of the rows at `keys` (those on screen): True when
+        one of them needs a column wider than laid out (it is widened)."""
+        grew = False
         for column in self._measured:
             if not column.sticky or column.measure is None:
                 continue
-            laid_out = self.widths[column.name]
+            name = column.name
+            laid_out = self.widths[name]
             if column.cap and laid_out >= column.cap:
                 continue  # as wide as it ever gets
+            widest = self._widest[name]
             for key in keys:
                 index = self.position.get(key)
-                if index is not None and column.measure(self.rows[index]) > laid_out:
-                    return not column.cap or laid_out < column.cap
-        return False
+                if index is not None:
+                    widest = max(widest, column.measure(self.rows[index]))
+            self._widest[name] = widest
+            width = min(column.cap, widest) if column.cap else widest
+            if width > laid_out:
+                self.widths[name] = width
+                grew = True
+        return grew
 
     def move(self, index: int) -> int:
         """Put the cursor on row `index` (clamped); returns the previous index."""

@@ -227,11 +227,12 @@ class SignalPanel(PanelCursor):
         self._synced = True
         self._pinned = self._compute_pinned()
         height = len(self._pinned) + len(model.rows)
-        # A changed row off screen is measured when it comes into view (`_fit_shown`)
-        # or at the next re-sort: what it costs here is its place, not its width.
-        widened = not resort and model.widens(self._shown(dirty))
-        if widened:
-            model.update(signals, self._shown(dirty))
+        # A changed row off screen is measured when it comes into view (`_fit_shown`):
+        # what it costs here is its place, not its width.
+        if resort:
+            widened = model.widen([key for key, _ in self._visible()])
+        else:
+            widened = model.widen(self._shown(dirty))
         columns = self._layout()
         if (
             len(self._pinned) != len(before_pinned)
@@ -272,9 +273,7 @@ class SignalPanel(PanelCursor):
     def _fit_shown(self) -> None:
         """Rows just scrolled (or resized) into view: a value that changed while off
         screen may need a wider column than the one laid out."""
-        keys = [key for key, _ in self._visible()]
-        if self.model.widens(keys):
-            self.model.update(self.store.signals, keys)
+        if self.model.widen([key for key, _ in self._visible()]):
             self._columns = self._layout()
             self._painted.clear()
             self.refresh()
