@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -18,8 +19,12 @@ import pytest
 from oncall_tui.core.present import panel_model
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.core.present.status_counts import StatusCounts
+from oncall_tui.core.present.wallboard import snapshot
+from oncall_tui.core.present.wallboard_live import LiveBoard
 from oncall_tui.core.signals.model import Reading, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.triage.causes import store_diagnosis
+from oncall_tui.core.triage.topology import Topology
 from test_ui_support import T0, make_app, make_store, reading
 from waiting import pilot_until
 
@@ -133,21 +138,25 @@ def _count_measures(model: panel_model.PanelRows) -> list[str]:
     return measured
 
 
-def test_the_header_counts_follow_every_kind_of_store_change_reading_only_what_changed() -> None:
+def _changing_store(steps: int = 60) -> Iterator[tuple[int, SignalStore]]:
+    """A store going through every kind of change (values, statuses, a failing source,
+    staleness and signals gone, alerts coming and going, change markers), step by step."""
     now = [T0]
     store = SignalStore(clock=lambda: now[0])
     store.add_source(SourceState(name="s", plugin="demo", kinds=KINDS, interval=1), max_age=5)
     store.add_source(SourceState(name="t", plugin="demo", kinds=KINDS, interval=1), transient=True)
-    counts = StatusCounts(store)
-    store.subscribe(counts.note)
     rng = random.Random(7)
     keys = [f"k{i}" for i in range(400)]
-    for step in range(60):
+    yield 0, store
+    for step in range(1, steps):
         now[0] += 1
         action = rng.random()
         if action < 0.6:
             shown = rng.sample(keys, 300)
-            readings = [reading(k, "health", k, rng.choice((0.001, 0.03, 0.2))) for k in shown]
+            readings = [
+                reading(k, rng.choice(("health", "risk_rule")), k, rng.choice((0.001, 0.03, 0.2)))
+                for k in shown
+            ]
             readings.append(reading("marker", "change", "deploy", float(step)))
             store.apply("s", readings)
         elif action < 0.75:
@@ -156,11 +165,41 @@ def test_the_header_counts_follow_every_kind_of_store_change_reading_only_what_c
             store.sweep(at=now[0] + 10)  # stale, then gone
         else:
             store.apply("t", [reading(f"t{step}", "alert", "a", None)] if step % 2 else [])
+        yield step, store
+
+
+def test_the_header_counts_follow_every_kind_of_store_change_reading_only_what_changed() -> None:
+    counts: StatusCounts | None = None
+    for step, store in _changing_store():
+        if counts is None:
+            counts = StatusCounts(store)
+            store.subscribe(counts.note)
         before = counts.reads
         assert counts.summary() == store.summary(), step
-        assert counts.reads - before <= 402  # what the store reported, never the whole
+        if step > 1:
+            assert counts.reads - before <= 402  # what the store reported, never the whole
+    assert counts is not None
     assert sum(counts.counts.values()) == sum(1 for s in store.signals.values()
                                               if s.kind != "change")  # fmt: skip
+
+
+def test_the_wallboard_kept_by_changes_shows_what_a_whole_snapshot_shows() -> None:
+    live: LiveBoard | None = None
+    for step, store in _changing_store():
+        if live is None:
+            live = LiveBoard(store)
+            store.subscribe(live.note)
+        diagnosis = store_diagnosis(store, Topology({}), 3600.0)
+        kept, whole = live.snapshot(diagnosis), snapshot(store, diagnosis)
+        assert (kept.overall, kept.counts, kept.failing) == (whole.overall, whole.counts,
+                                                             whole.failing), step  # fmt: skip
+        assert [s.key for s in kept.criticals] == [s.key for s in whole.criticals], step
+        for kind, layer in whole.layers.items():
+            shown = kept.layers[kind]
+            assert [s.key for s in shown.signals] == [s.key for s in layer.signals], (step, kind)
+            assert (shown.counts, shown.failing, shown.fed) == (
+                layer.counts, layer.failing, layer.fed), (step, kind)  # fmt: skip
+    assert live is not None and live.layers["health"].walks == 1  # read whole once
 
 
 async def test_the_header_shows_each_second_once_with_the_board_or_by_itself() -> None:

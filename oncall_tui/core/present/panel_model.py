@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import attrgetter
+from typing import TypeVar
 
 from oncall_tui.core.present.board_columns import COLUMNS, Column
 from oncall_tui.core.present.cell_width import cell_width
@@ -22,6 +23,8 @@ from oncall_tui.core.signals.model import Signal, Status, sort_key
 
 Accept = Callable[[Signal], bool]
 OrderKey = Callable[[Signal], tuple[object, ...]]
+Name = TypeVar("Name", bound=str)
+"""A panel's name (a group, a kind)."""
 
 _STATUS = attrgetter("status")
 
@@ -250,15 +253,15 @@ class PanelRows:
 
 
 def route(
-    changed: Collection[str], models: Mapping[str, PanelRows], signals: Mapping[str, Signal]
-) -> dict[str, set[str]]:
+    changed: Collection[str], models: Mapping[Name, PanelRows], signals: Mapping[str, Signal]
+) -> dict[Name, set[str]]:
     """The changed keys each panel must look at: its own rows that changed, plus every
     key no panel shows yet (new, or leaving one panel for another).
 
     Each panel asking each of the thousands of keys changed per second whether it wants
     it was most of what a sync cost, though a key belongs to one panel at most: here a
     key a panel already shows costs a lookup per panel and one membership test."""
-    routed: dict[str, set[str]] = {name: set() for name in models}
+    routed: dict[Name, set[str]] = {name: set() for name in models}
     owners = [(routed[name], model.order, model.accept) for name, model in models.items()]
     homeless: list[str] = []
     for key in changed:

@@ -126,6 +126,7 @@ class HeaderPiece(Widget):
         super().__init__(id=id)
         self.strip = Strip([])
         self.sized = sized
+        self.display = not sized  # shown once it has text (see `show`)
         self.pad_style = Style()
         """Style of the cells past the text: the header's own background."""
 
@@ -137,6 +138,9 @@ class HeaderPiece(Widget):
         self.strip = strip
         if resized and self.sized:
             self.styles.width = strip.cell_length
+            # An empty piece (not paused, not read-only) out of the layout: Textual
+            # would draw it, zero cells wide, in every frame the clock changes.
+            self.display = bool(strip.cell_length)
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
