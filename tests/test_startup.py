@@ -285,6 +285,7 @@ def test_check_reports_config_mistakes_as_validate_does(
 def collector() -> Iterator[None]:
     """Whatever a test does to the garbage collector is undone after it."""
     was = gc.isenabled()
+    gc.unfreeze()  # what an earlier test in this process froze
     yield
     gc.unfreeze()
     if was:

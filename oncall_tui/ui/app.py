@@ -7,7 +7,6 @@ no engine at all.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -39,6 +38,8 @@ from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
 from oncall_tui.ui.effects_app import EffectsApp
+from oncall_tui.ui.first_frame import first_collection
+from oncall_tui.ui.heap import SurvivorFreezer
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import add_output_filter
 from oncall_tui.ui.textual_themes import (
@@ -54,10 +55,6 @@ from oncall_tui.ui.widgets.status_header import BoardFlags
 # a board that never opens them never holds their modules.
 
 log = logging.getLogger(__name__)
-
-EXIT_LOOK = 0.05
-"""While the first frame waits for data: how often it looks whether the app was told to
-exit meanwhile."""
 
 
 class OncallApp(EffectsApp):
@@ -158,6 +155,8 @@ class OncallApp(EffectsApp):
         # Sanitised by the config loader: the window title reaches the terminal raw.
         self.title = engine.config.title
         self._engine_started = False
+        self._freezer = SurvivorFreezer(lambda: len(engine.store.signals))
+        """Full collections skip what the filled store holds (ui/heap.py)."""
         self._paused_at: float | None = None
         self.attention = Attention(engine.store, bell=engine.config.bell)
 
@@ -260,44 +259,22 @@ class OncallApp(EffectsApp):
         if self.start_engine:
             self.engine.start()
             self._engine_started = True
+            self._freezer.install()
             # Textual draws nothing until the app's mount handlers return: waiting here
             # holds the first frame until the sources' rows are in the store, and the
             # board takes them now rather than on its next sync timer, after that frame.
-            await self._first_collection(self.FIRST_FRAME_WAIT)
+            await first_collection(
+                self.engine.store, self.FIRST_FRAME_WAIT, lambda: self.return_code is not None
+            )
             if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
                 self.screen.sync()
         # Start-up is over once this first frame is drawn (see core/start_gc.py).
         self.call_after_refresh(start_gc.release)
 
-    async def _first_collection(self, limit: float) -> None:
-        """Return once no source is still waiting for its first collection (success or
-        failure), after `limit` seconds, or as soon as the app is told to exit (this
-        handler holds the app's messages: a signal or a dead terminal must not wait)."""
-        store = self.engine.store
-        done = asyncio.Event()
-
-        def check(changed: object = None) -> None:
-            if all(source.status != "pending" for source in store.sources):
-                done.set()
-
-        check()
-        if done.is_set() or limit <= 0:
-            return
-        store.subscribe(check)
-        deadline = time.monotonic() + limit
-        try:
-            while not done.is_set() and self.return_code is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(done.wait(), min(left, EXIT_LOOK))
-        finally:
-            store.unsubscribe(check)
-
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
         close the plugins' connections before the loop goes away."""
+        self._freezer.uninstall()
         if self._engine_started:
             self._engine_started = False
             try:
