@@ -60,7 +60,7 @@ def check(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     engine = Engine(config, read_only=True)
-    start_gc.release()
+    start_gc.release(collect=False)
 
     async def collect() -> None:
         try:

@@ -1,17 +1,18 @@
-"""The garbage collector held off while the process starts, then kept off what start-up
-built.
+"""The garbage collector held off while the process loads its modules, then kept off
+what they built.
 
-Start-up imports Textual, pydantic, the plugins and our own modules, then takes in a
-first collection: about 130,000 objects, nearly all kept for the life of the process.
-CPython's collector meanwhile runs ~300 times, some of them full passes over everything
-made so far: 120-190 ms of CPU before the board's first frame, 15-20% of it (measured
-through a pty on the 1k demo). Held off until start-up is done (`hold`), then `release`
-freezes what exists (`gc.freeze`: the collector never walks it again, so its later
-passes look only at what was made since) and turns the collector back on.
+Start-up imports Textual, pydantic, the plugins and our own modules: tens of thousands
+of objects, all kept for the life of the process. CPython's collector meanwhile runs
+hundreds of times, some of them full passes over everything made so far: with the first
+collection and Textual's start, ~300 runs and 120-190 ms of CPU before the board's first
+frame (15-20% of it, measured through a pty on the 1k demo). Held off while the modules
+load (`hold`); `release` then freezes what exists (`gc.freeze`: the collector never
+walks it again, so its later passes look only at what was made since) and turns the
+collector back on for the rest of start-up, whose garbage is collected as usual.
 
-What start-up leaves as cyclic garbage is frozen with the rest and never freed: ~800
-objects on the 1k demo (a full collection at that point finds 795), a bounded one-off
-rather than the 58 ms that collection costs.
+What the imports leave as cyclic garbage is frozen with the rest and never freed: ~800
+objects (a full collection at that point finds 795 on the 1k demo), a bounded one-off
+rather than the ~60 ms that collection costs.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ def hold() -> None:
         _held = True
 
 
-def release() -> None:
-    """Freeze what start-up built and collect automatically again. Undoes `hold` only: a
-    process that did not hold (a test, an embedding) keeps its collector as it was."""
+def release(*, collect: bool = True) -> None:
+    """Collect once, freeze the survivors and collect automatically again. Undoes `hold`
+    only: a process that did not hold (a test, an embedding) keeps its collector as it
+    was. `collect=False` for a process about to exit (`check`): start-up's garbage then
+    stays until it does, and the ~60 ms pass is not paid."""
     global _held
     if not _held:
         return
     _held = False
+    if collect:
+        gc.collect()
     gc.freeze()
     gc.enable()

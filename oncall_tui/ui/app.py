@@ -23,7 +23,6 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
-from oncall_tui.core import start_gc
 from oncall_tui.core.config.theme_files import (
     DEFAULT_THEME,
     WALLBOARD_THEME,
@@ -268,8 +267,6 @@ class OncallApp(EffectsApp):
             )
             if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
                 self.screen.sync()
-        # Start-up is over once this first frame is drawn (see core/start_gc.py).
-        self.call_after_refresh(start_gc.release)
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
