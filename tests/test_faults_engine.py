@@ -17,6 +17,7 @@ import re
 import sys
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,26 @@ def test_check_reports_a_plugin_that_fails_to_import(tmp_path: Path) -> None:
     assert re.search(rf"sensors \(sensors, \d+ms\): ERROR {re.escape(IMPORT_ERROR)}", result.stdout)
     assert "demo (demo, " in result.stdout and "): ok" in result.stdout
     assert "pay success rate" in result.stdout  # the demo's signals are there
+
+
+def test_only_last_times_objects_in_last_times_places_skip_the_checks() -> None:
+    """The checks skip a reading that is the very object last time's good readings
+    held at its place: anything else there, past their end, or a known object
+    repeated, is checked as ever."""
+    known = [Reading(key=f"k{i}", kind="health", name=f"k{i}") for i in range(4)]
+    bad = Reading(key="k9", kind="nonsense", name="x")  # type: ignore[arg-type]
+    kept, note = check_readings([known[0], bad, known[2], known[3]], known)
+    assert kept == [known[0], known[2], known[3]]
+    assert note == (
+        "1 malformed reading dropped (first: item 1 has kind 'nonsense', expected one of "
+        "business, health, risk_rule, dependency, alert, change)"
+    )
+    kept, note = check_readings([*known, known[1], bad], known)
+    assert kept == known
+    assert "1 malformed reading dropped (first: item 5" in note
+    assert "1 duplicate reading dropped (first: item 4 repeats key 'k1')" in note
+    moved = [known[1], known[0], known[3], known[2]]
+    assert check_readings(moved, known) == (moved, "")
+    partial = replace(known[2], partial="1 of 3 peers down")
+    kept, note = check_readings([known[0], known[1], partial, known[3]], known)
+    assert note == "partial: 1 of 4 signals: 1 of 3 peers down"

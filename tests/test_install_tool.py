@@ -21,6 +21,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from importlib import metadata
@@ -32,8 +33,11 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEPENDENCIES = ("textual", "httpx", "psutil", "pydantic", "prometheus-client", "promql-parser",
-                "shtab")  # fmt: skip
+DEPENDENCIES = tuple(
+    Requirement(line).name
+    for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+)
+"""What the wheel depends on, read from pyproject.toml so a new dependency is excluded too."""
 PLUGIN = '''
 from oncall_tui.plugin import Kind, Plugin, PluginConfig, Reading
 

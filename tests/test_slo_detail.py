@@ -165,6 +165,22 @@ def test_the_budget_is_kept_a_minute_apart_and_ends_current() -> None:
     assert round(list(budget)[-1][1] or 0, 3) == 0.62
 
 
+def test_the_very_same_slo_reading_still_moves_its_budget_sample_on() -> None:
+    # A source handing back the same object (the demo between two judgements): the
+    # budget's newest sample still ends at the latest collection, a minute apart.
+    store = SignalStore(clock=lambda: T0)
+    store.add_source(
+        SourceState(name="demo", plugin="demo", kinds=frozenset({"health"}), interval=1.0)
+    )
+    reading = slo_reading(0.5, 0.7)
+    for second in range(0, 131):
+        store.apply("demo", [reading], at=T0 + second)
+    signal = store.signals["demo/slo/repayment"]
+    assert signal.budget is not None
+    assert [at - T0 for at, _ in signal.budget] == [0, 60, 120, 130]
+    assert signal.observed_at == T0 + 130 and len(signal.history) == 131
+
+
 def test_only_slo_signals_keep_a_budget() -> None:
     store = burning_store(steps=2)
     assert store.signals["demo/slo/repayment"].budget is not None

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from loop_turns import loop_turns_during
 from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.signals.collection import SAMPLE_WORTH
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status, Thresholds
-from oncall_tui.core.signals.store import GONE_AFTER, SignalStore
+from oncall_tui.core.signals.store import APPLY_SLICE, GONE_AFTER, SignalStore
 
 MAX_AGE = 10.0
 
@@ -176,3 +178,66 @@ def test_a_failed_collection_keeps_the_gone_deadline_of_missing_signals() -> Non
     store.sweep(at=2 + GONE_AFTER + 1)
     assert "prom/b" not in store.signals
     assert store.signals["prom/a"].reason is Reason.SOURCE_ERROR
+
+
+def test_a_secret_registered_later_is_redacted_from_the_very_same_reading() -> None:
+    """A plugin handing back the same object (a cache) after a secret was registered:
+    its words are cleaned again, not taken in for a sample time only."""
+    secret = "hunter3-token-9876543210"
+    store, _ = _store()
+    reading = _reading(name=f"probe {secret}", labels={"url": f"https://x/?t={secret}"})
+    store.apply("prom", [reading], at=1)
+    redactor.add(secret)
+    store.apply("prom", [reading], at=2)
+    signal = _only(store)
+    assert secret not in signal.name and secret not in str(signal.labels)
+    assert signal.observed_at == 2 and len(signal.history) == 2
+
+
+def test_the_very_same_reading_still_runs_a_for_timer_and_leaves_stale() -> None:
+    """Handed back as the same object, a reading still counts toward its `for` (the
+    breach fires once it lasted), and brings a signal the sweep made stale back."""
+    store, heard = _store()
+    breach = _reading(0.1, thresholds=Thresholds(warning=0.05, for_seconds=3))
+    for at in (1, 2, 3):
+        store.apply("prom", [breach], at=at)
+    assert _only(store).status is Status.OK
+    store.apply("prom", [breach], at=4)
+    assert _only(store).status is Status.WARNING
+    assert heard[-1] == {"prom/errors"}
+    store.sweep(at=4 + MAX_AGE + 1)
+    assert _only(store).reason is Reason.STALE
+    store.apply("prom", [breach], at=4 + MAX_AGE + 2)
+    signal = _only(store)
+    assert (signal.status, signal.reason) == (Status.WARNING, None)
+    assert signal.observed_at == 4 + MAX_AGE + 2
+
+
+def test_numbers_on_the_short_path_are_still_judged_as_numbers() -> None:
+    """Values, baselines and `since` of readings that moved: NaN and infinities are no
+    data, a number string is read, and a failing status dates from the source's
+    `since` while an ok one keeps its own time."""
+    store, _ = _store()
+    for at, value in enumerate((float("nan"), float("inf"), -float("inf")), start=1):
+        store.apply("prom", [_reading(value)], at=at)
+        assert (_only(store).value, _only(store).status) == (None, Status.UNKNOWN)
+    store.apply("prom", [_reading(0.01, baseline="0.5")], at=4)  # type: ignore[arg-type]
+    assert (_only(store).value, _only(store).baseline) == (0.01, 0.5)
+    store.apply("prom", [_reading(0.3, since=2.0)], at=5)
+    assert (_only(store).status, _only(store).changed_at) == (Status.CRITICAL, 2.0)
+    store.apply("prom", [_reading(0.01, since=1.0)], at=6)
+    assert (_only(store).status, _only(store).changed_at) == (Status.OK, 6)
+
+
+async def test_slices_are_cut_by_work_and_every_reading_is_still_taken_in() -> None:
+    """5,000 readings handed back unchanged are taken in whole (each a sample and a
+    history point) in an eighth of the slices a fresh collection needs; the loop is
+    still handed back between them."""
+    store, heard = _store()
+    readings = [_reading(key=f"k{i}") for i in range(5000)]
+    await store.apply_in_slices("prom", readings)
+    store.clock = lambda: 1.0
+    _, turns = await loop_turns_during(store.apply_in_slices("prom", readings))
+    assert 5000 // (APPLY_SLICE * SAMPLE_WORTH) <= turns <= 5000 // APPLY_SLICE // 2
+    assert all(s.observed_at == 1.0 and len(s.history) == 2 for s in store.signals.values())
+    assert heard[-1] == set()

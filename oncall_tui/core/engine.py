@@ -75,7 +75,7 @@ class SourceRunner:
         self.wake = asyncio.Event()
         self._rng = rng or random.Random()
         self._abandoned: asyncio.Task[Any] | None = None
-        self._checked: dict[int, Reading] = {}
+        self._checked: list[Reading] = []
 
     async def collect(self) -> bool:
         """One collection under the deadline, recorded in the store. Never raises
@@ -146,7 +146,7 @@ class SourceRunner:
                 self._abandoned = task
             raise SourceError(f"timed out after {format_duration(self.spec.timeout)}")
         readings, note = check_readings(task.result(), self._checked)
-        self._checked = {id(reading): reading for reading in readings}
+        self._checked = readings
         if not readings and not note:
             # Nothing returned and nothing dropped: the plugin may say what that means.
             note = self.plugin.empty_note()

@@ -6,8 +6,10 @@ Kept apart from the engine's scheduling (`engine.py`), which only applies the ve
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from typing import TypeVar
+from collections.abc import Awaitable, Mapping, Sequence
+from itertools import compress
+from operator import attrgetter, is_not
+from typing import TypeVar, cast
 
 from oncall_tui.core.signals.model import KINDS, UNITS, Reading, Status, Thresholds
 from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
@@ -24,16 +26,16 @@ class MalformedOutput(Exception):
 
 def check_readings(
     result: object,
-    known: Mapping[int, Reading] | None = None,
+    known: Sequence[Reading] = (),
     limit: int = MAX_SIGNALS_PER_SOURCE,
 ) -> tuple[list[Reading], str]:
     """The well-formed readings of `result`, and a note on those dropped.
 
     One policy for bad readings, applied here and nowhere else: a malformed reading is
     dropped, the rest are kept, and the source says how many went and why (the first
-    problem). Only a result that is not a list at all fails the collection. Readings in
-    `known` (by identity: checked last time and handed back unchanged) are not checked
-    again. Only the first `limit` items are looked at: the store keeps no more, and
+    problem). Only a result that is not a list at all fails the collection. A reading
+    that is the very object `known` (last time's good readings) holds at its place is
+    not checked again. Only the first `limit` items are looked at: the store keeps no more, and
     checking a million readings would hold the event loop (and the screen) for seconds.
     """
     if not isinstance(result, list | tuple):
@@ -45,17 +47,53 @@ def check_readings(
     if len(result) > limit:
         notes.append(f"{len(result)} readings returned, only the first {limit} kept")
         result = result[:limit]
+    good = _all_good(result, known)
+    if good is None:
+        good, problems = _sorted_out(result, known)
+        notes += problems
+    if any(map(_PARTIAL, good)):  # first: a partly answered query is never silently ok
+        partial = [reading.partial for reading in good if reading.partial]
+        notes.insert(0, f"partial: {len(partial)} of {len(good)} signals: {partial[0]}")
+    return good, "; ".join(notes)
+
+
+_PARTIAL = attrgetter("partial")
+_KEY = attrgetter("key")
+
+
+def _all_good(result: Sequence[object], known: Sequence[Reading]) -> list[Reading] | None:
+    """`result` as it is, when every item is a well-formed reading and no key repeats
+    (what a plugin usually hands back), found without a Python step per known reading:
+    of a board's thousands most are last time's objects in last time's places. None
+    when some item needs `_sorted_out`."""
+    fresh = list(compress(result, map(is_not, result, known)))
+    fresh += result[len(known) :]
+    for item in fresh:
+        if _reading_problem(item):
+            return None
+    readings = cast("Sequence[Reading]", result)
+    if len(set(map(_KEY, readings))) != len(readings):
+        return None
+    return list(readings)
+
+
+def _sorted_out(
+    result: Sequence[object], known: Sequence[Reading]
+) -> tuple[list[Reading], list[str]]:
+    """The good readings of a `result` with bad or repeated ones, and what was dropped."""
     good: list[Reading] = []
     dropped = repeated = 0
     first = first_repeat = ""
     keys: set[str] = set()
+    checked = len(known)
     for index, item in enumerate(result):
-        if known is None or known.get(id(item)) is not item:
+        if index >= checked or known[index] is not item:
             problem = _reading_problem(item)
             if problem:
                 dropped += 1
                 first = first or f"item {index} {problem}"
                 continue
+        assert isinstance(item, Reading)
         # Two readings with one key (a source answering the same series twice) would
         # set one signal twice per collection: its status would flip back and forth,
         # an event each time. The first one counts.
@@ -65,16 +103,14 @@ def check_readings(
             continue
         keys.add(item.key)
         good.append(item)
-    partial = [reading.partial for reading in good if reading.partial]
-    if partial:  # first: a partly answered query is never silently ok
-        notes.insert(0, f"partial: {len(partial)} of {len(good)} signals: {partial[0]}")
+    notes = []
     if dropped:
         plural = "s" if dropped > 1 else ""
         notes.append(f"{dropped} malformed reading{plural} dropped (first: {first})")
     if repeated:
         plural = "s" if repeated > 1 else ""
         notes.append(f"{repeated} duplicate reading{plural} dropped (first: {first_repeat})")
-    return good, "; ".join(notes)
+    return good, notes
 
 
 def _reading_problem(item: object) -> str:

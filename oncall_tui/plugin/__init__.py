@@ -58,6 +58,7 @@ from oncall_tui.core.signals.model import (
     Unit,
     as_number,
 )
+from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
 from oncall_tui.core.signals.team import ACK_PREFIX, is_ack, is_maintenance, maintenance_text
 from oncall_tui.core.sources.blocking import (
     BlockingRunner,
@@ -84,6 +85,7 @@ __all__ = [
     "ACK_PREFIX",
     "KINDS",
     "MAX_LINE",
+    "MAX_SIGNALS_PER_SOURCE",
     "RECOVER_FOR",
     "UNITS",
     "Ack",

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
-from oncall_tui.plugin import Kind, Plugin, Reading, SourceContext
+from oncall_tui.plugin import MAX_SIGNALS_PER_SOURCE, Kind, Plugin, Reading, SourceContext
 from oncall_tui_demo import catalog, scenario
 from oncall_tui_demo.changes import ChangeSpec, build_changes
 from oncall_tui_demo.config import DemoConfig
@@ -62,28 +62,45 @@ class DemoPlugin(Plugin[DemoConfig]):
         self._describers = [Describer(spec) for spec in self._specs]
         reversion = 1.0 - math.exp(-max(context.interval, 0.001) / REVERSION_TIME)
         self._walks = Walks(len(self._specs), rng, reversion)
-        self._affected = [i for i, spec in enumerate(self._specs) if spec.incidents]
+        # Past a source's cap the engine keeps nothing, so the demo makes nothing there:
+        # at services 3000, rules 5000, dependencies 2000 that is 18,000 readings a
+        # second (3,000 SLO judgements among them) that no one would see.
+        self._live = min(len(self._specs), MAX_SIGNALS_PER_SOURCE)
+        """Signals drawn: those in front of the cap."""
+        room = MAX_SIGNALS_PER_SOURCE - self._live
+        self._affected = [i for i, s in enumerate(self._specs[: self._live]) if s.incidents]
         self._business = frozenset(i for i, s in enumerate(self._specs) if s.kind == "business")
         self._business_every = max(1, round(BUSINESS_STEP / max(context.interval, 0.001)))
         """Collections between two new business values."""
         self._business_due: set[int] = set()
         """Business signals that moved since their last value was drawn."""
         self._collections = 0
-        self._changes: list[ChangeSpec] = build_changes(self._specs, config.seed)
+        changes: list[ChangeSpec] = build_changes(self._specs, config.seed)
         self._change_readings: list[Reading] = []
-        self._moving = [i for i, change in enumerate(self._changes) if change.moves]
-        """Markers whose change the cycle can renew; the others never move."""
         self._readings: list[Reading] = []
         self._drawn_with: list[tuple[IncidentKind, Effect] | None] = []
         self._started: float | None = None
         self._wall_offset = 0.0
-        self._early = EarlyWarning(self._specs, config.seed)
+        self._early = EarlyWarning(self._specs, config.seed, room)
         self._canary_service = next(
             (s.component for s in self._specs if s.component == catalog.CANARY_TARGET), None
         )
+        early, early_made = self._early.count(canary=self._canary_service is not None)
+        simulated = len(self._specs) + early + len(changes)
+        self._changes = changes[: max(0, room - early_made)]
+        self._note = (
+            f"{simulated} signals simulated, only the first {MAX_SIGNALS_PER_SOURCE} kept"
+            if simulated > MAX_SIGNALS_PER_SOURCE
+            else ""
+        )
+        self._moving = [i for i, change in enumerate(self._changes) if change.moves]
+        """Markers whose change the cycle can renew; the others never move."""
 
     def kinds(self) -> frozenset[Kind]:
         return frozenset({"business", "health", "risk_rule", "dependency", "change"})
+
+    def collection_note(self) -> str:
+        return self._note
 
     def _now(self) -> float:
         return self._clock() if self._clock is not None else type(self).clock()
@@ -101,7 +118,7 @@ class DemoPlugin(Plugin[DemoConfig]):
         elapsed = now - self._started
         effects = scenario.effects(self.config.incident, elapsed)
         if not self._readings:
-            size = len(self._specs)
+            size = self._live
             self._readings = [_PENDING] * size
             self._drawn_with = [None] * size
             self._redraw(range(size), effects)
@@ -124,8 +141,8 @@ class DemoPlugin(Plugin[DemoConfig]):
     def _due(self, indices: Iterable[int]) -> list[int]:
         """`indices` to draw now: business signals wait for their next step."""
         self._collections += 1
-        business = self._business
-        due = dict.fromkeys(i for i in indices if i not in business)
+        business, live = self._business, self._live
+        due = dict.fromkeys(i for i in indices if i < live and i not in business)
         self._business_due.update(i for i in indices if i in business)
         if self._collections % self._business_every == 0:
             due.update(dict.fromkeys(sorted(self._business_due)))

@@ -13,12 +13,13 @@ sweep skips every source whose deadline has not come (core/signals/store.py `swe
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from oncall_tui.core.sanitize import sanitize
+from oncall_tui.core.sanitize import redactor, sanitize
 from oncall_tui.core.signals.history import Timeline
 from oncall_tui.core.signals.ingest import note_budget, observed_at, settled
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status
@@ -26,6 +27,9 @@ from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, 
 if TYPE_CHECKING:
     from oncall_tui.core.signals.store import SignalStore
 
+SAMPLE_WORTH = 8
+"""How many readings taken on the shortest path cost about what one whole ingest does
+(measured: 5,400 against 46,000 instructions)."""
 GONE_AFTER = 900.0
 """Seconds a non-transient signal stays on the board (as unknown: no data) after its
 source stopped reporting it; long enough to notice, short enough to stay bounded."""
@@ -98,14 +102,14 @@ def notable(signal: Signal) -> bool:
 
 def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> bool:
     """Take in a reading that cannot change `signal` (the one it last took, or an
-    equal one, while the signal is settled and the sample is fresh), and say so; False
-    when the reading needs the whole ingest."""
+    equal one, while the signal is settled, its words cleaned against today's secrets
+    and the sample fresh), and say so; False when the reading needs the whole ingest."""
     last = signal.last
     if last is not reading and (
         last is None or last.value != reading.value or last != reading  # the value first: cheap
     ):
         return False
-    if not settled(signal):
+    if not settled(signal) or signal.texts[0] != redactor.generation:
         return False
     observed = now if reading.observed_at is None else observed_at(reading, now)
     if now - observed > max_age:
@@ -145,21 +149,53 @@ class CollectionUpdate:
         """Changed keys of ok signals whose change triage does not read (a value)."""
 
     def ingest(self, count: int) -> bool:
-        """The next `count` readings; whether any are left."""
+        """The next `count` readings' worth of work; whether any readings are left. A
+        reading taken on the shortest path (the same object again) is worth
+        1/`SAMPLE_WORTH` of one: the loop is handed back after as much work, not
+        after as many readings, which would be a dozen needless turns a second for a
+        board that mostly hears the same thing again."""
         store, source, name, now = self.store, self.source, self.source_name, self.now
         signals, known, key_of, seen = store.signals, self.known, source.key_of, self.seen
-        max_age, due = source.max_age, self.due
-        for reading in self.readings[self.done : self.done + count]:
-            key = known.get(reading.key) or f"{name}/{sanitize(reading.key, 256)}"
-            key_of[reading.key] = key
+        max_age, due, generation = source.max_age, self.due, redactor.generation
+        sampled = False
+        budget = count * SAMPLE_WORTH
+        start = self.done
+        for reading in itertools.islice(self.readings, start, None):
+            if budget <= 0:
+                break
+            start += 1
+            budget -= SAMPLE_WORTH  # the whole ingest's worth, given back below if not
+            raw = reading.key
+            key = known.get(raw) or f"{name}/{sanitize(raw, 256)}"
+            key_of[raw] = key
             signal = signals.get(key)
-            if signal is not None and same_reading(signal, reading, now, max_age):
-                seen.add(key)
-                # Settled: neither missing nor unknown, so its deadline is its sample's.
-                deadline = signal.observed_at + max_age  # type: ignore[operator]
-                if deadline < due:
-                    due = deadline
-                continue
+            if signal is not None:
+                if (
+                    signal.last is reading
+                    and reading.observed_at is None
+                    and signal.reason is None
+                    and not signal.breach_since
+                    and not signal.clear_since
+                    and signal.slo is None
+                    and signal.texts[0] == generation
+                ):
+                    # Most of a big board: the very reading again, with no sample time
+                    # of its own, for a signal within its limits and from its own data
+                    # (settled, no timer of any kind): a sample now and nothing else.
+                    # `same_reading` below takes every other case it can.
+                    signal.observed_at = now
+                    signal.history.append(now, signal.value)
+                    seen.add(key)
+                    sampled = True
+                    budget += SAMPLE_WORTH - 1
+                    continue
+                if same_reading(signal, reading, now, max_age):
+                    seen.add(key)
+                    # Settled: neither missing nor unknown, so its deadline is its sample's.
+                    deadline = signal.observed_at + max_age  # type: ignore[operator]
+                    if deadline < due:
+                        due = deadline
+                    continue
             view = triage_view(signal) if signal is not None else None
             try:
                 updated = store._ingest(key, name, source, reading, now)
@@ -174,8 +210,10 @@ class CollectionUpdate:
                 self.changed.add(key)
                 if view is not None and triage_view(signal) == view and not notable(signal):
                     self.quiet.add(key)
+        if sampled and now + max_age < due:
+            due = now + max_age
         self.due = due
-        self.done = min(self.done + count, len(self.readings))
+        self.done = start
         return self.done < len(self.readings)
 
     def finish(self, duration_ms: float | None) -> None:
@@ -190,7 +228,7 @@ class CollectionUpdate:
                     changed.add(key)
             elif store._retire(key, source, now):
                 changed.add(key)
-        source.keys = {key for key in source.keys | seen if key in signals}
+        source.keys = signals.keys() & (source.keys | seen)  # at C speed: thousands
         store._evict_missing(source, changed)
         source.due = min(self.due, earliest_due(signals, unseen, source.max_age))
         changed |= store._spread_maintenance(now)

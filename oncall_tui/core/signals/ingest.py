@@ -7,7 +7,6 @@ collection did not mention; this module only turns one reading into one signal's
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -30,9 +29,9 @@ def update_signal(
 ) -> bool:
     """Apply `reading` to `signal`; whether anything a viewer shows changed. (A reading
     that cannot change the signal never gets here: core/signals/collection.py.)"""
-    observed = observed_at(reading, now)
+    observed = now if reading.observed_at is None else observed_at(reading, now)
     kind, unit = reading.kind, reading.unit
-    value = as_number(reading.value)
+    value = _number(reading.value)
     before = _shown(signal)
     signal.kind = kind
     signal.unit = unit
@@ -58,7 +57,7 @@ def update_signal(
     signal.component = signal.component or signal.name
     note_change(signal, signal.value, value, now, events)
     signal.thresholds = reading.thresholds
-    signal.baseline = as_number(reading.baseline)
+    signal.baseline = None if reading.baseline is None else _number(reading.baseline)
     signal.explicit_status = reading.status
     signal.value = value
     signal.observed_at = observed
@@ -75,21 +74,30 @@ def update_signal(
     summary = clean_summary or default_summary(
         value, unit, status, reading.thresholds, signal.baseline, kind=kind
     )
-    stale = staleness(observed, now, max_age)
-    if stale is not None:
+    if now - observed > max_age:
         # Fetched just now, measured long ago (a sample's own timestamp): stale.
-        status, reason, summary = Status.UNKNOWN, Reason.STALE, stale
+        status, reason = Status.UNKNOWN, Reason.STALE
+        summary = staleness(observed, now, max_age) or summary
     set_status(signal, status, reason, now, events)
-    backdate_status(signal, as_number(reading.since))
+    if status is not Status.OK:
+        backdate_status(signal, None if reading.since is None else _number(reading.since))
     signal.summary = summary
     signal.headline = clean_headline
     signal.slo = reading.slo
-    note_budget(signal, now, reading.budget_history)
-    signal.canary = clean_canary(reading.canary)
+    if signal.slo is not None or signal.budget is not None:
+        note_budget(signal, now, reading.budget_history)
+    signal.canary = None if reading.canary is None else clean_canary(reading.canary)
     signal.ack = clean_ack(reading.ack) if reading.ack is not None else None
     signal.last = reading
     signal.partial = sanitize(reading.partial, MAX_LINE) if reading.partial else ""
     return before != _shown(signal)
+
+
+def _number(value: object) -> float | None:
+    """`as_number`, at once for the usual finite float (thousands a second)."""
+    if type(value) is float and -math.inf < value < math.inf:
+        return value
+    return as_number(value)
 
 
 def _shown(signal: Signal) -> tuple[object, ...]:
@@ -209,9 +217,14 @@ def note_budget(
     if earlier:
         signal.budget = prefill(signal.budget, earlier, now)
     ring, value = signal.budget, as_number(facts.budget_left)
-    newest = list(itertools.islice(ring.newest_since(-math.inf), 2))
-    spacing = budget_spacing(facts.period)
-    if len(newest) == 2 and newest[0][0] <= now and newest[0][0] - newest[1][0] < spacing:
+    samples = ring.newest_since(-math.inf)
+    newest, before = next(samples, None), next(samples, None)
+    if (
+        newest is not None
+        and before is not None
+        and newest[0] <= now
+        and newest[0] - before[0] < budget_spacing(facts.period)
+    ):
         # The newest is not yet BUDGET_SPACING after the one before: it moves on.
         ring.replace_newest(now, value)
     else:

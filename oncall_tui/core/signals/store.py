@@ -138,12 +138,14 @@ class SignalStore(StoreQueries):
         error: str = "",
         note: str = "",
     ) -> None:
-        """`apply`, handing the event loop back every `APPLY_SLICE` readings: 10,000
-        readings took the loop (and the screen) for 1-1.7 s at a time on a loaded
-        machine. Listeners hear of it once, at the end, when the source is whole."""
+        """`apply`, handing the event loop back every `APPLY_SLICE` readings' worth of
+        work (core/signals/collection.py `ingest`): 10,000 readings took the loop (and
+        the screen) for 1-1.7 s at a time on a loaded machine. Listeners hear of it
+        once, at the end, when the source is whole."""
         update = self.begin_apply(source_name, readings, error=error, note=note)
-        for _ in range(0, len(update.readings), APPLY_SLICE):
-            update.ingest(APPLY_SLICE)
+        more = bool(update.readings)
+        while more:
+            more = update.ingest(APPLY_SLICE)
             await asyncio.sleep(0)  # the loop's turn: keys, repaints, other sources
         update.finish(duration_ms)
 
