@@ -117,6 +117,28 @@ class History:
         return self._timeline
 
     def append(self, at: float, value: float | None) -> None:
+        timeline = self._timeline
+        if (
+            value is self._newest
+            and timeline is not None
+            and at is timeline.newest
+            and timeline.tick == self._tick + 1
+            and self._size == self.capacity
+            and not self._own
+        ):
+            # Most appends of a board: a full ring, all on the timeline, taking the
+            # same value again at its source's next collection. The oldest leaves.
+            tick = self._tick = timeline.tick
+            starts = self._starts
+            if starts:
+                if starts & 2:
+                    del self._values[0]
+                self._starts = starts >> 1
+            if not (tick - self._size + 1) % CHUNK:
+                del self._chunks[0]
+            if not tick % CHUNK:
+                self._chunks.append(timeline.chunk)
+            return
         size = self._size
         if size == self.capacity:
             if self._own or size == 1:
@@ -131,7 +153,6 @@ class History:
                 self._size = size - 1
             size -= 1
         stored = NAN if value is None else value
-        timeline = self._timeline
         if timeline is None:
             self._own_append(at)
         else:
