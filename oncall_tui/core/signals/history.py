@@ -225,36 +225,36 @@ class History:
         index = self._size - 1
         if index < 0:
             return
-        values, starts, own = self._values, self._starts, self._own
+        values, starts = self._values, self._starts
         run = len(values) - 1
         value = values[run]
-        if index >= own:
-            chunks, tick = self._chunks, self._tick
-            base = (tick - index + own) // CHUNK
-            while index >= own:
-                at = chunks[tick // CHUNK - base][tick % CHUNK]
-                if at < start:
-                    return
-                yield at, (None if value != value else value)
-                if not index:
-                    return
-                if starts >> index & 1:
-                    run -= 1
-                    value = values[run]
-                index -= 1
-                tick -= 1
+        for at in self._times_newest_first():
+            if at < start:
+                return
+            yield at, (None if value != value else value)
+            if index and starts >> index & 1:  # this sample began its run
+                run -= 1
+                value = values[run]
+            index -= 1
+
+    def _times_newest_first(self) -> Iterator[float]:
+        """The shared times, then the own ones, each newest first."""
+        index, own = self._size - 1, self._own
+        chunks, tick = self._chunks, self._tick
+        base = (tick - index + own) // CHUNK
+        while index >= own:
+            yield chunks[tick // CHUNK - base][tick % CHUNK]
+            index -= 1
+            tick -= 1
+        if index < 0:
+            return
         steps, times = self._steps, self._times
         # float(): an int time reads back as the float an array of doubles made of it.
         at = float(self._last) if steps is not None else times[index]
         while True:
-            if at < start:
-                return
-            yield at, (None if value != value else value)
+            yield at
             if not index:
                 return
-            if starts >> index & 1:
-                run -= 1
-                value = values[run]
             index -= 1
             # Exact: a step is kept only when undoing it gives the time before back.
             at = at - steps[index] * UNIT if steps is not None else times[index]
