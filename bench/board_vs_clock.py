@@ -17,7 +17,9 @@ Parts (`--only`, comma-separated; all by default):
              word; `check` wall time on the demo and on a Prometheus answering 10,000
              series; the slowest imports of `check` (-X importtime)
   keys       key press to repaint, p50 and p99, on the 10k board: `j`/`k` (the
-             selection mark moves), Enter then Escape (the detail opens and closes),
+             selection mark moves), Enter then Escape (the detail opens: its header,
+             facts, chart and keys drawn; "runbook": until its runbook is drawn too;
+             and closes),
              and `/` then typing (each letter shows in the filter), while 10% of the
              values change every second; then again while a Prometheus source answers
              100,000 series every second (beside the small demo, so the board has rows
@@ -259,6 +261,17 @@ def _footer(screen: str) -> str:
     return lines[-1] if lines else ""
 
 
+def detail_drawn(screen: str) -> bool:
+    """The detail's first frame, whole: its keys, its header (the data's age), and
+    the chart's axes (the runbook may still be loading)."""
+    return "esc Back" in _footer(screen) and " old " in screen and "└" in screen
+
+
+def runbook_drawn(screen: str) -> bool:
+    """The detail's runbook in place of "loading…" (the demo's are Markdown files)."""
+    return detail_drawn(screen) and "Runbook ·" in screen and "loading…" not in screen
+
+
 def timed(app: PtyApp, keys: bytes, changed: Callable[[str], bool], limit: float = 30) -> float:
     app.send(keys)
     started = time.monotonic()
@@ -271,7 +284,13 @@ def timed(app: PtyApp, keys: bytes, changed: Callable[[str], bool], limit: float
 
 def key_latencies(command: list[str], env: dict[str, str], presses: int) -> dict[str, list[float]]:
     app = PtyApp(command, env, rows=40, cols=120)
-    got: dict[str, list[float]] = {"j/k": [], "enter": [], "escape": [], "/ typing": []}
+    got: dict[str, list[float]] = {
+        "j/k": [],
+        "enter": [],
+        "runbook": [],
+        "escape": [],
+        "/ typing": [],
+    }
     try:
         deadline = time.monotonic() + 90
         while not DATA_ROW.search(app.screen):
@@ -285,7 +304,10 @@ def key_latencies(command: list[str], env: dict[str, str], presses: int) -> dict
             got["j/k"].append(timed(app, key, lambda s, b=before: marks(s) != b))
             time.sleep(0.05)
         for _ in range(max(5, presses // 4)):
-            got["enter"].append(timed(app, b"\r", lambda s: "esc Back" in _footer(s)))
+            pressed = time.monotonic()
+            got["enter"].append(timed(app, b"\r", detail_drawn))
+            timed(app, b"", runbook_drawn)
+            got["runbook"].append(time.monotonic() - pressed)
             time.sleep(0.2)
             got["escape"].append(timed(app, b"\x1b", lambda s: "Detail" in _footer(s)))
             time.sleep(0.2)

@@ -36,7 +36,7 @@ from oncall_cli import run_oncall
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.plugin_output import check_readings
-from oncall_tui.core.signals.model import Reading, Reason, Status
+from oncall_tui.core.signals.model import Reading, Reason, Status, Thresholds
 from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE
 from oncall_tui.core.sources.registry import PluginRegistry
 from waiting import wait_until_async
@@ -317,3 +317,41 @@ def test_only_last_times_objects_in_last_times_places_skip_the_checks() -> None:
     partial = replace(known[2], partial="1 of 3 peers down")
     kept, note = check_readings([known[0], known[1], partial, known[3]], known)
     assert note == "partial: 1 of 4 signals: 1 of 3 peers down"
+
+
+class _Word(str):
+    """A str subclass: a plugin's own string type is still a string."""
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"kind": ["health"]}, "has kind \"['health']\", expected one of"),
+        ({"unit": {"ratio": 1}}, "has unit \"{'ratio': 1}\", expected one of"),
+        ({"labels": {"service": 7}}, "has labels that are not a mapping of strings"),
+        ({"labels": {3: "x"}}, "has labels that are not a mapping of strings"),
+        ({"labels": [("a", "b")]}, "has labels that are not a mapping of strings"),
+        ({"component": None}, "has a key, name, summary, query, component or partial"),
+        ({"thresholds": Thresholds(warning=True)}, "has thresholds that are not numbers"),
+        ({"thresholds": Thresholds(for_seconds="5")}, "has thresholds that are not numbers"),
+    ],
+)
+def test_each_wrong_field_of_a_new_reading_is_named(
+    fields: dict[str, object], problem: str
+) -> None:
+    reading = Reading(**{"key": "k", "kind": "health", "name": "n", **fields})  # type: ignore[arg-type]
+    kept, note = check_readings([reading])
+    assert kept == []
+    assert note.startswith(f"1 malformed reading dropped (first: item 0 {problem}")
+
+
+def test_strings_of_a_plugin_s_own_str_type_are_strings() -> None:
+    reading = Reading(
+        key=_Word("k"),
+        kind=_Word("health"),  # type: ignore[arg-type]
+        name="n",
+        unit=_Word("ratio"),  # type: ignore[arg-type]
+        labels={_Word("service"): _Word("pay-api")},
+        thresholds=Thresholds(warning=1, critical=2.5),
+    )
+    assert check_readings([reading]) == ([reading], "")

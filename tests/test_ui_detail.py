@@ -76,7 +76,7 @@ async def open_runbook_markdown(pilot: Pilot[Any], app: OncallApp) -> None:
     """Until the runbook is read and drawn (its text is loaded a moment before its
     Markdown is mounted), or the problem shown."""
     view = app.screen.query_one(RunbookView)
-    await wait_for(pilot, lambda: view.copy_text is not None or bool(view.problem))
+    await wait_for(pilot, lambda: view.built and (view.copy_text is not None or view.problem))
     if not view.problem:
         await wait_for(
             pilot,

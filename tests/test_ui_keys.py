@@ -250,29 +250,27 @@ async def test_filter_narrows_by_name_or_label_negates_and_clears() -> None:
     async with app.run_test(size=SIZE) as pilot:
         board = app.dashboard
         total = sum(len(p.row_keys) for p in board.panel_list)
+
+        def shown() -> set[str]:
+            return {k for p in board.panel_list for k in p.row_keys}
+
         await pilot.press("slash", *"loan-api")
-        await pilot.pause()
-        keys = {k for p in board.panel_list for k in p.row_keys}
-        assert keys == {"demo/loan-api/errors", "demo/loan-api/p99"}
+        # Filtered once typing settles.
+        await wait_for(pilot, lambda: shown() == {"demo/loan-api/errors", "demo/loan-api/p99"})
         assert "2 of 13 signals" in str(board.query_one("#filter-count").content)  # type: ignore[attr-defined]
         await pilot.press("enter")  # keep the filter, back to the panels
         assert isinstance(app.focused, SignalPanel)
         assert board.query_one("#filter-bar").display  # the active filter stays shown
         # a label matches too (team=lending), and a regex
         board.query_one("#filter-input", Input).value = "team=lend"
-        await pilot.pause()
-        assert {k for p in board.panel_list for k in p.row_keys} == {"demo/loan-api/errors"}
+        await wait_for(pilot, lambda: shown() == {"demo/loan-api/errors"})
         board.query_one("#filter-input", Input).value = "^pay.*(ratio|latency)$"
-        await pilot.pause()
-        assert {k for p in board.panel_list for k in p.row_keys} == {
-            "demo/pay-api/errors",
-            "demo/pay-api/p99",
-        }
+        await wait_for(pilot, lambda: shown() == {"demo/pay-api/errors", "demo/pay-api/p99"})
         # ! negates
         board.query_one("#filter-input", Input).value = "!api"
-        await pilot.pause()
-        shown = {k for p in board.panel_list for k in p.row_keys}
-        assert shown and not any("api" in app.engine.store.signals[k].name for k in shown)
+        names = app.engine.store.signals
+        await wait_for(pilot, lambda: not any("api" in names[k].name for k in shown()))
+        assert shown()
         # Esc clears
         await pilot.press("escape")
         assert sum(len(p.row_keys) for p in board.panel_list) == total

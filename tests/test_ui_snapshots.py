@@ -45,9 +45,10 @@ async def open_detail(pilot: Pilot[Any]) -> None:
 
     def read() -> bool:  # nothing to read when the row has no runbook
         view = pilot.app.screen.query_one(RunbookView)
-        return view.runbook is None or view.copy_text is not None or bool(view.problem)
+        read = view.runbook is None or view.copy_text is not None or bool(view.problem)
+        return read and view.built
 
-    await pilot_until(pilot, read, what="the runbook read")
+    await pilot_until(pilot, read, what="the runbook read and in place")
     await pilot.pause()
 
 

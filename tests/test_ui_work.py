@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
-from textual.widgets import Markdown
+from textual.widgets import Input, Markdown
 
 from oncall_tui.core.present import panel_model
 from oncall_tui.core.present.board_columns import COLUMNS, Column
@@ -91,7 +91,9 @@ def test_a_status_change_re_sorts_by_what_changed_without_reading_the_store() ->
     rows.update(signals, moved)
 
     assert rows.walks == 1  # no second pass over the 2,000 signals
-    assert counted.measured == len(moved) * 2  # the value and the limit of each, no more
+    assert counted.measured == len(moved)  # the limit of each; the value once on screen
+    rows.widen(moved)  # the panel measures the rows it shows
+    assert counted.measured == len(moved) * 2
     whole = _fresh(signals)
     assert [s.key for s in rows.rows] == [s.key for s in whole.rows]
     assert [s.key for s in rows.rows[:2]] == ["s/7", "s/1500"]  # critical first, by name
@@ -246,13 +248,17 @@ async def test_a_runbook_read_before_the_first_layout_is_rendered_once(
     """A runbook file read quickly (the second detail opened) arrives before the
     screen is laid out: it is rendered once, at its width, not first at a guess."""
     rendered: list[str] = []
-    original = Markdown.update
 
-    def spy(self: Markdown, markdown: str) -> Any:
-        rendered.append(markdown)
-        return original(self, markdown)
+    def spy(original: Any) -> Any:
+        def handed(self: Markdown, markdown: str) -> Any:
+            rendered.append(markdown)
+            return original(self, markdown)
 
-    monkeypatch.setattr(Markdown, "update", spy)
+        return handed
+
+    # Handed over whole (update) or a piece at a time (append): each counts.
+    monkeypatch.setattr(Markdown, "update", spy(Markdown.update))
+    monkeypatch.setattr(Markdown, "append", spy(Markdown.append))
 
     class Early(RunbookView):
         def _load(self, path: str) -> None:
@@ -275,3 +281,34 @@ async def test_a_runbook_read_before_the_first_layout_is_rendered_once(
         await pilot.pause()
         assert "Roll back" in "\n".join(view.query_one(Markdown).source.splitlines())
     assert [text for text in rendered if "kubectl" in text] == [rendered[-1]]
+
+
+async def test_a_filter_typed_fast_echoes_each_letter_and_ends_on_the_right_rows() -> None:
+    """Typed as a user does (each key handled and drawn before the next), the letters
+    show as they come and the board is filtered once, by the word, when typing
+    settles: filtering 10,000 signals after every letter held the next letter's echo."""
+    app = make_app(make_store("critical"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        board = app.dashboard
+        filters: list[str] = []
+        original = board.watch_signal_filter
+
+        def spy(query: Any) -> None:
+            filters.append(query.text)
+            original(query)
+
+        board.watch_signal_filter = spy  # type: ignore[method-assign]
+        field = board.query_one("#filter-input", Input)
+        await pilot.press("slash")
+        for letter in "loan-api":
+            await pilot.press(letter)
+            assert field.value.endswith(letter)  # echoed at once
+        await pilot_until(pilot, lambda: bool(filters), what="the settled filter")
+        await pilot.pause()
+        assert filters == ["loan-api"]
+        keys = {k for p in board.panel_list for k in p.row_keys}
+        assert keys == {"demo/loan-api/errors", "demo/loan-api/p99"}
+        # Enter keeps what is typed at once, settled or not.
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "enter")
+        assert filters[-1] == "loan"
+        assert isinstance(app.focused, SignalPanel)

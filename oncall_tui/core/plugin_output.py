@@ -7,7 +7,7 @@ Kept apart from the engine's scheduling (`engine.py`), which only applies the ve
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter, is_not
 from typing import TypeVar, cast
 
@@ -115,23 +115,30 @@ def _sorted_out(
 
 def _reading_problem(item: object) -> str:
     """What is wrong with one reading, if anything. The dataclass does not check its
-    field types, and a wrong one must fail this source, not the store."""
+    field types, and a wrong one must fail this source, not the store. (Every value a
+    plugin moves is a new reading checked here: plain `and` chains and C-level maps,
+    no generator per check.)"""
     if not isinstance(item, Reading):
         return f"is {type(item).__name__}, expected a Reading"
-    if item.kind not in KINDS:
-        return f"has kind {str(item.kind)[:40]!r}, expected one of {', '.join(KINDS)}"
-    if item.unit not in UNITS:
-        return f"has unit {str(item.unit)[:40]!r}, expected one of {', '.join(UNITS)}"
-    if (
-        not all(isinstance(text, str) for text in (item.key, item.name, item.summary))
-        or not (isinstance(item.query, str) and isinstance(item.component, str))
-        or not isinstance(item.partial, str)
+    kind, unit = item.kind, item.unit
+    if not (kind in _KIND_SET if type(kind) is str else kind in KINDS):
+        return f"has kind {str(kind)[:40]!r}, expected one of {', '.join(KINDS)}"
+    if not (unit in _UNIT_SET if type(unit) is str else unit in UNITS):
+        return f"has unit {str(unit)[:40]!r}, expected one of {', '.join(UNITS)}"
+    if not (
+        isinstance(item.key, str)
+        and isinstance(item.name, str)
+        and isinstance(item.summary, str)
+        and isinstance(item.query, str)
+        and isinstance(item.component, str)
+        and isinstance(item.partial, str)
     ):
         return "has a key, name, summary, query, component or partial that is not a string"
     if item.runbook is not None and not isinstance(item.runbook, Runbook):
         return "has a runbook that is not a Runbook (use Runbook.link, .file or .from_config)"
-    if not isinstance(item.labels, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in item.labels.items()
+    labels = item.labels
+    if not isinstance(labels, Mapping) or not all(
+        map(_IS_STR, chain.from_iterable(labels.items()))
     ):
         return "has labels that are not a mapping of strings"
     if item.status is not None and not isinstance(item.status, Status):
@@ -139,15 +146,22 @@ def _reading_problem(item: object) -> str:
     thresholds = item.thresholds
     if thresholds is not None and (
         not isinstance(thresholds, Thresholds)
-        or not all(
-            limit is None or (isinstance(limit, int | float) and not isinstance(limit, bool))
-            for limit in (thresholds.warning, thresholds.critical)
-        )
-        or not isinstance(thresholds.for_seconds, int | float)
-        or not isinstance(thresholds.recover_seconds, int | float)
+        or not _limit(thresholds.warning)
+        or not _limit(thresholds.critical)
+        or not isinstance(thresholds.for_seconds, _NUMBER)
+        or not isinstance(thresholds.recover_seconds, _NUMBER)
     ):
         return "has thresholds that are not numbers"
     return ""
+
+
+_KIND_SET, _UNIT_SET = frozenset(KINDS), frozenset(UNITS)
+_IS_STR = str.__instancecheck__
+_NUMBER = (int, float)
+
+
+def _limit(limit: object) -> bool:
+    return limit is None or (isinstance(limit, _NUMBER) and not isinstance(limit, bool))
 
 
 class PluginCrashed(Exception):

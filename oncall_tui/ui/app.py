@@ -37,6 +37,7 @@ from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
 from oncall_tui.ui.effects_app import EffectsApp
+from oncall_tui.ui.heap import SurvivorFreezer
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import add_output_filter
 from oncall_tui.ui.textual_themes import (
@@ -148,6 +149,8 @@ class OncallApp(EffectsApp):
         # Sanitised by the config loader: the window title reaches the terminal raw.
         self.title = engine.config.title
         self._engine_started = False
+        self._freezer = SurvivorFreezer(lambda: len(engine.store.signals))
+        """Full collections skip what the filled store holds (ui/heap.py)."""
         self._paused_at: float | None = None
         self.attention = Attention(engine.store, bell=engine.config.bell)
 
@@ -252,10 +255,12 @@ class OncallApp(EffectsApp):
             # the worst signal when it arrives.
             self.engine.start()
             self._engine_started = True
+            self._freezer.install()
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
         close the plugins' connections before the loop goes away."""
+        self._freezer.uninstall()
         if self._engine_started:
             self._engine_started = False
             try:

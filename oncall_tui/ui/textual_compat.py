@@ -22,6 +22,8 @@ What each replaces, and where upstream stands:
   https://github.com/Textualize/textual/pull/1901).
 - `rich._palettes`: the 256-colour palette themes are snapped to and tests read the
   terminal's colours back with.
+- `Footer._bindings_ready`: lets a footer lay out its keys in its first compose; Textual
+  waits for the screen's first "bindings changed", two frames later.
 - `App._notifications`, `Screen._compositor`: read by tests only (the toasts shown, the
   screen's text), through `notification_messages` and `screen_lines`.
 """
@@ -41,6 +43,7 @@ from textual.filter import LineFilter
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
+from textual.widgets import Footer
 
 # -- Rich ---------------------------------------------------------------------------
 
@@ -140,6 +143,13 @@ def screen_update(app: App[Any]) -> Any:
     return app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
 
 
+def footer_keys_at_compose(footer: Footer) -> None:
+    """`footer` lays out its keys the first time it is composed, with the bindings
+    active then, instead of leaving its row blank until the screen reports its
+    bindings (a frame or two after the screen's first)."""
+    footer.set_reactive(Footer._bindings_ready, True)
+
+
 def private_names() -> Iterable[tuple[object, str]]:
     """(owner, attribute) of every private class-level name used above: the compat
     test asserts each still exists."""
@@ -148,6 +158,7 @@ def private_names() -> Iterable[tuple[object, str]]:
         (ScrollView, "_size_updated"),
         (App, "_background_screens"),
         (LinuxDriver, "run_input_thread"),
+        (Footer, "_bindings_ready"),
     ]
 
 

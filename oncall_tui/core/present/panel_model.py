@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import attrgetter
+from typing import TypeVar
 
 from oncall_tui.core.present.board_columns import COLUMNS, Column
 from oncall_tui.core.present.cell_width import cell_width
@@ -22,6 +23,8 @@ from oncall_tui.core.signals.model import Signal, Status, sort_key
 
 Accept = Callable[[Signal], bool]
 OrderKey = Callable[[Signal], tuple[object, ...]]
+Name = TypeVar("Name", bound=str)
+"""A panel's name (a group, a kind)."""
 
 _STATUS = attrgetter("status")
 
@@ -151,14 +154,18 @@ class PanelRows:
             for key in order:
                 order[key] = order_key(signals[key])
         new: list[str] = []
+        remeasure = self._remeasure
         for key in stale:
             signal = signals.get(key)
             if signal is None or (key not in order and not accept(signal)):
                 continue
+            # A sticky column is measured for new rows here; for rows it already had,
+            # when they are on screen (`widen`): off screen, a row costs its place.
+            sticky = remeasure or key not in order
             if key not in order:
                 new.append(key)
             order[key] = order_key(signal)
-            self._measure(signal)
+            self._measure(signal, sticky=sticky)
         self._regroup = self._reorder = self._remeasure = False
         # From the previous order: Timsort takes a nearly sorted list in one pass.
         keys = [signal.key for signal in self.rows if signal.key in order]
@@ -187,16 +194,17 @@ class PanelRows:
             self.cursor = max(0, min(self.cursor, len(rows) - 1))
             self.cursor_key = rows[self.cursor].key if rows else None
 
-    def _measure(self, signal: Signal) -> None:
+    def _measure(self, signal: Signal, *, sticky: bool = True) -> None:
         key = signal.key
         self._names[key] = cell_width(shown_name(signal))
         for column in self._measured:
             assert column.measure is not None
-            size = column.measure(signal)
             if column.sticky:
-                self._widest[column.name] = max(self._widest[column.name], size)
+                if sticky:
+                    widest = self._widest
+                    widest[column.name] = max(widest[column.name], column.measure(signal))
             else:
-                self._sizes[column.name][key] = size
+                self._sizes[column.name][key] = column.measure(signal)
 
     def _forget(self, key: str) -> None:
         del self.order[key]
@@ -212,17 +220,28 @@ class PanelRows:
     def limit_width(self) -> int:
         return self.widths["limit"]
 
-    def widens(self, keys: Collection[str]) -> bool:
-        """Whether a changed row now needs a wider sticky column than laid out."""
+    def widen(self, keys: Collection[str]) -> bool:
+        """Measure the sticky columns of the rows at `keys` (those on screen): True when
+        one of them needs a column wider than laid out (it is widened)."""
+        grew = False
         for column in self._measured:
             if not column.sticky or column.measure is None:
                 continue
-            laid_out = self.widths[column.name]
+            name = column.name
+            laid_out = self.widths[name]
+            if column.cap and laid_out >= column.cap:
+                continue  # as wide as it ever gets
+            widest = self._widest[name]
             for key in keys:
                 index = self.position.get(key)
-                if index is not None and column.measure(self.rows[index]) > laid_out:
-                    return not column.cap or laid_out < column.cap
-        return False
+                if index is not None:
+                    widest = max(widest, column.measure(self.rows[index]))
+            self._widest[name] = widest
+            width = min(column.cap, widest) if column.cap else widest
+            if width > laid_out:
+                self.widths[name] = width
+                grew = True
+        return grew
 
     def move(self, index: int) -> int:
         """Put the cursor on row `index` (clamped); returns the previous index."""
@@ -231,3 +250,29 @@ class PanelRows:
             self.cursor = max(0, min(index, len(self.rows) - 1))
             self.cursor_key = self.rows[self.cursor].key
         return previous
+
+
+def route(
+    changed: Collection[str], models: Mapping[Name, PanelRows], signals: Mapping[str, Signal]
+) -> dict[Name, set[str]]:
+    """The changed keys each panel must look at: its own rows that changed, plus every
+    key no panel shows yet (new, or leaving one panel for another).
+
+    Each panel asking each of the thousands of keys changed per second whether it wants
+    it was most of what a sync cost, though a key belongs to one panel at most: here a
+    key a panel already shows costs a lookup per panel and one membership test."""
+    routed: dict[Name, set[str]] = {name: set() for name in models}
+    owners = [(routed[name], model.order, model.accept) for name, model in models.items()]
+    homeless: list[str] = []
+    for key in changed:
+        signal = signals.get(key)
+        placed = False
+        for keys, order, accept in owners:
+            if key in order:
+                keys.add(key)
+                placed = placed or signal is None or accept(signal)
+        if not placed:
+            homeless.append(key)
+    for keys in routed.values():
+        keys.update(homeless)
+    return routed

@@ -95,10 +95,39 @@ def paginate(text: str, budget: float = PAGE_BUDGET) -> list[Page]:
     return pages
 
 
+def block_chunks(markdown: str, rows: int) -> list[str]:
+    """`markdown` cut between its top-level blocks into pieces of at least `rows`
+    lines each (the last may be shorter): exact slices, so joined they are `markdown`.
+
+    A short runbook is shown by Textual's Markdown widget, which mounts a widget per
+    block on the event loop; handed over a piece at a time, the first screenful is
+    drawn after its own blocks only, and keys are answered between pieces. A cut only
+    between top-level blocks reads back as the same blocks; a runbook with link
+    reference definitions (resolved across the whole text) is one piece. Parses with
+    markdown-it: call it off the event loop.
+    """
+    from markdown_it import MarkdownIt
+
+    env: dict[str, object] = {}
+    tokens = MarkdownIt("gfm-like").parse(markdown, env)
+    starts = [t.map[0] for t in tokens if t.level == 0 and t.map is not None and t.nesting >= 0]
+    if env.get("references") or not starts:
+        return [markdown]
+    lines = markdown.splitlines(keepends=True)
+    chunks: list[str] = []
+    first = 0
+    for start in sorted(set(starts)):
+        if start - first >= max(1, rows):
+            chunks.append("".join(lines[first:start]))
+            first = start
+    chunks.append("".join(lines[first:]))
+    return chunks
+
+
 def _closes(found: str, marker: str, line: str) -> bool:
     """Whether a fence line `found` on `line` closes a block opened with `marker`: the
     same character, at least as many, nothing after it."""
     return found[0] == marker[0] and len(found) >= len(marker) and not line.strip()[len(found) :]
 
 
-__all__ = ["PAGE_BUDGET", "Page", "paginate"]
+__all__ = ["PAGE_BUDGET", "Page", "block_chunks", "paginate"]

@@ -150,11 +150,12 @@ def snapshot(store: SignalStore, diagnosis: Diagnosis | None = None) -> Board:
         waiting=waiting,
         sources=len(sources),
         diagnosis=diagnosis,
-        cause_observed=_observed(store, diagnosis),
+        cause_observed=observed_since(store, diagnosis),
     )
 
 
-def _observed(store: SignalStore, diagnosis: Diagnosis) -> dict[str, float]:
+def observed_since(store: SignalStore, diagnosis: Diagnosis) -> dict[str, float]:
+    """Each cause's component -> when its oldest failing signal was observed."""
     observed: dict[str, float] = {}
     for cause in diagnosis.causes:
         times = [store.signals[k].observed_at for k in cause.signals if k in store.signals]

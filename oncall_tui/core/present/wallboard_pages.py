@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from itertools import takewhile
 
 from oncall_tui.core.config.loader import WallboardPage
 from oncall_tui.core.present import bigtext
@@ -189,27 +190,34 @@ def layer_block(layer: Layer, width: int, height: int) -> list[Line]:
     """A layer's header, then (room permitting) its status in big letters and its
     signals that are not ok; what does not fit is counted, never silently dropped."""
     details: list[Line] = [source_line(source, width) for source in layer.failing]
-    bad = [signal for signal in layer.signals if signal.status is not Status.OK]
-    details += [_overview_row(signal, width) for signal in bad]
+    # Worst first: the rows that are not ok come first (a pass over the few, not the
+    # thousands that are ok), and only those that fit are worded.
+    bad = list(takewhile(_not_ok, layer.signals))
     if not bad and not layer.failing:
         text = empty_text(layer) or f"{GLYPH[Status.OK]} all {len(layer.signals)} ok"
         details.append((("   ", ""), (text, "muted")))
+    count = len(details) + len(bad)
     room = height - 1
     spacer: list[Line] = [()] if room >= 2 else []
     room -= len(spacer)
     word = LONG[layer.status]
     big: list[Line] = []
-    if room - len(details) >= bigtext.HEIGHT + 1 and bigtext.width(word) + 3 <= width:
+    if room - count >= bigtext.HEIGHT + 1 and bigtext.width(word) + 3 <= width:
         # Room to spare (a TV): the layer's status in big letters, readable from afar.
         letters = bigtext.render(word, 1, symbols().pixel)
         big = [*((("   ", ""), (row, layer.status.value)) for row in letters), ()]
     room -= len(big)
     if room <= 0:
         return [layer_header(layer)]
-    if len(details) > room:
-        keep = room - 1
-        details = [*details[:keep], (("   ", ""), (f"+{len(details) - keep} more", "muted"))]
+    keep = count if count <= room else room - 1
+    details += [_overview_row(signal, width) for signal in bad[: max(0, keep - len(details))]]
+    if count > room:
+        details = [*details[:keep], (("   ", ""), (f"+{count - keep} more", "muted"))]
     return [layer_header(layer), *spacer, *big, *details]
+
+
+def _not_ok(signal: Signal) -> bool:
+    return signal.status is not Status.OK
 
 
 def _overview_row(signal: Signal, width: int) -> Line:

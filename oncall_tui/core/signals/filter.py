@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from oncall_tui.core.signals.model import Signal
 
 MAX_QUERY = 200
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
+"""Characters that make a query more than its own text as a regular expression."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,8 @@ class SignalFilter:
     negate: bool = False
     pattern: re.Pattern[str] | None = None
     needle: str = ""
+    literal: bool = False
+    """The query is plain text: its regex finds what the casefolded text finds."""
 
     @classmethod
     def parse(cls, query: str) -> SignalFilter:
@@ -37,7 +41,10 @@ class SignalFilter:
             pattern: re.Pattern[str] | None = re.compile(body, re.IGNORECASE)
         except re.error:
             pattern = None
-        return cls(text=query, negate=negate, pattern=pattern, needle=body.casefold())
+        literal = _REGEX_SYNTAX.isdisjoint(body)
+        return cls(
+            text=query, negate=negate, pattern=pattern, needle=body.casefold(), literal=literal
+        )
 
     @property
     def active(self) -> bool:
@@ -53,19 +60,19 @@ class SignalFilter:
         return self._matches(signal) != self.negate
 
     def _matches(self, signal: Signal) -> bool:
-        for text in _haystack(signal):
-            if self.needle in text.casefold():
-                return True
-            if self.pattern is not None and self.pattern.search(text):
+        """The name first (where most queries match), the labels only if it does
+        not: a letter typed on a board of 10,000 signals runs this for each of them.
+        A plain-text query skips its regex (it would find the same)."""
+        needle = self.needle
+        pattern = None if self.literal else self.pattern
+        name = signal.name
+        if needle in name.casefold() or (pattern is not None and pattern.search(name)):
+            return True
+        for key, value in signal.labels.items():
+            text = f"{key}={value}"
+            if needle in text.casefold() or (pattern is not None and pattern.search(text)):
                 return True
         return False
-
-
-def _haystack(signal: Signal) -> list[str]:
-    texts = [signal.name]
-    for name, value in signal.labels.items():
-        texts.append(f"{name}={value}")
-    return texts
 
 
 Predicate = Callable[[Signal], bool]

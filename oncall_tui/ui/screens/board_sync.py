@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from textual.screen import Screen
 
+from oncall_tui.core.present.panel_model import route
 from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.core.triage.one_sort import OneSort
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
@@ -62,17 +63,31 @@ class PanelUpdates:
         since = self.clock() - self.last
         return max(SETTLE_DELAY, min(1 / MAX_SYNC_RATE, 1 / MAX_SYNC_RATE - since))
 
+    def _route(
+        self, changed: set[str], panels: Mapping[str, SignalPanel]
+    ) -> Mapping[str, Collection[str]]:
+        """Each panel's share of `changed` (`panel_model.route`); all of it to each if
+        routing fails (slower, never wrong)."""
+        try:
+            signals = next(iter(panels.values())).store.signals if panels else {}
+            return route(changed, {group: panel.model for group, panel in panels.items()}, signals)
+        except Exception:
+            self.errors += 1
+            log.exception("routing store changes to the panels failed")
+            return dict.fromkeys(panels, changed)
+
     def apply(self, panels: Mapping[str, SignalPanel], *, full: bool = False) -> bool:
         """Update every panel with what changed; True when a panel's wanted height
         changed. Never raises: a bug in one panel must not stop the others."""
         changed, self.pending = self.pending, set()
         self.last = self.clock()
         wanted = {group: panel.wanted_height for group, panel in panels.items()}
+        routed = self._route(changed, panels)
         for group, panel in panels.items():
             # A panel whose last update failed may be half-updated: rebuild it whole.
             rebuild = full or group in self.failed
             try:
-                panel.sync(None if rebuild else changed)
+                panel.sync(None if rebuild else routed[group])
                 self.failed.discard(group)
             except Exception:
                 self.errors += 1

@@ -189,6 +189,9 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         self.window_index = WINDOWS.index(900.0)
 
     def compose(self) -> ComposeResult:
+        # The layout's class from the start (Textual sets the same breakpoint class
+        # at the first resize): the first frame is laid out once, not twice.
+        self._set_width(self.app.size.width)
         yield self.header
         yield self.title_line
         # Narrow: facts, runbook, chart stacked (the runbook visible without scrolling
@@ -200,19 +203,29 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             yield self.runbook
             yield self.chart
         # Compact, as the board's: at 80 columns the roomy one cut `? Keys` to `? K`.
-        yield KeyFooter(compact=True)
+        yield KeyFooter(
+            compact=True,
+            at_once=True,
+            show_command_palette=footer_shows_palette(self.app.size.width),
+        )
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._refresh_body, name="detail-tick")
         self._refresh_body()
         self.runbook.query_one("#runbook-scroll").focus()
+        # The signal's facts, chart and keys are drawn first; the runbook's Markdown
+        # blocks (the costly part) are built after that frame.
+        self.call_after_refresh(self.runbook.reveal)
 
     def on_resize(self, event: Resize) -> None:
-        wide = event.size.width >= WIDE
+        self._set_width(event.size.width)
+
+    def _set_width(self, width: int) -> None:
+        wide = width >= WIDE
         self.set_class(wide, "-wide")
         self.set_class(not wide, "-narrow")
         for footer in self.query(KeyFooter):
-            footer.show_command_palette = footer_shows_palette(event.size.width)
+            footer.show_command_palette = footer_shows_palette(width)
 
     @property
     def signal(self) -> Signal | None:

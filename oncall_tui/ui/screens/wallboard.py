@@ -35,6 +35,7 @@ from oncall_tui.core.gate import Effect
 from oncall_tui.core.present import bigtext
 from oncall_tui.core.present import wallboard_lines as text
 from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.core.present.wallboard_live import LiveBoard
 from oncall_tui.core.present.wallboard_pages import page_lines
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import store_diagnosis
@@ -91,6 +92,8 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
         self.status_row = Horizontal(id="wb-status")
         self._heights: dict[str, int] = {}
         self.board: Board = snapshot(store)
+        self.live = LiveBoard(store)
+        """The snapshot kept by what changed (`snapshot` reads every signal)."""
         self._version = -1
         self._timer: Timer | None = None
         self._last_sync = 0.0
@@ -112,6 +115,7 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
             yield self.countdown
 
     def on_mount(self) -> None:
+        self.live.recount()  # whatever changed before it listened
         self.store.subscribe(self._store_changed)
         self.set_interval(1.0, self.tick, name="wallboard-tick")
         self.call_after_refresh(self.tick)
@@ -147,6 +151,7 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
     @keep_alive("scheduling a wallboard update")
     def _store_changed(self, changed: set[str]) -> None:
         """Store listener, inside the engine's collection: take note, never raise."""
+        self.live.note(changed)
         if self._timer is None and self.is_attached:
             wait = max(0.05, 1 / MAX_SYNC_RATE - (time.monotonic() - self._last_sync))
             self._timer = self.set_timer(wait, self._sync, name="wallboard-sync")
@@ -163,7 +168,7 @@ class WallboardScreen(Screen[None], inherit_bindings=False):
         if self.store.version != self._version:
             self._version = self.store.version
             diagnosis = store_diagnosis(self.store, self.topology, self.change_window)
-            self.board = snapshot(self.store, diagnosis)
+            self.board = self.live.snapshot(diagnosis)
             pages = [p for p in self.configured.pages if self.board.has_content(p)]
             self.rotation = self.configured.showing(pages)
         self._draw(self.clock())

@@ -217,16 +217,25 @@ class HistoryChart(Widget):
         return Style(color=style.color, bold=style.bold)
 
     def _redraw(self) -> None:
+        if self._drawn():
+            self.refresh()
+
+    def _drawn(self) -> bool:
+        """Draw the lines again if what they show changed; whether they did."""
         width, height = self.size.width, self.size.height
         now = self.clock()
         key = (self.data, width, height, self.window, math.floor(now))
         if key == self._drawn_for:
-            return
+            return False
         self._drawn_for = key
         self._lines = self._draw(width, height, now) if width > 12 and height > 2 else []
-        self.refresh()
+        return True
 
     def render_line(self, y: int) -> Strip:
+        if self._drawn_for is None or self._drawn_for[1:3] != tuple(self.size):
+            # Laid out at a new size and painted before its resize is handled (a
+            # detail's first frame): drawn now, not blank for a frame.
+            self._drawn()
         if 0 <= y < len(self._lines):
             return self._lines[y].adjust_cell_length(self.size.width, Style())
         return Strip.blank(self.size.width, Style())

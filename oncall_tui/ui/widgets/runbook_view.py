@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -33,7 +34,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 
 from oncall_tui.core.named_files import UnreadableFile, read_named_file
-from oncall_tui.core.present.runbook_pages import Page, paginate
+from oncall_tui.core.present.runbook_pages import Page, block_chunks, paginate
 from oncall_tui.core.sanitize import MAX_TEXT, safe_link, sanitize
 from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
@@ -50,6 +51,8 @@ WHOLE_BUDGET = 150.0
 """A runbook costing less than this many blocks (as PAGE_BUDGET counts them: ~1 s of
 the event loop under load) is rendered whole by Textual's Markdown widget, as a runbook
 always was; a longer one page by page, off the loop (runbook_pages)."""
+REVEAL_WAIT = 1.0
+"""Seconds a runbook waits for its screen's first frame, at most."""
 READ_DEADLINE = 3.0
 """Seconds a runbook file may take to read (a file on a hung mount never answers)."""
 NO_RUNBOOK = (
@@ -246,6 +249,9 @@ class RunbookView(Widget):
         self._markdown: str | None = None
         """The loaded runbook before its code is wrapped to the width."""
         self._wrapped_for = -1
+        self._revealed = asyncio.Event()
+        self.built = runbook is None or not runbook.is_file
+        """In place: the last piece given to Markdown, or pages, link, text, problem."""
 
     @property
     def name_shown(self) -> str:
@@ -268,16 +274,19 @@ class RunbookView(Widget):
             if runbook is None:
                 yield Static(Text(NO_RUNBOOK), id="runbook-body")
             elif runbook.is_file:
+                yield Static(Text("loading…", style="italic"), id="runbook-loading")
                 yield Markdown(
-                    "*loading…*",
-                    id="runbook-markdown",
-                    parser_factory=runbook_parser,
-                    open_links=False,
+                    id="runbook-markdown", parser_factory=runbook_parser, open_links=False
                 )
             elif runbook.is_link:
                 yield Static(Text(runbook.target), id="runbook-body")
             else:
                 yield Static(Text(runbook.target), id="runbook-body")
+
+    def reveal(self) -> None:
+        """The screen's first frame is out: the runbook may take the loop now (it waits
+        for this, at most REVEAL_WAIT, so that Enter shows the facts and chart at once)."""
+        self._revealed.set()
 
     def on_mount(self) -> None:
         if self.runbook is not None and self.runbook.is_file:
@@ -343,6 +352,7 @@ class RunbookView(Widget):
             return
         # Long: page by page, each rendered only near the scroll position.
         await self.query_one("#runbook-markdown", Markdown).remove()
+        await self.query("#runbook-loading").remove()
         await self.query_one("#runbook-scroll").mount(
             RunbookPages(
                 pages,
@@ -351,23 +361,42 @@ class RunbookView(Widget):
                 id="runbook-pages",
             )
         )
+        self.built = True
 
     def _show_markdown(self) -> None:
         """The loaded runbook, its code wrapped to the width it has now."""
         if self._markdown is None:
             return
         if self.query_one("#runbook-scroll").scrollable_content_region.width <= 0:
-            # Not laid out yet (a runbook read before the first layout): rendered once,
-            # at its width, when it is (`on_resize`); rendering at a guessed width first
-            # mounted every block twice, most of what opening a detail cost.
+            # Not laid out yet: built once, at its width, when it is (`on_resize`);
+            # built at a guessed width first, every block was mounted twice.
             return
         width = self._room() - FENCE_PADDING
         if width == self._wrapped_for:
             return
         self._wrapped_for = width
-        self.query_one("#runbook-markdown", Markdown).update(
-            wrap_code_blocks(self._markdown, width)
-        )
+        self._build(wrap_code_blocks(self._markdown, width))
+
+    @work(exclusive=True, group="runbook-build", exit_on_error=False)
+    async def _build(self, markdown: str) -> None:
+        """To Markdown a screenful at a time, after the screen's first frame: Markdown
+        mounts a widget per block on the loop (~10 ms each under load), so 40 blocks at
+        once held the detail's first frame, and every key, half a second. Later pieces
+        land below the first, keys answered between; it ends as the same blocks as
+        given at once (pieces are cut between top-level blocks)."""
+        self.built = False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._revealed.wait(), REVEAL_WAIT)
+        rows = self.query_one("#runbook-scroll").scrollable_content_region.height
+        chunks = await asyncio.to_thread(block_chunks, markdown, max(8, rows))
+        view = self.query_one("#runbook-markdown", Markdown)
+        for index, chunk in enumerate(chunks):
+            with self.app.batch_update():  # no frame between the old text and the new
+                if index == 0:
+                    await view.update("")  # an earlier width's blocks go
+                    await self.query("#runbook-loading").remove()
+                await view.append(chunk)
+        self.built = True
 
     def _room(self) -> int:
         """Cells a line of the runbook has (the scroll area's inside, else the screen)."""
@@ -379,7 +408,9 @@ class RunbookView(Widget):
         self.problem = problem
         markdown = self.query_one("#runbook-markdown", Markdown)
         markdown.remove()
+        self.query("#runbook-loading").remove()
         self.query_one("#runbook-scroll").mount(Static(Text(problem), id="runbook-body"))
+        self.built = True
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         """A click on a link in a rendered runbook opens it only if it is a web link

@@ -227,16 +227,19 @@ class SignalPanel(PanelCursor):
         self._synced = True
         self._pinned = self._compute_pinned()
         height = len(self._pinned) + len(model.rows)
+        # A changed row off screen is measured when it comes into view (`_fit_shown`):
+        # what it costs here is its place, not its width.
+        if resort:
+            widened = model.widen([key for key, _ in self._visible()])
+        else:
+            widened = model.widen(self._shown(dirty))
         columns = self._layout()
         if (
             len(self._pinned) != len(before_pinned)
             or height != before_height
             or columns != self._columns
-            or (not resort and model.widens(dirty))
+            or widened
         ):
-            if not resort and model.widens(dirty):
-                model.update(signals, dirty)
-                columns = self._layout()
             # Rows moved on screen or the columns changed: every line is new.
             self._columns = columns
             self.virtual_size = Size(0, height)
@@ -259,6 +262,26 @@ class SignalPanel(PanelCursor):
             old_line = before_visible[offset] if offset < len(before_visible) else None
             if line != old_line or line[0] in dirty:
                 self._repaint_if_changed(top + offset, first + offset)
+
+    def _shown(self, keys: Collection[str]) -> list[str]:
+        """Those of `keys` whose rows are on screen now."""
+        position = self.model.position
+        first = self.scroll_offset.y
+        bottom = first + self._rows_height()
+        return [key for key in keys if first <= position.get(key, -1) < bottom]
+
+    def _fit_shown(self) -> None:
+        """Rows just scrolled (or resized) into view: a value that changed while off
+        screen may need a wider column than the one laid out."""
+        if self.model.widen([key for key, _ in self._visible()]):
+            self._columns = self._layout()
+            self._painted.clear()
+            self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value) and self._synced:
+            self._fit_shown()
 
     def recheck_visible(self) -> None:
         """Repaint visible rows that would look different now without any store change:
@@ -356,6 +379,8 @@ class SignalPanel(PanelCursor):
 
     def on_resize(self, event: events.Resize) -> None:
         self._painted.clear()
+        if self._synced:
+            self._fit_shown()
         self._columns = self._layout()
         self.refresh()  # the resize may be handled after the repaint it caused
         # The selected row stays in view when the panel shrinks (a neighbour grew).

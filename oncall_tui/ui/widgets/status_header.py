@@ -11,6 +11,7 @@ per-second repaint is the few cells of the clock and the age.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from textual.widget import Widget
 
 from oncall_tui.core.config.durations import format_duration
 from oncall_tui.core.present.cell_width import fit
+from oncall_tui.core.present.status_counts import StatusCounts
 from oncall_tui.core.present.words import COUNT_WORD, GLYPH, LONG, WORST_FIRST
 from oncall_tui.core.signals.model import Status
 from oncall_tui.core.signals.store import SignalStore
@@ -38,6 +40,8 @@ HEARTBEAT = "◐◓◑◒"
 frozen in tests that freeze the clock."""
 AGE_WIDTH = 15
 """Cells kept for the data age, so its piece does not change width every second."""
+TICK_PHASE = 0.9
+"""How far into a wall-clock second the header checks that it has shown that second."""
 TITLE_MIN = 16
 """Cells of the title kept before the counts are abbreviated: which board is this,
 prod or staging? (The counts win below that: they are what changes.)"""
@@ -122,6 +126,7 @@ class HeaderPiece(Widget):
         super().__init__(id=id)
         self.strip = Strip([])
         self.sized = sized
+        self.display = not sized  # shown once it has text (see `show`)
         self.pad_style = Style()
         """Style of the cells past the text: the header's own background."""
 
@@ -133,6 +138,9 @@ class HeaderPiece(Widget):
         self.strip = strip
         if resized and self.sized:
             self.styles.width = strip.cell_length
+            # An empty piece (not paused, not read-only) out of the layout: Textual
+            # would draw it, zero cells wide, in every frame the clock changes.
+            self.display = bool(strip.cell_length)
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -185,16 +193,47 @@ class StatusHeader(Widget):
         self._styles: dict[str, Style] = {}
         self._aggregate: tuple[Status, dict[Status, int], int] | None = None
         self._aggregate_key = (-1, -1)
+        self.wall: Callable[[], float] = time.time
+        """The real time, which frames are drawn in (the `clock` may be a replay's)."""
+        self._shown_at = 0.0
+        """When (wall clock) the pieces were last brought up to date."""
+        self.status_counts = StatusCounts(store)
+        """The counts, kept by what the store reports (not a pass over it per change)."""
 
     def compose(self) -> ComposeResult:
         yield from self.pieces.values()
 
     def on_mount(self) -> None:
+        self.status_counts.recount()  # whatever happened before it listened
+        self.store.subscribe(self.status_counts.note)
         # Every screen has a header; each keeps its own clock, age and heartbeat going.
-        self.set_interval(1.0, self.update_status, name="header-tick")
+        self._arm_tick()
         if hasattr(self.app, "board_flags"):
             # Paused, incidents, the replay badge: shown as soon as they change.
             self.watch(self.app, "board_flags", self._flags_changed, init=False)
+        # Filled before the first layout, as wide as the screen it spans, so a screen's
+        # first frame has its header; the resize that follows checks the real width.
+        self._update(self.app.size.width)
+
+    def _arm_tick(self) -> None:
+        """Wake late in the next wall-clock second (`TICK_PHASE`): by then the board's
+        own update has usually shown that second already, in the same frame as the rows
+        it repainted; only a second without one needs a frame of the header's own. (A
+        tick of its own every second, at whatever phase, doubled the board's frames.)"""
+        now = self.wall()
+        delay = math.floor(now) + 1 + TICK_PHASE - now
+        self.set_timer(delay, self._tick, name="header-tick")
+
+    def _tick(self) -> None:
+        try:
+            if math.floor(self.wall()) != math.floor(self._shown_at):
+                self.update_status()
+        finally:
+            self._arm_tick()
+
+    def on_unmount(self) -> None:
+        # The store outlives screens (a wallboard rotates them for weeks).
+        self.store.unsubscribe(self.status_counts.note)
 
     def _flags_changed(self, flags: BoardFlags) -> None:
         self.update_status()
@@ -206,9 +245,12 @@ class StatusHeader(Widget):
 
     def update_status(self) -> None:
         """Recompute every piece; those whose text changed repaint themselves."""
-        width = self.size.width
+        self._update(self.size.width)
+
+    def _update(self, width: int) -> None:
         if not width:
             return
+        self._shown_at = self.wall()
         try:
             self._parts = self._compose_parts(width)
             for name, parts in self._parts.items():
@@ -335,7 +377,7 @@ class StatusHeader(Widget):
             return self._aggregate
         if self._aggregate_key != key or self._aggregate is None:
             failing = sum(1 for source in self.store.sources if source.ok is False)
-            overall, counts = self.store.summary()
+            overall, counts = self.status_counts.summary()
             self._aggregate = (overall, counts, failing)
             self._aggregate_key = key
         return self._aggregate

@@ -1,0 +1,42 @@
+"""The cycle collector skips what a filled board holds (ui/heap.py): the survivors of
+a full collection are frozen once the store has grown, and only then."""
+
+from __future__ import annotations
+
+import gc
+
+from oncall_tui.ui.heap import SurvivorFreezer
+
+
+def test_survivors_are_frozen_after_a_full_collection_once_the_store_has_grown() -> None:
+    store = [0]
+    freezer = SurvivorFreezer(lambda: store[0])
+    freezer.install()
+    frozen_before = gc.get_freeze_count()
+    try:
+        gc.collect()
+        assert freezer.freezes == 0, "an empty store: nothing worth freezing yet"
+        store[0] = 1_000
+        gc.collect(0)
+        assert freezer.freezes == 0, "only after a full collection"
+        gc.collect()
+        assert freezer.freezes == 1 and gc.get_freeze_count() > frozen_before
+        assert gc.get_count()[2] == 0
+        store[0] = 1_400
+        gc.collect()
+        assert freezer.freezes == 1, "grown by less than half: not again"
+        store[0] = 1_500
+        gc.collect()
+        assert freezer.freezes == 2
+        # What is frozen is still freed when it is dropped (reference counting).
+        gone = [[n] for n in range(1000)]
+        gc.collect()
+        store[0] = 3_000
+        gc.collect()
+        frozen = gc.get_freeze_count()
+        del gone
+        assert gc.get_freeze_count() <= frozen - 1000
+    finally:
+        freezer.uninstall()
+        gc.unfreeze()
+    assert freezer._collected not in gc.callbacks
