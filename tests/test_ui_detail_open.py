@@ -169,3 +169,32 @@ async def test_opening_a_detail_lays_out_its_keys_once(monkeypatch: pytest.Monke
         footer = app.screen.query_one(KeyFooter)
         assert [f for f in laid_out if f is footer] == [footer]
         assert app.screen.query_one(HistoryChart).text
+
+
+async def test_esc_from_a_detail_does_not_restyle_its_runbook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The runbook's area is blurred as the detail closes; Textual restyled every one
+    of the runbook's Markdown widgets for it (~90 ms of each Esc at 10k). Only the
+    area's own look depends on its focus."""
+    app = make_app(store_with_runbook(LONG))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        view = app.screen.query_one(RunbookView)
+        await pilot_until(pilot, lambda: view.built, what="the runbook built")
+        await pilot.pause()
+        blocks = set(view.query_one(Markdown).walk_children())
+        assert len(blocks) > 50
+        restyled: list[object] = []
+        original = app.stylesheet.update_nodes
+
+        def spy(nodes: Any, animate: bool = False) -> None:
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            original(nodes, animate=animate)
+
+        monkeypatch.setattr(app.stylesheet, "update_nodes", spy)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, SignalDetailScreen)
+        assert not blocks.intersection(restyled)

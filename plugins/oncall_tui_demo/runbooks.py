@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from oncall_tui.plugin import Runbook
@@ -11,6 +12,9 @@ RUNBOOK_DIR = Path(__file__).resolve().parent / "runbooks"
 them without a config file."""
 
 
+@cache
 def runbook(name: str) -> Runbook:
-    """The packaged runbook `name` (without `.md`)."""
+    """The packaged runbook `name` (without `.md`): one object per name, shared by every
+    reading that points at it (a Runbook is frozen), not a path string per reading
+    (15,000 readings at the 10k demo: ~2 MB)."""
     return Runbook.file(RUNBOOK_DIR / f"{name}.md")

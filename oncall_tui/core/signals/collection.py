@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from oncall_tui.core.sanitize import redactor, sanitize
+from oncall_tui.core.signals.history import Timeline
 from oncall_tui.core.signals.ingest import note_budget, observed_at, settled
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status
 
@@ -51,6 +52,8 @@ class Source:
     due: float = -math.inf
     """No signal of this source can turn stale or be gone before this time: the sweep
     skips the source until then. -inf: unknown, look at every signal next sweep."""
+    times: Timeline = field(default_factory=Timeline)
+    """The times of its collections, kept once for its signals' histories."""
 
 
 def signal_due(signal: Signal, max_age: float) -> float:

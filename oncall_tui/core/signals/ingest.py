@@ -193,7 +193,7 @@ def prefill(history: History, samples: Sequence[tuple[float, float | None]], now
     if not earlier:
         return history
     earlier.sort(key=lambda sample: sample[0])
-    filled = History(history.capacity)
+    filled = History(history.capacity, history.timeline)
     for at, value in earlier[-history.capacity :] + list(history):
         filled.append(at, value)
     return filled

@@ -316,7 +316,7 @@ class SignalStore(StoreQueries):
                 source=source_name,
                 labels={},
                 unit=reading.unit,
-                history=History(self._history),
+                history=History(self._history, source.times),
             )
             self.signals[key] = signal
             source.keys.add(key)

@@ -28,8 +28,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 
@@ -39,6 +37,7 @@ from oncall_tui.core.sanitize import MAX_TEXT, safe_link, sanitize
 from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.sources.runbook import Runbook, RunbookKind
 from oncall_tui.ui.widgets.runbook_pages import RunbookPages
+from oncall_tui.ui.widgets.runbook_scroll import RunbookScroll
 
 log = logging.getLogger(__name__)
 _READER = BlockingRunner("runbook-reader")
@@ -207,27 +206,6 @@ def runbook_pages(raw: bytes) -> tuple[list[Page], str]:
     if sum(page.cost for page in pages) < WHOLE_BUDGET:
         return [Page(shown, 0)], text
     return pages, text
-
-
-class RunbookScroll(VerticalScroll, inherit_bindings=False):
-    """The runbook's scroll area, with vi keys as well as arrows; only vertical."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "scroll_down", "Scroll down", show=False),
-        Binding("k,up", "scroll_up", "Scroll up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("g,home", "scroll_home", "Top of the runbook", show=False),
-        Binding("G,end", "scroll_end", "End of the runbook", show=False),
-    ]
-
-    # No animation for the jumps: a long runbook renders the pages where the scroll
-    # stops, and an animated jump would pass (and render) every page on the way.
-    def action_scroll_home(self) -> None:
-        self.scroll_home(animate=False)
-
-    def action_scroll_end(self) -> None:
-        self.scroll_end(animate=False)
 
 
 class RunbookView(Widget):

@@ -229,10 +229,7 @@ class SignalPanel(PanelCursor):
         height = len(self._pinned) + len(model.rows)
         # A changed row off screen is measured when it comes into view (`_fit_shown`):
         # what it costs here is its place, not its width.
-        if resort:
-            widened = model.widen([key for key, _ in self._visible()])
-        else:
-            widened = model.widen(self._shown(dirty))
+        widened = model.widen([key for key, _ in self._visible()] if resort else self._shown(dirty))
         columns = self._layout()
         if (
             len(self._pinned) != len(before_pinned)
