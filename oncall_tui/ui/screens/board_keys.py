@@ -32,6 +32,9 @@ BOARD_BINDINGS: list[BindingType] = [
         "Filter",
         tooltip="Filter names and labels: text or regex, !x hides x",
         id="filter",
+        # Taken as it arrives, before the keys typed after it are handed on: they are
+        # the filter's (DashboardScreen.check_action lets `/` through inside it).
+        priority=True,
     ),
     Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     Binding("e", "app.events", "Events", tooltip="Event timeline, newest first", id="events"),

@@ -1,8 +1,7 @@
 """The main screen: header, the panels, the selected signal's why-line, the keys.
 
 Which panel shows what lives in `board_panels`, their heights in `board_layout`, how
-store changes reach the panels in `board_sync`, where the cursor goes by itself in
-`board_follow`.
+store changes reach the panels in `board_sync`, where the cursor goes in `board_follow`.
 
 Selection: until the user moves, the cursor follows the worst signal of the first
 probable cause (the one `check` lists first); once they move it stays with their row,
@@ -65,9 +64,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    """The cause/notice area under the header is one row on a short screen (the cause,
-    or a notice while there is none) and two on a tall one (the cause, then notices):
-    fixed per size, so the panels start on the same row in calm and in an incident."""
+    """The cause/notice area under the header: one row on a short screen (the cause, or
+    a notice), two on a tall one; fixed per size, so calm or not the panels start level."""
 
     SCREEN_ID: ClassVar[str] = "dashboard"
 
@@ -396,6 +394,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":  # Esc means something only while a filter is on
             return self.signal_filter.active or bool(self.filter_bar.display)
+        if action == "filter":  # a priority key: inside the filter, `/` is a letter
+            return self.focused is not self.filter_bar.field
         return True
 
     def _focus_panels(self) -> None:

@@ -41,8 +41,11 @@ class FilterBar(Horizontal):
         return self.query_one("#filter-input", Input)
 
     def open(self) -> None:
+        """At once, not a turn later as `focus()` does: the letters typed in the same
+        burst as `/` are handed to whatever has the focus as they come, and typed fast
+        `/pay` paused the board and `/loan` asked to acknowledge."""
         self.display = True
-        self.field.focus()
+        self.screen.set_focus(self.field)
 
     def clear(self) -> None:
         """Empty and hide the bar; the board shows everything again."""
