@@ -173,7 +173,8 @@ class SlowFirst(Plugin[SlowConfig]):
         if self.config.hang:
             await asyncio.Event().wait()
         if not self.answered:
-            await asyncio.sleep(0.5)
+            # Longer than the board takes to be drawable, 5x inside its 1 s wait.
+            await asyncio.sleep(0.2)
             self.answered = True
         return [Reading(key=f"r{i}", kind="health", name=f"steady-{i}", value=0.1)
                 for i in range(3)]
