@@ -6,6 +6,7 @@ changed on screen, not the size of the screen or of the store."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.ui.textual_compat import screen_lines
 from oncall_tui.ui.widgets.panel_draw import PanelDraw
+from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_ui_support import T0, make_app, make_store, reading
 from waiting import pilot_until
 
@@ -59,3 +61,41 @@ async def test_a_changed_row_is_built_once_for_the_comparison_and_the_frame(
         assert built == {(health.title, index): 1}  # and no other row
         row = next(line for line in screen_lines(app.screen) if "svc-002 errors" in line)
         assert shown in row
+
+
+async def test_the_board_hands_the_event_loop_back_between_two_panels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 10,000 signals one update of the six panels held the event loop ~50 ms (the
+    two big ones ~24 ms each): a key pressed then waited for all six. Now whatever is
+    ready to run (a key, a frame, the engine) runs between two panels."""
+    app = make_app(make_store("ok", readings=BOARD))
+    store = app.engine.store
+    async with app.run_test(size=(120, 40)) as pilot:
+        board = app.dashboard
+        health = board.panels["health"]
+        await pilot_until(pilot, lambda: len(health.row_keys) == 80)
+        await pilot.pause()
+        turns: list[str] = []
+        original = SignalPanel.sync
+
+        def spy(self: SignalPanel, changed: Any = None) -> None:
+            if not turns:  # runs at the event loop's next turn
+                asyncio.get_running_loop().call_soon(turns.append, "other work")
+            turns.append(self.title)
+            original(self, changed)
+
+        monkeypatch.setattr(SignalPanel, "sync", spy)
+        changed = [replace(r, value=0.002) if r.key == "h002" else r for r in BOARD]
+        store.apply("demo", changed, at=T0 + 1)
+        await pilot_until(pilot, lambda: len([t for t in turns if t != "other work"]) >= 6)
+        assert turns.index("other work") == 1, turns  # after the first panel, not the sixth
+        await pilot_until(pilot, lambda: "0.2%" in health.render_line(3).text)
+
+        # Paused (or covered) between two panels: the rest waits, nothing is lost.
+        turns.clear()
+        board.updates.pending = {"demo/h002"}
+        grew = await board.updates.apply_in_turns(board.panels, lambda: True)
+        assert grew is None
+        assert len([t for t in turns if t != "other work"]) == 1  # the first panel only
+        assert "demo/h002" in board.updates.pending

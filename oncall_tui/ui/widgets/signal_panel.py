@@ -285,9 +285,17 @@ class SignalPanel(PanelDraw):
                 return True
         return False
 
-    def set_order(self, key: Callable[[Signal], tuple[object, ...]]) -> None:
-        """A new one sort (the probable causes moved): re-sorted at the next sync."""
-        self.model.order_key = key
+    def set_order(
+        self,
+        key: Callable[[Signal], tuple[object, ...]],
+        moved: tuple[Collection[str], Collection[str]] | None = None,
+    ) -> None:
+        """A new one sort (the probable causes moved): re-sorted at the next sync. With
+        `moved` (components, keys) only their rows may sort differently (`OneSort.moved`)."""
+        if moved is None:
+            self.model.order_key = key
+        else:
+            self.model.reorder(key, *moved)
 
     def set_triage(self, diagnosis: Diagnosis) -> None:
         """A new diagnosis: repaint (all of it: roots change once an incident, not once
