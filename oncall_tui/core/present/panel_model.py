@@ -155,8 +155,10 @@ class PanelRows:
         unless the membership rule or the sort changed since the last update."""
         order = self.order
         accept, order_key = self._accept, self._order_key
-        stale: set[str] = set(self._unmeasured)
-        self._unmeasured.clear()
+        # Rows whose values changed in place since the last re-sort: `classify` found
+        # their place unchanged then, so they are measured, not keyed again.
+        touched, self._unmeasured = self._unmeasured, set()
+        stale: set[str] = set()
         if self._regroup:
             self.walks += 1
             members = {key: s for key, s in signals.items() if accept(s)}
@@ -200,6 +202,10 @@ class PanelRows:
             known = keyed.get(key)
             order[key] = known if known is not None else order_key(signal)
             self._measure(signal, sticky=sticky)
+        for key in touched - stale:
+            signal = signals.get(key)
+            if signal is not None and key in order:
+                self._measure(signal, sticky=False)
         self._regroup = self._reorder = self._remeasure = False
         # From the previous order: Timsort takes a nearly sorted list in one pass.
         keys = self._keys
