@@ -68,7 +68,8 @@ async def test_the_board_hands_the_event_loop_back_between_two_panels(
 ) -> None:
     """At 10,000 signals one update of the six panels held the event loop ~50 ms (the
     two big ones ~24 ms each): a key pressed then waited for all six. Now whatever is
-    ready to run (a key, a frame, the engine) runs between two panels."""
+    ready to run (a key, a frame, the engine) runs between two panels once a turn has
+    taken its budget; within it (a small board) the six are one turn and one frame."""
     app = make_app(make_store("ok", readings=BOARD))
     store = app.engine.store
     async with app.run_test(size=(120, 40)) as pilot:
@@ -86,6 +87,8 @@ async def test_the_board_hands_the_event_loop_back_between_two_panels(
             original(self, changed)
 
         monkeypatch.setattr(SignalPanel, "sync", spy)
+        # Six small panels take well under a turn's budget: as if each took longer.
+        monkeypatch.setattr("oncall_tui.ui.screens.board_sync.TURN_BUDGET", 0.0)
         changed = [replace(r, value=0.002) if r.key == "h002" else r for r in BOARD]
         store.apply("demo", changed, at=T0 + 1)
         await pilot_until(pilot, lambda: len([t for t in turns if t != "other work"]) >= 6)

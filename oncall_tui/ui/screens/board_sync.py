@@ -3,9 +3,10 @@
 The store calls its listeners synchronously after every collection of every source
 (and after each staleness sweep). Repainting there would repaint once per source per
 tick, so the listener only records which keys changed and arms one timer; the panels
-are then updated at most `MAX_SYNC_RATE` times a second, one panel per turn of the event
-loop (`apply_in_turns`): at 10,000 signals the two big panels took ~24 ms each, and a key
-pressed meanwhile waited for all six.
+are then updated at most `MAX_SYNC_RATE` times a second, handing the event loop back
+between two panels once a turn has taken `TURN_BUDGET` (`apply_in_turns`): at 10,000
+signals the two big panels took ~24 ms each, and a key pressed meanwhile waited for all
+six; at 1,000 all six take a few ms, one turn and one frame.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ MAX_SYNC_RATE = 4.0
 """Panel updates per second at most, however often the store changes."""
 SETTLE_DELAY = 0.05
 """Wait after the first change of a burst: sources finishing together share a repaint."""
+TURN_BUDGET = 0.008
+"""Seconds of one event-loop turn the panels' update may take before it lets keys,
+frames and the engine run (checked between two panels)."""
 
 
 def covered(screen: Screen[Any]) -> bool:
@@ -100,19 +104,22 @@ class PanelUpdates:
     async def apply_in_turns(
         self, panels: Mapping[str, SignalPanel], held: Callable[[], bool]
     ) -> bool | None:
-        """`apply`, handing the event loop back between two panels (keys, frames and
-        the engine run in between). None when `held()` (paused, covered, gone) turned
-        true meanwhile: the changes are kept for the next update."""
+        """`apply`, handing the event loop back between two panels once this turn has
+        taken `TURN_BUDGET` (keys, frames and the engine run in between). None when
+        `held()` (paused, covered, gone) turned true meanwhile: the changes are kept
+        for the next update."""
         changed, self.pending = self.pending, set()
         self.last = self.clock()
         wanted = {group: panel.wanted_height for group, panel in panels.items()}
+        started = time.perf_counter()
         routed = self._route(changed, panels)
         for number, (group, panel) in enumerate(panels.items()):
-            if number:
+            if number and time.perf_counter() - started > TURN_BUDGET:
                 await asyncio.sleep(0)
                 if held():
                     self.pending |= changed  # routed again, the panels done see them twice
                     return None
+                started = time.perf_counter()
             self._apply_one(group, panel, routed[group], full=False)
         return any(panel.wanted_height != wanted[group] for group, panel in panels.items())
 
