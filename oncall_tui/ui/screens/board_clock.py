@@ -36,8 +36,9 @@ class BoardClock:
             return
         if board.rediagnose() and not covered(board):  # (a detail on top reads the cause)
             # The diagnosis waited out its once-a-second limit: the panels re-sort in
-            # the board's next update, a panel per turn of the event loop.
-            board.arm_sync(board.updates.note(set()))
+            # the board's update, right after this tick (in the same frame, mostly),
+            # handing the event loop back between two panels.
+            board.arm_sync(board.updates.note(set(), settle=0.0))
         if covered(board):
             return
         board.follow_worst()  # a recovered selection moves on after a while

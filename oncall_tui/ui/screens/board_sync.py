@@ -31,8 +31,11 @@ MAX_SYNC_RATE = 4.0
 SETTLE_DELAY = 0.05
 """Wait after the first change of a burst: sources finishing together share a repaint."""
 TURN_BUDGET = 0.008
-"""Seconds of one event-loop turn the panels' update may take before it lets keys,
+"""CPU seconds of one event-loop turn the panels' update may take before it lets keys,
 frames and the engine run (checked between two panels)."""
+TURN_PAUSE = 0.001
+"""How long the update then steps aside: a key goes through several loop turns (driver,
+app, widget, refresh) before it is drawn, and `sleep(0)` gave it only one."""
 
 
 def covered(screen: Screen[Any]) -> bool:
@@ -62,14 +65,15 @@ class PanelUpdates:
         self.errors = 0
         """Failed updates so far (each is logged); the board keeps running."""
 
-    def note(self, changed: set[str]) -> float | None:
-        """Record `changed`; the delay of the timer to arm, or None when one is armed."""
+    def note(self, changed: set[str], settle: float = SETTLE_DELAY) -> float | None:
+        """Record `changed`; the delay of the timer to arm, or None when one is armed.
+        `settle`: how long to wait for more changes first (no more than the rate)."""
         self.pending |= changed
         if self.armed:
             return None
         self.armed = True
         since = self.clock() - self.last
-        return max(SETTLE_DELAY, min(1 / MAX_SYNC_RATE, 1 / MAX_SYNC_RATE - since))
+        return max(settle, min(1 / MAX_SYNC_RATE, 1 / MAX_SYNC_RATE - since))
 
     def _route(
         self, changed: set[str], panels: Mapping[str, SignalPanel]
@@ -111,15 +115,15 @@ class PanelUpdates:
         changed, self.pending = self.pending, set()
         self.last = self.clock()
         wanted = {group: panel.wanted_height for group, panel in panels.items()}
-        started = time.perf_counter()
+        started = time.thread_time()
         routed = self._route(changed, panels)
         for number, (group, panel) in enumerate(panels.items()):
-            if number and time.perf_counter() - started > TURN_BUDGET:
-                await asyncio.sleep(0)
+            if number and time.thread_time() - started > TURN_BUDGET:
+                await asyncio.sleep(TURN_PAUSE)
                 if held():
                     self.pending |= changed  # routed again, the panels done see them twice
                     return None
-                started = time.perf_counter()
+                started = time.thread_time()
             self._apply_one(group, panel, routed[group], full=False)
         return any(panel.wanted_height != wanted[group] for group, panel in panels.items())
 
