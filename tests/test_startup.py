@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.color import Color
+from textual.css.stylesheet import Stylesheet
 
 from oncall_tui.cli import build_parser, command_asked_for
 from oncall_tui.commands.registry import NAMES
@@ -28,6 +30,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import screen_lines
 from pty_app import PtyApp
+from waiting import pilot_until
 
 UI = ("textual", "rich", "oncall_tui.ui", "oncall_tui.web")
 """The terminal UI: never for a command that prints and exits."""
@@ -338,3 +341,33 @@ def test_dashboard_turns_the_collector_back_on_before_the_app_runs(
     assert dashboard.dashboard(args) == 0
     assert seen and seen[0][0], "the collector was still off when the app ran"
     assert seen[0][1] > 0
+
+
+@pytest.mark.parametrize(("theme", "wallboard"), [("light", False), ("high-contrast", True)])
+async def test_the_board_starts_in_its_theme_with_one_parse_of_its_styles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, theme: str, wallboard: bool
+) -> None:
+    """The theme is the app's before Textual first parses its stylesheets: set once the
+    app runs, Textual parsed every stylesheet again and restyled every widget (~40 ms of
+    the start, before the first frame). The screen is still painted in the theme."""
+    reparses: list[Stylesheet] = []
+    reparse = Stylesheet.reparse
+
+    def counted(stylesheet: Stylesheet) -> None:
+        reparses.append(stylesheet)
+        reparse(stylesheet)
+
+    monkeypatch.setattr(Stylesheet, "reparse", counted)
+    path = tmp_path / "config.toml"
+    path.write_text(f'theme = "{theme}"\n[sources.demo]\nplugin = "demo"\n')
+    app = FirstFrameApp(Engine(load_config(path), read_only=True), wallboard=wallboard)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot_until(pilot, lambda: app.screen.is_mounted and app.is_running)
+        await pilot.pause()
+        assert app.theme == theme
+        dark = app.current_theme.dark
+        assert app.has_class(f"-theme-{theme}")
+        assert app.has_class("-dark-mode") is dark and app.has_class("-light-mode") is not dark
+        background = Color.parse(app.get_css_variables()["background"])
+        assert app.screen.styles.background == background
+        assert reparses == []

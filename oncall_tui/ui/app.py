@@ -40,7 +40,7 @@ from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
 from oncall_tui.ui.screens.dashboard import DashboardScreen
-from oncall_tui.ui.textual_compat import add_output_filter
+from oncall_tui.ui.textual_compat import add_output_filter, theme_before_first_style
 from oncall_tui.ui.textual_themes import (
     drop_builtin_themes,
     register_themes,
@@ -149,6 +149,7 @@ class OncallApp(EffectsApp):
         self.set_keymap(engine.config.keys)
         self.themes = themes if themes is not None else load_catalog()
         self.theme_problems = register_themes(self, self.themes)
+        self._theme_settled = False
         self.clock = clock
         self.start_engine = start_engine
         # Sanitised by the config loader: the window title reaches the terminal raw.
@@ -167,6 +168,9 @@ class OncallApp(EffectsApp):
         raise LookupError("the dashboard is not mounted")
 
     def get_default_screen(self) -> Screen[None]:
+        # Textual asks for the first screen once the driver is up (so the terminal's
+        # colours are known) and before it first parses the stylesheets.
+        self._settle_theme(early=True)
         screen: Screen[None]
         if self.wallboard:
             from oncall_tui.ui.screens.wallboard import WallboardScreen
@@ -245,10 +249,21 @@ class OncallApp(EffectsApp):
                 return name
         return self.theme  # no theme files at all: keep Textual's default
 
-    async def on_mount(self) -> None:
+    def _settle_theme(self, *, early: bool) -> None:
+        """The terminal's colours, once, and `early` (before the first style) the chosen
+        theme, as Textual's default would be set: set later (`on_mount`), a theme costs
+        a second parse of every stylesheet and a restyle of every widget."""
+        if self._theme_settled:
+            return
+        self._theme_settled = True
         colors = terminal_colors(self)
         if colors is not None:  # 16 colours: statuses snap to ANSI hues
             self.theme_problems = register_themes(self, self.themes, colors=colors)
+        if early and self.chosen_theme != self.theme:
+            theme_before_first_style(self, self.chosen_theme)
+
+    async def on_mount(self) -> None:
+        self._settle_theme(early=False)
         self.theme = self.chosen_theme
         if self.theme in self.themes.themes:
             drop_builtin_themes(self, keep=self.themes.themes)
