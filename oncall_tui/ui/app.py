@@ -275,12 +275,13 @@ class OncallApp(EffectsApp):
             self._engine_started = True
             self._freezer.install()
             # Textual draws nothing until the app's mount handlers return: waiting here
-            # holds the first frame until the sources' rows are in the store, and the
-            # board takes them now rather than on its next sync timer, after that frame.
+            # holds the first frame until the sources' rows are in the store. A board
+            # mounted meanwhile takes them now rather than on its next sync timer, after
+            # that frame; one mounted later takes them in its own first (full) sync.
             await first_collection(
                 self.engine.store, self.FIRST_FRAME_WAIT, lambda: self.return_code is not None
             )
-            if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
+            if isinstance(self.screen, DashboardScreen) and self.screen.is_mounted:
                 self.screen.sync()
 
     async def on_unmount(self) -> None:
