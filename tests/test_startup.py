@@ -371,3 +371,47 @@ async def test_the_board_starts_in_its_theme_with_one_parse_of_its_styles(
         background = Color.parse(app.get_css_variables()["background"])
         assert app.screen.styles.background == background
         assert reparses == []
+
+
+COUNT_THEMES = """
+import sys
+from oncall_tui.ui import textual_themes
+
+built = []
+make = textual_themes.to_textual_theme
+
+def counted(spec, *, colors=None):
+    built.append(spec.name)
+    return make(spec, colors=colors)
+
+textual_themes.to_textual_theme = counted
+from oncall_tui.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:
+    with open(sys.argv[1], "w") as out:
+        out.write(" ".join(built))
+sys.exit(code)
+"""
+
+
+def test_a_256_colour_terminal_gets_each_theme_built_once(
+    tmp_path: Path, pty_apps: list[PtyApp]
+) -> None:
+    """The shipped themes are built for the terminal's colour system once the app runs:
+    they were built at construction, then all again for 256 colours (~2 ms a theme,
+    before the first frame)."""
+    built = tmp_path / "built.txt"
+    env = {**demo_environment(tmp_path), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    env.pop("COLORTERM", None)
+    app = PtyApp([sys.executable, "-c", COUNT_THEMES, str(built)], env, rows=40, cols=120)
+    pty_apps.append(app)
+    app.wait_for(
+        lambda screen: any(DATA_ROW.match(line) for line in screen.splitlines()),
+        30,
+        "the demo's rows",
+    )
+    app.send(b"q")
+    assert app.wait_exit(10) == 0
+    names = built.read_text().split()
+    assert sorted(names) == sorted(set(names)) == ["colorblind", "dark", "high-contrast", "light"]

@@ -148,7 +148,9 @@ class OncallApp(EffectsApp):
         # `[keys]`, checked by the config loader; the footer and help follow it.
         self.set_keymap(engine.config.keys)
         self.themes = themes if themes is not None else load_catalog()
-        self.theme_problems = register_themes(self, self.themes)
+        self.theme_problems: list[str] = []
+        """Theme files Textual refused, found when the themes are registered: once the
+        app runs and the terminal's colour system is known (`_settle_theme`)."""
         self._theme_settled = False
         self.clock = clock
         self.start_engine = start_engine
@@ -250,15 +252,14 @@ class OncallApp(EffectsApp):
         return self.theme  # no theme files at all: keep Textual's default
 
     def _settle_theme(self, *, early: bool) -> None:
-        """The terminal's colours, once, and `early` (before the first style) the chosen
-        theme, as Textual's default would be set: set later (`on_mount`), a theme costs
-        a second parse of every stylesheet and a restyle of every widget."""
+        """The themes, registered once for the terminal's colour system (256 or 16
+        colours snap them to its palette), and `early` (before the first style) the
+        chosen one, as Textual's default would be set: set later (`on_mount`), a theme
+        costs a second parse of every stylesheet and a restyle of every widget."""
         if self._theme_settled:
             return
         self._theme_settled = True
-        colors = terminal_colors(self)
-        if colors is not None:  # 16 colours: statuses snap to ANSI hues
-            self.theme_problems = register_themes(self, self.themes, colors=colors)
+        self.theme_problems = register_themes(self, self.themes, colors=terminal_colors(self))
         if early and self.chosen_theme != self.theme:
             theme_before_first_style(self, self.chosen_theme)
 
