@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.timeline import Timeline
 from oncall_tui.core.sources.runbook import Runbook
 
 Kind = Literal["business", "health", "risk_rule", "dependency", "alert", "change"]
@@ -324,10 +325,32 @@ class Signal:
     maintenance: Maintenance | None = None
     """Planned work on this signal's component (its own, or that of an alert about the
     same component, or a configured notice); None when there is none."""
+    ride: Timeline | None = field(default=None, init=False, repr=False)
+    """Set while the signal rides its source's collections (core/signals/collection.py):
+    each hands back the very reading again, so nothing of it is touched; it was observed
+    at the timeline's `ridden_at` and its history rides along."""
 
     @property
     def severity(self) -> int:
         return self.status.severity
+
+
+_OBSERVED_AT = Signal.__dict__["observed_at"]
+
+
+def _observed_at(signal: Signal) -> float | None:
+    ride = signal.ride
+    return _OBSERVED_AT.__get__(signal, Signal) if ride is None else ride.ridden_at
+
+
+def _set_observed_at(signal: Signal, at: float | None) -> None:
+    _OBSERVED_AT.__set__(signal, at)
+    signal.ride = None
+
+
+# `observed_at` reads as a field and is one, except while the signal rides: then it is
+# its source's newest collection time, with no write per signal per collection.
+setattr(Signal, "observed_at", property(_observed_at, _set_observed_at))  # noqa: B010
 
 
 def sort_key(signal: Signal) -> tuple[int, str]:
