@@ -54,14 +54,15 @@ class _Appends:
 
 
 def test_an_unchanged_reading_costs_no_append_yet_reads_as_sampled(monkeypatch) -> None:
-    """1,000 signals handed back unchanged for 100 collections: no history append at
-    all after they settle, and each history then holds a sample at every collection,
-    each `observed_at` the newest collection's time."""
+    """1,000 signals handed back unchanged for 100 collections: once they came back
+    the same (a sample each), no history append at all, and each history then holds a
+    sample at every collection, each `observed_at` the newest collection's time."""
     store, heard = _store(history=360)
     readings = [_reading(f"k{i}", float(i % 3)) for i in range(1000)]
     store.apply("src", readings, at=T0)
+    store.apply("src", readings, at=T0 + 1.0003)
     appends = _Appends(monkeypatch)
-    for step in range(1, 101):
+    for step in range(2, 101):
         store.apply("src", readings, at=T0 + step * 1.0003)
     assert appends.count == 0
     assert heard[-1] == set()

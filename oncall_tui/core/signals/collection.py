@@ -136,9 +136,10 @@ def notable(signal: Signal) -> bool:
 
 
 def rides(signal: Signal, reading: Reading, timeline: Timeline) -> bool:
-    """Let a signal just given `reading` ride its source's collections, if the very
-    reading again could only add a sample and a time (the shortest path of `ingest`):
-    no sample time of its own, status from its data with no timer, no budget ring."""
+    """Let a signal given the very `reading` again ride its source's collections, if
+    that reading again could only add a sample and a time (the shortest path of
+    `ingest`): no sample time of its own, status from its data with no timer, no
+    budget ring."""
     if (
         reading.observed_at is None
         and signal.reason is None
@@ -274,33 +275,34 @@ class CollectionUpdate:
                     # The very reading again, with no sample time of its own, for a
                     # signal within its limits and from its own data (settled, no
                     # timer of any kind): a sample now and nothing else. From now on
-                    # it rides, when its history can. `same_reading` below takes every
-                    # other case it can.
+                    # it rides, when its history can (not before it came back the
+                    # same: a plugin that rebuilds every reading would only pay for
+                    # rides that never last). `same_reading` takes every other case.
                     signal.observed_at = now
                     signal.history.append(now, signal.value)
                     sampled = True
                     budget += SAMPLE_WORTH - 1
                     riders[place] = reading if rides(signal, reading, timeline) else None
                     continue
+                riders[place] = None
                 if same_reading(signal, reading, now, max_age):
                     # Settled: neither missing nor unknown, so its deadline is its sample's.
                     deadline = signal.observed_at + max_age  # type: ignore[operator]
                     if deadline < due:
                         due = deadline
-                    riders[place] = reading if rides(signal, reading, timeline) else None
                     continue
+            riders[place] = None
             view = triage_view(signal) if signal is not None else None
             try:
                 updated = store._ingest(key, name, source, reading, now)
             except Exception:  # a reading the engine's checks did not catch
                 self.bad += 1
                 signals.pop(key, None)
-                keys[place] = riders[place] = None
+                keys[place] = None
                 same_keys = False
                 continue
             signal = signals[key]
             due = min(due, signal_due(signal, max_age))
-            riders[place] = reading if rides(signal, reading, timeline) else None
             if updated:
                 self.changed.add(key)
                 if view is not None and triage_view(signal) == view and not notable(signal):

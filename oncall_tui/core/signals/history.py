@@ -11,11 +11,9 @@ Every signal has one (two for an SLO), so it is kept small: as two arrays of dou
   samples with them have left the ring, it is all shared again.
 - Values: once per run of equal values, with a bit per sample saying where runs
   begin; an unchanged value, most of a board's samples, costs one bit.
-- Riding: while its source hands back the very same reading, a signal's history takes
-  no append at all; it `ride`s its timeline, its newest value standing for every tick
-  the store has since declared `Timeline.ridden`, and those samples are made only when
-  the history is read or changed (`_catch_up`). A board that mostly hears the same
-  thing again pays per collection for what moved, not for its size.
+- Riding: while its source hands back the very same reading, a history takes no
+  append; it `ride`s its timeline, its newest value standing for every tick since, up
+  to `Timeline.ridden`, made only when the history is read or changed (`_catch_up`).
 Every time and value reads back exactly as appended (gaps, NaN, as None).
 """
 
@@ -129,19 +127,16 @@ class History:
         if ticks >= capacity:  # the ride is all the ring holds now
             self._own, self._steps, self._times = 0, _NO_STEPS, _NO_TIMES
             self._values = array("d", (self._newest,))
-            self._starts, self._size = 0, capacity
-            self._chunks = []
-            first = ridden - capacity + 1
+            self._starts, self._size, self._chunks = 0, capacity, []
+            start = (ridden - capacity + 1) // CHUNK
         else:
             drop = self._size + ticks - capacity
             if drop > 0:
                 self._drop(drop)
             self._size += ticks
-            first = tick + 1
-        chunks = self._chunks
-        start = first // CHUNK if not chunks else tick // CHUNK + 1
+            start = tick // CHUNK + 1  # the chunks it holds reach its newest tick
         for number in range(start, ridden // CHUNK + 1):
-            chunks.append(timeline.chunk_of(number * CHUNK))
+            self._chunks.append(timeline.chunk_of(number * CHUNK))
         self._tick = ridden
 
     def _drop(self, count: int) -> None:
@@ -271,6 +266,23 @@ class History:
         bits = format(self._starts | 1, "b")[::-1].ljust(size, "0")
         lengths = [len(rest) + 1 for rest in bits.split("1")[1:]]
         return list(chain.from_iterable(map(repeat, runs, lengths)))
+
+    def newest_times(self) -> tuple[float, float] | None:
+        """The times of the newest two samples, newest first; None with fewer. (An SLO's
+        budget ring asks at every collection whether its newest sample moves on.)"""
+        if self._ride:
+            self._catch_up()
+        own = self._own
+        if self._size < 2:
+            return None
+        if own == self._size and own >= 2:  # all its own times: read at once
+            steps = self._steps
+            if steps is None:
+                return self._times[-1], self._times[-2]
+            last = float(self._last)
+            return last, last - steps[-1] * UNIT  # exact: see `_own_append`
+        times = self._times_newest_first()
+        return next(times), next(times)
 
     def newest_since(self, start: float) -> Iterator[tuple[float, float | None]]:
         """Samples taken at or after `start`, newest first: the tail of a long ring
