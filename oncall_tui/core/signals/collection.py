@@ -112,15 +112,34 @@ def earliest_due(signals: dict[str, Signal], keys: Iterable[str], max_age: float
 
 
 def triage_view(signal: Signal) -> tuple[object, ...]:
-    """What the probable cause reads of a signal that is ok (core/triage/causes.py):
-    while this stays the same and the signal stays ok, its change is no news to it."""
-    return (
+    """What the probable cause reads of a signal (core/triage/causes.py): while this
+    stays the same, its change is no news to it. Of an ok signal, what would make it
+    one triage reads; of one it reads (`notable`), all it reads but a change marker's
+    value (a change marker's change is always news): a failing signal's value moving
+    within its status costs no new diagnosis."""
+    view = (
         signal.status,
         signal.reason,
         signal.kind,
         signal.component,
         signal.partial,
         signal.maintenance,
+    )
+    if not notable(signal):
+        return view
+    return (
+        *view,
+        signal.name,
+        signal.source,
+        signal.headline,
+        signal.changed_at,
+        signal.seen_from,
+        tuple(signal.breach_since.items()),
+        signal.labels,
+        signal.ack,
+        signal.canary is None,
+        signal.slo is None,
+        signal.observed_at if signal.changed_at is None else None,
     )
 
 
@@ -207,7 +226,7 @@ class CollectionUpdate:
         self.bad = 0
         self.due = math.inf
         self.quiet: set[str] = set()
-        """Changed keys of ok signals whose change triage does not read (a value)."""
+        """Changed keys whose change triage does not read (a value)."""
         self.generation = generation = redactor.generation
         count = len(readings)
         layout, source.layout = source.layout, None  # kept again by `finish` only
@@ -305,7 +324,7 @@ class CollectionUpdate:
             due = min(due, signal_due(signal, max_age))
             if updated:
                 self.changed.add(key)
-                if view is not None and triage_view(signal) == view and not notable(signal):
+                if view is not None and signal.kind != "change" and triage_view(signal) == view:
                     self.quiet.add(key)
         self.due, self.sampled, self.same_keys = due, sampled, same_keys
         self.done = start

@@ -118,6 +118,7 @@ def _shown(signal: Signal) -> tuple[object, ...]:
         signal.component,
         signal.kind,
         signal.changed_at,
+        signal.headline,
     )
 
 
