@@ -304,7 +304,12 @@ class CollectionUpdate:
                     riders[place] = reading if rides(signal, reading, timeline) else None
                     continue
                 riders[place] = None
-                if same_reading(signal, reading, now, max_age):
+                last = signal.last
+                if (
+                    last is not None
+                    and (last is reading or last.value == reading.value)  # else: moved
+                    and same_reading(signal, reading, now, max_age)
+                ):
                     # Settled: neither missing nor unknown, so its deadline is its sample's.
                     deadline = signal.observed_at + max_age  # type: ignore[operator]
                     if deadline < due:
