@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
@@ -36,6 +36,7 @@ from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
+from oncall_tui.ui.detail_keeper import PREPARE_AFTER, DetailKeeper
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
@@ -48,6 +49,9 @@ from oncall_tui.ui.textual_themes import (
     terminal_colors,
 )
 from oncall_tui.ui.widgets.status_header import BoardFlags
+
+if TYPE_CHECKING:
+    from oncall_tui.ui.screens.detail import SignalDetailScreen
 
 # The detail (charts, the runbook's Markdown), events, help and wallboard screens are
 # imported when first opened: the board's first frame waits for none of them, and
@@ -156,6 +160,7 @@ class OncallApp(EffectsApp):
         self._engine_started = False
         self._freezer = SurvivorFreezer(lambda: len(engine.store.signals))
         """Full collections skip what the filled store holds (ui/heap.py)."""
+        self.details = DetailKeeper(self, self._new_detail)
         self._paused_at: float | None = None
         self.attention = Attention(engine.store, bell=engine.config.bell)
 
@@ -267,6 +272,7 @@ class OncallApp(EffectsApp):
             )
             if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
                 self.screen.sync()
+                self.set_timer(PREPARE_AFTER, self._prepare_detail, name="prepare-detail")
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
@@ -307,15 +313,22 @@ class OncallApp(EffectsApp):
     def open_detail(self, key: str) -> None:
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
-            from oncall_tui.ui.screens.detail import SignalDetailScreen
+            detail = self.details.detail(key)  # one, reused (ui/detail_keeper.py)
+            self.open_screen(lambda: detail, type(detail))
 
-            self.open_screen(
-                lambda: SignalDetailScreen(
-                    self.engine.store, key, triage=self._triage, **self._screen_args()
-                ),
-                SignalDetailScreen,
-                same=lambda screen: getattr(screen, "key", None) == key,
-            )
+    def _new_detail(self, key: str) -> SignalDetailScreen:
+        from oncall_tui.ui.screens.detail import SignalDetailScreen
+
+        return SignalDetailScreen(
+            self.engine.store, key, triage=self._triage, **self._screen_args()
+        )
+
+    async def _prepare_detail(self) -> None:
+        """The detail composed and laid out ahead of the first Enter, while idle."""
+        if isinstance(self.screen, DashboardScreen):
+            key = self.screen.selected_key or next(iter(self.engine.store.signals), None)
+            if key is not None:
+                await self.details.prepare(key)
 
     def open_screen(
         self,
