@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
 # a board that never opens them never holds their modules.
 
 log = logging.getLogger(__name__)
+
+GIL_TURN = 0.001
+"""Seconds a thread holds the GIL while another waits (Python's default: 0.005)."""
 
 
 class OncallApp(EffectsApp):
@@ -161,6 +165,7 @@ class OncallApp(EffectsApp):
         self._freezer = SurvivorFreezer(lambda: len(engine.store.signals))
         """Full collections skip what the filled store holds (ui/heap.py)."""
         self.details = DetailKeeper(self, self._new_detail)
+        self._switch_interval = sys.getswitchinterval()
         self._paused_at: float | None = None
         self.attention = Attention(engine.store, bell=engine.config.bell)
 
@@ -264,6 +269,11 @@ class OncallApp(EffectsApp):
             self.engine.start()
             self._engine_started = True
             self._freezer.install()
+            # A source parsing a big answer on its thread (100,000 series) runs in
+            # turns of the GIL: the loop waited up to a whole turn (5 ms) each time it
+            # let go (every poll), 30-60 ms a key. The parse's pace is unchanged.
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(GIL_TURN)
             # Textual draws nothing until the app's mount handlers return: waiting here
             # holds the first frame until the sources' rows are in the store, and the
             # board takes them now rather than on its next sync timer, after that frame.
@@ -272,12 +282,13 @@ class OncallApp(EffectsApp):
             )
             if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
                 self.screen.sync()
-                self.set_timer(PREPARE_AFTER, self._prepare_detail, name="prepare-detail")
+                self.set_timer(PREPARE_AFTER, self.details.prepare, name="prepare-detail")
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
         close the plugins' connections before the loop goes away."""
         self._freezer.uninstall()
+        sys.setswitchinterval(self._switch_interval)
         if self._engine_started:
             self._engine_started = False
             try:
@@ -322,13 +333,6 @@ class OncallApp(EffectsApp):
         return SignalDetailScreen(
             self.engine.store, key, triage=self._triage, **self._screen_args()
         )
-
-    async def _prepare_detail(self) -> None:
-        """The detail composed and laid out ahead of the first Enter, while idle."""
-        if isinstance(self.screen, DashboardScreen):
-            key = self.screen.selected_key or next(iter(self.engine.store.signals), None)
-            if key is not None:
-                await self.details.prepare(key)
 
     def open_screen(
         self,

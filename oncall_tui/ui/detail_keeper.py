@@ -47,10 +47,13 @@ class DetailKeeper:
         self.screen.show(key)
         return self.screen
 
-    async def prepare(self, key: str) -> None:
-        """Compose, mount and lay out the detail of `key` without showing it, so that
-        the first Enter only repaints. Nothing if it exists already (opened)."""
-        if self.screen is not None:
+    async def prepare(self) -> None:
+        """Compose, mount and lay out the detail of the board's selected signal
+        without showing it, so that the first Enter only repaints. Nothing if it
+        exists already (opened), or off the board."""
+        board = self.app.screen
+        key = getattr(board, "selected_key", None) if self.screen is None else None
+        if key is None:
             return
         screen = self.detail(key)
         await mount_unshown(self.app, screen)
