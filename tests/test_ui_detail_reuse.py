@@ -23,6 +23,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.runbook_view import RunbookView
+from test_ui_detail_open import record_restyles
 from test_ui_support import LATENCY, T0, make_app, make_engine, make_store, reading
 from waiting import pilot_until
 
@@ -143,15 +144,7 @@ async def test_shown_again_the_detail_restyles_and_lays_out_nothing_of_its_runbo
         assert len(blocks) > 50
         await pilot.press("escape")
         await pilot_until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="board")
-        restyled: list[object] = []
-        original = app.stylesheet.update_nodes
-
-        def spy(nodes: Any, animate: bool = False) -> None:
-            nodes = list(nodes)
-            restyled.extend(nodes)
-            original(nodes, animate=animate)
-
-        monkeypatch.setattr(app.stylesheet, "update_nodes", spy)
+        restyled = record_restyles(app, monkeypatch)
         again = await open_selected(app, pilot)
         assert again is detail
         assert not blocks.intersection(restyled)
