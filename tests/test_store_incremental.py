@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from loop_turns import loop_turns_during
 from oncall_tui.core.sanitize import redactor
-from oncall_tui.core.signals.collection import SAMPLE_WORTH
+from oncall_tui.core.signals.collection import SAMPLE_WORTH, CollectionUpdate
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import APPLY_SLICE, GONE_AFTER, SignalStore
 
@@ -239,12 +241,25 @@ async def test_slices_are_cut_by_work_and_every_reading_is_still_taken_in() -> N
     await store.apply_in_slices("prom", readings)
     store.clock = lambda: 1.0
     readings.reverse()
-    _, turns = await loop_turns_during(store.apply_in_slices("prom", readings))
-    assert 5000 // (APPLY_SLICE * SAMPLE_WORTH) <= turns <= 5000 // APPLY_SLICE // 2
+    slices: list[int] = []
+    ingest = CollectionUpdate.ingest
+
+    def counted(self: CollectionUpdate, count: int) -> bool:
+        slices.append(count)
+        return ingest(self, count)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CollectionUpdate, "ingest", counted)
+        _, turns = await loop_turns_during(store.apply_in_slices("prom", readings))
+    assert 5000 // (APPLY_SLICE * SAMPLE_WORTH) <= len(slices) <= 5000 // APPLY_SLICE // 2
+    assert turns >= len(slices)
     assert all(s.observed_at == 1.0 and len(s.history) == 2 for s in store.signals.values())
     assert heard[-1] == set()
     store.clock = lambda: 2.0
-    _, turns = await loop_turns_during(store.apply_in_slices("prom", readings))
-    assert turns == 1
+    slices.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CollectionUpdate, "ingest", counted)
+        await store.apply_in_slices("prom", readings)
+    assert len(slices) == 1
     assert all(s.observed_at == 2.0 and len(s.history) == 3 for s in store.signals.values())
     assert heard[-1] == set()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
@@ -36,6 +37,7 @@ from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
+from oncall_tui.ui.detail_keeper import PREPARE_AFTER, DetailKeeper
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
@@ -49,11 +51,17 @@ from oncall_tui.ui.textual_themes import (
 )
 from oncall_tui.ui.widgets.status_header import BoardFlags
 
+if TYPE_CHECKING:
+    from oncall_tui.ui.screens.detail import SignalDetailScreen
+
 # The detail (charts, the runbook's Markdown), events, help and wallboard screens are
 # imported when first opened: the board's first frame waits for none of them, and
 # a board that never opens them never holds their modules.
 
 log = logging.getLogger(__name__)
+
+GIL_TURN = 0.001
+"""Seconds a thread holds the GIL while another waits (Python's default: 0.005)."""
 
 
 class OncallApp(EffectsApp):
@@ -159,6 +167,8 @@ class OncallApp(EffectsApp):
         self._engine_started = False
         self._freezer = SurvivorFreezer(lambda: len(engine.store.signals))
         """Full collections skip what the filled store holds (ui/heap.py)."""
+        self.details = DetailKeeper(self, self._new_detail)
+        self._switch_interval = sys.getswitchinterval()
         self._paused_at: float | None = None
         self.attention = Attention(engine.store, bell=engine.config.bell)
 
@@ -275,6 +285,11 @@ class OncallApp(EffectsApp):
             self.engine.start()
             self._engine_started = True
             self._freezer.install()
+            # A source parsing a big answer on its thread (100,000 series) runs in
+            # turns of the GIL: the loop waited up to a whole turn (5 ms) each time it
+            # let go (every poll), 30-60 ms a key. The parse's pace is unchanged.
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(GIL_TURN)
             # Textual draws nothing until the app's mount handlers return: waiting here
             # holds the first frame until the sources' rows are in the store. A board
             # mounted meanwhile takes them now rather than on its next sync timer, after
@@ -284,11 +299,13 @@ class OncallApp(EffectsApp):
             )
             if isinstance(self.screen, DashboardScreen) and self.screen.is_mounted:
                 self.screen.sync()
+                self.set_timer(PREPARE_AFTER, self.details.prepare, name="prepare-detail")
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
         close the plugins' connections before the loop goes away."""
         self._freezer.uninstall()
+        sys.setswitchinterval(self._switch_interval)
         if self._engine_started:
             self._engine_started = False
             try:
@@ -324,15 +341,15 @@ class OncallApp(EffectsApp):
     def open_detail(self, key: str) -> None:
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
-            from oncall_tui.ui.screens.detail import SignalDetailScreen
+            detail = self.details.detail(key)  # one, reused (ui/detail_keeper.py)
+            self.open_screen(lambda: detail, type(detail))
 
-            self.open_screen(
-                lambda: SignalDetailScreen(
-                    self.engine.store, key, triage=self._triage, **self._screen_args()
-                ),
-                SignalDetailScreen,
-                same=lambda screen: getattr(screen, "key", None) == key,
-            )
+    def _new_detail(self, key: str) -> SignalDetailScreen:
+        from oncall_tui.ui.screens.detail import SignalDetailScreen
+
+        return SignalDetailScreen(
+            self.engine.store, key, triage=self._triage, **self._screen_args()
+        )
 
     def open_screen(
         self,

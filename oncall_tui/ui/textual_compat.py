@@ -28,6 +28,9 @@ What each replaces, and where upstream stands:
   `theme_before_first_style`. Setting the reactive after the app has started makes
   Textual re-parse every stylesheet from scratch and restyle every widget (~40 ms at
   start-up); there is no public way to start an app in a theme of its own.
+- `App._get_screen`, `Screen._refresh_layout`: compose, mount and lay out a screen
+  before it is first shown (the signal detail, while the board is idle); Textual does
+  both only when a screen is pushed, and has no public way to prepare one.
 - `App._notifications`, `Screen._compositor`: read by tests only (the toasts shown, the
   screen's text), through `notification_messages` and `screen_lines`.
 """
@@ -171,6 +174,19 @@ def footer_keys_at_compose(footer: Footer) -> None:
     footer.set_reactive(Footer._bindings_ready, True)
 
 
+async def mount_unshown(app: App[Any], screen: Screen[Any]) -> None:
+    """Compose and mount `screen` (installed, not pushed) without showing it, as its
+    first push would."""
+    _screen, mounted = app._get_screen(screen)
+    await mounted
+
+
+def lay_out_unshown(screen: Screen[Any], size: Size) -> None:
+    """Lay out a mounted `screen` that is not shown at `size` (its widgets hear of their
+    sizes); shown later at that size, it is only painted. Nothing is drawn now."""
+    screen._refresh_layout(size)
+
+
 def private_names() -> Iterable[tuple[object, str]]:
     """(owner, attribute) of every private class-level name used above: the compat
     test asserts each still exists."""
@@ -181,6 +197,8 @@ def private_names() -> Iterable[tuple[object, str]]:
         (App, "_background_screens"),
         (LinuxDriver, "run_input_thread"),
         (Footer, "_bindings_ready"),
+        (App, "_get_screen"),
+        (Screen, "_refresh_layout"),
     ]
 
 
