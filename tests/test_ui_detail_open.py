@@ -36,6 +36,20 @@ LONG = DEMO_RUNBOOKS[0].parent / "service-errors.md"
 """69 lines, tables, code: at 80x24 it is handed over in several pieces."""
 
 
+def record_restyles(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every node the app's stylesheet restyles from now on."""
+    restyled: list[object] = []
+    original = app.stylesheet.update_nodes
+
+    def spy(nodes: Any, animate: bool = False) -> None:
+        nodes = list(nodes)
+        restyled.extend(nodes)
+        original(nodes, animate=animate)
+
+    monkeypatch.setattr(app.stylesheet, "update_nodes", spy)
+    return restyled
+
+
 def store_with_runbook(path: Path) -> Any:
     return make_store(
         "ok",
@@ -185,15 +199,7 @@ async def test_esc_from_a_detail_does_not_restyle_its_runbook(
         await pilot.pause()
         blocks = set(view.query_one(Markdown).walk_children())
         assert len(blocks) > 50
-        restyled: list[object] = []
-        original = app.stylesheet.update_nodes
-
-        def spy(nodes: Any, animate: bool = False) -> None:
-            nodes = list(nodes)
-            restyled.extend(nodes)
-            original(nodes, animate=animate)
-
-        monkeypatch.setattr(app.stylesheet, "update_nodes", spy)
+        restyled = record_restyles(app, monkeypatch)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, SignalDetailScreen)

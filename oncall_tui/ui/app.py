@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
@@ -36,11 +37,12 @@ from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
+from oncall_tui.ui.detail_keeper import PREPARE_AFTER, DetailKeeper
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
 from oncall_tui.ui.screens.dashboard import DashboardScreen
-from oncall_tui.ui.textual_compat import add_output_filter
+from oncall_tui.ui.textual_compat import add_output_filter, theme_before_first_style
 from oncall_tui.ui.textual_themes import (
     drop_builtin_themes,
     register_themes,
@@ -49,11 +51,17 @@ from oncall_tui.ui.textual_themes import (
 )
 from oncall_tui.ui.widgets.status_header import BoardFlags
 
+if TYPE_CHECKING:
+    from oncall_tui.ui.screens.detail import SignalDetailScreen
+
 # The detail (charts, the runbook's Markdown), events, help and wallboard screens are
 # imported when first opened: the board's first frame waits for none of them, and
 # a board that never opens them never holds their modules.
 
 log = logging.getLogger(__name__)
+
+GIL_TURN = 0.001
+"""Seconds a thread holds the GIL while another waits (Python's default: 0.005)."""
 
 
 class OncallApp(EffectsApp):
@@ -148,7 +156,10 @@ class OncallApp(EffectsApp):
         # `[keys]`, checked by the config loader; the footer and help follow it.
         self.set_keymap(engine.config.keys)
         self.themes = themes if themes is not None else load_catalog()
-        self.theme_problems = register_themes(self, self.themes)
+        self.theme_problems: list[str] = []
+        """Theme files Textual refused, found when the themes are registered: once the
+        app runs and the terminal's colour system is known (`_settle_theme`)."""
+        self._theme_settled = False
         self.clock = clock
         self.start_engine = start_engine
         # Sanitised by the config loader: the window title reaches the terminal raw.
@@ -156,6 +167,8 @@ class OncallApp(EffectsApp):
         self._engine_started = False
         self._freezer = SurvivorFreezer(lambda: len(engine.store.signals))
         """Full collections skip what the filled store holds (ui/heap.py)."""
+        self.details = DetailKeeper(self, self._new_detail)
+        self._switch_interval = sys.getswitchinterval()
         self._paused_at: float | None = None
         self.attention = Attention(engine.store, bell=engine.config.bell)
 
@@ -167,6 +180,9 @@ class OncallApp(EffectsApp):
         raise LookupError("the dashboard is not mounted")
 
     def get_default_screen(self) -> Screen[None]:
+        # Textual asks for the first screen once the driver is up (so the terminal's
+        # colours are known) and before it first parses the stylesheets.
+        self._settle_theme(early=True)
         screen: Screen[None]
         if self.wallboard:
             from oncall_tui.ui.screens.wallboard import WallboardScreen
@@ -245,10 +261,20 @@ class OncallApp(EffectsApp):
                 return name
         return self.theme  # no theme files at all: keep Textual's default
 
+    def _settle_theme(self, *, early: bool) -> None:
+        """The themes, registered once for the terminal's colour system (256 or 16
+        colours snap them to its palette), and `early` (before the first style) the
+        chosen one, as Textual's default would be set: set later (`on_mount`), a theme
+        costs a second parse of every stylesheet and a restyle of every widget."""
+        if self._theme_settled:
+            return
+        self._theme_settled = True
+        self.theme_problems = register_themes(self, self.themes, colors=terminal_colors(self))
+        if early and self.chosen_theme != self.theme:
+            theme_before_first_style(self, self.chosen_theme)
+
     async def on_mount(self) -> None:
-        colors = terminal_colors(self)
-        if colors is not None:  # 16 colours: statuses snap to ANSI hues
-            self.theme_problems = register_themes(self, self.themes, colors=colors)
+        self._settle_theme(early=False)
         self.theme = self.chosen_theme
         if self.theme in self.themes.themes:
             drop_builtin_themes(self, keep=self.themes.themes)
@@ -259,19 +285,27 @@ class OncallApp(EffectsApp):
             self.engine.start()
             self._engine_started = True
             self._freezer.install()
+            # A source parsing a big answer on its thread (100,000 series) runs in
+            # turns of the GIL: the loop waited up to a whole turn (5 ms) each time it
+            # let go (every poll), 30-60 ms a key. The parse's pace is unchanged.
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(GIL_TURN)
             # Textual draws nothing until the app's mount handlers return: waiting here
-            # holds the first frame until the sources' rows are in the store, and the
-            # board takes them now rather than on its next sync timer, after that frame.
+            # holds the first frame until the sources' rows are in the store. A board
+            # mounted meanwhile takes them now rather than on its next sync timer, after
+            # that frame; one mounted later takes them in its own first (full) sync.
             await first_collection(
                 self.engine.store, self.FIRST_FRAME_WAIT, lambda: self.return_code is not None
             )
-            if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
+            if isinstance(self.screen, DashboardScreen) and self.screen.is_mounted:
                 self.screen.sync()
+                self.set_timer(PREPARE_AFTER, self.details.prepare, name="prepare-detail")
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
         close the plugins' connections before the loop goes away."""
         self._freezer.uninstall()
+        sys.setswitchinterval(self._switch_interval)
         if self._engine_started:
             self._engine_started = False
             try:
@@ -307,15 +341,15 @@ class OncallApp(EffectsApp):
     def open_detail(self, key: str) -> None:
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
-            from oncall_tui.ui.screens.detail import SignalDetailScreen
+            detail = self.details.detail(key)  # one, reused (ui/detail_keeper.py)
+            self.open_screen(lambda: detail, type(detail))
 
-            self.open_screen(
-                lambda: SignalDetailScreen(
-                    self.engine.store, key, triage=self._triage, **self._screen_args()
-                ),
-                SignalDetailScreen,
-                same=lambda screen: getattr(screen, "key", None) == key,
-            )
+    def _new_detail(self, key: str) -> SignalDetailScreen:
+        from oncall_tui.ui.screens.detail import SignalDetailScreen
+
+        return SignalDetailScreen(
+            self.engine.store, key, triage=self._triage, **self._screen_args()
+        )
 
     def open_screen(
         self,

@@ -94,7 +94,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.attention = attention
         self.header = StatusHeader(store, title=title, clock=clock, read_only=read_only)
         self.selection = SelectionLine(clock=clock, id="selection")
-        self.filter_bar = FilterBar(id="filter-bar")
+        self.filter_bar = FilterBar(id="filter-bar", shown=lambda: self.sizer.chrome_changed())
         self.cause = CauseLine(
             store, topology=topology, change_window=change_window, clock=clock, id="cause-line"
         )

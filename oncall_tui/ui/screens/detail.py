@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
-from textual.events import Resize
+from textual.events import Resize, ScreenResume
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 TIMELINE_ROWS = 6
 """Status changes listed in the facts (the event timeline `e` has them all)."""
 WIDE = 120
+FACTS_GAP = 2
+"""Cells between the facts' label and value columns."""
 
 
 def title_text(signal: Signal | None, key: str, now: float) -> Text:
@@ -108,10 +112,27 @@ def facts(
     return rows
 
 
+def facts_keep_size(
+    old: list[tuple[str, str]] | None, new: list[tuple[str, str]], width: int
+) -> bool:
+    """Whether the facts table drawn from `new` takes exactly the lines `old`'s took at
+    `width`: the same labels, and each value that changed on one line before and after.
+    Then only the table is repainted; a layout of the screen (~20-30 ms at 10k with a
+    runbook in it) is left out of the once-a-second refresh and of Enter."""
+    if old is None or not new or width <= 0 or [r[0] for r in old] != [r[0] for r in new]:
+        return False
+    room = width - max(cell_len(label) for label, _ in new) - 2 * FACTS_GAP
+    return all(
+        before == after
+        or ("\n" not in before + after and max(cell_len(before), cell_len(after)) <= room)
+        for (_, before), (_, after) in zip(old, new, strict=True)
+    )
+
+
 def facts_table(rows: list[tuple[str, str]]) -> Table:
     """Labels right-aligned in their own column; each value wraps within the value
     column, so a long query or summary continues under itself, not under the labels."""
-    table = Table.grid(padding=(0, 2))
+    table = Table.grid(padding=(0, FACTS_GAP))
     table.add_column(justify="right", style="dim", no_wrap=True)
     table.add_column(overflow="fold", ratio=1)
     for label, value in rows:
@@ -162,6 +183,11 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         ),
     ]
 
+    _look_when_hidden: tuple[object, ...] | None = None
+    """The app's look when this screen was last hidden (None: never shown)."""
+    _pending_key: str | None = None
+    """The signal asked for before the screen was mounted (`show`)."""
+
     def __init__(
         self,
         store: SignalStore,
@@ -183,7 +209,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         self.title_line = Static(title_text(signal, key, clock()), id="detail-title")
         self.body = Static("", id="detail-body")
         self.chart = HistoryChart(clock=clock, id="detail-chart")
-        self.runbook = RunbookView(signal.runbook if signal else None, id="detail-runbook")
+        self.runbook = RunbookView(signal.runbook if signal else None)
         self._facts: list[tuple[str, str]] | None = None
         self._title: Text | None = None
         self.window_index = WINDOWS.index(900.0)
@@ -210,12 +236,77 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         )
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._refresh_body, name="detail-tick")
+        self.set_interval(1.0, self._tick, name="detail-tick")
+        if self._pending_key is not None:  # opened on another signal while composing
+            self._point_at(self._pending_key)
         self._refresh_body()
+        if self.is_current:
+            self._shown()
+        else:  # prepared ahead (ui/detail_keeper.py): styled now, for the look of now
+            self._look_when_hidden = self._app_look()
+
+    def on_screen_resume(self) -> None:
+        self._shown()
+
+    def on_screen_suspend(self) -> None:
+        self._look_when_hidden = self._app_look()
+
+    def _app_look(self) -> tuple[object, ...]:
+        """What the screen's styles depend on outside it (the theme, the app's classes)."""
+        app = self.app
+        return (app.theme, frozenset(app.classes), app.ansi_color)
+
+    def post_message(self, message: Message) -> bool:
+        # Shown again, Textual restyles every node of the screen: ~140 for a Markdown
+        # runbook, 50-160 ms of each Enter at 10k under load. Nothing they depend on
+        # changes while the detail is hidden unless the app's look did (a theme
+        # chosen on the board); then they are restyled as before.
+        if (
+            isinstance(message, ScreenResume)
+            and message.refresh_styles
+            and self._look_when_hidden == self._app_look()
+        ):
+            message.refresh_styles = False
+        return super().post_message(message)
+
+    def _shown(self) -> None:
         self.runbook.query_one("#runbook-scroll").focus()
         # The signal's facts, chart and keys are drawn first; the runbook's Markdown
         # blocks (the costly part) are built after that frame.
         self.call_after_refresh(self.runbook.reveal)
+
+    def show(self, key: str) -> None:
+        """Point this screen at `key`, before it is shown again: the app keeps one
+        detail and reuses it, so Enter costs a swap of the signal and a repaint, not a
+        screen composed and laid out anew (~100-200 ms at 10k under load). The runbook
+        view is replaced only when the runbook differs; the old one is hidden at once
+        and removed after the next frame (its blocks cost that much to prune)."""
+        if not self.is_mounted:
+            self._pending_key = key if key != self.key else None
+        else:
+            self._point_at(key)
+
+    def _point_at(self, key: str) -> None:
+        self._pending_key = None
+        if key == self.key:
+            self._refresh_body()  # its header and facts as of now (hidden, it waited)
+            return
+        self.key = key
+        self._facts = None
+        self._title = None
+        self.window_index = WINDOWS.index(900.0)
+        self.chart.set_window(WINDOWS[self.window_index])
+        self.query_one("#detail-facts").scroll_home(animate=False)
+        signal = self.signal
+        runbook = signal.runbook if signal else None
+        if runbook == self.runbook.runbook:
+            self.runbook.query_one("#runbook-scroll").scroll_home(animate=False)
+        else:
+            old, self.runbook = self.runbook, RunbookView(runbook)
+            old.display = False
+            self.query_one("#detail-columns").mount(self.runbook, before=old)
+            self.call_after_refresh(old.remove)
+        self._refresh_body()
 
     def on_resize(self, event: Resize) -> None:
         self._set_width(event.size.width)
@@ -231,6 +322,10 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     def signal(self) -> Signal | None:
         return self.store.signals.get(self.key)
 
+    def _tick(self) -> None:
+        if self.is_current:  # a hidden detail (kept for the next Enter) costs nothing
+            self._refresh_body()
+
     @keep_alive("refreshing the detail of {self.key}")
     def _refresh_body(self) -> None:
         """Update in place: each part is touched only when its content changed. Never
@@ -243,7 +338,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         title = title_text(signal, self.key, now)
         if title != self._title:
             self._title = title
-            self.title_line.update(title)
+            self.title_line.update(title, layout=False)  # one line, whatever it says
         if signal is None:
             rows: list[tuple[str, str]] = [("status", "gone from its source")]
             self.chart.show(None)
@@ -255,8 +350,9 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             rows = facts(signal, events, plugin, triage_fact(signal, self.triage()))
             self.chart.show(ChartData.of(signal, self._change_times(signal)))
         if rows != self._facts:
+            same_size = facts_keep_size(self._facts, rows, self.body.size.width)
             self._facts = rows
-            self.body.update(facts_table(rows))
+            self.body.update(facts_table(rows), layout=not same_size)
 
     def _change_times(self, signal: Signal) -> list[float]:
         """When changes (deploys, rule edits) of this signal's component happened."""

@@ -21,7 +21,8 @@ class KeyFooter(Footer):
     Laid out again only when what it shows changes: a screen opening reports its
     bindings changed three or four times (mount, focus, resize) with the same keys,
     and each lay-out mounted and styled every key anew (~15 ms each on a loaded
-    machine, before the screen's first complete frame)."""
+    machine, before the screen's first complete frame). A hidden screen's footer is
+    left as it is: it is shown again with its own keys."""
 
     _laid_out_for: Hashable = None
 
@@ -46,6 +47,11 @@ class KeyFooter(Footer):
         return keys, self.show_command_palette, self.compact, screen.app.app_focus
 
     def bindings_changed(self, screen: Screen[object]) -> None:
+        if not screen.is_current:
+            # A screen kept while hidden (the detail) hears of the app's bindings,
+            # which are then the screen on top's: laid out with those, it showed the
+            # board's keys in its first frame back, and laid out twice more.
+            return
         shown = self._shown_for(screen)
         if shown == self._laid_out_for:
             return  # laid out (or about to be) with exactly these keys

@@ -363,8 +363,11 @@ class RunbookView(Widget):
         land below the first, keys answered between; it ends as the same blocks as
         given at once (pieces are cut between top-level blocks)."""
         self.built = False
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._revealed.wait(), REVEAL_WAIT)
+        while not self._revealed.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._revealed.wait(), REVEAL_WAIT)
+            if self.screen.is_current:
+                break  # shown, and its first frame did not say so: build anyway
         rows = self.query_one("#runbook-scroll").scrollable_content_region.height
         chunks = await asyncio.to_thread(block_chunks, markdown, max(8, rows))
         view = self.query_one("#runbook-markdown", Markdown)

@@ -226,7 +226,10 @@ class StatusHeader(Widget):
 
     def _tick(self) -> None:
         try:
-            if math.floor(self.wall()) != math.floor(self._shown_at):
+            # A hidden screen's header (the kept detail, the board under it) waits:
+            # its screen updates it when shown again.
+            shown = self.screen.is_current
+            if shown and math.floor(self.wall()) != math.floor(self._shown_at):
                 self.update_status()
         finally:
             self._arm_tick()
