@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from oncall_tui.core.present.formatting import format_value
+from oncall_tui.ui.screens.board_sync import PanelUpdates
 from oncall_tui.ui.textual_compat import screen_lines
 from oncall_tui.ui.widgets.panel_draw import PanelDraw
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
@@ -54,6 +55,11 @@ async def test_a_changed_row_is_built_once_for_the_comparison_and_the_frame(
         new = 0.002  # as wide as the 0.001 it was: the columns stay
         shown = format_value(new, "ratio")
         built = _count_builds(monkeypatch)
+        for _ in range(100):  # the first lay-out passes settled: nothing is drawn anew
+            built.clear()
+            await pilot.pause(0.1)
+            if not built:
+                break
         changed = [replace(r, value=new) if r.key == "h002" else r for r in BOARD]
         store.apply("demo", changed, at=T0 + 1)
         await pilot_until(pilot, lambda: any(shown in line for line in screen_lines(app.screen)))
@@ -102,3 +108,16 @@ async def test_the_board_hands_the_event_loop_back_between_two_panels(
         assert grew is None
         assert len([t for t in turns if t != "other work"]) == 1  # the first panel only
         assert "demo/h002" in board.updates.pending
+
+
+def test_an_update_asked_for_at_once_is_never_armed_with_a_zero_delay() -> None:
+    """Textual's timer divides by its interval when it runs late: a 0 s timer died in
+    its task, the update it stood for never ran, and the 10k board stopped updating
+    (its 1 s tick asks for an update at once when the ranking changes)."""
+    now = [T0]
+    updates = PanelUpdates(lambda: now[0])
+    updates.last = T0 - 5  # the last update long ago: no rate limit left to wait out
+    delay = updates.note(set(), settle=0.0)
+    assert delay is not None and delay > 0
+    assert updates.note({"k"}) is None and updates.pending == {"k"}  # one timer at a time
+    assert updates.rearm() is not None  # what came meanwhile gets its own update

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from oncall_tui.core.present.sparkline import SPARK_STEP
 from oncall_tui.ui.keep_alive import keep_alive
-from oncall_tui.ui.screens.board_sync import covered
+from oncall_tui.ui.screens.board_sync import SOON, covered
 from oncall_tui.ui.widgets.status_header import board_flags
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class BoardClock:
             # The diagnosis waited out its once-a-second limit: the panels re-sort in
             # the board's update, right after this tick (in the same frame, mostly),
             # handing the event loop back between two panels.
-            board.arm_sync(board.updates.note(set(), settle=0.0))
+            board.arm_sync(board.updates.note(set(), settle=SOON))
         if covered(board):
             return
         board.follow_worst()  # a recovered selection moves on after a while

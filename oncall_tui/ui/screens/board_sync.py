@@ -30,6 +30,9 @@ MAX_SYNC_RATE = 4.0
 """Panel updates per second at most, however often the store changes."""
 SETTLE_DELAY = 0.05
 """Wait after the first change of a burst: sources finishing together share a repaint."""
+SOON = 0.005
+"""The shortest delay a timer for an update is armed with: Textual's timer divides by
+its interval when it runs late, so a timer of 0 s died and the board stopped updating."""
 TURN_BUDGET = 0.008
 """CPU seconds of one event-loop turn the panels' update may take before it lets keys,
 frames and the engine run (checked between two panels)."""
@@ -73,7 +76,7 @@ class PanelUpdates:
             return None
         self.armed = True
         since = self.clock() - self.last
-        return max(settle, min(1 / MAX_SYNC_RATE, 1 / MAX_SYNC_RATE - since))
+        return max(settle, SOON, min(1 / MAX_SYNC_RATE, 1 / MAX_SYNC_RATE - since))
 
     def _route(
         self, changed: set[str], panels: Mapping[str, SignalPanel]
