@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -37,7 +38,7 @@ from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
-from oncall_tui.ui.detail_keeper import PREPARE_AFTER, DetailKeeper
+from oncall_tui.ui.detail_keeper import DetailKeeper
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
@@ -282,7 +283,12 @@ class OncallApp(EffectsApp):
             )
             if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
                 self.screen.sync()
-                self.set_timer(PREPARE_AFTER, self.details.prepare, name="prepare-detail")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self._engine_started:
+            self.details.key_pressed()  # the detail prepared for the Enter to come
+            self._freezer.key_pressed()  # full collections wait while keys come
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
