@@ -47,3 +47,19 @@ async def test_a_stuck_call_refuses_the_next_instead_of_piling_up() -> None:
         release.set()
     assert await first == "done"
     assert await run(lambda: "third") == "third"
+
+
+async def test_one_thread_serves_a_source_s_calls_and_ends_when_they_stop(monkeypatch) -> None:
+    """Calls one after another run on the same thread (none started per call); with no
+    call for `IDLE_EXIT` seconds it ends, and the next call starts another."""
+    from oncall_tui.core.sources import blocking
+    from waiting import wait_until_async
+
+    monkeypatch.setattr(blocking, "IDLE_EXIT", 0.2)
+    run = BlockingRunner("t")
+    threads = {await run(threading.current_thread) for _ in range(50)}
+    assert len(threads) == 1
+    (thread,) = threads
+    await wait_until_async(lambda: not thread.is_alive(), 10, what="the idle thread to end")
+    later = await run(threading.current_thread)
+    assert later is not thread and later.name == "oncall-t"

@@ -13,7 +13,7 @@ import pytest
 from oncall_tui.core.signals.model import SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import diagnose
-from oncall_tui.core.triage.one_sort import OneSort
+from oncall_tui.core.triage.one_sort import REST, OneSort
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_demo_triage import EXPECTED, check
 from test_ui_support import LATENCY, RATIO, T0, make_app, reading
@@ -62,7 +62,7 @@ def test_causes_then_their_symptoms_then_the_rest_within_each_severity() -> None
     ]
     # Without a cause the sort is the plain one: severity, then name.
     plain = OneSort.of(diagnose([], {}))
-    assert plain == OneSort() and plain.key(store.signals["s/pay"])[1:3] == (0, 0)
+    assert plain == OneSort() and plain.key(store.signals["s/pay"])[1:3] == (REST, 0)
 
 
 @pytest.mark.parametrize("incident", INCIDENTS)

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.color import Color
+from textual.css.stylesheet import Stylesheet
 
 from oncall_tui.cli import build_parser, command_asked_for
 from oncall_tui.commands.registry import NAMES
@@ -28,6 +30,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import screen_lines
 from pty_app import PtyApp
+from waiting import pilot_until
 
 UI = ("textual", "rich", "oncall_tui.ui", "oncall_tui.web")
 """The terminal UI: never for a command that prints and exits."""
@@ -234,7 +237,9 @@ RUN_AND_ORDER = RUN_AND_LIST.replace("sorted(sys.modules)", "list(sys.modules)")
 def test_check_opens_the_host_cpu_window_before_the_heavy_imports(tmp_path: Path) -> None:
     """The host plugin's first CPU reading waits for what is left of a window opened
     when its package is imported: `check` imports the configured plugins before the
-    config models and the engine, so by the collection the window is (nearly) over."""
+    config models and the engine, so by the collection the window is over. The demo,
+    configured first, must not load pydantic and the plugin contract ahead of it: that
+    held the window back by ~0.2 s, and `check` waited ~50 ms for it."""
     listing = tmp_path / "modules.json"
     result = subprocess.run(
         [sys.executable, "-c", RUN_AND_ORDER, str(listing), "check"],
@@ -246,6 +251,8 @@ def test_check_opens_the_host_cpu_window_before_the_heavy_imports(tmp_path: Path
     assert result.returncode == 0, result.stderr
     order = json.loads(listing.read_text())
     window = order.index("oncall_tui_host.cpu")
+    assert window < order.index("pydantic")
+    assert window < order.index("oncall_tui.plugin")
     assert window < order.index("oncall_tui.core.config.loader")
     assert window < order.index("oncall_tui.core.engine")
 
@@ -334,3 +341,77 @@ def test_dashboard_turns_the_collector_back_on_before_the_app_runs(
     assert dashboard.dashboard(args) == 0
     assert seen and seen[0][0], "the collector was still off when the app ran"
     assert seen[0][1] > 0
+
+
+@pytest.mark.parametrize(("theme", "wallboard"), [("light", False), ("high-contrast", True)])
+async def test_the_board_starts_in_its_theme_with_one_parse_of_its_styles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, theme: str, wallboard: bool
+) -> None:
+    """The theme is the app's before Textual first parses its stylesheets: set once the
+    app runs, Textual parsed every stylesheet again and restyled every widget (~40 ms of
+    the start, before the first frame). The screen is still painted in the theme."""
+    reparses: list[Stylesheet] = []
+    reparse = Stylesheet.reparse
+
+    def counted(stylesheet: Stylesheet) -> None:
+        reparses.append(stylesheet)
+        reparse(stylesheet)
+
+    monkeypatch.setattr(Stylesheet, "reparse", counted)
+    path = tmp_path / "config.toml"
+    path.write_text(f'theme = "{theme}"\n[sources.demo]\nplugin = "demo"\n')
+    app = FirstFrameApp(Engine(load_config(path), read_only=True), wallboard=wallboard)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot_until(pilot, lambda: app.screen.is_mounted and app.is_running)
+        await pilot.pause()
+        assert app.theme == theme
+        dark = app.current_theme.dark
+        assert app.has_class(f"-theme-{theme}")
+        assert app.has_class("-dark-mode") is dark and app.has_class("-light-mode") is not dark
+        background = Color.parse(app.get_css_variables()["background"])
+        assert app.screen.styles.background == background
+        assert reparses == []
+
+
+COUNT_THEMES = """
+import sys
+from oncall_tui.ui import textual_themes
+
+built = []
+make = textual_themes.to_textual_theme
+
+def counted(spec, *, colors=None):
+    built.append(spec.name)
+    return make(spec, colors=colors)
+
+textual_themes.to_textual_theme = counted
+from oncall_tui.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:
+    with open(sys.argv[1], "w") as out:
+        out.write(" ".join(built))
+sys.exit(code)
+"""
+
+
+def test_a_256_colour_terminal_gets_each_theme_built_once(
+    tmp_path: Path, pty_apps: list[PtyApp]
+) -> None:
+    """The shipped themes are built for the terminal's colour system once the app runs:
+    they were built at construction, then all again for 256 colours (~2 ms a theme,
+    before the first frame)."""
+    built = tmp_path / "built.txt"
+    env = {**demo_environment(tmp_path), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    env.pop("COLORTERM", None)
+    app = PtyApp([sys.executable, "-c", COUNT_THEMES, str(built)], env, rows=40, cols=120)
+    pty_apps.append(app)
+    app.wait_for(
+        lambda screen: any(DATA_ROW.match(line) for line in screen.splitlines()),
+        30,
+        "the demo's rows",
+    )
+    app.send(b"q")
+    assert app.wait_exit(10) == 0
+    names = built.read_text().split()
+    assert sorted(names) == sorted(set(names)) == ["colorblind", "dark", "high-contrast", "light"]

@@ -232,13 +232,15 @@ def test_numbers_on_the_short_path_are_still_judged_as_numbers() -> None:
 
 
 async def test_slices_are_cut_by_work_and_every_reading_is_still_taken_in() -> None:
-    """5,000 readings handed back unchanged are taken in whole (each a sample and a
-    history point) in an eighth of the slices a fresh collection needs; the loop is
-    still handed back between them."""
+    """5,000 readings handed back unchanged but in another order are taken in whole
+    (each a sample and a history point) in an eighth of the slices a fresh collection
+    needs; the loop is still handed back between them. In the same order again, each
+    at its place, they cost no slice at all (the signals ride their source)."""
     store, heard = _store()
     readings = [_reading(key=f"k{i}") for i in range(5000)]
     await store.apply_in_slices("prom", readings)
     store.clock = lambda: 1.0
+    readings.reverse()
     slices: list[int] = []
     ingest = CollectionUpdate.ingest
 
@@ -252,4 +254,12 @@ async def test_slices_are_cut_by_work_and_every_reading_is_still_taken_in() -> N
     assert 5000 // (APPLY_SLICE * SAMPLE_WORTH) <= len(slices) <= 5000 // APPLY_SLICE // 2
     assert turns >= len(slices)
     assert all(s.observed_at == 1.0 and len(s.history) == 2 for s in store.signals.values())
+    assert heard[-1] == set()
+    store.clock = lambda: 2.0
+    slices.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CollectionUpdate, "ingest", counted)
+        await store.apply_in_slices("prom", readings)
+    assert len(slices) == 1
+    assert all(s.observed_at == 2.0 and len(s.history) == 3 for s in store.signals.values())
     assert heard[-1] == set()

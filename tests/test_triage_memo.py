@@ -103,3 +103,25 @@ def test_a_cause_with_a_change_is_judged_again_as_its_values_move() -> None:
     assert again == diagnose(
         store.signals.values(), topology, 600.0, sources=store.sources, events=events
     )
+
+
+def test_a_failing_value_moving_within_its_status_gives_the_same_diagnosis() -> None:
+    """What triage reads of a failing signal is its status, its start, its words and
+    labels, not its number: a value moving inside its breach is no new diagnosis; a
+    new headline is."""
+    store, topology = _store(), Topology({})
+    store.apply("prom", [_errors("pay-api", 0.3), _errors("wallet", 0.01)], at=1)
+    first = store_diagnosis(store, topology, 600.0)
+    assert first.cause is not None and first.cause.status is Status.CRITICAL
+    triage = store.triage_version
+    store.apply("prom", [_errors("pay-api", 0.4), _errors("wallet", 0.02)], at=2)
+    assert store.triage_version == triage
+    assert store_diagnosis(store, topology, 600.0) is first
+    assert first == _fresh(store, topology)
+    store.apply(
+        "prom", [_errors("pay-api", 0.4, headline="errors 40%"), _errors("wallet", 0.02)], at=3
+    )
+    again = store_diagnosis(store, topology, 600.0)
+    assert again is not first and again.cause is not None
+    assert again.cause.headline == "errors 40%"
+    assert again == _fresh(store, topology)

@@ -34,9 +34,10 @@ def check_readings(
     One policy for bad readings, applied here and nowhere else: a malformed reading is
     dropped, the rest are kept, and the source says how many went and why (the first
     problem). Only a result that is not a list at all fails the collection. A reading
-    that is the very object `known` (last time's good readings) holds at its place is
-    not checked again. Only the first `limit` items are looked at: the store keeps no more, and
-    checking a million readings would hold the event loop (and the screen) for seconds.
+    that is the very object `known` (last time's good readings, as this returned them:
+    no key twice) holds at its place is not checked again. Only the first `limit` items
+    are looked at: the store keeps no more, and checking a million readings would hold
+    the event loop (and the screen) for seconds.
     """
     if not isinstance(result, list | tuple):
         raise MalformedOutput(
@@ -66,13 +67,19 @@ def _all_good(result: Sequence[object], known: Sequence[Reading]) -> list[Readin
     (what a plugin usually hands back), found without a Python step per known reading:
     of a board's thousands most are last time's objects in last time's places. None
     when some item needs `_sorted_out`."""
-    fresh = list(compress(result, map(is_not, result, known)))
-    fresh += result[len(known) :]
-    for item in fresh:
+    pairs = zip(result, known, strict=False)  # `result` may be longer
+    fresh = list(compress(pairs, map(is_not, result, known)))
+    same_keys = len(result) == len(known)
+    for item, before in fresh:
+        if _reading_problem(item, before):
+            return None
+        same_keys = same_keys and item.key == before.key  # type: ignore[attr-defined]
+    for item in result[len(known) :]:
         if _reading_problem(item):
             return None
     readings = cast("Sequence[Reading]", result)
-    if len(set(map(_KEY, readings))) != len(readings):
+    # Last time's keys at last time's places again cannot repeat one: no set to build.
+    if not same_keys and len(set(map(_KEY, readings))) != len(readings):
         return None
     return list(readings)
 
@@ -88,7 +95,7 @@ def _sorted_out(
     checked = len(known)
     for index, item in enumerate(result):
         if index >= checked or known[index] is not item:
-            problem = _reading_problem(item)
+            problem = _reading_problem(item, known[index] if index < checked else None)
             if problem:
                 dropped += 1
                 first = first or f"item {index} {problem}"
@@ -113,48 +120,60 @@ def _sorted_out(
     return good, notes
 
 
-def _reading_problem(item: object) -> str:
+def _reading_problem(item: object, before: object = None) -> str:
     """What is wrong with one reading, if anything. The dataclass does not check its
     field types, and a wrong one must fail this source, not the store. (Every value a
     plugin moves is a new reading checked here: plain `and` chains and C-level maps,
-    no generator per check.)"""
+    no generator per check.) A field that is the very object of `before`, last time's
+    good reading at this place (a plugin renewing only the value it moved), was judged
+    then and is not judged again."""
     if not isinstance(item, Reading):
         return f"is {type(item).__name__}, expected a Reading"
+    if not isinstance(before, Reading):
+        before = _NOTHING
     kind, unit = item.kind, item.unit
     if not (kind in _KIND_SET if type(kind) is str else kind in KINDS):
         return f"has kind {str(kind)[:40]!r}, expected one of {', '.join(KINDS)}"
     if not (unit in _UNIT_SET if type(unit) is str else unit in UNITS):
         return f"has unit {str(unit)[:40]!r}, expected one of {', '.join(UNITS)}"
     if not (
-        isinstance(item.key, str)
-        and isinstance(item.name, str)
-        and isinstance(item.summary, str)
-        and isinstance(item.query, str)
-        and isinstance(item.component, str)
+        isinstance(item.summary, str)
+        and (item.key is before.key or isinstance(item.key, str))
+        and (item.name is before.name or isinstance(item.name, str))
+        and (item.query is before.query or isinstance(item.query, str))
+        and (item.component is before.component or isinstance(item.component, str))
         and isinstance(item.partial, str)
     ):
         return "has a key, name, summary, query, component or partial that is not a string"
-    if item.runbook is not None and not isinstance(item.runbook, Runbook):
+    runbook = item.runbook
+    if runbook is not None and runbook is not before.runbook and not isinstance(runbook, Runbook):
         return "has a runbook that is not a Runbook (use Runbook.link, .file or .from_config)"
     labels = item.labels
-    if not isinstance(labels, Mapping) or not all(
-        map(_IS_STR, chain.from_iterable(labels.items()))
+    if labels is not before.labels and (
+        not isinstance(labels, Mapping)
+        or not all(map(_IS_STR, chain.from_iterable(labels.items())))
     ):
         return "has labels that are not a mapping of strings"
     if item.status is not None and not isinstance(item.status, Status):
         return f"has status {item.status!r}, expected a Status"
     thresholds = item.thresholds
-    if thresholds is not None and (
-        not isinstance(thresholds, Thresholds)
-        or not _limit(thresholds.warning)
-        or not _limit(thresholds.critical)
-        or not isinstance(thresholds.for_seconds, _NUMBER)
-        or not isinstance(thresholds.recover_seconds, _NUMBER)
+    if (
+        thresholds is not None
+        and thresholds is not before.thresholds
+        and (
+            not isinstance(thresholds, Thresholds)
+            or not _limit(thresholds.warning)
+            or not _limit(thresholds.critical)
+            or not isinstance(thresholds.for_seconds, _NUMBER)
+            or not isinstance(thresholds.recover_seconds, _NUMBER)
+        )
     ):
         return "has thresholds that are not numbers"
     return ""
 
 
+_NOTHING = Reading(key="", kind="health", name="", labels={})
+"""`before` when there is none: no field of a reading is its object (a fresh dict)."""
 _KIND_SET, _UNIT_SET = frozenset(KINDS), frozenset(UNITS)
 _IS_STR = str.__instancecheck__
 _NUMBER = (int, float)

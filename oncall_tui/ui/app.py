@@ -43,7 +43,7 @@ from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
 from oncall_tui.ui.screens.dashboard import DashboardScreen
-from oncall_tui.ui.textual_compat import add_output_filter
+from oncall_tui.ui.textual_compat import add_output_filter, theme_before_first_style
 from oncall_tui.ui.textual_themes import (
     drop_builtin_themes,
     register_themes,
@@ -157,7 +157,10 @@ class OncallApp(EffectsApp):
         # `[keys]`, checked by the config loader; the footer and help follow it.
         self.set_keymap(engine.config.keys)
         self.themes = themes if themes is not None else load_catalog()
-        self.theme_problems = register_themes(self, self.themes)
+        self.theme_problems: list[str] = []
+        """Theme files Textual refused, found when the themes are registered: once the
+        app runs and the terminal's colour system is known (`_settle_theme`)."""
+        self._theme_settled = False
         self.clock = clock
         self.start_engine = start_engine
         # Sanitised by the config loader: the window title reaches the terminal raw.
@@ -178,6 +181,9 @@ class OncallApp(EffectsApp):
         raise LookupError("the dashboard is not mounted")
 
     def get_default_screen(self) -> Screen[None]:
+        # Textual asks for the first screen once the driver is up (so the terminal's
+        # colours are known) and before it first parses the stylesheets.
+        self._settle_theme(early=True)
         screen: Screen[None]
         if self.wallboard:
             from oncall_tui.ui.screens.wallboard import WallboardScreen
@@ -256,10 +262,20 @@ class OncallApp(EffectsApp):
                 return name
         return self.theme  # no theme files at all: keep Textual's default
 
+    def _settle_theme(self, *, early: bool) -> None:
+        """The themes, registered once for the terminal's colour system (256 or 16
+        colours snap them to its palette), and `early` (before the first style) the
+        chosen one, as Textual's default would be set: set later (`on_mount`), a theme
+        costs a second parse of every stylesheet and a restyle of every widget."""
+        if self._theme_settled:
+            return
+        self._theme_settled = True
+        self.theme_problems = register_themes(self, self.themes, colors=terminal_colors(self))
+        if early and self.chosen_theme != self.theme:
+            theme_before_first_style(self, self.chosen_theme)
+
     async def on_mount(self) -> None:
-        colors = terminal_colors(self)
-        if colors is not None:  # 16 colours: statuses snap to ANSI hues
-            self.theme_problems = register_themes(self, self.themes, colors=colors)
+        self._settle_theme(early=False)
         self.theme = self.chosen_theme
         if self.theme in self.themes.themes:
             drop_builtin_themes(self, keep=self.themes.themes)
@@ -276,12 +292,13 @@ class OncallApp(EffectsApp):
             self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(GIL_TURN)
             # Textual draws nothing until the app's mount handlers return: waiting here
-            # holds the first frame until the sources' rows are in the store, and the
-            # board takes them now rather than on its next sync timer, after that frame.
+            # holds the first frame until the sources' rows are in the store. A board
+            # mounted meanwhile takes them now rather than on its next sync timer, after
+            # that frame; one mounted later takes them in its own first (full) sync.
             await first_collection(
                 self.engine.store, self.FIRST_FRAME_WAIT, lambda: self.return_code is not None
             )
-            if isinstance(self.screen, DashboardScreen) and self.screen.is_attached:
+            if isinstance(self.screen, DashboardScreen) and self.screen.is_mounted:
                 self.screen.sync()
 
     async def on_event(self, event: events.Event) -> None:

@@ -24,6 +24,10 @@ What each replaces, and where upstream stands:
   terminal's colours back with.
 - `Footer._bindings_ready`: lets a footer lay out its keys in its first compose; Textual
   waits for the screen's first "bindings changed", two frames later.
+- `App._refresh_truecolor_filter`: part of what setting `App.theme` does, for
+  `theme_before_first_style`. Setting the reactive after the app has started makes
+  Textual re-parse every stylesheet from scratch and restyle every widget (~40 ms at
+  start-up); there is no public way to start an app in a theme of its own.
 - `App._get_screen`, `Screen._refresh_layout`: compose, mount and lay out a screen
   before it is first shown (the signal detail, while the board is idle); Textual does
   both only when a screen is pushed, and has no public way to prepare one.
@@ -128,6 +132,23 @@ def driver_debug(driver: LinuxDriver) -> bool:
     return bool(driver._debug)
 
 
+def theme_before_first_style(app: App[Any], name: str) -> None:
+    """Make `name` the app's theme before its stylesheet is first parsed, as if it had
+    been Textual's default: what `App._watch_theme` does (the theme classes, the ANSI
+    filter, the CSS variables) but without scheduling `refresh_css`, which would parse
+    every stylesheet a second time and restyle every widget.
+
+    Only for an app whose stylesheet has not been parsed yet (from its first
+    `get_default_screen`); later, set `app.theme` as usual."""
+    app.set_reactive(App.theme, name)
+    dark = app.current_theme.dark
+    classes = {each: False for each in app.classes if each.startswith("-theme-")}
+    classes.update({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark})
+    app.update_classes(classes, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())
+
+
 # -- tests ----------------------------------------------------------------------------
 
 
@@ -171,6 +192,7 @@ def private_names() -> Iterable[tuple[object, str]]:
     test asserts each still exists."""
     return [
         (App, "_parse_action"),
+        (App, "_refresh_truecolor_filter"),
         (ScrollView, "_size_updated"),
         (App, "_background_screens"),
         (LinuxDriver, "run_input_thread"),

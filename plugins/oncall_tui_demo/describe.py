@@ -155,7 +155,10 @@ class Describer:
     def __call__(
         self, value: float, effect: Effect | None, incident: IncidentKind | None = None
     ) -> str:
+        context = self._context(value)
         breach = self._breach.get(self._thresholds.level(value), "")
         hints = self._hints.get(incident) if incident is not None else None
         hint = hints.get(effect.phase, "") if hints is not None and effect is not None else ""
-        return " ".join(part for part in (self._context(value), breach, hint) if part)
+        if not (breach or hint):
+            return context  # most values, most of the time
+        return " ".join(filter(None, (context, breach, hint)))

@@ -59,7 +59,6 @@ class DemoPlugin(Plugin[DemoConfig]):
         self._clock: Clock | None = context.clock
         rng = random.Random(config.seed)
         self._specs = catalog.build(config, rng)
-        self._describers = [Describer(spec) for spec in self._specs]
         reversion = 1.0 - math.exp(-max(context.interval, 0.001) / REVERSION_TIME)
         self._walks = Walks(len(self._specs), rng, reversion)
         # Past a source's cap the engine keeps nothing, so the demo makes nothing there:
@@ -67,6 +66,8 @@ class DemoPlugin(Plugin[DemoConfig]):
         # second (3,000 SLO judgements among them) that no one would see.
         self._live = min(len(self._specs), MAX_SIGNALS_PER_SOURCE)
         """Signals drawn: those in front of the cap."""
+        self._describers = [Describer(spec) for spec in self._specs[: self._live]]
+        """The summary writer of each signal drawn (none for those past the cap)."""
         room = MAX_SIGNALS_PER_SOURCE - self._live
         self._affected = [i for i, s in enumerate(self._specs[: self._live]) if s.incidents]
         self._business = frozenset(i for i, s in enumerate(self._specs) if s.kind == "business")

@@ -44,6 +44,8 @@ class PanelRows:
         self._accept = accept
         self._order_key: OrderKey = sort_key
         self.rows: list[Signal] = []
+        self._keys: list[str] = []
+        """The rows' keys, in their order."""
         self.position: dict[str, int] = {}
         self.order: dict[str, tuple[object, ...]] = {}
         """Each row's sort key, by signal key (also: which keys are rows)."""
@@ -67,6 +69,10 @@ class PanelRows:
         self._regroup = True
         self._reorder = False
         self._remeasure = False
+        self._keyed: dict[str, tuple[object, ...]] = {}
+        """Sort keys `classify` computed, for the `update` that follows it."""
+        self._moved: tuple[set[str], set[str]] = (set(), set())
+        """Components and keys whose rows `reorder` may have moved."""
 
     @property
     def accept(self) -> Accept:
@@ -85,11 +91,24 @@ class PanelRows:
     def order_key(self, key: OrderKey) -> None:
         self._order_key = key
         self._reorder = True
+        self._keyed = {}
+
+    def reorder(self, key: OrderKey, components: Collection[str], keys: Collection[str]) -> None:
+        """A new sort under which only the rows of `components` (a signal's component,
+        else its name) or of `keys` may sort differently: at the next update only those
+        are keyed again. (A new diagnosis ranks a few components; re-keying all of a
+        panel's thousands of rows was most of what a re-sort cost at 10,000 signals.)"""
+        self._order_key = key
+        self._keyed = {}
+        if not self._reorder:
+            self._moved[0].update(components)
+            self._moved[1].update(keys)
 
     @property
     def stale(self) -> bool:
-        """Whether the next update must re-read membership or sort keys of every row."""
-        return self._regroup or self._reorder
+        """Whether the next update must re-read membership or sort keys of rows it was
+        not told about."""
+        return self._regroup or self._reorder or bool(self._moved[0] or self._moved[1])
 
     def classify(
         self, signals: Mapping[str, Signal], changed: Collection[str]
@@ -97,24 +116,30 @@ class PanelRows:
         """(does the panel need a re-sort, keys of its rows that changed)."""
         resort = False
         dirty: set[str] = set()
+        order, accept, order_key, keyed = self.order, self._accept, self._order_key, {}
+        rows, position = self.rows, self.position
         for key in changed:
             signal = signals.get(key)
-            known = self.order.get(key)
+            known = order.get(key)
             if known is None:
-                if signal is not None and self._accept(signal):
+                if signal is not None and accept(signal):
                     resort = True
                 continue
             dirty.add(key)
-            if signal is None or not self._accept(signal) or self._order_key(signal) != known:
+            if signal is None or not accept(signal):
                 resort = True
-            elif signal is not self.rows[self.position[key]]:
-                resort = True  # replaced by a new object with the same key
+                continue
+            keyed[key] = now = order_key(signal)
+            if now != known or signal is not rows[position[key]]:
+                resort = True  # (or replaced by a new object with the same key)
+        self._keyed = keyed
         return resort, dirty
 
     def touched(self, keys: Collection[str]) -> None:
         """Rows whose values changed while their place did not: their widths are
         measured again at the next re-sort (as a whole re-read would have)."""
         self._unmeasured.update(keys)
+        self._keyed = {}
 
     def resort(self, signals: Mapping[str, Signal] | Collection[Signal]) -> None:
         """Everything again from the whole store (by key, or the signals themselves):
@@ -130,8 +155,10 @@ class PanelRows:
         unless the membership rule or the sort changed since the last update."""
         order = self.order
         accept, order_key = self._accept, self._order_key
-        stale: set[str] = set(self._unmeasured)
-        self._unmeasured.clear()
+        # Rows whose values changed in place since the last re-sort: `classify` found
+        # their place unchanged then, so they are measured, not keyed again.
+        touched, self._unmeasured = self._unmeasured, set()
+        stale: set[str] = set()
         if self._regroup:
             self.walks += 1
             members = {key: s for key, s in signals.items() if accept(s)}
@@ -150,9 +177,17 @@ class PanelRows:
                         self._forget(key)
                 else:
                     stale.add(key)
+        keyed, self._keyed = self._keyed, {}
+        components, moved = self._moved
         if self._reorder and not self._remeasure:
             for key in order:
                 order[key] = order_key(signals[key])
+        elif (components or moved) and not self._remeasure:
+            for key in order:
+                signal = signals[key]
+                if key in moved or (signal.component or signal.name) in components:
+                    order[key] = order_key(signal)
+        self._moved = (set(), set())
         new: list[str] = []
         remeasure = self._remeasure
         for key in stale:
@@ -164,19 +199,27 @@ class PanelRows:
             sticky = remeasure or key not in order
             if key not in order:
                 new.append(key)
-            order[key] = order_key(signal)
+            known = keyed.get(key)
+            order[key] = known if known is not None else order_key(signal)
             self._measure(signal, sticky=sticky)
+        for key in touched - stale:
+            signal = signals.get(key)
+            if signal is not None and key in order:
+                self._measure(signal, sticky=False)
         self._regroup = self._reorder = self._remeasure = False
         # From the previous order: Timsort takes a nearly sorted list in one pass.
-        keys = [signal.key for signal in self.rows if signal.key in order]
-        keys += sorted(new)
+        keys = self._keys
+        if len(keys) != len(order) - len(new):  # rows left: only then filter
+            keys = [key for key in keys if key in order]
+        keys = [*keys, *sorted(new)]
         keys.sort(key=order.__getitem__)
         self._arrange(signals, keys)
 
     def _arrange(self, signals: Mapping[str, Signal], keys: list[str]) -> None:
-        rows = [signals[key] for key in keys]
+        rows = list(map(signals.__getitem__, keys))
         self.rows = rows
-        self.position = {key: index for index, key in enumerate(keys)}
+        self._keys = keys
+        self.position = dict(zip(keys, range(len(keys)), strict=True))
         counts = dict.fromkeys(Status, 0)
         counts.update(Counter(map(_STATUS, rows)))
         self.counts = counts

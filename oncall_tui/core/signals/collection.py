@@ -6,6 +6,12 @@ of a settled signal (core/signals/ingest.py `settled`) is taken in here with its
 time and a history point only: nothing sanitised again, nothing evaluated again, no
 maintenance bookkeeping, and its key is not among the changed ones the listeners hear.
 
+Most of all, a signal whose source hands back the very same reading at the same place
+again, settled and plain (`rides`), is not looked at: the places whose reading is last
+time's object are found at C speed (`Layout`), and such a signal rides its source's
+collections (its history and `observed_at` follow the source's timeline, with no write
+per signal: core/signals/history.py). A collection costs what moved, not the board.
+
 While taking readings in, the update also works out the source's `due`: the earliest
 time the staleness sweep can find anything to do among its signals, so the once-a-second
 sweep skips every source whose deadline has not come (core/signals/store.py `sweep`).
@@ -13,16 +19,19 @@ sweep skips every source whose deadline has not come (core/signals/store.py `swe
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from itertools import compress, islice
+from operator import is_not
+from typing import TYPE_CHECKING, TypeVar
 
 from oncall_tui.core.sanitize import redactor, sanitize
-from oncall_tui.core.signals.history import Timeline
 from oncall_tui.core.signals.ingest import note_budget, observed_at, settled
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status
+from oncall_tui.core.signals.timeline import Timeline
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from oncall_tui.core.signals.store import SignalStore
@@ -54,6 +63,32 @@ class Source:
     skips the source until then. -inf: unknown, look at every signal next sweep."""
     times: Timeline = field(default_factory=Timeline)
     """The times of its collections, kept once for its signals' histories."""
+    layout: Layout | None = None
+    """Its last collection by place, while nothing else changed its signals since."""
+    applying: bool = False
+    """A collection is being taken in (in slices): the sweep leaves the source alone."""
+
+    def unsettle(self) -> None:
+        """Something besides a collection changed its signals (a sweep, a failure, a
+        replay): the next collection looks at every reading again."""
+        self.layout = None
+
+
+@dataclass(slots=True)
+class Layout:
+    """A source's last collection by place, for the next one: of a board's thousands
+    of readings most are the very same objects at the same places again, found at C
+    speed and not looked at one by one."""
+
+    riders: list[Reading | None]
+    """At each place, the reading whose signal rides on it (`rides`); None elsewhere."""
+    keys: list[str | None]
+    """The store key taken in at each place; None where the reading was dropped."""
+    whole: bool
+    """Every place a key of its own, and they are the source's keys: the same keys at
+    the same places again leave no signal unseen."""
+    generation: int
+    """The redactor's generation then: a secret registered since cleans words again."""
 
 
 def signal_due(signal: Signal, max_age: float) -> float:
@@ -77,15 +112,34 @@ def earliest_due(signals: dict[str, Signal], keys: Iterable[str], max_age: float
 
 
 def triage_view(signal: Signal) -> tuple[object, ...]:
-    """What the probable cause reads of a signal that is ok (core/triage/causes.py):
-    while this stays the same and the signal stays ok, its change is no news to it."""
-    return (
+    """What the probable cause reads of a signal (core/triage/causes.py): while this
+    stays the same, its change is no news to it. Of an ok signal, what would make it
+    one triage reads; of one it reads (`notable`), all it reads but a change marker's
+    value (a change marker's change is always news): a failing signal's value moving
+    within its status costs no new diagnosis."""
+    view = (
         signal.status,
         signal.reason,
         signal.kind,
         signal.component,
         signal.partial,
         signal.maintenance,
+    )
+    if not notable(signal):
+        return view
+    return (
+        *view,
+        signal.name,
+        signal.source,
+        signal.headline,
+        signal.changed_at,
+        signal.seen_from,
+        tuple(signal.breach_since.items()),
+        signal.labels,
+        signal.ack,
+        signal.canary is None,
+        signal.slo is None,
+        signal.observed_at if signal.changed_at is None else None,
     )
 
 
@@ -98,6 +152,33 @@ def notable(signal: Signal) -> bool:
         or signal.kind == "alert"
         or signal.kind == "change"
     )
+
+
+def rides(signal: Signal, reading: Reading, timeline: Timeline) -> bool:
+    """Let a signal given the very `reading` again ride its source's collections, if
+    that reading again could only add a sample and a time (the shortest path of
+    `ingest`): no sample time of its own, status from its data with no timer, no
+    budget ring."""
+    if (
+        reading.observed_at is None
+        and signal.reason is None
+        and signal.last is reading
+        and not signal.breach_since
+        and not signal.clear_since
+        and signal.slo is None
+        and signal.history.ride()
+    ):
+        signal.ride = timeline
+        return True
+    return False
+
+
+def unride(signal: Signal) -> None:
+    """End a signal's ride: its history's samples made, its `observed_at` its own."""
+    timeline = signal.ride
+    if timeline is not None:
+        signal.history.stop_ride()
+        signal.observed_at = timeline.ridden_at  # the setter ends the ride
 
 
 def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> bool:
@@ -141,35 +222,66 @@ class CollectionUpdate:
         self.readings, self.now, self.message, self.notes = readings, now, message, notes
         self.known = known
         self.changed: set[str] = set()
-        self.seen: set[str] = set()
         self.done = 0
         self.bad = 0
         self.due = math.inf
         self.quiet: set[str] = set()
-        """Changed keys of ok signals whose change triage does not read (a value)."""
+        """Changed keys whose change triage does not read (a value)."""
+        self.generation = generation = redactor.generation
+        count = len(readings)
+        layout, source.layout = source.layout, None  # kept again by `finish` only
+        timeline = source.times
+        base = timeline.tick
+        # Each collection's time is a tick of the timeline (none when there is nothing
+        # to sample): last time's riders ride on only onto the very next tick.
+        tick = timeline.advance(now) if count else base
+        if (
+            layout is not None
+            and layout.generation == generation
+            and tick == base + 1 == timeline.ridden + 1
+        ):
+            self.riders = _fit(layout.riders, count)
+            self.keys = _fit(layout.keys, count)
+            # The places whose reading is not the one its signal rides on, at C speed.
+            moved = map(is_not, readings, self.riders)
+            self.todo: Sequence[int] = list(compress(range(count), moved))
+            self.same_keys = layout.whole and len(layout.keys) == count
+        else:
+            self.riders = [None] * count
+            self.keys = [None] * count
+            self.todo = range(count)
+            self.same_keys = False
+        self.sampled = len(self.todo) < count
+        """Some signals ride on: sampled now, their deadline `now + max_age`."""
+        source.applying = True
 
     def ingest(self, count: int) -> bool:
         """The next `count` readings' worth of work; whether any readings are left. A
         reading taken on the shortest path (the same object again) is worth
-        1/`SAMPLE_WORTH` of one: the loop is handed back after as much work, not
-        after as many readings, which would be a dozen needless turns a second for a
-        board that mostly hears the same thing again."""
+        1/`SAMPLE_WORTH` of one, and a riding one nothing: the loop is handed back
+        after as much work, not after as many readings, which would be a dozen needless
+        turns a second for a board that mostly hears the same thing again."""
         store, source, name, now = self.store, self.source, self.source_name, self.now
-        signals, known, key_of, seen = store.signals, self.known, source.key_of, self.seen
-        max_age, due, generation = source.max_age, self.due, redactor.generation
-        sampled = False
+        signals, known, readings, keys = store.signals, self.known, self.readings, self.keys
+        riders, timeline, todo = self.riders, source.times, self.todo
+        max_age, due, generation = source.max_age, self.due, self.generation
+        sampled, same_keys = self.sampled, self.same_keys
         budget = count * SAMPLE_WORTH
         start = self.done
-        for reading in itertools.islice(self.readings, start, None):
+        for place in islice(todo, start, None):
             if budget <= 0:
                 break
             start += 1
             budget -= SAMPLE_WORTH  # the whole ingest's worth, given back below if not
+            reading = readings[place]
             raw = reading.key
             key = known.get(raw) or f"{name}/{sanitize(raw, 256)}"
-            key_of[raw] = key
+            if keys[place] != key:
+                keys[place], same_keys = key, False
             signal = signals.get(key)
             if signal is not None:
+                if signal.ride is not None:
+                    unride(signal)
                 if (
                     signal.last is reading
                     and reading.observed_at is None
@@ -179,58 +291,89 @@ class CollectionUpdate:
                     and signal.slo is None
                     and signal.texts[0] == generation
                 ):
-                    # Most of a big board: the very reading again, with no sample time
-                    # of its own, for a signal within its limits and from its own data
-                    # (settled, no timer of any kind): a sample now and nothing else.
-                    # `same_reading` below takes every other case it can.
+                    # The very reading again, with no sample time of its own, for a
+                    # signal within its limits and from its own data (settled, no
+                    # timer of any kind): a sample now and nothing else. From now on
+                    # it rides, when its history can (not before it came back the
+                    # same: a plugin that rebuilds every reading would only pay for
+                    # rides that never last). `same_reading` takes every other case.
                     signal.observed_at = now
                     signal.history.append(now, signal.value)
-                    seen.add(key)
                     sampled = True
                     budget += SAMPLE_WORTH - 1
+                    riders[place] = reading if rides(signal, reading, timeline) else None
                     continue
-                if same_reading(signal, reading, now, max_age):
-                    seen.add(key)
+                riders[place] = None
+                last = signal.last
+                if (
+                    last is not None
+                    and (last is reading or last.value == reading.value)  # else: moved
+                    and same_reading(signal, reading, now, max_age)
+                ):
                     # Settled: neither missing nor unknown, so its deadline is its sample's.
                     deadline = signal.observed_at + max_age  # type: ignore[operator]
                     if deadline < due:
                         due = deadline
                     continue
+            riders[place] = None
             view = triage_view(signal) if signal is not None else None
             try:
                 updated = store._ingest(key, name, source, reading, now)
             except Exception:  # a reading the engine's checks did not catch
                 self.bad += 1
                 signals.pop(key, None)
+                keys[place] = None
+                same_keys = False
                 continue
-            seen.add(key)
             signal = signals[key]
             due = min(due, signal_due(signal, max_age))
             if updated:
                 self.changed.add(key)
-                if view is not None and triage_view(signal) == view and not notable(signal):
+                if view is not None and signal.kind != "change" and triage_view(signal) == view:
                     self.quiet.add(key)
-        if sampled and now + max_age < due:
-            due = now + max_age
-        self.due = due
+        self.due, self.sampled, self.same_keys = due, sampled, same_keys
         self.done = start
-        return self.done < len(self.readings)
+        return self.done < len(todo)
 
     def finish(self, duration_ms: float | None) -> None:
         store, source, now, message = self.store, self.source, self.now, self.message
-        changed, seen, signals = self.changed, self.seen, store.signals
+        changed, signals, keys = self.changed, store.signals, self.keys
         if self.bad:
             self.notes.append(f"{self.bad} malformed readings dropped")
-        unseen = [key for key in source.keys - seen if key in signals]
-        for key in unseen:
-            if message:
-                if store._fail_signal(signals[key], message, now):
+        if self.same_keys:
+            # The keys of last time, each at its place: nothing unseen, nothing new.
+            unseen: list[str] = []
+            source.key_of = self.known
+        else:
+            seen = set(keys)
+            seen.discard(None)
+            unseen = [key for key in source.keys - seen if key in signals]
+            for key in unseen:  # each ends its ride, if any, at the collection before
+                if message:
+                    if store._fail_signal(signals[key], message, now):
+                        changed.add(key)
+                elif store._retire(key, source, now):
                     changed.add(key)
-            elif store._retire(key, source, now):
-                changed.add(key)
-        source.keys = signals.keys() & (source.keys | seen)  # at C speed: thousands
-        store._evict_missing(source, changed)
-        source.due = min(self.due, earliest_due(signals, unseen, source.max_age))
+            source.keys = signals.keys() & (source.keys | seen)  # at C speed: thousands
+            store._evict_missing(source, changed)
+            source.key_of = {
+                reading.key: key
+                for reading, key in zip(self.readings, keys, strict=True)
+                if key is not None
+            }
+        source.times.ride_to_newest()
+        due = self.due
+        if self.sampled and now + source.max_age < due:
+            due = now + source.max_age
+        source.due = min(due, earliest_due(signals, unseen, source.max_age))
+        source.applying = False
+        count = len(keys)
+        distinct = self.same_keys or len(set(keys)) == count
+        # Two places with one key would let a rider's signal be taken in at the other
+        # place too: only a collection of distinct keys is laid out for the next one.
+        if distinct:
+            whole = self.same_keys or (not self.bad and len(source.keys) == count)
+            source.layout = Layout(self.riders, keys, whole, self.generation)
         changed |= store._spread_maintenance(now)
         triage = source.state.ok is not (not message) or bool(changed - self.quiet)
         source.state = replace(
@@ -244,3 +387,16 @@ class CollectionUpdate:
             last_attempt=now,
         )
         store._notify(changed, triage=triage)
+
+    def abandon(self) -> None:
+        """The collection was not taken in whole (cancelled, or a bug): its source
+        takes every reading whole next time."""
+        self.source.applying = False
+        self.source.layout = None
+
+
+def _fit(items: list[T | None], count: int) -> list[T | None]:
+    """`items` as a new list of `count`, cut or padded with None."""
+    if len(items) >= count:
+        return items[:count]
+    return [*items, *[None] * (count - len(items))]

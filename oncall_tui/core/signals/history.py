@@ -11,6 +11,9 @@ Every signal has one (two for an SLO), so it is kept small: as two arrays of dou
   samples with them have left the ring, it is all shared again.
 - Values: once per run of equal values, with a bit per sample saying where runs
   begin; an unchanged value, most of a board's samples, costs one bit.
+- Riding: while its source hands back the very same reading, a history takes no
+  append; it `ride`s its timeline, its newest value standing for every tick since, up
+  to `Timeline.ridden`, made only when the history is read or changed (`_catch_up`).
 Every time and value reads back exactly as appended (gaps, NaN, as None).
 """
 
@@ -19,7 +22,9 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator
 from itertools import accumulate, chain, repeat
-from math import copysign, inf
+from math import copysign
+
+from oncall_tui.core.signals.timeline import CHUNK, Timeline
 
 UNITS = 4_194_304.0
 """Own time steps per second: 2**22, so a step between two Unix times (each a multiple
@@ -31,41 +36,7 @@ UNIT = 1.0 / UNITS
 MAX_UNITS = 0xFFFF_FFFF
 """The longest step kept in units (an `array('I')` item): about 17 minutes."""
 
-CHUNK = 64
-"""Times per `Timeline` chunk: a history holds the few chunks its samples span."""
-
 NAN = float("nan")
-
-
-class Timeline:
-    """The times of one source's collections, shared by its signals' histories.
-
-    Times are numbered (ticks) and kept in chunks of `CHUNK`; the timeline holds only
-    the newest chunk, each history the chunks its samples span, so a chunk lives as
-    long as a history needs it and no longer.
-    """
-
-    __slots__ = ("chunk", "newest", "tick")
-
-    def __init__(self) -> None:
-        self.chunk: array[float] = array("d")
-        self.newest: float = -inf
-        self.tick = -1
-
-    def advance(self, at: float) -> int:
-        """The tick of time `at`: the newest one's, or a new one when `at` is later; -1
-        when it is earlier (a backfill: the history keeps that time itself)."""
-        newest = self.newest
-        if at == newest:
-            return self.tick
-        if not at > newest:  # earlier, or NaN
-            return -1
-        if len(self.chunk) == CHUNK:
-            self.chunk = array("d")
-        self.chunk.append(at)
-        self.newest = at
-        self.tick += 1
-        return self.tick
 
 
 class History:
@@ -85,6 +56,7 @@ class History:
         "_last",
         "_newest",
         "_own",
+        "_ride",
         "_size",
         "_starts",
         "_steps",
@@ -110,13 +82,81 @@ class History:
         self._times: array[float] = _NO_TIMES
         self._values = array("d")
         self._newest: float = NAN
+        self._ride = False
 
     @property
     def timeline(self) -> Timeline | None:
         """The shared times this history takes its samples' times from when it can."""
         return self._timeline
 
+    @property
+    def riding(self) -> bool:
+        return self._ride
+
+    def ride(self) -> bool:
+        """Stand for the samples of the coming collections with the newest value (see
+        the module), until `stop_ride`; whether it can: its newest sample must be its
+        timeline's newest tick, and the timeline keep as many ticks as it holds."""
+        timeline = self._timeline
+        if (
+            timeline is None
+            or self._tick != timeline.tick
+            or self._size <= self._own
+            or self.capacity > timeline.keep
+        ):
+            return False
+        self._ride = True
+        return True
+
+    def stop_ride(self) -> None:
+        """The ride's samples made, up to the timeline's `ridden` tick; no more after."""
+        if self._ride:
+            self._catch_up()
+            self._ride = False
+
+    def _catch_up(self) -> None:
+        """The newest value again at every tick ridden since the history was last
+        changed: all at once, at most a ring's worth of work however long the ride."""
+        timeline = self._timeline
+        assert timeline is not None  # only a history on a timeline rides
+        ridden = timeline.ridden
+        ticks = ridden - self._tick
+        if ticks <= 0:
+            return
+        capacity, tick = self.capacity, self._tick
+        if ticks >= capacity:  # the ride is all the ring holds now
+            self._own, self._steps, self._times = 0, _NO_STEPS, _NO_TIMES
+            self._values = array("d", (self._newest,))
+            self._starts, self._size, self._chunks = 0, capacity, []
+            start = (ridden - capacity + 1) // CHUNK
+        else:
+            drop = self._size + ticks - capacity
+            if drop > 0:
+                self._drop(drop)
+            self._size += ticks
+            start = tick // CHUNK + 1  # the chunks it holds reach its newest tick
+        for number in range(start, ridden // CHUNK + 1):
+            self._chunks.append(timeline.chunk_of(number * CHUNK))
+        self._tick = ridden
+
+    def _drop(self, count: int) -> None:
+        """Drop the `count` oldest samples (fewer than the ring holds)."""
+        if self._own:
+            for _ in range(count):
+                self._drop_oldest()
+            return
+        starts, oldest = self._starts, self._tick - self._size + 1
+        # Bits 1..count begin runs that lie wholly among the dropped samples.
+        gone = (starts & ((1 << (count + 1)) - 2)).bit_count()
+        if gone:
+            del self._values[:gone]
+        self._starts = starts >> count
+        self._size -= count
+        del self._chunks[: (oldest + count) // CHUNK - oldest // CHUNK]
+
     def append(self, at: float, value: float | None) -> None:
+        if self._ride:
+            self._catch_up()
         timeline = self._timeline
         if (
             value is self._newest
@@ -184,6 +224,8 @@ class History:
     def replace_newest(self, at: float, value: float | None) -> None:
         """Overwrite the newest sample (append when empty): a slow series keeps its
         samples spaced and still ends with the latest value."""
+        if self._ride:
+            self._catch_up()
         size = self._size
         if not size:
             self.append(at, value)
@@ -202,14 +244,20 @@ class History:
         self._newest = stored
 
     def __len__(self) -> int:
+        if self._ride:
+            self._catch_up()
         return self._size
 
     def __iter__(self) -> Iterator[tuple[float, float | None]]:
         """Oldest first; gaps (no data) come back as None. Read at once, so a sample
         appended while the caller walks it is not half seen."""
+        if self._ride:
+            self._catch_up()
         return zip(self._own_times() + self._shared_times(), self.values(), strict=True)
 
     def values(self) -> list[float | None]:
+        if self._ride:
+            self._catch_up()
         size = self._size
         runs = [None if value != value else value for value in self._values.tolist()]
         if len(runs) == size:
@@ -219,9 +267,28 @@ class History:
         lengths = [len(rest) + 1 for rest in bits.split("1")[1:]]
         return list(chain.from_iterable(map(repeat, runs, lengths)))
 
+    def newest_times(self) -> tuple[float, float] | None:
+        """The times of the newest two samples, newest first; None with fewer. (An SLO's
+        budget ring asks at every collection whether its newest sample moves on.)"""
+        if self._ride:
+            self._catch_up()
+        own = self._own
+        if self._size < 2:
+            return None
+        if own == self._size and own >= 2:  # all its own times: read at once
+            steps = self._steps
+            if steps is None:
+                return self._times[-1], self._times[-2]
+            last = float(self._last)
+            return last, last - steps[-1] * UNIT  # exact: see `_own_append`
+        times = self._times_newest_first()
+        return next(times), next(times)
+
     def newest_since(self, start: float) -> Iterator[tuple[float, float | None]]:
         """Samples taken at or after `start`, newest first: the tail of a long ring
         without decoding all of it."""
+        if self._ride:
+            self._catch_up()
         index = self._size - 1
         if index < 0:
             return

@@ -55,20 +55,23 @@ def update_signal(
         signal.component = sanitize(reading.component, 200)
         signal.raw = raw
     signal.component = signal.component or signal.name
-    note_change(signal, signal.value, value, now, events)
+    if kind == "change":
+        note_change(signal, signal.value, value, now, events)
     signal.thresholds = reading.thresholds
-    signal.baseline = None if reading.baseline is None else _number(reading.baseline)
+    baseline = reading.baseline
+    signal.baseline = None if baseline is None else _number(baseline)
     signal.explicit_status = reading.status
     signal.value = value
     signal.observed_at = observed
     signal.missing_since = None
-    if reading.history:
-        signal.history = prefill(signal.history, reading.history, now)
+    earlier = reading.history
+    if earlier:
+        signal.history = prefill(signal.history, earlier, now)
     signal.history.append(now, value)
-    if signal.seen_from is None or reading.history:
+    if signal.seen_from is None or earlier:
         oldest = next(iter(signal.history), (now, None))[0]
         signal.seen_from = oldest if signal.seen_from is None else min(signal.seen_from, oldest)
-    if reading.history:
+    if earlier:
         backdate_breaches(signal)
     status, reason = evaluate(signal, now)
     summary = clean_summary or default_summary(
@@ -78,7 +81,8 @@ def update_signal(
         # Fetched just now, measured long ago (a sample's own timestamp): stale.
         status, reason = Status.UNKNOWN, Reason.STALE
         summary = staleness(observed, now, max_age) or summary
-    set_status(signal, status, reason, now, events)
+    if not (signal.status is status and signal.reason is reason) or kind == "change":
+        set_status(signal, status, reason, now, events)
     if status is not Status.OK:
         backdate_status(signal, None if reading.since is None else _number(reading.since))
     signal.summary = summary
@@ -114,6 +118,7 @@ def _shown(signal: Signal) -> tuple[object, ...]:
         signal.component,
         signal.kind,
         signal.changed_at,
+        signal.headline,
     )
 
 
@@ -139,6 +144,9 @@ def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
     if thresholds is None:
         return Status.OK, None
     level = thresholds.level(signal.value, signal.baseline)
+    if level is Status.OK and not signal.firing and not signal.breach_since:
+        signal.clear_since.clear()  # nothing fired, so nothing is clearing: at once
+        return Status.OK, None
     status = Status.OK
     for step in (Status.WARNING, Status.CRITICAL):
         if level.severity >= step.severity:
@@ -216,15 +224,9 @@ def note_budget(
         signal.budget = History(signal.history.capacity)
     if earlier:
         signal.budget = prefill(signal.budget, earlier, now)
-    ring, value = signal.budget, as_number(facts.budget_left)
-    samples = ring.newest_since(-math.inf)
-    newest, before = next(samples, None), next(samples, None)
-    if (
-        newest is not None
-        and before is not None
-        and newest[0] <= now
-        and newest[0] - before[0] < budget_spacing(facts.period)
-    ):
+    ring, value = signal.budget, _number(facts.budget_left)
+    times = ring.newest_times()
+    if times is not None and times[0] <= now and times[0] - times[1] < budget_spacing(facts.period):
         # The newest is not yet BUDGET_SPACING after the one before: it moves on.
         ring.replace_newest(now, value)
     else:

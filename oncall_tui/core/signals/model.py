@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.quick_init import quick_init
+from oncall_tui.core.signals.timeline import Timeline
 from oncall_tui.core.sources.runbook import Runbook
 
 Kind = Literal["business", "health", "risk_rule", "dependency", "alert", "change"]
@@ -149,6 +151,8 @@ class Thresholds:
         absolute limits and, given a baseline, the ratio limits. Touching a limit counts
         as breaching it (>=, or <= when `below`)."""
         absolute = self._grade(value, self.warning, self.critical)
+        if self.warning_ratio is None and self.critical_ratio is None:
+            return absolute  # most limits: judged thousands of times a second
         ratio = self.ratio(value, baseline)
         if ratio is None:
             return absolute
@@ -165,15 +169,16 @@ class Thresholds:
         return ratio if math.isfinite(ratio) else None
 
     def _grade(self, value: float, warning: float | None, critical: float | None) -> Status:
-        def breached(limit: float | None) -> bool:
-            if limit is None:
-                return False
-            return value <= limit if self.below else value >= limit
-
-        if breached(critical):
-            return Status.CRITICAL
-        if breached(warning):
-            return Status.WARNING
+        if self.below:
+            if critical is not None and value <= critical:
+                return Status.CRITICAL
+            if warning is not None and value <= warning:
+                return Status.WARNING
+        else:
+            if critical is not None and value >= critical:
+                return Status.CRITICAL
+            if warning is not None and value >= warning:
+                return Status.WARNING
         return Status.OK
 
 
@@ -206,6 +211,7 @@ class Maintenance:
     author: str = ""
 
 
+@quick_init  # plugins make thousands a second: half the dataclass's __init__ cost
 @dataclass(frozen=True, slots=True)
 class Reading:
     """One observation as a plugin returns it, before sanitising and evaluation.
@@ -324,10 +330,32 @@ class Signal:
     maintenance: Maintenance | None = None
     """Planned work on this signal's component (its own, or that of an alert about the
     same component, or a configured notice); None when there is none."""
+    ride: Timeline | None = field(default=None, init=False, repr=False)
+    """Set while the signal rides its source's collections (core/signals/collection.py):
+    each hands back the very reading again, so nothing of it is touched; it was observed
+    at the timeline's `ridden_at` and its history rides along."""
 
     @property
     def severity(self) -> int:
         return self.status.severity
+
+
+_OBSERVED_AT = Signal.__dict__["observed_at"]
+
+
+def _observed_at(signal: Signal) -> float | None:
+    ride = signal.ride
+    return _OBSERVED_AT.__get__(signal, Signal) if ride is None else ride.ridden_at
+
+
+def _set_observed_at(signal: Signal, at: float | None) -> None:
+    _OBSERVED_AT.__set__(signal, at)
+    signal.ride = None
+
+
+# `observed_at` reads as a field and is one, except while the signal rides: then it is
+# its source's newest collection time, with no write per signal per collection.
+setattr(Signal, "observed_at", property(_observed_at, _set_observed_at))  # noqa: B010
 
 
 def sort_key(signal: Signal) -> tuple[int, str]:

@@ -24,6 +24,7 @@ from oncall_tui.core.signals.collection import (
     Source,
     earliest_due,
     signal_due,
+    unride,
 )
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
@@ -39,6 +40,7 @@ from oncall_tui.core.signals.model import (
 )
 from oncall_tui.core.signals.queries import StoreQueries
 from oncall_tui.core.signals.team import MaintenanceBoard, clean_maintenance
+from oncall_tui.core.signals.timeline import Timeline
 
 APPLY_SLICE = 250
 """Readings taken in before the event loop gets a turn (~25 ms of work on a loaded machine)."""
@@ -95,7 +97,9 @@ class SignalStore(StoreQueries):
     ) -> None:
         """Register a source; `max_age` defaults to twice its interval (DESIGN: stale)."""
         age = max_age if max_age is not None else 2 * state.interval
-        self._sources[state.name] = Source(state, age, transient)
+        # Its timeline keeps as many collection times as a history holds: a signal whose
+        # reading does not change rides it (core/signals/collection.py).
+        self._sources[state.name] = Source(state, age, transient, times=Timeline(self._history))
 
     @property
     def sources(self) -> list[SourceState]:
@@ -132,7 +136,11 @@ class SignalStore(StoreQueries):
         `note` says what else is worth knowing (readings the engine dropped).
         """
         update = self.begin_apply(source_name, readings, at=at, error=error, note=note)
-        update.ingest(len(readings))
+        try:
+            update.ingest(len(readings))
+        except BaseException:
+            update.abandon()
+            raise
         update.finish(duration_ms)
 
     async def apply_in_slices(
@@ -150,9 +158,13 @@ class SignalStore(StoreQueries):
         once, at the end, when the source is whole."""
         update = self.begin_apply(source_name, readings, error=error, note=note)
         more = bool(update.readings)
-        while more:
-            more = update.ingest(APPLY_SLICE)
-            await asyncio.sleep(SLICE_PAUSE)  # the loop's turns: keys, repaints, sources
+        try:
+            while more:
+                more = update.ingest(APPLY_SLICE)
+                await asyncio.sleep(SLICE_PAUSE)  # the loop's turns: keys, repaints, sources
+        except BaseException:  # cancelled while taking it in
+            update.abandon()
+            raise
         update.finish(duration_ms)
 
     def begin_apply(
@@ -188,6 +200,7 @@ class SignalStore(StoreQueries):
         source = self._sources[source_name]
         message = error_message(error)
         self._source_event(source.state, False, message, now)
+        source.unsettle()
         changed = {key for key in source.keys if self._fail_signal(self.signals[key], message, now)}
         source.due = earliest_due(self.signals, source.keys, source.max_age)
         source.state = replace(
@@ -208,8 +221,8 @@ class SignalStore(StoreQueries):
         now = self.clock() if at is None else at
         changed: set[str] = set()
         for source in self._sources.values():
-            if now - source.due <= 0:
-                continue
+            if now - source.due <= 0 or source.applying:
+                continue  # not due yet, or being taken in: sampled now
             self._sweep_source(source, now, changed)
         changed |= self._spread_maintenance(now)
         if changed:
@@ -222,6 +235,7 @@ class SignalStore(StoreQueries):
             if signal.missing_since is not None and now - signal.missing_since > GONE_AFTER:
                 del self.signals[key]
                 source.keys.discard(key)
+                source.unsettle()
                 changed.add(key)
                 continue
             if signal.missing_since is None and signal.reason not in (
@@ -230,6 +244,8 @@ class SignalStore(StoreQueries):
             ):
                 stale = staleness(signal.observed_at, now, source.max_age)
                 if stale is not None:
+                    unride(signal)
+                    source.unsettle()
                     self._set_status(signal, Status.UNKNOWN, Reason.STALE, now)
                     signal.summary = stale
                     changed.add(key)
@@ -281,6 +297,7 @@ class SignalStore(StoreQueries):
         source = self._sources.get(signal.source)
         if source is not None:
             source.due = -math.inf  # set from outside: the next sweep looks at all of it
+            source.unsettle()
         note_change(signal, previous, signal.value, at, self.events)
         signal.history.append(at, signal.value)
         note_budget(signal, at)
@@ -297,6 +314,9 @@ class SignalStore(StoreQueries):
             signal = self.signals.pop(key, None)
             if signal is not None:
                 self._keys_of(signal.source).discard(key)
+                source = self._sources.get(signal.source)
+                if source is not None:
+                    source.unsettle()
 
     def announce(self, changed: set[str]) -> None:
         """Tell listeners what `put_*`/`remove_signals` changed."""
@@ -340,6 +360,7 @@ class SignalStore(StoreQueries):
 
     def _retire(self, key: str, source: Source, now: float) -> bool:
         signal = self.signals[key]
+        unride(signal)
         if source.transient:
             resolved(signal, now, self.events)
             del self.signals[key]
@@ -353,6 +374,7 @@ class SignalStore(StoreQueries):
         return True
 
     def _fail_signal(self, signal: Signal, message: str, now: float) -> bool:
+        unride(signal)
         before = (signal.status, signal.reason, signal.summary)
         self._set_status(signal, Status.UNKNOWN, Reason.SOURCE_ERROR, now)
         signal.summary = message

@@ -4,7 +4,9 @@
 included): a `statvfs` stuck on a dead NFS mount, repeated every poll, fills that pool
 and every HTTP source starts failing. Here each source gets one daemon thread at a
 time; while its previous call is still stuck, the next one is refused instead of
-piling up, and a stuck thread never keeps the process from exiting.
+piling up, and a stuck thread never keeps the process from exiting. The thread waits
+for the source's next call (`IDLE_EXIT`) rather than ending after each: starting one
+cost ~0.2 ms of CPU per collection, and held the event loop until it ran.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import queue
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,10 +26,19 @@ class BlockingStillRunning(Exception):
     """The source's previous blocking call has not returned yet."""
 
 
+IDLE_EXIT = 10.0
+"""Seconds a source's thread waits for its next call before it ends: a source polling
+every few seconds keeps one thread, one that stopped calling leaves none behind."""
+
+
 class BlockingRunner:
     def __init__(self, name: str) -> None:
         self._name = name
         self._busy = threading.Lock()
+        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._serving = False
+        """A thread is waiting for calls (or running one); guarded by `_lock`."""
+        self._lock = threading.Lock()
 
     async def __call__(self, fn: Callable[[], T]) -> T:
         if not self._busy.acquire(blocking=False):
@@ -56,8 +68,33 @@ class BlockingRunner:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(settle, result, error)
 
-        threading.Thread(target=work, name=f"oncall-{self._name}", daemon=True).start()
+        self._calls.put(work)
+        with self._lock:
+            if not self._serving:
+                self._serving = True
+                name = f"oncall-{self._name}"
+                threading.Thread(target=self._serve, name=name, daemon=True).start()
         return await future
+
+    def _serve(self) -> None:
+        """Run the calls as they come, until none came for `IDLE_EXIT` seconds."""
+        while True:
+            try:
+                work = self._calls.get(timeout=IDLE_EXIT)
+            except queue.Empty:
+                with self._lock:
+                    # A call put before this check is served; one put after it finds
+                    # no thread serving and starts one.
+                    if self._calls.empty():
+                        self._serving = False
+                        return
+                continue
+            try:
+                work()
+            except BaseException:  # not the call's (it is handed back): the thread's own
+                with self._lock:
+                    self._serving = False
+                raise
 
 
 _collector_lock = threading.Lock()

@@ -19,6 +19,11 @@ from oncall_tui.core.triage.causes import FAILING, LAYERS, Diagnosis
 
 SortKey = tuple[int, int, int, str]
 
+REST = 1 << 30
+"""The tier of every signal that is neither a cause's nor a symptom's: after every tier
+a diagnosis can give, and the same in every sort, so that a new diagnosis changes only
+the keys of the signals it ranks (`moved`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class OneSort:
@@ -33,7 +38,7 @@ class OneSort:
     as only those point at the root."""
     positions: dict[str, int] = field(default_factory=dict)
     """A cause's failing signal -> its place among the cause's signals."""
-    rest: int = 0
+    rest: int = REST
     """The tier of everything else."""
 
     @classmethod
@@ -49,7 +54,13 @@ class OneSort:
                 tiers[component] = len(causes) + rank[root]
                 symptoms.add(component)
         positions = {key: place for cause in causes for place, key in enumerate(cause.signals)}
-        return cls(tiers, frozenset(symptoms), positions, 2 * len(causes))
+        return cls(tiers, frozenset(symptoms), positions)
+
+    def moved(self, other: OneSort) -> tuple[frozenset[str], frozenset[str]]:
+        """(components, signal keys) whose signals may sort differently under `other`
+        than under this sort; every other signal's key is the same in both."""
+        components = frozenset(self.tiers.keys() | other.tiers.keys())
+        return components, frozenset(self.positions.keys() | other.positions.keys())
 
     def key(self, signal: Signal) -> SortKey:
         """The sort key of `signal`: smaller comes first."""

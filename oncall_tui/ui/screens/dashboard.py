@@ -35,13 +35,13 @@ from oncall_tui.core.present.board_panels import (
     host_sources,
     member,
 )
-from oncall_tui.core.present.sparkline import SPARK_STEP
 from oncall_tui.core.present.words import badge
 from oncall_tui.core.signals.filter import SignalFilter
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.ascii import footer_shows_palette
 from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.screens.board_clock import BoardClock
 from oncall_tui.ui.screens.board_keys import BOARD_BINDINGS
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
 from oncall_tui.ui.screens.board_sync import PanelOrder, PanelUpdates, covered
@@ -111,6 +111,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.follower = WorstFollower(clock)
         self.ordering = PanelOrder()
         """The one sort of the latest diagnosis, which the panels are sorted by."""
+        self.ticks = BoardClock(self)
 
     @property
     def sync_errors(self) -> int:
@@ -140,8 +141,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.store.subscribe(self._store_changed)
-        self.set_interval(1.0, self._tick, name="dashboard-tick")
-        self._arm_slow_tick()
+        self.ticks.start()
         self.set_focus(self.panels["health"])
         hide_toasts(self)  # notices go to the notice line, never over the panels
         self.panels["host"].display = bool(self._host_sources)
@@ -196,16 +196,27 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         only takes note, and it must never raise into the engine."""
         if not self.is_attached:
             return
-        delay = self.updates.note(changed)
-        if delay is not None:
+        self.arm_sync(self.updates.note(changed))
+
+    def arm_sync(self, delay: float | None) -> None:
+        """Update the panels in `delay` seconds (None: an update is already coming)."""
+        if delay is not None and self.is_attached:
             self.set_timer(delay, self._sync_from_timer, name="dashboard-sync")
 
-    def _sync_from_timer(self) -> None:
-        self.updates.armed = False
-        self._notice()
-        if board_flags(self).paused or covered(self):
-            return  # shown when the pause ends, or the detail on top closes (unheld)
-        self.sync()
+    async def _sync_from_timer(self) -> None:
+        """`sync`, a panel per turn of the event loop (`PanelUpdates.apply_in_turns`)."""
+        try:
+            self._notice()
+            if not self._held():  # else shown when the pause ends, or the detail closes
+                self.rediagnose()
+                grew = await self.updates.apply_in_turns(self.panels, self._held)
+                if grew is not None:
+                    self._synced(grew)
+        finally:
+            self.arm_sync(self.updates.rearm())
+
+    def _held(self) -> bool:
+        return not self.is_attached or board_flags(self).paused or covered(self)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted and not board_flags(self).paused:
@@ -225,53 +236,27 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def sync(self, *, full: bool = False) -> None:
         """Apply what the store reported since the last sync. Never raises: a bug in one
         panel must not stop the others, nor the app (timer callbacks that raise end it)."""
-        self._rediagnose()  # first: the panels sort and the cursor goes by the cause
-        if self.updates.apply(self.panels, full=full):
-            self._allocate()
-        self._follow_worst()
+        self.rediagnose()  # first: the panels sort and the cursor goes by the cause
+        self._synced(self.updates.apply(self.panels, full=full))
+
+    @keep_alive("updating the board", count="updates.errors")
+    def _synced(self, grew: bool) -> None:
+        """What follows the panels' update: their heights (when one's `grew`), the
+        cursor, the header, the why-line, the symptoms' marks."""
+        if grew:
+            self.sizer.allocate()
+        self.follow_worst()
         self.header.update_status()
-        self._show_selection()  # after the cause: it says what the selection is a symptom of
+        self.show_selection()  # after the cause: it says what the selection is a symptom of
         for panel in self.panels.values():
             panel.set_triage(self.cause.diagnosis)  # symptoms point at their root
         self.sizer.chrome_changed()
 
-    def _rediagnose(self) -> bool:
+    def rediagnose(self) -> bool:
         """Name the probable cause again (at most once a second, when the store moved)
         and hand its one sort to the panels when the ranking changed; True then."""
         self.cause.refresh_cause()
         return self.ordering.follow(self.cause.diagnosis, self.panels.values())
-
-    @keep_alive("clock tick", count="updates.errors")
-    def _tick(self) -> None:
-        if board_flags(self).paused:
-            return
-        if self._rediagnose() and not covered(self):  # (a detail on top reads the cause)
-            self.sync()  # the diagnosis waited out its once-a-second limit
-        if covered(self):
-            return
-        self._follow_worst()  # a recovered selection moves on after a while
-        self._show_selection()
-        now = self.clock()
-        for panel in self.panel_list:
-            if panel.ages_in_seconds(now):  # "for 40s" counts on without new data
-                panel.recheck_visible()
-
-    def _arm_slow_tick(self) -> None:
-        """Wake at the next sparkline step boundary (clock-aligned, so every row's trend
-        moves at once and in between nothing needs to be checked)."""
-        now = self.clock()
-        delay = SPARK_STEP - (now % SPARK_STEP) + 0.05
-        self.set_timer(max(1.0, delay), self._slow_tick, name="dashboard-slow-tick")
-
-    def _slow_tick(self) -> None:
-        self._move_trends()
-        self._arm_slow_tick()
-
-    @keep_alive("moving the trends along")
-    def _move_trends(self) -> None:
-        if not board_flags(self).paused:
-            for panel in self.panel_list:
-                panel.recheck_visible()
 
     # -- layout ---------------------------------------------------------------------
 
@@ -283,9 +268,6 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     def on_panel_columns_resized(self, message: PanelColumns.Resized) -> None:
         self.sizer.laid_out()
-
-    def _allocate(self) -> None:
-        self.sizer.allocate()
 
     def _chrome(self) -> int:
         """Lines the why-line and the filter bar take now beyond what the last layout
@@ -302,7 +284,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         `check` lists first."""
         return worst_signal(self.panel_list, self.cause.diagnosis, self.ordering.order.key)
 
-    def _follow_worst(self) -> None:
+    def follow_worst(self) -> None:
         """Move to the worst signal, as `WorstFollower` decides, while following."""
         if not self.follow:
             return
@@ -322,7 +304,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
             self.set_focus(panel)
         self._last_panel = panel
 
-    def _show_selection(self) -> None:
+    def show_selection(self) -> None:
         panel = self.selected_panel
         signal = panel.selected_signal if panel is not None else None
         hint: list[tuple[str, str]] = []
@@ -337,19 +319,19 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
 
     def watch_follow(self, follow: bool) -> None:
         if follow and self.is_mounted:
-            self._follow_worst()
-            self._show_selection()
+            self.follow_worst()
+            self.show_selection()
 
     def on_signal_panel_moved(self, message: SignalPanel.Moved) -> None:
         self._last_panel = message.panel
         self.follow = False
-        self._show_selection()
+        self.show_selection()
 
     def on_descendant_focus(self, event: object) -> None:
         focused = self.focused
         if isinstance(focused, SignalPanel):
             self._last_panel = focused
-            self._show_selection()
+            self.show_selection()
 
     def on_signal_panel_selected(self, message: SignalPanel.Selected) -> None:
         if message.key in self.store.signals:
@@ -380,8 +362,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         self.cause.restart()  # and `C` starts again from the first cause
         self.follower.followed = None  # jump now, whatever is selected
         self.follow = True
-        self._follow_worst()
-        self._show_selection()
+        self.follow_worst()
+        self.show_selection()
 
     def action_filter(self) -> None:
         self.filter_bar.open()
@@ -418,7 +400,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         for group, panel in self.panels.items():
             panel.set_accept(self._member(group))
         self.sync()  # each panel reads the store once; what it measured it keeps
-        self._allocate()
+        self.sizer.allocate()
         shown = sum(len(panel.row_keys) for panel in self.panels.values())
         total = sum(1 for s in self.store.signals.values() if s.kind != "change")
         self.filter_bar.show_count(query, shown, total)
@@ -436,7 +418,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
                 self.follow = False
                 self.set_focus(panel)
                 self._last_panel = panel
-                self._show_selection()
+                self.show_selection()
                 return
 
     def freeze(self, paused: bool) -> None:

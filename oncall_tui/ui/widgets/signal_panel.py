@@ -6,8 +6,8 @@ and ~7.5 KB/s at 1,000 rows with 10% changing per second) and parses `str` cells
 markup. Here every screen line is drawn by `render_line` from the live `Signal` objects,
 and a store change refreshes only the lines that show a changed signal, and only when
 the line would look different (`PanelRows`, `row_parts` in `panel_rows.py` decide what
-a line shows, `panel_paint.py` how it looks, `panel_cursor.py` moves the cursor;
-this module keeps the lines current and draws them).
+a line shows, `panel_paint.py` how it looks, `panel_cursor.py` moves the cursor,
+`panel_draw.py` draws the lines; this module keeps them current).
 
 Lines, top to bottom: the title (panel name and counts; for an empty panel also why it
 is empty, so it needs one line only), one banner per failing source that feeds this
@@ -24,11 +24,9 @@ from collections.abc import Callable, Collection
 from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.style import Style
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
-from textual.strip import Strip
 
 from oncall_tui.core.present.panel_rows import (
     Accept,
@@ -37,33 +35,25 @@ from oncall_tui.core.present.panel_rows import (
     PinnedLine,
     layout_columns,
     pinned_lines,
-    row_parts,
 )
 from oncall_tui.core.present.sparkline import SparkCache
-from oncall_tui.core.present.triage_text import symptom_mark
 from oncall_tui.core.present.words import SECONDS_UNTIL
 from oncall_tui.core.signals.model import Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Diagnosis
-from oncall_tui.ui.widgets.line_diff import changed_extent
-from oncall_tui.ui.widgets.panel_cursor import PanelCursor
+from oncall_tui.ui.widgets.panel_draw import PanelDraw
+from oncall_tui.ui.widgets.panel_lines import PaintedRows
 from oncall_tui.ui.widgets.panel_paint import (
     CURSOR_MARK,
     PanelStyles,
-    failed_strip,
-    pinned_strip,
-    row_strip,
 )
 
 __all__ = ["CURSOR_MARK", "SignalPanel"]
 
 log = logging.getLogger(__name__)
 
-VisibleLine = tuple[str, bool]
-"""(signal key, is the cursor on it): what a row line shows, for repaint decisions."""
 
-
-class SignalPanel(PanelCursor):
+class SignalPanel(PanelDraw):
     """Signals of one group, worst first, with one selected row."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -135,7 +125,7 @@ class SignalPanel(PanelCursor):
             no_color=lambda: self.app.no_color,
             focused=lambda: self.has_focus,
         )
-        self._painted: dict[int, Strip] = {}
+        self._lines = PaintedRows()
         """The strip last drawn for each row (by row index): what the terminal shows."""
         self.frozen_at: float | None = None
         """Paused since: rows are drawn from copies of the signals taken then."""
@@ -206,6 +196,7 @@ class SignalPanel(PanelCursor):
         lines whose content differs from what is on screen.
         """
         model = self.model
+        self._lines.next_sync()
         before_pinned = self._pinned
         before_height = len(before_pinned) + len(model.rows)
         signals = self.store.signals
@@ -240,7 +231,7 @@ class SignalPanel(PanelCursor):
             # Rows moved on screen or the columns changed: every line is new.
             self._columns = columns
             self.virtual_size = Size(0, height)
-            self._painted.clear()
+            self._lines.forget()
             self.refresh()
             return
         for y, (old, new) in enumerate(zip(before_pinned, self._pinned, strict=True)):
@@ -248,17 +239,18 @@ class SignalPanel(PanelCursor):
                 self._refresh_screen_line(y)
         top = len(self._pinned)
         first = self.scroll_offset.y
+        width = self.scrollable_content_region.width
         if before_visible is None:
             bottom = first + self._rows_height()
             for key in dirty:
                 index = model.position[key]
                 if first <= index < bottom:
-                    self._repaint_if_changed(top + index - first, index)
+                    self._repaint_if_changed(top + index - first, index, width)
             return
         for offset, line in enumerate(self._visible()):
             old_line = before_visible[offset] if offset < len(before_visible) else None
             if line != old_line or line[0] in dirty:
-                self._repaint_if_changed(top + offset, first + offset)
+                self._repaint_if_changed(top + offset, first + offset, width)
 
     def _shown(self, keys: Collection[str]) -> list[str]:
         """Those of `keys` whose rows are on screen now."""
@@ -272,21 +264,13 @@ class SignalPanel(PanelCursor):
         screen may need a wider column than the one laid out."""
         if self.model.widen([key for key, _ in self._visible()]):
             self._columns = self._layout()
-            self._painted.clear()
+            self._lines.forget()
             self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if round(old_value) != round(new_value) and self._synced:
             self._fit_shown()
-
-    def recheck_visible(self) -> None:
-        """Repaint visible rows that would look different now without any store change:
-        the trend moved one cell along, an age passed a minute."""
-        top = len(self._pinned)
-        first = self.scroll_offset.y
-        for offset in range(len(self._visible())):
-            self._repaint_if_changed(top + offset, first + offset)
 
     def ages_in_seconds(self, now: float) -> bool:
         """Whether a shown row's age is still counted in seconds (failing for under
@@ -301,9 +285,17 @@ class SignalPanel(PanelCursor):
                 return True
         return False
 
-    def set_order(self, key: Callable[[Signal], tuple[object, ...]]) -> None:
-        """A new one sort (the probable causes moved): re-sorted at the next sync."""
-        self.model.order_key = key
+    def set_order(
+        self,
+        key: Callable[[Signal], tuple[object, ...]],
+        moved: tuple[Collection[str], Collection[str]] | None = None,
+    ) -> None:
+        """A new one sort (the probable causes moved): re-sorted at the next sync. With
+        `moved` (components, keys) only their rows may sort differently (`OneSort.moved`)."""
+        if moved is None:
+            self.model.order_key = key
+        else:
+            self.model.reorder(key, *moved)
 
     def set_triage(self, diagnosis: Diagnosis) -> None:
         """A new diagnosis: repaint (all of it: roots change once an incident, not once
@@ -316,12 +308,8 @@ class SignalPanel(PanelCursor):
             self._columns = self._layout()
         except Exception:
             log.exception("laying out the symptom marks of panel %s failed", self.title)
-        self._painted.clear()
+        self._lines.forget()
         self.refresh()
-
-    def _mark(self, signal: Signal) -> str:
-        root = self._triage.symptom_root(signal)
-        return symptom_mark(root) if root is not None else ""
 
     def _layout(self) -> Columns:
         model = self.model
@@ -337,21 +325,6 @@ class SignalPanel(PanelCursor):
             mark=mark,
             measured=model.widths,
         )
-
-    def _repaint_if_changed(self, y: int, index: int) -> None:
-        """Repaint screen line `y` (row `index`) unless it would look exactly as it does
-        now: a value that moved in its fourth digit is not worth a repaint."""
-        try:
-            strip = self._row_strip(index, self.scrollable_content_region.width)
-        except Exception:
-            strip = None  # render_line will draw (and log) the failure
-        painted = self._painted.get(index)
-        if strip is None or painted is None:
-            self._refresh_screen_line(y)
-        elif strip != painted:
-            # Up to the last changed cell only: a new value leaves the trend, the limit
-            # and the summary to its right as they are on the terminal.
-            self._refresh_screen_line(y, changed_extent(painted, strip))
 
     def _compute_pinned(self) -> list[PinnedLine]:
         feeding = [source for source in self.store.sources if self.feeds(source)]
@@ -371,11 +344,11 @@ class SignalPanel(PanelCursor):
         self.frozen_at = at
         self._snapshot = {} if at is None else {s.key: copy.copy(s) for s in self.model.rows}
         if at is None:
-            self._painted.clear()
+            self._lines.forget()
             self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._painted.clear()
+        self._lines.forget()
         if self._synced:
             self._fit_shown()
         self._columns = self._layout()
@@ -401,48 +374,3 @@ class SignalPanel(PanelCursor):
         self._moved()
         if event.chain >= 2:
             self.action_select()
-
-    # -- painting -------------------------------------------------------------------
-
-    def _visible(self) -> list[VisibleLine]:
-        rows = self.model.rows
-        top = self.scroll_offset.y
-        bottom = min(len(rows), top + self._rows_height())
-        cursor = self.model.cursor
-        return [(rows[i].key, i == cursor) for i in range(top, bottom)]
-
-    def notify_style_update(self) -> None:
-        self._styles.clear()
-        self._painted.clear()
-        super().notify_style_update()
-
-    def on_focus(self, event: events.Focus) -> None:
-        self._styles.clear()
-        self._painted.clear()
-
-    def on_blur(self, event: events.Blur) -> None:
-        self._styles.clear()
-        self._painted.clear()
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        try:
-            if y < len(self._pinned):
-                return pinned_strip(self._pinned[y], width, self._styles, focused=self.has_focus)
-            index = self.scroll_offset.y + y - len(self._pinned)
-            if 0 <= index < len(self.model.rows):
-                strip = self._row_strip(index, width)
-                self._painted[index] = strip
-                return strip
-            # Explicit styles everywhere: NO_COLOR's monochrome filter fails on None.
-            return Strip.blank(width, Style())
-        except Exception:  # a bad row must cost one line, not the app
-            log.exception("rendering line %d of panel %s failed", y, self.title)
-            return failed_strip(width)
-
-    def _row_strip(self, index: int, width: int) -> Strip:
-        signal = self.model.rows[index]
-        signal = self._snapshot.get(signal.key, signal)
-        now = self.frozen_at if self.frozen_at is not None else self.clock()
-        parts = row_parts(signal, self._columns, now, self._sparks, self._mark(signal))
-        return row_strip(parts, width, self._styles, selected=index == self.model.cursor)
