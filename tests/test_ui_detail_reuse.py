@@ -230,7 +230,7 @@ async def test_a_value_that_moves_repaints_the_facts_without_a_layout() -> None:
 async def test_with_the_engine_running_the_first_enter_composes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A second after the first key pressed on the board, the detail is composed and
+    """Once the keys pressed on the board pause, the detail is composed and
     laid out unseen; the first Enter then only shows it (before, it composed the
     screen: the slowest Enter of all). Untouched, the board builds none."""
     app = OncallApp(make_engine(two_signals()), clock=lambda: T0, start_engine=True)
