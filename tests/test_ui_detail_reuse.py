@@ -252,3 +252,15 @@ async def test_with_the_engine_running_the_first_enter_composes_nothing(
         assert detail is prepared and composed == []
         assert detail.key == selected
         assert app.engine.store.signals[selected].name in shown(app)
+
+
+async def test_a_preparation_due_as_the_app_exits_does_nothing() -> None:
+    """The preparation waits for a pause of the keys: a key pressed just before quitting
+    makes it fall due while the app is shutting down, with no screen left to read the
+    selection from (it raised ScreenStackError, a traceback at exit)."""
+    app = make_app(two_signals())
+    async with app.run_test(size=(120, 40)):
+        pass
+    assert not app.screen_stack
+    await app.details.prepare()
+    assert app.details.screen is None

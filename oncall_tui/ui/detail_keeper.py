@@ -63,9 +63,12 @@ class DetailKeeper:
     async def prepare(self) -> None:
         """Compose, mount and lay out the detail of the board's selected signal
         without showing it, so that the first Enter only repaints. Nothing if it
-        exists already (opened), or off the board."""
-        board = self.app.screen
-        key = getattr(board, "selected_key", None) if self.screen is None else None
+        exists already (opened), off the board, or when it falls due as the app
+        exits (no screen left)."""
+        stack = self.app.screen_stack
+        if self.screen is not None or not stack:
+            return
+        key = getattr(stack[-1], "selected_key", None)
         if key is None:
             return
         screen = self.detail(key)
