@@ -63,3 +63,15 @@ async def test_one_thread_serves_a_source_s_calls_and_ends_when_they_stop(monkey
     await wait_until_async(lambda: not thread.is_alive(), 10, what="the idle thread to end")
     later = await run(threading.current_thread)
     assert later is not thread and later.name == "oncall-t"
+
+
+async def test_a_runner_made_for_one_call_leaves_no_thread_behind() -> None:
+    """Plugins may make a runner for one call and drop it (the Alertmanager plugin's
+    parse): its thread ends with it, not `IDLE_EXIT` seconds later, so a 1 s refresh
+    does not keep ten idle threads."""
+    from waiting import wait_until_async
+
+    thread = await BlockingRunner("once")(threading.current_thread)
+    await wait_until_async(
+        lambda: not thread.is_alive(), 5, what="the dropped runner's thread to end"
+    )

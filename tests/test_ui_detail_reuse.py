@@ -230,23 +230,37 @@ async def test_a_value_that_moves_repaints_the_facts_without_a_layout() -> None:
 async def test_with_the_engine_running_the_first_enter_composes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """While the board is idle after start-up the detail is composed and laid out
-    unseen; the first Enter then only shows it (before, it composed the screen, the
-    slowest Enter of all)."""
+    """Once the keys pressed on the board pause, the detail is composed and
+    laid out unseen; the first Enter then only shows it (before, it composed the
+    screen: the slowest Enter of all). Untouched, the board builds none."""
     app = OncallApp(make_engine(two_signals()), clock=lambda: T0, start_engine=True)
     async with app.run_test(size=(120, 40)) as pilot:
+        board = app.screen
+        assert isinstance(board, DashboardScreen)
+        await pilot.pause()
+        assert app.details.screen is None, "nobody at the keys: nothing prepared"
+        await pilot.press("j")
+        selected = board.selected_key
         await pilot_until(
             pilot,
             lambda: app.details.screen is not None and app.details.screen.is_mounted,
             what="the detail prepared",
         )
         prepared = app.details.screen
-        board = app.screen
-        assert isinstance(board, DashboardScreen)
-        await pilot.press("j")
-        selected = board.selected_key
         with composes(monkeypatch) as composed:
             detail = await open_selected(app, pilot)
         assert detail is prepared and composed == []
         assert detail.key == selected
         assert app.engine.store.signals[selected].name in shown(app)
+
+
+async def test_a_preparation_due_as_the_app_exits_does_nothing() -> None:
+    """The preparation waits for a pause of the keys: a key pressed just before quitting
+    makes it fall due while the app is shutting down, with no screen left to read the
+    selection from (it raised ScreenStackError, a traceback at exit)."""
+    app = make_app(two_signals())
+    async with app.run_test(size=(120, 40)):
+        pass
+    assert not app.screen_stack
+    await app.details.prepare()
+    assert app.details.screen is None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -37,10 +38,11 @@ from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
 from oncall_tui.ui.command_palette import SignalCommands
-from oncall_tui.ui.detail_keeper import PREPARE_AFTER, DetailKeeper
+from oncall_tui.ui.detail_keeper import DetailKeeper
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
+from oncall_tui.ui.screen_stack import open_screen
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import add_output_filter, theme_before_first_style
 from oncall_tui.ui.textual_themes import (
@@ -299,7 +301,12 @@ class OncallApp(EffectsApp):
             )
             if isinstance(self.screen, DashboardScreen) and self.screen.is_mounted:
                 self.screen.sync()
-                self.set_timer(PREPARE_AFTER, self.details.prepare, name="prepare-detail")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self._engine_started:
+            self.details.key_pressed()  # the detail prepared for the Enter to come
+            self._freezer.key_pressed()  # full collections wait while keys come
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         """Every way out (q, ctrl+q, an exception) passes here: stop collecting and
@@ -342,7 +349,7 @@ class OncallApp(EffectsApp):
         """Drill into the signal `key` (Enter on a row or an event, the palette)."""
         if key in self.engine.store.signals:
             detail = self.details.detail(key)  # one, reused (ui/detail_keeper.py)
-            self.open_screen(lambda: detail, type(detail))
+            open_screen(self, lambda: detail, type(detail))
 
     def _new_detail(self, key: str) -> SignalDetailScreen:
         from oncall_tui.ui.screens.detail import SignalDetailScreen
@@ -350,31 +357,6 @@ class OncallApp(EffectsApp):
         return SignalDetailScreen(
             self.engine.store, key, triage=self._triage, **self._screen_args()
         )
-
-    def open_screen(
-        self,
-        build: Callable[[], Screen[Any]],
-        kind: type[Screen[Any]],
-        *,
-        same: Callable[[Screen[Any]], bool] = lambda screen: True,
-    ) -> None:
-        """Show a screen of `kind` from wherever the user is, any number of times.
-
-        A screen of that kind already on the stack is gone back to (the screens above it
-        close) and, unless `same` says it already shows what is asked, replaced: the
-        stack holds at most one screen of each kind, so Esc leads back to the board in
-        a few steps and a hundred Enter/e presses do not leave a hundred live screens
-        refreshing underneath. Screens carry a `name`, never an `id`: Textual requires
-        ids to be unique among the app's screens.
-        """
-        for below in self.screen_stack:
-            if type(below) is kind:
-                while self.screen is not below:
-                    self.pop_screen()
-                if not same(below):
-                    self.switch_screen(build())
-                return
-        self.push_screen(build())
 
     def _triage(self) -> Diagnosis:
         """The board's latest probable cause (none without a board: the wallboard)."""
@@ -396,7 +378,8 @@ class OncallApp(EffectsApp):
     def action_events(self) -> None:
         from oncall_tui.ui.screens.events import EventsScreen
 
-        self.open_screen(
+        open_screen(
+            self,
             lambda: EventsScreen(self.engine.store, self.attention, **self._screen_args()),
             EventsScreen,
         )
@@ -410,7 +393,7 @@ class OncallApp(EffectsApp):
         screen = self.screen
         name = {"dashboard": "the board", "detail": "the signal", "events": "the events"}
         title = name.get(screen.name or "", screen.name or "this screen")
-        self.open_screen(lambda: HelpScreen(help_entries(screen), title=title), HelpScreen)
+        open_screen(self, lambda: HelpScreen(help_entries(screen), title=title), HelpScreen)
 
     def action_pause(self) -> None:
         # The screens watch `paused` (the board freezes its rows, the headers say so).

@@ -4,7 +4,7 @@ Composing the detail and laying it out (header, facts, chart, footer, the runboo
 area) held the first Enter 150-400 ms on the 10,000-signal board under load, and every
 later Enter 100-250 ms. Kept installed, the screen is composed and laid out once: an
 Enter swaps its signal (`SignalDetailScreen.show`) and repaints, and the first Enter
-finds it prepared a couple of seconds after start-up.
+finds it prepared (in the first pause of the keys pressed on the board).
 """
 
 from __future__ import annotations
@@ -13,16 +13,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.timer import Timer
 
 from oncall_tui.ui.textual_compat import lay_out_unshown, mount_unshown
 
 if TYPE_CHECKING:
     from oncall_tui.ui.screens.detail import SignalDetailScreen
 
-PREPARE_AFTER = 2.0
-"""Seconds after the board's first frame before the detail is prepared: its first
-collections are in by then, and the ~0.1-0.3 s of work lands before anyone reaches
-for Enter."""
+PREPARE_AFTER = 0.5
+"""Seconds without a key, after keys were pressed on the board, before the detail is
+prepared. Someone at the keys is likely to open a signal soon; a board nobody touches
+(a wall TV) never holds the detail's modules and widgets (~5 MiB at 10,000 signals).
+In a pause: the preparation holds the loop ~60-130 ms, which a key pressed meanwhile
+would wait for (prepared a second after the first key, it met one j of 40 in the
+bench, at 130-360 ms)."""
 
 RELAYOUT_AFTER = 0.5
 """Seconds after the first lay-out of the prepared detail before the second."""
@@ -38,6 +42,15 @@ class DetailKeeper:
         self.app = app
         self._build = build
         self.screen: SignalDetailScreen | None = None
+        self._waiting: Timer | None = None
+
+    def key_pressed(self) -> None:
+        """A key reached the app: the detail is prepared once the keys pause."""
+        if self.screen is not None:
+            return
+        if self._waiting is not None:
+            self._waiting.stop()
+        self._waiting = self.app.set_timer(PREPARE_AFTER, self.prepare, name="prepare-detail")
 
     def detail(self, key: str) -> SignalDetailScreen:
         """The detail, pointed at `key` (built now if it never was)."""
@@ -50,9 +63,12 @@ class DetailKeeper:
     async def prepare(self) -> None:
         """Compose, mount and lay out the detail of the board's selected signal
         without showing it, so that the first Enter only repaints. Nothing if it
-        exists already (opened), or off the board."""
-        board = self.app.screen
-        key = getattr(board, "selected_key", None) if self.screen is None else None
+        exists already (opened), off the board, or when it falls due as the app
+        exits (no screen left)."""
+        stack = self.app.screen_stack
+        if self.screen is not None or not stack:
+            return
+        key = getattr(stack[-1], "selected_key", None)
         if key is None:
             return
         screen = self.detail(key)

@@ -60,6 +60,8 @@ TERMINAL_GONE = "oncall-tui: the terminal went away (stdin reached end of file);
 
 _POLL_MS = 100
 """How often the input loop looks at its exit flag and lets the parser time out a lone ESC."""
+_ESC_POLL_MS = 10
+"""How often while a lone ESC waits to be told from the start of a longer key."""
 
 
 class _TerminalOutput:
@@ -230,8 +232,9 @@ class TerminalDriver(LinuxDriver):
         decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
         poller = select.poll()  # epoll refuses /dev/null; poll takes any descriptor
         poller.register(self.fileno, select.POLLIN | select.POLLPRI)
+        wait = _POLL_MS
         while not self.exit_event.is_set():
-            if poller.poll(_POLL_MS):
+            if poller.poll(wait):
                 try:
                     data = os.read(self.fileno, 4096)
                 except (InterruptedError, BlockingIOError):
@@ -241,10 +244,16 @@ class TerminalDriver(LinuxDriver):
                 if not data:
                     self._leave(EXIT_HANGUP, TERMINAL_GONE)
                     return
-                for event in parser.feed(decode(data)):
+                text = decode(data)
+                for event in parser.feed(text):
                     self.process_message(event)
+                # A lone ESC is Esc once Textual's escape delay has passed with nothing
+                # after it: looked at again a whole poll later, every Esc (closing a
+                # detail, clearing a filter) waited up to 100 ms more than that delay.
+                wait = _ESC_POLL_MS if text.endswith("\x1b") else _POLL_MS
             for event in parser.tick():
                 self.process_message(event)
+                wait = _POLL_MS
 
 
 def terminal_driver(chosen: type[Driver]) -> type[Driver]:

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from oncall_tui.core.sanitize import redactor, sanitize
 from oncall_tui.core.signals.ingest import note_budget, observed_at, settled
-from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status
+from oncall_tui.core.signals.model import (
+    Reading,
+    Reason,
+    Signal,
+    SourceState,
+    Status,
+    observed_slot,
+)
 from oncall_tui.core.signals.timeline import Timeline
 
 T = TypeVar("T")
@@ -181,26 +188,27 @@ def unride(signal: Signal) -> None:
         signal.observed_at = timeline.ridden_at  # the setter ends the ride
 
 
-def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> bool:
+def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> float | None:
     """Take in a reading that cannot change `signal` (the one it last took, or an
     equal one, while the signal is settled, its words cleaned against today's secrets
-    and the sample fresh), and say so; False when the reading needs the whole ingest."""
+    and the sample fresh), and say when it was observed; None when the reading needs
+    the whole ingest. The signal does not ride (`ingest` ended its ride)."""
     last = signal.last
     if last is not reading and (
         last is None or last.value != reading.value or last != reading  # the value first: cheap
     ):
-        return False
+        return None
     if not settled(signal) or signal.texts[0] != redactor.generation:
-        return False
+        return None
     observed = now if reading.observed_at is None else observed_at(reading, now)
     if now - observed > max_age:
-        return False  # fetched now, measured long ago: ingest says it is stale
-    signal.observed_at = observed
+        return None  # fetched now, measured long ago: ingest says it is stale
+    observed_slot(signal, observed)
     signal.history.append(now, signal.value)
     if signal.slo is not None:
         note_budget(signal, now)  # the budget ring moves on with the clock
     signal.last = reading  # the newest object: next time `is` answers at once
-    return True
+    return observed
 
 
 class CollectionUpdate:
@@ -305,16 +313,13 @@ class CollectionUpdate:
                     continue
                 riders[place] = None
                 last = signal.last
-                if (
-                    last is not None
-                    and (last is reading or last.value == reading.value)  # else: moved
-                    and same_reading(signal, reading, now, max_age)
-                ):
-                    # Settled: neither missing nor unknown, so its deadline is its sample's.
-                    deadline = signal.observed_at + max_age  # type: ignore[operator]
-                    if deadline < due:
-                        due = deadline
-                    continue
+                if last is not None and (last is reading or last.value == reading.value):
+                    observed = same_reading(signal, reading, now, max_age)
+                    if observed is not None:
+                        # Settled: neither missing nor unknown: its deadline is its sample's.
+                        if observed + max_age < due:
+                            due = observed + max_age
+                        continue
             riders[place] = None
             view = triage_view(signal) if signal is not None else None
             try:

@@ -11,7 +11,7 @@ import itertools
 import math
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -351,6 +351,10 @@ def _observed_at(signal: Signal) -> float | None:
 def _set_observed_at(signal: Signal, at: float | None) -> None:
     _OBSERVED_AT.__set__(signal, at)
     signal.ride = None
+
+
+observed_slot: Callable[[Signal, float | None], None] = _OBSERVED_AT.__set__
+"""Set `observed_at` of a signal known not to ride, without the property (a hot path)."""
 
 
 # `observed_at` reads as a field and is one, except while the signal rides: then it is

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -31,17 +32,31 @@ IDLE_EXIT = 10.0
 every few seconds keeps one thread, one that stopped calling leaves none behind."""
 
 
+class _Line:
+    """What a runner shares with its thread. Not the runner itself: a plugin that makes
+    a runner for one call and drops it must not leave a thread waiting `IDLE_EXIT`
+    seconds for calls that can never come (at a 1 s refresh, ten idle threads)."""
+
+    __slots__ = ("calls", "lock", "serving")
+
+    def __init__(self) -> None:
+        self.calls: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        """The calls to run; None once the runner is gone."""
+        self.lock = threading.Lock()
+        self.serving = False
+        """A thread is waiting for calls (or running one); guarded by `lock`."""
+
+
 class BlockingRunner:
     def __init__(self, name: str) -> None:
         self._name = name
         self._busy = threading.Lock()
-        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._serving = False
-        """A thread is waiting for calls (or running one); guarded by `_lock`."""
-        self._lock = threading.Lock()
+        self._line = _Line()
+        weakref.finalize(self, self._line.calls.put, None)
 
     async def __call__(self, fn: Callable[[], T]) -> T:
-        if not self._busy.acquire(blocking=False):
+        busy = self._busy
+        if not busy.acquire(blocking=False):
             raise BlockingStillRunning(
                 f"a previous blocking call of {self._name} is still running (stuck I/O?)"
             )
@@ -64,37 +79,42 @@ class BlockingRunner:
             except BaseException as exc:  # handed to the awaiting side
                 error = exc
             # Free before delivering: the caller may start the next call at once.
-            self._busy.release()
+            busy.release()
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(settle, result, error)
 
-        self._calls.put(work)
-        with self._lock:
-            if not self._serving:
-                self._serving = True
+        line = self._line
+        line.calls.put(work)
+        with line.lock:
+            if not line.serving:
+                line.serving = True
                 name = f"oncall-{self._name}"
-                threading.Thread(target=self._serve, name=name, daemon=True).start()
+                threading.Thread(target=_serve, args=(line,), name=name, daemon=True).start()
         return await future
 
-    def _serve(self) -> None:
-        """Run the calls as they come, until none came for `IDLE_EXIT` seconds."""
-        while True:
-            try:
-                work = self._calls.get(timeout=IDLE_EXIT)
-            except queue.Empty:
-                with self._lock:
-                    # A call put before this check is served; one put after it finds
-                    # no thread serving and starts one.
-                    if self._calls.empty():
-                        self._serving = False
-                        return
-                continue
-            try:
-                work()
-            except BaseException:  # not the call's (it is handed back): the thread's own
-                with self._lock:
-                    self._serving = False
-                raise
+
+def _serve(line: _Line) -> None:
+    """Run the calls as they come, until none came for `IDLE_EXIT` seconds or the
+    runner is gone."""
+    while True:
+        try:
+            work = line.calls.get(timeout=IDLE_EXIT)
+        except queue.Empty:
+            with line.lock:
+                # A call put before this check is served; one put after it finds
+                # no thread serving and starts one.
+                if line.calls.empty():
+                    line.serving = False
+                    return
+            continue
+        if work is None:  # the runner was dropped: no call can come any more
+            return
+        try:
+            work()
+        except BaseException:  # not the call's (it is handed back): the thread's own
+            with line.lock:
+                line.serving = False
+            raise
 
 
 _collector_lock = threading.Lock()
