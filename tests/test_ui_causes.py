@@ -99,3 +99,32 @@ async def test_c_again_goes_to_the_next_cause_and_round() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, SignalDetailScreen))
         assert app.screen.key == REPAYMENT  # type: ignore[attr-defined]
         assert [type(s) for s in app.screen_stack] == [DashboardScreen, SignalDetailScreen]
+
+
+async def test_a_cause_first_shown_is_worded_for_the_width_it_gets() -> None:
+    """The line is hidden until there is a cause, and a hidden widget has no width: its
+    first wording assumed 80 cells where an 80-column board gives it 76, so its last
+    words wrapped out of sight (a change's "before") until a resize worded it again."""
+    store = mixed_store()
+    healthy = reading("repayment/errors", "health", "repayment error ratio", 0.001)
+    store.apply("demo", [healthy], at=T0 - 1)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = app.dashboard
+        board.cause.refresh_cause(force=True)
+        await pilot.pause()
+        assert not board.cause.display
+        failing = reading(
+            "repayment/errors",
+            "health",
+            "repayment error ratio",
+            0.3,
+            component="repayment-settlement-gateway-eu-west-1a-b",
+        )
+        store.apply("demo", [failing], at=T0 - 1)
+        board.cause.refresh_cause(force=True)
+        first = board.cause.plain
+        await pilot.pause()
+        assert board.cause.size.width == 78
+        assert board.cause.plain == first
+        assert cell_width(first) <= board.cause.size.width

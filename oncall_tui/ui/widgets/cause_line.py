@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.app import RenderResult
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
 from oncall_tui.core.present.triage_text import causes_text, clock
@@ -95,7 +96,7 @@ class CauseLine(Static):
         if cause is None:
             self._notice(now)
             return
-        width = max(20, self.size.width - 2 if self.size.width else 80)
+        width = max(20, self._content_width() - 2)
         line = causes_text(
             self.diagnosis.causes, now=now, width=width - len(LABEL) - 2, window=self.change_window
         )
@@ -123,6 +124,16 @@ class CauseLine(Static):
         elif (region := dirty_line(0, self.size.width, extent)) is not None:
             self.refresh(region)
         self.display = True
+
+    def _content_width(self) -> int:
+        """Cells inside the line's padding. Hidden until there is a cause, it has no
+        size when it is first worded: then it gets its container's width, which it fills
+        (80 assumed was 4 cells too many on an 80-column board: the last words, a
+        change's "before", wrapped out of sight until a resize worded the line again)."""
+        if self.size.width:
+            return self.size.width
+        container = self.parent.size.width if isinstance(self.parent, Widget) else 0
+        return container - self.styles.gutter.width if container else 80
 
     def _notice(self, now: float) -> None:
         """With nothing failing, the line carries the config's announcements about no
