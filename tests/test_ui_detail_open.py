@@ -98,8 +98,14 @@ async def test_the_runbook_lands_whole_without_a_key_pressed() -> None:
         await pilot_until(pilot, lambda: view.built, what="the runbook built")
         whole = wrap_code_blocks(LONG.read_text(), view._wrapped_for)
         assert view.query_one(Markdown).source == whole
-        shown = "\n".join(screen_lines(app.screen))
-        assert "loading…" not in shown and "Service error ratio high" in shown
+        # Built is not yet drawn: on a loaded machine the frame showing it can come a
+        # loop turn or more later, so wait for the screen itself.
+        await pilot_until(
+            pilot,
+            lambda: "Service error ratio high" in "\n".join(screen_lines(app.screen)),
+            what="the runbook drawn",
+        )
+        assert "loading…" not in "\n".join(screen_lines(app.screen))
         await pilot.press("G")
         await pilot.pause()
         assert "within 15 minutes of declaring" in "\n".join(screen_lines(app.screen))
