@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
+from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from test_startup import FirstFrameApp
 from waiting import pilot_until
 
@@ -30,16 +31,17 @@ seed = 3
 
 
 class CountingApp(FirstFrameApp):
-    """Notes each restyle of a whole screen, and whether the board had drawn yet."""
+    """Notes each restyle of a screen or a panel, and whether the board had drawn yet."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.restyles: list[tuple[str, bool]] = []
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
-        if isinstance(node, Screen):
-            drawn = getattr(node, "first_frame", None) is not None
-            self.restyles.append((type(node).__name__, drawn))
+        if isinstance(node, Screen | SignalPanel):
+            drawn = getattr(node.screen, "first_frame", None) is not None
+            name = node.id if isinstance(node, SignalPanel) else type(node).__name__
+            self.restyles.append((name or "", drawn))
         super().update_styles(node, animate)
 
 
@@ -61,6 +63,8 @@ async def test_the_board_is_restyled_whole_once_before_its_first_frame(
         board = app.dashboard
         before_first_frame = [name for name, drawn in app.restyles if not drawn]
         assert before_first_frame.count("FirstFrameBoard") <= 1, app.restyles
+        # The focus starts on the health panel, not on the business one on its way.
+        assert "panel-business" not in before_first_frame, app.restyles
         wide = size[0] >= 120
         assert board.has_class("-wide") is wide and board.has_class("-narrow") is not wide
         assert board.has_class("-tall") is (size[1] >= 32)
@@ -95,4 +99,4 @@ async def test_rows_arriving_after_empty_panels_were_drawn_do_not_restack_the_bo
         assert not board.has_class("-stacked")
         layers = [panel for panel in board.panel_list if panel.id != "panel-business"]
         assert len({panel.region.x for panel in layers}) == 2, "two columns"
-        assert app.restyles[restyled:] == []
+        assert [name for name, _ in app.restyles[restyled:] if "panel" not in name] == []
