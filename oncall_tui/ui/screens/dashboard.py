@@ -19,7 +19,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.events import Resize
+from textual.events import Resize, ScreenResume
 from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.widget import Widget
@@ -68,10 +68,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     a notice), two on a tall one; fixed per size, so calm or not the panels start level."""
 
     SCREEN_ID: ClassVar[str] = "dashboard"
+    # Focused at start, as on_mount does: Textual's default (the first focusable, the
+    # business panel) restyled two panels more before the first frame.
     AUTO_FOCUS = "#panel-health"
-    """The panel focused at start (and whenever nothing is): Textual's default, the
-    first focusable widget, focused the business panel before `on_mount` moved the
-    focus on; each change restyled a panel (~3 ms, before the first frame)."""
 
     follow = var(True)
     """The cursor follows the worst signal until the user moves it."""
@@ -186,6 +185,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         return self._last_panel
 
     _last_panel: SignalPanel | None = None
+    _shown = False
 
     @property
     def selected_key(self) -> str | None:
@@ -222,7 +222,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def _held(self) -> bool:
         return not self.is_attached or board_flags(self).paused or covered(self)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        # The first showing follows the mount, which styled every widget: Textual's
+        # restyle would do it all again (~15 ms before the board's first frame).
+        event.refresh_styles, self._shown = event.refresh_styles and self._shown, True
         if self.is_mounted and not board_flags(self).paused:
             self.sync()  # what changed while a detail covered the board
 
