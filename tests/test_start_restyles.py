@@ -101,3 +101,16 @@ async def test_rows_arriving_after_empty_panels_were_drawn_do_not_restack_the_bo
         layers = [panel for panel in board.panel_list if panel.id != "panel-business"]
         assert len({panel.region.x for panel in layers}) == 2, "two columns"
         assert [name for name, _ in app.restyles[restyled:] if "panel" not in name] == []
+
+
+async def test_the_wallboard_is_not_restyled_whole_when_first_shown(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(DEMO)
+    app = CountingApp(Engine(load_config(path), read_only=True), wallboard=True)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot_until(pilot, lambda: type(app.screen).__name__ == "WallboardScreen")
+        await pilot_until(pilot, lambda: app.screen.is_mounted)
+        await pilot.pause()
+        await pilot.pause()
+        assert "WallboardScreen" not in [name for name, _ in app.restyles], app.restyles
+        assert app.screen.has_class("-wide") or not app.HORIZONTAL_BREAKPOINTS

@@ -19,9 +19,8 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.events import Resize, ScreenResume
+from textual.events import Resize
 from textual.reactive import Reactive, var
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -41,6 +40,7 @@ from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.ascii import footer_shows_palette
 from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.screen_stack import StyledAtMount
 from oncall_tui.ui.screens.board_clock import BoardClock
 from oncall_tui.ui.screens.board_keys import BOARD_BINDINGS
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 __all__ = ["PANEL_KINDS", "DashboardScreen"]
 
 
-class DashboardScreen(Screen[None], inherit_bindings=False):
+class DashboardScreen(StyledAtMount, inherit_bindings=False):
     """The board: are users affected, what is wrong right now, worst first."""
 
     BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
@@ -185,7 +185,6 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         return self._last_panel
 
     _last_panel: SignalPanel | None = None
-    _shown = False
 
     @property
     def selected_key(self) -> str | None:
@@ -222,10 +221,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     def _held(self) -> bool:
         return not self.is_attached or board_flags(self).paused or covered(self)
 
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        # The first showing follows the mount, which styled every widget: Textual's
-        # restyle would do it all again (~15 ms before the board's first frame).
-        event.refresh_styles, self._shown = event.refresh_styles and self._shown, True
+    def on_screen_resume(self) -> None:
         if self.is_mounted and not board_flags(self).paused:
             self.sync()  # what changed while a detail covered the board
 
