@@ -212,3 +212,32 @@ dependencies = 2000
     state = engine.store.source("demo")
     assert state.ok
     assert "28004 signals simulated, only the first 10000 kept" in state.note
+
+
+def test_past_the_cap_the_demo_builds_no_change_marker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markers past the cap are counted for the source's note, never built: at 10k
+    options all 10,000 were built at start-up (~30-50 ms) and then dropped. In front
+    of the cap they are the ones they were (same keys, ages and triggers)."""
+    from oncall_tui_demo import changes as changes_module
+
+    built: list[Any] = []
+
+    class Counted(changes_module.ChangeSpec):
+        __slots__ = ()
+
+        def __init__(self, **fields: Any) -> None:
+            built.append(fields["key"])
+            super().__init__(**fields)
+
+    monkeypatch.setattr(changes_module, "ChangeSpec", Counted)
+    big = make(FakeClock(), services=3000, rules=5000, dependencies=2000)
+    assert built == [] and big.collection_note().startswith("28004 signals simulated")
+    small = make(FakeClock(), services=30, rules=50, dependencies=20)
+    assert len(built) == len(small._changes) > 0
+    cut = make(FakeClock(), services=1500, rules=2500, dependencies=1000)
+    specs = cut._specs
+    every = changes_module.build_changes(specs, cut.config.seed)
+    assert [c.key for c in cut._changes] == [c.key for c in every[: len(cut._changes)]]
+    assert [c.before_start for c in cut._changes] == [
+        c.before_start for c in every[: len(cut._changes)]
+    ]

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from oncall_tui.plugin import MAX_SIGNALS_PER_SOURCE, Kind, Plugin, Reading, SourceContext
 from oncall_tui_demo import catalog, scenario
-from oncall_tui_demo.changes import ChangeSpec, build_changes
+from oncall_tui_demo.changes import ChangeSpec, build_changes, count_changes
 from oncall_tui_demo.config import DemoConfig
 from oncall_tui_demo.describe import Describer
 from oncall_tui_demo.early import EarlyWarning
@@ -76,7 +76,6 @@ class DemoPlugin(Plugin[DemoConfig]):
         self._business_due: set[int] = set()
         """Business signals that moved since their last value was drawn."""
         self._collections = 0
-        changes: list[ChangeSpec] = build_changes(self._specs, config.seed)
         self._change_readings: list[Reading] = []
         self._readings: list[Reading] = []
         self._drawn_with: list[tuple[IncidentKind, Effect] | None] = []
@@ -87,8 +86,10 @@ class DemoPlugin(Plugin[DemoConfig]):
             (s.component for s in self._specs if s.component == catalog.CANARY_TARGET), None
         )
         early, early_made = self._early.count(canary=self._canary_service is not None)
-        simulated = len(self._specs) + early + len(changes)
-        self._changes = changes[: max(0, room - early_made)]
+        simulated = len(self._specs) + early + count_changes(self._specs)
+        self._changes: list[ChangeSpec] = build_changes(
+            self._specs, config.seed, limit=max(0, room - early_made)
+        )
         self._note = (
             f"{simulated} signals simulated, only the first {MAX_SIGNALS_PER_SOURCE} kept"
             if simulated > MAX_SIGNALS_PER_SOURCE
