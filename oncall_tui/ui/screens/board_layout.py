@@ -64,6 +64,12 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: in
         # each half has room for them).
         fits = sum(p.wanted_height for p in layers) <= available
         stacked = not wide or (fits and screen.size.width < TWO_COLUMNS)
+        if wide and not any(panel.model.rows for panel in layers):
+            # No rows to lay out (the first collection not in yet, a filter matching
+            # nothing): the columns stay as they are. A class set on the screen restyles
+            # every widget on it (~15-20 ms), and the board's start did it twice before
+            # its first frame: stacked for the empty panels, unstacked once rows came.
+            stacked = screen.has_class("-stacked")
         screen.set_class(wide, "-wide")
         screen.set_class(not wide, "-narrow")
         screen.set_class(wide and stacked, "-stacked")

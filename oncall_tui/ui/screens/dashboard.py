@@ -68,6 +68,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     a notice), two on a tall one; fixed per size, so calm or not the panels start level."""
 
     SCREEN_ID: ClassVar[str] = "dashboard"
+    AUTO_FOCUS = "#panel-health"
+    """The panel focused at start (and whenever nothing is): Textual's default, the
+    first focusable widget, focused the business panel before `on_mount` moved the
+    focus on; each change restyled a panel (~3 ms, before the first frame)."""
 
     follow = var(True)
     """The cursor follows the worst signal until the user moves it."""
