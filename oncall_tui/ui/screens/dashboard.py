@@ -111,6 +111,8 @@ class DashboardScreen(StyledAtMount, inherit_bindings=False):
         }
         self.updates = PanelUpdates(clock)
         self.sizer = PanelSizer(self, self.panels, self._chrome)
+        for panel in self.panels.values():
+            panel.rows_moved = self.sizer.settled  # their row guides follow at once
         self.follower = WorstFollower(clock)
         self.ordering = PanelOrder()
         """The one sort of the latest diagnosis, which the panels are sorted by."""
@@ -141,6 +143,7 @@ class DashboardScreen(StyledAtMount, inherit_bindings=False):
         yield self.selection
         # Compact: at 80 columns every key shown fits, `? Keys` and `C Cause` included.
         yield KeyFooter(compact=True)
+        yield from self.sizer.guides.widgets
 
     def on_mount(self) -> None:
         self.store.subscribe(self._store_changed)
@@ -267,6 +270,7 @@ class DashboardScreen(StyledAtMount, inherit_bindings=False):
         for footer in self.query(KeyFooter):
             footer.show_command_palette = footer_shows_palette(event.size.width)
         self.selection.screen_resized()
+        self.sizer.guides.hide()  # placed again once the panels have moved
         self.call_after_refresh(self.sizer.laid_out)
 
     def on_panel_columns_resized(self, message: PanelColumns.Resized) -> None:
