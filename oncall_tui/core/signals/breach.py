@@ -36,7 +36,8 @@ def backdate_breaches(signal: Signal) -> None:
     for step in FAILING:
         start = run_start(signal, step)
         if start is not None:
-            signal.breach_since[step] = min(signal.breach_since.get(step, start), start)
+            began = min(signal.breach_since.get(step, start), start)
+            signal.breach_since = {**signal.breach_since, step: began}
 
 
 def backdate_status(signal: Signal, since: float | None = None) -> None:

@@ -17,7 +17,17 @@ from oncall_tui.core.signals.breach import backdate_breaches, backdate_status
 from oncall_tui.core.signals.events import note_change, set_status
 from oncall_tui.core.signals.facts import CanaryFacts
 from oncall_tui.core.signals.history import History
-from oncall_tui.core.signals.model import EventLog, Reading, Reason, Signal, Status, as_number
+from oncall_tui.core.signals.model import (
+    NO_TIMES,
+    EventLog,
+    Reading,
+    Reason,
+    Signal,
+    Status,
+    as_number,
+    started,
+    stopped,
+)
 from oncall_tui.core.signals.slo import budget_spacing
 from oncall_tui.core.signals.team import clean_ack
 
@@ -145,29 +155,35 @@ def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
         return Status.OK, None
     level = thresholds.level(signal.value, signal.baseline)
     if level is Status.OK and not signal.firing and not signal.breach_since:
-        signal.clear_since.clear()  # nothing fired, so nothing is clearing: at once
+        signal.clear_since = NO_TIMES  # nothing fired, so nothing is clearing: at once
         return Status.OK, None
     status = Status.OK
     for step in (Status.WARNING, Status.CRITICAL):
         if level.severity >= step.severity:
-            signal.clear_since.pop(step, None)
-            since = signal.breach_since.setdefault(step, now)
-            if now - since >= thresholds.for_seconds:
+            signal.clear_since = stopped(signal.clear_since, step)
+            signal.breach_since = started(signal.breach_since, step, now)
+            if now - signal.breach_since[step] >= thresholds.for_seconds:
                 if step not in signal.firing:
                     signal.firing |= {step}
                 status = step
-        elif step in signal.firing and (
-            now - signal.clear_since.setdefault(step, now) < thresholds.recover_seconds
+        elif step in signal.firing and now - _clear_from(signal, step, now) < (
+            thresholds.recover_seconds
         ):
             # Clear for less than `recover_for`: the breach goes on (hysteresis), and
             # keeps its start, so "since" does not restart at every dip.
             status = step
         else:
-            signal.breach_since.pop(step, None)
-            signal.clear_since.pop(step, None)
+            signal.breach_since = stopped(signal.breach_since, step)
+            signal.clear_since = stopped(signal.clear_since, step)
             if step in signal.firing:
                 signal.firing -= {step}
     return status, None
+
+
+def _clear_from(signal: Signal, step: Status, now: float) -> float:
+    """When the value went clear of firing level `step` (`now`, if it just did)."""
+    signal.clear_since = started(signal.clear_since, step, now)
+    return signal.clear_since[step]
 
 
 def settled(signal: Signal) -> bool:

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
@@ -65,6 +66,23 @@ class Status(StrEnum):
 
 
 _SEVERITY = {Status.OK: 0, Status.WARNING: 1, Status.UNKNOWN: 2, Status.CRITICAL: 3}
+NO_TIMES: Mapping[Status, float] = MappingProxyType({})
+"""The breach and clear timers of a signal with none running, shared by every calm
+signal: a dict each was 64 bytes, two per signal. Timers are replaced, never changed."""
+
+
+def started(times: Mapping[Status, float], step: Status, at: float) -> Mapping[Status, float]:
+    """`times` with `step`'s timer started `at`, unless it runs already (`times` then)."""
+    return times if step in times else {**times, step: at}
+
+
+def stopped(times: Mapping[Status, float], step: Status) -> Mapping[Status, float]:
+    """`times` without `step`'s timer (`times` itself when it has none)."""
+    if step not in times:
+        return times
+    return {key: at for key, at in times.items() if key is not step} or NO_TIMES
+
+
 _EXIT_CODE = {Status.OK: 0, Status.WARNING: 1, Status.CRITICAL: 2, Status.UNKNOWN: 3}
 
 
@@ -261,11 +279,12 @@ class Signal:
     already there when first seen: when it began is not known (`breach.start_known`)."""
     missing_since: float | None = None
     history: History = field(default_factory=History)
-    breach_since: dict[Status, float] = field(default_factory=dict)
+    breach_since: Mapping[Status, float] = field(default_factory=lambda: NO_TIMES)
+    """When each breach level began (its `for` counts from then); replaced on change."""
     firing: frozenset[Status] = frozenset()
     """Breach levels that counted (lasted their `for`), held while clear for less than
     `recover_seconds` (a pending one just ends). Replaced, not changed: most share `frozenset()`."""
-    clear_since: dict[Status, float] = field(default_factory=dict)
+    clear_since: Mapping[Status, float] = field(default_factory=lambda: NO_TIMES)
     """When the value went clear of each firing level: it ends `recover_seconds` later."""
     explicit_status: Status | None = None
     last: Reading | None = None
