@@ -292,7 +292,9 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             self._refresh_body()  # its header and facts as of now (hidden, it waited)
             return
         self.key = key
-        self._facts = None
+        # `_facts` stays: the new signal's facts usually take the old one's lines
+        # (same labels, one-line values), and are then repainted without a layout of
+        # the screen, which would cost the Enter a second full frame.
         self._title = None
         self.window_index = WINDOWS.index(900.0)
         self.chart.set_window(WINDOWS[self.window_index])
