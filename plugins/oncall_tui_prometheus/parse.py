@@ -4,13 +4,14 @@
 in a thread as much as on the loop, and the screen freezes meanwhile. Here the
 `result` array is walked one series at a time (`raw_decode` per element), so the GIL
 changes hands between steps and the screen's loop keeps running; `max_series`
-applies as the series go by (only about twice the cap is ever held), series nobody
+applies as the series go by (the cap and one more are held at most), series nobody
 asked for (a baseline's unmatched ones) are dropped at once, and a deadline stops the
 work instead of letting it outlive the collection that wanted it.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import time
@@ -142,6 +143,9 @@ class _Walk:
         self.deadline = deadline
         self.response = Response()
         self.candidates: list[dict[str, object]] = []
+        """Series kept while they fit under the cap, in the order they came."""
+        self.kept: list[tuple[LabelKey, int, dict[str, object]]] | None = None
+        """Past the cap: the first `cap` series by labels (then arrival), in order."""
         self.scalar: list[object] = []
 
     def error(self, what: str, pos: int) -> BadResponse:
@@ -250,26 +254,43 @@ class _Walk:
         wanted = self.wanted
         if wanted is not None and label_key(metric, without_name=self.without_name) not in wanted:
             return
-        candidates = self.candidates
-        candidates.append(item)
-        if len(candidates) >= 2 * self.cap:
-            # Keep the first `cap` by labels: the same series every time, or signals
-            # would flap in and out as the server's order changes.
-            candidates.sort(key=_labels_order)
-            del candidates[self.cap :]
+        if self.kept is None:
+            self.candidates.append(item)
+            if len(self.candidates) > self.cap:
+                self.kept = []
+                for arrived, earlier in enumerate(self.candidates):
+                    self._keep(arrived, earlier)
+                self.candidates = []
+            return
+        self._keep(self.response.total, item)
+
+    def _keep(self, arrived: int, item: dict[str, object]) -> None:
+        """Keep the first `cap` series by labels: the same series every time, or
+        signals would flap in and out as the server's order changes. One series at a
+        time into a sorted list (a comparison with the last kept drops most at once):
+        sorting thousands of label tuples in one call held the GIL 50-80 ms, and every
+        other thread (the screen's, the keyboard's) waited that long."""
+        kept = self.kept
+        assert kept is not None
+        entry = (_labels_order(item), arrived, item)
+        if kept and len(kept) >= self.cap and entry >= kept[-1]:
+            return
+        bisect.insort(kept, entry)
+        if len(kept) > self.cap:
+            kept.pop()
 
     def finish(self) -> Response:
         response = self.response
         if self.scalar:
-            if self.candidates or response.result_type in ("vector", "matrix"):
+            if self.candidates or self.kept or response.result_type in ("vector", "matrix"):
                 raise Malformed("malformed series in response")
             value, at = _sample(self.scalar)
             response.series = [Series({}, value, at)]
             return response
-        if len(self.candidates) > self.cap:
-            self.candidates.sort(key=_labels_order)
-            del self.candidates[self.cap :]
-        response.series = [_to_series(item) for item in self.candidates]
+        if self.kept is not None:
+            response.series = [_to_series(item) for _, _, item in self.kept]
+        else:
+            response.series = [_to_series(item) for item in self.candidates]
         return response
 
 
