@@ -129,7 +129,10 @@ class DetailKeeper:
             screen = self.screen
             if screen is None or key is None or key == screen.key or screen.is_current:
                 continue
+            screen.resized = False
             screen.show(key)
+            if not screen.resized:
+                continue  # repainted in place: nothing to lay out
             # Its widgets ask the screen for a layout once idle (a turn or two of the
             # loop), and again once they hear their new sizes from it: laid out
             # before either, the request would wait for the Enter.

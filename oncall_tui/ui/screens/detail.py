@@ -187,6 +187,9 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     """The app's look when this screen was last hidden (None: never shown)."""
     _pending_key: str | None = None
     """The signal asked for before the screen was mounted (`show`)."""
+    resized = False
+    """Its content asked for a layout of the screen (facts of another size, another
+    runbook) since the app's keeper last laid it out unseen (ui/detail_keeper.py)."""
 
     def __init__(
         self,
@@ -307,6 +310,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             old, self.runbook = self.runbook, RunbookView(runbook)
             old.display = False
             self.query_one("#detail-columns").mount(self.runbook, before=old)
+            self.resized = True
             self.call_after_refresh(old.remove)
         self._refresh_body()
 
@@ -355,6 +359,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             same_size = facts_keep_size(self._facts, rows, self.body.size.width)
             self._facts = rows
             self.body.update(facts_table(rows), layout=not same_size)
+            self.resized = self.resized or not same_size
 
     def _change_times(self, signal: Signal) -> list[float]:
         """When changes (deploys, rule edits) of this signal's component happened."""
