@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from oncall_tui.plugin import SourceError, as_number
+from oncall_tui.plugin import Courtesy, SourceError, as_number
 
 LabelKey = tuple[tuple[str, str], ...]
 """A series' labels, sorted: hashable, and the order max_series keeps series in."""
@@ -29,6 +29,9 @@ _STR = {str}
 _DECODER = json.JSONDecoder()
 CHECK_EVERY = 512
 """Series handled between two looks at the clock."""
+GIVE_WAY_EVERY = 64
+"""Series handled between two looks whether the screen wants the CPU (a key came):
+~0.5 ms of this thread's work."""
 
 
 class BadResponse(Exception):
@@ -141,6 +144,7 @@ class _Walk:
         self.wanted = wanted
         self.without_name = without_name
         self.deadline = deadline
+        self.courtesy = Courtesy(deadline)
         self.response = Response()
         self.candidates: list[dict[str, object]] = []
         """Series kept while they fit under the cap, in the order they came."""
@@ -229,6 +233,8 @@ class _Walk:
                 if len(self.scalar) >= 2:
                     raise Malformed("malformed series in response")
                 self.scalar.append(item)
+            if count % GIVE_WAY_EVERY == 0:
+                self.courtesy()
             if (
                 count % CHECK_EVERY == 0
                 and self.deadline is not None
