@@ -1,7 +1,8 @@
-"""A class set on a screen restyles every widget on it (~15-20 ms on the board, whose
-panels carry 15 component classes each). The board's start did it three or four times
-before its first frame: the breakpoint classes Textual sets on the first Resize, then
-`-stacked` for the still empty panels, then its removal once the rows were in."""
+"""A screen restyled whole styles every widget on it again (~15-20 ms on the board,
+whose panels carry 15 component classes each). The board's start did it up to four
+times before its first frame: Textual's restyle when a screen is shown, the breakpoint
+classes Textual sets on the first Resize, then `-stacked` for the still empty panels,
+then its removal once the rows were in."""
 
 from __future__ import annotations
 
@@ -55,14 +56,14 @@ def demo_app(tmp_path: Path) -> CountingApp:
 async def test_the_board_is_restyled_whole_once_before_its_first_frame(
     tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    """Only Textual's own restyle when the screen is first shown is left; the
-    breakpoint and layout classes are right from the first style pass."""
+    """The breakpoint and layout classes are right from the first style pass, and the
+    screen's first showing, right after its mount styled it, does not style it again."""
     app = demo_app(tmp_path)
     async with app.run_test(size=size) as pilot:
         await pilot_until(pilot, lambda: getattr(app.screen, "first_frame", None) is not None)
         board = app.dashboard
         before_first_frame = [name for name, drawn in app.restyles if not drawn]
-        assert before_first_frame.count("FirstFrameBoard") <= 1, app.restyles
+        assert "FirstFrameBoard" not in before_first_frame, app.restyles
         # The focus starts on the health panel, not on the business one on its way.
         assert "panel-business" not in before_first_frame, app.restyles
         wide = size[0] >= 120
@@ -100,3 +101,16 @@ async def test_rows_arriving_after_empty_panels_were_drawn_do_not_restack_the_bo
         layers = [panel for panel in board.panel_list if panel.id != "panel-business"]
         assert len({panel.region.x for panel in layers}) == 2, "two columns"
         assert [name for name, _ in app.restyles[restyled:] if "panel" not in name] == []
+
+
+async def test_the_wallboard_is_not_restyled_whole_when_first_shown(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(DEMO)
+    app = CountingApp(Engine(load_config(path), read_only=True), wallboard=True)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot_until(pilot, lambda: type(app.screen).__name__ == "WallboardScreen")
+        await pilot_until(pilot, lambda: app.screen.is_mounted)
+        await pilot.pause()
+        await pilot.pause()
+        assert "WallboardScreen" not in [name for name, _ in app.restyles], app.restyles
+        assert app.screen.has_class("-wide") or not app.HORIZONTAL_BREAKPOINTS

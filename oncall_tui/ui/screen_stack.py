@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import events, on
 from textual.app import App
 from textual.screen import Screen
 
@@ -43,3 +44,16 @@ def set_breakpoint_classes(screen: Screen[Any], app: App[Any]) -> None:
         chosen = max(reached)[1] if reached else None
         for _, name in breakpoints:
             screen.set_class(name == chosen, name, update=False)
+
+
+class StyledAtMount(Screen[None]):
+    """A screen shown once at start (the board, the wallboard) whose first showing
+    keeps the styles its mount just gave every widget. Textual restyles a screen whole
+    when it is shown (`ScreenResume.refresh_styles`): ~15-25 ms before the first frame,
+    for nothing. Later showings are left as Textual sends them."""
+
+    _shown_once = False
+
+    @on(events.ScreenResume)
+    def _keep_mount_styles(self, event: events.ScreenResume) -> None:
+        event.refresh_styles, self._shown_once = event.refresh_styles and self._shown_once, True

@@ -262,9 +262,9 @@ class Signal:
     missing_since: float | None = None
     history: History = field(default_factory=History)
     breach_since: dict[Status, float] = field(default_factory=dict)
-    firing: set[Status] = field(default_factory=set)
-    """The breach levels that counted (lasted their `for`): only these are held while
-    the value is clear for less than `recover_seconds`; a pending breach just ends."""
+    firing: frozenset[Status] = frozenset()
+    """Breach levels that counted (lasted their `for`), held while clear for less than
+    `recover_seconds` (a pending one just ends). Replaced, not changed: most share `frozenset()`."""
     clear_since: dict[Status, float] = field(default_factory=dict)
     """When the value went clear of each firing level: it ends `recover_seconds` later."""
     explicit_status: Status | None = None
