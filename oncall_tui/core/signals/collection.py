@@ -295,7 +295,7 @@ class CollectionUpdate:
                     # it rides, when its history can (not before it came back the
                     # same: a plugin that rebuilds every reading would only pay for
                     # rides that never last). `same_reading` takes every other case.
-                    signal.observed_at = now
+                    observed_slot(signal, now)  # not riding: ended above
                     signal.history.append(now, signal.value)
                     sampled = True
                     budget += SAMPLE_WORTH - 1
