@@ -43,7 +43,7 @@ from oncall_tui.ui.detail_keeper import DetailKeeper
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
-from oncall_tui.ui.screen_stack import open_screen
+from oncall_tui.ui.screen_stack import open_screen, set_breakpoint_classes
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import add_output_filter, theme_before_first_style
 from oncall_tui.ui.textual_themes import (
@@ -211,6 +211,7 @@ class OncallApp(EffectsApp):
         # NO_COLOR: Textual's `App:nocolor` (or any App class) does not reach component
         # classes, the rows' styles; a class on the screen does (see nocolor.tcss).
         screen.set_class(self.no_color, "-no-color")
+        set_breakpoint_classes(screen, self)
         return screen
 
     def watch_paused(self, paused: bool) -> None:

@@ -17,6 +17,7 @@ from oncall_tui.core.present.panel_rows import allocate_heights
 from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.screens.board_guides import BoardGuides
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,18 @@ class PanelColumns(Horizontal):
         self.post_message(self.Resized())
 
 
-def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: int = 0) -> None:
+def allocate(
+    screen: Screen[None],
+    panels: Mapping[str, SignalPanel],
+    shrink: int = 0,
+    moving: Callable[[], None] = lambda: None,
+) -> None:
     """Panel heights from their content: everything shown when it fits, else the
     space shared so that no panel hides rows while another shows blank lines.
 
     `shrink`: lines the columns are about to lose (the why-line grew, the cause line
-    appeared) that the last layout pass does not show yet."""
+    appeared) that the last layout pass does not show yet. `moving` is called before
+    anything is changed that moves a panel."""
     if not screen.is_attached:
         # The app is exiting: a pass asked for before (after a refresh) finds the
         # panels already gone.
@@ -52,7 +59,10 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: in
     try:
         screen_height = screen.size.height
         business = panels["business"]
-        business.styles.height = max(1, min(business.wanted_height, max(2, screen_height // 4)))
+        height = max(1, min(business.wanted_height, max(2, screen_height // 4)))
+        if _height(business) != height:
+            moving()
+            business.styles.height = height
         columns = screen.query_one("#columns")
         available = columns.size.height - shrink
         if available <= 0:
@@ -64,9 +74,17 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: in
         # each half has room for them).
         fits = sum(p.wanted_height for p in layers) <= available
         stacked = not wide or (fits and screen.size.width < TWO_COLUMNS)
-        screen.set_class(wide, "-wide")
-        screen.set_class(not wide, "-narrow")
-        screen.set_class(wide and stacked, "-stacked")
+        if wide and not any(panel.model.rows for panel in layers):
+            # No rows to lay out (the first collection not in yet, a filter matching
+            # nothing): the columns stay as they are. A class set on the screen restyles
+            # every widget on it (~15-20 ms), and the board's start did it twice before
+            # its first frame: stacked for the empty panels, unstacked once rows came.
+            stacked = screen.has_class("-stacked")
+        classes = {"-wide": wide, "-narrow": not wide, "-stacked": wide and stacked}
+        if any(screen.has_class(name) != on for name, on in classes.items()):
+            moving()
+            for name, on in classes.items():
+                screen.set_class(on, name)
         stacks = [[*LEFT, *RIGHT]] if stacked else [list(LEFT), list(RIGHT)]
         for stack in stacks:
             shown = [panels[g] for g in stack if panels[g].display]
@@ -76,10 +94,16 @@ def allocate(screen: Screen[None], panels: Mapping[str, SignalPanel], shrink: in
                 [p.minimum_height for p in shown],
             )
             for panel, height in zip(shown, heights, strict=True):
-                if panel.styles.height is None or panel.styles.height.value != height:
+                if _height(panel) != height:
+                    moving()
                     panel.styles.height = height
     except Exception:
         log.exception("sizing the panels failed")
+
+
+def _height(panel: SignalPanel) -> float | None:
+    height = panel.styles.height
+    return None if height is None else height.value
 
 
 class PanelSizer:
@@ -102,6 +126,10 @@ class PanelSizer:
         """The chrome's lines in the last layout pass."""
         self._allocated_for: int | None = None
         """The chrome's lines the heights were last shared out for."""
+        self.guides = BoardGuides(screen, panels)
+        """Cuts the panels' rows where their changing cells begin: placed again after
+        every layout pass that moved a panel."""
+        self._moving = False
 
     def laid_out(self) -> None:
         """After a layout pass (the columns' size is current): share out again."""
@@ -112,13 +140,36 @@ class PanelSizer:
         chrome = self.chrome()
         self._allocated_for = chrome
         shrink = chrome - self._laid_out if self._laid_out is not None else 0
-        allocate(self.screen, self.panels, shrink)
+        allocate(self.screen, self.panels, shrink, self._before_move)
+        self.settled()
+
+    def _before_move(self) -> None:
+        """The panels are about to move: their guides go, and come back after the
+        layout pass."""
+        if self._moving:
+            return
+        self._moving = True
+        self.guides.hide()
+        self.screen.call_after_refresh(self._moved)
+
+    def _moved(self) -> None:
+        self._moving = False
+        self.guides.place()
 
     @keep_alive("sizing the panels")
     def chrome_changed(self) -> None:
-        """Share out again if the chrome changed since the last time; never raises."""
+        """Share out again if the chrome changed since the last time, else check the
+        guides (a panel's columns or banners may have changed); never raises."""
         if self.chrome() != self._allocated_for:
             self.allocate()
+        else:
+            self.settled()
+
+    def settled(self) -> None:
+        """A panel's columns or banners may have changed: its guides follow (unless
+        the panels are moving: they follow after)."""
+        if not self._moving:
+            self.guides.place()
 
 
 def make_panel(

@@ -68,6 +68,10 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     a notice), two on a tall one; fixed per size, so calm or not the panels start level."""
 
     SCREEN_ID: ClassVar[str] = "dashboard"
+    AUTO_FOCUS = "#panel-health"
+    """The panel focused at start (and whenever nothing is): Textual's default, the
+    first focusable widget, focused the business panel before `on_mount` moved the
+    focus on; each change restyled a panel (~3 ms, before the first frame)."""
 
     follow = var(True)
     """The cursor follows the worst signal until the user moves it."""
@@ -108,6 +112,8 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         }
         self.updates = PanelUpdates(clock)
         self.sizer = PanelSizer(self, self.panels, self._chrome)
+        for panel in self.panels.values():
+            panel.rows_moved = self.sizer.settled  # their row guides follow at once
         self.follower = WorstFollower(clock)
         self.ordering = PanelOrder()
         """The one sort of the latest diagnosis, which the panels are sorted by."""
@@ -138,6 +144,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         yield self.selection
         # Compact: at 80 columns every key shown fits, `? Keys` and `C Cause` included.
         yield KeyFooter(compact=True)
+        yield from self.sizer.guides.widgets
 
     def on_mount(self) -> None:
         self.store.subscribe(self._store_changed)
@@ -264,6 +271,7 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
         for footer in self.query(KeyFooter):
             footer.show_command_palette = footer_shows_palette(event.size.width)
         self.selection.screen_resized()
+        self.sizer.guides.hide()  # placed again once the panels have moved
         self.call_after_refresh(self.sizer.laid_out)
 
     def on_panel_columns_resized(self, message: PanelColumns.Resized) -> None:

@@ -1,10 +1,12 @@
 """How much of a repainted line the terminal needs to be sent.
 
-Textual 8 writes a partly repainted line from the left edge of the widget up to the
-right end of the dirty region (`ChopsUpdate.render_segments` crops a line on the
-right only). A row whose value changed but whose trend, limit and summary did not is
-therefore cheaper to repaint up to its last changed cell than whole: a dashboard row
-changing a few times a second is most of what the board writes.
+Textual 8 writes a partly repainted line from the start of the stretch ("chop") the
+dirty region begins in up to the region's right end (`ChopsUpdate.render_segments`
+crops a line on the right only). A line is cut into stretches wherever a widget begins
+or ends on it. A row whose value changed but whose trend, limit and summary did not is
+therefore cheaper to repaint up to its last changed cell than whole, and cheaper still
+from its first changed cell where the board cuts its rows there (`board_guides.py`): a
+dashboard row changing a few times a second is most of what the board writes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,24 @@ def changed_extent(old: Strip, new: Strip) -> int | None:
     return _last_difference(old_cells, new_cells)
 
 
+def changed_span(old: Strip, new: Strip) -> tuple[int, int] | None:
+    """The cells (start, end) that cover every difference between `old` and `new`
+    ((0, 0) when they look the same); None when that cannot be told cell by cell."""
+    if old.cell_length != new.cell_length:
+        return None
+    old_cells = _cells(old)
+    new_cells = _cells(new)
+    if old_cells is None or new_cells is None or len(old_cells) != len(new_cells):
+        return None
+    end = _last_difference(old_cells, new_cells)
+    if not end:
+        return (0, 0)
+    start = 0
+    while old_cells[start] == new_cells[start]:
+        start += 1
+    return (start, end)
+
+
 def changed_cells(old: str, new: str) -> int | None:
     """The same for two one-line texts drawn in the same styles (the cause line): a
     shorter text's cleared tail counts as changed; None when a character is not one
@@ -47,6 +67,17 @@ def dirty_line(y: int, width: int, extent: int | None) -> Region | None:
     if extent <= 0:
         return None
     return Region(0, y, min(width, extent), 1)
+
+
+def dirty_span(y: int, width: int, span: tuple[int, int] | None) -> Region | None:
+    """The region of line `y` to repaint for the changed cells `span`: the whole
+    `width` when unknown (None), nothing when nothing changed."""
+    if span is None:
+        return Region(0, y, width, 1)
+    start, end = span[0], min(width, span[1])
+    if end <= start:
+        return None
+    return Region(start, y, end - start, 1)
 
 
 def _last_difference(old: Sequence[object], new: Sequence[object]) -> int:

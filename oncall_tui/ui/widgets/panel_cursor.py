@@ -12,7 +12,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from oncall_tui.core.present.panel_rows import PanelRows, PinnedLine
-from oncall_tui.ui.widgets.line_diff import dirty_line
+from oncall_tui.ui.widgets.line_diff import dirty_span
 from oncall_tui.ui.widgets.steady_scroll import SteadyScrollView
 
 
@@ -84,11 +84,10 @@ class PanelCursor(SteadyScrollView, can_focus=True, inherit_bindings=False):
         if len(self._pinned) <= y < self.scrollable_content_region.height:
             self._refresh_screen_line(y)
 
-    def _refresh_screen_line(self, y: int, cells: int | None = None) -> None:
-        """Repaint screen line `y`, its first `cells` cells only when given (Textual
-        sends a line from the widget's left edge up to the dirty region's end)."""
+    def _refresh_screen_line(self, y: int, cells: tuple[int, int] | None = None) -> None:
+        """Repaint screen line `y`, only its `cells` (start, end) when given."""
         # Content width only: repainting the scrollbar cell too costs ~20 bytes a line.
-        region = dirty_line(y, self.scrollable_content_region.width, cells)
+        region = dirty_span(y, self.scrollable_content_region.width, cells)
         if region is not None:
             self.refresh(region)
 

@@ -2,7 +2,7 @@
 
 Every screen line is drawn by `render_line` from the live `Signal` objects (or the
 copies a pause froze); a row that changed is compared with what the terminal shows and
-repainted up to its last changed cell only (`panel_lines.py`); the strip built for
+repainted from its first to its last changed cell only (`panel_lines.py`); the strip built for
 that comparison is the one drawn. `panel_paint.py` says how parts look, `panel_rows.py`
 what a row says.
 """
@@ -61,9 +61,9 @@ class PanelDraw(PanelCursor):
 
     def _repaint_if_changed(self, y: int, index: int, width: int) -> None:
         """Repaint screen line `y` (row `index`) unless it would look exactly as it does
-        now: a value that moved in its fourth digit is not worth a repaint. Up to the
-        last changed cell only (`PaintedRows.change`): a new value leaves the trend,
-        the limit and the summary to its right as they are on the terminal."""
+        now: a value that moved in its fourth digit is not worth a repaint. Its changed
+        cells only (`PaintedRows.change`): a new value leaves the name to its left and
+        the trend, the limit and the summary to its right as they are on the terminal."""
         try:
             strip = self._row_strip(index, width)
         except Exception:  # render_line will draw (and log) the failure

@@ -1,10 +1,11 @@
 """What a panel's row lines show on the terminal, and what a change must send of them.
 
 A row whose value moved differs from what the terminal shows in a few cells: the value,
-perhaps the trend's last cell. Textual 8 sends a partly repainted line from the left
-edge of the widget up to the right end of the dirty region, so a change is refreshed up
-to its last changed cell (`line_diff.changed_extent`): the limit and the summary to its
-right stay as they are on the terminal.
+perhaps the trend's last cell. A change is refreshed from its first to its last changed
+cell (`line_diff.changed_span`): Textual 8 sends it from the start of the stretch of
+the line it begins in (the board cuts rows where their value, trend and age begin,
+`board_guides.py`), and the limit and the summary to its right stay as they are on
+the terminal.
 
 The strip built to compare a changed row with the terminal is also the one drawn: the
 render that follows takes it (`take`) instead of building the row a second time.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from textual.strip import Strip
 
-from oncall_tui.ui.widgets.line_diff import changed_extent
+from oncall_tui.ui.widgets.line_diff import changed_span
 
 
 class PaintedRows:
@@ -55,16 +56,16 @@ class PaintedRows:
         self.reused += 1
         return built[1]
 
-    def change(self, index: int, key: str, strip: Strip) -> int | None:
-        """Row `index` (showing `key`) should now look like `strip`: the cells from the
-        left to send (0 for none), or None for the whole line (what the terminal shows
-        is not known, or cannot be compared cell by cell). A strip to send is kept for
-        the render."""
+    def change(self, index: int, key: str, strip: Strip) -> tuple[int, int] | None:
+        """Row `index` (showing `key`) should now look like `strip`: the cells to send
+        (start, end; (0, 0) for none), or None for the whole line (what the terminal
+        shows is not known, or cannot be compared cell by cell). A strip to send is
+        kept for the render."""
         painted = self.painted.get(index)
         if painted is not None and strip == painted:
-            return 0
-        extent = None if painted is None else changed_extent(painted, strip)
-        if extent != 0:
+            return (0, 0)
+        span = None if painted is None else changed_span(painted, strip)
+        if span != (0, 0):
             self._built[index] = (key, strip)
             self.built += 1
-        return extent
+        return span

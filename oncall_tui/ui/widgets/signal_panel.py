@@ -135,6 +135,11 @@ class SignalPanel(PanelDraw):
         self._synced = False
         self._triage = Diagnosis()
         """The latest probable cause: a symptom's row points at its root."""
+        self.laid_out_for = 0
+        """The row width the columns were laid out for."""
+        self.rows_moved: Callable[[], None] = lambda: None
+        """Called, in the same turn, when the rows' lines or columns moved (the board's
+        row guides follow before the next frame)."""
 
     # -- what tests and the app read ------------------------------------------------
 
@@ -229,10 +234,13 @@ class SignalPanel(PanelDraw):
             or widened
         ):
             # Rows moved on screen or the columns changed: every line is new.
+            moved = columns != self._columns or len(self._pinned) != len(before_pinned)
             self._columns = columns
             self.virtual_size = Size(0, height)
             self._lines.forget()
             self.refresh()
+            if moved:
+                self.rows_moved()
             return
         for y, (old, new) in enumerate(zip(before_pinned, self._pinned, strict=True)):
             if old != new:
@@ -266,6 +274,7 @@ class SignalPanel(PanelDraw):
             self._columns = self._layout()
             self._lines.forget()
             self.refresh()
+            self.rows_moved()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -310,6 +319,7 @@ class SignalPanel(PanelDraw):
             log.exception("laying out the symptom marks of panel %s failed", self.title)
         self._lines.forget()
         self.refresh()
+        self.rows_moved()
 
     def _layout(self) -> Columns:
         model = self.model
@@ -319,8 +329,9 @@ class SignalPanel(PanelDraw):
                 if signal.status is Status.OK:
                     break  # worst first: only failing rows are symptoms
                 mark = max(mark, cell_len(self._mark(signal)))
+        self.laid_out_for = self.scrollable_content_region.width
         return layout_columns(
-            self.scrollable_content_region.width,
+            self.laid_out_for,
             model.longest_name,
             mark=mark,
             measured=model.widths,
@@ -352,6 +363,7 @@ class SignalPanel(PanelDraw):
         if self._synced:
             self._fit_shown()
         self._columns = self._layout()
+        self.rows_moved()
         self.refresh()  # the resize may be handled after the repaint it caused
         # The selected row stays in view when the panel shrinks (a neighbour grew).
         self.call_after_refresh(self._scroll_to_row, self.model.cursor)
