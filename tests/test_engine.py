@@ -376,12 +376,12 @@ async def test_a_big_result_is_checked_off_the_loop(
     registry.register("same", Same)  # type: ignore[arg-type]
     monkeypatch.setattr(engine_module, "check_readings", recorded)
     text = (
-        '[sources.big]\nplugin = "steady"\ncount = 5000\n'
+        '[sources.big]\nplugin = "steady"\ncount = 6000\n'
         '[sources.small]\nplugin = "steady"\ncount = 10\n'
-        '[sources.same]\nplugin = "same"\ncount = 5000\n'
+        '[sources.same]\nplugin = "same"\ncount = 6000\n'
     )
     engine = Engine(parse_config(text, Path("."), registry=registry), registry=registry)
     for name in ("big", "big", "small", "same", "same"):
         await engine.runners[name].collect()
     assert on_the_loop == [False, False, True, False, True]
-    assert len(engine.store.signals) == 10010
+    assert len(engine.store.signals) == 12010
