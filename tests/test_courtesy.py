@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 
 import pytest
-from textual import events
-from textual.app import App
 
 from oncall_tui.core.sources import courtesy
 from oncall_tui.core.sources.courtesy import Courtesy, screen_needs_cpu
-from oncall_tui.ui.driver import TerminalDriver
 from oncall_tui_prometheus import parse
+from pipe_driver import driver_on_a_pipe, keys
 from waiting import wait_until_async
 
 
@@ -63,25 +60,11 @@ def test_a_typist_never_holds_the_work_past_its_share_of_the_deadline() -> None:
 
 
 async def test_a_key_read_by_the_driver_asks_for_the_cpu() -> None:
-    reading, writing = os.pipe()
-    driver = TerminalDriver(App())
-    driver.fileno = reading
-    got: list[events.Event] = []
-    driver.process_message = got.append  # type: ignore[method-assign]
-    loop = threading.Thread(target=driver.run_input_thread, daemon=True)
-    loop.start()
-    try:
+    with driver_on_a_pipe() as (writing, got):
         assert courtesy._wanted_until == 0.0
         os.write(writing, b"j")
-        keys = lambda: [e.key for e in got if isinstance(e, events.Key)]  # noqa: E731
-        await wait_until_async(lambda: "j" in keys(), what="the key handed over")
+        await wait_until_async(lambda: "j" in keys(got), what="the key handed over")
         assert courtesy._wanted_until > 0.0
-    finally:
-        driver.exit_event.set()
-        os.write(writing, b"x")  # wakes the loop, which sees the exit flag
-        loop.join(5)
-        os.close(writing)
-        os.close(reading)
 
 
 def test_a_prometheus_answer_is_read_with_a_look_every_few_series(
