@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import os
 import select
-import threading
 from typing import Any
 
 import pytest
-from textual import events
-from textual.app import App
 
 from oncall_tui.ui import driver as driver_module
-from oncall_tui.ui.driver import TerminalDriver
+from pipe_driver import driver_on_a_pipe, keys
 from waiting import wait_until_async
 
 REAL_POLL = select.poll
@@ -50,26 +47,12 @@ async def test_a_lone_esc_is_looked_at_again_in_short_steps(
         return pollers[-1]
 
     monkeypatch.setattr(driver_module.select, "poll", make)
-    reading, writing = os.pipe()
-    driver = TerminalDriver(App())
-    driver.fileno = reading
-    got: list[events.Event] = []
-    driver.process_message = got.append  # type: ignore[method-assign]
-    loop = threading.Thread(target=driver.run_input_thread, daemon=True)
-    loop.start()
-    try:
+    with driver_on_a_pipe() as (writing, got):
         await wait_until_async(lambda: pollers and pollers[0].waits, what="the first poll")
         waits = pollers[0].waits
         os.write(writing, sent)
-        keys = lambda: [e.key for e in got if isinstance(e, events.Key)]  # noqa: E731
-        await wait_until_async(lambda: "escape" in keys(), what="the Esc handed over")
+        await wait_until_async(lambda: "escape" in keys(got), what="the Esc handed over")
         await wait_until_async(lambda: 100 in waits[1:], what="the usual poll again")
-    finally:
-        driver.exit_event.set()
-        os.write(writing, b"x")  # wakes the loop, which sees the exit flag
-        loop.join(5)
-        os.close(writing)
-        os.close(reading)
     assert 10 in waits, f"no short look while the Esc was pending: {waits}"
     first = waits.index(10)
     assert set(waits[first : waits.index(100, first)]) == {10}, waits

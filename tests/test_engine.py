@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from conftest import CountConfig, SteadyPlugin
 from loop_turns import loop_turns_during
+from oncall_tui.core import engine as engine_module
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import MAX_BACKOFF, Engine, backoff_delay
 from oncall_tui.core.signals.model import Reading, Reason, Status
@@ -344,3 +349,39 @@ async def test_a_large_collection_is_taken_in_with_the_loop_handed_back(
     assert len(engine.store.signals) == 5000
     # A few turns for the engine's own awaits; the rest come from the slices.
     assert turns >= 5000 // 250, f"the loop turned {turns} times"
+
+
+async def test_a_big_result_is_checked_off_the_loop(
+    registry: PluginRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking 10,000 new readings (a Prometheus answer) took 20-30 ms in one piece on
+    the loop, once a second: every key and frame waited that long. A result with that
+    many new readings is checked on a thread; a small one, or one of last time's very
+    objects (nearly free to check), where it is."""
+    on_the_loop: list[bool] = []
+    check = engine_module.check_readings
+
+    def recorded(*args: Any) -> Any:
+        on_the_loop.append(threading.current_thread() is threading.main_thread())
+        return check(*args)
+
+    class Same(SteadyPlugin):
+        """Hands back the very same readings every time."""
+
+        async def collect(self) -> Sequence[Reading]:
+            if self.collections == 0:
+                self.same = await super().collect()
+            return self.same
+
+    registry.register("same", Same)  # type: ignore[arg-type]
+    monkeypatch.setattr(engine_module, "check_readings", recorded)
+    text = (
+        '[sources.big]\nplugin = "steady"\ncount = 6000\n'
+        '[sources.small]\nplugin = "steady"\ncount = 10\n'
+        '[sources.same]\nplugin = "same"\ncount = 6000\n'
+    )
+    engine = Engine(parse_config(text, Path("."), registry=registry), registry=registry)
+    for name in ("big", "big", "small", "same", "same"):
+        await engine.runners[name].collect()
+    assert on_the_loop == [False, False, True, False, True]
+    assert len(engine.store.signals) == 12010

@@ -8,15 +8,21 @@ Enter) and what Enter costs (no layout).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from textual.screen import Screen
 
 from oncall_tui.core.signals.store import SignalStore
+from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
+from oncall_tui.ui.textual_compat import layout_pending
 from test_ui_support import LATENCY, T0, make_app, make_engine, make_store, reading
 from waiting import pilot_until
 
+WIKI = "https://wiki.example.com/runbooks/"
 TYPIST = 0.1
 """Seconds between two keys of someone scrolling the board: the scenario's pace."""
 
@@ -37,6 +43,18 @@ def two_shapes() -> SignalStore:
                 LATENCY,
                 labels={"region": "eu-1", "tier": "gold"},
             ),
+        ],
+    )
+
+
+def two_runbooks() -> SignalStore:
+    """Two signals of the same shape with runbooks of their own (links: nothing is
+    built after the detail's first frame)."""
+    return make_store(
+        "ok",
+        readings=[
+            reading("a", "health", "aaa-api errors", 0.011, runbook=Runbook.link(WIKI + "a")),
+            reading("b", "health", "bbb-api errors", 0.012, runbook=Runbook.link(WIKI + "b")),
         ],
     )
 
@@ -69,13 +87,17 @@ async def test_keys_at_a_typist_pace_still_get_the_detail_prepared() -> None:
         assert isinstance(app.screen, DashboardScreen), "prepared unseen"
 
 
-async def test_the_first_enter_after_a_key_lays_nothing_out() -> None:
+@pytest.mark.parametrize("store", [two_shapes, two_runbooks], ids=["facts", "runbook"])
+async def test_the_first_enter_after_a_key_lays_nothing_out(
+    store: Callable[[], SignalStore],
+) -> None:
     """The hidden detail follows the board's selection once the keys pause, and is laid
     out there; Enter then shows it with no layout of the screen, so its first frame is
     drawn once. Before, it stayed on the signal it was prepared for: Enter swapped in
-    the selected one (facts of another shape: a layout), and the first show set the
-    toast rack's `display` (another layout), each drawing the whole screen twice."""
-    app = running(two_shapes())
+    the selected one (facts of another shape, another runbook's view: a layout), and
+    the first show set the toast rack's `display` (another layout), each drawing the
+    whole screen twice."""
+    app = running(store())
     # Toasts on, as in a terminal (run_test turns them off by default).
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         board = app.screen
@@ -93,11 +115,12 @@ async def test_the_first_enter_after_a_key_lays_nothing_out() -> None:
         await pilot.press("k" if board.selected_key == detail.key else "j")
         selected = board.selected_key
         assert selected is not None
-        await pilot_until(  # twice: its widgets ask for a second pass once sized
+        await pilot_until(  # and settled: its widgets ask for more passes once sized
             pilot,
-            lambda: laid_out.count(selected) >= 2,
+            lambda: selected in laid_out and not layout_pending(detail),
             what="the hidden detail laid out on the selection",
         )
+        await pilot.pause()
         layouts: list[Screen[None]] = []
         detail.screen_layout_refresh_signal.subscribe(detail, layouts.append)
         await pilot.press("enter")

@@ -34,6 +34,7 @@ from oncall_tui.core.config.theme_files import (
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.present.attention import Attention
 from oncall_tui.core.present.words import symbols
+from oncall_tui.core.sources.courtesy import screen_needs_cpu
 from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
@@ -306,6 +307,7 @@ class OncallApp(EffectsApp):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self._engine_started:
             self.details.key_pressed()  # the detail prepared for the Enter to come
+            screen_needs_cpu()  # a source's thread gives way until it is answered
             self._freezer.key_pressed()  # full collections wait while keys come
         await super().on_event(event)
 

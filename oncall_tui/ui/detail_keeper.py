@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from oncall_tui.ui.textual_compat import lay_out_unshown, mount_unshown, settle_toasts
+from oncall_tui.ui.textual_compat import (
+    lay_out_unshown,
+    layout_pending,
+    mount_unshown,
+    settle_toasts,
+)
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -43,11 +48,13 @@ QUIET = 0.02
 steps in between, each of a few ms, rather than none until they let go."""
 
 SETTLE = 0.005
-"""Seconds between a signal swapped into the hidden detail and its lay-out."""
+"""Seconds between a change of the hidden detail and its lay-out."""
 
 RELAYOUT_AFTER = 0.5
-"""Seconds after the first lay-out of the prepared detail before the second (the pass
-its widgets ask for once they hear their sizes)."""
+"""Seconds after the prepared detail was first laid out before it is looked at again."""
+
+PASSES = 4
+"""Lay-outs of the hidden detail in a row, at most, until it asks for none."""
 
 
 class DetailKeeper:
@@ -97,6 +104,7 @@ class DetailKeeper:
         without showing it, a step at a time between the keys, so that the first Enter
         only repaints. Stops when the detail was opened meanwhile (Enter), when the
         board is not on top (nothing selected to prepare), or when the app exits."""
+        await self._quiet()  # the key that started this answered first
         await asyncio.to_thread(importlib.import_module, DETAIL_MODULE)
         await self._quiet()
         key = self._selection()
@@ -110,12 +118,10 @@ class DetailKeeper:
         # Textual shows a resumed screen's toasts by setting their rack's `display`:
         # the first time, that is a change, and a layout of the whole screen at Enter.
         settle_toasts(screen)
-        for wait in (0.0, RELAYOUT_AFTER):
-            await asyncio.sleep(wait)
-            await self._quiet()
-            # Laid out, its widgets hear their sizes and some ask for another pass (as
-            # on every screen's first frame): that one is taken here too, not at Enter.
-            self._lay_out()
+        await self._lay_out_settled(screen)
+        # Some widgets ask for another pass later (their timers): taken here too.
+        await asyncio.sleep(RELAYOUT_AFTER)
+        await self._lay_out_settled(screen)
 
     async def _follow(self) -> None:
         """Keep the hidden detail on the board's selection, once the keys pause: an
@@ -129,14 +135,14 @@ class DetailKeeper:
             screen = self.screen
             if screen is None or key is None or key == screen.key or screen.is_current:
                 continue
+            screen.wants_layout = False
+            screen.mounting = None
             screen.show(key)
-            # Its widgets ask the screen for a layout once idle (a turn or two of the
-            # loop), and again once they hear their new sizes from it: laid out
-            # before either, the request would wait for the Enter.
-            for _ in range(2):
-                await asyncio.sleep(SETTLE)
-                await self._quiet()
-                self._lay_out()
+            if not screen.wants_layout:
+                continue  # repainted in place: nothing to lay out
+            if screen.mounting is not None:
+                await screen.mounting  # another runbook's view, whole
+            await self._lay_out_settled(screen)
 
     def _selection(self) -> str | None:
         """The signal selected on the board, when the board is on top (else None)."""
@@ -151,6 +157,19 @@ class DetailKeeper:
         # A deadline each key pushes back, not an event to wait for.
         while (left := self._last_key + QUIET - time.monotonic()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(left)
+
+    async def _lay_out_settled(self, screen: SignalDetailScreen) -> None:
+        """Lay the hidden detail out, then again while it asks for more (at most PASSES
+        in all), each pass once the keys are quiet. Its widgets ask for a layout once
+        idle (a turn or two of the loop), and again once they hear their new sizes from
+        one: laid out before they asked, the request would wait for the Enter and cost
+        it a layout and a second full frame."""
+        for first in [True] + [False] * (PASSES - 1):
+            await asyncio.sleep(SETTLE)
+            await self._quiet()
+            if screen.is_current or not (first or layout_pending(screen)):
+                return
+            self._lay_out()
 
     def _lay_out(self) -> None:
         screen = self.screen

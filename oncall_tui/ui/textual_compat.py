@@ -216,6 +216,12 @@ TOAST_RACK_ID = "textual-toastrack"
 stylesheet does not reach it (a system widget): its height is capped at 0 inline."""
 
 
+def layout_pending(screen: Screen[Any]) -> bool:
+    """Whether `screen` was asked for a layout it has not taken yet (a hidden screen
+    takes it only when shown, unless `lay_out_unshown` is called)."""
+    return bool(screen._layout_required)
+
+
 def settle_toasts(screen: Screen[Any]) -> None:
     """Give `screen`'s toast rack the `display` Textual sets when the screen is shown
     with no notifications: set the first time (from the stylesheet's default to an

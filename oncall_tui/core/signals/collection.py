@@ -232,13 +232,13 @@ class CollectionUpdate:
             and layout.generation == generation
             and tick == base + 1 == timeline.ridden + 1
         ):
+            self.same_keys = layout.whole and len(layout.keys) == count
             self.riders = riders = _fit(layout.riders, count)
             self.keys = _fit(layout.keys, count)
             budget_ends(source.budget_due, riders, now)
             # The places whose reading is not the one its signal rides on, at C speed.
-            moved = map(is_not, readings, self.riders)
+            moved = map(is_not, readings, riders)
             self.todo: Sequence[int] = list(compress(range(count), moved))
-            self.same_keys = layout.whole and len(layout.keys) == count
         else:
             self.riders = [None] * count
             self.keys = [None] * count
@@ -295,7 +295,7 @@ class CollectionUpdate:
                     # it rides, when its history can (not before it came back the
                     # same: a plugin that rebuilds every reading would only pay for
                     # rides that never last). `same_reading` takes every other case.
-                    signal.observed_at = now
+                    observed_slot(signal, now)  # not riding: ended above
                     signal.history.append(now, signal.value)
                     sampled = True
                     budget += SAMPLE_WORTH - 1
@@ -407,7 +407,10 @@ class CollectionUpdate:
 
 
 def _fit(items: list[T | None], count: int) -> list[T | None]:
-    """`items` as a new list of `count`, cut or padded with None."""
-    if len(items) >= count:
-        return items[:count]
-    return [*items, *[None] * (count - len(items))]
+    """`items` cut or padded with None to `count`, in place (last time's layout's, no
+    longer the layout's): a new list per collection would be one more young list of
+    thousands of items for Python's cycle collector to walk at each collection."""
+    del items[count:]
+    if len(items) < count:
+        items.extend([None] * (count - len(items)))
+    return items

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from oncall_tui.core.signals.model import Reading, Signal, budget_of
+from oncall_tui.core.signals.model import Reading, Signal, budget_of, observed_slot
 from oncall_tui.core.signals.slo import budget_spacing
 from oncall_tui.core.signals.timeline import Timeline
 
@@ -70,8 +70,10 @@ def unride(signal: Signal) -> None:
     timeline = signal.ride
     if timeline is not None:
         signal.history.stop_ride()
-        budget_of(signal)
-        signal.observed_at = timeline.ridden_at  # the setter ends the ride
+        if signal.slo is not None:  # only an SLO signal keeps a budget ring
+            budget_of(signal)
+        observed_slot(signal, timeline.ridden_at)
+        signal.ride = None
 
 
 def budget_ends(budget_due: dict[int, float], riders: list[Reading | None], now: float) -> None:

@@ -7,9 +7,12 @@ lines that changed. What the rows are, and how they are drawn, is the panel's jo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 
 from oncall_tui.core.present.panel_rows import PanelRows, PinnedLine
 from oncall_tui.ui.widgets.line_diff import dirty_span
@@ -41,6 +44,27 @@ class PanelCursor(SteadyScrollView, can_focus=True, inherit_bindings=False):
     """The rows and the cursor (set by the subclass)."""
     _pinned: list[PinnedLine]
     """The lines above the rows (title, banners): never scrolled away."""
+    _held_area: Region | None = None
+
+    @property
+    def area(self) -> Region:
+        """Where the rows are drawn (screen cells, scrollbar excluded). Textual works it
+        out anew at each ask (the screen's map, the scrollbar's gutter): a sync or a
+        frame asks many times for one answer, so they hold it (`holding_area`)."""
+        held = self._held_area
+        return held if held is not None else self.scrollable_content_region
+
+    @contextmanager
+    def holding_area(self) -> Iterator[Region]:
+        """The area, asked once for what runs inside (nothing inside lays out)."""
+        if self._held_area is not None:
+            yield self._held_area
+            return
+        self._held_area = self.scrollable_content_region
+        try:
+            yield self._held_area
+        finally:
+            self._held_area = None
 
     def select_key(self, key: str, *, scroll: bool = True) -> bool:
         """Put the cursor on the signal `key`; False if this panel does not show it."""
@@ -67,7 +91,7 @@ class PanelCursor(SteadyScrollView, can_focus=True, inherit_bindings=False):
         """The user moved the cursor (a key or a click): the subclass tells its owner."""
 
     def _rows_height(self) -> int:
-        return max(0, self.scrollable_content_region.height - len(self._pinned))
+        return max(0, self.area.height - len(self._pinned))
 
     def _scroll_to_row(self, index: int) -> None:
         height = self._rows_height()
@@ -81,13 +105,13 @@ class PanelCursor(SteadyScrollView, can_focus=True, inherit_bindings=False):
 
     def _refresh_row(self, index: int) -> None:
         y = len(self._pinned) + index - self.scroll_offset.y
-        if len(self._pinned) <= y < self.scrollable_content_region.height:
+        if len(self._pinned) <= y < self.area.height:
             self._refresh_screen_line(y)
 
     def _refresh_screen_line(self, y: int, cells: tuple[int, int] | None = None) -> None:
         """Repaint screen line `y`, only its `cells` (start, end) when given."""
         # Content width only: repainting the scrollbar cell too costs ~20 bytes a line.
-        region = dirty_span(y, self.scrollable_content_region.width, cells)
+        region = dirty_span(y, self.area.width, cells)
         if region is not None:
             self.refresh(region)
 

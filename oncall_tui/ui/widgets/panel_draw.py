@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from rich.style import Style
 from textual import events
+from textual.geometry import Region
 from textual.strip import Strip
 
 from oncall_tui.core.present.panel_rows import Columns, row_parts
@@ -51,7 +52,7 @@ class PanelDraw(PanelCursor):
         the trend moved one cell along, an age passed a minute."""
         top = len(self._pinned)
         first = self.scroll_offset.y
-        width = self.scrollable_content_region.width
+        width = self.area.width
         for offset in range(len(self._visible())):
             self._repaint_if_changed(top + offset, first + offset, width)
 
@@ -95,8 +96,12 @@ class PanelDraw(PanelCursor):
         self._styles.clear()
         self._lines.forget()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        with self.holding_area():  # one ask for every line drawn in this frame
+            return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self.area.width
         try:
             if y < len(self._pinned):
                 return pinned_strip(self._pinned[y], width, self._styles, focused=self.has_focus)

@@ -200,6 +200,10 @@ class SignalPanel(PanelDraw):
         panel picks its own); None means "anything may have changed". Repaints only the
         lines whose content differs from what is on screen.
         """
+        with self.holding_area():
+            self._sync(changed)
+
+    def _sync(self, changed: Collection[str] | None) -> None:
         model = self.model
         self._lines.next_sync()
         before_pinned = self._pinned
@@ -247,7 +251,7 @@ class SignalPanel(PanelDraw):
                 self._refresh_screen_line(y)
         top = len(self._pinned)
         first = self.scroll_offset.y
-        width = self.scrollable_content_region.width
+        width = self.area.width
         if before_visible is None:
             bottom = first + self._rows_height()
             for key in dirty:
@@ -329,7 +333,7 @@ class SignalPanel(PanelDraw):
                 if signal.status is Status.OK:
                     break  # worst first: only failing rows are symptoms
                 mark = max(mark, cell_len(self._mark(signal)))
-        self.laid_out_for = self.scrollable_content_region.width
+        self.laid_out_for = self.area.width
         return layout_columns(
             self.laid_out_for,
             model.longest_name,
