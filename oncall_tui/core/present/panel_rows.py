@@ -102,10 +102,12 @@ class Columns:
 
 
 def changing_cuts(columns: Columns) -> list[int]:
-    """Where the cells that change without the row changing its place begin, counted
-    from a row's cursor mark: the value, the trend, its last cell (the current minute)
-    and the age. Sorted. (A repainted part of a line is sent from the start of the
-    stretch it begins in, so only starts matter.)
+    """Where a row's cells that change without the row changing its place begin,
+    counted from its cursor mark: the value and the trend's last cell (the current
+    minute), the two that change from second to second. (A repainted part of a line
+    is sent from the start of the stretch it begins in, so only starts matter; each
+    more cut costs every drawn row line a strip more in Textual, so the trend's step
+    once a minute is sent from the value on, and the age from the trend's last cell.)
 
     Every cut is a column boundary of every row laid out by `columns` (each column is
     fitted to its width), never inside a character."""
@@ -116,10 +118,10 @@ def changing_cuts(columns: Columns) -> list[int]:
         if not width:
             continue
         x += 1  # the space before every column
-        if column.name in ("value", "age"):
+        if column.name == "value":
             cuts.append(x)
         elif column.name == "spark":
-            cuts += [x, x + width - 1] if width > 1 else [x]
+            cuts.append(x + width - 1)
         x += width
     return cuts
 

@@ -9,10 +9,10 @@ trend moves one cell along, every row again.
 
 A `Guide` sits in a layer under every other (`layers: guides default` on the board's
 screen), always covered by a panel, so it never shows; its edges cut the lines it
-spans. Each panel gets guides whose edges fall where the cells that change begin
-(`changing_cuts`: the value, the trend, its last cell, the age), over the panel's row
-lines only: every column of a row is fitted to its width, so a cut never falls inside
-a character there (a cut inside a wide character would show it as two blanks); the
+spans. Each panel gets a guide whose edges fall where the cells that change begin
+(`changing_cuts`: the value, the trend's last cell), over the panel's row lines
+only: every column of a row is fitted to its width, so a cut never falls inside a
+character there (a cut inside a wide character would show it as two blanks); the
 title and the banners, which may hold any text, are not cut.
 
 Guides follow the panels: hidden while the layout is about to change (a resize, new
@@ -23,8 +23,9 @@ that moved without a word (a layout pass of Textual's own) may be cut a line off
 a frame, until its resize moves its guides: a wide character at a cut shows as two
 blanks in that frame, and the layout pass that moves the guide repaints it.
 
-What it costs: Textual builds one strip per stretch of each repainted line, so a
-changed row costs 3-4 more small strips a frame (~0.2-0.5 ms a frame at 1k).
+What it costs: Textual builds one strip per stretch of each drawn line (and keeps
+them with the line), so a cut row line costs two more small strips: ~0.2 ms a frame
+at 1k, and ~24 KB a guide widget.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ from oncall_tui.ui.widgets.signal_panel import SignalPanel
 
 log = logging.getLogger(__name__)
 
-GUIDES_PER_PANEL = 2
-"""Two cuts each: a row's value, trend, trend's last cell and age make four at most."""
+GUIDES_PER_PANEL = 1
+"""Two cuts each: a row's value and its trend's last cell (`changing_cuts`)."""
 
 
 class Guide(Widget):
