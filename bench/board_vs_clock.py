@@ -335,8 +335,28 @@ def key_latencies(command: list[str], env: dict[str, str], presses: int) -> dict
     return got
 
 
+LATER_SCREENS = [
+    "oncall_tui.ui.screens.detail",
+    "oncall_tui.ui.screens.events",
+    "oncall_tui.ui.screens.help",
+    "oncall_tui.ui.screens.silence",
+    "oncall_tui.ui.screens.silences",
+]
+"""Imported when first opened (the detail and its Markdown, charts, Pygments...)."""
+
+
+def installed_bytecode(env: dict[str, str]) -> None:
+    """Write the bytecode of the screens opened later, as `pip install` compiles every
+    module: the workspace's cache is new, so the first Enter (or, once the detail is
+    prepared ahead, a key pressed meanwhile) compiled the detail's modules and their
+    dependencies from source, 100-300 ms that an installed copy never spends."""
+    code = "; ".join(f"import {module}" for module in LATER_SCREENS)
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+
+
 def keys(folder: Path, configs: dict[str, Path], env: dict[str, str], args) -> None:
     print(f"\n## keys: press to repaint, 120x40, {args.presses} presses of j/k")
+    installed_bytecode(env)
     with canned_prometheus(100_000) as url:
         big = folder / "prom100k.toml"
         big.write_text(PROMETHEUS.format(url=url))

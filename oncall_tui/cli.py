@@ -15,6 +15,7 @@ from typing import Any
 from oncall_tui.commands.base import EXIT_CONFIG, Command, config_option, print_problems
 from oncall_tui.commands.dashboard import dashboard, display_options
 from oncall_tui.commands.registry import NAMES, WHOLE_PARSER, all_commands, command
+from oncall_tui.core import start_gc
 from oncall_tui.core.config.config_error import ConfigError
 
 DESCRIPTION = """\
@@ -124,3 +125,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `oncall-tui check | head`
         sys.stderr.close()
         return 0
+    finally:
+        start_gc.undo()

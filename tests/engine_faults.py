@@ -156,6 +156,9 @@ class LagProbe:
 
     def __init__(self) -> None:
         self.lags: list[float] = []
+        self.own_lags: list[float] = []
+        """Each lag less the time the loop's thread was runnable but without a CPU
+        meanwhile: what the process made the loop wait, not the machine's load."""
         self.stretches: list[float] = []
         """CPU seconds the loop's thread spent between two wakes: the lag our code
         caused, without the time a loaded machine kept the process off the CPU."""
@@ -166,9 +169,11 @@ class LagProbe:
 
     async def _run(self) -> None:
         while True:
-            started, cpu = time.perf_counter(), time.thread_time()
+            started, cpu, queued = time.perf_counter(), time.thread_time(), run_queue_wait()
             await asyncio.sleep(self.PERIOD)  # how late this wakes IS the measurement
-            self.lags.append(max(0.0, time.perf_counter() - started - self.PERIOD))
+            lag = max(0.0, time.perf_counter() - started - self.PERIOD)
+            self.lags.append(lag)
+            self.own_lags.append(max(0.0, lag - (run_queue_wait() - queued)))
             self.stretches.append(time.thread_time() - cpu)
 
     async def stop(self) -> None:
@@ -179,6 +184,10 @@ class LagProbe:
     @property
     def worst(self) -> float:
         return max(self.lags, default=0.0)
+
+    @property
+    def worst_own(self) -> float:
+        return max(self.own_lags, default=0.0)
 
     @property
     def p99(self) -> float:
@@ -212,6 +221,8 @@ class FaultRun:
     healthy_expected: float = 0.0
     healthy_counted: int = 0
     worst_lag: float = 0.0
+    worst_own_lag: float = 0.0
+    """`worst_lag` less the machine's load (see `LagProbe.own_lags`)."""
     p99_lag: float = 0.0
     recovered_after: float | None = None
     threads_added: int = 0
@@ -352,4 +363,5 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
         await engine.stop()
         await probe.stop()
     run.worst_lag, run.p99_lag = probe.worst, probe.p99
+    run.worst_own_lag = probe.worst_own
     return run

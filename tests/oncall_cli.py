@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from oncall_tui.core.config.field_docs import field_docs
 from servers import free_port
 from waiting import wait_until
 
@@ -69,9 +70,13 @@ def assert_options_listed(plugin: str, *models: type[BaseModel]) -> None:
     """Every field of `models` has a docstring and appears in `plugin`'s listing."""
     section = plugin_section(plugin)
     for model in models:
+        docs = field_docs(model)
         for name, info in model.model_fields.items():
-            assert info.description, f"{model.__name__}.{name} has no docstring"
-            assert f"    {info.alias or name}: " in section, f"{name} missing from `plugins`"
+            assert docs.get(name), f"{model.__name__}.{name} has no docstring"
+            key = f"    {info.alias or name}: "
+            assert key in section, f"{name} missing from `plugins`"
+            first_line = docs[name].splitlines()[0].strip()
+            assert first_line in section.split(key, 1)[1], f"{name}'s docstring not listed"
 
 
 @dataclass

@@ -10,6 +10,7 @@ without seeing each other's alerts.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -346,6 +347,31 @@ async def test_silences_fetched_once_and_only_when_needed(
     assert {signal.summary for signal in store.signals.values()} == {
         "silenced by bob until 2031-01-01 00:00 UTC"
     }
+
+
+async def test_collections_keep_their_threads_and_ask_a_repeated_peer_once(
+    manager: ServerProcess, case: str
+) -> None:
+    """A board polling every second must not start threads per collection, and a peer
+    listed twice is one server: asked once."""
+    seen: list[tuple[str, dict[str, str]]] = []
+    post_alerts(manager, case, {"labels": {"alertname": "Kept"}})
+    earlier = set(threading.enumerate())  # other tests' sources, ending in their time
+    with serve_http(_proxy(manager.url, seen)) as proxy:
+        async with plugin_for([proxy.url, proxy.url], filter=[f'case="{case}"']) as plugin:
+            threads = []
+            for _ in range(3):
+                assert [reading.name for reading in await plugin.collect()] == ["Kept"]
+                threads.append(
+                    {
+                        thread
+                        for thread in threading.enumerate()
+                        if thread.name.startswith("oncall-alerts-") and thread not in earlier
+                    }
+                )
+    assert len(seen) == 3
+    assert len(threads[0]) == 2  # the peer's parse and the readings
+    assert threads[0] == threads[1] == threads[2]
 
 
 async def test_filter_is_sent_to_alertmanager(manager: ServerProcess, case: str) -> None:

@@ -19,6 +19,7 @@ import pytest
 from pydantic import ValidationError
 
 from loop_turns import loop_turns_during
+from oncall_tui.core.config.field_docs import field_docs
 from oncall_tui.core.signals.model import Kind, Reading, Status
 from oncall_tui.core.sources.contract import SourceContext
 from oncall_tui_demo import DemoPlugin
@@ -602,8 +603,9 @@ def test_config_accepts_an_integer_change_rate_and_every_incident() -> None:
 
 
 def test_every_option_is_documented() -> None:
-    for name, field in DemoPlugin.Config.model_fields.items():
-        assert field.description and len(field.description) > 30, name
+    docs = field_docs(DemoPlugin.Config)
+    for name in DemoPlugin.Config.model_fields:
+        assert len(docs.get(name, "")) > 30, name
 
 
 # --- runbooks ---------------------------------------------------------------------

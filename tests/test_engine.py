@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from conftest import CountConfig, SteadyPlugin
 from loop_turns import loop_turns_during
+from oncall_tui.core import engine as engine_module
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import MAX_BACKOFF, Engine, backoff_delay
 from oncall_tui.core.signals.model import Reading, Reason, Status
@@ -344,3 +349,28 @@ async def test_a_large_collection_is_taken_in_with_the_loop_handed_back(
     assert len(engine.store.signals) == 5000
     # A few turns for the engine's own awaits; the rest come from the slices.
     assert turns >= 5000 // 250, f"the loop turned {turns} times"
+
+
+async def test_a_big_result_is_checked_off_the_loop(
+    registry: PluginRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking 10,000 new readings (a Prometheus answer) took 20-30 ms in one piece on
+    the loop, once a second: every key and frame waited that long. A result that big is
+    checked on a thread; a small one, not worth the hop, where it is."""
+    on_the_loop: list[bool] = []
+    check = engine_module.check_readings
+
+    def recorded(*args: Any) -> Any:
+        on_the_loop.append(threading.current_thread() is threading.main_thread())
+        return check(*args)
+
+    monkeypatch.setattr(engine_module, "check_readings", recorded)
+    text = (
+        '[sources.big]\nplugin = "steady"\ncount = 5000\n'
+        '[sources.small]\nplugin = "steady"\ncount = 10\n'
+    )
+    engine = Engine(parse_config(text, Path("."), registry=registry), registry=registry)
+    await engine.runners["big"].collect()
+    await engine.runners["small"].collect()
+    assert on_the_loop == [False, True]
+    assert len(engine.store.signals) == 5010

@@ -42,8 +42,10 @@ from oncall_tui.core.sources.registry import PluginRegistry
 from waiting import wait_until_async
 
 LAG_BOUND = 0.15
-"""Worst event-loop lag allowed while a fault is on. Measured (bench/fault_lag.py):
-5-20 ms on a loaded 2-core machine, i.e. scheduling noise; >= 7x margin."""
+"""Worst event-loop lag allowed while a fault is on, less the time the loop's thread
+waited for a CPU meanwhile (at load 7-12 on 2 cores that wait alone made 0.19-0.27 s
+of wall lag, on a build without the fault's cost). Measured (bench/fault_lag.py): 5-20
+ms on a loaded 2-core machine, i.e. scheduling noise; >= 7x margin."""
 SETTLED_CPU_BOUND = 0.3
 """Longest CPU stretch of the loop between two wakes of a 5 ms probe while a
 million-reading source keeps returning its (unchanged) readings: measured 10-11 ms
@@ -98,7 +100,9 @@ def _keeps_pace(run: FaultRun, least: float | None = None) -> None:
 async def test_a_faulty_plugin_costs_only_its_own_source(fault: str) -> None:
     run = await run_fault(fault)
     _keeps_pace(run)
-    assert run.worst_lag < LAG_BOUND, f"{fault}: event loop stalled {run.worst_lag:.3f}s"
+    assert run.worst_own_lag < LAG_BOUND, (
+        f"{fault}: event loop stalled {run.worst_own_lag:.3f}s ({run.worst_lag:.3f}s of wall time)"
+    )
     # What the engineer reads, on the source and on each of its signals.
     assert run.reason == REASONS[fault]
     assert run.summaries == {REASONS[fault]}
@@ -165,7 +169,7 @@ async def test_the_shared_pool_answers_while_a_source_thread_is_stuck() -> None:
 async def test_a_flapping_source_keeps_its_cadence_and_a_bounded_event_log() -> None:
     run = await run_fault("flaps", window=20)
     _keeps_pace(run)
-    assert run.worst_lag < LAG_BOUND
+    assert run.worst_own_lag < LAG_BOUND
     assert run.reason == "ConnectionError: backend 2 of 2 refused the connection"
     assert run.summaries <= {run.reason, ""}  # unknown with the reason, or ok
     assert run.recovered_after is not None

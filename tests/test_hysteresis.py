@@ -137,3 +137,22 @@ def test_an_openmetrics_gauge_hovering_on_its_limit_changes_status_at_most_3_tim
     assert len(statuses) >= 10, f"too few collections recorded: {statuses}"
     changes = sum(1 for before, after in itertools.pairwise(statuses) if before != after)
     assert changes <= 3, f"{changes} status changes: {statuses}"
+
+
+def test_signals_that_never_fired_share_one_empty_firing_set() -> None:
+    """The levels that fired are replaced, never changed in place: a calm signal holds
+    no set of its own (216 bytes each, 0.6 MiB of the 1k demo's 2,800 signals)."""
+    store = _store()
+    calm = [
+        Reading(key=f"k{n}", kind="health", name=f"n{n}", value=0.1, thresholds=Thresholds(0.5, 1))
+        for n in range(100)
+    ]
+    store.apply("s", [*calm, _reading(0.6)], at=0)
+    firing = {id(signal.firing) for key, signal in store.signals.items() if key != "s/p99"}
+    assert len(firing) == 1
+    breached = store.signals["s/p99"]
+    assert breached.firing == {Status.WARNING}
+    store.apply("s", [*calm, _reading(0.4)], at=5)
+    store.apply("s", [*calm, _reading(0.4)], at=5 + RECOVER_FOR)
+    assert not breached.firing and breached.status is Status.OK
+    assert not any(signal.firing for signal in store.signals.values())

@@ -12,7 +12,7 @@ import random
 from dataclasses import replace
 
 from oncall_tui.core.present.panel_model import PanelRows
-from oncall_tui.core.signals.model import Signal, SourceState
+from oncall_tui.core.signals.model import Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.one_sort import OneSort
 from test_ui_support import ALL_KINDS, T0, reading
@@ -94,3 +94,26 @@ def test_a_new_ranking_re_keys_only_the_rows_it_moves_and_sorts_as_a_whole_sort(
         whole = [s.key for s in sorted(health, key=order.key)]
         assert [s.key for s in model.rows] == whole, f"step {step}"
         assert model.position == {key: index for index, key in enumerate(whole)}
+
+
+def test_a_row_without_a_component_moves_by_its_name() -> None:
+    """A replayed signal may have no component: its name stands for it, as in the one
+    sort, so a new ranking of that name moves its row; a ranking that moves no row
+    leaves the order as it was."""
+    signals = {
+        key: Signal(key, "health", name, "s", {}, "ratio", status=Status.OK)
+        for key, name in (("a", "svc-01"), ("b", "svc-02"), ("c", "svc-03"))
+    }
+    model = PanelRows(lambda signal: True)
+    order = OneSort()
+    model.order_key = order.key
+    model.resort(signals)
+    assert [s.key for s in model.rows] == ["a", "b", "c"]
+    for ranked, expected in ((("svc-03",), ["c", "a", "b"]), ((), ["a", "b", "c"])):
+        new = OneSort({name: rank for rank, name in enumerate(ranked)})
+        components, keys = order.moved(new)
+        order = new
+        model.reorder(order.key, components, keys)
+        model.update(signals, ())
+        assert [s.key for s in model.rows] == expected
+        assert model.position == {key: index for index, key in enumerate(expected)}

@@ -16,6 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from oncall_cli import plugin_section, proxy_free_env, run_oncall
+from oncall_tui.core.config.field_docs import field_docs
 from oncall_tui.core.signals.model import RECOVER_FOR, Reading, Status, Thresholds
 from oncall_tui.core.sources.contract import SourceContext
 from oncall_tui.core.sources.errors import SourceError
@@ -517,8 +518,9 @@ def test_other_config_checks() -> None:
 
 def test_every_option_is_documented() -> None:
     for model in (PrometheusConfig, Query, Slo, Canary, Window):
-        for name, info in model.model_fields.items():
-            assert info.description, f"{model.__name__}.{name} has no docstring"
+        docs = field_docs(model)
+        for name in model.model_fields:
+            assert docs.get(name), f"{model.__name__}.{name} has no docstring"
 
 
 def test_series_keys_are_injective() -> None:

@@ -415,3 +415,21 @@ def test_a_256_colour_terminal_gets_each_theme_built_once(
     assert app.wait_exit(10) == 0
     names = built.read_text().split()
     assert sorted(names) == sorted(set(names)) == ["colorblind", "dark", "high-contrast", "light"]
+
+
+@pytest.mark.parametrize("command", [[], ["check"]])
+def test_a_command_stopped_by_a_config_mistake_leaves_the_collector_on(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str], collector: None
+) -> None:
+    """The collector is held from the command's first import to its release; a
+    mistake found in between ends the command there, and a process that goes on (a
+    test, an embedding calling `main`) kept no automatic collection at all."""
+    from oncall_tui.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("refresh = 3\n")
+    gc.enable()
+    assert main([*command, "--config", str(bad)]) == 2
+    assert "refresh" in capsys.readouterr().err
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0, "nothing frozen for a command that did not start"

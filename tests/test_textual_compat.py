@@ -39,6 +39,7 @@ def test_the_private_instance_attributes_still_exist() -> None:
     assert isinstance(app._filters, list) and hasattr(app, "_notifications")
     assert textual_compat.notification_messages(app) == []
     assert hasattr(Screen(), "_compositor")
+    assert Screen()._layout_required is False  # lay_out_unshown clears it
 
 
 async def test_the_driver_internals_still_exist() -> None:

@@ -31,6 +31,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.textual_themes import (
     STATUS_VARIABLES,
     legible_on,
+    nearest_256,
     status_variables,
     to_textual_theme,
 )
@@ -376,3 +377,34 @@ async def test_a_light_themes_rows_are_painted_on_its_background(theme: str) -> 
         assert cells
         if theme == "light":
             assert all(s.style is not None and s.style.bgcolor for s in cells), cells
+
+
+def test_the_nearest_256_colour_is_the_one_a_full_search_finds() -> None:
+    """The palette's CIELAB values are computed once (they were, for each colour of each
+    theme, 960 conversions before a 256-colour board's first frame): same answers."""
+    from textual.color import Color
+
+    from oncall_tui.ui import textual_themes
+    from oncall_tui.ui.textual_compat import eight_bit_palette
+
+    palette = eight_bit_palette()
+
+    def searched(colour: str) -> str:
+        target = textual_themes._lab(Color.parse(colour))
+        best = min(
+            range(16, 256),
+            key=lambda n: sum(
+                (a - b) ** 2
+                for a, b in zip(textual_themes._lab(Color(*palette[n])), target, strict=True)
+            ),
+        )
+        snapped = Color(*palette[best]).hex
+        if RichColor.parse(snapped).downgrade(ColorSystem.EIGHT_BIT).number != best:
+            return colour
+        return snapped
+
+    steps = range(0, 256, 17)
+    colours = [f"#{r:02x}{g:02x}{b:02x}" for r in steps for g in steps for b in steps]
+    colours += [Color(*palette[n]).hex for n in range(256)]
+    for colour in colours:
+        assert nearest_256(colour) == searched(colour), colour

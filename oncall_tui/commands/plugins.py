@@ -39,6 +39,9 @@ def plugins(args: argparse.Namespace) -> int:
 
 def describe_model(model: type[BaseModel], indent: str) -> list[str]:
     """Each option of `model`: key, type, default, and its docstring."""
+    from oncall_tui.core.config.field_docs import field_docs
+
+    docs = field_docs(model)
     lines = []
     for field_name, info in model.model_fields.items():
         key = info.alias or field_name
@@ -56,8 +59,9 @@ def describe_model(model: type[BaseModel], indent: str) -> list[str]:
         )
         required = " (required)" if info.is_required() else ""
         lines.append(f"{indent}{key}: {annotation}{default}{required}")
-        if info.description:
-            for doc_line in info.description.strip().splitlines():
+        doc = docs.get(field_name, "")
+        if doc:
+            for doc_line in doc.strip().splitlines():
                 lines.append(f"{indent}    {doc_line.strip()}")
         nested = _nested_model(info.annotation)
         if nested is not None:

@@ -43,3 +43,13 @@ def release(*, collect: bool = True) -> None:
         gc.collect()
     gc.freeze()
     gc.enable()
+
+
+def undo() -> None:
+    """The collector back on, nothing frozen, if a command stopped between `hold` and
+    `release` (a config mistake, no terminal): a process that goes on (a test, an
+    embedding) must not be left without automatic collection."""
+    global _held
+    if _held:
+        _held = False
+        gc.enable()

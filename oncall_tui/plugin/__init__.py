@@ -66,6 +66,7 @@ from oncall_tui.core.sources.blocking import (
     without_cycle_collector,
 )
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
+from oncall_tui.core.sources.courtesy import Courtesy
 from oncall_tui.core.sources.errors import SourceError
 from oncall_tui.core.sources.option_groups import ThresholdOptions
 from oncall_tui.core.sources.plugin_actions import (
@@ -95,6 +96,7 @@ __all__ = [
     "ActionTarget",
     "BlockingRunner",
     "BlockingStillRunning",
+    "Courtesy",
     "Duration",
     "Kind",
     "LabelTemplate",

@@ -34,6 +34,7 @@ from oncall_tui.core.config.theme_files import (
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.present.attention import Attention
 from oncall_tui.core.present.words import symbols
+from oncall_tui.core.sources.courtesy import screen_needs_cpu
 from oncall_tui.core.triage.causes import Diagnosis
 from oncall_tui.ui.ascii import AsciiFilter
 from oncall_tui.ui.colourless import ColourlessFilter
@@ -42,7 +43,7 @@ from oncall_tui.ui.detail_keeper import DetailKeeper
 from oncall_tui.ui.effects_app import EffectsApp
 from oncall_tui.ui.first_frame import first_collection
 from oncall_tui.ui.heap import SurvivorFreezer
-from oncall_tui.ui.screen_stack import open_screen
+from oncall_tui.ui.screen_stack import open_screen, set_breakpoint_classes
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.textual_compat import add_output_filter, theme_before_first_style
 from oncall_tui.ui.textual_themes import (
@@ -210,6 +211,7 @@ class OncallApp(EffectsApp):
         # NO_COLOR: Textual's `App:nocolor` (or any App class) does not reach component
         # classes, the rows' styles; a class on the screen does (see nocolor.tcss).
         screen.set_class(self.no_color, "-no-color")
+        set_breakpoint_classes(screen, self)
         return screen
 
     def watch_paused(self, paused: bool) -> None:
@@ -305,6 +307,7 @@ class OncallApp(EffectsApp):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self._engine_started:
             self.details.key_pressed()  # the detail prepared for the Enter to come
+            screen_needs_cpu()  # a source's thread gives way until it is answered
             self._freezer.key_pressed()  # full collections wait while keys come
         await super().on_event(event)
 

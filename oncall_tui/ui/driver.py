@@ -38,6 +38,7 @@ from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Size
 
+from oncall_tui.core.sources.courtesy import screen_needs_cpu
 from oncall_tui.ui.terminal import EXIT_HANGUP, RESTORE
 from oncall_tui.ui.textual_compat import (
     driver_exit_app,
@@ -244,6 +245,7 @@ class TerminalDriver(LinuxDriver):
                 if not data:
                     self._leave(EXIT_HANGUP, TERMINAL_GONE)
                     return
+                screen_needs_cpu()  # a source's thread gives way until it is answered
                 text = decode(data)
                 for event in parser.feed(text):
                     self.process_message(event)

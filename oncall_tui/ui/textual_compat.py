@@ -183,8 +183,14 @@ async def mount_unshown(app: App[Any], screen: Screen[Any]) -> None:
 
 def lay_out_unshown(screen: Screen[Any], size: Size) -> None:
     """Lay out a mounted `screen` that is not shown at `size` (its widgets hear of their
-    sizes); shown later at that size, it is only painted. Nothing is drawn now."""
+    sizes); shown later at that size, it is only painted. Nothing is drawn now.
+
+    A layout its widgets asked for while it was hidden (a signal swapped in) stays
+    pending on the screen until it is shown, as Textual only takes it then: this is
+    that layout, so the flag goes too (else the first frame laid it out again, and
+    drew the whole screen twice)."""
     screen._refresh_layout(size)
+    screen._layout_required = False
 
 
 def private_names() -> Iterable[tuple[object, str]]:
@@ -208,6 +214,21 @@ TOAST_RACK_ID = "textual-toastrack"
 """The id Textual 8 gives the container of a screen's toasts (Screen._compose). Its
 `display` is set by Textual at every notification (ToastRack.show), and the app's
 stylesheet does not reach it (a system widget): its height is capped at 0 inline."""
+
+
+def layout_pending(screen: Screen[Any]) -> bool:
+    """Whether `screen` was asked for a layout it has not taken yet (a hidden screen
+    takes it only when shown, unless `lay_out_unshown` is called)."""
+    return bool(screen._layout_required)
+
+
+def settle_toasts(screen: Screen[Any]) -> None:
+    """Give `screen`'s toast rack the `display` Textual sets when the screen is shown
+    with no notifications: set the first time (from the stylesheet's default to an
+    inline "none"), it asked for a layout of the whole screen at that moment; set ahead,
+    while the screen is hidden, the next lay-out absorbs it."""
+    for rack in screen.query(f"#{TOAST_RACK_ID}"):
+        rack.display = False
 
 
 def hide_toasts(screen: Screen[Any]) -> None:

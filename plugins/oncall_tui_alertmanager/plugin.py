@@ -99,7 +99,14 @@ class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
             *(("filter", matcher) for matcher in config.filter),
         ]
         self._alerts_path = f"/api/v2/alerts?{urlencode(params)}"
-        self._peers = config.peers
+        self._peers = list(dict.fromkeys(config.peers))  # a peer given twice is asked once
+        # One thread of each kept across collections (a new runner per call started a
+        # thread every time), and one parse per peer, as the peers answer at once.
+        self._parsers = {
+            peer: BlockingRunner(f"{context.name}-parse{index}")
+            for index, peer in enumerate(self._peers)
+        }
+        self._reader = BlockingRunner(f"{context.name}-readings")
         self._note = ""
         self._acks: dict[str, tuple[str, ...]] = {}
         """Ack silence ids of each alert, by key, as of the last collection."""
@@ -145,7 +152,7 @@ class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
                 )
             except SourceError:
                 silences = None  # the alerts are still right; only the words suffer
-        readings = await BlockingRunner(f"{self.context.name}-readings")(
+        readings = await self._reader(
             lambda: without_cycle_collector(lambda: self._readings(alerts, silences))
         )
         await self._end_resolved_acks()
@@ -167,7 +174,7 @@ class AlertmanagerPlugin(HTTPClientMixin, Plugin[AlertmanagerConfig]):
             body = await get_bytes(client, peer + self._alerts_path, headers=_ACCEPT_JSON)
         except HTTPStatusError as exc:
             raise SourceError(self._status_message(exc)) from None
-        return await BlockingRunner(f"{self.context.name}-parse")(
+        return await self._parsers[peer](
             lambda: without_cycle_collector(lambda: parse_alerts(json_of(body)))
         )
 

@@ -72,6 +72,10 @@ class EarlyWarning:
         self._windows = sorted({w for pair in WINDOWS for w in (pair.long, pair.short)})
         size = len(services)
         self._means: list[list[float] | None] = [None] * size
+        self._pulls: dict[float, tuple[float, ...]] = {}
+        """How far each window's mean moves toward the ratio in a step of so many
+        seconds: the SLOs judged in one collection mostly step alike (a collection's
+        interval, or since the same earlier collection)."""
         self._at = [0.0] * size
         """When each SLO's means were last brought up to date."""
         self._counted: list[Reading | None] = [None] * size
@@ -174,8 +178,13 @@ class EarlyWarning:
             return
         means = self._means[slot]
         assert means is not None
-        for position, window in enumerate(self._windows):
-            means[position] += (1.0 - math.exp(-dt / window)) * (ratio - means[position])
+        pulls = self._pulls.get(dt)
+        if pulls is None:
+            if len(self._pulls) >= MAX_PULLS:
+                self._pulls.clear()
+            pulls = self._pulls[dt] = tuple(1.0 - math.exp(-dt / w) for w in self._windows)
+        moved = zip(means, pulls, strict=True)
+        self._means[slot] = [mean + pull * (ratio - mean) for mean, pull in moved]
         self._budget[slot] -= dt / PERIOD * ratio / (1.0 - OBJECTIVE)
 
     def _judge(self, slot: int, spec: SignalSpec) -> Reading:
@@ -278,6 +287,8 @@ class EarlyWarning:
         )
 
 
+MAX_PULLS = 64
+"""Step lengths whose pulls are remembered (a real clock's steps all differ a little)."""
 QUIET_RATIO = min(pair.burn for pair in WINDOWS) * (1.0 - OBJECTIVE)
 """An error ratio below which an ok SLO stays ok while the ratio stays put: each mean
 only creeps toward the ratio, so no window can reach a pair's rate. At or above it,

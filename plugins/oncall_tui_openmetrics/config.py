@@ -28,7 +28,7 @@ def _metric_name(name: str) -> str:
 class RatioOf(BaseModel):
     """Two counters (or gauges) divided, as a risk-rule hit rate: rule hits / decisions."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     numerator: str
     """Metric whose series are divided, one signal each, e.g. "risk_rule_hits_total";
@@ -60,7 +60,7 @@ class RatioOf(BaseModel):
 class Metric(ThresholdOptions):
     """One selection from the exposition; every matching series becomes one signal."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["business", "health", "risk_rule", "dependency", "change"] = "health"
     """Panel the signals go to: business, health, risk_rule, dependency, or change (a

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from oncall_tui.plugin import (
     MAX_LINE,
+    Courtesy,
     LabelTemplate,
     Reading,
     RunbookTemplate,
@@ -27,6 +28,7 @@ from oncall_tui.plugin import (
 from .config import Query
 from .parse import (
     CHECK_EVERY,
+    GIVE_WAY_EVERY,
     BadResponse,
     LabelKey,
     Response,
@@ -160,7 +162,10 @@ def build(
             f"only {query.max_series} of {response.total} series shown: narrow the query "
             "or raise max_series"
         )
+    polite = Courtesy(deadline)
     for count, item in enumerate(series, 1):
+        if count % GIVE_WAY_EVERY == 0:
+            polite()  # the screen first while a key is answered (core/sources/courtesy.py)
         if count % CHECK_EVERY == 0 and deadline is not None and time.monotonic() > deadline:
             raise TooSlow
         baseline = baselines.get(label_key(item.labels, without_name=True), scalar_baseline)

@@ -26,7 +26,7 @@ _JUDGING = (
 class Query(ThresholdOptions):
     """One PromQL query; every series it returns becomes one signal."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["business", "health", "risk_rule", "dependency", "change"]
     """Panel the signals go to: business (user-facing indicators: the impact), health

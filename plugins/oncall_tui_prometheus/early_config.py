@@ -17,7 +17,7 @@ class Window(BaseModel):
     """One multiwindow pair: fires when the long and the short window both burn at or
     over `burn`."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     long: Duration = Field(gt=0)
     """The long window ("1h"): enough evidence that the budget is really going."""
@@ -49,7 +49,7 @@ def _workbook() -> list[Window]:
 
 
 class _Templated(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Template = Field(min_length=1)
     """Signal name, filled from the series' labels: "{service} availability"."""

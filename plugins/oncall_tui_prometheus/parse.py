@@ -4,20 +4,21 @@
 in a thread as much as on the loop, and the screen freezes meanwhile. Here the
 `result` array is walked one series at a time (`raw_decode` per element), so the GIL
 changes hands between steps and the screen's loop keeps running; `max_series`
-applies as the series go by (only about twice the cap is ever held), series nobody
+applies as the series go by (the cap and one more are held at most), series nobody
 asked for (a baseline's unmatched ones) are dropped at once, and a deadline stops the
 work instead of letting it outlive the collection that wanted it.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from oncall_tui.plugin import SourceError, as_number
+from oncall_tui.plugin import Courtesy, SourceError, as_number
 
 LabelKey = tuple[tuple[str, str], ...]
 """A series' labels, sorted: hashable, and the order max_series keeps series in."""
@@ -28,6 +29,9 @@ _STR = {str}
 _DECODER = json.JSONDecoder()
 CHECK_EVERY = 512
 """Series handled between two looks at the clock."""
+GIVE_WAY_EVERY = 64
+"""Series handled between two looks whether the screen wants the CPU (a key came):
+~0.5 ms of this thread's work."""
 
 
 class BadResponse(Exception):
@@ -140,8 +144,12 @@ class _Walk:
         self.wanted = wanted
         self.without_name = without_name
         self.deadline = deadline
+        self.courtesy = Courtesy(deadline)
         self.response = Response()
         self.candidates: list[dict[str, object]] = []
+        """Series kept while they fit under the cap, in the order they came."""
+        self.kept: list[tuple[LabelKey, int, dict[str, object]]] | None = None
+        """Past the cap: the first `cap` series by labels (then arrival), in order."""
         self.scalar: list[object] = []
 
     def error(self, what: str, pos: int) -> BadResponse:
@@ -225,6 +233,8 @@ class _Walk:
                 if len(self.scalar) >= 2:
                     raise Malformed("malformed series in response")
                 self.scalar.append(item)
+            if count % GIVE_WAY_EVERY == 0:
+                self.courtesy()
             if (
                 count % CHECK_EVERY == 0
                 and self.deadline is not None
@@ -250,26 +260,43 @@ class _Walk:
         wanted = self.wanted
         if wanted is not None and label_key(metric, without_name=self.without_name) not in wanted:
             return
-        candidates = self.candidates
-        candidates.append(item)
-        if len(candidates) >= 2 * self.cap:
-            # Keep the first `cap` by labels: the same series every time, or signals
-            # would flap in and out as the server's order changes.
-            candidates.sort(key=_labels_order)
-            del candidates[self.cap :]
+        if self.kept is None:
+            self.candidates.append(item)
+            if len(self.candidates) > self.cap:
+                self.kept = []
+                for arrived, earlier in enumerate(self.candidates):
+                    self._keep(arrived, earlier)
+                self.candidates = []
+            return
+        self._keep(self.response.total, item)
+
+    def _keep(self, arrived: int, item: dict[str, object]) -> None:
+        """Keep the first `cap` series by labels: the same series every time, or
+        signals would flap in and out as the server's order changes. One series at a
+        time into a sorted list (a comparison with the last kept drops most at once):
+        sorting thousands of label tuples in one call held the GIL 50-80 ms, and every
+        other thread (the screen's, the keyboard's) waited that long."""
+        kept = self.kept
+        assert kept is not None
+        entry = (_labels_order(item), arrived, item)
+        if kept and len(kept) >= self.cap and entry >= kept[-1]:
+            return
+        bisect.insort(kept, entry)
+        if len(kept) > self.cap:
+            kept.pop()
 
     def finish(self) -> Response:
         response = self.response
         if self.scalar:
-            if self.candidates or response.result_type in ("vector", "matrix"):
+            if self.candidates or self.kept or response.result_type in ("vector", "matrix"):
                 raise Malformed("malformed series in response")
             value, at = _sample(self.scalar)
             response.series = [Series({}, value, at)]
             return response
-        if len(self.candidates) > self.cap:
-            self.candidates.sort(key=_labels_order)
-            del self.candidates[self.cap :]
-        response.series = [_to_series(item) for item in self.candidates]
+        if self.kept is not None:
+            response.series = [_to_series(item) for _, _, item in self.kept]
+        else:
+            response.series = [_to_series(item) for item in self.candidates]
         return response
 
 

@@ -51,7 +51,7 @@ DEFAULT_PAGES: tuple[WallboardPage, ...] = ("overview", "risk_rule", "dependency
 class WallboardSettings(BaseModel):
     """`[wallboard]`: what a TV on the wall rotates through."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     pages: list[WallboardPage] = Field(default_factory=lambda: list(DEFAULT_PAGES), min_length=1)
     """Pages in rotation order: overview, business, health, risk_rule, dependency, alert."""
@@ -62,7 +62,7 @@ class WallboardSettings(BaseModel):
 class NoticeSettings(BaseModel):
     """One `[[notices]]` entry: an announcement shown as a maintenance banner."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=500)
     """What to say: "bureau upgrade, expect timeouts"."""
@@ -81,7 +81,7 @@ class NoticeSettings(BaseModel):
 class ServeSettings(BaseModel):
     """`[serve]`: who may open the board that `oncall-tui serve` puts in a browser."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     origins: list[str] = Field(default_factory=list)
     """Web origins allowed to open the board besides the address it is served at, e.g.
@@ -109,7 +109,7 @@ _ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1
 class Settings(BaseModel):
     """Top-level keys of the config file."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     title: str = "oncall-tui"
     """Header title."""
@@ -153,7 +153,7 @@ class Settings(BaseModel):
 class SourceSettings(BaseModel):
     """Keys every source has, whatever its plugin."""
 
-    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="allow")
 
     plugin: str
     """Which plugin collects this source (`oncall-tui plugins` lists them)."""

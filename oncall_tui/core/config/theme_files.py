@@ -62,7 +62,7 @@ class StatusColours(BaseModel):
     """`[status]`: the colours every widget paints a status with (always next to its
     glyph and word, never alone)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     ok: Colour
     """Nothing wrong."""
@@ -78,7 +78,7 @@ class ThemeFile(BaseModel):
     """The keys of one theme file; colours are `#rrggbb`. Anything not given is derived
     by Textual from `primary` (and `[status]` from success, warning and error)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     dark: bool = True
     """Whether the background is dark (Textual derives shades from it)."""

@@ -43,9 +43,7 @@ TLS_UNVERIFIED_NOTE = "TLS unverified"
 class BasicAuth(BaseModel):
     """HTTP basic authentication."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, hide_input_in_errors=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     username: str = Field(min_length=1)
     """User name."""

@@ -36,6 +36,12 @@ from oncall_tui.core.signals.model import (
     Status,
     observed_slot,
 )
+from oncall_tui.core.signals.riding import (
+    budget_ends,
+    budget_rides,
+    rides,
+    unride,
+)
 from oncall_tui.core.signals.timeline import Timeline
 
 T = TypeVar("T")
@@ -74,6 +80,11 @@ class Source:
     """Its last collection by place, while nothing else changed its signals since."""
     applying: bool = False
     """A collection is being taken in (in slices): the sweep leaves the source alone."""
+    budget_due: dict[int, float] = field(default_factory=dict)
+    """When the riding SLO signal at each place (of its last collection) is taken in
+    whole again, its budget ring due for a sample. A place whose rider changed since
+    is only taken in whole once more: nothing ever rides past its time. (Numbers, not
+    objects: nothing here for Python's cycle collector to count or walk.)"""
 
     def unsettle(self) -> None:
         """Something besides a collection changed its signals (a sweep, a failure, a
@@ -161,33 +172,6 @@ def notable(signal: Signal) -> bool:
     )
 
 
-def rides(signal: Signal, reading: Reading, timeline: Timeline) -> bool:
-    """Let a signal given the very `reading` again ride its source's collections, if
-    that reading again could only add a sample and a time (the shortest path of
-    `ingest`): no sample time of its own, status from its data with no timer, no
-    budget ring."""
-    if (
-        reading.observed_at is None
-        and signal.reason is None
-        and signal.last is reading
-        and not signal.breach_since
-        and not signal.clear_since
-        and signal.slo is None
-        and signal.history.ride()
-    ):
-        signal.ride = timeline
-        return True
-    return False
-
-
-def unride(signal: Signal) -> None:
-    """End a signal's ride: its history's samples made, its `observed_at` its own."""
-    timeline = signal.ride
-    if timeline is not None:
-        signal.history.stop_ride()
-        signal.observed_at = timeline.ridden_at  # the setter ends the ride
-
-
 def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> float | None:
     """Take in a reading that cannot change `signal` (the one it last took, or an
     equal one, while the signal is settled, its words cleaned against today's secrets
@@ -248,19 +232,25 @@ class CollectionUpdate:
             and layout.generation == generation
             and tick == base + 1 == timeline.ridden + 1
         ):
-            self.riders = _fit(layout.riders, count)
-            self.keys = _fit(layout.keys, count)
-            # The places whose reading is not the one its signal rides on, at C speed.
-            moved = map(is_not, readings, self.riders)
-            self.todo: Sequence[int] = list(compress(range(count), moved))
             self.same_keys = layout.whole and len(layout.keys) == count
+            self.riders = riders = _fit(layout.riders, count)
+            self.keys = _fit(layout.keys, count)
+            budget_ends(source.budget_due, riders, now)
+            # The places whose reading is not the one its signal rides on, at C speed.
+            moved = map(is_not, readings, riders)
+            self.todo: Sequence[int] = list(compress(range(count), moved))
         else:
             self.riders = [None] * count
             self.keys = [None] * count
             self.todo = range(count)
             self.same_keys = False
+            source.budget_due.clear()  # nothing rides on
         self.sampled = len(self.todo) < count
         """Some signals ride on: sampled now, their deadline `now + max_age`."""
+        self.caching = self.sampled
+        """The source hands back the very readings it gave before (some ride on): a
+        reading taken in whole rides from the next collection at once, as it would once
+        it came back the same (a source rebuilding every reading never does)."""
         source.applying = True
 
     def ingest(self, count: int) -> bool:
@@ -273,7 +263,7 @@ class CollectionUpdate:
         signals, known, readings, keys = store.signals, self.known, self.readings, self.keys
         riders, timeline, todo = self.riders, source.times, self.todo
         max_age, due, generation = source.max_age, self.due, self.generation
-        sampled, same_keys = self.sampled, self.same_keys
+        sampled, same_keys, caching = self.sampled, self.same_keys, self.caching
         budget = count * SAMPLE_WORTH
         start = self.done
         for place in islice(todo, start, None):
@@ -319,6 +309,8 @@ class CollectionUpdate:
                         # Settled: neither missing nor unknown: its deadline is its sample's.
                         if observed + max_age < due:
                             due = observed + max_age
+                        if last is reading and signal.slo is not None:
+                            riders[place] = self._ride_on(signal, reading, place)
                         continue
             riders[place] = None
             view = triage_view(signal) if signal is not None else None
@@ -332,6 +324,8 @@ class CollectionUpdate:
                 continue
             signal = signals[key]
             due = min(due, signal_due(signal, max_age))
+            if caching:
+                riders[place] = self._ride_on(signal, reading, place)
             if updated:
                 self.changed.add(key)
                 if view is not None and signal.kind != "change" and triage_view(signal) == view:
@@ -339,6 +333,18 @@ class CollectionUpdate:
         self.due, self.sampled, self.same_keys = due, sampled, same_keys
         self.done = start
         return self.done < len(todo)
+
+    def _ride_on(self, signal: Signal, reading: Reading, place: int) -> Reading | None:
+        """`reading` when the signal just given it rides on it from now on (an SLO
+        signal until its budget ring's next sample), else None."""
+        source = self.source
+        if signal.slo is None:
+            return reading if rides(signal, reading, source.times) else None
+        until = budget_rides(signal, reading, source.times, self.now)
+        if until <= self.now:
+            return None
+        source.budget_due[place] = until
+        return reading
 
     def finish(self, duration_ms: float | None) -> None:
         store, source, now, message = self.store, self.source, self.now, self.message
@@ -401,7 +407,10 @@ class CollectionUpdate:
 
 
 def _fit(items: list[T | None], count: int) -> list[T | None]:
-    """`items` as a new list of `count`, cut or padded with None."""
-    if len(items) >= count:
-        return items[:count]
-    return [*items, *[None] * (count - len(items))]
+    """`items` cut or padded with None to `count`, in place (last time's layout's, no
+    longer the layout's): a new list per collection would be one more young list of
+    thousands of items for Python's cycle collector to walk at each collection."""
+    del items[count:]
+    if len(items) < count:
+        items.extend([None] * (count - len(items)))
+    return items

@@ -153,7 +153,8 @@ def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
             signal.clear_since.pop(step, None)
             since = signal.breach_since.setdefault(step, now)
             if now - since >= thresholds.for_seconds:
-                signal.firing.add(step)
+                if step not in signal.firing:
+                    signal.firing |= {step}
                 status = step
         elif step in signal.firing and (
             now - signal.clear_since.setdefault(step, now) < thresholds.recover_seconds
@@ -164,7 +165,8 @@ def evaluate(signal: Signal, now: float) -> tuple[Status, Reason | None]:
         else:
             signal.breach_since.pop(step, None)
             signal.clear_since.pop(step, None)
-            signal.firing.discard(step)
+            if step in signal.firing:
+                signal.firing -= {step}
     return status, None
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from oncall_tui.core.signals.facts import CanaryFacts, SloFacts
 from oncall_tui.core.signals.history import History
+from oncall_tui.core.signals.numbers import as_number as as_number  # a name of the model
 from oncall_tui.core.signals.quick_init import quick_init
 from oncall_tui.core.signals.timeline import Timeline
 from oncall_tui.core.sources.runbook import Runbook
@@ -30,16 +30,7 @@ whose value is the unix time of the last deploy, rule edit or reload (an event, 
 status)."""
 
 Unit = Literal["ratio", "percent", "seconds", "per_second", "count", "bool", "bytes", "burn_rate"]
-UNITS: tuple[Unit, ...] = (
-    "ratio",
-    "percent",
-    "seconds",
-    "per_second",
-    "count",
-    "bool",
-    "bytes",
-    "burn_rate",
-)
+UNITS: tuple[Unit, ...] = get_args(Unit)
 """burn_rate: how many times faster than the objective allows an error budget is spent
 (an SLO signal's value), shown as "20x"; a plain number would read as a count."""
 
@@ -83,37 +74,6 @@ class Reason(StrEnum):
     NO_DATA = "no data"
     STALE = "stale"
     SOURCE_ERROR = "source error"
-
-
-def as_number(value: object) -> float | None:
-    """A finite float, or None for anything that must not be drawn as a number.
-
-    NaN and ±Inf come out of Prometheus for divisions by zero; drawing them as 0 or as a
-    huge number would be a lie, so they are no data.
-    """
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    try:
-        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
-            number = float(value)
-        else:
-            return None
-    except OverflowError:  # an int beyond float range
-        return None
-    if (
-        number == 0.0
-        and isinstance(value, str)
-        and _NONZERO.search(value.split("e")[0].split("E")[0])
-    ):
-        # "1e-400" underflows to 0.0, yet it is not zero: keep the smallest positive
-        # number, so the display can say "< 0.01%" instead of a flat 0.
-        return math.copysign(math.ulp(0.0), -1.0 if value.lstrip().startswith("-") else 1.0)
-    return number if math.isfinite(number) else None
-
-
-_NONZERO = re.compile(r"[1-9]")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-"""ASCII decimal only: float() also takes "1_000", padding and Arabic-Indic digits."""
 
 
 RECOVER_FOR = 30.0
@@ -302,9 +262,9 @@ class Signal:
     missing_since: float | None = None
     history: History = field(default_factory=History)
     breach_since: dict[Status, float] = field(default_factory=dict)
-    firing: set[Status] = field(default_factory=set)
-    """The breach levels that counted (lasted their `for`): only these are held while
-    the value is clear for less than `recover_seconds`; a pending breach just ends."""
+    firing: frozenset[Status] = frozenset()
+    """Breach levels that counted (lasted their `for`), held while clear for less than
+    `recover_seconds` (a pending one just ends). Replaced, not changed: most share `frozenset()`."""
     clear_since: dict[Status, float] = field(default_factory=dict)
     """When the value went clear of each firing level: it ends `recover_seconds` later."""
     explicit_status: Status | None = None
@@ -341,6 +301,7 @@ class Signal:
 
 
 _OBSERVED_AT = Signal.__dict__["observed_at"]
+_BUDGET = Signal.__dict__["budget"]
 
 
 def _observed_at(signal: Signal) -> float | None:
@@ -353,13 +314,28 @@ def _set_observed_at(signal: Signal, at: float | None) -> None:
     signal.ride = None
 
 
+def budget_of(signal: Signal) -> History | None:
+    """`signal.budget`: of a riding SLO signal, its ring's newest sample moved on to the
+    ride's newest collection, as each collection taken in whole moves it (ingest.py
+    `note_budget`; a ride ends before a collection that would add a sample)."""
+    ring: History | None = _BUDGET.__get__(signal, Signal)
+    ride = signal.ride
+    if ride is None or ring is None:
+        return ring
+    times = ring.newest_times()
+    if times is not None and times[0] < ride.ridden_at:
+        ring.replace_newest(ride.ridden_at, next(ring.newest_since(times[0]))[1])
+    return ring
+
+
 observed_slot: Callable[[Signal, float | None], None] = _OBSERVED_AT.__set__
 """Set `observed_at` of a signal known not to ride, without the property (a hot path)."""
 
 
-# `observed_at` reads as a field and is one, except while the signal rides: then it is
-# its source's newest collection time, with no write per signal per collection.
+# `observed_at` and `budget` read as fields, except while the signal rides (no write per
+# collection): then it was observed at its source's newest collection.
 setattr(Signal, "observed_at", property(_observed_at, _set_observed_at))  # noqa: B010
+setattr(Signal, "budget", property(budget_of, _BUDGET.__set__))  # noqa: B010
 
 
 def sort_key(signal: Signal) -> tuple[int, str]:

@@ -85,6 +85,13 @@ def window_text(seconds: float) -> str:
     return f"{whole}s"
 
 
+@functools.lru_cache(maxsize=64)
+def _window_texts(windows: tuple[float, ...]) -> tuple[tuple[float, str], ...]:
+    """`windows` in order, each with its `window_text`: an SLO's windows are the same at
+    every judgement."""
+    return tuple((window, window_text(window)) for window in sorted(windows))
+
+
 def span_words(seconds: float) -> str:
     """How long, in at most two units: "1d 12h", "5h 3m", "12m", "45s"."""
     seconds = max(0.0, seconds)
@@ -167,7 +174,7 @@ def judge_slo(
         exhausted = 0.0 if budget_left <= 0 else budget_left * period / value
     facts = SloFacts(
         objective=objective,
-        burn={window_text(w): burns[w] for w in sorted(burns)},
+        burn={text: burns[w] for w, text in _window_texts(tuple(burns))},
         budget_left=budget_left,
         exhausted_in_s=exhausted,
         period=period,

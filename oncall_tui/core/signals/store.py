@@ -24,7 +24,6 @@ from oncall_tui.core.signals.collection import (
     Source,
     earliest_due,
     signal_due,
-    unride,
 )
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
@@ -39,6 +38,7 @@ from oncall_tui.core.signals.model import (
     Status,
 )
 from oncall_tui.core.signals.queries import StoreQueries
+from oncall_tui.core.signals.riding import unride
 from oncall_tui.core.signals.team import MaintenanceBoard, clean_maintenance
 from oncall_tui.core.signals.timeline import Timeline
 

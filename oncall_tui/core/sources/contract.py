@@ -37,7 +37,7 @@ class PluginConfig(BaseModel):
     """Base of every plugin's options. Unknown keys are errors, so a typo in a
     threshold name is caught by `validate` instead of silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     @property
     def source_note(self) -> str:

@@ -18,7 +18,7 @@ class ThresholdOptions(BaseModel):
     Mix into a plugin's config (or one of its nested tables) and call `thresholds()`.
     """
 
-    model_config = ConfigDict(use_attribute_docstrings=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     warning: float | None = Field(default=None, allow_inf_nan=False)
     """Value at which a signal turns warning (reaching it counts). Unset: never."""

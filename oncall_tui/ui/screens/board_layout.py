@@ -74,6 +74,12 @@ def allocate(
         # each half has room for them).
         fits = sum(p.wanted_height for p in layers) <= available
         stacked = not wide or (fits and screen.size.width < TWO_COLUMNS)
+        if wide and not any(panel.model.rows for panel in layers):
+            # No rows to lay out (the first collection not in yet, a filter matching
+            # nothing): the columns stay as they are. A class set on the screen restyles
+            # every widget on it (~15-20 ms), and the board's start did it twice before
+            # its first frame: stacked for the empty panels, unstacked once rows came.
+            stacked = screen.has_class("-stacked")
         classes = {"-wide": wide, "-narrow": not wide, "-stacked": wide and stacked}
         if any(screen.has_class(name) != on for name, on in classes.items()):
             moving()

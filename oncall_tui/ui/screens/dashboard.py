@@ -21,7 +21,6 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.events import Resize
 from textual.reactive import Reactive, var
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -41,6 +40,7 @@ from oncall_tui.core.signals.model import Signal
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.ascii import footer_shows_palette
 from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.screen_stack import StyledAtMount
 from oncall_tui.ui.screens.board_clock import BoardClock
 from oncall_tui.ui.screens.board_keys import BOARD_BINDINGS
 from oncall_tui.ui.screens.board_layout import PanelColumns, PanelSizer, make_panel
@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 __all__ = ["PANEL_KINDS", "DashboardScreen"]
 
 
-class DashboardScreen(Screen[None], inherit_bindings=False):
+class DashboardScreen(StyledAtMount, inherit_bindings=False):
     """The board: are users affected, what is wrong right now, worst first."""
 
     BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
@@ -68,6 +68,9 @@ class DashboardScreen(Screen[None], inherit_bindings=False):
     a notice), two on a tall one; fixed per size, so calm or not the panels start level."""
 
     SCREEN_ID: ClassVar[str] = "dashboard"
+    # Focused at start, as on_mount does: Textual's default (the first focusable, the
+    # business panel) restyled two panels more before the first frame.
+    AUTO_FOCUS = "#panel-health"
 
     follow = var(True)
     """The cursor follows the worst signal until the user moves it."""

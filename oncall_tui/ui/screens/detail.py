@@ -23,6 +23,7 @@ from textual.containers import Container, VerticalScroll
 from textual.events import Resize, ScreenResume
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Static
 
 from oncall_tui.core.config.durations import format_duration
@@ -187,6 +188,11 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
     """The app's look when this screen was last hidden (None: never shown)."""
     _pending_key: str | None = None
     """The signal asked for before the screen was mounted (`show`)."""
+    wants_layout = False
+    mounting: AwaitMount | None = None
+    """The last runbook view mounted (`show` of another runbook), to be awaited."""
+    """Its content asked for a layout of the screen (facts of another size, another
+    runbook) since the app's keeper last laid it out unseen (ui/detail_keeper.py)."""
 
     def __init__(
         self,
@@ -292,7 +298,9 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             self._refresh_body()  # its header and facts as of now (hidden, it waited)
             return
         self.key = key
-        self._facts = None
+        # `_facts` stays: the new signal's facts usually take the old one's lines
+        # (same labels, one-line values), and are then repainted without a layout of
+        # the screen, which would cost the Enter a second full frame.
         self._title = None
         self.window_index = WINDOWS.index(900.0)
         self.chart.set_window(WINDOWS[self.window_index])
@@ -304,7 +312,8 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         else:
             old, self.runbook = self.runbook, RunbookView(runbook)
             old.display = False
-            self.query_one("#detail-columns").mount(self.runbook, before=old)
+            self.mounting = self.query_one("#detail-columns").mount(self.runbook, before=old)
+            self.wants_layout = True
             self.call_after_refresh(old.remove)
         self._refresh_body()
 
@@ -353,6 +362,7 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
             same_size = facts_keep_size(self._facts, rows, self.body.size.width)
             self._facts = rows
             self.body.update(facts_table(rows), layout=not same_size)
+            self.wants_layout = self.wants_layout or not same_size
 
     def _change_times(self, signal: Signal) -> list[float]:
         """When changes (deploys, rule edits) of this signal's component happened."""

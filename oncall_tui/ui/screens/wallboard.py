@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
@@ -41,6 +40,7 @@ from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.core.triage.topology import Topology
 from oncall_tui.ui.keep_alive import keep_alive
+from oncall_tui.ui.screen_stack import StyledAtMount
 from oncall_tui.ui.widgets.board_lines import BoardLines, line_width
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ STATUS_CLASSES = ("-critical", "-unknown", "-warning", "-ok", "-waiting")
 ACK_KEYS = {"a": "acknowledging an alert", "A": "withdrawing an ack"}
 
 
-class WallboardScreen(Screen[None], inherit_bindings=False):
+class WallboardScreen(StyledAtMount, inherit_bindings=False):
     """Big status, pinned criticals, rotating pages; keys ignored but ctrl+q."""
 
     ALLOW_SELECT = False
