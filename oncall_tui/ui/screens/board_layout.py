@@ -158,16 +158,13 @@ class PanelSizer:
 
     @keep_alive("sizing the panels")
     def chrome_changed(self) -> None:
-        """Share out again if the chrome changed since the last time, else check the
-        guides (a panel's columns or banners may have changed); never raises."""
+        """Share out again if the chrome changed since the last time; never raises."""
         if self.chrome() != self._allocated_for:
             self.allocate()
-        else:
-            self.settled()
 
     def settled(self) -> None:
-        """A panel's columns or banners may have changed: its guides follow (unless
-        the panels are moving: they follow after)."""
+        """A panel's columns, banners or size changed (`SignalPanel.rows_moved`): the
+        guides follow (unless the panels are moving: they follow after)."""
         if not self._moving:
             self.guides.place()
 

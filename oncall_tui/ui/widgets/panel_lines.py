@@ -3,7 +3,7 @@
 A row whose value moved differs from what the terminal shows in a few cells: the value,
 perhaps the trend's last cell. A change is refreshed from its first to its last changed
 cell (`line_diff.changed_span`): Textual 8 sends it from the start of the stretch of
-the line it begins in (the board cuts rows where their value, trend and age begin,
+the line it begins in (the board cuts rows where their value begins,
 `board_guides.py`), and the limit and the summary to its right stay as they are on
 the terminal.
 
