@@ -48,6 +48,20 @@ prod or staging? (The counts win below that: they are what changes.)"""
 
 Part = tuple[str, str]
 """(text, style name)."""
+
+
+def tick_shows(now: float, shown_at: float, ticked: bool) -> bool:
+    """Whether the header's own tick (at `TICK_PHASE` of each second) repaints it. A
+    board updating every second shows each second itself, at whatever phase its
+    collections fell: its last showing less than a second ago means the next is on its
+    way (a board updating at 0.95 of each second had the tick draw a frame of its own
+    at 0.9 as well: twice the frames). Once the tick shows the time itself (no update
+    came), it does so each new second."""
+    if math.floor(now) == math.floor(shown_at):
+        return False
+    return ticked or now - shown_at >= 1.0
+
+
 PIECES = ("summary", "paused", "read-only", "age", "clock")
 """The header's pieces, left to right; the summary takes the width the others leave."""
 
@@ -196,6 +210,8 @@ class StatusHeader(Widget):
         self.wall: Callable[[], float] = time.time
         """The real time, which frames are drawn in (the `clock` may be a replay's)."""
         self._shown_at = 0.0
+        self._ticked = False
+        """The last showing was the tick's own (no board update came in between)."""
         """When (wall clock) the pieces were last brought up to date."""
         self.status_counts = StatusCounts(store)
         """The counts, kept by what the store reports (not a pass over it per change)."""
@@ -228,9 +244,9 @@ class StatusHeader(Widget):
         try:
             # A hidden screen's header (the kept detail, the board under it) waits:
             # its screen updates it when shown again.
-            shown = self.screen.is_current
-            if shown and math.floor(self.wall()) != math.floor(self._shown_at):
+            if self.screen.is_current and tick_shows(self.wall(), self._shown_at, self._ticked):
                 self.update_status()
+                self._ticked = True
         finally:
             self._arm_tick()
 
@@ -254,6 +270,7 @@ class StatusHeader(Widget):
         if not width:
             return
         self._shown_at = self.wall()
+        self._ticked = False
         try:
             self._parts = self._compose_parts(width)
             for name, parts in self._parts.items():
