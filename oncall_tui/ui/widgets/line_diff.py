@@ -22,13 +22,8 @@ def changed_extent(old: Strip, new: Strip) -> int | None:
     """Cells from the left that cover every difference between `old` and `new` (0 when
     they look the same); None when that cannot be told cell by cell (different widths,
     or wide characters, where one character is not one cell)."""
-    if old.cell_length != new.cell_length:
-        return None
-    old_cells = _cells(old)
-    new_cells = _cells(new)
-    if old_cells is None or new_cells is None or len(old_cells) != len(new_cells):
-        return None
-    return _last_difference(old_cells, new_cells)
+    span = changed_span(old, new)
+    return None if span is None else span[1]
 
 
 def changed_span(old: Strip, new: Strip) -> tuple[int, int] | None:
@@ -62,11 +57,7 @@ def changed_cells(old: str, new: str) -> int | None:
 def dirty_line(y: int, width: int, extent: int | None) -> Region | None:
     """The region of line `y` to repaint for a change `extent` cells long: the whole
     `width` when the extent is unknown (None), nothing when nothing changed (0)."""
-    if extent is None:
-        return Region(0, y, width, 1)
-    if extent <= 0:
-        return None
-    return Region(0, y, min(width, extent), 1)
+    return dirty_span(y, width, None if extent is None else (0, extent))
 
 
 def dirty_span(y: int, width: int, span: tuple[int, int] | None) -> Region | None:
