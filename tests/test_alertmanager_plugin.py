@@ -34,17 +34,10 @@ from oncall_tui.core.sources.runbook import RunbookKind
 from oncall_tui_alertmanager import AlertmanagerConfig, AlertmanagerPlugin
 from oncall_tui_alertmanager.alerts import Alert, auto_names
 from quiet_handler import QuietHandler
-from servers import (
-    Platform,
-    ServerProcess,
-    closed_port,
-    no_proxy,
-    self_signed_cert,
-    serve_http,
-    start_alertmanager,
-    wait_for_alert,
-    wait_until,
-)
+from servers import ServerProcess, closed_port, no_proxy, wait_until
+from servers_alertmanager import start_alertmanager, wait_for_alert
+from servers_http import self_signed_cert, serve_http
+from servers_platform import Platform
 
 pytestmark = pytest.mark.servers
 

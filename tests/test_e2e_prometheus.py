@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from oncall_cli import proxy_free_env, run_oncall
-from servers import RATIO, Platform, no_proxy, serve_http
+from servers import no_proxy
+from servers_http import serve_http
+from servers_platform import RATIO, Platform
 from test_prometheus_features import Proxy
 
 CONFIG = """

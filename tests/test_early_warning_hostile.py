@@ -15,7 +15,8 @@ from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from quiet_handler import QuietHandler
-from servers import no_proxy, serve_http
+from servers import no_proxy
+from servers_http import serve_http
 
 DATA = Path(__file__).parent / "data" / "config"
 

@@ -28,7 +28,8 @@ from oncall_tui_http import HTTPCheckConfig, HTTPPlugin
 from oncall_tui_http.judge import failure_words, lookup, same
 from oncall_tui_http.plugin import deadline_for
 from quiet_handler import QuietHandler
-from servers import HTTPTestServer, closed_port, self_signed_cert, serve_http
+from servers import closed_port
+from servers_http import HTTPTestServer, self_signed_cert, serve_http
 
 TOKEN = "tok-http-5e1d0c9b8a7f"
 HOSTILE = "\x1b[2J\x1b]52;c;aGk=\x07\u202eDOWN"

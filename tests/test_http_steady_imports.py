@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from servers import HTTPTestServer
+from servers_http import HTTPTestServer
 from test_http_plugin import health, make  # noqa: F401  (the module's health server)
 
 

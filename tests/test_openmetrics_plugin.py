@@ -30,17 +30,9 @@ from oncall_tui_openmetrics import OpenMetricsConfig, OpenMetricsPlugin, RatioOf
 from oncall_tui_openmetrics.plugin import FIRST_SCRAPE, series_key
 from oncall_tui_openmetrics.series import histogram_quantile
 from quiet_handler import QuietHandler
-from servers import (
-    EVIL_RULE,
-    Exporter,
-    PlatformCollector,
-    SelfSignedCert,
-    closed_port,
-    no_proxy,
-    self_signed_cert,
-    serve_http,
-    start_exporter,
-)
+from servers import closed_port, no_proxy
+from servers_http import SelfSignedCert, self_signed_cert, serve_http
+from servers_platform import EVIL_RULE, Exporter, PlatformCollector, start_exporter
 
 RISK: dict[str, Any] = {
     "kind": "risk_rule",

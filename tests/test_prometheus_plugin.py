@@ -26,16 +26,10 @@ from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin, Query
 from oncall_tui_prometheus.early_config import Canary, Slo, Window
 from oncall_tui_prometheus.plugin import series_key
 from quiet_handler import QuietHandler
-from servers import (
-    EVIL_RULE,
-    RATIO,
-    Platform,
-    closed_port,
-    no_proxy,
-    require_binary,
-    serve_http,
-    wait_for_alert,
-)
+from servers import closed_port, no_proxy, require_binary
+from servers_alertmanager import wait_for_alert
+from servers_http import serve_http
+from servers_platform import EVIL_RULE, RATIO, Platform
 
 RISK_QUERY: dict[str, Any] = {
     "kind": "risk_rule",

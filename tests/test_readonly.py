@@ -51,7 +51,8 @@ from oncall_tui.ui.screens.help import help_entries
 from oncall_tui.ui.screens.silences import SilenceListScreen
 from oncall_tui.ui.textual_compat import notification_messages
 from quiet_handler import QuietHandler
-from servers import ServerProcess, no_proxy, serve_http
+from servers import ServerProcess, no_proxy
+from servers_http import serve_http
 from waiting import pilot_until
 
 pytestmark = pytest.mark.servers
