@@ -165,7 +165,7 @@ async def test_a_hostile_budget_backfill_is_bounded() -> None:
     from oncall_tui.core.signals.model import SourceState
     from oncall_tui.core.signals.store import SignalStore
     from oncall_tui.ui.widgets.chart import BUDGET_FLOOR, ChartData
-    from test_prometheus_plugin import plugin_for
+    from prometheus_plugin_support import plugin_for
 
     slo = {
         "name": "{service} availability",

@@ -26,12 +26,12 @@ import pytest
 from oncall_tui.core.signals.model import Reason, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.sources.errors import SourceError
+from prometheus_plugin_support import by_name, plugin_for
 from quiet_handler import QuietHandler
 from servers import closed_port, no_proxy, wait_until
 from servers_http import serve_http, start_bulk_exporter
 from servers_platform import EVIL_RULE, RATIO, Platform
 from servers_prometheus import query, start_prometheus, wait_for_query
-from test_prometheus_plugin import by_name, plugin_for
 
 pytestmark = pytest.mark.servers
 
