@@ -12,6 +12,8 @@ from oncall_cli import assert_options_listed
 from oncall_tui_alertmanager import AlertmanagerConfig, AlertmanagerPlugin
 from oncall_tui_alertmanager.alerts import Alert, auto_names
 
+pytestmark = pytest.mark.servers
+
 
 @pytest.mark.parametrize(
     ("options", "expected"),
