@@ -206,8 +206,11 @@ class SourceRunner:
             delay = backoff_delay(self.spec.interval, self.failures, self._rng)
             remaining = delay - (time.monotonic() - started)
             if remaining > 0:
+                # Not `wait_for`: on Python 3.11 it drops a cancellation (the engine
+                # stopping) that lands as `wake` is set, and this loop went on for good.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), remaining)
+                    async with asyncio.timeout(remaining):
+                        await self.wake.wait()
 
 
 async def _wait_or_cancel(
