@@ -46,7 +46,13 @@ async def test_enter_while_paused_shows_the_selected_signal(engine: bool) -> Non
                 await pilot.press("escape")
                 await pilot_until(pilot, lambda: app.screen is board, what="the board")
                 await pilot.press("j")
-                await pilot.pause(0.3)  # the keys quiet: a kept detail follows the selection
+                if engine:  # the keys quiet, the kept detail follows the selection
+                    await pilot_until(
+                        pilot,
+                        lambda: app.details.screen is not None
+                        and app.details.screen.key == board.selected_key,
+                        what="the hidden detail on the selection",
+                    )
             key = board.selected_key
             assert key is not None
             await pilot.press("enter")

@@ -37,6 +37,14 @@ def shown_headings(view: RunbookView) -> list[str]:
     ]
 
 
+def built(view: RunbookView) -> bool:
+    """The runbook given to Markdown whole, and no build of it still running."""
+    return view.built and not any(
+        worker.node is view and worker.group == "runbook-build" and not worker.is_finished
+        for worker in view.app.workers
+    )
+
+
 async def test_a_build_cancelled_as_the_first_frame_lets_it_go_stops() -> None:
     """The prepared detail's runbook waits for its first frame; the frame's signal and
     a new width's build come in the same turn: the runbook ends with each heading
@@ -63,8 +71,7 @@ async def test_a_build_cancelled_as_the_first_frame_lets_it_go_stops() -> None:
         view.reveal()  # the first frame is out ...
         view._wrapped_for = -1  # ... and, in the same turn, a new width
         view._show_markdown()
-        await pilot_until(pilot, lambda: view.built, what="the runbook built")
-        await pilot.pause(0.3)
+        await pilot_until(pilot, lambda: built(view), what="the runbook built")
         assert shown_headings(view) == headings(LATENCY_MD.read_text())
 
 
@@ -78,12 +85,15 @@ async def test_enter_after_a_resize_shows_the_runbook_from_its_top(run: int) -> 
         await pilot.press("j")
         await pilot_until(
             pilot,
-            lambda: app.details.screen is not None and app.details.screen.body.size.width > 0,
-            what="the detail prepared",
+            lambda: (
+                app.details.screen is not None
+                and app.details.screen.body.size.width > 0
+                and app.details.screen.runbook._wrapped_for > 0
+            ),
+            what="the detail prepared, its runbook waiting for its first frame",
         )
-        await pilot.pause(0.6)
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.3)
+        await pilot.pause()
         await pilot.press("enter")
         detail = await pilot_until(
             pilot,
@@ -91,6 +101,5 @@ async def test_enter_after_a_resize_shows_the_runbook_from_its_top(run: int) -> 
             what="the detail",
         )
         assert isinstance(detail, SignalDetailScreen)
-        await pilot_until(pilot, lambda: detail.runbook.built, what="the runbook built")
-        await pilot.pause(0.3)
+        await pilot_until(pilot, lambda: built(detail.runbook), what="the runbook built")
         assert shown_headings(detail.runbook) == headings(LATENCY_MD.read_text())
