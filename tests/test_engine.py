@@ -385,3 +385,19 @@ async def test_a_big_result_is_checked_off_the_loop(
         await engine.runners[name].collect()
     assert on_the_loop == [False, False, True, False, True]
     assert len(engine.store.signals) == 12010
+
+
+async def test_stop_right_after_a_refresh_stops(registry: PluginRegistry) -> None:
+    """`r` wakes every source waiting for its next poll; the engine stopped in that
+    same turn still stops at once. (Each waited with asyncio.wait_for, which on Python
+    3.11 drops a cancellation landing as the awaited event is set: the source went on
+    polling and `stop` never returned.)"""
+    engine = _config(registry, {"s": "steady"}, interval="30s")
+    engine.start()
+    # Its first collection taken in: the source then waits for its next poll.
+    await wait_until_async(lambda: engine.store.source("s").last_success is not None)
+    engine.refresh_now()
+    stopping = asyncio.ensure_future(engine.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=2.0)
+    assert done, "stop did not return"
+    assert not engine.running

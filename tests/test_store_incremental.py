@@ -263,3 +263,20 @@ async def test_slices_are_cut_by_work_and_every_reading_is_still_taken_in() -> N
     assert len(slices) == 1
     assert all(s.observed_at == 2.0 and len(s.history) == 3 for s in store.signals.values())
     assert heard[-1] == set()
+
+
+@pytest.mark.parametrize("same_object", [True, False], ids=["cached", "rebuilt"])
+def test_a_secret_registered_later_is_redacted_from_a_signals_key(same_object: bool) -> None:
+    """A key that held a secret registered after its first collection is cleaned
+    again, as a new store would clean it: the signal it names is the redacted key's,
+    and the unredacted one is reported no more. (Store keys by raw key are kept
+    across collections: they were kept as first cleaned.)"""
+    secret = "hunter4-token-1357924680"
+    store, _ = _store()
+    reading = _reading(key=f"probe-{secret}")
+    store.apply("prom", [reading], at=1)
+    redactor.add(secret)
+    store.apply("prom", [reading if same_object else replace(reading)], at=2)
+    reported = [key for key, signal in store.signals.items() if signal.missing_since is None]
+    assert reported == ["prom/probe-***"]
+    assert store.signals["prom/probe-***"].status is Status.OK

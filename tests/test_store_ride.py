@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from oncall_tui.core.sanitize import redactor
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import GONE_AFTER, SignalStore
@@ -207,3 +208,47 @@ def test_riding_reads_the_same_as_taking_every_reading_in(seed: int) -> None:
             for key, signal in riding.signals.items():
                 assert _state(signal) == _state(rebuilt.signals[key]), (step, key)
             assert [e.at for e in riding.events] == [e.at for e in rebuilt.events]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_riding_reads_the_same_through_partial_answers_secrets_and_slices(seed: int) -> None:
+    """As above, through what a live source also does: collections that partly failed
+    (a SourceError with the readings that worked), a secret registered between two
+    collections (words and keys cleaned again), keys renamed, and collections taken in
+    slices with the store read between them."""
+    rng = random.Random(seed)
+    riding, heard = _store()
+    rebuilt, heard_rebuilt = _store()
+    readings = {f"k{i}": _reading(f"k{i} word{seed}", float(i % 4)) for i in range(20)}
+    at = T0
+    with redactor.scope():
+        for step in range(300):
+            at += rng.choice([1.0003] * 20 + [0.0, MAX_AGE + 3])
+            for key, reading in readings.items():
+                roll = rng.random()
+                if roll < 0.06:
+                    readings[key] = replace(reading, value=float(rng.choice((1, 2, 6, 9))))
+                elif roll < 0.07:
+                    readings[key] = replace(reading, key=f"{reading.key}+")
+            if rng.random() < 0.02:
+                redactor.add(f"word{seed}" if rng.random() < 0.5 else f"errors{step}x")
+            batch = [r for r in readings.values() if rng.random() > 0.05]
+            roll = rng.random()
+            for store, given in ((riding, batch), (rebuilt, [_fresh(r) for r in batch])):
+                if roll < 0.05:
+                    store.apply("src", given[: len(given) // 2], at=at, error="queries[1]: bad")
+                elif roll < 0.1:
+                    update = store.begin_apply("src", given, at=at)
+                    update.ingest(len(given) // 3)
+                    assert all(_state(signal) for signal in store.signals.values())
+                    update.ingest(len(given))
+                    update.finish(None)
+                else:
+                    store.apply("src", given, at=at)
+            for store in (riding, rebuilt):
+                store.sweep(at=at + 0.5)
+            assert heard[-1] == heard_rebuilt[-1]
+            if rng.random() < 0.1 or step == 299:
+                assert riding.signals.keys() == rebuilt.signals.keys()
+                for key, signal in riding.signals.items():
+                    assert _state(signal) == _state(rebuilt.signals[key]), (step, key)

@@ -28,7 +28,7 @@ from oncall_tui.core.plugin_output import (
 from oncall_tui.core.signals.model import Reading, SourceState
 from oncall_tui.core.signals.store import MAX_SIGNALS_PER_SOURCE, SignalStore
 from oncall_tui.core.signals.team import notices_from_config
-from oncall_tui.core.sources.blocking import BlockingRunner
+from oncall_tui.core.sources.blocking import BlockingRunner, BlockingStillRunning
 from oncall_tui.core.sources.contract import Plugin, PluginConfig, SourceContext
 from oncall_tui.core.sources.dispatch import ActionDispatcher
 from oncall_tui.core.sources.errors import SourceError
@@ -178,10 +178,14 @@ class SourceRunner:
             looked = min(len(result), MAX_SIGNALS_PER_SOURCE)
             fresh = looked - sum(map(operator.is_, result, known))
             if fresh > CHECK_ON_A_THREAD:
-                checked: tuple[list[Reading], str] = await self._off_loop(
-                    lambda: check_readings(result, known)
-                )
-                return checked
+                try:
+                    checked: tuple[list[Reading], str] = await self._off_loop(
+                        lambda: check_readings(result, known)
+                    )
+                except BlockingStillRunning:
+                    pass  # held by a call its plugin stopped waiting for: checked here
+                else:
+                    return checked
         return check_readings(result, known)
 
     async def run(self) -> None:
@@ -202,8 +206,11 @@ class SourceRunner:
             delay = backoff_delay(self.spec.interval, self.failures, self._rng)
             remaining = delay - (time.monotonic() - started)
             if remaining > 0:
+                # Not `wait_for`: on Python 3.11 it drops a cancellation (the engine
+                # stopping) that lands as `wake` is set, and this loop went on for good.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), remaining)
+                    async with asyncio.timeout(remaining):
+                        await self.wake.wait()
 
 
 async def _wait_or_cancel(

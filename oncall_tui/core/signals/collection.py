@@ -71,6 +71,9 @@ class Source:
     key_of: dict[str, str] = field(default_factory=dict)
     """Store key by the plugin's raw key, as of the last collection: saves sanitising
     every key again on every poll."""
+    key_generation: int = -1
+    """The redactor's generation `key_of` was cleaned under: a secret registered since
+    cleans every key again."""
     due: float = -math.inf
     """No signal of this source can turn stale or be gone before this time: the sweep
     skips the source until then. -inf: unknown, look at every signal next sweep."""
@@ -212,14 +215,17 @@ class CollectionUpdate:
     ) -> None:
         self.store, self.source_name, self.source = store, source_name, source
         self.readings, self.now, self.message, self.notes = readings, now, message, notes
-        self.known = known
+        self.generation = generation = redactor.generation
+        # Keys cleaned before a secret was registered are cleaned again (a key that
+        # held it is a new signal; the old one leaves as any unreported one does).
+        self.known = known if source.key_generation == generation else {}
+        source.key_generation = generation
         self.changed: set[str] = set()
         self.done = 0
         self.bad = 0
         self.due = math.inf
         self.quiet: set[str] = set()
         """Changed keys whose change triage does not read (a value)."""
-        self.generation = generation = redactor.generation
         count = len(readings)
         layout, source.layout = source.layout, None  # kept again by `finish` only
         timeline = source.times

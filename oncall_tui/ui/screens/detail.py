@@ -332,15 +332,17 @@ class SignalDetailScreen(Screen[None], inherit_bindings=False):
         return self.store.signals.get(self.key)
 
     def _tick(self) -> None:
-        if self.is_current:  # a hidden detail (kept for the next Enter) costs nothing
+        # A hidden detail (kept for the next Enter) costs nothing; a paused one stays
+        # as it was drawn.
+        if self.is_current and not board_flags(self).paused:
             self._refresh_body()
 
     @keep_alive("refreshing the detail of {self.key}")
     def _refresh_body(self) -> None:
         """Update in place: each part is touched only when its content changed. Never
-        raises (an interval callback that raises ends the app)."""
-        if board_flags(self).paused:
-            return
+        raises (an interval callback that raises ends the app). Drawn while paused
+        too: the one detail is reused, and a signal swapped in must not keep the last
+        one's title, facts and chart."""
         self.header.update_status()
         now = self.clock()
         signal = self.signal

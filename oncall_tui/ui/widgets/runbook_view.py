@@ -364,8 +364,11 @@ class RunbookView(Widget):
         given at once (pieces are cut between top-level blocks)."""
         self.built = False
         while not self._revealed.is_set():
+            # Not `wait_for`: on Python 3.11 it drops a cancellation (a new width's
+            # build) that lands as the event is set, and two builds then fill one view.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._revealed.wait(), REVEAL_WAIT)
+                async with asyncio.timeout(REVEAL_WAIT):
+                    await self._revealed.wait()
             if self.screen.is_current:
                 break  # shown, and its first frame did not say so: build anyway
         rows = self.query_one("#runbook-scroll").scrollable_content_region.height
