@@ -49,8 +49,10 @@ async def test_enter_while_paused_shows_the_selected_signal(engine: bool) -> Non
                 if engine:  # the keys quiet, the kept detail follows the selection
                     await pilot_until(
                         pilot,
-                        lambda: app.details.screen is not None
-                        and app.details.screen.key == board.selected_key,
+                        lambda: (
+                            app.details.screen is not None
+                            and app.details.screen.key == board.selected_key
+                        ),
                         what="the hidden detail on the selection",
                     )
             key = board.selected_key
