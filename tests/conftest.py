@@ -19,15 +19,10 @@ from oncall_tui.core.sources.contract import Plugin, PluginConfig
 from oncall_tui.core.sources.registry import PluginRegistry
 from pki import PKI, private_ca
 from pty_app import pty_apps  # noqa: F401  (a fixture: every test module may ask for it)
-from servers import (
-    RATIO,
-    Platform,
-    ServerProcess,
-    no_proxy,
-    start_alertmanager,
-    start_platform,
-    wait_for_query,
-)
+from servers import ServerProcess, no_proxy
+from servers_alertmanager import start_alertmanager
+from servers_platform import RATIO, Platform, start_platform
+from servers_prometheus import wait_for_query
 
 
 def pytest_configure(config: pytest.Config) -> None:

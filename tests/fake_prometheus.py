@@ -14,7 +14,7 @@ from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from quiet_handler import QuietHandler
-from servers import HTTPTestServer, serve_http
+from servers_http import HTTPTestServer, serve_http
 
 YEAR = 365 * 86400.0
 

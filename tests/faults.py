@@ -58,7 +58,7 @@ from typing import Any
 from bombs import BOMB_HEAD, MB, GiB, gzip_bomb, nested_bomb, raw_deflate_bomb, zlib_bomb
 from pki import PKI, private_ca
 from quiet_handler import QuietHandler
-from servers import _QuietHTTPServer
+from servers_http import _QuietHTTPServer
 
 __all__ = [
     "BOMB_HEAD",

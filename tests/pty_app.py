@@ -18,6 +18,7 @@ import struct
 import subprocess
 import termios
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -63,6 +64,11 @@ class PtyApp:
         self._stream = pyte.ByteStream(self._screen)
         self._fed = 0
         """Bytes of the output the emulator has seen: it reads them only when asked."""
+        self._arrivals: list[tuple[int, float]] = []
+        """(length of the output after a chunk, when the chunk was read), oldest first."""
+        self._fed_chunks = 0
+        self._fed_at = 0.0
+        """How many chunks the emulator has seen, and when the last of them was read."""
         try:
             self.process = subprocess.Popen(
                 list(argv),
@@ -93,6 +99,7 @@ class PtyApp:
                 return
             with self._lock:
                 self._output += chunk
+                self._arrivals.append((len(self._output), time.monotonic()))
 
     @property
     def raw(self) -> bytes:
@@ -110,7 +117,29 @@ class PtyApp:
         with self._lock:
             self._stream.feed(bytes(self._output[self._fed :]))
             self._fed = len(self._output)
+            self._fed_chunks = len(self._arrivals)
+            if self._arrivals:
+                self._fed_at = self._arrivals[-1][1]
             return "\n".join(self._screen.display)
+
+    def first_arrival(self, condition: Callable[[str], bool]) -> float | None:
+        """When (monotonic) the chunk was read after which the screen first met
+        `condition`, or None if it does not yet. The emulator is fed a chunk at a time,
+        so a program's latency excludes the time this process takes to parse its bytes
+        (tens of milliseconds for a full frame)."""
+        with self._lock:
+            base = self._fed
+            output = bytes(self._output[base:])
+            pending = self._arrivals[self._fed_chunks :]
+        if condition("\n".join(self._screen.display)):
+            return self._fed_at
+        for end, at in pending:
+            self._stream.feed(output[self._fed - base : end - base])
+            self._fed, self._fed_at = end, at
+            self._fed_chunks += 1
+            if condition("\n".join(self._screen.display)):
+                return at
+        return None
 
     def wait_for(self, condition: Callable[[str], object], timeout: float, what: str) -> str:
         """Poll the visible text until `condition(text)` holds; fail with the tail."""

@@ -29,15 +29,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from scenarios import EXAMPLES, EXPECTED, Scenario, ScenarioPlatform, example, fast_rules
-from servers import (
-    ServerProcess,
-    alerts,
-    query,
-    start_alertmanager,
-    start_prometheus,
-    wait_for_query,
-    wait_until,
-)
+from servers import ServerProcess, wait_until
+from servers_alertmanager import alerts, start_alertmanager
+from servers_prometheus import query, start_prometheus, wait_for_query
 
 SETTLE_TIMEOUT = 60.0
 """Seconds Prometheus gets to show a switch (5 s windows, 1 s scrape and evaluation:

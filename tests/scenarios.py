@@ -51,7 +51,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from servers import HTTPTestServer, serve_http
+from servers_http import HTTPTestServer, serve_http
 
 Scenario = Literal["healthy", "overload", "risk_rule", "bureau_down", "cascade"]
 SCENARIOS: tuple[Scenario, ...] = ("healthy", "overload", "risk_rule", "bureau_down", "cascade")

@@ -35,7 +35,8 @@ from scenario_early import (
     start_early_platform,
 )
 from scenario_monitoring import Answer, check, write_config
-from servers import ServerProcess, no_proxy, query, start_prometheus, wait_for_query, wait_until
+from servers import ServerProcess, no_proxy, wait_until
+from servers_prometheus import query, start_prometheus, wait_for_query
 from waiting import pilot_until
 
 pytestmark = pytest.mark.servers

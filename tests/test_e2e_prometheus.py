@@ -4,14 +4,16 @@ what a user does first with a new config."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from oncall_cli import proxy_free_env, run_oncall
-from servers import RATIO, Platform, no_proxy, serve_http
-from test_prometheus_features import Proxy
+from prometheus_features_support import (
+    Proxy,
+    counting_proxy,  # noqa: F401  (the fixture `proxy`)
+)
+from servers_platform import RATIO, Platform
 
 CONFIG = """
 title = "Credit payments on-call"
@@ -117,14 +119,6 @@ timeout = "5s"
   query = 'service_up{{service="payment-api"}} == 0'
   no_data = "ok"
 """
-
-
-@pytest.fixture
-def proxy(platform: Platform) -> Iterator[Proxy]:
-    watcher = Proxy(platform.prometheus.url)
-    with serve_http(watcher.handler()) as server, no_proxy():
-        watcher.url = server.url
-        yield watcher
 
 
 def test_check_reads_changes_baselines_and_no_data(proxy: Proxy, tmp_path: Path) -> None:

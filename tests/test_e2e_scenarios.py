@@ -50,7 +50,8 @@ from scenarios import (
     ScenarioPlatform,
     start_scenario_platform,
 )
-from servers import no_proxy, start_prometheus
+from servers import no_proxy
+from servers_prometheus import start_prometheus
 from waiting import wait_until
 
 

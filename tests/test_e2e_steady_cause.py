@@ -25,6 +25,7 @@ from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.model import Status
 from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.core.triage.topology import Topology
+from prometheus_features_support import Proxy
 from scenario_monitoring import (
     Monitoring,
     prometheus_config,
@@ -33,8 +34,9 @@ from scenario_monitoring import (
     write_config,
 )
 from scenarios import EXPECTED, ScenarioPlatform, start_scenario_platform
-from servers import no_proxy, query, serve_http
-from test_prometheus_features import Proxy
+from servers import no_proxy
+from servers_http import serve_http
+from servers_prometheus import query
 from waiting import wait_until, wait_until_async
 
 pytestmark = pytest.mark.servers

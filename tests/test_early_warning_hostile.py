@@ -15,7 +15,8 @@ from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from quiet_handler import QuietHandler
-from servers import no_proxy, serve_http
+from servers import no_proxy
+from servers_http import serve_http
 
 DATA = Path(__file__).parent / "data" / "config"
 
@@ -164,7 +165,7 @@ async def test_a_hostile_budget_backfill_is_bounded() -> None:
     from oncall_tui.core.signals.model import SourceState
     from oncall_tui.core.signals.store import SignalStore
     from oncall_tui.ui.widgets.chart import BUDGET_FLOOR, ChartData
-    from test_prometheus_plugin import plugin_for
+    from prometheus_plugin_support import plugin_for
 
     slo = {
         "name": "{service} availability",

@@ -22,7 +22,7 @@ import pytest
 from engine_faults import LagProbe
 from oncall_cli import proxy_free_env
 from pty_app import PtyApp
-from servers import HTTPTestServer, serve_body, start_bulk_exporter
+from servers_http import HTTPTestServer, serve_body, start_bulk_exporter
 from waiting import wait_until, wait_until_async
 
 KEY_SECONDS = 16.0

@@ -27,7 +27,8 @@ from oncall_tui.cli import main
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.model import Reading, Reason, Signal, Status
-from servers import HTTPTestServer, no_proxy
+from servers import no_proxy
+from servers_http import HTTPTestServer
 
 NAMES = {
     "data_null": "null {case}",

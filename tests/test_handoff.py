@@ -23,13 +23,10 @@ from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.sources.dispatch import target_of
 from quiet_handler import QuietHandler
-from servers import (
-    serve_http,
-    start_alertmanager_pair,
-    start_exporter,
-    start_prometheus,
-    wait_for_alert,
-)
+from servers_alertmanager import start_alertmanager_pair, wait_for_alert
+from servers_http import serve_http
+from servers_platform import start_exporter
+from servers_prometheus import start_prometheus
 
 RULES = """\
 groups:

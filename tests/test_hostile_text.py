@@ -45,17 +45,11 @@ from prometheus_client.registry import Collector
 from alertmanager_api import alerts, post_alerts
 from pty_app import PtyApp
 from quiet_handler import QuietHandler
-from servers import (
-    Exporter,
-    ServerProcess,
-    no_proxy,
-    serve_http,
-    start_alertmanager,
-    start_exporter,
-    start_prometheus,
-    wait_for_query,
-    wait_until,
-)
+from servers import ServerProcess, no_proxy, wait_until
+from servers_alertmanager import start_alertmanager
+from servers_http import serve_http
+from servers_platform import Exporter, start_exporter
+from servers_prometheus import start_prometheus, wait_for_query
 
 pytestmark = pytest.mark.servers
 

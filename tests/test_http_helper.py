@@ -25,13 +25,8 @@ from oncall_tui.core.http import (
 )
 from oncall_tui.core.sources.errors import SourceError
 from quiet_handler import QuietHandler
-from servers import (
-    HTTPTestServer,
-    SelfSignedCert,
-    closed_port,
-    self_signed_cert,
-    serve_http,
-)
+from servers import closed_port
+from servers_http import HTTPTestServer, SelfSignedCert, self_signed_cert, serve_http
 
 SECRET = "s3cr3t-token-value"
 

@@ -30,7 +30,7 @@ from oncall_tui.core.sources.contract import SourceContext
 from oncall_tui.core.sources.errors import SourceError
 from oncall_tui_prometheus import PrometheusPlugin
 from oncall_tui_prometheus.config import PrometheusConfig
-from servers import self_signed_cert
+from servers_http import self_signed_cert
 
 TOKEN = "tok-4f9a1c77e2d84b03"
 PASSWORD = "pw-91ce7a55d0"

@@ -13,7 +13,8 @@ import pytest
 
 from faults import PKI, FaultServer, blackhole, serve_faults
 from oncall_tui.core.http import build_client, cert_not_after, probe, tls_context
-from servers import closed_port, self_signed_cert
+from servers import closed_port
+from servers_http import self_signed_cert
 
 pytestmark = pytest.mark.usefixtures("direct")
 

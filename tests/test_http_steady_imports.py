@@ -13,8 +13,11 @@ from types import ModuleType
 
 import pytest
 
-from servers import HTTPTestServer
-from test_http_plugin import health, make  # noqa: F401  (the module's health server)
+from http_plugin_support import (
+    health_server,  # noqa: F401  (the fixture `health`)
+    make,
+)
+from servers_http import HTTPTestServer
 
 
 class ImportRecorder(MetaPathFinder):
@@ -44,7 +47,7 @@ def recorder() -> Iterator[ImportRecorder]:
 
 
 async def test_a_steady_http_check_attempts_no_import(
-    health: HTTPTestServer,  # noqa: F811
+    health: HTTPTestServer,
     recorder: ImportRecorder,
 ) -> None:
     plugin = make(f"{health.url}/health")

@@ -15,7 +15,8 @@ from oncall_tui.core.recording import read_recording
 from oncall_tui.core.signals.model import RECOVER_FOR, Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.sources.option_groups import ThresholdOptions
-from servers import no_proxy, start_exporter
+from servers import no_proxy
+from servers_platform import start_exporter
 
 
 def _store() -> SignalStore:

@@ -20,7 +20,9 @@ from oncall_tui.commands.init_discover import MAX_RULES, TIMEOUT
 from oncall_tui.commands.init_rules import NotAThreshold, split_rule
 from oncall_tui.core.config.loader import load_config
 from scenario_monitoring import run_cli
-from servers import HTTPTestServer, no_proxy, query, serve_http, start_prometheus
+from servers import no_proxy
+from servers_http import HTTPTestServer, serve_http
+from servers_prometheus import query, start_prometheus
 
 RULES = """\
 groups:

@@ -21,7 +21,9 @@ from oncall_tui.core.signals.model import Status
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.textual_compat import screen_lines
 from scenario_monitoring import run_cli
-from servers import closed_port, no_proxy, serve_http, start_prometheus
+from servers import closed_port, no_proxy
+from servers_http import serve_http
+from servers_prometheus import start_prometheus
 from test_ui_support import T0, demo_readings, make_engine, make_store
 from waiting import pilot_until
 

@@ -27,7 +27,9 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.confirm import ConfirmScreen
 from oncall_tui.ui.textual_compat import notification_messages
 from quiet_handler import QuietHandler
-from servers import ServerProcess, serve_http, start_alertmanager_pair
+from servers import ServerProcess
+from servers_alertmanager import start_alertmanager_pair
+from servers_http import serve_http
 from waiting import pilot_until, wait_until, wait_until_async
 
 pytestmark = pytest.mark.servers

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 
 from oncall_tui.core.recording import read_recording
 from oncall_tui.ui.screens.help import HelpScreen
-from test_recording import _cascade_recording
+from recording_support import cascade_recording
 from test_ui_support import make_app, make_store
 from test_ui_symptoms import cascade_app
 from waiting import pilot_until as wait_for
@@ -80,7 +80,7 @@ async def test_the_replay_footer_fits_and_has_no_refresh(
     from oncall_tui.core.recording.player import Player
     from oncall_tui.ui.replay_app import ReplayApp
 
-    _cascade_recording(tmp_path / "r.jsonl")
+    cascade_recording(tmp_path / "r.jsonl")
     app = ReplayApp(Player(read_recording(tmp_path / "r.jsonl"), monotonic=lambda: 0.0))
     async with app.run_test(size=size) as pilot:
         await _laid_out(pilot, app)

@@ -60,12 +60,12 @@ def _demo_text() -> str:
     return resources.files("oncall_tui.core").joinpath("demo_config.toml").read_text()
 
 
-def configured_plugins(path: Path | None) -> list[str]:
-    """The plugin names the config's sources give, in order; nothing where the file
-    does not read or parse (the loader reports that, worded properly)."""
+def configured_plugins(text: str) -> list[str]:
+    """The plugin names the config's sources give, in order; nothing where the text
+    does not parse (the loader reports that, worded properly)."""
     try:
-        document = parse_toml(config_text(path).text)
-    except (ConfigError, UnreadableFile):
+        document = parse_toml(text)
+    except UnreadableFile:
         return []
     sources = document.get("sources")
     if not isinstance(sources, dict):

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from oncall_tui.core.config.config_error import ConfigError as ConfigError
 from oncall_tui.core.config.config_text import MAX_CONFIG_BYTES as MAX_CONFIG_BYTES
-from oncall_tui.core.config.config_text import config_text
+from oncall_tui.core.config.config_text import ConfigText, config_text
 from oncall_tui.core.config.config_text import default_configpath_of as default_configpath_of
 from oncall_tui.core.config.durations import Duration, format_duration
 from oncall_tui.core.config.envvars import expand, register_secrets
@@ -224,12 +224,14 @@ def load_config(
     *,
     registry: PluginRegistry | None = None,
     environ: Mapping[str, str] | None = None,
+    read: ConfigText | None = None,
 ) -> AppConfig:
     """The config at `path`; without one, the user's default file or the embedded demo.
+    `read`: its text, when the caller has read it already (`config_text(path)`).
 
     Raises ConfigError with every problem found.
     """
-    text, path = config_text(path)
+    text, path = read if read is not None else config_text(path)
     if path is None:
         return parse_config(text, Path.cwd(), registry=registry, environ=environ)
     config = parse_config(

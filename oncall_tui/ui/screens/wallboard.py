@@ -33,7 +33,7 @@ from oncall_tui.core.config.loader import WallboardSettings
 from oncall_tui.core.gate import Effect
 from oncall_tui.core.present import bigtext
 from oncall_tui.core.present import wallboard_lines as text
-from oncall_tui.core.present.wallboard import Board, Rotation, data_age, snapshot
+from oncall_tui.core.present.wallboard import Board, Rotation, data_age
 from oncall_tui.core.present.wallboard_live import LiveBoard
 from oncall_tui.core.present.wallboard_pages import page_lines
 from oncall_tui.core.signals.store import SignalStore
@@ -91,9 +91,9 @@ class WallboardScreen(StyledAtMount, inherit_bindings=False):
         self.countdown = BoardLines(id="wb-countdown", fit_width=True)
         self.status_row = Horizontal(id="wb-status")
         self._heights: dict[str, int] = {}
-        self.board: Board = snapshot(store)
         self.live = LiveBoard(store)
-        """The snapshot kept by what changed (`snapshot` reads every signal)."""
+        """The board kept by what changed (`wallboard.snapshot` reads every signal)."""
+        self.board: Board = self.live.snapshot()
         self._version = -1
         self._timer: Timer | None = None
         self._last_sync = 0.0
