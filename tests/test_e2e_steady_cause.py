@@ -33,8 +33,7 @@ from scenario_monitoring import (
     start_monitoring,
     write_config,
 )
-from scenarios import EXPECTED, ScenarioPlatform, start_scenario_platform
-from servers import no_proxy
+from scenarios import EXPECTED, ScenarioPlatform
 from servers_http import serve_http
 from servers_prometheus import query
 from waiting import wait_until, wait_until_async
@@ -51,9 +50,8 @@ TIMEOUT = 60.0
 
 
 @pytest.fixture(scope="module")
-def platform() -> Iterator[ScenarioPlatform]:
-    with no_proxy(), start_scenario_platform() as running:
-        yield running
+def platform(scenario_platform: ScenarioPlatform) -> ScenarioPlatform:
+    return scenario_platform
 
 
 @pytest.fixture(scope="module")
