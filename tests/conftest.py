@@ -19,6 +19,7 @@ from oncall_tui.core.sources.contract import Plugin, PluginConfig
 from oncall_tui.core.sources.registry import PluginRegistry
 from pki import PKI, private_ca
 from pty_app import pty_apps  # noqa: F401  (a fixture: every test module may ask for it)
+from scenario_monitoring import scenario_platform  # noqa: F401  (a fixture, as above)
 from servers import ServerProcess, no_proxy
 from servers_alertmanager import start_alertmanager
 from servers_platform import RATIO, Platform, start_platform

@@ -164,6 +164,12 @@ class PtyApp:
                 f"timed out after {timeout:g}s waiting for {what}:\n" + self.text[-3000:]
             ) from None
 
+    def resize(self, rows: int, cols: int) -> None:
+        """The terminal resized, as a window manager does: the new size, then SIGWINCH
+        (which the kernel sends only to a terminal's controlling process)."""
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        os.kill(self.process.pid, signal.SIGWINCH)
+
     def send(self, keys: bytes) -> None:
         os.write(self.master, keys)
 

@@ -28,8 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from scenarios import EXAMPLES, EXPECTED, Scenario, ScenarioPlatform, example, fast_rules
-from servers import ServerProcess, wait_until
+import pytest
+
+from scenarios import (
+    EXAMPLES,
+    EXPECTED,
+    Scenario,
+    ScenarioPlatform,
+    example,
+    fast_rules,
+    start_scenario_platform,
+)
+from servers import ServerProcess, no_proxy, wait_until
 from servers_alertmanager import alerts, start_alertmanager
 from servers_prometheus import query, start_prometheus, wait_for_query
 
@@ -45,6 +55,13 @@ class Monitoring:
     healthy_at: float
     """A unix time when the platform was healthy and Prometheus had a rate of it: the
     tests' "week ago" (examples/prometheus.toml's baselines read `offset 1w`)."""
+
+
+@pytest.fixture(scope="module")
+def scenario_platform() -> Iterator[ScenarioPlatform]:
+    """The scenario platform, one per module (conftest offers it to every module)."""
+    with no_proxy(), start_scenario_platform() as running:
+        yield running
 
 
 @contextlib.contextmanager

@@ -202,6 +202,13 @@ class ScenarioCollector(Collector):
                 what, before = CHANGE_BEFORE[scenario]
                 self.changed_at[what] = time.time() - before
 
+    @contextlib.contextmanager
+    def stalled(self) -> Iterator[None]:
+        """Every scrape waits until the block ends: an exporter that does not answer
+        within Prometheus's scrape timeout (its scrapes fail meanwhile)."""
+        with self._lock:
+            yield
+
     def _rates(self) -> dict[tuple[str, ...], float]:
         rates: dict[tuple[str, ...], float] = {}
         for service, per_second in REQUESTS_PER_SECOND.items():

@@ -113,7 +113,10 @@ async def test_a_value_that_widens_off_screen_is_whole_when_it_scrolls_into_view
         measured = _count_measures(health.model)
         store.apply("demo", _with(BOARD, {"h075": {"value": wide}}), at=T0 + 1)
         await pilot_until(pilot, lambda: health.store.signals["demo/h075"].value == wide)
-        await pilot.pause(0.4)  # past the board's coalescing delay
+        # The board's coalesced update has run (a fixed 0.4 s could end before it on a
+        # loaded machine, and the assertions below would pass without it).
+        updates = app.dashboard.updates
+        await pilot_until(pilot, lambda: not updates.armed and not updates.pending)
         assert health.model.position["demo/h075"] >= health.scrollable_content_region.height
         assert measured == [] and health.columns.value == narrow  # off screen: not measured
 

@@ -131,3 +131,40 @@ def test_sigtstp_suspends_and_sigcont_resumes_once(
     raw = app.raw
     assert raw.count(KITTY_PUSH) == raw.count(KITTY_POP) == 2
     assert b"Traceback" not in raw
+
+
+STOP_CYCLES = 80
+"""Stops while the board repaints: on the old driver one in ~25 hung (80: ~96%)."""
+
+
+def test_a_stop_while_the_board_repaints_suspends_every_time(
+    pty_apps: list[PtyApp], env: dict[str, str]
+) -> None:
+    """SIGTSTP during a repaint: Textual suspended from inside the signal handler,
+    which Python runs wherever the main thread is; inside the writer queue's lock
+    (queueing a frame) the suspend's own writes waited on that lock forever. The app
+    never stopped and never gave the terminal back. Each stop now suspends, and each
+    SIGCONT takes the terminal again."""
+    import psutil
+
+    app = _dashboard(pty_apps, env)
+    app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
+    process = psutil.Process(app.process.pid)
+    for cycle in range(STOP_CYCLES):
+        for rows, cols in ((40, 120), (41, 121)) * 3:
+            app.resize(rows, cols)  # full repaints queued for the writer thread
+            time.sleep(0.01)  # the storm's pace: frames are being written when it stops
+        os.kill(app.process.pid, signal.SIGTSTP)
+        wait_until(lambda: process.status() == psutil.STATUS_STOPPED, 30, what=f"stop {cycle + 1}")
+        os.kill(app.process.pid, signal.SIGCONT)
+        pushes = cycle + 2  # the start's, and one per resume
+
+        def resumed(pushes: int = pushes) -> bool:
+            return app.raw.count(KITTY_PUSH) == pushes
+
+        wait_until(resumed, 30, what=f"resume {cycle + 1}")
+    app.send(b"\x11")
+    assert app.wait_exit(10) is not None, "one ctrl+q did not end the resumed app"
+    raw = app.raw
+    assert raw.count(KITTY_PUSH) == raw.count(KITTY_POP) == STOP_CYCLES + 1
+    assert b"Traceback" not in raw

@@ -74,7 +74,8 @@ async def test_an_old_answer_turns_stale(proxy: Proxy) -> None:
     store.apply("prom", list(second))
     ledger = next(s for s in store.signals.values() if s.name == "ledger up")
     assert (ledger.status, ledger.reason) == (Status.UNKNOWN, Reason.STALE)
-    assert re.fullmatch(r"stale: last data [12]s ago", ledger.summary), ledger.summary
+    # Its age is 1.3 s and the second collection's time: 2 or 3 s on a loaded machine.
+    assert re.fullmatch(r"stale: last data \d+s ago", ledger.summary), ledger.summary
     assert len(proxy.paths("/api/v1/query")) == 2
 
 

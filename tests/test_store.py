@@ -113,12 +113,19 @@ def test_own_max_age_overrides_the_interval() -> None:
     assert store.signals["p/velocity"].reason is Reason.STALE
 
 
-def test_vanished_series_turns_unknown_then_is_dropped() -> None:
-    store = prom_store()
+def test_vanished_series_turns_unknown_at_the_second_answer_then_is_dropped() -> None:
+    store = prom_store()  # interval 5: stale after 10 s
     store.apply("prom", [rule_reading(0.01, "a"), rule_reading(0.01, "b")], at=0)
     store.apply("prom", [rule_reading(0.01, "a")], at=5)
     gone = store.signals["prom/b"]
+    # One answer without it is no news (a failed scrape): its last status holds, and
+    # the sweep leaves it to the next answer even past its data's age.
+    assert (gone.status, gone.value, gone.missing_since) == (Status.OK, 0.01, 5)
+    store.sweep(at=11)
+    assert gone.status is Status.OK
+    store.apply("prom", [rule_reading(0.01, "a")], at=12)
     assert (gone.status, gone.reason, gone.value) == (Status.UNKNOWN, Reason.NO_DATA, None)
+    assert gone.summary == "no longer reported by its source"
     store.sweep(at=5 + GONE_AFTER + 1)
     assert "prom/b" not in store.signals
     assert [s.key for s in store.by_kind("risk_rule")] == ["prom/a"]

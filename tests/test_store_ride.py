@@ -96,12 +96,14 @@ def test_a_signal_no_longer_reported_stops_riding_at_its_last_collection() -> No
         store.apply("src", [keep, leave], at=T0 + step)
     store.apply("src", [keep], at=T0 + 5)
     signal = store.signals["src/leave"]
-    assert signal.missing_since == T0 + 5 and heard[-1] == {"src/leave"}
-    assert (signal.status, signal.reason) == (Status.UNKNOWN, Reason.NO_DATA)
+    # Its last status holds until the next answer (`in_grace`): no news yet.
+    assert signal.missing_since == T0 + 5 and signal.status is Status.OK
     assert [at for at, _ in signal.history] == [T0 + step for step in range(5)]
     assert signal.observed_at == T0 + 4
-    store.apply("src", [keep], at=T0 + 6)
-    assert len(signal.history) == 5
+    store.apply("src", [keep], at=T0 + 6)  # the second answer without it: gone
+    assert heard[-1] == {"src/leave"}
+    assert (signal.status, signal.reason) == (Status.UNKNOWN, Reason.NO_DATA)
+    assert len(signal.history) == 5 and signal.observed_at == T0 + 4
     store.sweep(at=T0 + 5 + GONE_AFTER + 1)
     assert "src/leave" not in store.signals
 

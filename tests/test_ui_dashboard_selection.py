@@ -194,7 +194,9 @@ async def test_enter_opens_the_detail_and_escape_comes_back() -> None:
         detail._refresh_body()
         title = detail.title_line.content
         assert isinstance(title, Text) and "OK" in title.plain and "CRIT" not in title.plain
-        store.apply("demo", [], at=T0 + 6)  # gone from the source: unknown, no data
+        # Gone from the source (two answers without it): unknown, no data.
+        store.apply("demo", [], at=T0 + 6)
+        store.apply("demo", [], at=T0 + 7)
         detail._refresh_body()
         assert "no data" in str(detail._facts)
         await pilot.press("escape")

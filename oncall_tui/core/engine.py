@@ -99,6 +99,7 @@ class SourceRunner:
         name = self.spec.name
         try:
             try:
+                self.store.collecting(name, self.spec.timeout + CANCEL_GRACE)
                 readings, note = await self._collect()
             except SourceError as exc:
                 if exc.readings is None:

@@ -11,7 +11,11 @@ What each replaces, and where upstream stands:
   app when stdin reaches end of file. Textual's loop spins at 100% CPU there
   (https://github.com/Textualize/textual/pull/6690 stops the spin, open).
 - `LinuxDriver` internals (`_file`, `_writer_thread`, `_loop`, `_app`, `_debug`): the
-  same driver's output stream, exit and debug flag; no public accessors.
+  same driver's output stream, exit and debug flag; no public accessors. Its
+  `_sigtstp_application` and `_sigcont_application`: the suspend and resume Textual
+  runs as plain signal handlers, which write to the terminal from inside whatever the
+  main thread was doing (https://github.com/Textualize/textual/issues/6298 is a
+  deadlock of the same kind).
 - `App._parse_action`: how the read-only gate finds the method a key action names, to
   read its declared effect before running it; Textual parses actions privately.
 - `App._filters`: the ASCII output filter (Textual adds its own filters privately:
@@ -37,7 +41,7 @@ What each replaces, and where upstream stands:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich._palettes import EIGHT_BIT_PALETTE, STANDARD_PALETTE
@@ -126,6 +130,13 @@ def driver_exit_app(driver: LinuxDriver, code: int) -> None:
     when the app's loop is already closed."""
     app = driver._app
     driver._loop.call_soon_threadsafe(lambda: app.exit(return_code=code))
+
+
+def driver_job_control(driver: LinuxDriver) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Textual's own SIGTSTP and SIGCONT handlers of `driver`: leave application mode
+    and stop the process; take the terminal again. Textual installs them as plain
+    signal handlers; `TerminalDriver` runs them from the event loop instead."""
+    return driver._sigtstp_application, driver._sigcont_application
 
 
 def driver_debug(driver: LinuxDriver) -> bool:

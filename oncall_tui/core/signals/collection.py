@@ -83,11 +83,24 @@ class Source:
     """Its last collection by place, while nothing else changed its signals since."""
     applying: bool = False
     """A collection is being taken in (in slices): the sweep leaves the source alone."""
+    asked_at: float = math.inf
+    """When the collection under way started (`SignalStore.collecting`); inf: none."""
+    answer_due: float = -math.inf
+    """Until when that collection may answer: the sweep leaves the source alone
+    meanwhile, as its answer is on its way."""
     budget_due: dict[int, float] = field(default_factory=dict)
     """When the riding SLO signal at each place (of its last collection) is taken in
     whole again, its budget ring due for a sample. A place whose rider changed since
     is only taken in whole once more: nothing ever rides past its time. (Numbers, not
     objects: nothing here for Python's cycle collector to count or walk.)"""
+
+    def age_limit(self, now: float) -> float:
+        """`max_age` for the data of an answer taken in at `now`: its age counted to
+        when it was asked for, as the collection's own time is not the data's age."""
+        return self.max_age + max(0.0, now - self.asked_at)
+
+    def answered(self) -> None:
+        self.asked_at, self.answer_due = math.inf, -math.inf
 
     def unsettle(self) -> None:
         """Something besides a collection changed its signals (a sweep, a failure, a
@@ -120,6 +133,17 @@ def signal_due(signal: Signal, max_age: float) -> float:
     if signal.reason in _SWEPT_ALREADY or signal.observed_at is None:
         return math.inf
     return signal.observed_at + max_age
+
+
+def in_grace(signal: Signal, now: float, max_age: float) -> bool:
+    """Whether a signal its source just left out of an answer keeps its last status
+    until the next answer: it has one, and its data is not yet older than `max_age`
+    (what makes any signal stale)."""
+    return (
+        signal.status is not Status.UNKNOWN
+        and signal.observed_at is not None
+        and now - signal.observed_at <= max_age
+    )
 
 
 def earliest_due(signals: dict[str, Signal], keys: Iterable[str], max_age: float) -> float:
@@ -269,6 +293,7 @@ class CollectionUpdate:
         signals, known, readings, keys = store.signals, self.known, self.readings, self.keys
         riders, timeline, todo = self.riders, source.times, self.todo
         max_age, due, generation = source.max_age, self.due, self.generation
+        limit = source.age_limit(now)
         sampled, same_keys, caching = self.sampled, self.same_keys, self.caching
         budget = count * SAMPLE_WORTH
         start = self.done
@@ -310,7 +335,7 @@ class CollectionUpdate:
                 riders[place] = None
                 last = signal.last
                 if last is not None and (last is reading or last.value == reading.value):
-                    observed = same_reading(signal, reading, now, max_age)
+                    observed = same_reading(signal, reading, now, limit)
                     if observed is not None:
                         # Settled: neither missing nor unknown: its deadline is its sample's.
                         if observed + max_age < due:
@@ -384,6 +409,7 @@ class CollectionUpdate:
             due = now + source.max_age
         source.due = min(due, earliest_due(signals, unseen, source.max_age))
         source.applying = False
+        source.answered()
         count = len(keys)
         distinct = self.same_keys or len(set(keys)) == count
         # Two places with one key would let a rider's signal be taken in at the other
@@ -409,6 +435,7 @@ class CollectionUpdate:
         """The collection was not taken in whole (cancelled, or a bug): its source
         takes every reading whole next time."""
         self.source.applying = False
+        self.source.answered()
         self.source.layout = None
 
 

@@ -23,6 +23,7 @@ from oncall_tui.core.signals.collection import (
     CollectionUpdate,
     Source,
     earliest_due,
+    in_grace,
     signal_due,
 )
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
@@ -119,6 +120,17 @@ class SignalStore(StoreQueries):
 
     # -- updates -----------------------------------------------------------------
 
+    def collecting(self, source_name: str, within: float) -> None:
+        """A collection of the source started: it answers or fails within `within`
+        seconds. Its signals do not turn stale meanwhile, and the answer's data is aged
+        to when it was asked for, not to its arrival (`Source.age_limit`). Polled every second with
+        answers taking longer (a slow Prometheus, a loaded machine, the collection that
+        backfills history), its query signals (dated at the start of a collection)
+        turned stale, its SLO signals (dated when taken in) did not, and the probable
+        cause named what the stale dependency breaks instead of it for a moment."""
+        source, now = self._sources[source_name], self.clock()
+        source.asked_at, source.answer_due = now, now + within
+
     def apply(
         self,
         source_name: str,
@@ -199,6 +211,7 @@ class SignalStore(StoreQueries):
         now = self.clock() if at is None else at
         source = self._sources[source_name]
         message = error_message(error)
+        source.answered()
         self._source_event(source.state, False, message, now)
         source.unsettle()
         changed = {key for key in source.keys if self._fail_signal(self.signals[key], message, now)}
@@ -221,8 +234,8 @@ class SignalStore(StoreQueries):
         now = self.clock() if at is None else at
         changed: set[str] = set()
         for source in self._sources.values():
-            if now - source.due <= 0 or source.applying:
-                continue  # not due yet, or being taken in: sampled now
+            if now - source.due <= 0 or source.applying or now < source.answer_due:
+                continue  # not due yet, being taken in, or its answer is on its way
             self._sweep_source(source, now, changed)
         changed |= self._spread_maintenance(now)
         if changed:
@@ -351,7 +364,7 @@ class SignalStore(StoreQueries):
             self._own_maintenance[key] = maintenance
         else:
             self._own_maintenance.pop(key, None)
-        return update_signal(signal, reading, now, source.max_age, self.events)
+        return update_signal(signal, reading, now, source.age_limit(now), self.events)
 
     def _spread_maintenance(self, now: float) -> set[str]:
         for key in [key for key in self._own_maintenance if key not in self.signals]:
@@ -365,9 +378,17 @@ class SignalStore(StoreQueries):
             resolved(signal, now, self.events)
             del self.signals[key]
             return True
-        if signal.missing_since is not None:
-            return False
-        signal.missing_since = now
+        if signal.missing_since is None:
+            signal.missing_since = now
+            if in_grace(signal, now, source.age_limit(now)):
+                # One answer without it is no news yet: after one failed scrape a
+                # Prometheus series is absent until the next, and a dependency that
+                # is down turning unknown for that moment made the probable cause
+                # name what it breaks. The next answer without it retires it (the
+                # sweep leaves it alone: `signal_due`); a failure makes it unknown.
+                return False
+        elif signal.status is Status.UNKNOWN:
+            return False  # retired already, or its source failed since
         signal.value = None
         self._set_status(signal, Status.UNKNOWN, Reason.NO_DATA, now)
         signal.summary = "no longer reported by its source"
