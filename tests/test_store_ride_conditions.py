@@ -128,3 +128,25 @@ def test_a_shorter_collection_of_the_same_readings_retires_the_rest() -> None:
     assert store.signals["src/k2"].missing_since == T0 + 3
     assert heard and "src/k2" in heard[-1]
     assert store.signals["src/k0"].ride is not None
+
+
+def test_assigning_observed_at_ends_an_slo_ride_as_unride_does() -> None:
+    """A riding SLO signal's budget ring, once `observed_at` is assigned, holds what
+    ending its ride the usual way (`unride`) leaves: its newest sample moved on to the
+    ride's last collection."""
+    rings = []
+    for assign in (False, True):
+        store = _store()
+        reading = _reading("s", own_time=False, slo=True)
+        for step in range(5):
+            store.apply("src", [reading], at=T0 + step)
+        signal = store.signals["src/s"]
+        assert signal.ride is not None
+        if assign:
+            signal.observed_at = T0 + 4.5
+        else:
+            unride(signal)
+        assert signal.ride is None
+        rings.append((list(signal.history), list(signal.budget or [])))
+    assert rings[0] == rings[1]
+    assert rings[0][1][-1][0] == T0 + 4
