@@ -262,9 +262,9 @@ class CollectionUpdate:
             and layout.generation == generation
             and tick == base + 1 == timeline.ridden + 1
         ):
-            self.same_keys = layout.whole and len(layout.keys) == count
-            self.riders = riders = _fit(layout.riders, count)
-            self.keys = _fit(layout.keys, count)
+            self.riders = riders = _fit(layout.riders, count)[0]
+            self.keys, kept = _fit(layout.keys, count)
+            self.same_keys = layout.whole and kept
             budget_ends(source.budget_due, riders, now)
             # The places whose reading is not the one its signal rides on, at C speed.
             moved = map(is_not, readings, riders)
@@ -326,6 +326,9 @@ class CollectionUpdate:
                     # it rides, when its history can (not before it came back the
                     # same: a plugin that rebuilds every reading would only pay for
                     # rides that never last). `same_reading` takes every other case.
+                    # These conditions are riding.py `rides` and `budget_rides`' too,
+                    # written out here to spare a call per reading: change all three
+                    # (tests/test_store_ride_conditions.py holds them to agree).
                     observed_slot(signal, now)  # not riding: ended above
                     signal.history.append(now, signal.value)
                     sampled = True
@@ -439,11 +442,14 @@ class CollectionUpdate:
         self.source.layout = None
 
 
-def _fit(items: list[T | None], count: int) -> list[T | None]:
+def _fit(items: list[T | None], count: int) -> tuple[list[T | None], bool]:
     """`items` cut or padded with None to `count`, in place (last time's layout's, no
     longer the layout's): a new list per collection would be one more young list of
-    thousands of items for Python's cycle collector to walk at each collection."""
+    thousands of items for Python's cycle collector to walk at each collection. With
+    it, whether it held `count` items already: read here, before the cut, since after
+    it every list holds `count` (the same keys again must be as many as last time)."""
+    kept = len(items) == count
     del items[count:]
     if len(items) < count:
         items.extend([None] * (count - len(items)))
-    return items
+    return items, kept

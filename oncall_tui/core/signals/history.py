@@ -89,10 +89,6 @@ class History:
         """The shared times this history takes its samples' times from when it can."""
         return self._timeline
 
-    @property
-    def riding(self) -> bool:
-        return self._ride
-
     def ride(self) -> bool:
         """Stand for the samples of the coming collections with the newest value (see
         the module), until `stop_ride`; whether it can: its newest sample must be its

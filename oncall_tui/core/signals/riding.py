@@ -23,7 +23,9 @@ def rides(signal: Signal, reading: Reading, timeline: Timeline) -> bool:
     """Let a signal given the very `reading` again ride its source's collections, if
     that reading again could only add a sample and a time (the shortest path of
     `ingest`): no sample time of its own, status from its data with no timer, no
-    budget ring."""
+    budget ring. The same conditions as `budget_rides` and collection.py `ingest`'s
+    shortest path (written out there to spare a call per reading): change all three
+    together (tests/test_store_ride_conditions.py holds them to agree)."""
     if (
         reading.observed_at is None
         and signal.reason is None
@@ -43,7 +45,8 @@ def budget_rides(signal: Signal, reading: Reading, timeline: Timeline, now: floa
     ride its source's collections until its budget ring takes its next sample (a
     collection taken in whole only moves the ring's newest sample on, which the ride
     does: model.py `budget_of`): when it must be taken in whole again, or -inf when it
-    cannot ride."""
+    cannot ride. Its conditions are those of `rides` (and of collection.py `ingest`'s
+    shortest path) for a signal with a budget ring: change all three together."""
     ring, facts = signal.budget, signal.slo
     times = ring.newest_times() if ring is not None and facts is not None else None
     if (
@@ -66,7 +69,8 @@ def budget_rides(signal: Signal, reading: Reading, timeline: Timeline, now: floa
 
 def unride(signal: Signal) -> None:
     """End a signal's ride: its history's samples made, its budget ring's newest moved
-    on, its `observed_at` its own."""
+    on, its `observed_at` its own. (model.py's `observed_at` setter ends a ride the
+    same way, kept apart so this hot path pays no property call.)"""
     timeline = signal.ride
     if timeline is not None:
         signal.history.stop_ride()
