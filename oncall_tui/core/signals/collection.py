@@ -20,7 +20,7 @@ sweep skips every source whose deadline has not come (core/signals/store.py `swe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress, islice
 from operator import is_not
@@ -30,7 +30,6 @@ from oncall_tui.core.sanitize import redactor, sanitize
 from oncall_tui.core.signals.ingest import note_budget, observed_at, settled
 from oncall_tui.core.signals.model import (
     Reading,
-    Reason,
     Signal,
     SourceState,
     Status,
@@ -42,6 +41,7 @@ from oncall_tui.core.signals.riding import (
     rides,
     unride,
 )
+from oncall_tui.core.signals.sweep_due import earliest_due, signal_due
 from oncall_tui.core.signals.timeline import Timeline
 
 T = TypeVar("T")
@@ -52,11 +52,6 @@ if TYPE_CHECKING:
 SAMPLE_WORTH = 8
 """How many readings taken on the shortest path cost about what one whole ingest does
 (measured: 5,400 against 46,000 instructions)."""
-GONE_AFTER = 900.0
-"""Seconds a non-transient signal stays on the board (as unknown: no data) after its
-source stopped reporting it; long enough to notice, short enough to stay bounded."""
-_SWEPT_ALREADY = (Reason.SOURCE_ERROR, Reason.STALE)
-"""Reasons a sweep leaves alone (until the signal's source speaks again)."""
 
 
 @dataclass(slots=True)
@@ -123,37 +118,6 @@ class Layout:
     the same places again leave no signal unseen."""
     generation: int
     """The redactor's generation then: a secret registered since cleans words again."""
-
-
-def signal_due(signal: Signal, max_age: float) -> float:
-    """When the sweep may next change `signal`: its staleness deadline, or when a
-    signal no longer reported is dropped; inf when only its source can change it."""
-    if signal.missing_since is not None:
-        return signal.missing_since + GONE_AFTER
-    if signal.reason in _SWEPT_ALREADY or signal.observed_at is None:
-        return math.inf
-    return signal.observed_at + max_age
-
-
-def in_grace(signal: Signal, now: float, max_age: float) -> bool:
-    """Whether a signal its source just left out of an answer keeps its last status
-    until the next answer: it has one, and its data is not yet older than `max_age`
-    (what makes any signal stale)."""
-    return (
-        signal.status is not Status.UNKNOWN
-        and signal.observed_at is not None
-        and now - signal.observed_at <= max_age
-    )
-
-
-def earliest_due(signals: dict[str, Signal], keys: Iterable[str], max_age: float) -> float:
-    """`signal_due` of the earliest of the signals of `keys` (a walk over them)."""
-    due = math.inf
-    for key in keys:
-        signal = signals.get(key)
-        if signal is not None:
-            due = min(due, signal_due(signal, max_age))
-    return due
 
 
 def triage_view(signal: Signal) -> tuple[object, ...]:

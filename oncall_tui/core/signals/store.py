@@ -18,14 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from oncall_tui.core.sanitize import MAX_LINE, sanitize
-from oncall_tui.core.signals.collection import (
-    GONE_AFTER,
-    CollectionUpdate,
-    Source,
-    earliest_due,
-    in_grace,
-    signal_due,
-)
+from oncall_tui.core.signals.collection import CollectionUpdate, Source
 from oncall_tui.core.signals.events import note_change, resolved, set_status, source_event
 from oncall_tui.core.signals.history import History
 from oncall_tui.core.signals.ingest import error_message, note_budget, staleness, update_signal
@@ -40,6 +33,8 @@ from oncall_tui.core.signals.model import (
 )
 from oncall_tui.core.signals.queries import StoreQueries
 from oncall_tui.core.signals.riding import unride
+from oncall_tui.core.signals.sweep_due import GONE_AFTER as GONE_AFTER
+from oncall_tui.core.signals.sweep_due import earliest_due, in_grace, signal_due
 from oncall_tui.core.signals.team import MaintenanceBoard, clean_maintenance
 from oncall_tui.core.signals.timeline import Timeline
 
