@@ -120,13 +120,17 @@ def test_assigning_observed_at_ends_a_ride_so_no_sample_is_invented() -> None:
 def test_a_shorter_collection_of_the_same_readings_retires_the_rest() -> None:
     """Last time's readings again, the last one left out: the layout's lists are cut
     to the new count, so whether the keys are the same must be read before the cut;
-    the signal left out then leaves as any unreported one does."""
+    the signal left out then leaves as any unreported one does (its last status held
+    over one answer without it, retired at the next)."""
     store, readings = _riding_store()
     heard: list[set[str]] = []
     store.subscribe(lambda changed: heard.append(set(changed)))
     store.apply("src", readings[:2], at=T0 + 3)
     assert store.signals["src/k2"].missing_since == T0 + 3
-    assert heard and "src/k2" in heard[-1]
+    assert heard and "src/k2" not in heard[-1]
+    store.apply("src", readings[:2], at=T0 + 4)
+    assert "src/k2" in heard[-1]
+    assert store.signals["src/k2"].status is Status.UNKNOWN
     assert store.signals["src/k0"].ride is not None
 
 
