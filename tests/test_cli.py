@@ -41,6 +41,27 @@ def test_check_exit_code_follows_the_worst_status(
     assert json.loads(capsys.readouterr().out)["status"] == status
 
 
+def test_check_reads_its_config_once(
+    steady: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plugins `check` prepares early and the config it loads come from one read: a
+    file edited between two reads could prepare one set of plugins and load another."""
+    from oncall_tui.core.config import config_text
+
+    reads: list[Path] = []
+    real = config_text.read_named_text
+
+    def counted(path: Path, limit: int) -> str:
+        reads.append(path)
+        return real(path, limit)
+
+    monkeypatch.setattr(config_text, "read_named_text", counted)
+    config = tmp_path / "c.toml"
+    config.write_text('[sources.s]\nplugin = "steady"\nvalue = 0.1\n')
+    assert main(["check", "--config", str(config)]) == 0
+    assert reads == [config]
+
+
 def test_check_counts_a_failing_source_as_unknown(
     steady: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
