@@ -329,11 +329,11 @@ def _observed_at(signal: Signal) -> float | None:
 
 
 def _set_observed_at(signal: Signal, at: float | None) -> None:
-    # A ride ends as riding.py `unride` ends it, or its history invents samples after.
+    # A ride ends first (riding.py `end_ride`), or its history invents samples after.
     if getattr(signal, "ride", None) is not None:  # no `ride` yet: in `__init__`
-        signal.history.stop_ride()
-        budget_of(signal)  # an SLO ring's newest sample moved on to the ride's end
-        signal.ride = None
+        from oncall_tui.core.signals.riding import end_ride  # riding.py imports this
+
+        end_ride(signal)
     _OBSERVED_AT.__set__(signal, at)
 
 

@@ -68,16 +68,22 @@ def budget_rides(signal: Signal, reading: Reading, timeline: Timeline, now: floa
 
 
 def unride(signal: Signal) -> None:
-    """End a signal's ride: its history's samples made, its budget ring's newest moved
-    on, its `observed_at` its own. (model.py's `observed_at` setter ends a ride the
-    same way, kept apart so this hot path pays no property call.)"""
+    """End a signal's ride: its `observed_at` its own, the ride's last collection
+    (written to its slot: this hot path pays no property call)."""
     timeline = signal.ride
     if timeline is not None:
-        signal.history.stop_ride()
-        if signal.slo is not None:  # only an SLO signal keeps a budget ring
-            budget_of(signal)
+        end_ride(signal)
         observed_slot(signal, timeline.ridden_at)
-        signal.ride = None
+
+
+def end_ride(signal: Signal) -> None:
+    """Stop a riding signal where its ride stands: its history's samples made, its
+    budget ring's newest moved on (model.py's `observed_at` setter ends a ride with it
+    too, before writing a time of its own)."""
+    signal.history.stop_ride()
+    if signal.slo is not None:  # only an SLO signal keeps a budget ring (note_budget)
+        budget_of(signal)
+    signal.ride = None
 
 
 def budget_ends(budget_due: dict[int, float], riders: list[Reading | None], now: float) -> None:
