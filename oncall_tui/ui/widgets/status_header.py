@@ -210,9 +210,9 @@ class StatusHeader(Widget):
         self.wall: Callable[[], float] = time.time
         """The real time, which frames are drawn in (the `clock` may be a replay's)."""
         self._shown_at = 0.0
+        """When (wall clock) the pieces were last brought up to date."""
         self._ticked = False
         """The last showing was the tick's own (no board update came in between)."""
-        """When (wall clock) the pieces were last brought up to date."""
         self.status_counts = StatusCounts(store)
         """The counts, kept by what the store reports (not a pass over it per change)."""
 
