@@ -41,9 +41,10 @@ def test_it_waits_while_the_screen_wants_the_cpu_then_not_again() -> None:
     started = time.monotonic()
     polite()
     assert time.monotonic() - started >= 0.045
-    started = time.monotonic()
+    left = polite.left
     polite()  # the key was answered: on with the work
-    assert time.monotonic() - started < 0.04
+    # Its budget, not the wall clock: a loaded machine may keep this thread off the CPU.
+    assert polite.left == left
 
 
 def test_a_typist_never_holds_the_work_past_its_share_of_the_deadline() -> None:
