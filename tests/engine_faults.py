@@ -16,7 +16,6 @@ What one run measures, next to a healthy source polled at the same interval:
 from __future__ import annotations
 
 import asyncio
-import gc
 import statistics
 import threading
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from conftest import CountConfig, SteadyPlugin
+from frozen_heap import freeze_heap, thaw_heap
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.model import Reading, Status
@@ -153,12 +153,9 @@ class LagProbe:
     """How late the event loop wakes a coroutine that asks for 5 ms: the delay any
     keypress or repaint would see at that moment.
 
-    While it runs, what the process held before it started is frozen (`gc.freeze`), as
-    the board freezes its start-up heap: a test worker holds every earlier test's
-    objects, and a full collection over them (0.27 s of CPU over 390,000 objects after
-    three UI test files, 0.3-0.8 s of wall time in a full run on 2 cores) would be
-    charged to whatever the probe watches. The collector still walks everything made
-    since, so the garbage of the code under test costs what it costs."""
+    While it runs, what the process held before it started is frozen (tests/frozen_heap.py):
+    a full collection over a test worker's heap would be charged to whatever the probe
+    watches."""
 
     PERIOD = 0.005
 
@@ -173,8 +170,7 @@ class LagProbe:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        gc.collect()
-        gc.freeze()
+        freeze_heap()
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
@@ -190,7 +186,8 @@ class LagProbe:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            gc.unfreeze()
+            self._task = None
+            thaw_heap()
 
     @property
     def worst(self) -> float:

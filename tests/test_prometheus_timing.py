@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from engine_faults import LagProbe
 from oncall_tui.core.signals.model import Reason, Status
 from oncall_tui.core.sources.errors import SourceError
 from prometheus_features_support import (
@@ -162,6 +163,13 @@ async def test_a_late_collection_is_not_reported_ok(platform: Platform) -> None:
     assert caught.value.readings is not None and len(caught.value.readings) == 3
 
 
+LOOP_CPU_BOUND = 0.05
+"""Longest CPU stretch of the loop's thread between two wakes of a 5 ms probe while
+100,000 series are fetched and parsed (`LagProbe.stretches`, the worker's heap frozen).
+CPU, not wall time: at load 6-8 on 2 cores the same run measured 0.004-0.009 s of CPU
+but 0.035-0.075 s of wall lag, and the machine alone had made 0.19-0.27 s in other
+tests; 5x over the worst. With the parse put back on the loop (`INLINE_BYTES` raised
+past the answer) it measured 0.29-0.30 s (1.1-1.7 s of wall lag): 6x the bound."""
 BULK = 100_000
 
 
@@ -184,32 +192,23 @@ def bulk_prometheus() -> Iterator[str]:
 
 
 async def test_100k_series_never_freeze_the_loop(bulk_prometheus: str) -> None:
-    """The whole answer used to be parsed on the event loop before
-    the cap applied (a 2-3 s freeze per poll here, see bench/prometheus_series.py).
-    Contract bound, with a wide margin: no stall of the loop above 500 ms."""
-    lags: list[float] = []
-    done = asyncio.Event()
-
-    async def probe() -> None:
-        loop = asyncio.get_running_loop()
-        while not done.is_set():
-            before = loop.time()
-            await asyncio.sleep(0.005)  # how late this wakes IS the measurement
-            lags.append(loop.time() - before - 0.005)
-
+    """The whole answer used to be parsed on the event loop: every poll held the loop
+    for as long as the parse took (see bench/prometheus_series.py)."""
     query_ = {
         "kind": "health",
         "name": "s{s}",
         "query": "sum without (instance, job) (bulk_series)",
     }
     async with plugin_for(bulk_prometheus, query_, deadline=30.0) as plugin:
-        watcher = asyncio.ensure_future(probe())
+        probe = LagProbe()
+        probe.start()
         try:
             readings = list(await plugin.collect())
         finally:
-            done.set()
-            await watcher
+            await probe.stop()
+    worst = max(probe.stretches)
+    print(f"loop: {worst:.3f} s of CPU between wakes, {probe.worst:.3f} s of wall lag")
     assert len(readings) == 500
     assert [r.name for r in readings[:2]] == ["s000000", "s000001"], "the first by labels"
     assert "only 500 of 100000 series shown" in readings[0].summary
-    assert max(lags) < 0.5, f"event loop stalled {max(lags):.2f}s"
+    assert worst < LOOP_CPU_BOUND, f"the loop ran {worst:.3f} s of CPU without yielding"
