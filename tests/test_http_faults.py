@@ -17,6 +17,7 @@ import time
 import tracemalloc
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TypeVar
 
 import pytest
@@ -30,6 +31,7 @@ from oncall_tui.core.http import (
     get_json,
     get_text,
 )
+from oncall_tui.core.http import client as client_module
 from oncall_tui.core.http import decode as decode_module
 from oncall_tui.core.sources.errors import SourceError
 from servers import closed_port, free_port
@@ -48,9 +50,30 @@ replaced inflated each network chunk whole: 64 MB for one chunk of the gzip bomb
 gigabytes for the nested one."""
 DEADLINE = 5.0
 """Generous overall deadline; the bombs are refused in ~0.05 s (100x margin)."""
+HANG_BOUND = 10.0
+"""Seconds within which a request under a 0.3 s deadline has ended: it only tells an
+end from a hang (a drip lasts 100 s; a connect that ignores its timeout, forever).
+Measured 0.30-0.66 s at load 7-9 on 2 cores; a full collection of the test worker's
+heap (0.3-0.8 s) or a machine keeping the process off the CPU adds to it, which a
+1.5 s bound left 2x room for."""
 
 
 pytestmark = pytest.mark.usefixtures("direct")
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses the client takes before a retry, taken all the same. "Not retried" and
+    "answered at once" are judged by these, not by the wall clock, which a loaded
+    machine or a full collection of the test worker's heap stretches."""
+    asked: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await asyncio.sleep(seconds)
+
+    monkeypatch.setattr(client_module, "asyncio", SimpleNamespace(sleep=sleep))
+    return asked
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +235,7 @@ async def test_slow_drip_is_cut_by_the_overall_deadline(server: FaultServer, pat
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(0.3):
                 await get_json(client, f"{server.url}/{path}")
-    assert time.monotonic() - started < 1.5  # the deadline's 0.3 s, 5x margin
+    assert time.monotonic() - started < HANG_BOUND
 
 
 async def test_connection_refused() -> None:
@@ -223,7 +246,7 @@ async def test_connection_refused() -> None:
     assert str(caught.value) == f"cannot connect to 127.0.0.1:{port} (connection refused)"
 
 
-async def test_blackholed_connect_times_out() -> None:
+async def test_blackholed_connect_times_out(waits: list[float]) -> None:
     with blackhole() as port:
         started = time.monotonic()
         async with build_client(timeout=0.3) as client:
@@ -232,7 +255,8 @@ async def test_blackholed_connect_times_out() -> None:
         elapsed = time.monotonic() - started
     assert str(caught.value) == f"cannot connect to 127.0.0.1:{port} (timed out after 300ms)"
     # No retry: a second 0.3 s connect would not fit in the 0.3 s budget.
-    assert elapsed < 1.5
+    assert waits == []
+    assert elapsed < HANG_BOUND
 
 
 # --------------------------------------------------------------------------- statuses
@@ -255,12 +279,11 @@ async def test_server_errors_other_than_502_to_504_are_not_retried(server: Fault
     assert server.state.counts["status/500"] == 1
 
 
-async def test_retry_after_1e9_does_not_stall(server: FaultServer) -> None:
-    started = time.monotonic()
+async def test_retry_after_1e9_does_not_stall(server: FaultServer, waits: list[float]) -> None:
     async with build_client(timeout=3.0) as client:
         with pytest.raises(HTTPStatusError) as caught:
             await get_json(client, f"{server.url}/retry-after/1e9")
-    assert time.monotonic() - started < 1.0  # answered at once (ms), not after a wait
+    assert waits == [], "answered at once, not after a wait"
     assert str(caught.value) == (
         "HTTP 429 Too Many Requests (the server asks to retry after more than a year)"
     )
@@ -282,13 +305,12 @@ async def test_retries_can_be_switched_off(server: FaultServer) -> None:
     assert server.state.counts["flaky/off"] == 1
 
 
-async def test_retry_never_goes_past_the_budget(server: FaultServer) -> None:
+async def test_retry_never_goes_past_the_budget(server: FaultServer, waits: list[float]) -> None:
     # Retry-After: 2 is within the cap, but not within a 1 s budget.
     async with build_client(timeout=1.0) as client:
-        started = time.monotonic()
         with pytest.raises(HTTPStatusError):
             await get_json(client, f"{server.url}/retry-after/2")
-    assert time.monotonic() - started < 1.0
+    assert waits == [], "neither waited for nor retried"
     assert server.state.counts["retry-after"] == 1
 
 
