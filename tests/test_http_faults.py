@@ -15,14 +15,14 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TypeVar
 
 import pytest
 
-from faults import FaultServer, blackhole, nested_bomb, raw_deflate_bomb, serve_faults, zlib_bomb
+from faults import FaultServer, blackhole, serve_faults
 from measured import MAIN_WITH_PEAK
 from oncall_tui.core.http import (
     HTTPStatusError,
@@ -74,13 +74,6 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(client_module, "asyncio", SimpleNamespace(sleep=sleep))
     return asked
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[FaultServer]:
-    nested_bomb(), zlib_bomb(), raw_deflate_bomb()  # built once, before any timing
-    with serve_faults() as running:
-        yield running
 
 
 async def traced(call: Awaitable[T]) -> tuple[T | BaseException, int]:

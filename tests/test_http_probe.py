@@ -93,10 +93,14 @@ async def test_blackholed_connect_is_an_observation() -> None:
 @pytest.mark.parametrize("path", ["drip-headers", "drip-body"])
 async def test_a_drip_times_out_as_an_observation(server: FaultServer, path: str) -> None:
     async with build_client(timeout=2.0) as client:
-        async with asyncio.timeout(2.0):  # the engine's deadline: must not be the one firing
+        async with asyncio.timeout(20.0):  # the engine's deadline: must not be the one firing
             result = await probe(client, f"{server.url}/{path}", deadline=0.3)
     assert result.error == "timed out after 300ms"
-    assert result.elapsed < 1.5  # 0.3 s deadline, 5x margin
+    # Ended, not dripping on (a drip lasts 100 s). The same drips under a 0.3 s deadline
+    # took 0.30-0.66 s at load 7-9 on 2 cores (test_http_faults); a full collection of
+    # the worker's heap (0.3-0.8 s) can come on top, so neither this bound nor the
+    # engine's deadline above is within 2x of that.
+    assert result.elapsed < 10
 
 
 async def test_outer_cancellation_still_propagates(server: FaultServer) -> None:
