@@ -162,8 +162,12 @@ class Prober:
                     await result
                 self.fired["command"].add(f"{provider_class.__name__}:{hit.text}")
         # Commands that act on a timer (Screenshot: 0.1 s) get the time to: what they
-        # would do must not happen, so there is no condition to wait for.
-        await self.pilot.pause(0.2)
+        # would do must not happen, so the wait is for a timer of ours, as long and set
+        # after theirs. Timers run in the order they fall due: once it has run, so have
+        # theirs, however late a loaded machine ran them.
+        ran: list[bool] = []
+        app.set_timer(0.2, lambda: ran.append(True))
+        await pilot_until(self.pilot, lambda: ran, what="a timer set after the commands")
 
     async def clicks(self) -> None:
         """Every footer key by mouse, and markup links to every effectful app action."""

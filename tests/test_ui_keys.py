@@ -13,8 +13,6 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from oncall_tui.core.config.loader import parse_config
-from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
@@ -287,35 +285,6 @@ async def test_a_filter_with_markup_and_bad_regex_is_text() -> None:
         await pilot.press("slash", *"] f")
         assert [k for p in board.panel_list for k in p.row_keys] == ["demo/d"]
         assert app.is_running
-
-
-async def test_pause_freezes_the_screen_while_the_engine_collects(tmp_path: Path) -> None:
-    config = parse_config(
-        'title = "pause test"\nrefresh = "1s"\n'
-        '[sources.demo]\nplugin = "demo"\nservices = 4\nrules = 4\ndependencies = 2\n'
-        "change_rate = 1.0\nseed = 5\n",
-        tmp_path,
-    )
-    engine = Engine(config)
-    app = OncallApp(engine)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: engine.runners["demo"].collections >= 2)
-        updates = app.dashboard.updates
-        await wait_for(pilot, lambda: not updates.armed and not updates.pending)  # shown
-        await pilot.press("p")
-        assert app.paused and "PAUSED" in app.dashboard.header.text
-        health = app.dashboard.panels["health"]
-        frozen = [health.render_line(y).text for y in range(6)]
-        collected = engine.runners["demo"].collections
-        version = engine.store.version
-        await wait_for(pilot, lambda: engine.runners["demo"].collections >= collected + 2)
-        await pilot.pause(0.5)  # time for a repaint that must not come: the freeze holds
-        assert engine.store.version > version  # the engine kept collecting
-        assert [health.render_line(y).text for y in range(6)] == frozen
-        await pilot.press("p")
-        assert not app.paused and "PAUSED" not in app.dashboard.header.text
-        await wait_for(pilot, lambda: [health.render_line(y).text for y in range(6)] != frozen)
-        await pilot.press("q")
 
 
 async def test_command_palette_jumps_to_a_signal_by_name() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.geometry import Region
 from textual.widget import Widget
 
@@ -24,6 +25,7 @@ from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.sources.registry import PluginRegistry
 from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.screens.dashboard import DashboardScreen
 
 T0 = 1_764_000_000.0
 """2025-11-24 16:00:00 UTC: the frozen 'now' of every UI test."""
@@ -232,3 +234,21 @@ def refreshes(widgets: Mapping[str, Widget]) -> Iterator[list[Refresh]]:
     finally:
         for name, widget in widgets.items():
             widget.refresh = originals[name]  # type: ignore[method-assign]
+
+
+def board_update_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How often the board's coalesced update has run since (one count in a list),
+    whether it updated the panels or held them (paused, or covered by a detail). A test
+    that asserts a held board did not change first waits for a run: a pause of fixed
+    length could end, on a loaded machine, before any update had the chance to."""
+    runs = [0]
+    original = DashboardScreen._sync_from_timer
+
+    async def counted(self: DashboardScreen) -> None:
+        try:
+            await original(self)
+        finally:
+            runs[0] += 1
+
+    monkeypatch.setattr(DashboardScreen, "_sync_from_timer", counted)
+    return runs

@@ -23,7 +23,7 @@ from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_ui_support import T0, make_app, make_store, reading
+from test_ui_support import T0, board_update_runs, make_app, make_store, reading
 from waiting import pilot_until
 
 LIMITS = Thresholds(warning=0.5, critical=0.9)
@@ -173,10 +173,12 @@ async def test_the_panels_under_a_detail_wait_until_it_closes(
         await pilot.press("enter")
         await pilot_until(pilot, lambda: isinstance(app.screen, SignalDetailScreen))
         calls = _panel_syncs(monkeypatch)
+        runs = board_update_runs(monkeypatch)
         failing = [replace(r, value=0.5) if r.key == "h7" else r for r in READINGS]
         store.apply("demo", failing, at=T0)
         store.apply("demo", failing, at=T0 + 1)
-        await pilot.pause(0.6)  # past the board's coalescing delay (a quarter second)
+        # The update the changes armed has run, and held them.
+        await pilot_until(pilot, lambda: runs[0] >= 1, what="a run of the board's update")
         assert calls == []  # nobody sees the board: nothing re-sorted
         assert health.row_keys[0] != "demo/h7"
 
