@@ -15,6 +15,7 @@ import psutil
 import pytest
 from pydantic import ValidationError
 
+from frozen_heap import frozen_heap
 from oncall_tui.core.config.field_docs import field_docs
 from oncall_tui.core.signals.model import Reading, Status
 from oncall_tui.core.sources.contract import SourceContext
@@ -184,7 +185,9 @@ async def test_hanging_cpu_probe_keeps_the_disks(
     real = probe.memory
     monkeypatch.setattr(probe, "memory", lambda: gate.block(real))
     plugin = make(timeout=2.0)  # the disk read must fit in 1.5 s even on a loaded runner
-    with pytest.raises(SourceError) as caught:
+    # ... and a full collection of the test worker's heap (0.3-0.8 s) must not take
+    # half of that: the heap held before is frozen meanwhile.
+    with pytest.raises(SourceError) as caught, frozen_heap():
         await plugin.collect()
     assert str(caught.value) == "reading cpu, memory and load still running after 1.5s"
     assert caught.value.readings is not None
