@@ -32,8 +32,11 @@ dependencies = 2
 """
 KITTY_PUSH = b"\x1b[>"
 KITTY_POP = b"\x1b[<u"
-EXIT_BOUND = 2.0
-"""The contract: gone within 2 s of ctrl+q."""
+EXIT_BOUND = 4.0
+"""ctrl+q to gone after two stop/continue cycles: 0.24-0.79 s measured at load 6 on 2
+cores, 5x the worst. The contract's 2 s is held at rest by tests/test_terminal_exit.py;
+what this test guards (a second key reader, so that one ctrl+q did nothing) fails on
+the exit code, not on the time."""
 
 
 @pytest.fixture
