@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from clock_support import FakeClock
 from oncall_cli import proxy_free_env, run_oncall
 from oncall_tui.core.config.loader import AppConfig, parse_config
 from oncall_tui.core.signals.model import SourceState, Status
@@ -35,21 +36,13 @@ def demo_config(incident: str = "cycle") -> str:
     return text.replace('[sources.host]\nplugin = "host"\ninterval = "5s"\n', "")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def config() -> AppConfig:
     return parse_config(demo_config(), Path("."))
 
 
 async def walk_cycle(
-    config: AppConfig, clock: Clock, monkeypatch: pytest.MonkeyPatch, step: float = 1.0
+    config: AppConfig, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, step: float = 1.0
 ) -> list[tuple[float, Diagnosis, SignalStore]]:
     """One full cycle and a bit, collected every `step` seconds into a real store."""
     monkeypatch.setattr(DemoPlugin, "wall_clock", clock)
@@ -86,7 +79,7 @@ EXPECTED: dict[str, tuple[str, set[str], str | None]] = {
 async def test_the_cycle_names_each_incident_and_its_change(
     config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    frames = await walk_cycle(config, Clock(), monkeypatch)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch)
     by_offset = {offset: diagnosis for offset, diagnosis, _ in frames}
     for window in CYCLE:
         component, affects, change = EXPECTED[window.kind]
@@ -111,7 +104,7 @@ async def test_the_cycle_names_each_incident_and_its_change(
 async def test_the_rule_spike_follows_its_edit_by_one_to_two_minutes(
     config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    frames = await walk_cycle(config, Clock(), monkeypatch)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch)
     window = next(w for w in CYCLE if w.kind == "risk_rule")
     first = next(
         diagnosis.cause
@@ -129,7 +122,7 @@ async def test_harmless_changes_are_never_blamed(
 ) -> None:
     """wallet-api deploys during the overload (pay-api depends on it, but it is fine):
     the cause is pay-api with its own deploy, never wallet-api's."""
-    frames = await walk_cycle(config, Clock(), monkeypatch, step=5.0)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch, step=5.0)
     _, _, store = frames[-1]
     names = {event.name for event in store.events if event.change}
     assert "wallet-api deployed" in names, "the background change happened"
@@ -142,7 +135,7 @@ async def test_harmless_changes_are_never_blamed(
 async def test_the_demo_topology_names_only_demo_components(
     config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    frames = await walk_cycle(config, Clock(), monkeypatch, step=60.0)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch, step=60.0)
     assert all(diagnosis.unmatched == () for _, diagnosis, _ in frames)
 
 

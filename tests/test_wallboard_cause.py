@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from clock_support import FakeClock
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.store import SignalStore
@@ -21,7 +22,7 @@ from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui_demo import DemoPlugin
 from test_demo_triage import demo_config
 from test_ui_support import T0
-from test_wallboard import FakeClock, board, settle
+from test_wallboard import board, settle
 
 pytestmark = pytest.mark.usefixtures("utc")
 
