@@ -18,7 +18,7 @@ from oncall_tui.core.signals.model import Reading, SourceState, Status, Threshol
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.core.triage.change_effect import NO_EFFECT, change_effect
-from test_ui_support import make_app
+from ui_support import make_app
 
 LIMITS = Thresholds(warning=0.01, critical=0.05)
 ERRORS = Reading(

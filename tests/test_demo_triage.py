@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from clock_support import FakeClock
+from demo_triage_support import EXPECTED, check, demo_config
 from oncall_cli import proxy_free_env, run_oncall
 from oncall_tui.core.config.loader import AppConfig, parse_config
 from oncall_tui.core.signals.model import SourceState, Status
@@ -25,15 +24,7 @@ from oncall_tui.core.triage.causes import Diagnosis, store_diagnosis
 from oncall_tui_demo import DemoPlugin
 from oncall_tui_demo.scenario import CYCLE, PERIOD, RAMP, TRIGGER_LEAD
 
-DEMO_TEXT = resources.files("oncall_tui.core").joinpath("demo_config.toml").read_text()
 T0 = 1_800_000_000.0
-
-
-def demo_config(incident: str = "cycle") -> str:
-    """The embedded demo config without the host source (a busy test machine would add
-    its own causes) and with the incident asked for."""
-    text = DEMO_TEXT.replace('incident = "cycle"', f'incident = "{incident}"')
-    return text.replace('[sources.host]\nplugin = "host"\ninterval = "5s"\n', "")
 
 
 @pytest.fixture
@@ -59,21 +50,6 @@ async def walk_cycle(
         frames.append((offset, store_diagnosis(store, config.topology, config.change_window)))
         offset += step
     return [(offset, diagnosis, store) for offset, diagnosis in frames]
-
-
-EXPECTED: dict[str, tuple[str, set[str], str | None]] = {
-    # incident: (first cause, what it must affect, the change attached)
-    "overload": ("pay-api", {"checkout-web"}, "pay-api deployed"),
-    "risk_rule": ("paylater/device-fingerprint", set(), "paylater/device-fingerprint edited"),
-    "dependency": ("credit-bureau", {"loan-api"}, None),
-    "cascade": (
-        "credit-bureau",
-        {"loan-api", "cashloan/credit-limit"},
-        "credit-bureau client config reloaded",
-    ),
-    # A bad release caught on its slice of traffic: the canary names it.
-    "canary": ("repayment-api", set(), "repayment-api deployed"),
-}
 
 
 async def test_the_cycle_names_each_incident_and_its_change(
@@ -140,17 +116,6 @@ async def test_the_demo_topology_names_only_demo_components(
 
 
 # --- through the command line --------------------------------------------------------
-
-
-def check(tmp_path: Path, incident: str, fmt: str = "json") -> tuple[int, Any]:
-    config = tmp_path / f"{incident}.toml"
-    config.write_text(demo_config(incident))
-    # COLUMNS: the text report fits the terminal.
-    result = run_oncall(
-        "check", "--config", str(config), "--format", fmt, env=proxy_free_env(COLUMNS="160")
-    )
-    assert result.stderr == ""
-    return result.returncode, json.loads(result.stdout) if fmt == "json" else result.stdout
 
 
 @pytest.mark.parametrize("incident", ["overload", "risk_rule", "dependency", "cascade"])

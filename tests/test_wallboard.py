@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from clock_support import FakeClock
 from oncall_tui.core.config.loader import WallboardSettings
@@ -16,10 +15,10 @@ from oncall_tui.core.present.words import LONG
 from oncall_tui.core.signals.model import Reading, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui.ui.widgets.board_lines import BoardLines
-from test_ui_support import T0, demo_readings, make_engine, make_store, reading, refreshes
+from ui_support import T0, demo_readings, make_engine, make_store, reading, refreshes
 from waiting import pilot_until
+from wallboard_support import board, settle
 
 TV = (240, 67)
 LAPTOP = (120, 40)
@@ -40,21 +39,9 @@ def wallboard_app(
     return OncallApp(engine, clock=clock or FakeClock(T0), start_engine=False, wallboard=True)
 
 
-def board(app: OncallApp) -> WallboardScreen:
-    screen = app.screen
-    assert isinstance(screen, WallboardScreen)
-    return screen
-
-
 def screen_text(app: OncallApp) -> str:
     screen = board(app)
     return "\n".join(widget.text for widget in screen.query(BoardLines))
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    board(pilot.app).tick()  # type: ignore[arg-type]
-    await pilot.pause()
 
 
 pytestmark = pytest.mark.usefixtures("utc")
