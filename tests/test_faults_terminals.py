@@ -18,22 +18,11 @@ from pathlib import Path
 import pytest
 
 from pty_app import PtyApp
+from terminal_exit_support import CONFIG, EXIT_BOUND, TITLE
 from waiting import wait_until
 
-CONFIG = """
-title = "odd-terminal test"
-refresh = "200ms"
-
-[sources.demo]
-plugin = "demo"
-services = 4
-rules = 4
-dependencies = 2
-"""
 KITTY_PUSH = b"\x1b[>"
 KITTY_POP = b"\x1b[<u"
-EXIT_BOUND = 2.0
-"""The contract: gone within 2 s of ctrl+q."""
 
 
 @pytest.fixture
@@ -89,7 +78,7 @@ def test_stop_and_continue_keeps_one_key_reader_and_leaves_no_keyboard_mode(
     kitty keyboard push that the exit popped only once. Here: one ctrl+q after two
     stop/continue cycles ends the app, and every push is popped."""
     app = _dashboard(pty_apps, env)
-    app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
+    app.wait_for(lambda text: TITLE in text, 60, "the board")
     for _ in range(2):
         os.kill(app.process.pid, signal.SIGSTOP)
         time.sleep(0.2)  # stopped for a while: what the test is about
@@ -118,7 +107,7 @@ def test_sigtstp_suspends_and_sigcont_resumes_once(
     import psutil
 
     app = _dashboard(pty_apps, env)
-    app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
+    app.wait_for(lambda text: TITLE in text, 60, "the board")
     os.kill(app.process.pid, signal.SIGTSTP)
     process = psutil.Process(app.process.pid)
     wait_until(lambda: process.status() == psutil.STATUS_STOPPED, 30, what="the app to stop")
@@ -148,7 +137,7 @@ def test_a_stop_while_the_board_repaints_suspends_every_time(
     import psutil
 
     app = _dashboard(pty_apps, env)
-    app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
+    app.wait_for(lambda text: TITLE in text, 60, "the board")
     process = psutil.Process(app.process.pid)
     for cycle in range(STOP_CYCLES):
         for rows, cols in ((40, 120), (41, 121)) * 3:
