@@ -255,10 +255,6 @@ class Dashboard:
             stdin=self.pty.slave if stdin is None else stdin,
             stdout=self.pty.slave,
             stderr=self.pty.slave,
-            # os.environ, not the C environment a child inherits by default: importing
-            # readline (pytest does) put LINES=24 and COLUMNS=80 there, and Textual takes
-            # those over the pty's size, resizes included.
-            env=dict(os.environ),
             start_new_session=True,
             preexec_fn=prepare,
         )
