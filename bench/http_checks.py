@@ -147,7 +147,7 @@ def patch(mode: str) -> None:
         client_module.shared_tls_context = client_module.tls_context  # type: ignore[assignment]
         options_module.shared_tls_context = client_module.tls_context  # type: ignore[assignment]
     elif mode == "one-client":
-        built = HTTPPlugin._http
+        built = HTTPPlugin.http
         one: list[httpx.AsyncClient] = []
 
         def shared(self: HTTPPlugin) -> httpx.AsyncClient:
@@ -155,7 +155,7 @@ def patch(mode: str) -> None:
                 one.append(built(self))
             return one[0]
 
-        HTTPPlugin._http = shared  # type: ignore[method-assign]
+        HTTPPlugin.http = shared  # type: ignore[method-assign]
         HTTPPlugin.aclose = lambda self: one[0].aclose() if one else asyncio.sleep(0)  # type: ignore[method-assign,assignment]
     elif mode != "shipped":
         raise SystemExit(f"unknown mode {mode!r}")

@@ -30,15 +30,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from oncall_tui.core.signals.model import SourceState  # noqa: E402
 from oncall_tui.core.signals.store import SignalStore  # noqa: E402
-from oncall_tui.core.sources.contract import SourceContext, SourceError  # noqa: E402
+from oncall_tui.core.sources.contract import SourceContext  # noqa: E402
+from oncall_tui.core.sources.errors import SourceError  # noqa: E402
 from oncall_tui_prometheus import PrometheusConfig, PrometheusPlugin  # noqa: E402
-from servers import (  # noqa: E402
-    no_proxy,
-    query,
-    start_bulk_exporter,
-    start_prometheus,
-    wait_until,
-)
+from servers import no_proxy, wait_until  # noqa: E402
+from servers_http import start_bulk_exporter  # noqa: E402
+from servers_prometheus import query, start_prometheus  # noqa: E402
 
 QUERY = "sum without (instance, job) (bulk_series)"
 PROBE_STEP = 0.005
@@ -65,7 +62,7 @@ async def _round(url: str, max_series: int, deadline: float) -> dict[str, float]
     plugin = PrometheusPlugin(config, context)
     # The HTTP client (its TLS context loads the CA bundle: ~60 ms here) is made once
     # per source, not per poll: made before the probe starts, as a dashboard has it.
-    plugin._http()
+    plugin.http()
     lags: list[float] = []
     stop = asyncio.Event()
     probe = asyncio.create_task(_probe(lags, stop))

@@ -299,6 +299,14 @@ def _threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if not t.name.endswith("(process_request_thread)")]
 
 
+def started_since(alive: set[threading.Thread]) -> list[str]:
+    """Names of the threads alive now that were not in `alive`. By Thread object, not
+    ident: a thread that ends frees its ident for the next one started (a full run saw
+    a source's own thread take the ident of one that had just ended, and counted no
+    new thread)."""
+    return [thread.name for thread in _threads() if thread not in alive]
+
+
 async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
     """Run the healthy and the faulty source together: wait for the fault to show,
     count the healthy source over `window` intervals, switch the fault off, wait for
@@ -311,7 +319,7 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
     runner = engine.runners["faulty"]
     assert isinstance(healthy, SteadyPlugin)
     threads_before = len(_threads())
-    names_before = {thread.ident for thread in _threads()}
+    alive_before = set(_threads())
     probe = LagProbe()
     probe.start()
     engine.start()
@@ -356,7 +364,7 @@ async def run_fault(fault: str, *, window: int = WINDOW) -> FaultRun:
         run.waited = run_queue_wait() - queued
         run.healthy_expected = run.window / INTERVAL
         run.threads_added = len(_threads()) - threads_before
-        run.new_threads = [t.name for t in _threads() if t.ident not in names_before]
+        run.new_threads = started_since(alive_before)
         run.faulty_collections = runner.collections
         run.healthy_ok = bool(engine.store.source("healthy").ok) and all(
             signal.status is Status.OK

@@ -98,7 +98,12 @@ async def test_a_key_pressed_while_a_collection_is_taken_in_answers_between_two_
 
     monkeypatch.setattr(CollectionUpdate, "ingest", counted)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        # The key must find a focused panel with a row selected, or it moves nothing.
+        await pilot_until(
+            pilot,
+            lambda: app.dashboard.focused is not None and app.dashboard.selected_key is not None,
+            what="a selected row",
+        )
         before = app.dashboard.selected_key
         readings = [reading(f"b{i}", "health", f"bulk-{i}", 0.001) for i in range(20 * APPLY_SLICE)]
         taking = asyncio.ensure_future(store.apply_in_slices("bulk", readings))
@@ -107,5 +112,7 @@ async def test_a_key_pressed_while_a_collection_is_taken_in_answers_between_two_
         app.post_message(events.Key("j", "j"))  # as the terminal driver hands a key over
         await taking
         assert len(slices) == 20
-        moved = next(i for i, key in enumerate(slices) if key != before)
-        assert moved <= 3, f"the selection moved after {moved} slices"
+        moved = next((i for i, key in enumerate(slices) if key != before), None)
+        assert moved is not None and moved <= 3, (
+            f"selection {before!r} at each slice: {slices}; now {app.dashboard.selected_key!r}"
+        )

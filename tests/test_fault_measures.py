@@ -1,16 +1,19 @@
-"""The lag probe of the fault tests charges the code it watches, not the test worker.
+"""The fault tests' measurements charge the code they watch, not the test worker.
 
-A pytest worker holds the objects of every test it ran before; a full collection over
-them falls into whichever test is running. In a full run one fell into a fault test's
-window and the probe reported a 0.30 s stall of an engine that had done nothing.
+A pytest worker holds the objects and threads of every test it ran before. A full
+collection over those objects fell into a fault test's window, and the lag probe
+reported a 0.30 s stall of an engine that had done nothing; a thread of an earlier test
+ended during another run, and the source's own thread, given its ident, was not
+counted as new.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 
-from engine_faults import LagProbe
+from engine_faults import LagProbe, started_since
 
 HELD = 1_000_000
 """Lists the process holds before the probe starts: a full collection over them took
@@ -37,3 +40,20 @@ async def test_a_full_collection_walks_only_what_was_made_while_probing() -> Non
     worst = max(probe.stretches)
     assert worst < BOUND, f"a {worst * 1000:.1f} ms stretch: the worker's heap was walked"
     del held
+
+
+def test_a_thread_started_in_place_of_one_that_ended_is_new() -> None:
+    ended, release = threading.Event(), threading.Event()
+    ending = threading.Thread(target=ended.wait, name="earlier-test")
+    ending.start()
+    alive = set(threading.enumerate())
+    ended.set()
+    ending.join()
+    started = threading.Thread(target=release.wait, name="oncall-faulty")
+    started.start()
+    try:
+        assert started.ident == ending.ident, "the ident was not reused: nothing tested"
+        assert started_since(alive) == ["oncall-faulty"]
+    finally:
+        release.set()
+        started.join()
