@@ -29,9 +29,14 @@ from servers_prometheus import wait_for_query
 def pytest_configure(config: pytest.Config) -> None:
     """pytest-xdist's workers run with LINES=24 and COLUMNS=80 in their environment;
     Textual takes those over a terminal's real size, so a dashboard started in a
-    120x40 pty by a test drew itself at 24 rows. The pty's size is the one to use."""
+    120x40 pty by a test drew itself at 24 rows. The pty's size is the one to use.
+
+    Both are unset in the C environment too: pytest imports readline before this
+    hook, readline writes them there (80 and 24 without a terminal), and a child
+    started without `env=` inherits that environment, not `os.environ`."""
     for name in ("LINES", "COLUMNS"):
         os.environ.pop(name, None)
+        os.unsetenv(name)
 
 
 class CountConfig(PluginConfig):

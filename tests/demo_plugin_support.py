@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from clock_support import FakeClock
 from oncall_tui.core.signals.model import Kind, Reading, Status
 from oncall_tui.core.sources.contract import SourceContext
 from oncall_tui_demo import DemoPlugin
@@ -24,16 +25,6 @@ LAYER: dict[str, frozenset[Kind]] = {
     "cascade": LAYERS,  # a dependency fails and its symptoms light up the other two
     "canary": frozenset({"health"}),  # the new release's cohort, judged against the old
 }
-
-
-class FakeClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 WALL = 1_800_000_000.0

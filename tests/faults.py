@@ -58,7 +58,7 @@ from typing import Any
 from bombs import BOMB_HEAD, MB, GiB, gzip_bomb, nested_bomb, raw_deflate_bomb, zlib_bomb
 from pki import PKI, private_ca
 from quiet_handler import QuietHandler
-from servers_http import _QuietHTTPServer
+from servers_http import LoopbackAddress, _QuietHTTPServer
 
 __all__ = [
     "BOMB_HEAD",
@@ -303,17 +303,9 @@ ROUTES: dict[str, Route] = {
 
 
 @dataclass
-class FaultServer:
+class FaultServer(LoopbackAddress):
     server: _FaultHTTPServer
     scheme: str
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def state(self) -> FaultState:

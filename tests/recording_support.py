@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from clock_support import FakeClock
 from oncall_tui.core.recording import Header, Recorder
 from oncall_tui.core.signals.model import Reading, SourceState, Thresholds
 from oncall_tui.core.signals.store import SignalStore
@@ -17,17 +18,9 @@ HEADER = Header(title="drill", started_at=1000.0, topology={"a": ["b"]}, change_
 RULE = Thresholds(warning=0.05, critical=0.2)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def live_session(path: Path) -> SignalStore:
     """A store fed for a minute of a small incident, recorded to `path`."""
-    clock = Clock()
+    clock = FakeClock()
     store = SignalStore(clock=clock, history=50, events=100)
     store.add_source(SourceState("prom", "prometheus", frozenset({"risk_rule"}), interval=5))
     recorder = Recorder(store, path, HEADER)
@@ -54,7 +47,7 @@ def live_session(path: Path) -> SignalStore:
 def cascade_recording(path: Path) -> None:
     """The bureau fails, the loan service follows, both recover; a bureau config reload
     came just before."""
-    clock = Clock()
+    clock = FakeClock()
     store = SignalStore(clock=clock, history=20)
     store.add_source(SourceState("prom", "prometheus", frozenset({"health"}), interval=10))
     header = Header("payments", 1000.0, {"loan-api": ["credit-bureau"]}, 600.0)

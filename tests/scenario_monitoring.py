@@ -64,6 +64,19 @@ def scenario_platform() -> Iterator[ScenarioPlatform]:
         yield running
 
 
+@pytest.fixture(scope="module", name="platform")
+def module_platform(scenario_platform: ScenarioPlatform) -> ScenarioPlatform:
+    """The module's scenario platform, by the name the end-to-end tests take."""
+    return scenario_platform
+
+
+@pytest.fixture(scope="module", name="monitoring")
+def module_monitoring(platform: ScenarioPlatform) -> Iterator[Monitoring]:
+    """Alertmanager and Prometheus watching the module's platform (start_monitoring)."""
+    with start_monitoring(platform) as running:
+        yield running
+
+
 @contextlib.contextmanager
 def start_monitoring(platform: ScenarioPlatform) -> Iterator[Monitoring]:
     """Alertmanager, and Prometheus scraping the platform every second, evaluating the

@@ -23,6 +23,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -214,3 +215,25 @@ def launch_server(
                 f"{name} exited with code {process.returncode} at startup\n" + server.stderr_tail()
             )
     raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def run_server(
+    name: str,
+    write_config: Callable[[Path], None],
+    build_args: Callable[[int, Path], list[str]],
+    ready_path: str = "/-/ready",
+) -> Iterator[ServerProcess]:
+    """`name` launched (see `launch_server`) in a temporary folder that `write_config`
+    fills first; on the way out the server is stopped and the folder removed, also
+    when writing the config or the launch failed."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"oncall-tui-{name}-"))
+    try:
+        write_config(workdir)
+        server = launch_server(name, build_args, workdir, ready_path)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

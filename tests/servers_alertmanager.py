@@ -4,8 +4,6 @@ read straight from its API."""
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import cast
@@ -15,8 +13,8 @@ from servers import (
     ServerProcess,
     direct_client,
     free_port,
-    launch_server,
     require_binary,
+    run_server,
     wait_until,
 )
 
@@ -39,32 +37,27 @@ def start_alertmanager(
     """A real Alertmanager with a receiver that sends nothing; gossip off unless
     `cluster` ("127.0.0.1:PORT") gives it a cluster address, with `peers` to join."""
     binary = require_binary("prometheus-alertmanager", "prometheus-alertmanager")
-    workdir = Path(tempfile.mkdtemp(prefix="oncall-tui-alertmanager-"))
-    try:
-        (workdir / "alertmanager.yml").write_text(config)
-        gossip = [f"--cluster.listen-address={cluster}"]
-        if cluster:
-            gossip += [f"--cluster.peer={peer}" for peer in peers]
-            # Quick gossip, so a silence made on one peer shows on the other in ~1 s.
-            gossip += ["--cluster.pushpull-interval=1s", "--cluster.settle-timeout=2s"]
+    gossip = [f"--cluster.listen-address={cluster}"]
+    if cluster:
+        gossip += [f"--cluster.peer={peer}" for peer in peers]
+        # Quick gossip, so a silence made on one peer shows on the other in ~1 s.
+        gossip += ["--cluster.pushpull-interval=1s", "--cluster.settle-timeout=2s"]
 
-        def args(port: int, directory: Path) -> list[str]:
-            return [
-                binary,
-                f"--config.file={directory / 'alertmanager.yml'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                *gossip,
-                f"--storage.path={directory / 'data'}",
-                "--log.level=warn",
-            ]
+    def write(directory: Path) -> None:
+        (directory / "alertmanager.yml").write_text(config)
 
-        server = launch_server("alertmanager", args, workdir, "/-/ready")
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    def args(port: int, directory: Path) -> list[str]:
+        return [
+            binary,
+            f"--config.file={directory / 'alertmanager.yml'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            *gossip,
+            f"--storage.path={directory / 'data'}",
+            "--log.level=warn",
+        ]
+
+    with run_server("alertmanager", write, args) as server:
+        yield server
 
 
 @contextlib.contextmanager

@@ -31,12 +31,10 @@ class _QuietHTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
-@dataclass
-class HTTPTestServer:
-    """A threaded http.server on a free loopback port (https when given a TLS context)."""
+class LoopbackAddress:
+    """The port and URL of a test server listening on 127.0.0.1."""
 
     server: ThreadingHTTPServer
-    thread: threading.Thread
     scheme: str
 
     @property
@@ -46,6 +44,15 @@ class HTTPTestServer:
     @property
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}"
+
+
+@dataclass
+class HTTPTestServer(LoopbackAddress):
+    """A threaded http.server on a free loopback port (https when given a TLS context)."""
+
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+    scheme: str
 
 
 @contextlib.contextmanager

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import cast
@@ -13,8 +11,8 @@ from servers import (
     STARTUP_TIMEOUT,
     ServerProcess,
     direct_client,
-    launch_server,
     require_binary,
+    run_server,
     wait_until,
 )
 
@@ -40,16 +38,16 @@ def start_prometheus(
     every query with a selector succeeds with a `warnings` entry, as the API says.
     """
     binary = require_binary("prometheus", "prometheus")
-    workdir = Path(tempfile.mkdtemp(prefix="oncall-tui-prometheus-"))
-    try:
+
+    def write(directory: Path) -> None:
         config = [
             "global:",
             f"  scrape_interval: {scrape_interval}",
             f"  evaluation_interval: {scrape_interval}",
         ]
         if rules is not None:
-            (workdir / "rules.yml").write_text(rules)
-            config += ["rule_files:", f"  - {workdir / 'rules.yml'}"]
+            (directory / "rules.yml").write_text(rules)
+            config += ["rule_files:", f"  - {directory / 'rules.yml'}"]
         if alertmanager is not None:
             config += [
                 "alerting:",
@@ -61,24 +59,19 @@ def start_prometheus(
             config += ["remote_read:", f"  - url: {remote_read}", "    read_recent: true"]
         config += ["scrape_configs:", "  - job_name: platform", "    static_configs:"]
         config.append(f"      - targets: [{', '.join(repr(t) for t in targets)}]")
-        (workdir / "prometheus.yml").write_text("\n".join(config) + "\n")
+        (directory / "prometheus.yml").write_text("\n".join(config) + "\n")
 
-        def args(port: int, directory: Path) -> list[str]:
-            return [
-                binary,
-                f"--config.file={directory / 'prometheus.yml'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                f"--storage.tsdb.path={directory / 'data'}",
-                "--log.level=warn",
-            ]
+    def args(port: int, directory: Path) -> list[str]:
+        return [
+            binary,
+            f"--config.file={directory / 'prometheus.yml'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--storage.tsdb.path={directory / 'data'}",
+            "--log.level=warn",
+        ]
 
-        server = launch_server("prometheus", args, workdir, "/-/ready")
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with run_server("prometheus", write, args) as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- queries

@@ -96,6 +96,7 @@ SHELL_MODES = {
     1016: "l",
     1004: "l",  # focus reports
     2004: "l",  # bracketed paste
+    2026: "l",  # synchronized output ended: a terminal left in it stops showing updates
 }
 
 PRIVATE_MODE = re.compile(rb"\x1b\[\?([0-9;]+)([hl])")
@@ -122,11 +123,16 @@ class Pty:
         self.first_output_at: float | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._reading = threading.Event()
+        self._reading.set()
+        self._pause_at: tuple[re.Pattern[bytes], int] | None = None
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         while not self._stop.is_set():
+            if not self._reading.wait(0.05):
+                continue
             try:
                 ready, _, _ = select.select([self.master], [], [], 0.05)
                 chunk = os.read(self.master, 65536) if ready else None
@@ -139,6 +145,23 @@ class Pty:
                     self._output += chunk
                     if self.first_output_at is None:
                         self.first_output_at = time.monotonic()
+                    if self._pause_at and self._pause_at[0].search(self._output, self._pause_at[1]):
+                        self._pause_at = None
+                        self._reading.clear()
+
+    def pause_on(self, pattern: re.Pattern[bytes]) -> None:
+        """Stop reading once `pattern` shows in what comes from now on, as a terminal
+        on a slow link falls behind: the program's writes then block (a pty holds a
+        few KB) until `resume`."""
+        with self._lock:
+            self._pause_at = (pattern, len(self._output))
+
+    @property
+    def paused(self) -> bool:
+        return not self._reading.is_set()
+
+    def resume(self) -> None:
+        self._reading.set()
 
     @property
     def output(self) -> bytes:
@@ -185,19 +208,21 @@ def temporary_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def config_file(home: Path, extra: str = "") -> Path:
+def config_file(home: Path, extra: str = "", config: str = CONFIG) -> Path:
     path = home / "config.toml"
-    path.write_text(CONFIG + extra)
+    path.write_text(config + extra)
     return path
 
 
-def marker_config(home: Path, *, stubborn: bool = False) -> tuple[Path, Path]:
+def marker_config(home: Path, *, stubborn: bool = False, config: str = CONFIG) -> tuple[Path, Path]:
+    """`config` and a plugin that writes "closed" to the returned file when the
+    engine closes it (see LAUNCHER)."""
     marker = home / "closed.txt"
     extra = (
         f'\n[sources.mark]\nplugin = "marker"\nmarker = "{marker}"\n'
         f"stubborn = {'true' if stubborn else 'false'}\n"
     )
-    return config_file(home, extra), marker
+    return config_file(home, extra, config), marker
 
 
 def launcher_command(home: Path) -> list[str]:
@@ -235,7 +260,7 @@ class Dashboard:
         )
         self.pty.close_slave()
 
-    def wait_drawn(self, timeout: float = 30) -> None:
+    def wait_drawn(self, timeout: float = 30, title: str = TITLE) -> None:
         """Until the board shows its title, and has drawn twice more after that (the
         next collections, 200 ms apart: the app is running, not just starting)."""
 
@@ -243,7 +268,7 @@ class Dashboard:
             if self.process.poll() is not None:
                 pytest.fail(f"the board never drew (exit {self.process.poll()}): {self.tail()}")
             output = self.pty.output
-            return len(output) if TITLE.encode() in output and len(output) > size else 0
+            return len(output) if title.encode() in output and len(output) > size else 0
 
         drawn = wait_until(written, timeout, what=f"the board to draw: {self.tail()}")
         for _ in range(2):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from oncall_tui.core.present.attention import Attention
 from oncall_tui.core.signals.model import SourceState
-from test_ui_support import ALL_KINDS, RATIO, T0, demo_readings, make_store, reading
+from ui_support import ALL_KINDS, RATIO, T0, demo_readings, make_store, reading
 
 
 def test_attention_toasts_news_not_the_launch_state_and_counts_incidents() -> None:

@@ -35,7 +35,7 @@ from oncall_tui.core.present.words import (
 from oncall_tui.core.signals.model import Status
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.ascii import AsciiFilter, stand_in, to_ascii
-from test_ui_support import T0, make_engine, make_store
+from ui_support import T0, make_engine, make_store
 
 DATA = Path(__file__).parent / "data" / "config"
 SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
@@ -311,7 +311,7 @@ async def test_keys_are_named_not_stood_in_for_on_an_ascii_console(ascii_symbols
     """The footer said "< Detail" under TERM=linux LANG=C: Enter's "⏎" filtered to "<"."""
     from textual.widgets import Footer
 
-    from test_ui_support import make_app, make_store
+    from ui_support import make_app, make_store
 
     app = make_app(make_store("critical"))
     async with app.run_test(size=(80, 24)) as pilot:

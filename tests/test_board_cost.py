@@ -25,7 +25,7 @@ from oncall_tui.core.signals.model import Reading, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.core.triage.topology import Topology
-from test_ui_support import T0, make_app, make_store, reading
+from ui_support import T0, make_app, make_store, reading
 from waiting import pilot_until
 
 HEALTH = [reading(f"h{i:03}", "health", f"svc-{i:03} errors", 0.001) for i in range(80)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from clock_support import FakeClock
 from oncall_tui.core.present.causes_json import causes_json
 from oncall_tui.core.recording import read_recording
 from oncall_tui.core.recording.format import Header
@@ -17,7 +18,7 @@ from oncall_tui.core.signals.model import Reading, SourceState, Status, Threshol
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import store_diagnosis
 from oncall_tui.core.triage.change_effect import NO_EFFECT, change_effect
-from test_ui_support import make_app
+from ui_support import make_app
 
 LIMITS = Thresholds(warning=0.01, critical=0.05)
 ERRORS = Reading(
@@ -34,14 +35,7 @@ RELOAD = Reading(key="r", kind="change", name="sms-otp reloaded", component="sms
 SMS = Reading(key="s", kind="dependency", name="sms-otp errors", unit="ratio", component="sms-otp")
 
 
-class Clock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def platform(clock: Clock, deploy_at: float = 1005.0) -> tuple[SignalStore, list[float]]:
+def platform(clock: FakeClock, deploy_at: float = 1005.0) -> tuple[SignalStore, list[float]]:
     """jiebei-loan at 0.1% errors until a deploy at 1005, 30% after it; sms-otp reloaded
     at the same time and unmoved; latency unmoved. Collections every 10 s."""
     store = SignalStore(clock=clock, history=60)
@@ -64,7 +58,7 @@ def platform(clock: Clock, deploy_at: float = 1005.0) -> tuple[SignalStore, list
 
 
 def test_the_effect_in_words_and_no_visible_effect() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store, _ = platform(clock)
     signals = list(store.signals.values())
     assert change_effect(1005.0, "jiebei-loan", signals) == "errors 0.1% → 30%"
@@ -76,7 +70,7 @@ def test_the_effect_in_words_and_no_visible_effect() -> None:
 
 
 def test_a_canary_verdict_is_the_effect_of_its_deploy() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store, _ = platform(clock)
     canary = next(iter(store.signals.values()))
     canary = replace(canary)
@@ -87,7 +81,7 @@ def test_a_canary_verdict_is_the_effect_of_its_deploy() -> None:
 
 
 def test_the_cause_carries_the_effect_of_its_change() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store, _ = platform(clock)
     diagnosis = store_diagnosis(store, {}, 60.0)
     cause = next(c for c in diagnosis.causes if c.component == "jiebei-loan")
@@ -98,7 +92,7 @@ def test_the_cause_carries_the_effect_of_its_change() -> None:
 
 
 async def test_the_events_screen_says_what_each_change_did() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store, _ = platform(clock)
     app = make_app(store)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -114,7 +108,7 @@ async def test_the_events_screen_says_what_each_change_did() -> None:
 
 def test_timeline_says_what_each_change_did(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    clock = Clock()
+    clock = FakeClock()
     store = SignalStore(clock=clock, history=60)
     store.add_source(SourceState("prom", "prometheus", frozenset({"health"}), interval=10))
     recorder = Recorder(store, path, Header("loans", 1000.0, {}, 3600.0))

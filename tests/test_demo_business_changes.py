@@ -8,10 +8,10 @@ import itertools
 
 import pytest
 
+from clock_support import FakeClock
 from demo_plugin_support import (
     LAYERS,
     WALL,
-    FakeClock,
     business,
     changes,
     fixed_wall_clock,  # noqa: F401  (autouse: the wall clock pinned)

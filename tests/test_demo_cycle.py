@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from clock_support import FakeClock
 from demo_plugin_support import (
     LAYER,
-    FakeClock,
     by_key,
     critical_layers,
     fixed_wall_clock,  # noqa: F401  (autouse: the wall clock pinned)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from clock_support import FakeClock
 from demo_plugin_support import (
-    FakeClock,
     fixed_wall_clock,  # noqa: F401  (autouse: the wall clock pinned)
     level,
     make,

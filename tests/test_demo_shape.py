@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
+from clock_support import FakeClock
 from demo_plugin_support import (
     LAYERS,
-    FakeClock,
     by_key,
     fixed_wall_clock,  # noqa: F401  (autouse: the wall clock pinned)
     make,

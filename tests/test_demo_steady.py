@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from clock_support import FakeClock
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.model import Reading, Status
@@ -24,14 +25,6 @@ from oncall_tui_demo import DemoPlugin
 from oncall_tui_demo import plugin as plugin_module
 from oncall_tui_demo.early import OBJECTIVE, PERIOD, QUIET_RATIO, SLO_STEP, WINDOWS
 from oncall_tui_demo.scenario import PERIOD as CYCLE_PERIOD
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from clock_support import FakeClock
+from demo_triage_support import EXPECTED, check, demo_config
 from oncall_cli import proxy_free_env, run_oncall
 from oncall_tui.core.config.loader import AppConfig, parse_config
 from oncall_tui.core.signals.model import SourceState, Status
@@ -24,23 +24,7 @@ from oncall_tui.core.triage.causes import Diagnosis, store_diagnosis
 from oncall_tui_demo import DemoPlugin
 from oncall_tui_demo.scenario import CYCLE, PERIOD, RAMP, TRIGGER_LEAD
 
-DEMO_TEXT = resources.files("oncall_tui.core").joinpath("demo_config.toml").read_text()
 T0 = 1_800_000_000.0
-
-
-def demo_config(incident: str = "cycle") -> str:
-    """The embedded demo config without the host source (a busy test machine would add
-    its own causes) and with the incident asked for."""
-    text = DEMO_TEXT.replace('incident = "cycle"', f'incident = "{incident}"')
-    return text.replace('[sources.host]\nplugin = "host"\ninterval = "5s"\n', "")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -49,7 +33,7 @@ def config() -> AppConfig:
 
 
 async def walk_cycle(
-    config: AppConfig, clock: Clock, monkeypatch: pytest.MonkeyPatch, step: float = 1.0
+    config: AppConfig, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, step: float = 1.0
 ) -> list[tuple[float, Diagnosis, SignalStore]]:
     """One full cycle and a bit, collected every `step` seconds into a real store."""
     monkeypatch.setattr(DemoPlugin, "wall_clock", clock)
@@ -68,25 +52,10 @@ async def walk_cycle(
     return [(offset, diagnosis, store) for offset, diagnosis in frames]
 
 
-EXPECTED: dict[str, tuple[str, set[str], str | None]] = {
-    # incident: (first cause, what it must affect, the change attached)
-    "overload": ("pay-api", {"checkout-web"}, "pay-api deployed"),
-    "risk_rule": ("paylater/device-fingerprint", set(), "paylater/device-fingerprint edited"),
-    "dependency": ("credit-bureau", {"loan-api"}, None),
-    "cascade": (
-        "credit-bureau",
-        {"loan-api", "cashloan/credit-limit"},
-        "credit-bureau client config reloaded",
-    ),
-    # A bad release caught on its slice of traffic: the canary names it.
-    "canary": ("repayment-api", set(), "repayment-api deployed"),
-}
-
-
 async def test_the_cycle_names_each_incident_and_its_change(
     config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    frames = await walk_cycle(config, Clock(), monkeypatch)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch)
     by_offset = {offset: diagnosis for offset, diagnosis, _ in frames}
     for window in CYCLE:
         component, affects, change = EXPECTED[window.kind]
@@ -111,7 +80,7 @@ async def test_the_cycle_names_each_incident_and_its_change(
 async def test_the_rule_spike_follows_its_edit_by_one_to_two_minutes(
     config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    frames = await walk_cycle(config, Clock(), monkeypatch)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch)
     window = next(w for w in CYCLE if w.kind == "risk_rule")
     first = next(
         diagnosis.cause
@@ -129,7 +98,7 @@ async def test_harmless_changes_are_never_blamed(
 ) -> None:
     """wallet-api deploys during the overload (pay-api depends on it, but it is fine):
     the cause is pay-api with its own deploy, never wallet-api's."""
-    frames = await walk_cycle(config, Clock(), monkeypatch, step=5.0)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch, step=5.0)
     _, _, store = frames[-1]
     names = {event.name for event in store.events if event.change}
     assert "wallet-api deployed" in names, "the background change happened"
@@ -142,22 +111,11 @@ async def test_harmless_changes_are_never_blamed(
 async def test_the_demo_topology_names_only_demo_components(
     config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    frames = await walk_cycle(config, Clock(), monkeypatch, step=60.0)
+    frames = await walk_cycle(config, FakeClock(T0), monkeypatch, step=60.0)
     assert all(diagnosis.unmatched == () for _, diagnosis, _ in frames)
 
 
 # --- through the command line --------------------------------------------------------
-
-
-def check(tmp_path: Path, incident: str, fmt: str = "json") -> tuple[int, Any]:
-    config = tmp_path / f"{incident}.toml"
-    config.write_text(demo_config(incident))
-    # COLUMNS: the text report fits the terminal.
-    result = run_oncall(
-        "check", "--config", str(config), "--format", fmt, env=proxy_free_env(COLUMNS="160")
-    )
-    assert result.stderr == ""
-    return result.returncode, json.loads(result.stdout) if fmt == "json" else result.stdout
 
 
 @pytest.mark.parametrize("incident", ["overload", "risk_rule", "dependency", "cascade"])

@@ -24,7 +24,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -35,9 +34,10 @@ from scenario_monitoring import (
     Answer,
     Monitoring,
     check,
+    module_monitoring,  # noqa: F401  (the fixture `monitoring`)
+    module_platform,  # noqa: F401  (the fixture `platform`)
     prometheus_config,
     settle,
-    start_monitoring,
     without_prometheus_config,
 )
 from scenarios import (
@@ -48,23 +48,9 @@ from scenarios import (
     SCENARIOS,
     Scenario,
     ScenarioPlatform,
-    start_scenario_platform,
 )
-from servers import no_proxy
 from servers_prometheus import start_prometheus
 from waiting import wait_until
-
-
-@pytest.fixture(scope="module")
-def platform() -> Iterator[ScenarioPlatform]:
-    with no_proxy(), start_scenario_platform() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def monitoring(platform: ScenarioPlatform) -> Iterator[Monitoring]:
-    with start_monitoring(platform) as running:
-        yield running
 
 
 def _affected(name: str, components: frozenset[str]) -> bool:

@@ -28,6 +28,7 @@ from oncall_tui.core.triage.topology import Topology
 from prometheus_features_support import Proxy
 from scenario_monitoring import (
     Monitoring,
+    module_platform,  # noqa: F401  (the fixture `platform`)
     prometheus_config,
     settle,
     start_monitoring,
@@ -47,11 +48,6 @@ SLOW = 2.6
 """Seconds the proxy holds each query: over the 2 s refresh, so each answer's data is
 2.6 + 2.6 s old when the next one comes, past the 4 s after which data is stale."""
 TIMEOUT = 60.0
-
-
-@pytest.fixture(scope="module")
-def platform(scenario_platform: ScenarioPlatform) -> ScenarioPlatform:
-    return scenario_platform
 
 
 @pytest.fixture(scope="module")

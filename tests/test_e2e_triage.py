@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,14 +40,15 @@ from oncall_tui.ui.textual_compat import screen_lines as drawn_lines
 from scenario_monitoring import (
     Monitoring,
     check,
+    module_monitoring,  # noqa: F401  (the fixture `monitoring`)
+    module_platform,  # noqa: F401  (the fixture `platform`)
     prometheus_config,
     run_cli,
     settle,
-    start_monitoring,
     write_config,
 )
-from scenarios import BUSINESS, EXPECTED, Scenario, ScenarioPlatform, start_scenario_platform
-from servers import no_proxy, wait_until
+from scenarios import BUSINESS, EXPECTED, Scenario, ScenarioPlatform
+from servers import wait_until
 from waiting import pilot_until
 
 pytestmark = pytest.mark.servers
@@ -66,18 +66,6 @@ UI_TIMEOUT = 60.0
 SHORTENED = re.compile(r"^(<?\d+[smhd]|\d+|\+\d+|\(\+\d+\)|affected|more|changed|)$")
 """Words a shortened cause line may hold that its full form has not: a duration that
 ticked, "3 affected" for the list of symptoms, "+2 more", "(+1)" other causes."""
-
-
-@pytest.fixture(scope="module")
-def platform() -> Iterator[ScenarioPlatform]:
-    with no_proxy(), start_scenario_platform() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def monitoring(platform: ScenarioPlatform) -> Iterator[Monitoring]:
-    with start_monitoring(platform) as running:
-        yield running
 
 
 def switch(platform: ScenarioPlatform, monitoring: Monitoring, scenario: Scenario) -> str:

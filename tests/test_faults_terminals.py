@@ -18,25 +18,16 @@ from pathlib import Path
 import pytest
 
 from pty_app import PtyApp
+from terminal_exit_support import CONFIG, TITLE
 from waiting import wait_until
 
-CONFIG = """
-title = "odd-terminal test"
-refresh = "200ms"
-
-[sources.demo]
-plugin = "demo"
-services = 4
-rules = 4
-dependencies = 2
-"""
 KITTY_PUSH = b"\x1b[>"
 KITTY_POP = b"\x1b[<u"
-EXIT_BOUND = 4.0
+STOP_CONTINUE_EXIT = 4.0
 """ctrl+q to gone after two stop/continue cycles: 0.24-0.79 s measured at load 6 on 2
-cores, 5x the worst. The contract's 2 s is held at rest by tests/test_terminal_exit.py;
-what this test guards (a second key reader, so that one ctrl+q did nothing) fails on
-the exit code, not on the time."""
+cores, 5x the worst. The contract's 2 s (`EXIT_BOUND`) is held at rest by
+tests/test_terminal_exit.py; what this test guards (a second key reader, so that one
+ctrl+q did nothing) fails on the exit code, not on the time."""
 
 
 @pytest.fixture
@@ -92,7 +83,7 @@ def test_stop_and_continue_keeps_one_key_reader_and_leaves_no_keyboard_mode(
     kitty keyboard push that the exit popped only once. Here: one ctrl+q after two
     stop/continue cycles ends the app, and every push is popped."""
     app = _dashboard(pty_apps, env)
-    app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
+    app.wait_for(lambda text: TITLE in text, 60, "the board")
     for _ in range(2):
         os.kill(app.process.pid, signal.SIGSTOP)
         time.sleep(0.2)  # stopped for a while: what the test is about
@@ -104,7 +95,7 @@ def test_stop_and_continue_keeps_one_key_reader_and_leaves_no_keyboard_mode(
     began = time.monotonic()
     code = app.wait_exit(10)
     assert code is not None, "one ctrl+q did not end the app after SIGSTOP/SIGCONT"
-    assert time.monotonic() - began < EXIT_BOUND
+    assert time.monotonic() - began < STOP_CONTINUE_EXIT
     raw = app.raw
     assert raw.count(KITTY_PUSH) == 1, f"kitty keyboard pushed {raw.count(KITTY_PUSH)} times"
     assert raw.count(KITTY_POP) == 1, f"kitty keyboard popped {raw.count(KITTY_POP)} times"
@@ -121,7 +112,7 @@ def test_sigtstp_suspends_and_sigcont_resumes_once(
     import psutil
 
     app = _dashboard(pty_apps, env)
-    app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
+    app.wait_for(lambda text: TITLE in text, 60, "the board")
     os.kill(app.process.pid, signal.SIGTSTP)
     process = psutil.Process(app.process.pid)
     wait_until(lambda: process.status() == psutil.STATUS_STOPPED, 30, what="the app to stop")
@@ -151,7 +142,7 @@ def test_a_stop_while_the_board_repaints_suspends_every_time(
     import psutil
 
     app = _dashboard(pty_apps, env)
-    app.wait_for(lambda text: "odd-terminal test" in text, 60, "the board")
+    app.wait_for(lambda text: TITLE in text, 60, "the board")
     process = psutil.Process(app.process.pid)
     for cycle in range(STOP_CYCLES):
         for rows, cols in ((40, 120), (41, 121)) * 3:

@@ -9,26 +9,20 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scenario_monitoring import Monitoring, prometheus_config, run_cli, settle, start_monitoring
-from scenarios import EXPECTED, SCENARIOS, Scenario, ScenarioPlatform, start_scenario_platform
-from servers import closed_port, no_proxy
-
-
-@pytest.fixture(scope="module")
-def platform() -> Iterator[ScenarioPlatform]:
-    with no_proxy(), start_scenario_platform() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def monitoring(platform: ScenarioPlatform) -> Iterator[Monitoring]:
-    with start_monitoring(platform) as running:
-        yield running
+from scenario_monitoring import (
+    Monitoring,
+    module_monitoring,  # noqa: F401  (the fixture `monitoring`)
+    module_platform,  # noqa: F401  (the fixture `platform`)
+    prometheus_config,
+    run_cli,
+    settle,
+)
+from scenarios import EXPECTED, SCENARIOS, Scenario, ScenarioPlatform
+from servers import closed_port
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.help import HelpScreen
 from oncall_tui.ui.textual_compat import screen_lines
 from scenario_monitoring import run_cli
-from test_ui_support import T0, make_engine, make_store
+from ui_support import T0, make_engine, make_store
 from waiting import pilot_until
 
 DEMO = """\

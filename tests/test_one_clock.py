@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from demo_triage_support import check as demo_check
 from oncall_tui.core.present.causes_json import causes_json, iso
 from oncall_tui.core.present.formatting import age_text
 from oncall_tui.core.present.triage_text import cause_line
@@ -15,7 +16,6 @@ from oncall_tui.core.recording import Header, Recorder, Replay, read_recording
 from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import diagnose
-from test_demo_triage import check as demo_check
 
 T0 = 1_800_000_000.0
 LIMITS = Thresholds(warning=0.5, critical=1.0, for_seconds=30)

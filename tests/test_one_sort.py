@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from cascade_support import cascade_app, shown_rows
+from demo_triage_support import EXPECTED, check
 from oncall_tui.core.signals.model import SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import diagnose
 from oncall_tui.core.triage.one_sort import REST, OneSort
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_demo_triage import EXPECTED, check
-from test_ui_support import LATENCY, RATIO, T0, make_app, reading
-from test_ui_symptoms import cascade_app, shown_rows
+from ui_support import LATENCY, RATIO, T0, make_app, reading
 
 INCIDENTS = ["overload", "risk_rule", "dependency", "cascade"]
 

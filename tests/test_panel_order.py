@@ -15,7 +15,7 @@ from oncall_tui.core.present.panel_model import PanelRows
 from oncall_tui.core.signals.model import Signal, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.one_sort import OneSort
-from test_ui_support import ALL_KINDS, T0, reading
+from ui_support import ALL_KINDS, T0, reading
 
 COMPONENTS = [f"svc-{i:02}" for i in range(30)]
 VALUES = (0.001, 0.0012, 0.0014, 0.0016, 0.03, 0.2)

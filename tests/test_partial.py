@@ -24,7 +24,7 @@ from scenario_monitoring import run_cli
 from servers import closed_port, no_proxy
 from servers_http import serve_http
 from servers_prometheus import start_prometheus
-from test_ui_support import T0, demo_readings, make_engine, make_store
+from ui_support import T0, demo_readings, make_engine, make_store
 from waiting import pilot_until
 
 CONFIG = """\

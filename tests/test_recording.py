@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from clock_support import FakeClock
 from oncall_tui.core.recording import Recorder, RecordingError, Replay, read_recording
 from oncall_tui.core.signals.model import Reading, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.sources.runbook import Runbook
-from recording_support import HEADER, Clock, live_session
+from recording_support import HEADER, live_session
 
 
 @pytest.mark.parametrize("name", ["rec.jsonl", "rec.jsonl.gz"])
@@ -126,7 +127,7 @@ def test_a_hostile_recording_is_sanitised_and_cannot_name_local_files(tmp_path: 
 
 
 def test_the_recorder_stops_at_its_size_limit(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     store = SignalStore(clock=clock)
     store.add_source(SourceState("s", "steady", frozenset({"health"}), interval=5))
     recorder = Recorder(store, tmp_path / "r.jsonl", HEADER, max_bytes=5000)

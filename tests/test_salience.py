@@ -55,7 +55,7 @@ from salience_rules import (
     salience_problems,
 )
 from terminal_cells import Cell, terminal_screen
-from test_ui_support import T0, demo_readings, make_engine, make_store, reading
+from ui_support import T0, demo_readings, make_engine, make_store, reading
 
 
 def board(state: str) -> list[Reading]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oncall_tui.core.signals.filter import SignalFilter
-from test_ui_support import make_store
+from ui_support import make_store
 
 
 def test_filter_matches_names_and_labels_text_or_regex_and_negates() -> None:
@@ -25,7 +25,7 @@ def test_a_plain_text_query_finds_what_its_regex_and_text_together_found() -> No
     import re
 
     from oncall_tui.core.signals.model import Signal
-    from test_ui_support import reading
+    from ui_support import reading
 
     store = make_store("critical")
     store.apply(

@@ -17,7 +17,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.textual_compat import screen_lines
 from oncall_tui.ui.widgets.chart import HistoryChart
 from scenario_monitoring import run_cli
-from test_ui_support import T0, make_engine
+from ui_support import T0, make_engine
 from waiting import pilot_until
 
 PAIRS = (BurnWindow(3600.0, 300.0, 14.4, Status.CRITICAL),)

@@ -23,6 +23,7 @@ import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
+from clock_support import FakeClock
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.model import Reading, Status, Thresholds
@@ -96,14 +97,6 @@ def _own_threads() -> int:
     return sum(1 for thread in threading.enumerate() if thread.name.startswith("oncall-"))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_a_week_of_churn_stays_bounded() -> None:
     registry = PluginRegistry()
     registry.register("churn", ChurnPlugin)  # type: ignore[arg-type]
@@ -111,7 +104,7 @@ async def test_a_week_of_churn_stays_bounded() -> None:
         f'[sources.c{n}]\nplugin = "churn"\nseed = {n}\n' for n in range(SOURCES)
     )
     config = parse_config(text, Path("."), registry=registry)
-    clock = Clock()
+    clock = FakeClock(1_800_000_000.0)
     store = SignalStore(clock=clock, history=config.history, events=config.events)
     engine = Engine(config, registry=registry, store=store)
     heard = [0]

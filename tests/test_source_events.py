@@ -352,7 +352,7 @@ def test_the_timeline_names_sources_failing_at_the_start_and_at_the_end(tmp_path
 
 async def test_the_events_screen_reads_source_events_from_the_store() -> None:
     from oncall_tui.ui.screens.events import EventsScreen
-    from test_ui_support import make_app, make_store
+    from ui_support import make_app, make_store
 
     # Failing before the screen ever existed: still on the timeline, from the store.
     store = make_store("error")

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_startup import FirstFrameApp
+from startup_support import FirstFrameApp
 from waiting import pilot_until
 
 DEMO = """

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import re
 import subprocess
 import sys
@@ -27,9 +26,8 @@ from oncall_tui.core import start_gc
 from oncall_tui.core.config.loader import load_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.screens.dashboard import DashboardScreen
-from oncall_tui.ui.textual_compat import screen_lines
 from pty_app import PtyApp
+from startup_support import PATIENT, FirstFrameApp, demo_environment
 from waiting import pilot_until
 
 UI = ("textual", "rich", "oncall_tui.ui", "oncall_tui.web")
@@ -65,11 +63,6 @@ with open(sys.argv[1], "w") as out:
     json.dump(sorted(sys.modules), out)
 sys.exit(code)
 """
-
-
-def demo_environment(home: Path) -> dict[str, str]:
-    """No user config: the embedded demo (a `demo` and a `host` source)."""
-    return {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -119,38 +112,6 @@ def test_only_a_certain_sub_command_gets_a_parser_of_its_own(
 
 DATA_ROW = re.compile(r"^ *[\u203a>]? *[●▲✖?!xX*] +(OK|WARN|CRIT|UNKN) +\S")
 """A panel row: its status word and its name on one line."""
-
-
-class FirstFrameBoard(DashboardScreen):
-    """The board, noting what its first refresh put on the screen."""
-
-    first_frame: list[str] | None = None
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._note_first_frame)
-
-    def _note_first_frame(self) -> None:
-        if self.first_frame is None:
-            self.first_frame = screen_lines(self)
-
-
-SLOWER = 0.5
-"""Seconds the slow source takes to answer in the first-frame test: past the board's
-start-up, so a board that does not wait draws its empty panels first (without the
-wait, `PATIENT` = 0, it drew WAITING first in 4 runs of 4). At load 7 on 2 cores it
-answered 0.500-0.502 s after its collection began; the 0.2 s it took before, against
-the board's 1 s, 0.200-0.201 s."""
-PATIENT = 5.0
-"""The first frame's wait in that test (the board's own is 1 s): 10x `SLOWER`, so a
-machine that keeps the board off the CPU cannot make the source late for it. The
-length of the wait is not what the tests of the first frame claim; that it waits is."""
-
-
-class FirstFrameApp(OncallApp):
-    DASHBOARD = FirstFrameBoard
-    FIRST_FRAME_WAIT = PATIENT
-    """The demo's first collection runs in this process, beside a test worker's heap:
-    a full collection of it (0.3-0.8 s) or a loaded machine can take most of 1 s."""
 
 
 async def test_first_frame_of_the_board_already_shows_data_rows(
@@ -210,6 +171,12 @@ title = "first frame"
 plugin = "slow_first"
 """
 
+SLOWER = 0.5
+"""Seconds the slow source takes to answer in the first-frame test, inside a wait of
+`PATIENT` (10x): past the board's start-up, so a board that does not wait draws its
+empty panels first (without the wait, `PATIENT` = 0, it drew WAITING first in 4 runs of
+4). At load 7 on 2 cores it answered 0.500-0.502 s after its collection began; the
+0.2 s it took before, against the board's 1 s, 0.200-0.201 s."""
 HUNG_SOURCE = """
 [sources.hung]
 plugin = "slow_first"

@@ -10,6 +10,7 @@ evaluation time (the start of the collection).
 
 from __future__ import annotations
 
+from clock_support import FakeClock
 from oncall_tui.core.signals.model import Reading, Reason, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import store_diagnosis
@@ -22,16 +23,8 @@ TIMEOUT = 3.0
 TOPOLOGY = Topology({"risk-engine": ["credit-bureau"]})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _store() -> tuple[SignalStore, Clock]:
-    clock = Clock()
+def _store() -> tuple[SignalStore, FakeClock]:
+    clock = FakeClock(T0)
     store = SignalStore(clock=clock, history=50, events=50)
     store.add_source(SourceState("prom", "prometheus", frozenset(), interval=INTERVAL))
     return store, clock
@@ -68,7 +61,7 @@ def _answer(asked: float, *, bureau: bool = True) -> list[Reading]:
     return readings
 
 
-def _collect(store: SignalStore, clock: Clock, asked: float, took: float, **kw: bool) -> None:
+def _collect(store: SignalStore, clock: FakeClock, asked: float, took: float, **kw: bool) -> None:
     """One collection as the engine runs it: started at `asked`, answered `took` later."""
     clock.now = asked
     store.collecting("prom", TIMEOUT)

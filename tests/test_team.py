@@ -346,7 +346,7 @@ def _rfc3339(text: str) -> float:
 
 async def test_wallboard_says_who_acked_and_what_is_in_maintenance() -> None:
     from oncall_tui.core.signals.model import Ack, Maintenance
-    from test_ui_support import T0, make_engine, make_store
+    from ui_support import T0, make_engine, make_store
 
     store = make_store("ok", readings=[])
     store.add_source(SourceState("checks", "command", frozenset({"dependency"})))
@@ -376,7 +376,7 @@ async def test_wallboard_says_who_acked_and_what_is_in_maintenance() -> None:
 def test_an_acked_or_maintained_signal_raises_no_toast() -> None:
     from oncall_tui.core.present.attention import Attention
     from oncall_tui.core.signals.model import Ack, Maintenance
-    from test_ui_support import make_store
+    from ui_support import make_store
 
     store = make_store("ok", readings=[])
     store.add_source(SourceState("checks", "command", frozenset({"dependency"})))
@@ -396,7 +396,7 @@ def test_an_acked_or_maintained_signal_raises_no_toast() -> None:
 async def test_a_notice_about_everything_is_said_on_the_cause_line_while_nothing_fails() -> None:
     from oncall_tui.core.signals.model import Maintenance
     from oncall_tui.ui.widgets.cause_line import CauseLine
-    from test_ui_support import T0, make_app, make_store
+    from ui_support import T0, make_app, make_store
 
     store = make_store("ok", readings=[])
     app = make_app(store)  # its engine takes the config's notices: none; then ours

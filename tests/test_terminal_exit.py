@@ -12,6 +12,7 @@ bench/terminal_exit.py).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -185,7 +186,7 @@ def test_resize_storm_leaves_the_board_alive_and_responsive(
     before = len(dashboard.pty.output)
     set_size(master, 40, 120)
     wait_until(lambda: len(dashboard.pty.output) > before, what="a repaint after the storm")
-    time.sleep(0.3)  # the repaint under way completes: ctrl+q mid-frame is another test
+    time.sleep(0.3)  # the repaint under way completes: ctrl+q mid-frame is the next test
     began = time.monotonic()
     os.write(master, b"\x11")  # ctrl+q
     elapsed = dashboard.wait_gone(began)
@@ -193,4 +194,65 @@ def test_resize_storm_leaves_the_board_alive_and_responsive(
     assert elapsed < EXIT_BOUND, f"took {elapsed:.2f} s"
     assert dashboard.process.returncode == 0
     assert_terminal_restored(output)
+    assert_no_traceback(output)
+
+
+TEN_K_TITLE = "10k board"
+"""Short: beside the 10k board's counts a longer title is cut at 120 columns."""
+TEN_K_DEMO = f"""
+title = "{TEN_K_TITLE}"
+refresh = "1s"
+
+[sources.demo]
+plugin = "demo"
+services = 3000
+rules = 5000
+dependencies = 2000
+incident = "none"
+change_rate = 0.1
+"""
+"""The demo at the per-source cap of 10,000 signals."""
+
+SYNC_QUERY = b"\x1b[?2026$p"
+SYNC_SUPPORTED = b"\x1b[?2026;2$y"
+"""Textual asks whether the terminal can hold a frame back until it is whole (mode
+2026, as kitty, WezTerm, iTerm2 and foot can); told yes, it brackets every frame."""
+FRAME_START, FRAME_END = b"\x1b[?2026h", b"\x1b[?2026l"
+PTY_HOLDS = 24 * 1024
+"""More than a pty takes in before its writer blocks (~19 KB on Linux)."""
+
+
+def test_ctrl_q_in_the_middle_of_a_big_frame_leaves_and_restores(
+    home: Path, dashboards: list[Dashboard]
+) -> None:
+    """The 10k board maximised to 300x100 on a terminal that falls behind (a slow
+    link): ctrl+q comes while the repaint is being written, its writer blocked. The
+    app leaves within the bound, and it finishes and closes that frame before it
+    hands the terminal back (a terminal left inside a frame shows nothing more)."""
+    config, marker = marker_config(home, config=TEN_K_DEMO)
+    dashboard = start_dashboard(dashboards, [*launcher_command(home), "--config", str(config)])
+    pty = dashboard.pty
+    wait_until(lambda: SYNC_QUERY in pty.output, what="Textual's question about mode 2026")
+    os.write(pty.master, SYNC_SUPPORTED)
+    dashboard.wait_drawn(title=TEN_K_TITLE)
+    # The terminal stops reading at the repaint's first line (its clock past column 200).
+    pty.pause_on(re.compile(rb"\x1b\[[0-9]+;2[0-9][0-9]H"))
+    set_size(pty.master, 100, 300)  # the kernel sends SIGWINCH to the board
+    wait_until(lambda: pty.paused, what="the 300x100 repaint")
+    paused_at = len(pty.output)
+    began = time.monotonic()
+    os.write(pty.master, b"\x11")  # ctrl+q
+    # The app is leaving (its engine closed) while the frame is still being written.
+    wait_until(marker.exists, EXIT_BOUND, what="the engine to close")
+    assert dashboard.process.poll() is None, "gone without writing the rest of its frame"
+    pty.resume()
+    elapsed = dashboard.wait_gone(began)
+    output = pty.final_output()
+    start, end = output.rfind(FRAME_START, 0, paused_at), output.find(FRAME_END, paused_at)
+    assert start > output.rfind(FRAME_END, 0, paused_at), "paused between frames"
+    assert end > 0, "the frame under way was never closed"
+    assert end - paused_at > PTY_HOLDS, f"{end - paused_at} B left: the writer never blocked"
+    assert elapsed < EXIT_BOUND, f"took {elapsed:.2f} s"
+    assert dashboard.process.returncode == 0
+    assert_terminal_restored(output)  # 2026 included: the last frame was closed
     assert_no_traceback(output)

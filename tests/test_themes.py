@@ -35,7 +35,7 @@ from oncall_tui.ui.textual_themes import (
     status_variables,
     to_textual_theme,
 )
-from test_ui_support import T0, make_engine, make_store
+from ui_support import T0, make_engine, make_store
 from waiting import pilot_until
 
 ROOT = Path(__file__).parent.parent
@@ -354,7 +354,7 @@ async def test_a_light_themes_rows_are_painted_on_its_background(theme: str) -> 
     text on black in a dark terminal): Textual lays no background under a Line API
     widget's strips. A light theme's rows carry its background; a dark theme's plain
     cells keep the terminal's (one background code less per segment)."""
-    from test_ui_symptoms import cascade_app
+    from cascade_support import cascade_app
 
     app = await cascade_app("cascade")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -16,49 +16,16 @@ from oncall_tui.core.present.causes_json import causes_json
 from oncall_tui.core.present.triage_text import cause_line
 from oncall_tui.core.signals.model import (
     Event,
-    Kind,
     Reading,
     Reason,
     Signal,
     SourceState,
-    Status,
     Thresholds,
 )
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import diagnose
 from oncall_tui.core.triage.topology import Topology, topology_problems
-
-T0 = 1_800_000_000.0
-
-CRIT, WARN, OK, UNKN = Status.CRITICAL, Status.WARNING, Status.OK, Status.UNKNOWN
-
-
-def sig(
-    key: str,
-    status: Status,
-    kind: Kind = "health",
-    *,
-    component: str = "",
-    at: float = T0,
-    source: str = "prom",
-    value: float | None = 1.0,
-    reason: Reason | None = None,
-) -> Signal:
-    """A signal as the store would hold it: `at` is when its status last changed."""
-    return Signal(
-        key=f"{source}/{key}",
-        kind=kind,
-        name=key,
-        source=source,
-        labels={},
-        unit="ratio",
-        value=value,
-        status=status,
-        reason=reason if status is UNKN else None,
-        component=component or key,
-        changed_at=at,
-        observed_at=at,
-    )
+from triage_support import BANK, CRIT, OK, T0, UNKN, WARN, sig
 
 
 def change(component: str, at: float, name: str = "") -> Signal:
@@ -73,12 +40,6 @@ def change(component: str, at: float, name: str = "") -> Signal:
 
 def roots(signals: list[Signal], topology: dict[str, list[str]] | None = None) -> list[str]:
     return [c.component for c in diagnose(signals, topology).causes]
-
-
-BANK = {
-    "jiebei-loan": ["credit-bureau", "payment-gateway", "sms-otp"],
-    "jiebei/*": ["credit-bureau"],
-}
 
 
 # --- the incident situations: cascade, mixed, overload ---------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from demo_triage_support import check as demo_check
 from oncall_tui.core.present.causes_json import causes_json
 from oncall_tui.core.present.report import render_text, to_json
 from oncall_tui.core.present.triage_text import cause_line, cell_width, symptom_mark, triage_fact
@@ -16,8 +17,7 @@ from oncall_tui.core.present.words import choose_symbols
 from oncall_tui.core.signals.model import Reading, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.core.triage.causes import Cause, diagnose, store_diagnosis
-from test_demo_triage import check as demo_check
-from test_triage import BANK, CRIT, OK, T0, UNKN, WARN, sig
+from triage_support import BANK, CRIT, OK, T0, UNKN, WARN, sig
 
 
 def test_a_cascade_maps_every_symptom_to_its_root() -> None:

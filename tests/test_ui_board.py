@@ -21,7 +21,7 @@ from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
 from oncall_tui.ui.widgets.runbook_view import browser_problem, middle_truncate
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_ui_support import T0, make_app, make_store, reading, refreshes
+from ui_support import T0, make_app, make_store, reading, refreshes
 
 SIZE = (120, 40)
 

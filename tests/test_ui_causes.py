@@ -12,8 +12,8 @@ from oncall_tui.core.triage.causes import diagnose
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.cause_line import causes_text
-from test_ui_support import AVAILABILITY as AVAIL
-from test_ui_support import LATENCY, RATIO, T0, make_app, reading
+from ui_support import AVAILABILITY as AVAIL
+from ui_support import LATENCY, RATIO, T0, make_app, reading
 from waiting import pilot_until as wait_for
 
 REPAYMENT = "demo/repayment/errors"

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from dashboard_support import BIG, SMALL, panel_lines, panels, settle
 from oncall_tui.core.signals.model import Kind
 from oncall_tui.ui.screens.detail import SignalDetailScreen
-from test_ui_support import (
+from ui_support import (
     T0,
     make_app,
     make_store,

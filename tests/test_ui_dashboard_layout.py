@@ -17,7 +17,7 @@ from oncall_tui.ui.screens.dashboard import PANEL_KINDS
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.textual_compat import notification_messages
 from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK
-from test_ui_support import (
+from ui_support import (
     T0,
     demo_readings,
     make_app,

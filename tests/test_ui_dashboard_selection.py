@@ -13,7 +13,7 @@ from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.screens.dashboard import PANEL_KINDS, DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_ui_support import (
+from ui_support import (
     ALL_KINDS,
     T0,
     demo_readings,

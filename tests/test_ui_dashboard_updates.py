@@ -16,7 +16,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import PANEL_KINDS
 from oncall_tui.ui.widgets.signal_panel import CURSOR_MARK, SignalPanel
 from oncall_tui.ui.widgets.status_header import HEARTBEAT
-from test_ui_support import (
+from ui_support import (
     RATIO,
     T0,
     demo_readings,

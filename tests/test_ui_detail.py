@@ -20,7 +20,7 @@ from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.textual_compat import notification_messages, screen_lines
 from oncall_tui.ui.widgets.chart import ChartData, HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView, wrap_code_blocks
-from test_ui_support import (
+from ui_support import (
     RUNBOOK_FILE,
     T0,
     demo_readings,

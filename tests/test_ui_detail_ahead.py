@@ -19,7 +19,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.textual_compat import layout_pending
-from test_ui_support import LATENCY, T0, make_app, make_engine, make_store, reading
+from ui_support import LATENCY, T0, make_app, make_engine, make_store, reading
 from waiting import pilot_until
 
 WIKI = "https://wiki.example.com/runbooks/"

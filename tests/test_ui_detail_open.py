@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.widget import Widget
 from textual.widgets import Markdown
 
+from detail_support import record_restyles
 from oncall_tui.core.sources.runbook import Runbook
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.textual_compat import screen_lines
@@ -26,7 +27,7 @@ from oncall_tui.ui.widgets.runbook_view import (
     runbook_parser,
     wrap_code_blocks,
 )
-from test_ui_support import make_app, make_store, reading
+from ui_support import make_app, make_store, reading
 from waiting import pilot_until
 
 DEMO_RUNBOOKS = sorted(
@@ -34,20 +35,6 @@ DEMO_RUNBOOKS = sorted(
 )
 LONG = DEMO_RUNBOOKS[0].parent / "service-errors.md"
 """69 lines, tables, code: at 80x24 it is handed over in several pieces."""
-
-
-def record_restyles(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every node the app's stylesheet restyles from now on."""
-    restyled: list[object] = []
-    original = app.stylesheet.update_nodes
-
-    def spy(nodes: Any, animate: bool = False) -> None:
-        nodes = list(nodes)
-        restyled.extend(nodes)
-        original(nodes, animate=animate)
-
-    monkeypatch.setattr(app.stylesheet, "update_nodes", spy)
-    return restyled
 
 
 def store_with_runbook(path: Path) -> Any:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import pytest
 
+from detail_support import two_signals
 from oncall_tui.core.present.formatting import format_value
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.textual_compat import screen_lines
-from test_ui_detail_reuse import two_signals
-from test_ui_support import T0, make_app, make_engine
+from ui_support import T0, make_app, make_engine
 from waiting import pilot_until
 
 

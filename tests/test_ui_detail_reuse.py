@@ -17,46 +17,13 @@ from typing import Any
 import pytest
 from textual.widgets import Markdown
 
-from oncall_tui.core.signals.store import SignalStore
-from oncall_tui.core.sources.runbook import Runbook
+from detail_support import record_restyles, two_signals
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.runbook_view import RunbookView
-from test_ui_detail_open import record_restyles
-from test_ui_support import LATENCY, T0, make_app, make_engine, make_store, reading
+from ui_support import T0, make_app, make_engine, reading
 from waiting import pilot_until
-
-RUNBOOKS = Path(__file__).parent.parent / "plugins" / "oncall_tui_demo" / "runbooks"
-ERRORS, LATENCY_MD = RUNBOOKS / "service-errors.md", RUNBOOKS / "service-latency.md"
-
-
-def two_signals() -> SignalStore:
-    """Two health signals with runbooks of their own, a third sharing the second's."""
-    return make_store(
-        "ok",
-        readings=[
-            reading("a", "health", "aaa-api errors", 0.011, runbook=Runbook.file(str(ERRORS))),
-            reading(
-                "b",
-                "health",
-                "bbb-api p99",
-                0.25,
-                "seconds",
-                LATENCY,
-                runbook=Runbook.file(str(LATENCY_MD)),
-            ),
-            reading(
-                "c",
-                "health",
-                "ccc-api p99",
-                0.12,
-                "seconds",
-                LATENCY,
-                runbook=Runbook.file(str(LATENCY_MD)),
-            ),
-        ],
-    )
 
 
 @contextmanager

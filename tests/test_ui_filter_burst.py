@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-from test_ui_support import make_app, make_store
+from ui_support import make_app, make_store
 from waiting import pilot_until
 
 

@@ -11,11 +11,11 @@ import pytest
 from textual.app import App
 from textual.containers import VerticalScroll
 
+from cascade_support import cascade_app
 from oncall_tui.core.recording import read_recording
 from oncall_tui.ui.screens.help import HelpScreen
 from recording_support import cascade_recording
-from test_ui_support import make_app, make_store
-from test_ui_symptoms import cascade_app
+from ui_support import make_app, make_store
 from waiting import pilot_until as wait_for
 
 

@@ -18,7 +18,7 @@ from oncall_tui.ui.screens.board_sync import PanelUpdates
 from oncall_tui.ui.textual_compat import screen_lines
 from oncall_tui.ui.widgets.panel_draw import PanelDraw
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_ui_support import T0, make_app, make_store, reading
+from ui_support import T0, make_app, make_store, reading
 from waiting import pilot_until
 
 HEALTH = [reading(f"h{i:03}", "health", f"svc-{i:03} errors", 0.001) for i in range(80)]

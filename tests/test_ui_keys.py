@@ -20,7 +20,7 @@ from oncall_tui.ui.screens.events import EventsScreen
 from oncall_tui.ui.screens.help import HelpEntry, HelpScreen
 from oncall_tui.ui.textual_compat import notification_messages
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_ui_support import T0, demo_readings, make_app, make_store, reading
+from ui_support import T0, demo_readings, make_app, make_store, reading
 from waiting import pilot_until as wait_for
 
 SIZE = (120, 40)
@@ -403,7 +403,7 @@ async def test_keys_typed_ahead_act_in_order_a_panel_key_then_enter_opens_that_p
     from textual import events
 
     from oncall_tui.ui.screens.detail import SignalDetailScreen
-    from test_ui_support import make_app, make_store
+    from ui_support import make_app, make_store
 
     app = make_app(make_store("critical"))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -26,7 +26,7 @@ from oncall_tui.core.signals.store import APPLY_SLICE
 from oncall_tui.ui.app import GIL_TURN, OncallApp
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_ui_support import T0, make_app, make_engine, make_store, reading
+from ui_support import T0, make_app, make_engine, make_store, reading
 from waiting import pilot_until
 
 

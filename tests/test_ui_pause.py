@@ -10,7 +10,7 @@ import pytest
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.ui.app import OncallApp
-from test_ui_support import board_update_runs
+from ui_support import board_update_runs
 from waiting import pilot_until
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from textual.widget import Widget
 
 from oncall_tui.ui.app import OncallApp
-from test_ui_support import T0, make_app, make_store, reading, refreshes
+from ui_support import T0, make_app, make_store, reading, refreshes
 from waiting import pilot_until
 
 READINGS = [reading(f"h{i}", "health", f"svc-{i:02}", 0.001) for i in range(60)]

@@ -21,8 +21,8 @@ from oncall_tui.ui.screens.board_guides import Guide
 from oncall_tui.ui.textual_compat import screen_lines
 from oncall_tui.ui.widgets.line_diff import changed_span, dirty_span
 from pty_app import PtyApp
-from test_startup import demo_environment
-from test_ui_support import T0, make_app, make_store, reading
+from startup_support import demo_environment
+from ui_support import T0, make_app, make_store, reading
 from waiting import pilot_until
 
 # Wide characters everywhere a cut could fall: names of every length (a name is fitted

@@ -15,11 +15,11 @@ import pytest
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
+from detail_support import LATENCY_MD, two_signals
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.runbook_view import RunbookView
-from test_ui_detail_reuse import LATENCY_MD, two_signals
-from test_ui_support import T0, make_engine
+from ui_support import T0, make_engine
 from waiting import pilot_until
 
 

@@ -9,7 +9,7 @@ from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.screens.events import EventsScreen
 from oncall_tui.ui.screens.help import HelpScreen
-from test_ui_support import make_app, make_store
+from ui_support import make_app, make_store
 from waiting import pilot_until as wait_for
 
 

@@ -22,7 +22,7 @@ from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.widgets.runbook_view import RunbookView
-from test_ui_support import T0, make_app, make_store
+from ui_support import T0, make_app, make_store
 from waiting import pilot_until
 
 SnapCompare = Callable[..., bool]

@@ -9,7 +9,7 @@ import pytest
 
 from oncall_tui.core.signals.model import Reading, Status
 from oncall_tui.core.signals.store import SignalStore
-from test_ui_support import T0, demo_readings, make_app, make_store
+from ui_support import T0, demo_readings, make_app, make_store
 from waiting import pilot_until as wait_for
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from cascade_support import cascade_app, shown_rows
+from demo_triage_support import demo_config
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.present.panel_rows import Columns, layout_columns, row_parts
@@ -21,10 +23,8 @@ from oncall_tui.core.signals.model import Signal, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.detail import SignalDetailScreen
-from oncall_tui.ui.widgets.signal_panel import SignalPanel
 from oncall_tui_demo import DemoPlugin
-from test_demo_triage import demo_config
-from test_ui_support import T0
+from ui_support import T0
 
 BUREAU = "demo/dep/credit-bureau/availability"
 SYMPTOMS = (
@@ -33,29 +33,6 @@ SYMPTOMS = (
     "demo/slo/loan-api",  # its SLO burns with its errors: a symptom too
     "demo/rule/cashloan/credit-limit",
 )
-
-
-async def cascade_app(incident: str = "cascade") -> OncallApp:
-    config = parse_config(demo_config(incident), Path("."))
-    engine = Engine(config, store=SignalStore(clock=lambda: T0), seed=1)
-    await engine.collect_once()
-    return OncallApp(engine, clock=lambda: T0, start_engine=False)
-
-
-def row_text(panel: SignalPanel, key: str) -> str:
-    index = panel.model.position[key]
-    return panel.render_line(len(panel.pinned_text) + index - panel.scroll_offset.y).text
-
-
-def shown_rows(app: OncallApp) -> dict[str, str]:
-    """Every visible row of every panel, by signal key."""
-    rows: dict[str, str] = {}
-    for panel in app.dashboard.panel_list:
-        top = panel.scroll_offset.y
-        visible = panel.scrollable_content_region.height - len(panel.pinned_text)
-        for key in panel.row_keys[top : top + visible]:
-            rows[key] = row_text(panel, key)
-    return rows
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

@@ -9,9 +9,9 @@ import re
 import pytest
 from rich.cells import cell_len
 
+from cascade_support import cascade_app, shown_rows
 from oncall_tui.core.present.row_text import summary_cell
 from oncall_tui.core.signals.model import Signal, Status
-from test_ui_symptoms import cascade_app, shown_rows
 
 SUMMARIES = [
     ("(critical ≥ 1.00s) overloaded: traffic 3x normal, worker pool saturated", "≥ 1.00s)"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from oncall_tui.core.present.panel_rows import Columns, row_parts
 from oncall_tui.core.signals.model import Reading, Status, Thresholds
 from oncall_tui.ui.screens.events import EventsScreen
-from test_ui_support import T0, demo_readings, make_app, make_store
+from ui_support import T0, demo_readings, make_app, make_store
 from waiting import pilot_until as wait_for
 
 

@@ -23,7 +23,7 @@ from oncall_tui.ui.screens.detail import SignalDetailScreen
 from oncall_tui.ui.widgets.chart import HistoryChart
 from oncall_tui.ui.widgets.runbook_view import RunbookView
 from oncall_tui.ui.widgets.signal_panel import SignalPanel
-from test_ui_support import T0, board_update_runs, make_app, make_store, reading
+from ui_support import T0, board_update_runs, make_app, make_store, reading
 from waiting import pilot_until
 
 LIMITS = Thresholds(warning=0.5, critical=0.9)

@@ -7,31 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
+from clock_support import FakeClock
 from oncall_tui.core.config.loader import WallboardSettings
 from oncall_tui.core.present.wallboard import Rotation, snapshot
 from oncall_tui.core.present.words import LONG
 from oncall_tui.core.signals.model import Reading, SourceState, Status
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui.ui.widgets.board_lines import BoardLines
-from test_ui_support import T0, demo_readings, make_engine, make_store, reading, refreshes
+from ui_support import T0, demo_readings, make_engine, make_store, reading, refreshes
 from waiting import pilot_until
+from wallboard_support import board, settle
 
 TV = (240, 67)
 LAPTOP = (120, 40)
 STRAY_KEYS = ("q", "escape", "enter", "a", "j", "k", "r", "slash", "question_mark", "tab",
               "1", "ctrl+c", "ctrl+p", "space", "up", "down")  # fmt: skip
-
-
-class FakeClock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def wallboard_app(
@@ -44,24 +36,12 @@ def wallboard_app(
     engine.config.wallboard = WallboardSettings.model_validate(
         {"pages": pages or ["overview", "risk_rule", "dependency", "alert"], "dwell": f"{dwell}s"}
     )
-    return OncallApp(engine, clock=clock or FakeClock(), start_engine=False, wallboard=True)
-
-
-def board(app: OncallApp) -> WallboardScreen:
-    screen = app.screen
-    assert isinstance(screen, WallboardScreen)
-    return screen
+    return OncallApp(engine, clock=clock or FakeClock(T0), start_engine=False, wallboard=True)
 
 
 def screen_text(app: OncallApp) -> str:
     screen = board(app)
     return "\n".join(widget.text for widget in screen.query(BoardLines))
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    board(pilot.app).tick()  # type: ignore[arg-type]
-    await pilot.pause()
 
 
 pytestmark = pytest.mark.usefixtures("utc")
@@ -91,7 +71,7 @@ async def test_big_status_counts_read_only_clock_and_age(size: tuple[int, int]) 
 
 
 async def test_every_critical_is_pinned_on_every_page() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     app = wallboard_app(make_store("critical"), clock)
     criticals = [s.name for s in app.engine.store.signals.values() if s.status is Status.CRITICAL]
     assert len(criticals) == 5
@@ -129,7 +109,7 @@ async def test_a_critical_beyond_the_screen_is_counted_not_dropped() -> None:
 
 
 async def test_pages_rotate_with_the_clock_and_show_their_layer_worst_first() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     app = wallboard_app(make_store("critical"), clock, dwell=20)
     async with app.run_test(size=LAPTOP) as pilot:
         await settle(pilot)
@@ -163,7 +143,7 @@ async def test_pages_rotate_with_the_clock_and_show_their_layer_worst_first() ->
 
 async def test_rotation_follows_the_app_timer_too() -> None:
     """Without calling tick by hand: the screen's own 1 s interval moves the page."""
-    clock = FakeClock()
+    clock = FakeClock(T0)
     app = wallboard_app(make_store("ok"), clock, dwell=1)
     async with app.run_test(size=LAPTOP) as pilot:
         await settle(pilot)
@@ -225,7 +205,7 @@ async def test_waiting_before_the_first_answer() -> None:
 
 
 async def test_stray_keys_and_clicks_are_ignored() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     app = wallboard_app(make_store("critical"), clock)
     async with app.run_test(size=LAPTOP) as pilot:
         await settle(pilot)
@@ -266,7 +246,7 @@ def test_no_command_palette_in_wallboard_mode() -> None:
 
 
 async def test_updates_in_place_and_repaint_only_what_changed() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     store = make_store("ok")
     app = wallboard_app(store, clock, pages=["risk_rule"])
     async with app.run_test(size=TV) as pilot:

@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from clock_support import FakeClock
+from demo_triage_support import demo_config
 from oncall_tui.core.config.loader import parse_config
 from oncall_tui.core.engine import Engine
 from oncall_tui.core.signals.store import SignalStore
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.wallboard import WallboardScreen
 from oncall_tui_demo import DemoPlugin
-from test_demo_triage import demo_config
-from test_ui_support import T0
-from test_wallboard import FakeClock, board, settle
+from ui_support import T0
+from wallboard_support import board, settle
 
 pytestmark = pytest.mark.usefixtures("utc")
 

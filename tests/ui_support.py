@@ -1,8 +1,7 @@
 """Shared fixtures of the UI tests: stores in known states, built by hand.
 
 Deterministic by construction: a frozen clock, fixed readings, no engine running. The
-module has no tests of its own; it lives under a `test_ui_` name because the UI tests
-own only those files.
+module has no tests of its own (pytest collects only `test_*.py`).
 """
 
 from __future__ import annotations
