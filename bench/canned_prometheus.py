@@ -18,19 +18,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+STAMP = b"1000000000.000"
+"""Where each answer's evaluation time goes: the body is built once, and every answer is
+stamped with the time it is sent, as a Prometheus stamps an instant query with its
+evaluation time (a body sent with the time it was built made every sample older than
+the source's age limit two seconds later: every row stale, taken in whole each time)."""
+
 
 def answer(series: int, seed: int = 7) -> bytes:
+    """The body, its sample times `STAMP` (see `stamped`)."""
     rng = random.Random(seed)
-    now = time.time()
+    stamp = float(STAMP)
     result = [
         {
             "metric": {"service": f"s{i // 10}", "instance": str(i % 10)},
-            "value": [round(now, 3), f"{rng.random() * 0.9:.4f}"],
+            "value": [stamp, f"{rng.random() * 0.9:.4f}"],
         }
         for i in range(series)
     ]
     body = {"status": "success", "data": {"resultType": "vector", "result": result}}
-    return json.dumps(body).encode()
+    text = json.dumps(body).encode()
+    return text.replace(str(stamp).encode(), STAMP)
+
+
+def stamped(body: bytes) -> bytes:
+    """`body` with its sample times now (~9 ms for 100,000 series)."""
+    return body.replace(STAMP, f"{time.time():.3f}".encode())
 
 
 EMPTY = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}).encode()
@@ -43,7 +56,7 @@ def canned_prometheus(series: int) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            payload = EMPTY if self.path.startswith("/api/v1/query_range") else body
+            payload = EMPTY if self.path.startswith("/api/v1/query_range") else stamped(body)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

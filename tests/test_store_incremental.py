@@ -11,6 +11,7 @@ import pytest
 
 from loop_turns import loop_turns_during
 from oncall_tui.core.sanitize import redactor
+from oncall_tui.core.signals import store as store_module
 from oncall_tui.core.signals.collection import SAMPLE_WORTH, CollectionUpdate
 from oncall_tui.core.signals.model import Reading, Reason, Signal, SourceState, Status, Thresholds
 from oncall_tui.core.signals.store import APPLY_SLICE, GONE_AFTER, SignalStore
@@ -74,6 +75,55 @@ def test_an_equal_reading_rebuilt_by_the_plugin_is_not_cleaned_or_judged_again()
     assert heard[-1] == set()
     assert signal.last is again and signal.observed_at == 2
     assert signal.name == "pay-api\\x1b errors" and signal.labels == {"service": "pay-api\\x07"}
+
+
+def test_a_reading_new_only_in_its_sample_time_takes_the_short_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Prometheus answer dates each sample with its evaluation time: readings equal
+    in all else, each with a new `observed_at`, are no news and need no whole ingest."""
+    whole: list[str] = []
+    ingest = store_module.update_signal
+
+    def counted(signal: Signal, *args: object) -> bool:
+        whole.append(signal.key)
+        return ingest(signal, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "update_signal", counted)
+    store, heard = _store()
+    store.apply("prom", [_reading(observed_at=0.5)], at=1)
+    signal = _only(store)
+    for at in (2, 3, 4):
+        store.apply("prom", [_reading(observed_at=at - 0.5)], at=at)
+    assert whole == ["prom/errors"], "taken in whole once, at the first answer"
+    assert heard[1:] == [set(), set(), set()]
+    assert signal.observed_at == 3.5 and len(signal.history) == 4
+    # Measured long ago: stale, which only the whole ingest says.
+    store.apply("prom", [_reading(observed_at=5 - MAX_AGE - 1)], at=5)
+    assert (signal.status, signal.reason) == (Status.UNKNOWN, Reason.STALE)
+    assert whole == ["prom/errors", "prom/errors"]
+
+
+@pytest.mark.parametrize("same_object", [True, False], ids=["same object", "equal"])
+def test_a_reading_back_after_one_answer_without_it_is_present_again(same_object: bool) -> None:
+    """Left out of one answer, a signal keeps its status (in grace); back in the next,
+    it is present again however it comes back: the very reading, or one equal to it
+    but for its sample time. On the short ways it kept its `missing_since`, drew its
+    trend as not live, and the sweep deleted it 15 minutes later while still reported."""
+    store, _ = _store()
+    other = _reading(key="latency")
+    reading = _reading()
+    store.apply("prom", [reading, other], at=1)
+    store.apply("prom", [other], at=2)
+    signal = store.signals["prom/errors"]
+    assert signal.missing_since == 2 and signal.status is Status.OK
+    back = reading if same_object else _reading(observed_at=2.5)
+    store.apply("prom", [back, other], at=3)
+    assert signal.missing_since is None
+    for at in range(4, 8):
+        store.apply("prom", [back, other], at=at)
+    store.sweep(at=2 + GONE_AFTER + 1)
+    assert store.signals.get("prom/errors") is signal
 
 
 def test_a_changed_label_or_summary_is_cleaned_again_and_reported() -> None:

@@ -18,9 +18,10 @@ from oncall_tui.core.signals.store import SignalStore
 MAX_AGE = 10.0
 T0 = 1_765_000_000.0
 
-CASES = list(product((False, True), repeat=4))
+CASES = list(product((False, True), repeat=5))
 """Each of the conditions that keep a signal off the shortest path, on or off:
-(its own sample time, a reason, a breach timer, a clear timer)."""
+(its own sample time, a reason, a breach timer, a clear timer, left out of the last
+answer)."""
 
 
 def _store() -> SignalStore:
@@ -42,7 +43,9 @@ def _reading(key: str, own_time: bool, slo: bool = False) -> Reading:
     )
 
 
-def _unsettle(signal: Signal, reason: bool, breach: bool, clear: bool) -> None:
+def _unsettle(signal: Signal, reason: bool, breach: bool, clear: bool, missing: bool) -> None:
+    if missing:
+        signal.missing_since = T0
     if reason:
         signal.reason = Reason.STALE
     if breach:
@@ -51,21 +54,21 @@ def _unsettle(signal: Signal, reason: bool, breach: bool, clear: bool) -> None:
         signal.clear_since = {Status.OK: T0}
 
 
-@pytest.mark.parametrize(("own_time", "reason", "breach", "clear"), CASES)
+@pytest.mark.parametrize(("own_time", "reason", "breach", "clear", "missing"), CASES)
 def test_the_three_ride_conditions_agree(
-    own_time: bool, reason: bool, breach: bool, clear: bool
+    own_time: bool, reason: bool, breach: bool, clear: bool, missing: bool
 ) -> None:
     """For every mix of the conditions, `ingest`'s shortest path, `rides` and
     `budget_rides` (for an SLO signal) answer alike: all take the signal exactly when
     none of the conditions holds. One changed without the others fails here."""
-    plain = not (own_time or reason or breach or clear)
+    plain = not (own_time or reason or breach or clear or missing)
 
     # `ingest`'s shortest path: the only one that marks the collection `sampled` when
     # every reading is looked at.
     store = _store()
     reading = _reading("a", own_time)
     store.apply("src", [reading], at=T0)
-    _unsettle(store.signals["src/a"], reason, breach, clear)
+    _unsettle(store.signals["src/a"], reason, breach, clear, missing)
     update = store.begin_apply("src", [reading], at=T0 + 1)
     assert len(update.todo) == 1 and not update.sampled
     update.ingest(1)
@@ -76,7 +79,7 @@ def test_the_three_ride_conditions_agree(
     reading = _reading("a", own_time)
     store.apply("src", [reading], at=T0)
     signal = store.signals["src/a"]
-    _unsettle(signal, reason, breach, clear)
+    _unsettle(signal, reason, breach, clear, missing)
     ridden = rides(signal, reading, store._sources["src"].times)
 
     store = _store()
@@ -85,7 +88,7 @@ def test_the_three_ride_conditions_agree(
         store.apply("src", [reading], at=at)
     signal = store.signals["src/s"]
     unride(signal)
-    _unsettle(signal, reason, breach, clear)
+    _unsettle(signal, reason, breach, clear, missing)
     budget_ridden = budget_rides(signal, reading, store._sources["src"].times, T0 + 1) > -math.inf
 
     assert (shortest, ridden, budget_ridden) == (plain, plain, plain)

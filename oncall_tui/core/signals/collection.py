@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from itertools import compress, islice
-from operator import is_not
+from operator import attrgetter, is_not
 from typing import TYPE_CHECKING, TypeVar
 
 from oncall_tui.core.sanitize import redactor, sanitize
@@ -163,14 +163,23 @@ def notable(signal: Signal) -> bool:
     )
 
 
+_UNTIMED = attrgetter(*(f.name for f in fields(Reading) if f.name != "observed_at"))
+"""Every field of a reading but its sample time, as one tuple (at C speed)."""
+
+
 def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -> float | None:
-    """Take in a reading that cannot change `signal` (the one it last took, or an
-    equal one, while the signal is settled, its words cleaned against today's secrets
-    and the sample fresh), and say when it was observed; None when the reading needs
-    the whole ingest. The signal does not ride (`ingest` ended its ride)."""
+    """Take in a reading that cannot change `signal` (the one it last took, or one
+    equal to it but for its sample time, while the signal is settled, its words
+    cleaned against today's secrets and the sample fresh), and say when it was
+    observed; None when the reading needs the whole ingest. The signal does not ride
+    (`ingest` ended its ride). A Prometheus answer dates every sample with the query's
+    evaluation time: its readings are never equal from one collection to the next,
+    and 10,000 unchanged series went through the whole ingest every time."""
     last = signal.last
     if last is not reading and (
-        last is None or last.value != reading.value or last != reading  # the value first: cheap
+        last is None
+        or last.value != reading.value  # the value first: cheap
+        or _UNTIMED(last) != _UNTIMED(reading)
     ):
         return None
     if not settled(signal) or signal.texts[0] != redactor.generation:
@@ -279,14 +288,16 @@ class CollectionUpdate:
                     signal.last is reading
                     and reading.observed_at is None
                     and signal.reason is None
+                    and signal.missing_since is None
                     and not signal.breach_since
                     and not signal.clear_since
                     and signal.slo is None
                     and signal.texts[0] == generation
                 ):
                     # The very reading again, with no sample time of its own, for a
-                    # signal within its limits and from its own data (settled, no
-                    # timer of any kind): a sample now and nothing else. From now on
+                    # signal within its limits, from its own data and in the last
+                    # answer (settled, no timer of any kind): a sample now and
+                    # nothing else. From now on
                     # it rides, when its history can (not before it came back the
                     # same: a plugin that rebuilds every reading would only pay for
                     # rides that never last). `same_reading` takes every other case.

@@ -188,9 +188,10 @@ def _clear_from(signal: Signal, step: Status, now: float) -> float:
 
 def settled(signal: Signal) -> bool:
     """Whether the same reading again cannot change the signal: its status comes from
-    its data (not stale, missing or failed) and no `for` or `recover_for` timer is
-    running."""
-    if signal.reason is not None or signal.clear_since:
+    its data (not stale, missing or failed), it was in its source's last answer (one
+    left out of an answer keeps its status a while, `missing_since` set until it is
+    back) and no `for` or `recover_for` timer is running."""
+    if signal.reason is not None or signal.clear_since or signal.missing_since is not None:
         return False
     thresholds = signal.thresholds
     return not (signal.breach_since and thresholds is not None and thresholds.for_seconds)

@@ -22,13 +22,15 @@ taken in whole again: early enough that no rounding of times can make it late.""
 def rides(signal: Signal, reading: Reading, timeline: Timeline) -> bool:
     """Let a signal given the very `reading` again ride its source's collections, if
     that reading again could only add a sample and a time (the shortest path of
-    `ingest`): no sample time of its own, status from its data with no timer, no
-    budget ring. The same conditions as `budget_rides` and collection.py `ingest`'s
-    shortest path (written out there to spare a call per reading): change all three
-    together (tests/test_store_ride_conditions.py holds them to agree)."""
+    `ingest`): no sample time of its own, status from its data with no timer, in its
+    source's last answer, no budget ring. The same conditions as `budget_rides` and
+    collection.py `ingest`'s shortest path (written out there to spare a call per
+    reading): change all three together (tests/test_store_ride_conditions.py holds
+    them to agree)."""
     if (
         reading.observed_at is None
         and signal.reason is None
+        and signal.missing_since is None
         and signal.last is reading
         and not signal.breach_since
         and not signal.clear_since
@@ -54,6 +56,7 @@ def budget_rides(signal: Signal, reading: Reading, timeline: Timeline, now: floa
         or facts is None
         or reading.observed_at is not None
         or signal.reason is not None
+        or signal.missing_since is not None
         or signal.breach_since
         or signal.clear_since
     ):
