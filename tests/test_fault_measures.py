@@ -13,6 +13,8 @@ import asyncio
 import gc
 import threading
 
+import pytest
+
 from engine_faults import LagProbe, started_since
 
 HELD = 1_000_000
@@ -42,18 +44,29 @@ async def test_a_full_collection_walks_only_what_was_made_while_probing() -> Non
     del held
 
 
+REUSE_TRIES = 50
+"""Threads started in place of one just joined before giving up: the first took its
+ident in every run alone, and in all but one of a full run's."""
+
+
 def test_a_thread_started_in_place_of_one_that_ended_is_new() -> None:
-    ended, release = threading.Event(), threading.Event()
-    ending = threading.Thread(target=ended.wait, name="earlier-test")
-    ending.start()
-    alive = set(threading.enumerate())
-    ended.set()
-    ending.join()
-    started = threading.Thread(target=release.wait, name="oncall-faulty")
-    started.start()
-    try:
-        assert started.ident == ending.ident, "the ident was not reused: nothing tested"
-        assert started_since(alive) == ["oncall-faulty"]
-    finally:
-        release.set()
-        started.join()
+    """The new thread must take the ident of one alive when the run began. glibc
+    hands the stack (and so the ident) of a joined thread to the next one started,
+    unless another thread of the worker takes it first: tried until it does."""
+    for _ in range(REUSE_TRIES):
+        ended, release = threading.Event(), threading.Event()
+        ending = threading.Thread(target=ended.wait, name="earlier-test")
+        ending.start()
+        alive = set(threading.enumerate())
+        ended.set()
+        ending.join()
+        started = threading.Thread(target=release.wait, name="oncall-faulty")
+        started.start()
+        try:
+            if started.ident == ending.ident:
+                assert started_since(alive) == ["oncall-faulty"]
+                return
+        finally:
+            release.set()
+            started.join()
+    pytest.skip(f"no ident was reused in {REUSE_TRIES} tries: nothing to test here")
