@@ -172,9 +172,9 @@ def same_reading(signal: Signal, reading: Reading, now: float, max_age: float) -
     equal to it but for its sample time, while the signal is settled, its words
     cleaned against today's secrets and the sample fresh), and say when it was
     observed; None when the reading needs the whole ingest. The signal does not ride
-    (`ingest` ended its ride). A Prometheus answer dates every sample with the query's
-    evaluation time: its readings are never equal from one collection to the next,
-    and 10,000 unchanged series went through the whole ingest every time."""
+    (`ingest` ended its ride). Not compared whole: a Prometheus answer dates every
+    sample with the query's evaluation time, so its readings are never equal from one
+    collection to the next, and each unchanged series would take the whole ingest."""
     last = signal.last
     if last is not reading and (
         last is None
@@ -297,12 +297,12 @@ class CollectionUpdate:
                     # The very reading again, with no sample time of its own, for a
                     # signal within its limits, from its own data and in the last
                     # answer (settled, no timer of any kind): a sample now and
-                    # nothing else. From now on
-                    # it rides, when its history can (not before it came back the
-                    # same: a plugin that rebuilds every reading would only pay for
-                    # rides that never last). `same_reading` takes every other case.
-                    # These conditions are riding.py `rides` and `budget_rides`' too,
-                    # written out here to spare a call per reading: change all three
+                    # nothing else. From now on it rides, when its history can (not
+                    # before it came back the same: a plugin that rebuilds every
+                    # reading would only pay for rides that never last).
+                    # `same_reading` takes every other case. These conditions are
+                    # riding.py `rides` and `budget_rides`' too, written out here to
+                    # spare a call per reading: change all three
                     # (tests/test_store_ride_conditions.py holds them to agree).
                     observed_slot(signal, now)  # not riding: ended above
                     signal.history.append(now, signal.value)
