@@ -9,13 +9,13 @@ counted as new.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import threading
 
 import pytest
 
 from engine_faults import LagProbe, started_since
+from waiting import wait_until_async
 
 HELD = 1_000_000
 """Lists the process holds before the probe starts: a full collection over them took
@@ -33,9 +33,11 @@ async def test_a_full_collection_walks_only_what_was_made_while_probing() -> Non
     try:
         # Counted before the probe's first turn: the count walks the frozen list.
         assert gc.get_freeze_count() >= frozen_before + HELD
-        await asyncio.sleep(LagProbe.PERIOD * 4)
+        await wait_until_async(lambda: len(probe.stretches) >= 2, what="the probe's wakes")
+        woken = len(probe.stretches)
         gc.collect()  # as the collector would, set off by an allocation of the engine's
-        await asyncio.sleep(LagProbe.PERIOD * 4)
+        # The wake after it closes the stretch that holds the collection.
+        await wait_until_async(lambda: len(probe.stretches) > woken, what="a wake after it")
     finally:
         await probe.stop()
     assert gc.get_freeze_count() == 0, "the worker's heap is walked as before once it stops"
