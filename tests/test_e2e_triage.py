@@ -45,10 +45,11 @@ from scenario_monitoring import (
     prometheus_config,
     run_cli,
     settle,
+    start_monitoring,
     write_config,
 )
-from scenarios import BUSINESS, EXPECTED, Scenario, ScenarioPlatform
-from servers import wait_until
+from scenarios import BUSINESS, EXPECTED, Scenario, ScenarioPlatform, start_scenario_platform
+from servers import no_proxy, wait_until
 from waiting import pilot_until
 
 pytestmark = pytest.mark.servers
@@ -186,32 +187,38 @@ def recorded_cascade(path: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def cascade_recording(
-    platform: ScenarioPlatform, monitoring: Monitoring, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def cascade_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`oncall-tui record` of the platform going from healthy into the cascade, stopped
-    with Ctrl-C (SIGINT) once the recording holds the whole cascade."""
+    with Ctrl-C (SIGINT) once the recording holds the whole cascade. On a platform and
+    servers of its own: the module's carry the incidents of the tests that ran before
+    in Prometheus's history (pytest-xdist picks which), and a recording started on them
+    opened with the risk engine's SLO burning and its 30-day budget gone."""
     directory = tmp_path_factory.mktemp("record")
-    config = write_config(switch(platform, monitoring, "healthy"), directory)
-    out = directory / "cascade.jsonl"
-    record = ["record", "--config", str(config), "--out", str(out), "--for", "5m"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oncall_tui", *record],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        # A healthy first collection of both sources, then the incident.
-        wait_until(lambda: recorded_start(out), timeout=30, what="a first collection recorded")
-        platform.switch("cascade")
-        wait_until(lambda: recorded_cascade(out), timeout=60, what="the cascade recorded")
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+    with (
+        no_proxy(),
+        start_scenario_platform() as platform,
+        start_monitoring(platform) as monitoring,
+    ):
+        config = write_config(switch(platform, monitoring, "healthy"), directory)
+        out = directory / "cascade.jsonl"
+        record = ["record", "--config", str(config), "--out", str(out), "--for", "5m"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oncall_tui", *record],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            # A healthy first collection of both sources, then the incident.
+            wait_until(lambda: recorded_start(out), timeout=30, what="a first collection recorded")
+            platform.switch("cascade")
+            wait_until(lambda: recorded_cascade(out), timeout=60, what="the cascade recorded")
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr and "recorded" in stderr
     return out
